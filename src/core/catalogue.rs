@@ -1,0 +1,63 @@
+//! `window.lab.workloads()`: every workload, mode and field with its range and default, as this engine
+//! defines them. The UI builds its form from this, so no limit is copied into JavaScript.
+
+use super::mode::Mode;
+use super::spec::TASKS;
+use super::workload::ALL;
+use super::Capabilities;
+use serde_json::{json, Value};
+
+pub fn catalogue(caps: &Capabilities) -> Value {
+    let workloads: Vec<Value> = ALL
+        .iter()
+        .map(|w| {
+            json!({
+                "name": w.name(),
+                "title": w.title(),
+                "doc": w.doc(),
+                "class": w.class(),
+                "fields": w.fields(),
+                "modes": Mode::ALL.iter().map(|m| json!({
+                    "mode": m.name(),
+                    "unsupported": m.unsupported(w.class()),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let modes: Vec<Value> = Mode::ALL
+        .iter()
+        .map(|m| {
+            json!({
+                "name": m.name(),
+                "title": m.title(),
+                "python": m.python(),
+                "workers": m.workers(caps),
+                "unavailable": m.unavailable(caps),
+            })
+        })
+        .collect();
+    json!({
+        "v": super::SCHEMA_VERSION,
+        "build": caps.build,
+        "fields": [TASKS],
+        "workloads": workloads,
+        "modes": modes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Build;
+
+    #[test]
+    fn the_catalogue_lists_every_workload_and_mode_with_ranges() {
+        let caps = Capabilities { build: Build::Single, pool_threads: 0, cores: 4 };
+        let c = catalogue(&caps);
+        assert_eq!(c["workloads"].as_array().unwrap().len(), ALL.len());
+        assert_eq!(c["workloads"][0]["fields"][0]["max"], 2_000_000_000i64);
+        let rayon = c["modes"].as_array().unwrap().iter().find(|m| m["name"] == "rayon").unwrap();
+        assert!(rayon["unavailable"].as_str().unwrap().contains("isolated"));
+        assert_eq!(c["fields"][0]["name"], "tasks");
+    }
+}

@@ -1,0 +1,46 @@
+//! The pure core of Concurrency Lab: the spec and its validation, workloads, modes, task records.
+//!
+//! Nothing here touches the browser (no `web-sys`): the modes reach time and I/O only through the
+//! [`platform`] traits, so the same code runs in the wasm engine, in the native benchmark, and in native
+//! unit tests on a virtual clock.
+
+pub mod cancel;
+pub mod catalogue;
+pub mod error;
+pub mod mode;
+pub mod platform;
+pub mod record;
+pub mod run;
+pub mod spec;
+pub mod workload;
+
+/// Version of the result and history schema (`v` in results, exports and stored history).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Which build of the engine is running: decides which modes are available.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Build {
+    /// wasm with shared memory and a rayon pool on Web Workers (needs cross-origin isolation).
+    Threads,
+    /// wasm without atomics, for pages that are not cross-origin isolated.
+    Single,
+    /// The core compiled for the host (tests and the benchmark).
+    Native,
+}
+
+/// What the running engine can do; given to validation so that a spec the build cannot run is refused
+/// before it starts.
+#[derive(Clone, Copy, Debug)]
+pub struct Capabilities {
+    pub build: Build,
+    /// Threads in the shared-memory pool (0 where there is none).
+    pub pool_threads: u32,
+    /// `navigator.hardwareConcurrency` (or the host's CPU count natively).
+    pub cores: u32,
+}
+
+#[cfg(any(test, not(target_arch = "wasm32")))]
+pub mod testkit;
+#[cfg(test)]
+mod tests;

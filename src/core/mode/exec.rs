@@ -1,0 +1,71 @@
+//! Running one task's steps on an event loop: shared by `sequential` (awaits one task at a time) and
+//! `asyncio` (awaits them all together). They differ only in how often CPU work gives the loop a turn.
+
+use crate::core::cancel::CancelToken;
+use crate::core::platform::{AsyncIo, Clock, IoError};
+use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
+use crate::core::spec::Spec;
+use crate::core::workload::{CpuKernel, Step};
+
+/// What a task running on the engine's event loop can reach.
+pub struct LoopCtx<'a> {
+    pub io: &'a dyn AsyncIo,
+    pub clock: &'a dyn Clock,
+    pub cancel: &'a CancelToken,
+    /// The run's start, on `clock`.
+    pub t0: f64,
+}
+
+/// Runs task `id` on the event loop. CPU steps give the loop a turn once `yield_every_ms` of work has
+/// passed: under `asyncio` that is the await point between chunks; under `sequential` it only keeps the
+/// engine able to hear a Stop, and is long enough to cost nothing measurable.
+pub async fn run_task(ctx: &LoopCtx<'_>, spec: &Spec, id: u32, lane: &str, yield_every_ms: f64) -> TaskRecord {
+    let now = || ctx.clock.now_ms();
+    if ctx.cancel.is_cancelled() {
+        return TaskRecord::cancelled(id, lane, now() - ctx.t0);
+    }
+    let mut rec = TaskRecorder::start(id, lane, ctx.t0, now());
+    for step in spec.workload.task(&spec.params, spec.tasks, id) {
+        let outcome = match step {
+            Step::Cpu(kernel) => cpu(ctx, &mut rec, kernel, yield_every_ms).await,
+            Step::Fetch { ms } => {
+                let start = now();
+                let r = ctx.io.fetch_delay(ms, id.to_string()).await;
+                rec.span(SpanKind::IoWait, start, now());
+                r
+            }
+            Step::Sleep { ms } => {
+                let start = now();
+                let r = ctx.io.sleep(ms).await.map(|()| u64::from(ms));
+                rec.span(SpanKind::IoWait, start, now());
+                r
+            }
+        };
+        match outcome {
+            Ok(v) => rec.add_value(v),
+            Err(IoError::Cancelled) => return rec.finish(Status::Cancelled, None, now()),
+            Err(IoError::Failed(message)) => return rec.finish(Status::Error, Some(message), now()),
+        }
+    }
+    rec.finish(Status::Ok, None, now())
+}
+
+async fn cpu(ctx: &LoopCtx<'_>, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, yield_every_ms: f64) -> Result<u64, IoError> {
+    let mut start = ctx.clock.now_ms();
+    loop {
+        if ctx.cancel.is_cancelled() {
+            rec.span(SpanKind::Run, start, ctx.clock.now_ms());
+            return Err(IoError::Cancelled);
+        }
+        if let Some(v) = kernel.step() {
+            rec.span(SpanKind::Run, start, ctx.clock.now_ms());
+            return Ok(v);
+        }
+        let now = ctx.clock.now_ms();
+        if now - start >= yield_every_ms {
+            rec.span(SpanKind::Run, start, now);
+            ctx.io.yield_now().await;
+            start = ctx.clock.now_ms();
+        }
+    }
+}

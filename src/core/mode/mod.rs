@@ -1,0 +1,103 @@
+//! Modes: the ways Python can run the tasks, each a model of its CPython counterpart. One module each;
+//! this file holds what they share (their names, the workers they take, what each build can run).
+
+pub mod asyncio;
+pub mod exec;
+#[cfg(feature = "parallel")]
+pub mod rayon;
+pub mod sequential;
+
+use super::workload::Class;
+use super::{Build, Capabilities};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// One task after another on one thread: the plain `for` loop.
+    Sequential,
+    /// One thread, one event loop; tasks awaited together with `asyncio.gather`.
+    Asyncio,
+    /// Shared-memory threads with no GIL: what NumPy releasing the GIL, native code, or free-threaded
+    /// Python gives.
+    Rayon,
+}
+
+/// How many workers a mode may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct WorkersRange {
+    pub min: u32,
+    pub max: u32,
+    pub default: u32,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Sequential, Mode::Asyncio, Mode::Rayon];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Sequential => "sequential",
+            Mode::Asyncio => "asyncio",
+            Mode::Rayon => "rayon",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Mode::Sequential => "Sequential (one task after another)",
+            Mode::Asyncio => "asyncio (one thread, one event loop)",
+            Mode::Rayon => "Threads without a GIL (rayon, shared memory)",
+        }
+    }
+
+    /// The Python that does the same in CPython, shown beside the mode.
+    pub fn python(self) -> &'static str {
+        match self {
+            Mode::Sequential => "results = [work(i) for i in range(tasks)]",
+            Mode::Asyncio => "results = await asyncio.gather(*(work(i) for i in range(tasks)))",
+            Mode::Rayon => {
+                "# free-threaded Python (python3.14t), or C code that releases the GIL\n\
+                 with ThreadPoolExecutor(workers) as pool:\n    results = list(pool.map(work, range(tasks)))"
+            }
+        }
+    }
+
+    /// The workers this mode takes on this engine, or `None` when it has none.
+    pub fn workers(self, caps: &Capabilities) -> Option<WorkersRange> {
+        match self {
+            Mode::Sequential | Mode::Asyncio => None,
+            Mode::Rayon => {
+                let max = caps.pool_threads.max(1);
+                Some(WorkersRange { min: 1, max, default: max })
+            }
+        }
+    }
+
+    /// Why this engine cannot run the mode at all, if it cannot.
+    pub fn unavailable(self, caps: &Capabilities) -> Option<String> {
+        match self {
+            Mode::Rayon if caps.build == Build::Single => Some(
+                "rayon needs threads over shared memory (SharedArrayBuffer), which this page cannot have \
+                 because it is not cross-origin isolated; open the lab in its own tab to use it"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Why this mode does not run this class of work, if it does not.
+    pub fn unsupported(self, class: Class) -> Option<String> {
+        match (self, class) {
+            (Mode::Rayon, Class::Io | Class::Mixed) => Some(
+                "rayon runs CPU work on the shared-memory pool; its threads have no event loop to wait on \
+                 I/O with, so this mode takes CPU-bound workloads only"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}

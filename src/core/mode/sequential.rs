@@ -1,0 +1,28 @@
+//! `sequential`: the plain loop, `results = [work(i) for i in range(tasks)]`. One task after another
+//! on one thread; the first failure stops the loop and the later tasks never start.
+
+use super::exec::{run_task, LoopCtx};
+use crate::core::record::{Status, TaskRecord};
+use crate::core::spec::Spec;
+
+/// The lane name: Python's own name for the thread that runs a script.
+pub const LANE: &str = "MainThread";
+
+/// CPU work checks for a Stop this often; the loop itself never interleaves tasks.
+const RESPONSIVE_MS: f64 = 10.0;
+
+pub async fn run(ctx: &LoopCtx<'_>, spec: &Spec) -> Vec<TaskRecord> {
+    let mut records = Vec::with_capacity(spec.tasks as usize);
+    let mut stopped = false;
+    for id in 0..spec.tasks {
+        if stopped {
+            records.push(TaskRecord::cancelled(id, LANE, ctx.clock.now_ms() - ctx.t0));
+            continue;
+        }
+        let record = run_task(ctx, spec, id, LANE, RESPONSIVE_MS).await;
+        // An exception leaves the loop: nothing after the failing task runs.
+        stopped = record.status != Status::Ok;
+        records.push(record);
+    }
+    records
+}

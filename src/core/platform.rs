@@ -1,0 +1,38 @@
+//! What a mode needs from the machine it runs on: a clock and, for the event-loop modes, async I/O.
+//!
+//! The browser engine implements these with `performance`, `fetch` and timers (`src/web/`); native tests
+//! implement them on a virtual clock so that schedules are exact and never flaky on a loaded machine.
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed future that stays on the thread that made it (browser futures are not `Send`).
+pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// Milliseconds on one clock shared by every thread and worker of a run.
+///
+/// In the browser this is `performance.timeOrigin + performance.now()`: each worker's `now()` counts from
+/// its own origin, so only the sum puts lanes of different workers on one timeline.
+pub trait Clock: Send + Sync {
+    fn now_ms(&self) -> f64;
+}
+
+/// Why an I/O operation did not produce its value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IoError {
+    /// The run was cancelled while the operation waited.
+    Cancelled,
+    /// The operation failed (HTTP status, network error); the text is what Python would print.
+    Failed(String),
+}
+
+/// The event loop's I/O: what `await` waits on in the `sequential` and `asyncio` modes.
+pub trait AsyncIo {
+    /// `await asyncio.sleep(ms / 1000)`.
+    fn sleep(&self, ms: u32) -> LocalFuture<'_, Result<(), IoError>>;
+    /// One GET of the lab's latency endpoint that answers after `ms`; resolves to the delay it reports.
+    /// `tag` makes the URL unique, so the browser's HTTP cache lock cannot serialise identical requests.
+    fn fetch_delay(&self, ms: u32, tag: String) -> LocalFuture<'_, Result<u64, IoError>>;
+    /// Give the event loop one turn (`await asyncio.sleep(0)`), without the 4 ms nested-timer clamp.
+    fn yield_now(&self) -> LocalFuture<'_, ()>;
+}

@@ -1,0 +1,119 @@
+//! Task records: what each task did and when, the raw material of the results table and the timeline.
+//! All times are milliseconds from the run's start.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Ok,
+    Error,
+    Timeout,
+    Cancelled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpanKind {
+    /// Running Python code (CPU work, or the bookkeeping around an await).
+    Run,
+    /// Waiting for the emulated GIL.
+    GilWait,
+    /// Waiting on I/O (a request in flight, a sleep).
+    IoWait,
+    /// Crossing to or from another worker (the "pickling" cost).
+    Message,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Span {
+    pub kind: SpanKind,
+    pub start_ms: f64,
+    pub end_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskRecord {
+    /// 0..tasks-1, in the order the caller submitted them.
+    pub id: u32,
+    /// The thread, process or event loop that ran the task, named as Python would.
+    pub lane: String,
+    pub start_ms: f64,
+    pub end_ms: f64,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub io_wait_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gil_wait_ms: Option<f64>,
+    pub spans: Vec<Span>,
+    /// What the task computed (primes found, delay reported); the run's value is their sum.
+    #[serde(skip)]
+    pub value: u64,
+}
+
+impl TaskRecord {
+    /// A task that never started because the run was cancelled (or stopped) first.
+    pub fn cancelled(id: u32, lane: &str, at_ms: f64) -> Self {
+        TaskRecord {
+            id,
+            lane: lane.to_string(),
+            start_ms: at_ms,
+            end_ms: at_ms,
+            status: Status::Cancelled,
+            error: None,
+            io_wait_ms: None,
+            gil_wait_ms: None,
+            spans: Vec::new(),
+            value: 0,
+        }
+    }
+}
+
+/// Builds one task's record as it runs: spans are opened and closed on the run's clock.
+pub struct TaskRecorder {
+    record: TaskRecord,
+    t0: f64,
+}
+
+impl TaskRecorder {
+    /// Starts a record at `now` (absolute clock time); `t0` is the run's start on the same clock.
+    pub fn start(id: u32, lane: &str, t0: f64, now: f64) -> Self {
+        let mut record = TaskRecord::cancelled(id, lane, now - t0);
+        record.status = Status::Ok;
+        TaskRecorder { record, t0 }
+    }
+
+    /// Adds a span from `start` to `end` (absolute clock times), merging it into the previous one when
+    /// they are of the same kind and touch, so a chunked CPU task draws as one bar.
+    pub fn span(&mut self, kind: SpanKind, start: f64, end: f64) {
+        let (start_ms, end_ms) = (start - self.t0, end - self.t0);
+        if kind == SpanKind::IoWait {
+            *self.record.io_wait_ms.get_or_insert(0.0) += end_ms - start_ms;
+        }
+        if kind == SpanKind::GilWait {
+            *self.record.gil_wait_ms.get_or_insert(0.0) += end_ms - start_ms;
+        }
+        if let Some(last) = self.record.spans.last_mut() {
+            if last.kind == kind && start_ms - last.end_ms < 0.05 {
+                last.end_ms = end_ms;
+                return;
+            }
+        }
+        self.record.spans.push(Span { kind, start_ms, end_ms });
+    }
+
+    pub fn add_value(&mut self, v: u64) {
+        self.record.value += v;
+    }
+
+    pub fn finish(mut self, status: Status, error: Option<String>, now: f64) -> TaskRecord {
+        self.record.end_ms = now - self.t0;
+        self.record.status = status;
+        self.record.error = error;
+        self.record
+    }
+}

@@ -1,0 +1,101 @@
+//! One run from start to result: dispatch to the mode, then assemble the [`RunResult`] the page draws.
+
+use super::cancel::CancelToken;
+use super::mode::exec::LoopCtx;
+use super::mode::{asyncio, sequential, Mode};
+use super::platform::{AsyncIo, Clock};
+use super::record::{Status, TaskRecord};
+use super::spec::Spec;
+use super::{Build, SCHEMA_VERSION};
+use serde::Serialize;
+use serde_json::Value;
+
+/// What the run raised, as the Python caller would see it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunError {
+    pub name: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<f64>,
+}
+
+/// One run's outcome: the public Result of `window.lab.run`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResult {
+    pub v: u32,
+    pub spec: Value,
+    pub build: Build,
+    /// How long the Python caller waited: until the loop, `gather` or `map` returned or raised.
+    pub wall_ms: f64,
+    /// When the last task ended (at least `wall_ms`).
+    pub end_ms: f64,
+    pub value: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<RunError>,
+    pub tasks: Vec<TaskRecord>,
+    /// Whether a Stop cut the run short (the facade then rejects with an `AbortError` carrying this).
+    #[serde(skip)]
+    pub cancelled: bool,
+}
+
+impl RunResult {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("results serialise")
+    }
+}
+
+/// Runs a `sequential` or `asyncio` spec on the caller's event loop.
+pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dyn Clock, cancel: &CancelToken) -> RunResult {
+    let t0 = clock.now_ms();
+    let ctx = LoopCtx { io, clock, cancel, t0 };
+    let records = match spec.mode {
+        Mode::Sequential => sequential::run(&ctx, spec).await,
+        Mode::Asyncio => asyncio::run(&ctx, spec).await,
+        other => unreachable!("{} does not run on the event loop", other.name()),
+    };
+    assemble(spec, build, clock.now_ms() - t0, records, cancel)
+}
+
+/// Runs a `rayon` spec on the current rayon pool, blocking the calling thread until it ends.
+#[cfg(feature = "parallel")]
+pub fn run_on_pool(spec: &Spec, build: Build, clock: &dyn Clock, cancel: &CancelToken) -> RunResult {
+    let t0 = clock.now_ms();
+    let records = super::mode::rayon::run(spec, clock, cancel, t0);
+    assemble(spec, build, clock.now_ms() - t0, records, cancel)
+}
+
+/// Puts the records together. Failures follow the mode's Python counterpart: the loop and `map` raise
+/// the first failure in task order; `gather` raises the first failure in time, while the rest run on.
+fn assemble(spec: &Spec, build: Build, elapsed_ms: f64, tasks: Vec<TaskRecord>, cancel: &CancelToken) -> RunResult {
+    let end_ms = tasks.iter().map(|t| t.end_ms).fold(0.0, f64::max).min(elapsed_ms).max(0.0);
+    let failed = tasks.iter().filter(|t| t.status == Status::Error || t.status == Status::Timeout);
+    let first = match spec.mode {
+        Mode::Asyncio => failed.min_by(|a, b| a.end_ms.total_cmp(&b.end_ms)),
+        _ => failed.min_by_key(|t| t.id),
+    };
+    let error = first.map(|t| RunError {
+        name: if t.status == Status::Timeout { "TimeoutError" } else { "OSError" }.into(),
+        message: t.error.clone().unwrap_or_default(),
+        task_id: Some(t.id),
+        at_ms: Some(t.end_ms),
+    });
+    let wall_ms = match (&error, spec.mode) {
+        (Some(e), Mode::Asyncio) => e.at_ms.unwrap_or(elapsed_ms),
+        _ => elapsed_ms,
+    };
+    RunResult {
+        v: SCHEMA_VERSION,
+        spec: spec.to_json(),
+        build,
+        wall_ms,
+        end_ms: end_ms.max(wall_ms),
+        value: tasks.iter().map(|t| t.value).sum(),
+        error,
+        tasks,
+        cancelled: cancel.is_cancelled(),
+    }
+}

@@ -1,0 +1,251 @@
+//! The spec: one run's description, defined and validated here once. The page's form, the URL,
+//! `window.lab` and embed messages all pass through [`parse`], so every limit a user sees comes from here.
+
+use super::error::LabError;
+use super::mode::Mode;
+use super::workload::{self, FieldInfo, Params, Workload};
+use super::Capabilities;
+use serde_json::{json, Map, Value};
+
+/// The fields every spec has, whatever the workload.
+pub const TASKS: FieldInfo = FieldInfo {
+    name: "tasks",
+    label: "Tasks",
+    min: 1,
+    max: 1000,
+    default: 8,
+    doc: "How many tasks the work is split into (the number of coroutines, or of items given to map).",
+};
+
+/// A validated run description, defaults filled in.
+#[derive(Clone)]
+pub struct Spec {
+    pub workload: &'static dyn Workload,
+    pub mode: Mode,
+    pub tasks: u32,
+    /// The workload's own fields (size, latencyMs, ...).
+    pub params: Params,
+    /// Threads or processes, for modes that have them.
+    pub workers: Option<u32>,
+}
+
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_json().to_string())
+    }
+}
+
+/// Fields that are part of the spec's language without being run parameters.
+const META_FIELDS: &[&str] = &["v"];
+
+/// Every field name the lab knows, for catching typos.
+pub fn known_fields() -> Vec<&'static str> {
+    let mut names = vec!["workload", "mode", TASKS.name, "workers"];
+    names.extend(META_FIELDS);
+    for w in workload::ALL {
+        for f in w.fields() {
+            if !names.contains(&f.name) {
+                names.push(f.name);
+            }
+        }
+    }
+    names
+}
+
+/// Validates `input` (a JSON object; integers may also be given as decimal strings, as a URL carries
+/// them) against what this engine can run.
+pub fn parse(input: &Value, caps: &Capabilities) -> Result<Spec, LabError> {
+    let obj = input
+        .as_object()
+        .ok_or_else(|| LabError::spec("spec", "an object", "the spec must be an object like {\"workload\": \"cpu-primes\", \"mode\": \"sequential\"}"))?;
+    let known = known_fields();
+    if let Some(unknown) = obj.keys().find(|k| !known.contains(&k.as_str())) {
+        let allowed = known.join(", ");
+        return Err(LabError::spec(unknown, allowed.clone(), format!("unknown field \"{unknown}\"; the spec's fields are {allowed}")));
+    }
+
+    let workload = {
+        let names: Vec<_> = workload::ALL.iter().map(|w| w.name()).collect();
+        let allowed = names.join(", ");
+        let name = required_str(obj, "workload", &allowed)?;
+        workload::by_name(name)
+            .ok_or_else(|| LabError::spec("workload", allowed.clone(), format!("workload must be one of {allowed} (got \"{name}\")")))?
+    };
+    let mode = {
+        let allowed = Mode::ALL.map(Mode::name).join(", ");
+        let name = required_str(obj, "mode", &allowed)?;
+        Mode::parse(name).ok_or_else(|| LabError::spec("mode", allowed.clone(), format!("mode must be one of {allowed} (got \"{name}\")")))?
+    };
+    let tasks = int_field(obj, &TASKS)? as u32;
+    let mut params = Params::new();
+    for f in workload.fields() {
+        params.insert(f.name, int_field(obj, f)?);
+    }
+    let workers = match mode.workers(caps) {
+        None => None,
+        Some(range) => {
+            let info = FieldInfo {
+                name: "workers",
+                label: "Workers",
+                min: range.min.into(),
+                max: range.max.into(),
+                default: range.default.into(),
+                doc: "",
+            };
+            Some(int_field(obj, &info)? as u32)
+        }
+    };
+    if let Some(reason) = mode.unavailable(caps) {
+        return Err(LabError::unavailable("mode", reason));
+    }
+    if let Some(reason) = mode.unsupported(workload.class()) {
+        return Err(LabError::unavailable("mode", format!("{} with {}: {reason}", mode.name(), workload.name())));
+    }
+    Ok(Spec { workload, mode, tasks, params, workers })
+}
+
+impl Spec {
+    /// The spec as run, with every applicable field (defaults filled in).
+    pub fn to_json(&self) -> Value {
+        let mut out = json!({
+            "workload": self.workload.name(),
+            "mode": self.mode.name(),
+            "tasks": self.tasks,
+        });
+        let map = out.as_object_mut().expect("object");
+        for (k, v) in &self.params {
+            map.insert((*k).to_string(), json!(v));
+        }
+        if let Some(w) = self.workers {
+            map.insert("workers".into(), json!(w));
+        }
+        out
+    }
+
+    /// The number of workers the run uses (1 for modes without workers).
+    pub fn worker_count(&self) -> u32 {
+        self.workers.unwrap_or(1)
+    }
+}
+
+fn required_str<'a>(obj: &'a Map<String, Value>, field: &str, allowed: &str) -> Result<&'a str, LabError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Err(LabError::spec(field, allowed, format!("{field} is required: one of {allowed}"))),
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(LabError::spec(field, allowed, format!("{field} must be one of {allowed} (got {other})"))),
+    }
+}
+
+/// Reads an integer field, or its default when absent.
+fn int_field(obj: &Map<String, Value>, f: &FieldInfo) -> Result<i64, LabError> {
+    let allowed = format!("{}..{}", f.min, f.max);
+    let bad = |got: &dyn std::fmt::Display| {
+        LabError::spec(f.name, allowed.clone(), format!("{} must be a whole number in {} (got {})", f.name, allowed, got))
+    };
+    let n = match obj.get(f.name) {
+        None | Some(Value::Null) => return Ok(f.default),
+        Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i,
+            (None, Some(x)) if x.fract() == 0.0 && x.abs() < 9.0e15 => x as i64,
+            _ => return Err(bad(n)),
+        },
+        Some(Value::String(s)) => {
+            let t = s.trim();
+            let digits = t.strip_prefix('-').unwrap_or(t);
+            if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad(&format!("\"{s}\"")));
+            }
+            t.parse::<i64>().map_err(|_| bad(&format!("\"{s}\"")))?
+        }
+        Some(other) => return Err(bad(other)),
+    };
+    if n < f.min || n > f.max {
+        return Err(bad(&n));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Build;
+
+    const THREADS: Capabilities = Capabilities { build: Build::Threads, pool_threads: 2, cores: 2 };
+    const SINGLE: Capabilities = Capabilities { build: Build::Single, pool_threads: 0, cores: 2 };
+
+    fn field_of(r: Result<Spec, LabError>) -> (String, String) {
+        match r {
+            Err(LabError::SpecError { field, allowed, .. }) => (field, allowed),
+            Err(LabError::Unavailable { field, reason, .. }) => (field, reason),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_filled_in() {
+        let s = parse(&json!({"workload": "cpu-primes", "mode": "rayon"}), &THREADS).unwrap();
+        assert_eq!(s.tasks, 8);
+        assert_eq!(s.params["size"], 2_000_000);
+        assert_eq!(s.workers, Some(2));
+        assert_eq!(s.to_json(), json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 8, "size": 2_000_000, "workers": 2}));
+        let s = parse(&json!({"workload": "io-fetch", "mode": "asyncio", "size": 5}), &THREADS).unwrap();
+        assert_eq!(s.to_json(), json!({"workload": "io-fetch", "mode": "asyncio", "tasks": 8, "latencyMs": 200}));
+    }
+
+    #[test]
+    fn strings_from_a_url_are_accepted_when_they_are_whole_numbers() {
+        let s = parse(&json!({"workload": "io-sleep", "mode": "sequential", "tasks": "6", "latencyMs": "150"}), &SINGLE).unwrap();
+        assert_eq!((s.tasks, s.params["latencyMs"]), (6, 150));
+        for bad in ["", "1.5", "abc", "1e3", "0x10", " ", "--1"] {
+            let (field, allowed) = field_of(parse(&json!({"workload": "io-sleep", "mode": "sequential", "tasks": bad}), &SINGLE));
+            assert_eq!((field.as_str(), allowed.as_str()), ("tasks", "1..1000"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn each_bad_field_is_named_with_its_range() {
+        let cases = [
+            (json!({"mode": "sequential"}), "workload"),
+            (json!({"workload": "cpu-primes"}), "mode"),
+            (json!({"workload": "cpu-prime", "mode": "sequential"}), "workload"),
+            (json!({"workload": "cpu-primes", "mode": "threads"}), "mode"),
+            (json!({"workload": "cpu-primes", "mode": "sequential", "tasks": 0}), "tasks"),
+            (json!({"workload": "cpu-primes", "mode": "sequential", "tasks": 1001}), "tasks"),
+            (json!({"workload": "cpu-primes", "mode": "sequential", "tasks": 2.5}), "tasks"),
+            (json!({"workload": "cpu-primes", "mode": "sequential", "tasks": true}), "tasks"),
+            (json!({"workload": "cpu-primes", "mode": "sequential", "size": 1}), "size"),
+            (json!({"workload": "cpu-primes", "mode": "sequential", "size": 2_000_000_001u64}), "size"),
+            (json!({"workload": "io-fetch", "mode": "asyncio", "latencyMs": -1}), "latencyMs"),
+            (json!({"workload": "io-fetch", "mode": "asyncio", "latencyMs": 10001}), "latencyMs"),
+            (json!({"workload": "cpu-primes", "mode": "rayon", "workers": 3}), "workers"),
+            (json!({"workload": "cpu-primes", "mode": "rayon", "workers": 0}), "workers"),
+            (json!({"workload": "cpu-primes", "mode": "sequential", "taks": 3}), "taks"),
+            (json!("cpu-primes"), "spec"),
+        ];
+        for (input, expected) in cases {
+            let (field, allowed) = field_of(parse(&input, &THREADS));
+            assert_eq!(field, expected, "{input}");
+            assert!(!allowed.is_empty());
+        }
+        let (_, allowed) = field_of(parse(&json!({"workload": "cpu-primes", "mode": "sequential", "size": 1}), &THREADS));
+        assert_eq!(allowed, "2..2000000000");
+    }
+
+    #[test]
+    fn fields_of_other_workloads_and_modes_are_ignored() {
+        // One page state carries every field; only the applicable ones count.
+        let s = parse(&json!({"workload": "cpu-primes", "mode": "sequential", "latencyMs": 50, "workers": 99}), &THREADS).unwrap();
+        assert_eq!(s.workers, None);
+        assert!(!s.params.contains_key("latencyMs"));
+    }
+
+    #[test]
+    fn a_mode_the_build_cannot_run_says_why() {
+        let (field, reason) = field_of(parse(&json!({"workload": "cpu-primes", "mode": "rayon"}), &SINGLE));
+        assert_eq!(field, "mode");
+        assert!(reason.contains("cross-origin isolated"));
+        let (field, reason) = field_of(parse(&json!({"workload": "io-fetch", "mode": "rayon"}), &THREADS));
+        assert_eq!(field, "mode");
+        assert!(reason.contains("CPU-bound"));
+    }
+}

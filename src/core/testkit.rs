@@ -1,0 +1,136 @@
+//! A virtual-time platform for native tests: timers fire in deadline order on a clock that only moves
+//! when the test loop advances it, so schedules are exact and never flaky on a loaded machine.
+
+use super::cancel::CancelToken;
+use super::platform::{AsyncIo, Clock, IoError, LocalFuture};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+
+pub struct VirtualIo {
+    now_bits: AtomicU64,
+    /// Each clock read advances time this much: how tests make CPU work take (virtual) time.
+    tick_ms: f64,
+    timers: Mutex<Vec<(f64, Waker)>>,
+    pub cancel: CancelToken,
+    /// When the test's "user" presses Stop, in virtual ms.
+    cancel_at: Option<f64>,
+}
+
+impl VirtualIo {
+    pub fn new() -> Self {
+        Self::with(0.0, None)
+    }
+    pub fn with(tick_ms: f64, cancel_at: Option<f64>) -> Self {
+        VirtualIo { now_bits: AtomicU64::new(0f64.to_bits()), tick_ms, timers: Mutex::new(Vec::new()), cancel: CancelToken::new(), cancel_at }
+    }
+    fn set_now(&self, t: f64) {
+        self.now_bits.store(t.to_bits(), Ordering::SeqCst);
+    }
+    fn peek(&self) -> f64 {
+        f64::from_bits(self.now_bits.load(Ordering::SeqCst))
+    }
+
+    /// Drives `fut` to completion, advancing the clock to the next timer whenever nothing is ready.
+    pub fn drive<F: Future>(&self, fut: F) -> F::Output {
+        let mut fut = std::pin::pin!(fut);
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        for _ in 0..10_000_000 {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+            let mut timers = self.timers.lock().unwrap();
+            let now = self.peek();
+            let next = timers.iter().map(|(at, _)| *at).fold(f64::INFINITY, f64::min);
+            if let Some(stop) = self.cancel_at.filter(|&s| s <= next && !self.cancel.is_cancelled()) {
+                self.set_now(stop.max(now));
+                self.cancel.cancel();
+                timers.drain(..).for_each(|(_, w)| w.wake());
+                continue;
+            }
+            if next.is_finite() && next > now {
+                self.set_now(next);
+            }
+            let due: Vec<_> = {
+                let now = self.peek();
+                let (due, rest) = timers.drain(..).partition(|(at, _)| *at <= now);
+                *timers = rest;
+                due
+            };
+            due.into_iter().for_each(|(_, w)| w.wake());
+        }
+        panic!("the run never finished");
+    }
+
+    fn delay(&self, ms: f64) -> Delay<'_> {
+        Delay { io: self, at: self.peek() + ms }
+    }
+}
+
+impl Clock for VirtualIo {
+    fn now_ms(&self) -> f64 {
+        let t = self.peek();
+        if self.tick_ms > 0.0 {
+            self.set_now(t + self.tick_ms);
+        }
+        t
+    }
+}
+
+struct Delay<'a> {
+    io: &'a VirtualIo,
+    at: f64,
+}
+
+impl Future for Delay<'_> {
+    type Output = Result<(), IoError>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.io.cancel.is_cancelled() {
+            return Poll::Ready(Err(IoError::Cancelled));
+        }
+        if self.io.peek() >= self.at {
+            return Poll::Ready(Ok(()));
+        }
+        self.io.timers.lock().unwrap().push((self.at, cx.waker().clone()));
+        Poll::Pending
+    }
+}
+
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+impl AsyncIo for VirtualIo {
+    fn sleep(&self, ms: u32) -> LocalFuture<'_, Result<(), IoError>> {
+        Box::pin(self.delay(f64::from(ms)))
+    }
+    fn fetch_delay(&self, ms: u32, _tag: String) -> LocalFuture<'_, Result<u64, IoError>> {
+        let d = self.delay(f64::from(ms));
+        Box::pin(async move { d.await.map(|()| u64::from(ms)) })
+    }
+    fn yield_now(&self) -> LocalFuture<'_, ()> {
+        Box::pin(YieldOnce(false))
+    }
+}
+
+/// The host's monotonic clock, for tests of the rayon mode on real threads.
+pub struct HostClock(pub std::time::Instant);
+
+impl Clock for HostClock {
+    fn now_ms(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1000.0
+    }
+}

@@ -1,0 +1,139 @@
+//! Native tests of the modes on a virtual clock: the lesson's claims, exactly.
+
+use super::record::{SpanKind, Status};
+use super::run::{run_on_loop, RunResult};
+use super::spec::{parse, Spec};
+use super::testkit::VirtualIo;
+use super::{Build, Capabilities};
+use serde_json::{json, Value};
+
+const CAPS: Capabilities = Capabilities { build: Build::Native, pool_threads: 2, cores: 2 };
+
+fn spec(v: Value) -> Spec {
+    parse(&v, &CAPS).expect("valid spec")
+}
+
+fn run(io: &VirtualIo, s: &Spec) -> RunResult {
+    io.drive(run_on_loop(s, Build::Native, io, io, &io.cancel))
+}
+
+#[test]
+fn sequential_sleeps_add_up() {
+    let io = VirtualIo::new();
+    let r = run(&io, &spec(json!({"workload": "io-sleep", "mode": "sequential", "tasks": 4, "latencyMs": 100})));
+    assert_eq!(r.wall_ms, 400.0);
+    assert_eq!(r.value, 400);
+    for (i, t) in r.tasks.iter().enumerate() {
+        assert_eq!((t.start_ms, t.end_ms), (100.0 * i as f64, 100.0 * (i + 1) as f64));
+        assert_eq!(t.lane, "MainThread");
+        assert_eq!(t.io_wait_ms, Some(100.0));
+        assert_eq!(t.spans[0].kind, SpanKind::IoWait);
+    }
+}
+
+#[test]
+fn asyncio_gather_overlaps_every_wait() {
+    // PYTHON-MODEL: 100 tasks each asyncio.sleep(0.2) under gather finish in 201 ms.
+    let io = VirtualIo::new();
+    let r = run(&io, &spec(json!({"workload": "io-sleep", "mode": "asyncio", "tasks": 100, "latencyMs": 200})));
+    assert_eq!(r.wall_ms, 200.0);
+    assert_eq!(r.value, 20_000);
+    assert!(r.tasks.iter().all(|t| t.start_ms == 0.0 && t.end_ms == 200.0 && t.lane == "event-loop"));
+    let r = run(&VirtualIo::new(), &spec(json!({"workload": "io-fetch", "mode": "asyncio", "tasks": 6, "latencyMs": 200})));
+    assert_eq!((r.wall_ms, r.value), (200.0, 1200));
+}
+
+#[test]
+fn asyncio_interleaves_cpu_work_at_await_points_but_gains_nothing() {
+    let s = json!({"workload": "cpu-primes", "tasks": 3, "size": 300_000});
+    let mut seq = s.clone();
+    seq["mode"] = json!("sequential");
+    let mut aio = s;
+    aio["mode"] = json!("asyncio");
+    let a = run(&VirtualIo::with(0.1, None), &spec(aio));
+    let q = run(&VirtualIo::with(0.1, None), &spec(seq));
+    assert_eq!(a.value, 25_997);
+    assert_eq!(a.value, q.value);
+    // Under asyncio each task runs until its first await, then the next one starts: all have started
+    // within the first round of turns (about 1 ms each), long before any of them ends.
+    assert!(a.tasks.iter().all(|t| t.start_ms < 3.5 && t.end_ms > 10.0 * t.start_ms.max(1.0)), "{:?}", a.tasks);
+    assert!(a.tasks[0].spans.len() > 3, "task 0 was cut at await points: {:?}", a.tasks[0].spans.len());
+    // Sequentially each starts when the previous one ended.
+    for w in q.tasks.windows(2) {
+        assert!(w[1].start_ms >= w[0].end_ms);
+    }
+    // The same work takes the same (virtual) CPU time either way, within the bookkeeping of yielding.
+    assert!((a.wall_ms / q.wall_ms - 1.0).abs() < 0.1, "asyncio {} vs sequential {}", a.wall_ms, q.wall_ms);
+}
+
+#[test]
+fn a_stop_cancels_what_has_not_finished() {
+    let io = VirtualIo::with(0.0, Some(150.0));
+    let r = run(&io, &spec(json!({"workload": "io-sleep", "mode": "sequential", "tasks": 4, "latencyMs": 100})));
+    assert!(r.cancelled);
+    let statuses: Vec<_> = r.tasks.iter().map(|t| t.status).collect();
+    assert_eq!(statuses, [Status::Ok, Status::Cancelled, Status::Cancelled, Status::Cancelled]);
+    assert_eq!(r.value, 100);
+    assert_eq!(r.wall_ms, 150.0);
+
+    let io = VirtualIo::with(0.0, Some(50.0));
+    let r = run(&io, &spec(json!({"workload": "io-fetch", "mode": "asyncio", "tasks": 5, "latencyMs": 100})));
+    assert!(r.tasks.iter().all(|t| t.status == Status::Cancelled && t.end_ms == 50.0));
+    assert_eq!(r.tasks.len(), 5);
+}
+
+#[test]
+fn a_stop_during_cpu_work_stops_at_the_next_chunk() {
+    let io = VirtualIo::with(0.01, Some(5.0));
+    let r = run(&io, &spec(json!({"workload": "cpu-primes", "mode": "asyncio", "tasks": 2, "size": 50_000_000})));
+    assert!(r.cancelled);
+    assert!(r.wall_ms < 6.0, "stopped after {} virtual ms", r.wall_ms);
+    assert!(r.tasks.iter().all(|t| t.status == Status::Cancelled));
+}
+
+#[cfg(feature = "parallel")]
+mod parallel {
+    use super::*;
+    use crate::core::cancel::CancelToken;
+    use crate::core::run::run_on_pool;
+    use crate::core::testkit::HostClock;
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+    }
+
+    #[test]
+    fn rayon_computes_what_sequential_computes_on_every_worker() {
+        let clock = HostClock(std::time::Instant::now());
+        let s = spec(json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 16, "size": 1_000_000, "workers": 2}));
+        let r = pool(2).install(|| run_on_pool(&s, Build::Native, &clock, &CancelToken::new()));
+        assert_eq!(r.value, 78_498);
+        assert_eq!(r.tasks.len(), 16);
+        assert!(r.tasks.iter().enumerate().all(|(i, t)| t.id == i as u32 && t.status == Status::Ok));
+        let mut lanes: Vec<_> = r.tasks.iter().map(|t| t.lane.clone()).collect();
+        lanes.sort();
+        lanes.dedup();
+        assert!(!lanes.is_empty() && lanes.len() <= 2, "{lanes:?}");
+    }
+
+    #[test]
+    fn one_worker_means_one_lane_even_on_a_bigger_pool() {
+        let clock = HostClock(std::time::Instant::now());
+        let s = spec(json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 6, "size": 100_000, "workers": 1}));
+        let r = pool(2).install(|| run_on_pool(&s, Build::Native, &clock, &CancelToken::new()));
+        for w in r.tasks.windows(2) {
+            assert!(w[1].start_ms >= w[0].end_ms, "one worker runs one task at a time");
+        }
+        assert_eq!(r.value, 9592);
+    }
+
+    #[test]
+    fn a_cancelled_pool_run_marks_the_rest_cancelled() {
+        let clock = HostClock(std::time::Instant::now());
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let s = spec(json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 4, "size": 1_000_000, "workers": 2}));
+        let r = pool(2).install(|| run_on_pool(&s, Build::Native, &clock, &cancel));
+        assert!(r.cancelled && r.tasks.iter().all(|t| t.status == Status::Cancelled));
+    }
+}

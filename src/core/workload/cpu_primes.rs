@@ -1,0 +1,139 @@
+//! `cpu-primes`: count the primes below N by plain trial division, the loop a learner would write in
+//! Python:
+//!
+//! ```python
+//! def is_prime(n):
+//!     if n < 2: return False
+//!     if n % 2 == 0: return n == 2
+//!     d = 3
+//!     while d * d <= n:
+//!         if n % d == 0: return False
+//!         d += 2
+//!     return True
+//! ```
+//!
+//! Numbers are 32-bit in every implementation (the lab, the benchmark's JavaScript and Python), so that
+//! the comparison is like for like: a 64-bit division is much slower in wasm than a 32-bit one.
+
+use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, Workload};
+
+pub struct CpuPrimes;
+
+const SIZE: FieldInfo = FieldInfo {
+    name: "size",
+    label: "N (count primes below N)",
+    min: 2,
+    max: 2_000_000_000,
+    default: 2_000_000,
+    doc: "Count the primes below N; the numbers 0..N are split into one contiguous range per task.",
+};
+
+/// Numbers tested per chunk: well under a millisecond for N in the millions, a few ms near the maximum.
+const CHUNK: u32 = 1024;
+
+impl Workload for CpuPrimes {
+    fn name(&self) -> &'static str {
+        "cpu-primes"
+    }
+    fn title(&self) -> &'static str {
+        "CPU-bound: count primes"
+    }
+    fn doc(&self) -> &'static str {
+        "Pure computation: each task counts the primes in its share of 0..N by trial division. \
+         Nothing waits, so only running on several cores at once can make it faster."
+    }
+    fn class(&self) -> Class {
+        Class::Cpu
+    }
+    fn fields(&self) -> &'static [FieldInfo] {
+        &[SIZE]
+    }
+    fn task(&self, params: &Params, tasks: u32, id: u32) -> Vec<Step> {
+        let n = params["size"] as u64;
+        let (lo, hi) = split_range(0, n, tasks, id);
+        vec![Step::Cpu(Box::new(PrimeCount { next: lo as u32, end: hi as u32, count: 0 }))]
+    }
+}
+
+/// Counts primes in `next..end`, a chunk at a time.
+pub struct PrimeCount {
+    next: u32,
+    end: u32,
+    count: u64,
+}
+
+impl CpuKernel for PrimeCount {
+    fn step(&mut self) -> Option<u64> {
+        let stop = self.end.min(self.next.saturating_add(CHUNK));
+        for n in self.next..stop {
+            self.count += u64::from(is_prime(n));
+        }
+        self.next = stop;
+        (self.next >= self.end).then_some(self.count)
+    }
+}
+
+/// Trial division by 2 and the odd numbers up to the square root. `d * d` cannot overflow: N is at most
+/// 2e9, so `d` stays below 44,722 and its square below 2^32.
+#[inline]
+pub fn is_prime(n: u32) -> bool {
+    if n < 2 {
+        return false;
+    }
+    if n % 2 == 0 {
+        return n == 2;
+    }
+    let mut d: u32 = 3;
+    while d * d <= n {
+        if n % d == 0 {
+            return false;
+        }
+        d += 2;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count_below(n: i64, tasks: u32) -> u64 {
+        let params = Params::from([("size", n)]);
+        (0..tasks)
+            .map(|id| match CpuPrimes.task(&params, tasks, id).pop() {
+                Some(Step::Cpu(mut k)) => loop {
+                    if let Some(v) = k.step() {
+                        break v;
+                    }
+                },
+                _ => unreachable!(),
+            })
+            .sum()
+    }
+
+    #[test]
+    fn known_prime_counts() {
+        // pi(10) = 4, pi(100) = 25, pi(10^4) = 1229, pi(10^6) = 78498.
+        assert_eq!(count_below(2, 1), 0);
+        assert_eq!(count_below(3, 1), 1);
+        assert_eq!(count_below(10, 3), 4);
+        assert_eq!(count_below(100, 7), 25);
+        assert_eq!(count_below(10_000, 8), 1229);
+        assert_eq!(count_below(1_000_000, 13), 78_498);
+    }
+
+    #[test]
+    fn the_split_does_not_change_the_count() {
+        for tasks in [1, 2, 5, 64, 1000] {
+            assert_eq!(count_below(30_000, tasks), 3245);
+        }
+    }
+
+    #[test]
+    fn largest_numbers_do_not_overflow() {
+        // 1999999973 is the largest prime below 2e9.
+        assert!(is_prime(1_999_999_973));
+        assert!(!is_prime(1_999_999_999));
+        assert!(is_prime(2) && !is_prime(1) && !is_prime(0) && !is_prime(9));
+    }
+}

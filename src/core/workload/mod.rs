@@ -1,0 +1,120 @@
+//! Workloads: what each task does. A workload is one module implementing [`Workload`], plus one line in
+//! [`ALL`]; the UI, the URL and `window.lab.workloads()` read its name, fields and ranges from here.
+
+mod cpu_primes;
+mod io_fetch;
+mod io_sleep;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The registry: every workload the lab offers, in the order the UI lists them.
+pub static ALL: &[&dyn Workload] = &[&cpu_primes::CpuPrimes, &io_fetch::IoFetch, &io_sleep::IoSleep];
+
+/// Finds a workload by its public name.
+pub fn by_name(name: &str) -> Option<&'static dyn Workload> {
+    ALL.iter().copied().find(|w| w.name() == name)
+}
+
+/// What kind of work this is: the lesson's central distinction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    /// Waiting on nothing but the CPU: the GIL serialises it; processes and native threads speed it up.
+    Cpu,
+    /// Mostly waiting: threads and asyncio overlap the waits.
+    Io,
+    /// Some of each.
+    Mixed,
+}
+
+/// One integer parameter of a workload, with its range and default.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldInfo {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub min: i64,
+    pub max: i64,
+    pub default: i64,
+    pub doc: &'static str,
+}
+
+/// A workload's parameters after validation: every declared field, defaults filled in.
+pub type Params = BTreeMap<&'static str, i64>;
+
+/// One step of a task. A task is a short list of steps, so mixed work is just "fetch, then compute".
+pub enum Step {
+    /// CPU work, cut into chunks so that it can be cancelled and, under `asyncio`, interleaved.
+    Cpu(Box<dyn CpuKernel>),
+    /// A GET of the latency endpoint answering after `ms`.
+    Fetch { ms: u32 },
+    /// `asyncio.sleep` / `time.sleep` of `ms`.
+    Sleep { ms: u32 },
+}
+
+/// CPU work done a chunk at a time (about a millisecond or less each).
+pub trait CpuKernel: Send {
+    /// Does one chunk; returns the kernel's value once it has finished.
+    fn step(&mut self) -> Option<u64>;
+}
+
+/// A workload: its public name, its fields, and how to cut a run into tasks.
+pub trait Workload: Sync {
+    /// The public name (`spec.workload`).
+    fn name(&self) -> &'static str;
+    /// A short human title for the UI.
+    fn title(&self) -> &'static str;
+    /// What the task does, in the lesson's words.
+    fn doc(&self) -> &'static str;
+    fn class(&self) -> Class;
+    /// The workload's own spec fields, with ranges and defaults.
+    fn fields(&self) -> &'static [FieldInfo];
+    /// The steps of task `id` out of `tasks`. Every mode runs exactly these steps, so every mode computes
+    /// the same value.
+    fn task(&self, params: &Params, tasks: u32, id: u32) -> Vec<Step>;
+}
+
+/// The field every I/O workload shares.
+pub const LATENCY_MS: FieldInfo = FieldInfo {
+    name: "latencyMs",
+    label: "Latency (ms)",
+    min: 0,
+    max: 10_000,
+    default: 200,
+    doc: "How long each request or sleep waits, in milliseconds.",
+};
+
+/// The `i`-th of `parts` contiguous, nearly equal pieces of `lo..hi`.
+pub fn split_range(lo: u64, hi: u64, parts: u32, i: u32) -> (u64, u64) {
+    let len = hi.saturating_sub(lo);
+    let parts = u64::from(parts.max(1));
+    let i = u64::from(i);
+    (lo + len * i / parts, lo + len * (i + 1) / parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_range_covers_everything_once() {
+        for parts in 1..20 {
+            let mut next = 5;
+            for i in 0..parts {
+                let (a, b) = split_range(5, 1003, parts, i);
+                assert_eq!(a, next);
+                next = b;
+            }
+            assert_eq!(next, 1003);
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = ALL.iter().map(|w| w.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+    }
+}
