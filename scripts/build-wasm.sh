@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the engine's two wasm builds into www/pkg/{threads,single} and prints their sizes.
+#   threads: nightly, std rebuilt with atomics, shared imported memory, wasm-bindgen-rayon pool.
+#   single:  stable, no atomics: for pages that are not cross-origin isolated (and for `processes`).
+# Each build has its own target dir: their RUSTFLAGS differ, and sharing one would rebuild everything
+# every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PROFILE=${PROFILE:-release}
+OUT=www/pkg
+mkdir -p "$OUT"
+
+# The linker must make the memory shared and imported: this nightly no longer does it by itself, and a
+# plain exported memory makes initThreadPool fail with "DataCloneError: #<Memory> could not be cloned".
+# 512 MiB is reserved up front by the browser for a shared memory; phones may refuse more.
+THREADS_RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals \
+ -C link-arg=--shared-memory -C link-arg=--max-memory=536870912 -C link-arg=--import-memory \
+ -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
+ -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
+
+build() { # name toolchain rustflags cargo-args...
+  local name=$1 toolchain=$2 flags=$3; shift 3
+  echo "== building the $name build"
+  RUSTFLAGS="$flags" cargo "+$toolchain" build --lib --profile "$PROFILE" --target wasm32-unknown-unknown \
+    --target-dir "target/$name" "$@"
+  local wasm="target/$name/wasm32-unknown-unknown/$PROFILE/concurrency_lab.wasm"
+  rm -rf "${OUT:?}/$name"
+  wasm-bindgen "$wasm" --target web --out-dir "$OUT/$name" --no-typescript
+  if [ "$PROFILE" = release ]; then
+    local f="$OUT/$name/concurrency_lab_bg.wasm"
+    # binaryen from npm, not Debian's: Debian's wasm-opt 108 rewrites wasm-bindgen's externref table as
+    # anyref, which the browser then refuses. The features are those rustc enables for wasm32.
+    node_modules/.bin/wasm-opt -O3 --enable-threads --enable-bulk-memory --enable-mutable-globals --enable-sign-ext \
+      --enable-reference-types --enable-multivalue \
+      --enable-nontrapping-float-to-int "$f" -o "$f.opt" && mv "$f.opt" "$f"
+  fi
+}
+
+build threads nightly "$THREADS_RUSTFLAGS" --features threads -Z build-std=panic_abort,std
+build single stable "" 
+
+echo "== sizes (raw / gzip)"
+for name in threads single; do
+  for f in "$OUT/$name"/concurrency_lab_bg.wasm "$OUT/$name"/concurrency_lab.js; do
+    printf '  %-45s %8d B  %8d B gzip\n' "$f" "$(wc -c <"$f")" "$(gzip -9c "$f" | wc -c)"
+  done
+done

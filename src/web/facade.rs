@@ -1,0 +1,144 @@
+//! The `#[wasm_bindgen]` surface the engine worker calls: configure, describe, validate, run, cancel.
+//! It converts types and calls the core; specs and results cross as JSON text.
+
+use super::clock::WebClock;
+use super::io::WebIo;
+use crate::core::cancel::CancelToken;
+use crate::core::catalogue::catalogue as describe;
+use crate::core::error::LabError;
+use crate::core::mode::Mode;
+use crate::core::run::{run_on_loop, RunResult};
+use crate::core::spec::{self, Spec};
+use crate::core::{Build, Capabilities};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use web_sys::AbortController;
+
+// Exported to JavaScript as `initThreadPool` by the crate itself; named here so the dependency is used.
+#[cfg(feature = "threads")]
+#[allow(unused_imports)]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    fn report_panic(message: &str);
+}
+
+const BUILD: Build = if cfg!(feature = "threads") { Build::Threads } else { Build::Single };
+
+struct Engine {
+    caps: Capabilities,
+    endpoint: String,
+    /// The run in progress: its cancel flag (read by CPU work) and abort controller (fetches, sleeps).
+    current: Option<(CancelToken, AbortController)>,
+}
+
+thread_local! {
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+/// Sets the engine up: `base_url` is the page's address (the endpoint is `api/delay` relative to it),
+/// `cores` is `navigator.hardwareConcurrency`, `pool_threads` the size of the pool just started (0 in the
+/// single build). Returns the catalogue as JSON.
+#[wasm_bindgen]
+pub fn start(base_url: &str, cores: u32, pool_threads: u32) -> Result<String, JsValue> {
+    std::panic::set_hook(Box::new(|info| report_panic(&format!("panic in the lab engine: {info}"))));
+    let endpoint = web_sys::Url::new_with_base("api/delay", base_url)?.href();
+    let caps = Capabilities { build: BUILD, pool_threads: if BUILD == Build::Threads { pool_threads } else { 0 }, cores: cores.max(1) };
+    ENGINE.with(|e| *e.borrow_mut() = Some(Engine { caps, endpoint, current: None }));
+    Ok(catalogue())
+}
+
+/// `"threads"` or `"single"`.
+#[wasm_bindgen]
+pub fn build() -> String {
+    serde_json::to_value(BUILD).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// Every workload, mode and field with its range and default (`window.lab.workloads()`).
+#[wasm_bindgen]
+pub fn catalogue() -> String {
+    with_engine(|e| describe(&e.caps).to_string())
+}
+
+/// Validates a spec; returns it as it would run (defaults filled in), or rejects with a SpecError.
+#[wasm_bindgen]
+pub fn validate(spec_json: &str) -> Result<String, JsValue> {
+    parse(spec_json).map(|s| s.to_json().to_string()).map_err(|e| JsValue::from_str(&e.to_json()))
+}
+
+/// Runs a spec. Resolves to the Result as JSON; rejects with a JSON error object
+/// (`SpecError`, `Unavailable`, or `AbortError` with the partial `result`).
+#[wasm_bindgen]
+pub async fn run(spec_json: String) -> Result<String, JsValue> {
+    let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+    let cancel = CancelToken::new();
+    let controller = AbortController::new()?;
+    let (endpoint, busy) = with_engine(|e| (e.endpoint.clone(), e.current.is_some()));
+    if busy {
+        let e = LabError::EngineError { message: "a run is already in progress in this engine".into() };
+        return Err(JsValue::from_str(&e.to_json()));
+    }
+    ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = Some((cancel.clone(), controller.clone())));
+    let result = match spec.mode {
+        Mode::Sequential | Mode::Asyncio => {
+            let io = WebIo { endpoint, signal: controller.signal() };
+            run_on_loop(&spec, BUILD, &io, &WebClock, &cancel).await
+        }
+        Mode::Rayon => run_on_pool(spec, cancel).await,
+    };
+    ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = None);
+    if result.cancelled {
+        let json = format!(r#"{{"name":"AbortError","message":"the run was cancelled","result":{}}}"#, result.to_json());
+        return Err(JsValue::from_str(&json));
+    }
+    Ok(result.to_json())
+}
+
+/// Stops the run in progress: CPU work stops at its next chunk, fetches are aborted, sleeps dropped.
+#[wasm_bindgen]
+pub fn cancel() {
+    ENGINE.with(|e| {
+        if let Some((token, controller)) = e.borrow().as_ref().and_then(|e| e.current.as_ref()) {
+            token.cancel();
+            controller.abort();
+        }
+    });
+}
+
+/// Bytes of wasm memory this engine holds now.
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let buffer = memory.buffer();
+    Reflect::get(&buffer, &"byteLength".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0)
+}
+
+use js_sys::Reflect;
+
+fn with_engine<T>(f: impl FnOnce(&Engine) -> T) -> T {
+    ENGINE.with(|e| f(e.borrow().as_ref().expect("start() is called before anything else")))
+}
+
+fn parse(spec_json: &str) -> Result<Spec, LabError> {
+    let value: serde_json::Value =
+        serde_json::from_str(spec_json).map_err(|e| LabError::spec("spec", "a JSON object", format!("the spec is not valid JSON: {e}")))?;
+    with_engine(|e| spec::parse(&value, &e.caps))
+}
+
+/// Runs a `rayon` spec on the pool without blocking this worker: the job is spawned onto the pool and
+/// its result comes back through a channel, so the engine keeps hearing Stop while the pool works.
+#[cfg(feature = "threads")]
+async fn run_on_pool(spec: Spec, cancel: CancelToken) -> RunResult {
+    let (tx, rx) = futures_channel::oneshot::channel();
+    rayon::spawn(move || {
+        let _ = tx.send(crate::core::run::run_on_pool(&spec, BUILD, &WebClock, &cancel));
+    });
+    rx.await.expect("the pool job always answers")
+}
+
+#[cfg(not(feature = "threads"))]
+async fn run_on_pool(_spec: Spec, _cancel: CancelToken) -> RunResult {
+    unreachable!("validation refuses rayon in the single build")
+}

@@ -1,0 +1,36 @@
+// Small browser helpers the Rust side imports. Each exists because doing it through web-sys would take
+// more code for the same thing, or could not be done there at all.
+
+// One clock for every worker of a run: each worker's performance.now() counts from its own timeOrigin,
+// so only the sum puts lanes of different workers on one timeline.
+export function epoch_now() {
+  return performance.timeOrigin + performance.now();
+}
+
+// A turn of the event loop without setTimeout: Chromium clamps nested zero-delay timers to >= 4 ms,
+// which would make every await of a CPU-bound coroutine cost 4 ms. A MessageChannel post does not.
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()();
+export function yield_now() {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(0);
+  });
+}
+
+// Resolves when the run's AbortSignal fires, so a sleep can be dropped at once.
+export function when_aborted(signal) {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+export function report_panic(message) {
+  console.error(message);
+  // The engine worker forwards this to the page (the panic aborts this thread right after).
+  try {
+    self.postMessage({ type: 'engine:panic', message });
+  } catch {}
+}

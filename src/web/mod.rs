@@ -1,0 +1,6 @@
+//! The browser side of the engine (wasm only): the clock, fetch and timers the core's modes run on, and
+//! the `#[wasm_bindgen]` facade the engine worker (`www/src/engine/worker.ts`) calls.
+
+mod clock;
+mod facade;
+mod io;

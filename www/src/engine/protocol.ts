@@ -1,0 +1,102 @@
+// Types shared by the page and the engine worker: the public contract of ../shared/API.md.
+
+export type Build = 'threads' | 'single';
+export type EngineState = 'starting' | 'ready' | 'busy' | 'restarting';
+
+export interface FieldInfo {
+  name: string;
+  label: string;
+  min: number;
+  max: number;
+  default: number;
+  doc: string;
+}
+
+export interface WorkloadInfo {
+  name: string;
+  title: string;
+  doc: string;
+  class: 'cpu' | 'io' | 'mixed';
+  fields: FieldInfo[];
+  modes: { mode: string; unsupported: string | null }[];
+}
+
+export interface ModeInfo {
+  name: string;
+  title: string;
+  python: string;
+  workers: { min: number; max: number; default: number } | null;
+  unavailable: string | null;
+}
+
+/** `window.lab.workloads()`: what this engine runs, with every field's range and default. */
+export interface Catalogue {
+  v: number;
+  build: Build;
+  fields: FieldInfo[];
+  workloads: WorkloadInfo[];
+  modes: ModeInfo[];
+}
+
+export type Spec = Record<string, unknown>;
+
+export interface Span {
+  kind: 'run' | 'gil-wait' | 'io-wait' | 'message';
+  startMs: number;
+  endMs: number;
+}
+
+export interface Task {
+  id: number;
+  lane: string;
+  startMs: number;
+  endMs: number;
+  status: 'ok' | 'error' | 'timeout' | 'cancelled';
+  error?: string;
+  gilWaitMs?: number;
+  ioWaitMs?: number;
+  spans: Span[];
+}
+
+export interface Result {
+  v: number;
+  spec: Spec & { workload: string; mode: string; tasks: number };
+  build: Build;
+  wallMs: number;
+  endMs: number;
+  value: number;
+  error?: { name: string; message: string; taskId?: number; atMs?: number };
+  tasks: Task[];
+}
+
+/** An error as it crosses workers and frames: a plain object. */
+export interface PlainError {
+  name: 'SpecError' | 'AbortError' | 'EngineError' | 'Unavailable' | string;
+  message: string;
+  field?: string;
+  allowed?: string;
+  reason?: string;
+  result?: Result;
+}
+
+export interface EngineStartOptions {
+  build: Build;
+  /** The page's address: the latency endpoint is `api/delay` relative to it. */
+  baseUrl: string;
+  cores: number;
+}
+
+export interface EngineStarted {
+  build: Build;
+  threads: number;
+  catalogue: Catalogue;
+  memoryBytes: number;
+}
+
+/** What the engine worker offers the page (through Comlink). */
+export interface EngineApi {
+  start(options: EngineStartOptions): Promise<EngineStarted>;
+  run(spec: Spec): Promise<Result>;
+  cancel(): void;
+  memoryBytes(): number;
+}

@@ -1,0 +1,172 @@
+// `window.lab`: the scriptable API (../shared/API.md). Host pages, tests and the page's own views all go
+// through it, so the page can do nothing a script cannot.
+
+import type { EngineClient } from './engine/client';
+import type { Build, Catalogue, EngineState, PlainError, Result, Spec } from './engine/protocol';
+
+export interface Status {
+  crossOriginIsolated: boolean;
+  build: Build;
+  threads: number;
+  state: EngineState;
+  workers: number;
+  memoryBytes: number;
+  /** Why the page runs the single build, when it does. */
+  buildReason?: string;
+}
+
+/** A run as recorded: its Result, and whether a Stop cut it short. */
+export type Recorded = Result & { cancelled?: boolean };
+
+interface Job {
+  spec: Spec;
+  resolve(r: Result): void;
+  reject(e: Error): void;
+}
+
+/** Turns a plain error object (as it crossed from the worker) into an Error with the same fields. */
+export function toError(plain: PlainError | unknown): Error {
+  const p = (plain && typeof plain === 'object' ? plain : { name: 'EngineError', message: String(plain) }) as PlainError;
+  const err = new Error(p.message ?? 'unknown error');
+  Object.assign(err, p);
+  err.name = p.name ?? 'EngineError';
+  return err;
+}
+
+export class Lab {
+  readonly ready: Promise<Status>;
+  private current?: Job;
+  private readonly jobs: Job[] = [];
+  private readonly records: Recorded[] = [];
+  private readonly listeners = new Set<(r: Recorded) => void>();
+  private readonly statusListeners = new Set<(s: Status) => void>();
+  private catalogue?: Catalogue;
+  private state: Status;
+
+  constructor(private readonly client: EngineClient) {
+    const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+    this.state = {
+      crossOriginIsolated: self.crossOriginIsolated === true,
+      build: isolated ? 'threads' : 'single',
+      threads: 0,
+      state: 'starting',
+      workers: 0,
+      memoryBytes: 0,
+      buildReason: isolated
+        ? undefined
+        : 'this page is not cross-origin isolated, so it cannot share memory between threads (no SharedArrayBuffer)',
+    };
+    this.ready = this.boot();
+  }
+
+  private async boot(): Promise<Status> {
+    let started;
+    try {
+      started = await this.client.start(this.state.build);
+    } catch (e) {
+      if (this.state.build !== 'threads') throw toError(e);
+      // The threads build reserves a large shared memory up front; a browser may refuse it.
+      this.state.buildReason = `the threads build could not start (${toError(e).message}); running the single build`;
+      started = await this.client.start('single');
+    }
+    this.catalogue = started.catalogue;
+    this.update({
+      build: started.build,
+      threads: started.threads,
+      workers: 1 + started.threads,
+      memoryBytes: started.memoryBytes,
+      state: 'ready',
+    });
+    return this.status();
+  }
+
+  status(): Status {
+    return { ...this.state };
+  }
+
+  workloads(): Catalogue {
+    if (!this.catalogue) throw toError({ name: 'EngineError', message: 'the engine is still starting; await lab.ready' });
+    return structuredClone(this.catalogue);
+  }
+
+  /** Runs one spec. Runs go one at a time, first come first served. */
+  run(spec: Spec, options: { signal?: AbortSignal } = {}): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted) return reject(toError({ name: 'AbortError', message: 'the run was cancelled before it started' }));
+      const job: Job = { spec, resolve, reject };
+      signal?.addEventListener('abort', () => this.abort(job), { once: true });
+      this.jobs.push(job);
+      void this.pump();
+    });
+  }
+
+  /** Cancels the running run and every waiting one. */
+  cancel(): void {
+    for (const job of this.jobs.splice(0)) {
+      job.reject(toError({ name: 'AbortError', message: 'the run was cancelled before it started' }));
+    }
+    if (this.current) this.client.cancel();
+  }
+
+  async history(): Promise<Recorded[]> {
+    return structuredClone(this.records);
+  }
+
+  async clearHistory(): Promise<void> {
+    this.records.length = 0;
+  }
+
+  /** Called with every finished or cancelled run, from the page, a URL or a script. */
+  onRecord(listener: (r: Recorded) => void): void {
+    this.listeners.add(listener);
+  }
+
+  onStatus(listener: (s: Status) => void): void {
+    this.statusListeners.add(listener);
+  }
+
+  private abort(job: Job): void {
+    if (job === this.current) {
+      this.client.cancel();
+      return;
+    }
+    const i = this.jobs.indexOf(job);
+    if (i >= 0) {
+      this.jobs.splice(i, 1);
+      job.reject(toError({ name: 'AbortError', message: 'the run was cancelled before it started' }));
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.current || this.jobs.length === 0) return;
+    const job = this.jobs.shift()!;
+    this.current = job;
+    try {
+      await this.ready;
+      this.update({ state: 'busy' });
+      const result = await this.client.run(job.spec);
+      this.record(result);
+      job.resolve(result);
+    } catch (e) {
+      const err = toError(e);
+      const partial = (err as Error & { result?: Result }).result;
+      if (err.name === 'AbortError' && partial) this.record({ ...partial, cancelled: true });
+      job.reject(err);
+    } finally {
+      this.current = undefined;
+      this.update({ state: 'ready', memoryBytes: await this.client.memoryBytes().catch(() => this.state.memoryBytes) });
+      void this.pump();
+    }
+  }
+
+  private record(r: Recorded): void {
+    this.records.push(r);
+    for (const l of this.listeners) l(r);
+  }
+
+  private update(patch: Partial<Status>): void {
+    Object.assign(this.state, patch);
+    for (const l of this.statusListeners) l(this.status());
+  }
+}

@@ -1,0 +1,161 @@
+// The experiment form, built from the engine's catalogue: the UI copies no option list and no limit,
+// so a new workload or field shows up here by itself.
+
+import type { Catalogue, FieldInfo, Spec } from '../engine/protocol';
+
+export interface FormHandlers {
+  run(spec: Spec): void;
+  stop(): void;
+}
+
+/** Field values as the learner typed them (strings), kept across workload and mode changes. */
+export type FormState = Record<string, string>;
+
+export class ExperimentForm {
+  private readonly fieldsEl: HTMLElement;
+  private readonly errorEl: HTMLElement;
+
+  constructor(
+    private readonly form: HTMLFormElement,
+    private readonly catalogue: Catalogue,
+    private readonly state: FormState,
+    handlers: FormHandlers,
+  ) {
+    this.fieldsEl = form.querySelector('#fields')!;
+    this.errorEl = form.querySelector('#form-error')!;
+    const pick = (key: string, names: string[]) => {
+      if (!names.includes(this.state[key])) this.state[key] = names[0];
+    };
+    pick('workload', catalogue.workloads.map((w) => w.name));
+    pick('mode', catalogue.modes.map((m) => m.name));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      handlers.run(this.spec());
+    });
+    form.querySelector('#stop')!.addEventListener('click', () => handlers.stop());
+    this.render();
+  }
+
+  /** The spec as the form holds it: blank fields are left out, so the engine fills in defaults. */
+  spec(): Spec {
+    const spec: Spec = {};
+    for (const name of this.visibleFields()) {
+      const v = this.state[name]?.trim();
+      if (v) spec[name] = v;
+    }
+    return spec;
+  }
+
+  showError(e: { message: string; field?: string } | null): void {
+    for (const input of this.form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+    this.errorEl.textContent = e ? e.message : '';
+    this.errorEl.hidden = !e;
+    if (e?.field) {
+      const input = this.form.querySelector<HTMLElement>(`[name="${CSS.escape(e.field)}"]`);
+      input?.setAttribute('aria-invalid', 'true');
+    }
+  }
+
+  setBusy(busy: boolean): void {
+    this.form.querySelector<HTMLButtonElement>('#stop')!.disabled = !busy;
+  }
+
+  private workload() {
+    return this.catalogue.workloads.find((w) => w.name === this.state.workload)!;
+  }
+
+  private mode() {
+    return this.catalogue.modes.find((m) => m.name === this.state.mode)!;
+  }
+
+  private visibleFields(): string[] {
+    const names = ['workload', 'mode', ...this.catalogue.fields.map((f) => f.name), ...this.workload().fields.map((f) => f.name)];
+    if (this.mode().workers) names.push('workers');
+    return names;
+  }
+
+  private render(): void {
+    const workload = this.workload();
+    const mode = this.mode();
+    const controls: HTMLElement[] = [
+      this.select('workload', 'Workload', this.catalogue.workloads.map((w) => ({ value: w.name, label: w.title }))),
+      this.select(
+        'mode',
+        'Mode',
+        this.catalogue.modes.map((m) => {
+          const why = m.unavailable ?? workload.modes.find((x) => x.mode === m.name)?.unsupported ?? null;
+          return { value: m.name, label: why ? `${m.title} (unavailable)` : m.title, title: why ?? undefined };
+        }),
+      ),
+      ...this.catalogue.fields.map((f) => this.number(f)),
+      ...workload.fields.map((f) => this.number(f)),
+    ];
+    if (mode.workers) {
+      controls.push(this.number({ name: 'workers', label: 'Workers', doc: 'Threads or processes', ...mode.workers }));
+    }
+    const about = document.createElement('p');
+    about.className = 'about';
+    about.textContent = workload.doc;
+    const python = document.createElement('pre');
+    python.className = 'python';
+    python.setAttribute('aria-label', 'The same in Python');
+    python.textContent = mode.python;
+    const why = mode.unavailable ?? workload.modes.find((x) => x.mode === mode.name)?.unsupported;
+    const note = document.createElement('p');
+    note.className = 'unavailable';
+    note.hidden = !why;
+    note.textContent = why ? `Unavailable here: ${why}.` : '';
+    this.fieldsEl.replaceChildren(...controls, about, python, note);
+  }
+
+  private select(name: string, label: string, options: { value: string; label: string; title?: string }[]): HTMLElement {
+    const wrap = labelled(name, label);
+    const select = document.createElement('select');
+    select.name = name;
+    select.id = `f-${name}`;
+    for (const o of options) {
+      const opt = new Option(o.label, o.value, false, o.value === this.state[name]);
+      if (o.title) opt.title = o.title;
+      select.add(opt);
+    }
+    select.addEventListener('change', () => {
+      this.state[name] = select.value;
+      this.showError(null);
+      this.render();
+      this.form.querySelector<HTMLElement>(`#f-${name}`)?.focus();
+    });
+    wrap.append(select);
+    return wrap;
+  }
+
+  private number(f: FieldInfo): HTMLElement {
+    const wrap = labelled(f.name, f.label);
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.inputMode = 'numeric';
+    input.name = f.name;
+    input.id = `f-${f.name}`;
+    input.value = this.state[f.name] ?? String(f.default);
+    input.title = `${f.doc} Allowed: ${f.min}..${f.max}; default ${f.default}.`;
+    input.setAttribute('aria-describedby', `h-${f.name}`);
+    const hint = document.createElement('small');
+    hint.id = `h-${f.name}`;
+    hint.textContent = `${f.min.toLocaleString('en')}..${f.max.toLocaleString('en')}`;
+    input.addEventListener('input', () => {
+      this.state[f.name] = input.value;
+    });
+    if (this.state[f.name] === undefined) this.state[f.name] = input.value;
+    wrap.append(input, hint);
+    return wrap;
+  }
+}
+
+function labelled(name: string, text: string): HTMLElement {
+  const wrap = document.createElement('div');
+  wrap.className = 'field';
+  const label = document.createElement('label');
+  label.htmlFor = `f-${name}`;
+  label.textContent = text;
+  wrap.append(label);
+  return wrap;
+}

@@ -1,0 +1,29 @@
+// What the engine is: isolation, build, threads, state.
+
+import type { Status } from '../lab-api';
+
+export function renderStatus(el: HTMLElement, s: Status): void {
+  const items: [string, string, string?][] = [
+    ['Cross-origin isolated', s.crossOriginIsolated ? 'yes' : 'no', s.crossOriginIsolated ? 'ok' : 'warn'],
+    ['Build', s.build],
+    ['Thread pool', s.build === 'threads' ? `${s.threads} threads` : 'none'],
+    ['Engine', s.state, s.state === 'ready' || s.state === 'busy' ? 'ok' : 'warn'],
+  ];
+  el.replaceChildren(
+    ...items.map(([k, v, level]) => {
+      const item = document.createElement('span');
+      item.className = 'status-item';
+      if (level) item.dataset.level = level;
+      item.innerHTML = '<span class="k"></span> <strong class="v"></strong>';
+      item.querySelector('.k')!.textContent = `${k}:`;
+      item.querySelector('.v')!.textContent = v;
+      return item;
+    }),
+  );
+  if (s.buildReason) {
+    const why = document.createElement('p');
+    why.className = 'build-reason';
+    why.textContent = `Single build because ${s.buildReason}.`;
+    el.append(why);
+  }
+}
