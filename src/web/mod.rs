@@ -2,5 +2,5 @@
 //! the `#[wasm_bindgen]` facade the engine worker (`www/src/engine/worker.ts`) calls.
 
 mod clock;
-mod facade;
+pub mod facade;
 mod io;

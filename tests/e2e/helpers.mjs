@@ -1,0 +1,64 @@
+// Shared set-up for the end-to-end tests: the lab's real server on a free port, Debian's Chromium
+// driven by playwright-core, screenshots under tests/out/.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const OUT = join(ROOT, 'tests', 'out');
+mkdirSync(OUT, { recursive: true });
+
+// Without the networking flags Chromium floods this closed network with refused connections.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+];
+
+/** Starts `server/server.mjs` on a free port serving dist/; resolves to { url, close }. */
+export function startServer(env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'server', 'server.mjs')], {
+      env: { ...process.env, PORT: '0', LAB_ROOT: join(ROOT, 'dist'), ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/Concurrency Lab: (http:\/\/\S+)/);
+      if (m) resolve({ url: m[1], close: () => child.kill('SIGTERM') });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening: ${out}`)));
+  });
+}
+
+export function launch(extraArgs = []) {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/** A page of the lab with console errors and page errors collected. */
+export async function openLab(browser, url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(url);
+  await page.evaluate(() => window.lab.ready);
+  return { page, errors };
+}
+
+export const shot = (page, name) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+
+/** Runs a spec through window.lab; a rejection comes back as a plain object (name, message, field...). */
+export function labRun(page, spec) {
+  return page.evaluate(
+    (s) => window.lab.run(s).then(
+      (r) => ({ ok: true, ...r }),
+      (e) => ({ ok: false, name: e.name, message: e.message, field: e.field, allowed: e.allowed, reason: e.reason }),
+    ),
+    spec,
+  );
+}
