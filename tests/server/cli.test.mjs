@@ -1,0 +1,77 @@
+// server/server.mjs as a process: the start-up line, serving LAB_ROOT, shutting down on signals.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { INDEX_HTML, makeRoot } from './helpers.mjs';
+
+const SERVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/server.mjs');
+
+function start(env) {
+  const child = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, HOST: '', PORT: '', LAB_ROOT: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out, err })));
+  const listening = new Promise((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const m = /^Concurrency Lab: (http:\/\/127\.0\.0\.1:(\d+)\/)\n/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    exited.then((r) => reject(new Error(`exited early: ${JSON.stringify(r)}`)));
+  });
+  return { child, listening, exited, output: () => out };
+}
+
+test('prints one line, serves LAB_ROOT, and stops on SIGTERM even with a hanging request', async () => {
+  const root = makeRoot();
+  const server = start({ LAB_ROOT: root, PORT: '0' });
+  try {
+    const base = await server.listening;
+    const res = await fetch(base);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), INDEX_HTML);
+    assert.equal(res.headers.get('cross-origin-embedder-policy'), 'require-corp');
+
+    const hanging = fetch(`${base}api/delay?ms=0&fail=hang`).catch((e) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    server.child.kill('SIGTERM');
+    const { code } = await server.exited;
+    assert.equal(code, 0);
+    assert.ok(performance.now() - t0 < 1500, 'shut down promptly');
+    assert.ok((await hanging) instanceof Error);
+    assert.equal(server.output().split('\n').filter(Boolean).length, 1, 'exactly one line on stdout');
+  } finally {
+    server.child.kill('SIGKILL');
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('SIGINT stops it too', async () => {
+  const root = makeRoot();
+  const server = start({ LAB_ROOT: root, PORT: '0', HOST: '127.0.0.1' });
+  try {
+    await server.listening;
+    server.child.kill('SIGINT');
+    assert.equal((await server.exited).code, 0);
+  } finally {
+    server.child.kill('SIGKILL');
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a missing root is a clear error, not a crash trace', async () => {
+  const server = start({ LAB_ROOT: '/nonexistent/lab-root', PORT: '0' });
+  server.listening.catch(() => {});
+  const { code, err } = await server.exited;
+  assert.equal(code, 1);
+  assert.match(err, /nonexistent\/lab-root.*not a directory/);
+});
