@@ -36,3 +36,18 @@ pub trait AsyncIo {
     /// Give the event loop one turn (`await asyncio.sleep(0)`), without the 4 ms nested-timer clamp.
     fn yield_now(&self) -> LocalFuture<'_, ()>;
 }
+
+/// I/O for a thread that blocks while it waits (`threads-gil`, `rayon`): `time.sleep`, `urllib`.
+///
+/// In the browser the thread blocks on a channel while the real fetch or timer runs on the engine's event
+/// loop, which answers on completion or on cancel (a synchronous XHR could not be aborted).
+pub trait BlockingIo: Send + Sync {
+    fn sleep(&self, ms: u32) -> Result<(), IoError>;
+    fn fetch_delay(&self, ms: u32, tag: String) -> Result<u64, IoError>;
+}
+
+/// Real threads for the Python thread models: runs `job(i)` for `i in 0..k`, each on a thread of its
+/// own, and returns when all have returned.
+pub trait PythonThreads: Send + Sync {
+    fn run(&self, k: usize, job: std::sync::Arc<dyn Fn(usize) + Send + Sync>);
+}

@@ -2,8 +2,9 @@
 
 use super::cancel::CancelToken;
 use super::mode::exec::LoopCtx;
-use super::mode::{asyncio, sequential, Mode};
-use super::platform::{AsyncIo, Clock};
+use super::mode::{asyncio, sequential, threads_gil, Mode};
+use super::platform::{AsyncIo, BlockingIo, Clock, PythonThreads};
+use std::sync::Arc;
 use super::record::{Status, TaskRecord};
 use super::spec::Spec;
 use super::{Build, SCHEMA_VERSION};
@@ -60,12 +61,24 @@ pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dy
     assemble(spec, build, clock.now_ms() - t0, records, cancel)
 }
 
-/// Runs a `rayon` spec on the current rayon pool, blocking the calling thread until it ends.
-#[cfg(feature = "parallel")]
-pub fn run_on_pool(spec: &Spec, build: Build, clock: &dyn Clock, cancel: &CancelToken) -> RunResult {
-    let t0 = clock.now_ms();
-    let records = super::mode::rayon::run(spec, clock, cancel, t0);
-    assemble(spec, build, clock.now_ms() - t0, records, cancel)
+/// What the thread modes run on: the clock, blocking I/O, and (for `threads-gil`) real threads.
+pub struct ThreadEnv<'a> {
+    pub clock: Arc<dyn Clock>,
+    pub io: Arc<dyn BlockingIo>,
+    pub threads: &'a dyn PythonThreads,
+}
+
+/// Runs a `threads-gil` or `rayon` spec, blocking the calling thread until it ends (`rayon` runs on the
+/// current rayon pool).
+pub fn run_on_threads(spec: &Spec, build: Build, env: &ThreadEnv<'_>, cancel: &CancelToken) -> RunResult {
+    let t0 = env.clock.now_ms();
+    let records = match spec.mode {
+        Mode::ThreadsGil => threads_gil::run(spec, env.clock.clone(), cancel.clone(), env.io.clone(), env.threads, t0),
+        #[cfg(feature = "parallel")]
+        Mode::Rayon => super::mode::rayon::run(spec, env.clock.clone(), cancel.clone(), env.io.clone(), t0),
+        other => unreachable!("{} does not run on threads in this build", other.name()),
+    };
+    assemble(spec, build, env.clock.now_ms() - t0, records, cancel)
 }
 
 /// Puts the records together. Failures follow the mode's Python counterpart: the loop and `map` raise

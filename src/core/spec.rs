@@ -27,7 +27,12 @@ pub struct Spec {
     pub params: Params,
     /// Threads or processes, for modes that have them.
     pub workers: Option<u32>,
+    /// `sys.setswitchinterval`, in ms, for `threads-gil`.
+    pub switch_interval_ms: Option<f64>,
 }
+
+/// The GIL's switch interval (`sys.setswitchinterval`), in milliseconds.
+pub const SWITCH_INTERVAL: (f64, f64, f64) = (0.1, 100.0, crate::core::mode::threads_gil::DEFAULT_SWITCH_INTERVAL_MS);
 
 impl std::fmt::Debug for Spec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -40,7 +45,7 @@ const META_FIELDS: &[&str] = &["v"];
 
 /// Every field name the lab knows, for catching typos.
 pub fn known_fields() -> Vec<&'static str> {
-    let mut names = vec!["workload", "mode", TASKS.name, "workers"];
+    let mut names = vec!["workload", "mode", TASKS.name, "workers", "switchIntervalMs"];
     names.extend(META_FIELDS);
     for w in workload::ALL {
         for f in w.fields() {
@@ -95,13 +100,17 @@ pub fn parse(input: &Value, caps: &Capabilities) -> Result<Spec, LabError> {
             Some(int_field(obj, &info)? as u32)
         }
     };
+    let switch_interval_ms = match mode {
+        Mode::ThreadsGil => Some(num_field(obj, "switchIntervalMs", SWITCH_INTERVAL)?),
+        _ => None,
+    };
     if let Some(reason) = mode.unavailable(caps) {
         return Err(LabError::unavailable("mode", reason));
     }
     if let Some(reason) = mode.unsupported(workload.class()) {
         return Err(LabError::unavailable("mode", format!("{} with {}: {reason}", mode.name(), workload.name())));
     }
-    Ok(Spec { workload, mode, tasks, params, workers })
+    Ok(Spec { workload, mode, tasks, params, workers, switch_interval_ms })
 }
 
 impl Spec {
@@ -119,6 +128,9 @@ impl Spec {
         if let Some(w) = self.workers {
             map.insert("workers".into(), json!(w));
         }
+        if let Some(s) = self.switch_interval_ms {
+            map.insert("switchIntervalMs".into(), json!(s));
+        }
         out
     }
 
@@ -134,6 +146,29 @@ fn required_str<'a>(obj: &'a Map<String, Value>, field: &str, allowed: &str) -> 
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(LabError::spec(field, allowed, format!("{field} must be one of {allowed} (got {other})"))),
     }
+}
+
+/// Reads a decimal number field, or its default when absent.
+fn num_field(obj: &Map<String, Value>, name: &str, (min, max, default): (f64, f64, f64)) -> Result<f64, LabError> {
+    let allowed = format!("{min}..{max}");
+    let bad = |got: &dyn std::fmt::Display| LabError::spec(name, allowed.clone(), format!("{name} must be a number in {allowed} (got {got})"));
+    let x = match obj.get(name) {
+        None | Some(Value::Null) => return Ok(default),
+        Some(Value::Number(n)) => n.as_f64().ok_or_else(|| bad(n))?,
+        Some(Value::String(s)) => {
+            let t = s.trim();
+            let plain = !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') && t.bytes().filter(|&b| b == b'.').count() <= 1;
+            if !plain {
+                return Err(bad(&format!("\"{s}\"")));
+            }
+            t.parse::<f64>().map_err(|_| bad(&format!("\"{s}\"")))?
+        }
+        Some(other) => return Err(bad(other)),
+    };
+    if !x.is_finite() || x < min || x > max {
+        return Err(bad(&x));
+    }
+    Ok(x)
 }
 
 /// Reads an integer field, or its default when absent.
@@ -232,6 +267,20 @@ mod tests {
     }
 
     #[test]
+    fn threads_gil_takes_pythons_defaults_and_a_switch_interval() {
+        let s = parse(&json!({"workload": "cpu-primes", "mode": "threads-gil"}), &THREADS).unwrap();
+        assert_eq!((s.workers, s.switch_interval_ms), (Some(6), Some(5.0)), "min(32, cores + 4) and 5 ms");
+        let s = parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "switchIntervalMs": "0.5", "workers": 32}), &THREADS).unwrap();
+        assert_eq!((s.workers, s.switch_interval_ms), (Some(32), Some(0.5)));
+        for bad in [json!(0.05), json!(101), json!("fast"), json!("1e2"), json!(true)] {
+            let (field, allowed) = field_of(parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "switchIntervalMs": bad}), &THREADS));
+            assert_eq!((field.as_str(), allowed.as_str()), ("switchIntervalMs", "0.1..100"));
+        }
+        let (field, allowed) = field_of(parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "workers": 33}), &THREADS));
+        assert_eq!((field.as_str(), allowed.as_str()), ("workers", "1..32"));
+    }
+
+    #[test]
     fn fields_of_other_workloads_and_modes_are_ignored() {
         // One page state carries every field; only the applicable ones count.
         let s = parse(&json!({"workload": "cpu-primes", "mode": "sequential", "latencyMs": 50, "workers": 99}), &THREADS).unwrap();
@@ -244,8 +293,9 @@ mod tests {
         let (field, reason) = field_of(parse(&json!({"workload": "cpu-primes", "mode": "rayon"}), &SINGLE));
         assert_eq!(field, "mode");
         assert!(reason.contains("cross-origin isolated"));
-        let (field, reason) = field_of(parse(&json!({"workload": "io-fetch", "mode": "rayon"}), &THREADS));
+        let (field, reason) = field_of(parse(&json!({"workload": "io-fetch", "mode": "threads-gil"}), &SINGLE));
         assert_eq!(field, "mode");
-        assert!(reason.contains("CPU-bound"));
+        assert!(reason.starts_with("threads-gil needs threads"));
+        assert!(parse(&json!({"workload": "io-fetch", "mode": "rayon"}), &THREADS).is_ok());
     }
 }

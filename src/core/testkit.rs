@@ -2,7 +2,7 @@
 //! when the test loop advances it, so schedules are exact and never flaky on a loaded machine.
 
 use super::cancel::CancelToken;
-use super::platform::{AsyncIo, Clock, IoError, LocalFuture};
+use super::platform::{AsyncIo, BlockingIo, Clock, IoError, LocalFuture, PythonThreads};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -132,5 +132,46 @@ pub struct HostClock(pub std::time::Instant);
 impl Clock for HostClock {
     fn now_ms(&self) -> f64 {
         self.0.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+/// Blocking I/O on the host: a sleep (in slices, so a Stop is seen) stands in for a request too.
+pub struct HostIo {
+    pub cancel: CancelToken,
+}
+
+impl BlockingIo for HostIo {
+    fn sleep(&self, ms: u32) -> Result<(), IoError> {
+        let end = std::time::Instant::now() + std::time::Duration::from_millis(ms.into());
+        loop {
+            if self.cancel.is_cancelled() {
+                return Err(IoError::Cancelled);
+            }
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            std::thread::sleep(left.min(std::time::Duration::from_millis(5)));
+        }
+    }
+    fn fetch_delay(&self, ms: u32, _tag: String) -> Result<u64, IoError> {
+        self.sleep(ms).map(|()| u64::from(ms))
+    }
+}
+
+/// Python threads as OS threads.
+pub struct HostThreads;
+
+impl PythonThreads for HostThreads {
+    fn run(&self, k: usize, job: std::sync::Arc<dyn Fn(usize) + Send + Sync>) {
+        let handles: Vec<_> = (0..k)
+            .map(|i| {
+                let job = job.clone();
+                std::thread::spawn(move || job(i))
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("a Python thread panicked");
+        }
     }
 }

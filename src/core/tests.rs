@@ -91,49 +91,120 @@ fn a_stop_during_cpu_work_stops_at_the_next_chunk() {
     assert!(r.tasks.iter().all(|t| t.status == Status::Cancelled));
 }
 
-#[cfg(feature = "parallel")]
-mod parallel {
+mod threads {
     use super::*;
     use crate::core::cancel::CancelToken;
-    use crate::core::run::run_on_pool;
-    use crate::core::testkit::HostClock;
+    use crate::core::run::{run_on_threads, ThreadEnv};
+    use crate::core::testkit::{HostClock, HostIo, HostThreads};
+    use std::sync::Arc;
 
-    fn pool(threads: usize) -> rayon::ThreadPool {
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+    fn run_threads(s: &Spec, cancel: &CancelToken) -> RunResult {
+        let env = ThreadEnv { clock: Arc::new(HostClock(std::time::Instant::now())), io: Arc::new(HostIo { cancel: cancel.clone() }), threads: &HostThreads };
+        run_on_threads(s, Build::Native, &env, cancel)
+    }
+
+    /// All `run` spans of all tasks, sorted by start.
+    fn run_spans(r: &RunResult) -> Vec<(f64, f64)> {
+        let mut v: Vec<_> = r.tasks.iter().flat_map(|t| t.spans.iter().filter(|s| s.kind == SpanKind::Run).map(|s| (s.start_ms, s.end_ms))).collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v
     }
 
     #[test]
-    fn rayon_computes_what_sequential_computes_on_every_worker() {
-        let clock = HostClock(std::time::Instant::now());
-        let s = spec(json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 16, "size": 1_000_000, "workers": 2}));
-        let r = pool(2).install(|| run_on_pool(&s, Build::Native, &clock, &CancelToken::new()));
-        assert_eq!(r.value, 78_498);
-        assert_eq!(r.tasks.len(), 16);
-        assert!(r.tasks.iter().enumerate().all(|(i, t)| t.id == i as u32 && t.status == Status::Ok));
-        let mut lanes: Vec<_> = r.tasks.iter().map(|t| t.lane.clone()).collect();
-        lanes.sort();
-        lanes.dedup();
-        assert!(!lanes.is_empty() && lanes.len() <= 2, "{lanes:?}");
-    }
-
-    #[test]
-    fn one_worker_means_one_lane_even_on_a_bigger_pool() {
-        let clock = HostClock(std::time::Instant::now());
-        let s = spec(json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 6, "size": 100_000, "workers": 1}));
-        let r = pool(2).install(|| run_on_pool(&s, Build::Native, &clock, &CancelToken::new()));
-        for w in r.tasks.windows(2) {
-            assert!(w[1].start_ms >= w[0].end_ms, "one worker runs one task at a time");
+    fn threads_gil_never_runs_python_on_two_threads_at_once() {
+        let s = spec(json!({"workload": "cpu-primes", "mode": "threads-gil", "tasks": 4, "size": 600_000, "workers": 4, "switchIntervalMs": 1}));
+        let r = run_threads(&s, &CancelToken::new());
+        assert_eq!(r.value, 49_098);
+        let lanes: std::collections::BTreeSet<_> = r.tasks.iter().map(|t| t.lane.clone()).collect();
+        assert_eq!(lanes.len(), 4, "one lane per thread: {lanes:?}");
+        // The GIL's invariant: running spans never overlap (beyond the clock reads around the lock).
+        for w in run_spans(&r).windows(2) {
+            assert!(w[1].0 >= w[0].1 - 0.2, "overlapping Python: {:?} and {:?}", w[0], w[1]);
         }
-        assert_eq!(r.value, 9592);
+        // Four CPU-bound threads on one GIL: each spends much of its time waiting for it.
+        let waited: f64 = r.tasks.iter().map(|t| t.gil_wait_ms.unwrap_or(0.0)).sum();
+        let ran: f64 = run_spans(&r).iter().map(|(a, b)| b - a).sum();
+        assert!(waited > ran, "GIL wait {waited:.1} ms vs running {ran:.1} ms");
     }
 
     #[test]
-    fn a_cancelled_pool_run_marks_the_rest_cancelled() {
-        let clock = HostClock(std::time::Instant::now());
+    fn threads_gil_overlaps_io_waits() {
+        let s = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "tasks": 6, "latencyMs": 100, "workers": 6}));
+        let r = run_threads(&s, &CancelToken::new());
+        assert_eq!(r.value, 600);
+        assert!(r.wall_ms < 300.0, "six 100 ms sleeps on six threads took {} ms", r.wall_ms);
+        assert!(r.tasks.iter().all(|t| t.gil_wait_ms.unwrap_or(0.0) < 50.0));
+        assert!(r.tasks.iter().all(|t| t.io_wait_ms.unwrap() >= 99.0));
+    }
+
+    #[test]
+    fn threads_gil_with_fewer_workers_waits_in_rounds() {
+        let s = spec(json!({"workload": "io-fetch", "mode": "threads-gil", "tasks": 4, "latencyMs": 60, "workers": 2}));
+        let r = run_threads(&s, &CancelToken::new());
+        assert!(r.wall_ms >= 119.0, "two rounds of two requests took only {} ms", r.wall_ms);
+        assert_eq!(r.spec["workers"], 2);
+    }
+
+    #[test]
+    fn a_cancelled_thread_run_stops_waiting_threads_and_marks_the_rest() {
         let cancel = CancelToken::new();
-        cancel.cancel();
-        let s = spec(json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 4, "size": 1_000_000, "workers": 2}));
-        let r = pool(2).install(|| run_on_pool(&s, Build::Native, &clock, &cancel));
+        let c = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            c.cancel();
+        });
+        let s = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "tasks": 10, "latencyMs": 10_000, "workers": 2}));
+        let t = std::time::Instant::now();
+        let r = run_threads(&s, &cancel);
+        assert!(t.elapsed() < std::time::Duration::from_millis(1000), "stopped after {:?}", t.elapsed());
         assert!(r.cancelled && r.tasks.iter().all(|t| t.status == Status::Cancelled));
+    }
+
+    #[cfg(feature = "parallel")]
+    mod rayon_pool {
+        use super::*;
+
+        fn pool(threads: usize) -> rayon::ThreadPool {
+            rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+        }
+
+        #[test]
+        fn rayon_computes_what_sequential_computes_on_every_worker() {
+            let s = spec(json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 16, "size": 1_000_000, "workers": 2}));
+            let r = pool(2).install(|| run_threads(&s, &CancelToken::new()));
+            assert_eq!(r.value, 78_498);
+            assert_eq!(r.tasks.len(), 16);
+            assert!(r.tasks.iter().enumerate().all(|(i, t)| t.id == i as u32 && t.status == Status::Ok));
+            assert!(r.tasks.iter().all(|t| t.gil_wait_ms.is_none()), "no GIL, no GIL wait");
+            let lanes: std::collections::BTreeSet<_> = r.tasks.iter().map(|t| t.lane.clone()).collect();
+            assert!(!lanes.is_empty() && lanes.len() <= 2, "{lanes:?}");
+        }
+
+        #[test]
+        fn one_worker_means_one_lane_even_on_a_bigger_pool() {
+            let s = spec(json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 6, "size": 100_000, "workers": 1}));
+            let r = pool(2).install(|| run_threads(&s, &CancelToken::new()));
+            for w in r.tasks.windows(2) {
+                assert!(w[1].start_ms >= w[0].end_ms, "one worker runs one task at a time");
+            }
+            assert_eq!(r.value, 9592);
+        }
+
+        #[test]
+        fn rayon_threads_wait_on_io_without_a_gil() {
+            let s = spec(json!({"workload": "io-sleep", "mode": "rayon", "tasks": 4, "latencyMs": 50, "workers": 2}));
+            let r = pool(2).install(|| run_threads(&s, &CancelToken::new()));
+            assert_eq!(r.value, 200);
+            assert!(r.wall_ms >= 99.0, "two threads, four sleeps: two rounds ({} ms)", r.wall_ms);
+        }
+
+        #[test]
+        fn a_cancelled_pool_run_marks_the_rest_cancelled() {
+            let cancel = CancelToken::new();
+            cancel.cancel();
+            let s = spec(json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 4, "size": 1_000_000, "workers": 2}));
+            let r = pool(2).install(|| run_threads(&s, &cancel));
+            assert!(r.cancelled && r.tasks.iter().all(|t| t.status == Status::Cancelled));
+        }
     }
 }

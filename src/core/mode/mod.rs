@@ -3,9 +3,11 @@
 
 pub mod asyncio;
 pub mod exec;
+pub mod pool;
 #[cfg(feature = "parallel")]
 pub mod rayon;
 pub mod sequential;
+pub mod threads_gil;
 
 use super::workload::Class;
 use super::{Build, Capabilities};
@@ -18,6 +20,8 @@ pub enum Mode {
     Sequential,
     /// One thread, one event loop; tasks awaited together with `asyncio.gather`.
     Asyncio,
+    /// Real threads under one emulated GIL: `ThreadPoolExecutor` in CPython.
+    ThreadsGil,
     /// Shared-memory threads with no GIL: what NumPy releasing the GIL, native code, or free-threaded
     /// Python gives.
     Rayon,
@@ -32,12 +36,13 @@ pub struct WorkersRange {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 3] = [Mode::Sequential, Mode::Asyncio, Mode::Rayon];
+    pub const ALL: [Mode; 4] = [Mode::Sequential, Mode::Asyncio, Mode::ThreadsGil, Mode::Rayon];
 
     pub fn name(self) -> &'static str {
         match self {
             Mode::Sequential => "sequential",
             Mode::Asyncio => "asyncio",
+            Mode::ThreadsGil => "threads-gil",
             Mode::Rayon => "rayon",
         }
     }
@@ -50,6 +55,7 @@ impl Mode {
         match self {
             Mode::Sequential => "Sequential (one task after another)",
             Mode::Asyncio => "asyncio (one thread, one event loop)",
+            Mode::ThreadsGil => "Threads under the GIL (ThreadPoolExecutor)",
             Mode::Rayon => "Threads without a GIL (rayon, shared memory)",
         }
     }
@@ -59,6 +65,9 @@ impl Mode {
         match self {
             Mode::Sequential => "results = [work(i) for i in range(tasks)]",
             Mode::Asyncio => "results = await asyncio.gather(*(work(i) for i in range(tasks)))",
+            Mode::ThreadsGil => {
+                "with ThreadPoolExecutor(max_workers=workers) as pool:\n    results = list(pool.map(work, range(tasks)))"
+            }
             Mode::Rayon => {
                 "# free-threaded Python (python3.14t), or C code that releases the GIL\n\
                  with ThreadPoolExecutor(workers) as pool:\n    results = list(pool.map(work, range(tasks)))"
@@ -70,6 +79,8 @@ impl Mode {
     pub fn workers(self, caps: &Capabilities) -> Option<WorkersRange> {
         match self {
             Mode::Sequential | Mode::Asyncio => None,
+            // ThreadPoolExecutor's default: min(32, os.cpu_count() + 4).
+            Mode::ThreadsGil => Some(WorkersRange { min: 1, max: 32, default: (caps.cores + 4).min(32) }),
             Mode::Rayon => {
                 let max = caps.pool_threads.max(1);
                 Some(WorkersRange { min: 1, max, default: max })
@@ -80,24 +91,19 @@ impl Mode {
     /// Why this engine cannot run the mode at all, if it cannot.
     pub fn unavailable(self, caps: &Capabilities) -> Option<String> {
         match self {
-            Mode::Rayon if caps.build == Build::Single => Some(
-                "rayon needs threads over shared memory (SharedArrayBuffer), which this page cannot have \
-                 because it is not cross-origin isolated; open the lab in its own tab to use it"
-                    .into(),
-            ),
+            Mode::Rayon | Mode::ThreadsGil if caps.build == Build::Single => Some(format!(
+                "{} needs threads over shared memory (SharedArrayBuffer), which this page cannot have \
+                 because it is not cross-origin isolated; open the lab in its own tab to use it",
+                self.name()
+            )),
             _ => None,
         }
     }
 
     /// Why this mode does not run this class of work, if it does not.
     pub fn unsupported(self, class: Class) -> Option<String> {
-        match (self, class) {
-            (Mode::Rayon, Class::Io | Class::Mixed) => Some(
-                "rayon runs CPU work on the shared-memory pool; its threads have no event loop to wait on \
-                 I/O with, so this mode takes CPU-bound workloads only"
-                    .into(),
-            ),
-            _ => None,
-        }
+        // Every mode models every kind of work; kept as the place to say why if one ever does not.
+        let _ = class;
+        None
     }
 }

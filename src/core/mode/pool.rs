@@ -1,0 +1,153 @@
+//! Running tasks on real threads that may block: shared by `threads-gil` (with a GIL) and `rayon`
+//! (without). Each thread pulls the next task in order from a shared counter, as `Executor.map` hands
+//! items to its workers.
+
+use crate::core::cancel::CancelToken;
+use crate::core::gil::{Gil, ThreadId};
+use crate::core::platform::{BlockingIo, Clock, IoError};
+use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
+use crate::core::spec::Spec;
+use crate::core::workload::{CpuKernel, Step};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// What every thread of one run shares.
+pub struct PoolRun {
+    pub spec: Spec,
+    pub clock: Arc<dyn Clock>,
+    pub cancel: CancelToken,
+    pub io: Arc<dyn BlockingIo>,
+    /// `None` where no GIL exists at all (rayon); a disabled `Gil` models free-threaded Python.
+    pub gil: Option<Arc<Gil>>,
+    pub t0: f64,
+    next: AtomicU32,
+    records: Mutex<Vec<TaskRecord>>,
+}
+
+impl PoolRun {
+    pub fn new(spec: Spec, clock: Arc<dyn Clock>, cancel: CancelToken, io: Arc<dyn BlockingIo>, gil: Option<Arc<Gil>>, t0: f64) -> Self {
+        let capacity = spec.tasks as usize;
+        PoolRun { spec, clock, cancel, io, gil, t0, next: AtomicU32::new(0), records: Mutex::new(Vec::with_capacity(capacity)) }
+    }
+
+    /// One worker thread's life: take the next task until none is left.
+    pub fn worker(&self, me: ThreadId, lane: &str) {
+        loop {
+            let id = self.next.fetch_add(1, Ordering::Relaxed);
+            if id >= self.spec.tasks {
+                break;
+            }
+            let record = self.run_task(me, id, lane);
+            self.records.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+        }
+    }
+
+    /// The records, in task order.
+    pub fn into_records(self) -> Vec<TaskRecord> {
+        let mut records = self.records.into_inner().unwrap_or_else(|e| e.into_inner());
+        records.sort_by_key(|r| r.id);
+        records
+    }
+
+    fn now(&self) -> f64 {
+        self.clock.now_ms()
+    }
+
+    /// Takes the GIL (if any), recording the wait. `false`: cancelled while waiting.
+    fn take_gil(&self, me: ThreadId, rec: &mut TaskRecorder) -> bool {
+        let Some(gil) = self.gil.as_deref().filter(|g| g.is_enabled()) else { return !self.cancel.is_cancelled() };
+        let start = self.now();
+        let held = gil.take(me);
+        rec.span(SpanKind::GilWait, start, self.now());
+        held
+    }
+
+    fn drop_gil(&self, me: ThreadId) {
+        if let Some(gil) = &self.gil {
+            gil.drop_gil(me);
+        }
+    }
+
+    fn run_task(&self, me: ThreadId, id: u32, lane: &str) -> TaskRecord {
+        if self.cancel.is_cancelled() {
+            return TaskRecord::cancelled(id, lane, self.now() - self.t0);
+        }
+        let mut rec = TaskRecorder::start(id, lane, self.t0, self.now());
+        // A pool thread picks up a work item holding the GIL and runs it as Python code.
+        let mut held = self.take_gil(me, &mut rec);
+        let mut outcome = if held { Ok(()) } else { Err(IoError::Cancelled) };
+        for step in self.spec.workload.task(&self.spec.params, self.spec.tasks, id) {
+            if outcome.is_err() {
+                break;
+            }
+            let r = match step {
+                Step::Cpu(kernel) => self.cpu(me, &mut rec, kernel, &mut held),
+                Step::Fetch { ms } => self.blocking(me, &mut rec, &mut held, |io| io.fetch_delay(ms, id.to_string())),
+                Step::Sleep { ms } => self.blocking(me, &mut rec, &mut held, |io| io.sleep(ms).map(|()| u64::from(ms))),
+            };
+            outcome = r.map(|v| rec.add_value(v));
+        }
+        // Back to `queue.get()`, which blocks: the GIL is released (or the thread ends).
+        if held {
+            self.drop_gil(me);
+        }
+        let now = self.now();
+        match outcome {
+            Ok(()) => rec.finish(Status::Ok, None, now),
+            Err(IoError::Cancelled) => rec.finish(Status::Cancelled, None, now),
+            Err(IoError::Failed(m)) => rec.finish(Status::Error, Some(m), now),
+        }
+    }
+
+    /// CPU work holding the GIL; between chunks (CPython: between bytecodes) the eval breaker may hand
+    /// it to a waiting thread.
+    fn cpu(&self, me: ThreadId, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, held: &mut bool) -> Result<u64, IoError> {
+        let gil = self.gil.as_deref();
+        let mut start = self.now();
+        loop {
+            if self.cancel.is_cancelled() {
+                rec.span(SpanKind::Run, start, self.now());
+                return Err(IoError::Cancelled);
+            }
+            if let Some(v) = kernel.step() {
+                rec.span(SpanKind::Run, start, self.now());
+                return Ok(v);
+            }
+            if let Some(gil) = gil {
+                let before = self.now();
+                if let Some(again) = gil.check(me) {
+                    rec.span(SpanKind::Run, start, before);
+                    start = self.now();
+                    rec.span(SpanKind::GilWait, before, start);
+                    *held = again;
+                    if !again {
+                        return Err(IoError::Cancelled);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A blocking call: drop the GIL, wait, take it back.
+    fn blocking(
+        &self,
+        me: ThreadId,
+        rec: &mut TaskRecorder,
+        held: &mut bool,
+        call: impl FnOnce(&dyn BlockingIo) -> Result<u64, IoError>,
+    ) -> Result<u64, IoError> {
+        self.drop_gil(me);
+        *held = false;
+        let start = self.now();
+        let r = call(self.io.as_ref());
+        rec.span(SpanKind::IoWait, start, self.now());
+        if r.is_ok() || matches!(r, Err(IoError::Failed(_))) {
+            // The exception (or the result) is handled in Python code: the GIL is needed again.
+            *held = self.take_gil(me, rec);
+            if !*held {
+                return Err(IoError::Cancelled);
+            }
+        }
+        r
+    }
+}
