@@ -85,7 +85,16 @@ pub async fn run(spec_json: String) -> Result<String, JsValue> {
             let io = WebIo { endpoint, signal: controller.signal() };
             run_on_loop(&spec, BUILD, &io, &WebClock, &cancel).await
         }
-        Mode::Rayon => run_on_pool(spec, cancel).await,
+        Mode::ThreadsGil | Mode::Rayon => {
+            let io = WebIo { endpoint, signal: controller.signal() };
+            match run_on_threads(spec, cancel, io).await {
+                Ok(r) => r,
+                Err(e) => {
+                    ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = None);
+                    return Err(JsValue::from_str(&e.to_json()));
+                }
+            }
+        }
     };
     ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = None);
     if result.cancelled {
@@ -127,18 +136,49 @@ fn parse(spec_json: &str) -> Result<Spec, LabError> {
     with_engine(|e| spec::parse(&value, &e.caps))
 }
 
-/// Runs a `rayon` spec on the pool without blocking this worker: the job is spawned onto the pool and
-/// its result comes back through a channel, so the engine keeps hearing Stop while the pool works.
+/// How many Web Workers the engine owns besides its own: the rayon pool and the Python threads.
+#[wasm_bindgen(js_name = threadWorkers)]
+pub fn thread_workers() -> u32 {
+    let pool = with_engine(|e| e.caps.pool_threads);
+    #[cfg(feature = "threads")]
+    return pool + super::threads::count() as u32;
+    #[cfg(not(feature = "threads"))]
+    pool
+}
+
+/// Runs a `threads-gil` or `rayon` spec without blocking this worker: the run's controller goes onto the
+/// rayon pool (where blocking is allowed), while this worker's event loop serves the threads' I/O and
+/// stays free to hear Stop.
 #[cfg(feature = "threads")]
-async fn run_on_pool(spec: Spec, cancel: CancelToken) -> RunResult {
+async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo) -> Result<RunResult, LabError> {
+    use crate::core::platform::Clock;
+    use crate::core::run::ThreadEnv;
+    use futures_util::future::{select, Either};
+    use std::sync::Arc;
+
+    if spec.mode == Mode::ThreadsGil {
+        super::threads::ensure(spec.worker_count().min(spec.tasks) as usize)
+            .await
+            .map_err(|e| LabError::EngineError { message: format!("could not start Python threads: {e:?}") })?;
+    }
+    let (bridge, requests) = super::bridge::bridge();
     let (tx, rx) = futures_channel::oneshot::channel();
     rayon::spawn(move || {
-        let _ = tx.send(crate::core::run::run_on_pool(&spec, BUILD, &WebClock, &cancel));
+        let clock: Arc<dyn Clock> = Arc::new(WebClock);
+        let env = ThreadEnv { clock, io: Arc::new(bridge), threads: &super::threads::WebThreads };
+        let result = crate::core::run::run_on_threads(&spec, BUILD, &env, &cancel);
+        drop(env); // closes the bridge, so the event loop's server ends too
+        let _ = tx.send(result);
     });
-    rx.await.expect("the pool job always answers")
+    let serving = Box::pin(super::bridge::serve(requests, &io));
+    let result = match select(rx, serving).await {
+        Either::Left((r, _)) => r,
+        Either::Right(((), rx)) => rx.await,
+    };
+    result.map_err(|_| LabError::EngineError { message: "the run's controller thread died".into() })
 }
 
 #[cfg(not(feature = "threads"))]
-async fn run_on_pool(_spec: Spec, _cancel: CancelToken) -> RunResult {
-    unreachable!("validation refuses rayon in the single build")
+async fn run_on_threads(_spec: Spec, _cancel: CancelToken, _io: WebIo) -> Result<RunResult, LabError> {
+    unreachable!("validation refuses thread modes in the single build")
 }

@@ -1,6 +1,10 @@
 //! The browser side of the engine (wasm only): the clock, fetch and timers the core's modes run on, and
 //! the `#[wasm_bindgen]` facade the engine worker (`www/src/engine/worker.ts`) calls.
 
+#[cfg(feature = "threads")]
+mod bridge;
 mod clock;
 pub mod facade;
 mod io;
+#[cfg(feature = "threads")]
+mod threads;

@@ -42,9 +42,9 @@ impl PoolRun {
         }
     }
 
-    /// The records, in task order.
-    pub fn into_records(self) -> Vec<TaskRecord> {
-        let mut records = self.records.into_inner().unwrap_or_else(|e| e.into_inner());
+    /// The records, in task order (call once every worker has returned).
+    pub fn take_records(&self) -> Vec<TaskRecord> {
+        let mut records = std::mem::take(&mut *self.records.lock().unwrap_or_else(|e| e.into_inner()));
         records.sort_by_key(|r| r.id);
         records
     }

@@ -23,5 +23,5 @@ pub fn run(spec: &Spec, clock: Arc<dyn Clock>, cancel: CancelToken, io: Arc<dyn 
             });
         }
     });
-    run.into_records()
+    run.take_records()
 }

@@ -27,5 +27,5 @@ pub fn run(spec: &Spec, clock: Arc<dyn Clock>, cancel: CancelToken, io: Arc<dyn 
     let run = Arc::new(PoolRun::new(spec.clone(), clock, cancel, io, Some(gil), t0));
     let shared = run.clone();
     threads.run(k, Arc::new(move |i| shared.worker(i, &lane(i))));
-    Arc::try_unwrap(run).ok().expect("every thread has finished").into_records()
+    run.take_records()
 }
