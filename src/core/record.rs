@@ -23,6 +23,8 @@ pub enum SpanKind {
     IoWait,
     /// Crossing to or from another worker (the "pickling" cost).
     Message,
+    /// Starting a worker process (spawning a Worker and instantiating its wasm).
+    Start,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

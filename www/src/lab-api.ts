@@ -73,7 +73,7 @@ export class Lab {
     this.update({
       build: started.build,
       threads: started.threads,
-      workers: 1 + started.threads,
+      workers: started.workers,
       memoryBytes: started.memoryBytes,
       state: 'ready',
     });
@@ -99,6 +99,32 @@ export class Lab {
       this.jobs.push(job);
       void this.pump();
     });
+  }
+
+  /**
+   * Runs the same work in every mode, one after another (sequential first: it is the baseline).
+   * A mode this engine cannot run, or a spec a mode refuses, carries `{ error }` instead of a Result.
+   */
+  async compare(spec: Spec, options: { signal?: AbortSignal } = {}): Promise<Record<string, Result | { error: PlainError }>> {
+    await this.ready;
+    const out: Record<string, Result | { error: PlainError }> = {};
+    for (const mode of this.catalogue!.modes) {
+      if (mode.unavailable) {
+        out[mode.name] = { error: { name: 'Unavailable', message: mode.unavailable, reason: mode.unavailable } };
+        continue;
+      }
+      try {
+        out[mode.name] = await this.run({ ...spec, mode: mode.name }, options);
+      } catch (e) {
+        const err = e as Error & PlainError;
+        if (err.name === 'AbortError') {
+          Object.assign(err, { partial: out });
+          throw err;
+        }
+        out[mode.name] = { error: { name: err.name, message: err.message, field: err.field, allowed: err.allowed, reason: err.reason } };
+      }
+    }
+    return out;
   }
 
   /** Cancels the running run and every waiting one. */
@@ -155,7 +181,8 @@ export class Lab {
       job.reject(err);
     } finally {
       this.current = undefined;
-      this.update({ state: 'ready', memoryBytes: await this.client.memoryBytes().catch(() => this.state.memoryBytes) });
+      const stats = await this.client.stats().catch(() => ({ memoryBytes: this.state.memoryBytes, workers: this.state.workers }));
+      this.update({ state: 'ready', ...stats });
       void this.pump();
     }
   }

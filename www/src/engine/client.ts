@@ -2,7 +2,7 @@
 // crash is a new Worker: the rayon pool of a wasm instance can be built only once).
 
 import * as Comlink from 'comlink';
-import type { Build, EngineApi, EngineStarted, Result, Spec } from './protocol';
+import type { Build, EngineApi, EngineStarted, EngineStats, Result, Spec } from './protocol';
 
 export class EngineClient {
   private worker?: Worker;
@@ -31,8 +31,8 @@ export class EngineClient {
     void this.remote?.cancel();
   }
 
-  async memoryBytes(): Promise<number> {
-    return this.remote ? this.remote.memoryBytes() : 0;
+  async stats(): Promise<EngineStats> {
+    return this.remote ? this.remote.stats() : { memoryBytes: 0, workers: 0 };
   }
 
   /** Ends the worker and, with it, every pool worker it started. */

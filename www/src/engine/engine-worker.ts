@@ -2,7 +2,7 @@
 // Lab work never runs on the page's main thread; it runs here and on the pool's workers.
 
 import * as Comlink from 'comlink';
-import type { Build, EngineApi, EngineStartOptions, PlainError, Result, Spec } from './protocol';
+import type { Build, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec } from './protocol';
 
 /** The wasm-bindgen module of either build (same exports; `initThreadPool` only in `threads`). */
 interface EngineModule {
@@ -12,6 +12,7 @@ interface EngineModule {
   run(spec: string): Promise<string>;
   cancel(): void;
   memoryBytes(): number;
+  threadWorkers(): number;
 }
 
 let engine: EngineModule | undefined;
@@ -45,7 +46,7 @@ const api: EngineApi = {
     }
     const catalogue = JSON.parse(mod.start(baseUrl, cores, threads));
     engine = mod;
-    return { build, threads, catalogue, memoryBytes: mod.memoryBytes() };
+    return { build, threads, catalogue, ...api.stats() };
   },
 
   async run(spec: Spec): Promise<Result> {
@@ -61,8 +62,8 @@ const api: EngineApi = {
     engine?.cancel();
   },
 
-  memoryBytes() {
-    return engine?.memoryBytes() ?? 0;
+  stats(): EngineStats {
+    return { memoryBytes: engine?.memoryBytes() ?? 0, workers: 1 + (engine?.threadWorkers() ?? 0) };
   },
 };
 

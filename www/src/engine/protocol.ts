@@ -41,7 +41,7 @@ export interface Catalogue {
 export type Spec = Record<string, unknown>;
 
 export interface Span {
-  kind: 'run' | 'gil-wait' | 'io-wait' | 'message';
+  kind: 'run' | 'gil-wait' | 'io-wait' | 'message' | 'start';
   startMs: number;
   endMs: number;
 }
@@ -86,11 +86,10 @@ export interface EngineStartOptions {
   cores: number;
 }
 
-export interface EngineStarted {
+export interface EngineStarted extends EngineStats {
   build: Build;
   threads: number;
   catalogue: Catalogue;
-  memoryBytes: number;
 }
 
 /** What the engine worker offers the page (through Comlink). */
@@ -98,5 +97,12 @@ export interface EngineApi {
   start(options: EngineStartOptions): Promise<EngineStarted>;
   run(spec: Spec): Promise<Result>;
   cancel(): void;
-  memoryBytes(): number;
+  stats(): EngineStats;
+}
+
+/** What the engine holds now: for `window.lab.status()`. */
+export interface EngineStats {
+  memoryBytes: number;
+  /** Web Workers the engine started besides itself (pool threads, Python threads, processes). */
+  workers: number;
 }
