@@ -18,7 +18,11 @@ if (!existsSync(join(www, 'pkg', 'threads')) || !existsSync(join(www, 'pkg', 'si
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: { main: join(www, 'src/main.ts'), 'engine-worker': join(www, 'src/engine/engine-worker.ts') },
+  entryPoints: {
+    main: join(www, 'src/main.ts'),
+    'engine-worker': join(www, 'src/engine/engine-worker.ts'),
+    'process-worker': join(www, 'src/engine/process-worker.ts'),
+  },
   outdir: out,
   bundle: true,
   format: 'esm',

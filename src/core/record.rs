@@ -1,9 +1,9 @@
 //! Task records: what each task did and when, the raw material of the results table and the timeline.
 //! All times are milliseconds from the run's start.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Ok,
@@ -12,7 +12,7 @@ pub enum Status {
     Cancelled,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SpanKind {
     /// Running Python code (CPU work, or the bookkeeping around an await).
@@ -27,7 +27,7 @@ pub enum SpanKind {
     Start,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Span {
     pub kind: SpanKind,
@@ -35,7 +35,7 @@ pub struct Span {
     pub end_ms: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskRecord {
     /// 0..tasks-1, in the order the caller submitted them.
@@ -53,7 +53,6 @@ pub struct TaskRecord {
     pub gil_wait_ms: Option<f64>,
     pub spans: Vec<Span>,
     /// What the task computed (primes found, delay reported); the run's value is their sum.
-    #[serde(skip)]
     pub value: u64,
 }
 

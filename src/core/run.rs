@@ -61,6 +61,13 @@ pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dy
     assemble(spec, build, clock.now_ms() - t0, records, cancel)
 }
 
+/// Runs one task of a spec on this event loop: what a `processes` worker does with each task it is
+/// sent. `t0` is the parent's run start on the shared clock, so every process's lane lines up.
+pub async fn run_one_task(spec: &Spec, id: u32, lane: &str, t0: f64, io: &dyn AsyncIo, clock: &dyn Clock, cancel: &CancelToken) -> TaskRecord {
+    let ctx = LoopCtx { io, clock, cancel, t0 };
+    super::mode::exec::run_task(&ctx, spec, id, lane, f64::INFINITY).await
+}
+
 /// What the thread modes run on: the clock, blocking I/O, and (for `threads-gil`) real threads.
 pub struct ThreadEnv<'a> {
     pub clock: Arc<dyn Clock>,
@@ -79,6 +86,16 @@ pub fn run_on_threads(spec: &Spec, build: Build, env: &ThreadEnv<'_>, cancel: &C
         other => unreachable!("{} does not run on threads in this build", other.name()),
     };
     assemble(spec, build, env.clock.now_ms() - t0, records, cancel)
+}
+
+/// Assembles the Result of a run whose tasks ran elsewhere (the `processes` mode: each worker process
+/// returns its records), with the same error rules as every other mode.
+pub fn assemble_records(spec: &Spec, build: Build, wall_ms: f64, tasks: Vec<TaskRecord>, cancelled: bool) -> RunResult {
+    let cancel = CancelToken::new();
+    if cancelled {
+        cancel.cancel();
+    }
+    assemble(spec, build, wall_ms, tasks, &cancel)
 }
 
 /// Puts the records together. Failures follow the mode's Python counterpart: the loop and `map` raise

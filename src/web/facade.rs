@@ -85,6 +85,11 @@ pub async fn run(spec_json: String) -> Result<String, JsValue> {
             let io = WebIo { endpoint, signal: controller.signal() };
             run_on_loop(&spec, BUILD, &io, &WebClock, &cancel).await
         }
+        Mode::Processes => {
+            ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = None);
+            let e = LabError::EngineError { message: "processes are run by the engine worker, a task at a time (runTask)".into() };
+            return Err(JsValue::from_str(&e.to_json()));
+        }
         Mode::ThreadsGil | Mode::Rayon => {
             let io = WebIo { endpoint, signal: controller.signal() };
             match run_on_threads(spec, cancel, io).await {
@@ -98,10 +103,38 @@ pub async fn run(spec_json: String) -> Result<String, JsValue> {
     };
     ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = None);
     if result.cancelled {
-        let json = format!(r#"{{"name":"AbortError","message":"the run was cancelled","result":{}}}"#, result.to_json());
-        return Err(JsValue::from_str(&json));
+        return Err(JsValue::from_str(&aborted(&result)));
     }
     Ok(result.to_json())
+}
+
+/// Runs task `id` of a spec on this instance's event loop (a `processes` worker's job). `t0` is the
+/// parent's run start on the shared clock. Resolves to the task record as JSON.
+#[wasm_bindgen(js_name = runTask)]
+pub async fn run_task(spec_json: String, id: u32, t0: f64, lane: String) -> Result<String, JsValue> {
+    let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+    let endpoint = with_engine(|e| e.endpoint.clone());
+    // A process is stopped by terminating its worker, so its own I/O is never aborted from here.
+    let io = WebIo { endpoint, signal: AbortController::new()?.signal() };
+    let record = crate::core::run::run_one_task(&spec, id, &lane, t0, &io, &WebClock, &CancelToken::new()).await;
+    serde_json::to_string(&record).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// Assembles the Result of a run whose tasks ran in worker processes, with the core's error rules.
+/// Rejects like `run` does (an `AbortError` with the result when `cancelled`).
+#[wasm_bindgen]
+pub fn finish(spec_json: &str, records_json: &str, wall_ms: f64, cancelled: bool) -> Result<String, JsValue> {
+    let spec = parse(spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+    let records = serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&LabError::EngineError { message: format!("bad task records: {e}") }.to_json()))?;
+    let result = crate::core::run::assemble_records(&spec, BUILD, wall_ms, records, cancelled);
+    if result.cancelled {
+        return Err(JsValue::from_str(&aborted(&result)));
+    }
+    Ok(result.to_json())
+}
+
+fn aborted(result: &RunResult) -> String {
+    format!(r#"{{"name":"AbortError","message":"the run was cancelled","result":{}}}"#, result.to_json())
 }
 
 /// Stops the run in progress: CPU work stops at its next chunk, fetches are aborted, sleeps dropped.

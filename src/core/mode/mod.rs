@@ -22,6 +22,8 @@ pub enum Mode {
     Asyncio,
     /// Real threads under one emulated GIL: `ThreadPoolExecutor` in CPython.
     ThreadsGil,
+    /// Separate workers, each with its own wasm instance and memory: `multiprocessing.Pool`.
+    Processes,
     /// Shared-memory threads with no GIL: what NumPy releasing the GIL, native code, or free-threaded
     /// Python gives.
     Rayon,
@@ -36,13 +38,14 @@ pub struct WorkersRange {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::Sequential, Mode::Asyncio, Mode::ThreadsGil, Mode::Rayon];
+    pub const ALL: [Mode; 5] = [Mode::Sequential, Mode::Asyncio, Mode::ThreadsGil, Mode::Processes, Mode::Rayon];
 
     pub fn name(self) -> &'static str {
         match self {
             Mode::Sequential => "sequential",
             Mode::Asyncio => "asyncio",
             Mode::ThreadsGil => "threads-gil",
+            Mode::Processes => "processes",
             Mode::Rayon => "rayon",
         }
     }
@@ -56,6 +59,7 @@ impl Mode {
             Mode::Sequential => "Sequential (one task after another)",
             Mode::Asyncio => "asyncio (one thread, one event loop)",
             Mode::ThreadsGil => "Threads under the GIL (ThreadPoolExecutor)",
+            Mode::Processes => "Processes (multiprocessing.Pool)",
             Mode::Rayon => "Threads without a GIL (rayon, shared memory)",
         }
     }
@@ -67,6 +71,10 @@ impl Mode {
             Mode::Asyncio => "results = await asyncio.gather(*(work(i) for i in range(tasks)))",
             Mode::ThreadsGil => {
                 "with ThreadPoolExecutor(max_workers=workers) as pool:\n    results = list(pool.map(work, range(tasks)))"
+            }
+            Mode::Processes => {
+                "if __name__ == \"__main__\":  # spawn start method: each worker imports the module anew\n    \
+                 with multiprocessing.Pool(processes=workers) as pool:\n        results = pool.map(work, range(tasks), chunksize=1)"
             }
             Mode::Rayon => {
                 "# free-threaded Python (python3.14t), or C code that releases the GIL\n\
@@ -81,6 +89,8 @@ impl Mode {
             Mode::Sequential | Mode::Asyncio => None,
             // ThreadPoolExecutor's default: min(32, os.cpu_count() + 4).
             Mode::ThreadsGil => Some(WorkersRange { min: 1, max: 32, default: (caps.cores + 4).min(32) }),
+            // ProcessPoolExecutor's and Pool's default: os.cpu_count().
+            Mode::Processes => Some(WorkersRange { min: 1, max: 32, default: caps.cores.min(32) }),
             Mode::Rayon => {
                 let max = caps.pool_threads.max(1);
                 Some(WorkersRange { min: 1, max, default: max })

@@ -2,6 +2,7 @@
 // Lab work never runs on the page's main thread; it runs here and on the pool's workers.
 
 import * as Comlink from 'comlink';
+import { runProcesses, type ProcessRun } from './processes';
 import type { Build, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec } from './protocol';
 
 /** The wasm-bindgen module of either build (same exports; `initThreadPool` only in `threads`). */
@@ -10,12 +11,17 @@ interface EngineModule {
   initThreadPool?(threads: number): Promise<void>;
   start(baseUrl: string, cores: number, poolThreads: number): string;
   run(spec: string): Promise<string>;
+  validate(spec: string): string;
+  finish(spec: string, records: string, wallMs: number, cancelled: boolean): string;
   cancel(): void;
   memoryBytes(): number;
   threadWorkers(): number;
 }
 
 let engine: EngineModule | undefined;
+let started: EngineStartOptions | undefined;
+/** The `processes` run in progress (run from here, not by the wasm engine). */
+let processRun: ProcessRun | undefined;
 
 // The generated modules are loaded by URL, not bundled: wasm-bindgen-rayon's worker helper re-imports
 // the same module by its URL on every pool thread.
@@ -46,25 +52,42 @@ const api: EngineApi = {
     }
     const catalogue = JSON.parse(mod.start(baseUrl, cores, threads));
     engine = mod;
+    started = { build, baseUrl, cores };
     return { build, threads, catalogue, ...api.stats() };
   },
 
   async run(spec: Spec): Promise<Result> {
     if (!engine) throw toPlainError('the engine has not started');
     try {
-      return JSON.parse(await engine.run(JSON.stringify(spec))) as Result;
+      const specJson = engine.validate(JSON.stringify(spec));
+      const filled = JSON.parse(specJson);
+      if (filled.mode === 'processes') return await runOnProcesses(engine, specJson, filled);
+      return JSON.parse(await engine.run(specJson)) as Result;
     } catch (e) {
       throw toPlainError(e);
     }
   },
 
   cancel() {
+    processRun?.cancel();
     engine?.cancel();
   },
 
   stats(): EngineStats {
-    return { memoryBytes: engine?.memoryBytes() ?? 0, workers: 1 + (engine?.threadWorkers() ?? 0) };
+    const threads = engine?.threadWorkers() ?? 0;
+    return { memoryBytes: engine?.memoryBytes() ?? 0, workers: 1 + threads + (processRun?.workers() ?? 0) };
   },
 };
+
+async function runOnProcesses(mod: EngineModule, specJson: string, spec: { tasks: number; workers: number }): Promise<Result> {
+  processRun = runProcesses({ spec, specJson, baseUrl: started!.baseUrl, cores: started!.cores });
+  try {
+    const { records, wallMs, cancelled, failure } = await processRun.done;
+    if (failure) throw toPlainError(JSON.stringify({ name: 'EngineError', message: failure }));
+    return JSON.parse(mod.finish(specJson, JSON.stringify(records), wallMs, cancelled)) as Result;
+  } finally {
+    processRun = undefined;
+  }
+}
 
 Comlink.expose(api);

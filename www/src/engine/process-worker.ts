@@ -1,0 +1,41 @@
+// One "process" of the `processes` mode: its own Web Worker with its own wasm instance and its own
+// memory (the single build, so it runs without cross-origin isolation too), like a multiprocessing
+// worker started with the spawn method. Tasks arrive by message and records leave by message:
+// that structured clone is this model's "pickling".
+
+interface EngineModule {
+  default(): Promise<unknown>;
+  start(baseUrl: string, cores: number, poolThreads: number): string;
+  runTask(spec: string, id: number, t0: number, lane: string): Promise<string>;
+}
+
+export type ProcessMessage =
+  | { type: 'start'; baseUrl: string; cores: number }
+  | { type: 'task'; spec: string; id: number; t0: number; lane: string };
+
+export type ProcessReply =
+  | { type: 'ready'; at: number }
+  | { type: 'done'; id: number; record: string }
+  | { type: 'failed'; id?: number; message: string };
+
+const epoch = () => performance.timeOrigin + performance.now();
+let engine: EngineModule | undefined;
+const reply = (m: ProcessReply) => postMessage(m);
+
+self.addEventListener('message', async ({ data }: MessageEvent<ProcessMessage>) => {
+  try {
+    if (data.type === 'start') {
+      const mod = (await import(new URL('./pkg/single/concurrency_lab.js', import.meta.url).href)) as EngineModule;
+      await mod.default();
+      mod.start(data.baseUrl, data.cores, 0);
+      engine = mod;
+      reply({ type: 'ready', at: epoch() });
+    } else if (data.type === 'task') {
+      if (!engine) throw new Error('task before start');
+      reply({ type: 'done', id: data.id, record: await engine.runTask(data.spec, data.id, data.t0, data.lane) });
+    }
+  } catch (e) {
+    const message = typeof e === 'string' ? e : `${(e as Error)?.name}: ${(e as Error)?.message}`;
+    reply({ type: 'failed', id: data.type === 'task' ? data.id : undefined, message });
+  }
+});
