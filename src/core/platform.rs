@@ -51,3 +51,16 @@ pub trait BlockingIo: Send + Sync {
 pub trait PythonThreads: Send + Sync {
     fn run(&self, k: usize, job: std::sync::Arc<dyn Fn(usize) + Send + Sync>);
 }
+
+/// Told of every task as it finishes, with what it hands the page (views draw results as they arrive).
+/// Called from whichever thread ran the task.
+pub trait Progress: Send + Sync {
+    fn task_done(&self, record: &super::record::TaskRecord, output: Option<super::workload::TaskOutput>);
+}
+
+/// For runs nobody watches.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn task_done(&self, _: &super::record::TaskRecord, _: Option<super::workload::TaskOutput>) {}
+}

@@ -78,6 +78,8 @@ impl TaskRecord {
 pub struct TaskRecorder {
     record: TaskRecord,
     t0: f64,
+    /// What the task hands the page when it finishes (not part of the Result).
+    pub output: Option<crate::core::workload::TaskOutput>,
 }
 
 impl TaskRecorder {
@@ -85,7 +87,7 @@ impl TaskRecorder {
     pub fn start(id: u32, lane: &str, t0: f64, now: f64) -> Self {
         let mut record = TaskRecord::cancelled(id, lane, now - t0);
         record.status = Status::Ok;
-        TaskRecorder { record, t0 }
+        TaskRecorder { record, t0, output: None }
     }
 
     /// Adds a span from `start` to `end` (absolute clock times), merging it into the previous one when
@@ -111,10 +113,15 @@ impl TaskRecorder {
         self.record.value += v;
     }
 
-    pub fn finish(mut self, status: Status, error: Option<String>, now: f64) -> TaskRecord {
+    pub fn finish(self, status: Status, error: Option<String>, now: f64) -> TaskRecord {
+        self.finish_with_output(status, error, now).0
+    }
+
+    /// Finishes the record and hands back the task's output for the page.
+    pub fn finish_with_output(mut self, status: Status, error: Option<String>, now: f64) -> (TaskRecord, Option<crate::core::workload::TaskOutput>) {
         self.record.end_ms = now - self.t0;
         self.record.status = status;
         self.record.error = error;
-        self.record
+        (self.record, self.output)
     }
 }

@@ -3,7 +3,7 @@
 use super::cancel::CancelToken;
 use super::mode::exec::LoopCtx;
 use super::mode::{asyncio, sequential, threads_gil, Mode};
-use super::platform::{AsyncIo, BlockingIo, Clock, PythonThreads};
+use super::platform::{AsyncIo, BlockingIo, Clock, Progress, PythonThreads};
 use std::sync::Arc;
 use super::record::{Status, TaskRecord};
 use super::spec::Spec;
@@ -50,9 +50,9 @@ impl RunResult {
 }
 
 /// Runs a `sequential` or `asyncio` spec on the caller's event loop.
-pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dyn Clock, cancel: &CancelToken) -> RunResult {
+pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dyn Clock, cancel: &CancelToken, progress: &dyn Progress) -> RunResult {
     let t0 = clock.now_ms();
-    let ctx = LoopCtx { io, clock, cancel, t0 };
+    let ctx = LoopCtx { io, clock, cancel, t0, progress };
     let records = match spec.mode {
         Mode::Sequential => sequential::run(&ctx, spec).await,
         Mode::Asyncio => asyncio::run(&ctx, spec).await,
@@ -63,8 +63,9 @@ pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dy
 
 /// Runs one task of a spec on this event loop: what a `processes` worker does with each task it is
 /// sent. `t0` is the parent's run start on the shared clock, so every process's lane lines up.
-pub async fn run_one_task(spec: &Spec, id: u32, lane: &str, t0: f64, io: &dyn AsyncIo, clock: &dyn Clock, cancel: &CancelToken) -> TaskRecord {
-    let ctx = LoopCtx { io, clock, cancel, t0 };
+pub async fn run_one_task(spec: &Spec, id: u32, lane: &str, t0: f64, io: &dyn AsyncIo, clock: &dyn Clock, progress: &dyn Progress) -> TaskRecord {
+    let cancel = CancelToken::new();
+    let ctx = LoopCtx { io, clock, cancel: &cancel, t0, progress };
     super::mode::exec::run_task(&ctx, spec, id, lane, f64::INFINITY).await
 }
 
@@ -73,6 +74,7 @@ pub struct ThreadEnv<'a> {
     pub clock: Arc<dyn Clock>,
     pub io: Arc<dyn BlockingIo>,
     pub threads: &'a dyn PythonThreads,
+    pub progress: Arc<dyn Progress>,
 }
 
 /// Runs a `threads-gil` or `rayon` spec, blocking the calling thread until it ends (`rayon` runs on the
@@ -80,9 +82,9 @@ pub struct ThreadEnv<'a> {
 pub fn run_on_threads(spec: &Spec, build: Build, env: &ThreadEnv<'_>, cancel: &CancelToken) -> RunResult {
     let t0 = env.clock.now_ms();
     let records = match spec.mode {
-        Mode::ThreadsGil => threads_gil::run(spec, env.clock.clone(), cancel.clone(), env.io.clone(), env.threads, t0),
+        Mode::ThreadsGil => threads_gil::run(spec, env, cancel.clone(), t0),
         #[cfg(feature = "parallel")]
-        Mode::Rayon => super::mode::rayon::run(spec, env.clock.clone(), cancel.clone(), env.io.clone(), t0),
+        Mode::Rayon => super::mode::rayon::run(spec, env, cancel.clone(), t0),
         other => unreachable!("{} does not run on threads in this build", other.name()),
     };
     assemble(spec, build, env.clock.now_ms() - t0, records, cancel)

@@ -14,7 +14,7 @@ fn spec(v: Value) -> Spec {
 }
 
 fn run(io: &VirtualIo, s: &Spec) -> RunResult {
-    io.drive(run_on_loop(s, Build::Native, io, io, &io.cancel))
+    io.drive(run_on_loop(s, Build::Native, io, io, &io.cancel, &crate::core::platform::NoProgress))
 }
 
 #[test]
@@ -91,6 +91,28 @@ fn a_stop_during_cpu_work_stops_at_the_next_chunk() {
     assert!(r.tasks.iter().all(|t| t.status == Status::Cancelled));
 }
 
+/// Collects what `Progress` is told.
+#[derive(Default)]
+struct Seen(std::sync::Mutex<Vec<(u32, Option<usize>)>>);
+
+impl crate::core::platform::Progress for Seen {
+    fn task_done(&self, record: &super::record::TaskRecord, output: Option<super::workload::TaskOutput>) {
+        self.0.lock().unwrap().push((record.id, output.map(|o| o.data.len())));
+    }
+}
+
+#[test]
+fn every_finished_task_is_reported_with_its_image_band() {
+    let io = VirtualIo::new();
+    let seen = Seen::default();
+    let s = spec(json!({"workload": "cpu-mandelbrot", "mode": "asyncio", "tasks": 3, "size": 30, "iterations": 50}));
+    let r = io.drive(run_on_loop(&s, Build::Native, &io, &io, &io.cancel, &seen));
+    let mut got = seen.0.into_inner().unwrap();
+    got.sort();
+    assert_eq!(got, [(0, Some(300)), (1, Some(300)), (2, Some(300))]);
+    assert!(r.value > 0);
+}
+
 mod threads {
     use super::*;
     use crate::core::cancel::CancelToken;
@@ -99,7 +121,12 @@ mod threads {
     use std::sync::Arc;
 
     fn run_threads(s: &Spec, cancel: &CancelToken) -> RunResult {
-        let env = ThreadEnv { clock: Arc::new(HostClock(std::time::Instant::now())), io: Arc::new(HostIo { cancel: cancel.clone() }), threads: &HostThreads };
+        let env = ThreadEnv {
+            clock: Arc::new(HostClock(std::time::Instant::now())),
+            io: Arc::new(HostIo { cancel: cancel.clone() }),
+            threads: &HostThreads,
+            progress: Arc::new(crate::core::platform::NoProgress),
+        };
         run_on_threads(s, Build::Native, &env, cancel)
     }
 
@@ -125,6 +152,20 @@ mod threads {
         let waited: f64 = r.tasks.iter().map(|t| t.gil_wait_ms.unwrap_or(0.0)).sum();
         let ran: f64 = run_spans(&r).iter().map(|(a, b)| b - a).sum();
         assert!(waited > ran, "GIL wait {waited:.1} ms vs running {ran:.1} ms");
+    }
+
+    #[test]
+    fn mixed_work_computes_the_same_value_on_threads_as_on_the_loop() {
+        let base = json!({"workload": "mixed-pipeline", "tasks": 4, "latencyMs": 5, "size": 20_000});
+        let mut on_loop = base.clone();
+        on_loop["mode"] = json!("asyncio");
+        let mut on_threads = base;
+        on_threads["mode"] = json!("threads-gil");
+        let a = run(&VirtualIo::new(), &spec(on_loop));
+        let t = run_threads(&spec(on_threads), &CancelToken::new());
+        assert_eq!(a.value, t.value);
+        assert_eq!(a.value, 20 + 7_837, "4 delays of 5 ms, plus pi(80,000)");
+        assert!(t.tasks.iter().all(|t| t.spans.iter().any(|s| s.kind == SpanKind::IoWait) && t.spans.iter().any(|s| s.kind == SpanKind::Run)));
     }
 
     #[test]

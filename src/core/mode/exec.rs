@@ -2,10 +2,10 @@
 //! `asyncio` (awaits them all together). They differ only in how often CPU work gives the loop a turn.
 
 use crate::core::cancel::CancelToken;
-use crate::core::platform::{AsyncIo, Clock, IoError};
+use crate::core::platform::{AsyncIo, Clock, IoError, Progress};
 use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
 use crate::core::spec::Spec;
-use crate::core::workload::{CpuKernel, Step};
+use crate::core::workload::{CpuKernel, Step, TaskOutput};
 
 /// What a task running on the engine's event loop can reach.
 pub struct LoopCtx<'a> {
@@ -14,15 +14,22 @@ pub struct LoopCtx<'a> {
     pub cancel: &'a CancelToken,
     /// The run's start, on `clock`.
     pub t0: f64,
+    pub progress: &'a dyn Progress,
 }
 
 /// Runs task `id` on the event loop. CPU steps give the loop a turn once `yield_every_ms` of work has
 /// passed: under `asyncio` that is the await point between chunks; under `sequential` it only keeps the
 /// engine able to hear a Stop, and is long enough to cost nothing measurable.
 pub async fn run_task(ctx: &LoopCtx<'_>, spec: &Spec, id: u32, lane: &str, yield_every_ms: f64) -> TaskRecord {
+    let (record, output) = steps(ctx, spec, id, lane, yield_every_ms).await;
+    ctx.progress.task_done(&record, output);
+    record
+}
+
+async fn steps(ctx: &LoopCtx<'_>, spec: &Spec, id: u32, lane: &str, yield_every_ms: f64) -> (TaskRecord, Option<TaskOutput>) {
     let now = || ctx.clock.now_ms();
     if ctx.cancel.is_cancelled() {
-        return TaskRecord::cancelled(id, lane, now() - ctx.t0);
+        return (TaskRecord::cancelled(id, lane, now() - ctx.t0), None);
     }
     let mut rec = TaskRecorder::start(id, lane, ctx.t0, now());
     for step in spec.workload.task(&spec.params, spec.tasks, id) {
@@ -43,11 +50,11 @@ pub async fn run_task(ctx: &LoopCtx<'_>, spec: &Spec, id: u32, lane: &str, yield
         };
         match outcome {
             Ok(v) => rec.add_value(v),
-            Err(IoError::Cancelled) => return rec.finish(Status::Cancelled, None, now()),
-            Err(IoError::Failed(message)) => return rec.finish(Status::Error, Some(message), now()),
+            Err(IoError::Cancelled) => return rec.finish_with_output(Status::Cancelled, None, now()),
+            Err(IoError::Failed(message)) => return rec.finish_with_output(Status::Error, Some(message), now()),
         }
     }
-    rec.finish(Status::Ok, None, now())
+    rec.finish_with_output(Status::Ok, None, now())
 }
 
 async fn cpu(ctx: &LoopCtx<'_>, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, yield_every_ms: f64) -> Result<u64, IoError> {
@@ -59,6 +66,7 @@ async fn cpu(ctx: &LoopCtx<'_>, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuK
         }
         if let Some(v) = kernel.step() {
             rec.span(SpanKind::Run, start, ctx.clock.now_ms());
+            rec.output = kernel.take_output();
             return Ok(v);
         }
         let now = ctx.clock.now_ms();

@@ -4,8 +4,9 @@
 
 use crate::core::cancel::CancelToken;
 use crate::core::gil::{Gil, ThreadId};
-use crate::core::platform::{BlockingIo, Clock, IoError};
+use crate::core::platform::{BlockingIo, Clock, IoError, Progress};
 use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
+use crate::core::run::ThreadEnv;
 use crate::core::spec::Spec;
 use crate::core::workload::{CpuKernel, Step};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -20,14 +21,16 @@ pub struct PoolRun {
     /// `None` where no GIL exists at all (rayon); a disabled `Gil` models free-threaded Python.
     pub gil: Option<Arc<Gil>>,
     pub t0: f64,
+    pub progress: Arc<dyn Progress>,
     next: AtomicU32,
     records: Mutex<Vec<TaskRecord>>,
 }
 
 impl PoolRun {
-    pub fn new(spec: Spec, clock: Arc<dyn Clock>, cancel: CancelToken, io: Arc<dyn BlockingIo>, gil: Option<Arc<Gil>>, t0: f64) -> Self {
+    pub fn new(spec: Spec, env: &ThreadEnv<'_>, cancel: CancelToken, gil: Option<Arc<Gil>>, t0: f64) -> Self {
         let capacity = spec.tasks as usize;
-        PoolRun { spec, clock, cancel, io, gil, t0, next: AtomicU32::new(0), records: Mutex::new(Vec::with_capacity(capacity)) }
+        let (clock, io, progress) = (env.clock.clone(), env.io.clone(), env.progress.clone());
+        PoolRun { spec, clock, cancel, io, gil, t0, progress, next: AtomicU32::new(0), records: Mutex::new(Vec::with_capacity(capacity)) }
     }
 
     /// One worker thread's life: take the next task until none is left.
@@ -92,11 +95,13 @@ impl PoolRun {
             self.drop_gil(me);
         }
         let now = self.now();
-        match outcome {
-            Ok(()) => rec.finish(Status::Ok, None, now),
-            Err(IoError::Cancelled) => rec.finish(Status::Cancelled, None, now),
-            Err(IoError::Failed(m)) => rec.finish(Status::Error, Some(m), now),
-        }
+        let (record, output) = match outcome {
+            Ok(()) => rec.finish_with_output(Status::Ok, None, now),
+            Err(IoError::Cancelled) => rec.finish_with_output(Status::Cancelled, None, now),
+            Err(IoError::Failed(m)) => rec.finish_with_output(Status::Error, Some(m), now),
+        };
+        self.progress.task_done(&record, output);
+        record
     }
 
     /// CPU work holding the GIL; between chunks (CPython: between bytecodes) the eval breaker may hand
@@ -111,6 +116,7 @@ impl PoolRun {
             }
             if let Some(v) = kernel.step() {
                 rec.span(SpanKind::Run, start, self.now());
+                rec.output = kernel.take_output();
                 return Ok(v);
             }
             if let Some(gil) = gil {

@@ -6,14 +6,13 @@
 
 use super::pool::PoolRun;
 use crate::core::cancel::CancelToken;
-use crate::core::platform::{BlockingIo, Clock};
 use crate::core::record::TaskRecord;
+use crate::core::run::ThreadEnv;
 use crate::core::spec::Spec;
-use std::sync::Arc;
 
 /// Runs the spec's tasks on the current rayon pool; blocks until every job has ended.
-pub fn run(spec: &Spec, clock: Arc<dyn Clock>, cancel: CancelToken, io: Arc<dyn BlockingIo>, t0: f64) -> Vec<TaskRecord> {
-    let run = PoolRun::new(spec.clone(), clock, cancel, io, None, t0);
+pub fn run(spec: &Spec, env: &ThreadEnv<'_>, cancel: CancelToken, t0: f64) -> Vec<TaskRecord> {
+    let run = PoolRun::new(spec.clone(), env, cancel, None, t0);
     let workers = spec.worker_count().min(spec.tasks);
     rayon::scope(|s| {
         for _ in 0..workers {

@@ -7,8 +7,8 @@
 use super::pool::PoolRun;
 use crate::core::cancel::CancelToken;
 use crate::core::gil::Gil;
-use crate::core::platform::{BlockingIo, Clock, PythonThreads};
 use crate::core::record::TaskRecord;
+use crate::core::run::ThreadEnv;
 use crate::core::spec::Spec;
 use std::sync::Arc;
 
@@ -20,12 +20,12 @@ pub fn lane(i: usize) -> String {
     format!("ThreadPool-{i}")
 }
 
-pub fn run(spec: &Spec, clock: Arc<dyn Clock>, cancel: CancelToken, io: Arc<dyn BlockingIo>, threads: &dyn PythonThreads, t0: f64) -> Vec<TaskRecord> {
+pub fn run(spec: &Spec, env: &ThreadEnv<'_>, cancel: CancelToken, t0: f64) -> Vec<TaskRecord> {
     let interval = spec.switch_interval_ms.unwrap_or(DEFAULT_SWITCH_INTERVAL_MS);
-    let gil = Arc::new(Gil::new(interval, clock.clone(), cancel.clone()));
+    let gil = Arc::new(Gil::new(interval, env.clock.clone(), cancel.clone()));
     let k = spec.worker_count().min(spec.tasks) as usize;
-    let run = Arc::new(PoolRun::new(spec.clone(), clock, cancel, io, Some(gil), t0));
+    let run = Arc::new(PoolRun::new(spec.clone(), env, cancel, Some(gil), t0));
     let shared = run.clone();
-    threads.run(k, Arc::new(move |i| shared.worker(i, &lane(i))));
+    env.threads.run(k, Arc::new(move |i| shared.worker(i, &lane(i))));
     run.take_records()
 }

@@ -51,7 +51,7 @@ impl Workload for CpuPrimes {
     fn task(&self, params: &Params, tasks: u32, id: u32) -> Vec<Step> {
         let n = params["size"] as u64;
         let (lo, hi) = split_range(0, n, tasks, id);
-        vec![Step::Cpu(Box::new(PrimeCount { next: lo as u32, end: hi as u32, count: 0 }))]
+        vec![Step::Cpu(Box::new(PrimeCount::new(lo as u32, hi as u32)))]
     }
 }
 
@@ -60,6 +60,12 @@ pub struct PrimeCount {
     next: u32,
     end: u32,
     count: u64,
+}
+
+impl PrimeCount {
+    pub fn new(lo: u32, hi: u32) -> Self {
+        PrimeCount { next: lo, end: hi, count: 0 }
+    }
 }
 
 impl CpuKernel for PrimeCount {

@@ -1,15 +1,23 @@
 //! Workloads: what each task does. A workload is one module implementing [`Workload`], plus one line in
 //! [`ALL`]; the UI, the URL and `window.lab.workloads()` read its name, fields and ranges from here.
 
+mod cpu_mandelbrot;
 mod cpu_primes;
 mod io_fetch;
 mod io_sleep;
+mod mixed_pipeline;
 
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The registry: every workload the lab offers, in the order the UI lists them.
-pub static ALL: &[&dyn Workload] = &[&cpu_primes::CpuPrimes, &io_fetch::IoFetch, &io_sleep::IoSleep];
+pub static ALL: &[&dyn Workload] = &[
+    &cpu_primes::CpuPrimes,
+    &cpu_mandelbrot::CpuMandelbrot,
+    &io_fetch::IoFetch,
+    &io_sleep::IoSleep,
+    &mixed_pipeline::MixedPipeline,
+];
 
 /// Finds a workload by its public name.
 pub fn by_name(name: &str) -> Option<&'static dyn Workload> {
@@ -57,6 +65,23 @@ pub enum Step {
 pub trait CpuKernel: Send {
     /// Does one chunk; returns the kernel's value once it has finished.
     fn step(&mut self) -> Option<u64>;
+    /// What the finished task hands the page besides its value (a band of an image), if anything.
+    fn take_output(&mut self) -> Option<TaskOutput> {
+        None
+    }
+}
+
+/// Data a task hands to the page as it finishes, for views that draw results as they arrive.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskOutput {
+    /// What `data` is: `"image-rows"` = iteration counts of whole rows, row-major.
+    pub kind: &'static str,
+    /// Index of `data[0]` in the whole image.
+    pub offset: u32,
+    pub width: u32,
+    /// The largest value `data` can hold (the iteration cap).
+    pub max: u32,
+    pub data: Vec<u32>,
 }
 
 /// A workload: its public name, its fields, and how to cut a run into tasks.

@@ -1,0 +1,166 @@
+//! `cpu-mandelbrot`: the escape-time Mandelbrot set on a `size` x `size` grid, 64-bit floats, split into
+//! one band of rows per task. Each task hands its band of iteration counts to the page as it finishes,
+//! so the learner sees the pieces arrive (in parallel, or one after another). The value is the total
+//! number of iterations.
+//!
+//! ```python
+//! def escape(cx, cy, max_iter):
+//!     x = y = 0.0
+//!     for i in range(max_iter):
+//!         if x * x + y * y > 4.0: return i
+//!         x, y = x * x - y * y + cx, 2 * x * y + cy
+//!     return max_iter
+//! ```
+
+use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, TaskOutput, Workload};
+
+pub struct CpuMandelbrot;
+
+const SIZE: FieldInfo = FieldInfo {
+    name: "size",
+    label: "Image size (px)",
+    min: 16,
+    max: 2048,
+    default: 600,
+    doc: "Width and height of the image in pixels; each task computes a band of rows.",
+};
+
+const ITERATIONS: FieldInfo = FieldInfo {
+    name: "iterations",
+    label: "Max iterations",
+    min: 1,
+    max: 100_000,
+    default: 1000,
+    doc: "Escape-time iterations per pixel at most: the work per pixel inside the set.",
+};
+
+/// The part of the complex plane drawn: the whole set, square.
+const X0: f64 = -2.1;
+const Y0: f64 = -1.3;
+const SPAN: f64 = 2.6;
+
+impl Workload for CpuMandelbrot {
+    fn name(&self) -> &'static str {
+        "cpu-mandelbrot"
+    }
+    fn title(&self) -> &'static str {
+        "CPU-bound: Mandelbrot image"
+    }
+    fn doc(&self) -> &'static str {
+        "Pure computation drawn as it happens: each task computes a band of the image's rows. \
+         Watch the bands arrive one at a time, or several at once on several cores."
+    }
+    fn class(&self) -> Class {
+        Class::Cpu
+    }
+    fn fields(&self) -> &'static [FieldInfo] {
+        &[SIZE, ITERATIONS]
+    }
+    fn task(&self, params: &Params, tasks: u32, id: u32) -> Vec<Step> {
+        let size = params["size"] as u32;
+        let (y0, y1) = split_range(0, size.into(), tasks, id);
+        vec![Step::Cpu(Box::new(Band {
+            size,
+            max_iter: params["iterations"] as u32,
+            next_row: y0 as u32,
+            first_row: y0 as u32,
+            end_row: y1 as u32,
+            counts: Vec::with_capacity(((y1 - y0) * u64::from(size)) as usize),
+            total: 0,
+        }))]
+    }
+}
+
+/// Rows `first_row..end_row`, one row per chunk.
+struct Band {
+    size: u32,
+    max_iter: u32,
+    first_row: u32,
+    next_row: u32,
+    end_row: u32,
+    counts: Vec<u32>,
+    total: u64,
+}
+
+impl CpuKernel for Band {
+    fn step(&mut self) -> Option<u64> {
+        if self.next_row < self.end_row {
+            let scale = SPAN / f64::from(self.size);
+            let cy = Y0 + f64::from(self.next_row) * scale;
+            for px in 0..self.size {
+                let n = escape(X0 + f64::from(px) * scale, cy, self.max_iter);
+                self.total += u64::from(n);
+                self.counts.push(n);
+            }
+            self.next_row += 1;
+        }
+        (self.next_row >= self.end_row).then_some(self.total)
+    }
+
+    fn take_output(&mut self) -> Option<TaskOutput> {
+        Some(TaskOutput {
+            kind: "image-rows",
+            offset: self.first_row * self.size,
+            width: self.size,
+            max: self.max_iter,
+            data: std::mem::take(&mut self.counts),
+        })
+    }
+}
+
+/// Iterations before the point escapes the radius-2 disc (`max_iter` if it never does).
+#[inline]
+pub fn escape(cx: f64, cy: f64, max_iter: u32) -> u32 {
+    let (mut x, mut y) = (0.0f64, 0.0f64);
+    for i in 0..max_iter {
+        if x * x + y * y > 4.0 {
+            return i;
+        }
+        let xt = x * x - y * y + cx;
+        y = 2.0 * x * y + cy;
+        x = xt;
+    }
+    max_iter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(size: i64, iterations: i64, tasks: u32) -> (u64, Vec<u32>) {
+        let params = Params::from([("size", size), ("iterations", iterations)]);
+        let mut total = 0;
+        let mut image = vec![u32::MAX; (size * size) as usize];
+        for id in 0..tasks {
+            let Some(Step::Cpu(mut k)) = CpuMandelbrot.task(&params, tasks, id).pop() else { unreachable!() };
+            total += loop {
+                if let Some(v) = k.step() {
+                    break v;
+                }
+            };
+            let out = k.take_output().unwrap();
+            image[out.offset as usize..out.offset as usize + out.data.len()].copy_from_slice(&out.data);
+        }
+        (total, image)
+    }
+
+    #[test]
+    fn points_inside_never_escape_and_far_points_escape_at_once() {
+        assert_eq!(escape(0.0, 0.0, 500), 500);
+        assert_eq!(escape(-1.0, 0.0, 500), 500);
+        assert_eq!(escape(2.0, 2.0, 500), 1);
+        assert_eq!(escape(0.5, 0.0, 1000), 5);
+    }
+
+    #[test]
+    fn the_bands_tile_the_image_and_the_split_does_not_change_it() {
+        let (t1, img1) = render(64, 200, 1);
+        for tasks in [2, 7, 64] {
+            let (t, img) = render(64, 200, tasks);
+            assert_eq!(t, t1);
+            assert_eq!(img, img1);
+        }
+        assert!(img1.iter().all(|&n| n <= 200));
+        assert_eq!(t1, img1.iter().map(|&n| u64::from(n)).sum::<u64>());
+    }
+}
