@@ -19,7 +19,7 @@ fn start() {
 }
 
 async fn run(spec: Value) -> Result<Value, Value> {
-    match facade::run(spec.to_string()).await {
+    match facade::run(spec.to_string(), None).await {
         Ok(json) => Ok(serde_json::from_str(&json).unwrap()),
         Err(e) => Err(serde_json::from_str(&e.as_string().unwrap()).unwrap()),
     }

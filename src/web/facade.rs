@@ -68,9 +68,10 @@ pub fn validate(spec_json: &str) -> Result<String, JsValue> {
 }
 
 /// Runs a spec. Resolves to the Result as JSON; rejects with a JSON error object
-/// (`SpecError`, `Unavailable`, or `AbortError` with the partial `result`).
+/// (`SpecError`, `Unavailable`, or `AbortError` with the partial `result`). `on_task(recordJson, output)`
+/// is called as each task finishes.
 #[wasm_bindgen]
-pub async fn run(spec_json: String) -> Result<String, JsValue> {
+pub async fn run(spec_json: String, on_task: Option<js_sys::Function>) -> Result<String, JsValue> {
     let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
     let cancel = CancelToken::new();
     let controller = AbortController::new()?;
@@ -79,29 +80,24 @@ pub async fn run(spec_json: String) -> Result<String, JsValue> {
         let e = LabError::EngineError { message: "a run is already in progress in this engine".into() };
         return Err(JsValue::from_str(&e.to_json()));
     }
+    if spec.mode == Mode::Processes {
+        let e = LabError::EngineError { message: "processes are run by the engine worker, a task at a time (runTask)".into() };
+        return Err(JsValue::from_str(&e.to_json()));
+    }
     ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = Some((cancel.clone(), controller.clone())));
-    let result = match spec.mode {
-        Mode::Sequential | Mode::Asyncio => {
-            let io = WebIo { endpoint, signal: controller.signal() };
-            run_on_loop(&spec, BUILD, &io, &WebClock, &cancel).await
-        }
-        Mode::Processes => {
-            ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = None);
-            let e = LabError::EngineError { message: "processes are run by the engine worker, a task at a time (runTask)".into() };
-            return Err(JsValue::from_str(&e.to_json()));
-        }
-        Mode::ThreadsGil | Mode::Rayon => {
-            let io = WebIo { endpoint, signal: controller.signal() };
-            match run_on_threads(spec, cancel, io).await {
-                Ok(r) => r,
-                Err(e) => {
-                    ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = None);
-                    return Err(JsValue::from_str(&e.to_json()));
-                }
-            }
-        }
+    let (sink, events) = super::progress::channel();
+    let io = WebIo { endpoint, signal: controller.signal() };
+    let work = async move {
+        let result = match spec.mode {
+            Mode::Sequential | Mode::Asyncio => Ok(run_on_loop(&spec, BUILD, &io, &WebClock, &cancel, &*sink).await),
+            _ => run_on_threads(spec, cancel, io, sink.clone()).await,
+        };
+        drop(sink); // the last sink: delivery ends once the threads' copies are gone too
+        result
     };
+    let (result, ()) = futures_util::future::join(work, super::progress::deliver(events, on_task)).await;
     ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = None);
+    let result = result.map_err(|e| JsValue::from_str(&e.to_json()))?;
     if result.cancelled {
         return Err(JsValue::from_str(&aborted(&result)));
     }
@@ -111,12 +107,14 @@ pub async fn run(spec_json: String) -> Result<String, JsValue> {
 /// Runs task `id` of a spec on this instance's event loop (a `processes` worker's job). `t0` is the
 /// parent's run start on the shared clock. Resolves to the task record as JSON.
 #[wasm_bindgen(js_name = runTask)]
-pub async fn run_task(spec_json: String, id: u32, t0: f64, lane: String) -> Result<String, JsValue> {
+pub async fn run_task(spec_json: String, id: u32, t0: f64, lane: String, on_task: Option<js_sys::Function>) -> Result<String, JsValue> {
     let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
     let endpoint = with_engine(|e| e.endpoint.clone());
     // A process is stopped by terminating its worker, so its own I/O is never aborted from here.
     let io = WebIo { endpoint, signal: AbortController::new()?.signal() };
-    let record = crate::core::run::run_one_task(&spec, id, &lane, t0, &io, &WebClock, &CancelToken::new()).await;
+    let (sink, events) = super::progress::channel();
+    let work = async move { crate::core::run::run_one_task(&spec, id, &lane, t0, &io, &WebClock, &*sink).await };
+    let (record, ()) = futures_util::future::join(work, super::progress::deliver(events, on_task)).await;
     serde_json::to_string(&record).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
@@ -183,7 +181,7 @@ pub fn thread_workers() -> u32 {
 /// rayon pool (where blocking is allowed), while this worker's event loop serves the threads' I/O and
 /// stays free to hear Stop.
 #[cfg(feature = "threads")]
-async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo) -> Result<RunResult, LabError> {
+async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo, progress: std::sync::Arc<super::progress::Sink>) -> Result<RunResult, LabError> {
     use crate::core::platform::Clock;
     use crate::core::run::ThreadEnv;
     use futures_util::future::{select, Either};
@@ -198,7 +196,7 @@ async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo) -> Result<Ru
     let (tx, rx) = futures_channel::oneshot::channel();
     rayon::spawn(move || {
         let clock: Arc<dyn Clock> = Arc::new(WebClock);
-        let env = ThreadEnv { clock, io: Arc::new(bridge), threads: &super::threads::WebThreads };
+        let env = ThreadEnv { clock, io: Arc::new(bridge), threads: &super::threads::WebThreads, progress };
         let result = crate::core::run::run_on_threads(&spec, BUILD, &env, &cancel);
         drop(env); // closes the bridge, so the event loop's server ends too
         let _ = tx.send(result);
@@ -212,6 +210,6 @@ async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo) -> Result<Ru
 }
 
 #[cfg(not(feature = "threads"))]
-async fn run_on_threads(_spec: Spec, _cancel: CancelToken, _io: WebIo) -> Result<RunResult, LabError> {
+async fn run_on_threads(_spec: Spec, _cancel: CancelToken, _io: WebIo, _progress: std::sync::Arc<super::progress::Sink>) -> Result<RunResult, LabError> {
     unreachable!("validation refuses thread modes in the single build")
 }

@@ -6,5 +6,6 @@ mod bridge;
 mod clock;
 pub mod facade;
 mod io;
+mod progress;
 #[cfg(feature = "threads")]
 mod threads;

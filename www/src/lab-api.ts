@@ -2,7 +2,7 @@
 // through it, so the page can do nothing a script cannot.
 
 import type { EngineClient } from './engine/client';
-import type { Build, Catalogue, EngineState, PlainError, Result, Spec } from './engine/protocol';
+import type { Build, Catalogue, EngineState, PlainError, Result, Spec, TaskListener } from './engine/protocol';
 
 export interface Status {
   crossOriginIsolated: boolean;
@@ -40,6 +40,8 @@ export class Lab {
   private readonly records: Recorded[] = [];
   private readonly listeners = new Set<(r: Recorded) => void>();
   private readonly statusListeners = new Set<(s: Status) => void>();
+  private readonly taskListeners = new Set<TaskListener>();
+  private readonly startListeners = new Set<(spec: Spec) => void>();
   private catalogue?: Catalogue;
   private state: Status;
 
@@ -148,6 +150,16 @@ export class Lab {
     this.listeners.add(listener);
   }
 
+  /** Called when a run starts (with the spec as given). */
+  onRunStart(listener: (spec: Spec) => void): void {
+    this.startListeners.add(listener);
+  }
+
+  /** Called as each task of the running run finishes (with its output, e.g. an image band). */
+  onTask(listener: TaskListener): void {
+    this.taskListeners.add(listener);
+  }
+
   onStatus(listener: (s: Status) => void): void {
     this.statusListeners.add(listener);
   }
@@ -171,7 +183,10 @@ export class Lab {
     try {
       await this.ready;
       this.update({ state: 'busy' });
-      const result = await this.client.run(job.spec);
+      for (const l of this.startListeners) l(job.spec);
+      const result = await this.client.run(job.spec, (record, output) => {
+        for (const l of this.taskListeners) l(record, output);
+      });
       this.record(result);
       job.resolve(result);
     } catch (e) {

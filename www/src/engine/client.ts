@@ -2,7 +2,7 @@
 // crash is a new Worker: the rayon pool of a wasm instance can be built only once).
 
 import * as Comlink from 'comlink';
-import type { Build, EngineApi, EngineStarted, EngineStats, Result, Spec } from './protocol';
+import type { Build, EngineApi, EngineStarted, EngineStats, Result, Spec, TaskListener } from './protocol';
 
 export class EngineClient {
   private worker?: Worker;
@@ -22,9 +22,9 @@ export class EngineClient {
     return this.started;
   }
 
-  run(spec: Spec): Promise<Result> {
+  run(spec: Spec, onTask: TaskListener): Promise<Result> {
     if (!this.remote) return Promise.reject({ name: 'EngineError', message: 'the engine is not running' });
-    return this.remote.run(spec);
+    return this.remote.run(spec, Comlink.proxy(onTask));
   }
 
   cancel(): void {

@@ -3,14 +3,14 @@
 
 import * as Comlink from 'comlink';
 import { runProcesses, type ProcessRun } from './processes';
-import type { Build, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec } from './protocol';
+import type { Build, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, TaskListener, TaskOutput } from './protocol';
 
 /** The wasm-bindgen module of either build (same exports; `initThreadPool` only in `threads`). */
 interface EngineModule {
   default(): Promise<unknown>;
   initThreadPool?(threads: number): Promise<void>;
   start(baseUrl: string, cores: number, poolThreads: number): string;
-  run(spec: string): Promise<string>;
+  run(spec: string, onTask?: (record: string, output?: TaskOutput) => void): Promise<string>;
   validate(spec: string): string;
   finish(spec: string, records: string, wallMs: number, cancelled: boolean): string;
   cancel(): void;
@@ -56,13 +56,16 @@ const api: EngineApi = {
     return { build, threads, catalogue, ...api.stats() };
   },
 
-  async run(spec: Spec): Promise<Result> {
+  async run(spec: Spec, onTask?: TaskListener): Promise<Result> {
     if (!engine) throw toPlainError('the engine has not started');
+    // Outputs are copies in ordinary memory: hand their buffers over instead of copying them again.
+    const report = (record: string, output?: TaskOutput) =>
+      onTask?.(JSON.parse(record), output && Comlink.transfer(output, [output.data.buffer]));
     try {
       const specJson = engine.validate(JSON.stringify(spec));
       const filled = JSON.parse(specJson);
-      if (filled.mode === 'processes') return await runOnProcesses(engine, specJson, filled);
-      return JSON.parse(await engine.run(specJson)) as Result;
+      if (filled.mode === 'processes') return await runOnProcesses(engine, specJson, filled, report);
+      return JSON.parse(await engine.run(specJson, report)) as Result;
     } catch (e) {
       throw toPlainError(e);
     }
@@ -79,8 +82,13 @@ const api: EngineApi = {
   },
 };
 
-async function runOnProcesses(mod: EngineModule, specJson: string, spec: { tasks: number; workers: number }): Promise<Result> {
-  processRun = runProcesses({ spec, specJson, baseUrl: started!.baseUrl, cores: started!.cores });
+async function runOnProcesses(
+  mod: EngineModule,
+  specJson: string,
+  spec: { tasks: number; workers: number },
+  onTask: (record: string, output?: TaskOutput) => void,
+): Promise<Result> {
+  processRun = runProcesses({ spec, specJson, baseUrl: started!.baseUrl, cores: started!.cores, onTask });
   try {
     const { records, wallMs, cancelled, failure } = await processRun.done;
     if (failure) throw toPlainError(JSON.stringify({ name: 'EngineError', message: failure }));

@@ -3,10 +3,12 @@
 // worker started with the spawn method. Tasks arrive by message and records leave by message:
 // that structured clone is this model's "pickling".
 
+import type { TaskOutput } from './protocol';
+
 interface EngineModule {
   default(): Promise<unknown>;
   start(baseUrl: string, cores: number, poolThreads: number): string;
-  runTask(spec: string, id: number, t0: number, lane: string): Promise<string>;
+  runTask(spec: string, id: number, t0: number, lane: string, onTask: (record: string, output?: TaskOutput) => void): Promise<string>;
 }
 
 export type ProcessMessage =
@@ -15,7 +17,7 @@ export type ProcessMessage =
 
 export type ProcessReply =
   | { type: 'ready'; at: number }
-  | { type: 'done'; id: number; record: string }
+  | { type: 'done'; id: number; record: string; output?: TaskOutput }
   | { type: 'failed'; id?: number; message: string };
 
 const epoch = () => performance.timeOrigin + performance.now();
@@ -32,7 +34,10 @@ self.addEventListener('message', async ({ data }: MessageEvent<ProcessMessage>) 
       reply({ type: 'ready', at: epoch() });
     } else if (data.type === 'task') {
       if (!engine) throw new Error('task before start');
-      reply({ type: 'done', id: data.id, record: await engine.runTask(data.spec, data.id, data.t0, data.lane) });
+      let output: TaskOutput | undefined;
+      const record = await engine.runTask(data.spec, data.id, data.t0, data.lane, (_, o) => (output = o));
+      // The result travels back as a message: this process's "pickling" of its result.
+      postMessage({ type: 'done', id: data.id, record, output } satisfies ProcessReply, { transfer: output ? [output.data.buffer] : [] });
     }
   } catch (e) {
     const message = typeof e === 'string' ? e : `${(e as Error)?.name}: ${(e as Error)?.message}`;

@@ -4,7 +4,7 @@
 // messages that carry tasks out and records back ("message"). Cancel terminates the workers.
 
 import type { ProcessMessage, ProcessReply } from './process-worker';
-import type { Span, Task } from './protocol';
+import type { Span, Task, TaskOutput } from './protocol';
 
 const epoch = () => performance.timeOrigin + performance.now();
 
@@ -14,6 +14,8 @@ export interface ProcessRunOptions {
   specJson: string;
   baseUrl: string;
   cores: number;
+  /** Told of each task as its record comes back. */
+  onTask(record: string, output?: TaskOutput): void;
 }
 
 export interface ProcessRun {
@@ -24,7 +26,7 @@ export interface ProcessRun {
   workers(): number;
 }
 
-export function runProcesses({ spec, specJson, baseUrl, cores }: ProcessRunOptions): ProcessRun {
+export function runProcesses({ spec, specJson, baseUrl, cores, onTask }: ProcessRunOptions): ProcessRun {
   const t0 = epoch();
   const records: (Task | undefined)[] = new Array(spec.tasks).fill(undefined);
   const workers: Worker[] = [];
@@ -74,6 +76,7 @@ export function runProcesses({ spec, specJson, baseUrl, cores }: ProcessRunOptio
         if (startSpan) spans.unshift(startSpan);
         startSpan = undefined;
         records[record.id] = { ...record, spans };
+        onTask(JSON.stringify(records[record.id]), data.output);
         if (++finished === spec.tasks) end(false);
         else dispatch();
       } else {

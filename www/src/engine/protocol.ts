@@ -92,10 +92,23 @@ export interface EngineStarted extends EngineStats {
   catalogue: Catalogue;
 }
 
+/** What a finished task hands the page besides its record: a band of an image, say. */
+export interface TaskOutput {
+  /** `"image-rows"`: iteration counts of whole rows of a `width`-wide image, starting at pixel `offset`. */
+  kind: string;
+  offset: number;
+  width: number;
+  max: number;
+  data: Uint32Array;
+}
+
+/** Called as each task finishes, while the run goes on. */
+export type TaskListener = (record: Task & { value: number }, output?: TaskOutput) => void;
+
 /** What the engine worker offers the page (through Comlink). */
 export interface EngineApi {
   start(options: EngineStartOptions): Promise<EngineStarted>;
-  run(spec: Spec): Promise<Result>;
+  run(spec: Spec, onTask?: TaskListener): Promise<Result>;
   cancel(): void;
   stats(): EngineStats;
 }

@@ -1,0 +1,45 @@
+// Draws image workloads (cpu-mandelbrot) as their tasks finish: each task's band of rows appears when
+// it arrives, so a learner sees bands come one at a time (sequential, threads under the GIL) or several
+// at once (processes, rayon). The bands arrive by message; nothing is computed here.
+
+import type { TaskOutput } from '../engine/protocol';
+
+export class ImageView {
+  private ctx?: CanvasRenderingContext2D;
+  private width = 0;
+
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly caption: HTMLElement) {}
+
+  /** A run began: clear the picture (the first band tells its size). */
+  reset(): void {
+    this.width = 0;
+    this.canvas.hidden = true;
+    this.caption.textContent = '';
+  }
+
+  draw(taskId: number, lane: string, out: TaskOutput): void {
+    if (out.kind !== 'image-rows') return;
+    if (this.width !== out.width) {
+      this.width = this.canvas.width = this.canvas.height = out.width;
+      this.canvas.hidden = false;
+      this.ctx = this.canvas.getContext('2d') ?? undefined;
+      this.ctx?.clearRect(0, 0, out.width, out.width);
+    }
+    const rows = out.data.length / out.width;
+    if (!this.ctx || rows < 1) return;
+    const img = this.ctx.createImageData(out.width, rows);
+    for (let i = 0; i < out.data.length; i++) {
+      const [r, g, b] = colour(out.data[i], out.max);
+      img.data.set([r, g, b, 255], i * 4);
+    }
+    this.ctx.putImageData(img, 0, Math.floor(out.offset / out.width));
+    this.caption.textContent = `Task ${taskId} drew rows ${Math.floor(out.offset / out.width)}–${Math.floor(out.offset / out.width) + rows - 1} on ${lane}`;
+  }
+}
+
+/** Inside the set: dark; outside: a ramp by escape time (blue to orange: readable for colour-blind eyes). */
+function colour(n: number, max: number): [number, number, number] {
+  if (n >= max) return [12, 12, 20];
+  const t = Math.sqrt(n / max);
+  return [Math.round(230 * t + 10), Math.round(120 * t + 40 * (1 - t)), Math.round(178 * (1 - t) + 20)];
+}
