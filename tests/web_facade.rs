@@ -14,7 +14,7 @@ fn server() -> &'static str {
 }
 
 fn start() {
-    let catalogue: Value = serde_json::from_str(&facade::start(server(), 2, 0).unwrap()).unwrap();
+    let catalogue: Value = serde_json::from_str(&facade::start(server(), 2, 0, 1).unwrap()).unwrap();
     assert_eq!(catalogue["build"], "single");
 }
 
@@ -80,7 +80,7 @@ async fn bad_specs_and_unavailable_modes_are_refused_by_name() {
 async fn a_failing_request_is_reported_as_the_task_error() {
     start();
     // Nothing listens on the discard port: every request fails as a refused connection would.
-    facade::start("http://127.0.0.1:9/", 2, 0).unwrap();
+    facade::start("http://127.0.0.1:9/", 2, 0, 1).unwrap();
     let r = run(json!({"workload": "io-fetch", "mode": "sequential", "tasks": 3, "latencyMs": 0})).await.unwrap();
     assert_eq!(r["error"]["taskId"], 0);
     assert!(r["error"]["message"].as_str().unwrap().contains("fetch"), "{}", r["error"]);

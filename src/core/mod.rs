@@ -7,6 +7,7 @@
 pub mod cancel;
 pub mod catalogue;
 pub mod error;
+pub mod faults;
 pub mod gil;
 pub mod mode;
 pub mod platform;

@@ -20,21 +20,59 @@ pub trait Clock: Send + Sync {
 /// Why an I/O operation did not produce its value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum IoError {
-    /// The run was cancelled while the operation waited.
+    /// The run was cancelled (or its task group was) while the operation waited.
     Cancelled,
-    /// The operation failed (HTTP status, network error); the text is what Python would print.
-    Failed(String),
+    /// The per-request timeout ran out (`TimeoutError`); the text says which.
+    Timeout(String),
+    /// The operation raised: `name` is the Python exception class, `message` its text.
+    Failed { name: String, message: String },
+}
+
+impl IoError {
+    pub fn failed(name: &str, message: impl Into<String>) -> Self {
+        IoError::Failed { name: name.to_string(), message: message.into() }
+    }
+
+    /// A non-2xx answer, as aiohttp's `raise_for_status()` reports it.
+    pub fn http_status(status: u16, text: &str) -> Self {
+        Self::failed("ClientResponseError", format!("{status}, message='{text}'"))
+    }
+
+    /// The connection went away without an answer (a reset, a refused or dropped connection).
+    pub fn disconnected(detail: &str) -> Self {
+        Self::failed("ServerDisconnectedError", format!("Server disconnected ({detail})"))
+    }
+
+    /// `asyncio.wait_for` gave up on the request.
+    pub fn request_timeout(timeout_ms: u32) -> Self {
+        IoError::Timeout(format!("the request took longer than timeoutMs = {timeout_ms}"))
+    }
+}
+
+/// One request to the latency endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fetch {
+    /// How long the server waits before it answers.
+    pub ms: u32,
+    /// Names the request (the task id), for the server's log and a unique URL.
+    pub tag: String,
+    /// The fault the endpoint is to inject (`&fail=KIND`), if any.
+    pub fail: Option<crate::core::faults::FaultKind>,
+    /// Give up (and abort the request) after this long: `asyncio.wait_for`.
+    pub timeout_ms: Option<u32>,
 }
 
 /// The event loop's I/O: what `await` waits on in the `sequential` and `asyncio` modes.
 pub trait AsyncIo {
     /// `await asyncio.sleep(ms / 1000)`.
     fn sleep(&self, ms: u32) -> LocalFuture<'_, Result<(), IoError>>;
-    /// One GET of the lab's latency endpoint that answers after `ms`; resolves to the delay it reports.
-    /// `tag` makes the URL unique, so the browser's HTTP cache lock cannot serialise identical requests.
-    fn fetch_delay(&self, ms: u32, tag: String) -> LocalFuture<'_, Result<u64, IoError>>;
+    /// One GET of the lab's latency endpoint; resolves to the delay it reports. Every request has its
+    /// own URL, so the browser's HTTP cache lock cannot serialise identical requests.
+    fn fetch_delay(&self, req: Fetch) -> LocalFuture<'_, Result<u64, IoError>>;
     /// Give the event loop one turn (`await asyncio.sleep(0)`), without the 4 ms nested-timer clamp.
     fn yield_now(&self) -> LocalFuture<'_, ()>;
+    /// Ends every wait in flight with `Cancelled` (a TaskGroup cancelling its remaining tasks).
+    fn abort_all(&self);
 }
 
 /// I/O for a thread that blocks while it waits (`threads-gil`, `rayon`): `time.sleep`, `urllib`.
@@ -43,7 +81,7 @@ pub trait AsyncIo {
 /// loop, which answers on completion or on cancel (a synchronous XHR could not be aborted).
 pub trait BlockingIo: Send + Sync {
     fn sleep(&self, ms: u32) -> Result<(), IoError>;
-    fn fetch_delay(&self, ms: u32, tag: String) -> Result<u64, IoError>;
+    fn fetch_delay(&self, req: Fetch) -> Result<u64, IoError>;
 }
 
 /// Real threads for the Python thread models: runs `job(i)` for `i in 0..k`, each on a thread of its

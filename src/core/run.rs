@@ -1,6 +1,7 @@
 //! One run from start to result: dispatch to the mode, then assemble the [`RunResult`] the page draws.
 
 use super::cancel::CancelToken;
+use super::faults::OnError;
 use super::mode::exec::LoopCtx;
 use super::mode::{asyncio, sequential, threads_gil, Mode};
 use super::platform::{AsyncIo, BlockingIo, Clock, Progress, PythonThreads};
@@ -21,6 +22,16 @@ pub struct RunError {
     pub task_id: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_ms: Option<f64>,
+    /// Every exception a TaskGroup collected (its `ExceptionGroup`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exceptions: Option<Vec<TaskException>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskException {
+    pub task_id: u32,
+    pub message: String,
 }
 
 /// One run's outcome: the public Result of `window.lab.run`.
@@ -52,7 +63,7 @@ impl RunResult {
 /// Runs a `sequential` or `asyncio` spec on the caller's event loop.
 pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dyn Clock, cancel: &CancelToken, progress: &dyn Progress) -> RunResult {
     let t0 = clock.now_ms();
-    let ctx = LoopCtx { io, clock, cancel, t0, progress };
+    let ctx = LoopCtx { io, clock, cancel, t0, progress, group: CancelToken::new() };
     let records = match spec.mode {
         Mode::Sequential => sequential::run(&ctx, spec).await,
         Mode::Asyncio => asyncio::run(&ctx, spec).await,
@@ -65,7 +76,7 @@ pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dy
 /// sent. `t0` is the parent's run start on the shared clock, so every process's lane lines up.
 pub async fn run_one_task(spec: &Spec, id: u32, lane: &str, t0: f64, io: &dyn AsyncIo, clock: &dyn Clock, progress: &dyn Progress) -> TaskRecord {
     let cancel = CancelToken::new();
-    let ctx = LoopCtx { io, clock, cancel: &cancel, t0, progress };
+    let ctx = LoopCtx { io, clock, cancel: &cancel, t0, progress, group: CancelToken::new() };
     super::mode::exec::run_task(&ctx, spec, id, lane, f64::INFINITY).await
 }
 
@@ -100,23 +111,39 @@ pub fn assemble_records(spec: &Spec, build: Build, wall_ms: f64, tasks: Vec<Task
     assemble(spec, build, wall_ms, tasks, &cancel)
 }
 
-/// Puts the records together. Failures follow the mode's Python counterpart: the loop and `map` raise
-/// the first failure in task order; `gather` raises the first failure in time, while the rest run on.
+/// Puts the records together. Failures follow the mode's Python counterpart (API.md, "onError, mode by
+/// mode"): a plain loop raises the failure that stopped it; `Executor.map` raises the first failure in
+/// task order once the caller reaches it (the running tasks then finish); `gather` raises the first
+/// failure in time while the rest run on; a TaskGroup raises all of them together.
 fn assemble(spec: &Spec, build: Build, elapsed_ms: f64, tasks: Vec<TaskRecord>, cancel: &CancelToken) -> RunResult {
     let end_ms = tasks.iter().map(|t| t.end_ms).fold(0.0, f64::max).min(elapsed_ms).max(0.0);
-    let failed = tasks.iter().filter(|t| t.status == Status::Error || t.status == Status::Timeout);
-    let first = match spec.mode {
-        Mode::Asyncio => failed.min_by(|a, b| a.end_ms.total_cmp(&b.end_ms)),
-        _ => failed.min_by_key(|t| t.id),
+    let failed: Vec<&TaskRecord> = tasks.iter().filter(|t| matches!(t.status, Status::Error | Status::Timeout)).collect();
+    let first_in_time = failed.iter().copied().min_by(|a, b| a.end_ms.total_cmp(&b.end_ms));
+    let first_in_order = failed.iter().copied().min_by_key(|t| t.id);
+    let raised = |t: &TaskRecord, at_ms: f64| {
+        let (name, message) = split_exception(t.error.as_deref().unwrap_or_default());
+        RunError { name, message, task_id: Some(t.id), at_ms: Some(at_ms), exceptions: None }
     };
-    let error = first.map(|t| RunError {
-        name: if t.status == Status::Timeout { "TimeoutError" } else { "OSError" }.into(),
-        message: t.error.clone().unwrap_or_default(),
-        task_id: Some(t.id),
-        at_ms: Some(t.end_ms),
-    });
-    let wall_ms = match (&error, spec.mode) {
-        (Some(e), Mode::Asyncio) => e.at_ms.unwrap_or(elapsed_ms),
+    let error = match (spec.on_error, spec.mode) {
+        (OnError::ReturnExceptions, _) => None,
+        (OnError::TaskGroup, _) => first_in_time.map(|first| RunError {
+            name: "ExceptionGroup".into(),
+            message: format!("unhandled errors in a TaskGroup ({} sub-exception{})", failed.len(), if failed.len() == 1 { "" } else { "s" }),
+            task_id: None,
+            at_ms: Some(first.end_ms),
+            exceptions: Some(failed.iter().map(|t| TaskException { task_id: t.id, message: t.error.clone().unwrap_or_default() }).collect()),
+        }),
+        (OnError::Raise, Mode::Asyncio) => first_in_time.map(|t| raised(t, t.end_ms)),
+        (OnError::Raise, Mode::Sequential) => first_in_order.map(|t| raised(t, t.end_ms)),
+        (OnError::Raise, _) => first_in_order.map(|t| {
+            // The caller iterates the results in order: it reaches task i once tasks 0..=i are done.
+            let reached = tasks.iter().filter(|r| r.id <= t.id).map(|r| r.end_ms).fold(t.end_ms, f64::max);
+            raised(t, reached)
+        }),
+    };
+    // gather returns (raising) at the first failure; every other caller waits for the end.
+    let wall_ms = match (&error, spec.mode, spec.on_error) {
+        (Some(e), Mode::Asyncio, OnError::Raise) => e.at_ms.unwrap_or(elapsed_ms),
         _ => elapsed_ms,
     };
     RunResult {
@@ -129,5 +156,13 @@ fn assemble(spec: &Spec, build: Build, elapsed_ms: f64, tasks: Vec<TaskRecord>, 
         error,
         tasks,
         cancelled: cancel.is_cancelled(),
+    }
+}
+
+/// `"ClientResponseError: 503, ..."` -> (`ClientResponseError`, `503, ...`).
+fn split_exception(text: &str) -> (String, String) {
+    match text.split_once(": ") {
+        Some((name, message)) if !name.is_empty() && !name.contains(' ') => (name.to_string(), message.to_string()),
+        _ => ("Exception".to_string(), text.to_string()),
     }
 }

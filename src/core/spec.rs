@@ -2,8 +2,9 @@
 //! `window.lab` and embed messages all pass through [`parse`], so every limit a user sees comes from here.
 
 use super::error::LabError;
+use super::faults::{FaultKind, Faults, OnError};
 use super::mode::Mode;
-use super::workload::{self, FieldInfo, Params, Workload};
+use super::workload::{self, Class, FieldInfo, Params, Step, Workload};
 use super::Capabilities;
 use serde_json::{json, Map, Value};
 
@@ -29,7 +30,28 @@ pub struct Spec {
     pub workers: Option<u32>,
     /// `sys.setswitchinterval`, in ms, for `threads-gil`.
     pub switch_interval_ms: Option<f64>,
+    /// Injected failures (network kinds apply to workloads that make requests; `panic` to all).
+    pub faults: Option<Faults>,
+    /// Per-request timeout (`asyncio.wait_for`, aiohttp's `ClientTimeout`), for I/O work.
+    pub timeout_ms: Option<u32>,
+    pub on_error: OnError,
 }
+
+/// One task's plan: its steps, and the fault it is to suffer, if any.
+pub struct TaskPlan {
+    pub steps: Vec<Step>,
+    pub fault: Option<FaultKind>,
+}
+
+/// `spec.timeoutMs`: per request, in ms.
+pub const TIMEOUT_MS: FieldInfo = FieldInfo {
+    name: "timeoutMs",
+    label: "Timeout (ms)",
+    min: 1,
+    max: 60_000,
+    default: 0,
+    doc: "Per-request timeout, like asyncio.wait_for or aiohttp's ClientTimeout.",
+};
 
 /// The GIL's switch interval (`sys.setswitchinterval`), in milliseconds.
 pub const SWITCH_INTERVAL: (f64, f64, f64) = (0.1, 100.0, crate::core::mode::threads_gil::DEFAULT_SWITCH_INTERVAL_MS);
@@ -45,7 +67,10 @@ const META_FIELDS: &[&str] = &["v"];
 
 /// Every field name the lab knows, for catching typos.
 pub fn known_fields() -> Vec<&'static str> {
-    let mut names = vec!["workload", "mode", TASKS.name, "workers", "switchIntervalMs"];
+    let mut names = vec![
+        "workload", "mode", TASKS.name, "workers", "switchIntervalMs", "faults", "faults.kind", "faults.rate", "faults.seed",
+        "timeoutMs", "onError",
+    ];
     names.extend(META_FIELDS);
     for w in workload::ALL {
         for f in w.fields() {
@@ -104,13 +129,35 @@ pub fn parse(input: &Value, caps: &Capabilities) -> Result<Spec, LabError> {
         Mode::ThreadsGil => Some(num_field(obj, "switchIntervalMs", SWITCH_INTERVAL)?),
         _ => None,
     };
+    let on_error = {
+        let allowed = OnError::ALL.map(OnError::name).join(", ");
+        match obj.get("onError") {
+            None | Some(Value::Null) => OnError::Raise,
+            Some(Value::String(s)) => OnError::parse(s)
+                .ok_or_else(|| LabError::spec("onError", allowed.clone(), format!("onError must be one of {allowed} (got \"{s}\")")))?,
+            Some(other) => return Err(LabError::spec("onError", allowed.clone(), format!("onError must be one of {allowed} (got {other})"))),
+        }
+    };
+    if on_error == OnError::TaskGroup && mode != Mode::Asyncio {
+        return Err(LabError::spec(
+            "onError",
+            "raise, return-exceptions",
+            format!("onError \"task-group\" is asyncio's alone (asyncio.TaskGroup); {} takes raise or return-exceptions", mode.name()),
+        ));
+    }
+    let io_work = matches!(workload.class(), Class::Io | Class::Mixed);
+    let timeout_ms = match obj.get("timeoutMs") {
+        Some(v) if io_work && !v.is_null() => Some(int_field(obj, &TIMEOUT_MS)? as u32),
+        _ => None,
+    };
+    let faults = parse_faults(obj)?.filter(|f| !f.kind.is_network() || workload.uses_network());
     if let Some(reason) = mode.unavailable(caps) {
         return Err(LabError::unavailable("mode", reason));
     }
     if let Some(reason) = mode.unsupported(workload.class()) {
         return Err(LabError::unavailable("mode", format!("{} with {}: {reason}", mode.name(), workload.name())));
     }
-    Ok(Spec { workload, mode, tasks, params, workers, switch_interval_ms })
+    Ok(Spec { workload, mode, tasks, params, workers, switch_interval_ms, faults, timeout_ms, on_error })
 }
 
 impl Spec {
@@ -131,7 +178,20 @@ impl Spec {
         if let Some(s) = self.switch_interval_ms {
             map.insert("switchIntervalMs".into(), json!(s));
         }
+        if let Some(f) = &self.faults {
+            map.insert("faults".into(), json!({"kind": f.kind, "rate": f.rate, "seed": f.seed}));
+        }
+        if let Some(t) = self.timeout_ms {
+            map.insert("timeoutMs".into(), json!(t));
+        }
+        map.insert("onError".into(), json!(self.on_error));
         out
+    }
+
+    /// Task `id`'s steps and fault. Every mode runs exactly this plan.
+    pub fn plan(&self, id: u32) -> TaskPlan {
+        let fault = self.faults.filter(|f| f.failing(self.tasks)[id as usize]).map(|f| f.kind);
+        TaskPlan { steps: self.workload.task(&self.params, self.tasks, id), fault }
     }
 
     /// The number of workers the run uses (1 for modes without workers).
@@ -146,6 +206,44 @@ fn required_str<'a>(obj: &'a Map<String, Value>, field: &str, allowed: &str) -> 
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(LabError::spec(field, allowed, format!("{field} must be one of {allowed} (got {other})"))),
     }
+}
+
+/// `faults` as an object, or as the URL's `faults.kind`, `faults.rate`, `faults.seed`.
+fn parse_faults(obj: &Map<String, Value>) -> Result<Option<Faults>, LabError> {
+    let mut f = Map::new();
+    match obj.get("faults") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                if !["kind", "rate", "seed"].contains(&k.as_str()) {
+                    let name = format!("faults.{k}");
+                    return Err(LabError::spec(&name, "kind, rate, seed", format!("unknown field \"{name}\"; faults has kind, rate, seed")));
+                }
+                f.insert(format!("faults.{k}"), v.clone());
+            }
+        }
+        Some(other) => return Err(LabError::spec("faults", "an object { kind, rate, seed }", format!("faults must be an object {{ kind, rate, seed }} (got {other})"))),
+    }
+    for k in ["faults.kind", "faults.rate", "faults.seed"] {
+        if let Some(v) = obj.get(k) {
+            f.insert(k.to_string(), v.clone());
+        }
+    }
+    if f.values().all(Value::is_null) {
+        return Ok(None);
+    }
+    let kinds = FaultKind::ALL.map(FaultKind::name).join(", ");
+    let kind = match f.get("faults.kind") {
+        Some(Value::String(s)) => FaultKind::parse(s)
+            .ok_or_else(|| LabError::spec("faults.kind", kinds.clone(), format!("faults.kind must be one of {kinds} (got \"{s}\")")))?,
+        other => {
+            let got = other.map_or("nothing".to_string(), Value::to_string);
+            return Err(LabError::spec("faults.kind", kinds.clone(), format!("faults.kind must be one of {kinds} (got {got})")));
+        }
+    };
+    let rate = num_field(&f, "faults.rate", (0.0, 1.0, 0.0))?;
+    let seed = int_field(&f, &FieldInfo { name: "faults.seed", label: "Seed", min: 0, max: 9_007_199_254_740_991, default: 1, doc: "" })? as u64;
+    Ok(Some(Faults { kind, rate, seed }))
 }
 
 /// Reads a decimal number field, or its default when absent.
@@ -222,9 +320,9 @@ mod tests {
         assert_eq!(s.tasks, 8);
         assert_eq!(s.params["size"], 2_000_000);
         assert_eq!(s.workers, Some(2));
-        assert_eq!(s.to_json(), json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 8, "size": 2_000_000, "workers": 2}));
+        assert_eq!(s.to_json(), json!({"workload": "cpu-primes", "mode": "rayon", "tasks": 8, "size": 2_000_000, "workers": 2, "onError": "raise"}));
         let s = parse(&json!({"workload": "io-fetch", "mode": "asyncio", "size": 5}), &THREADS).unwrap();
-        assert_eq!(s.to_json(), json!({"workload": "io-fetch", "mode": "asyncio", "tasks": 8, "latencyMs": 200}));
+        assert_eq!(s.to_json(), json!({"workload": "io-fetch", "mode": "asyncio", "tasks": 8, "latencyMs": 200, "onError": "raise"}));
     }
 
     #[test]
@@ -278,6 +376,43 @@ mod tests {
         }
         let (field, allowed) = field_of(parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "workers": 33}), &THREADS));
         assert_eq!((field.as_str(), allowed.as_str()), ("workers", "1..32"));
+    }
+
+    #[test]
+    fn faults_timeouts_and_on_error_are_validated_by_name() {
+        let ok = parse(&json!({"workload": "io-fetch", "mode": "asyncio", "faults": {"kind": "reset", "rate": 0.5, "seed": 3}, "timeoutMs": 500, "onError": "task-group"}), &THREADS).unwrap();
+        assert_eq!(ok.faults.unwrap().kind, FaultKind::Reset);
+        assert_eq!((ok.timeout_ms, ok.on_error), (Some(500), OnError::TaskGroup));
+        // The URL's dotted form is the same spec.
+        let url = parse(&json!({"workload": "io-fetch", "mode": "asyncio", "faults.kind": "reset", "faults.rate": "0.5", "faults.seed": "3", "timeoutMs": "500", "onError": "task-group"}), &THREADS).unwrap();
+        assert_eq!(url.to_json(), ok.to_json());
+        let cases = [
+            (json!({"faults": {"kind": "explode", "rate": 0.5}}), "faults.kind"),
+            (json!({"faults": {"rate": 0.5}}), "faults.kind"),
+            (json!({"faults": {"kind": "status", "rate": 1.5}}), "faults.rate"),
+            (json!({"faults": {"kind": "status", "rate": 0.5, "seed": -1}}), "faults.seed"),
+            (json!({"faults": {"kind": "status", "speed": 1}}), "faults.speed"),
+            (json!({"faults": "status"}), "faults"),
+            (json!({"timeoutMs": 0}), "timeoutMs"),
+            (json!({"timeoutMs": 60_001}), "timeoutMs"),
+            (json!({"onError": "ignore"}), "onError"),
+        ];
+        for (extra, expected) in cases {
+            let mut spec = json!({"workload": "io-fetch", "mode": "asyncio"});
+            spec.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            assert_eq!(field_of(parse(&spec, &THREADS)).0, expected, "{spec}");
+        }
+        let (field, allowed) = field_of(parse(&json!({"workload": "io-fetch", "mode": "threads-gil", "onError": "task-group"}), &THREADS));
+        assert_eq!((field.as_str(), allowed.as_str()), ("onError", "raise, return-exceptions"));
+    }
+
+    #[test]
+    fn faults_that_do_not_apply_are_ignored() {
+        let s = parse(&json!({"workload": "io-sleep", "mode": "asyncio", "faults": {"kind": "status", "rate": 1}}), &THREADS).unwrap();
+        assert!(s.faults.is_none(), "sleeps make no requests");
+        let s = parse(&json!({"workload": "cpu-primes", "mode": "asyncio", "faults": {"kind": "panic", "rate": 1}, "timeoutMs": 5}), &THREADS).unwrap();
+        assert_eq!(s.faults.unwrap().kind, FaultKind::Panic, "any work can panic");
+        assert_eq!(s.timeout_ms, None, "CPU work has no requests to time out");
     }
 
     #[test]

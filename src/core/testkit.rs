@@ -2,7 +2,8 @@
 //! when the test loop advances it, so schedules are exact and never flaky on a loaded machine.
 
 use super::cancel::CancelToken;
-use super::platform::{AsyncIo, BlockingIo, Clock, IoError, LocalFuture, PythonThreads};
+use super::faults::FaultKind;
+use super::platform::{AsyncIo, BlockingIo, Clock, Fetch, IoError, LocalFuture, PythonThreads};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +18,8 @@ pub struct VirtualIo {
     pub cancel: CancelToken,
     /// When the test's "user" presses Stop, in virtual ms.
     cancel_at: Option<f64>,
+    /// Set by `abort_all` (a TaskGroup cancelling its tasks).
+    aborted: CancelToken,
 }
 
 impl VirtualIo {
@@ -24,7 +27,7 @@ impl VirtualIo {
         Self::with(0.0, None)
     }
     pub fn with(tick_ms: f64, cancel_at: Option<f64>) -> Self {
-        VirtualIo { now_bits: AtomicU64::new(0f64.to_bits()), tick_ms, timers: Mutex::new(Vec::new()), cancel: CancelToken::new(), cancel_at }
+        VirtualIo { now_bits: AtomicU64::new(0f64.to_bits()), tick_ms, timers: Mutex::new(Vec::new()), cancel: CancelToken::new(), cancel_at, aborted: CancelToken::new() }
     }
     fn set_now(&self, t: f64) {
         self.now_bits.store(t.to_bits(), Ordering::SeqCst);
@@ -88,7 +91,7 @@ struct Delay<'a> {
 impl Future for Delay<'_> {
     type Output = Result<(), IoError>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if self.io.cancel.is_cancelled() {
+        if self.io.cancel.is_cancelled() || self.io.aborted.is_cancelled() {
             return Poll::Ready(Err(IoError::Cancelled));
         }
         if self.io.peek() >= self.at {
@@ -117,12 +120,27 @@ impl AsyncIo for VirtualIo {
     fn sleep(&self, ms: u32) -> LocalFuture<'_, Result<(), IoError>> {
         Box::pin(self.delay(f64::from(ms)))
     }
-    fn fetch_delay(&self, ms: u32, _tag: String) -> LocalFuture<'_, Result<u64, IoError>> {
-        let d = self.delay(f64::from(ms));
-        Box::pin(async move { d.await.map(|()| u64::from(ms)) })
+    fn fetch_delay(&self, req: Fetch) -> LocalFuture<'_, Result<u64, IoError>> {
+        // The endpoint's answer, in virtual time: after `ms`, or never for `hang`.
+        let answer_after = if req.fail == Some(FaultKind::Hang) { f64::INFINITY } else { f64::from(req.ms) };
+        let timeout = req.timeout_ms.map(f64::from).filter(|&t| t < answer_after);
+        let d = self.delay(timeout.unwrap_or(answer_after));
+        Box::pin(async move {
+            d.await?;
+            match (timeout, req.fail) {
+                (Some(_), _) => Err(IoError::request_timeout(req.timeout_ms.unwrap_or_default())),
+                (None, Some(FaultKind::Status)) => Err(IoError::http_status(503, "Service Unavailable")),
+                (None, Some(FaultKind::Reset)) => Err(IoError::disconnected("connection reset")),
+                _ => Ok(u64::from(req.ms)),
+            }
+        })
     }
     fn yield_now(&self) -> LocalFuture<'_, ()> {
         Box::pin(YieldOnce(false))
+    }
+    fn abort_all(&self) {
+        self.aborted.cancel();
+        self.timers.lock().unwrap().drain(..).for_each(|(_, w)| w.wake());
     }
 }
 
@@ -154,8 +172,18 @@ impl BlockingIo for HostIo {
             std::thread::sleep(left.min(std::time::Duration::from_millis(5)));
         }
     }
-    fn fetch_delay(&self, ms: u32, _tag: String) -> Result<u64, IoError> {
-        self.sleep(ms).map(|()| u64::from(ms))
+    fn fetch_delay(&self, req: Fetch) -> Result<u64, IoError> {
+        let answer_after = if req.fail == Some(FaultKind::Hang) { u32::MAX } else { req.ms };
+        if let Some(t) = req.timeout_ms.filter(|&t| t < answer_after) {
+            self.sleep(t)?;
+            return Err(IoError::request_timeout(t));
+        }
+        self.sleep(answer_after)?;
+        match req.fail {
+            Some(FaultKind::Status) => Err(IoError::http_status(503, "Service Unavailable")),
+            Some(FaultKind::Reset) => Err(IoError::disconnected("connection reset")),
+            _ => Ok(u64::from(req.ms)),
+        }
     }
 }
 

@@ -91,6 +91,98 @@ fn a_stop_during_cpu_work_stops_at_the_next_chunk() {
     assert!(r.tasks.iter().all(|t| t.status == Status::Cancelled));
 }
 
+mod faults {
+    use super::*;
+
+    fn statuses(r: &RunResult) -> Vec<Status> {
+        r.tasks.iter().map(|t| t.status).collect()
+    }
+
+    // With seed 1, rate 0.5 of 4 tasks: these two fail.
+    fn failing() -> Vec<u32> {
+        let f = crate::core::faults::Faults { kind: crate::core::faults::FaultKind::Status, rate: 0.5, seed: 1 };
+        f.failing(4).iter().enumerate().filter(|(_, &x)| x).map(|(i, _)| i as u32).collect()
+    }
+
+    fn io_spec(mode: &str, on_error: &str) -> Spec {
+        spec(json!({"workload": "io-fetch", "mode": mode, "tasks": 4, "latencyMs": 100,
+            "faults": {"kind": "status", "rate": 0.5, "seed": 1}, "onError": on_error}))
+    }
+
+    #[test]
+    fn gather_raises_the_first_failure_and_the_others_run_on() {
+        let r = run(&VirtualIo::new(), &io_spec("asyncio", "raise"));
+        let e = r.error.as_ref().expect("gather raised");
+        assert_eq!(e.name, "ClientResponseError");
+        assert!(failing().contains(&e.task_id.unwrap()));
+        assert_eq!((e.at_ms, r.wall_ms), (Some(100.0), 100.0));
+        // Nobody cancelled the others: every task ran to its end.
+        assert!(r.tasks.iter().all(|t| t.end_ms == 100.0 && t.status != Status::Cancelled));
+        assert_eq!(r.tasks.iter().filter(|t| t.status == Status::Error).count(), 2);
+    }
+
+    #[test]
+    fn return_exceptions_collects_every_outcome() {
+        let r = run(&VirtualIo::new(), &io_spec("asyncio", "return-exceptions"));
+        assert!(r.error.is_none());
+        for t in &r.tasks {
+            let fails = failing().contains(&t.id);
+            assert_eq!(t.status, if fails { Status::Error } else { Status::Ok });
+            assert_eq!(t.error.is_some(), fails);
+        }
+        assert_eq!(r.value, 200, "the two that succeeded");
+    }
+
+    #[test]
+    fn a_task_group_cancels_the_rest_at_the_first_failure_and_lists_every_exception() {
+        // Staggered tasks: sleep-free fetches of 100 ms, but a long one that must be cancelled.
+        let s = spec(json!({"workload": "mixed-pipeline", "mode": "asyncio", "tasks": 4, "latencyMs": 100, "size": 5_000_000,
+            "faults": {"kind": "status", "rate": 0.5, "seed": 1}, "onError": "task-group"}));
+        let r = run(&VirtualIo::with(0.01, None), &s);
+        let e = r.error.as_ref().expect("the group raised");
+        assert_eq!(e.name, "ExceptionGroup");
+        let listed: Vec<u32> = e.exceptions.as_ref().unwrap().iter().map(|x| x.task_id).collect();
+        // Both failures are due at 100 ms; the first to complete cancels the other, as in Python when
+        // one task's exception reaches the group before the other's.
+        assert!(!listed.is_empty() && listed.iter().all(|id| failing().contains(id)), "{listed:?}");
+        // The tasks that had succeeded their fetch were computing: the group cancelled them.
+        assert!(r.tasks.iter().filter(|t| !failing().contains(&t.id)).all(|t| t.status == Status::Cancelled), "{:?}", statuses(&r));
+        assert!(!r.cancelled, "a TaskGroup's cancellation is not a Stop");
+    }
+
+    #[test]
+    fn a_plain_loop_stops_at_the_first_failure_unless_it_catches() {
+        let r = run(&VirtualIo::new(), &io_spec("sequential", "raise"));
+        let first = *failing().iter().min().unwrap();
+        assert_eq!(r.error.as_ref().unwrap().task_id, Some(first));
+        assert!(r.tasks.iter().filter(|t| t.id > first).all(|t| t.status == Status::Cancelled));
+        let r = run(&VirtualIo::new(), &io_spec("sequential", "return-exceptions"));
+        assert!(r.error.is_none() && r.tasks.iter().all(|t| t.status != Status::Cancelled));
+        assert_eq!(r.wall_ms, 400.0);
+    }
+
+    #[test]
+    fn a_hung_request_ends_at_its_timeout() {
+        let s = spec(json!({"workload": "io-fetch", "mode": "asyncio", "tasks": 3, "latencyMs": 100, "timeoutMs": 250,
+            "faults": {"kind": "hang", "rate": 0.34, "seed": 9}}));
+        let r = run(&VirtualIo::new(), &s);
+        let hung: Vec<_> = r.tasks.iter().filter(|t| t.status == Status::Timeout).collect();
+        assert_eq!(hung.len(), 1);
+        assert_eq!(hung[0].end_ms, 250.0);
+        assert!(hung[0].error.as_ref().unwrap().starts_with("TimeoutError"));
+        assert_eq!(r.error.as_ref().unwrap().name, "TimeoutError");
+        assert_eq!(r.wall_ms, 250.0);
+    }
+
+    #[test]
+    fn a_sleep_longer_than_its_timeout_raises() {
+        let s = spec(json!({"workload": "io-sleep", "mode": "sequential", "tasks": 2, "latencyMs": 300, "timeoutMs": 100}));
+        let r = run(&VirtualIo::new(), &s);
+        assert_eq!(statuses(&r), [Status::Timeout, Status::Cancelled]);
+        assert_eq!(r.wall_ms, 100.0);
+    }
+}
+
 /// Collects what `Progress` is told.
 #[derive(Default)]
 struct Seen(std::sync::Mutex<Vec<(u32, Option<usize>)>>);
@@ -166,6 +258,25 @@ mod threads {
         assert_eq!(a.value, t.value);
         assert_eq!(a.value, 20 + 7_837, "4 delays of 5 ms, plus pi(80,000)");
         assert!(t.tasks.iter().all(|t| t.spans.iter().any(|s| s.kind == SpanKind::IoWait) && t.spans.iter().any(|s| s.kind == SpanKind::Run)));
+    }
+
+    #[test]
+    fn executor_map_raises_in_task_order_and_cancels_what_has_not_started() {
+        // One thread, four tasks; the second fails: map raises when it reaches task 1, and tasks 2
+        // and 3, never started, are cancelled.
+        let s = spec(json!({"workload": "io-fetch", "mode": "threads-gil", "tasks": 4, "latencyMs": 20, "workers": 1,
+            "faults": {"kind": "reset", "rate": 0.25, "seed": 4}}));
+        let failing = s.faults.unwrap().failing(4).iter().position(|&x| x).unwrap() as u32;
+        let r = run_threads(&s, &CancelToken::new());
+        let e = r.error.as_ref().unwrap();
+        assert_eq!((e.name.as_str(), e.task_id), ("ServerDisconnectedError", Some(failing)));
+        for t in &r.tasks {
+            let expected = if t.id < failing { Status::Ok } else if t.id == failing { Status::Error } else { Status::Cancelled };
+            assert_eq!(t.status, expected, "task {}", t.id);
+        }
+        let r = run_threads(&spec(json!({"workload": "io-fetch", "mode": "threads-gil", "tasks": 4, "latencyMs": 20, "workers": 1,
+            "faults": {"kind": "reset", "rate": 0.25, "seed": 4}, "onError": "return-exceptions"})), &CancelToken::new());
+        assert!(r.error.is_none() && r.tasks.iter().filter(|t| t.status == Status::Ok).count() == 3);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! cache lock; see TOOLCHAIN.md.)
 
 use super::io::WebIo;
-use crate::core::platform::{AsyncIo, BlockingIo, IoError};
+use crate::core::platform::{AsyncIo, BlockingIo, Fetch, IoError};
 use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
 use std::sync::mpsc::{channel, Sender};
@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 enum Op {
     Sleep(u32),
-    Fetch(u32, String),
+    Fetch(Fetch),
 }
 
 pub struct Request {
@@ -44,8 +44,8 @@ impl BlockingIo for IoBridge {
     fn sleep(&self, ms: u32) -> Result<(), IoError> {
         self.call(Op::Sleep(ms)).map(|_| ())
     }
-    fn fetch_delay(&self, ms: u32, tag: String) -> Result<u64, IoError> {
-        self.call(Op::Fetch(ms, tag))
+    fn fetch_delay(&self, req: Fetch) -> Result<u64, IoError> {
+        self.call(Op::Fetch(req))
     }
 }
 
@@ -55,7 +55,7 @@ pub async fn serve(requests: UnboundedReceiver<Request>, io: &WebIo) {
         .for_each_concurrent(None, |Request { op, reply }| async move {
             let r = match op {
                 Op::Sleep(ms) => io.sleep(ms).await.map(|()| u64::from(ms)),
-                Op::Fetch(ms, tag) => io.fetch_delay(ms, tag).await,
+                Op::Fetch(req) => io.fetch_delay(req).await,
             };
             let _ = reply.send(r);
         })

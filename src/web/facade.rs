@@ -21,8 +21,11 @@ pub use wasm_bindgen_rayon::init_thread_pool;
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
-    fn report_panic(message: &str);
+    fn report_panic(engine_id: u32, message: &str);
 }
+
+/// Tags panic reports so the page restarts only its own engine (in shared memory: every thread sees it).
+static ENGINE_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 const BUILD: Build = if cfg!(feature = "threads") { Build::Threads } else { Build::Single };
 
@@ -39,10 +42,17 @@ thread_local! {
 
 /// Sets the engine up: `base_url` is the page's address (the endpoint is `api/delay` relative to it),
 /// `cores` is `navigator.hardwareConcurrency`, `pool_threads` the size of the pool just started (0 in the
-/// single build). Returns the catalogue as JSON.
+/// single build), `engine_id` tags this engine's panic reports. Returns the catalogue as JSON.
 #[wasm_bindgen]
-pub fn start(base_url: &str, cores: u32, pool_threads: u32) -> Result<String, JsValue> {
-    std::panic::set_hook(Box::new(|info| report_panic(&format!("panic in the lab engine: {info}"))));
+pub fn start(base_url: &str, cores: u32, pool_threads: u32, engine_id: u32) -> Result<String, JsValue> {
+    ENGINE_ID.store(engine_id, std::sync::atomic::Ordering::Relaxed);
+    std::panic::set_hook(Box::new(|info| {
+        let message = match info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()) {
+            Some(text) => format!("{text} (at {})", info.location().map_or("?".into(), |l| format!("{}:{}", l.file(), l.line()))),
+            None => info.to_string(),
+        };
+        report_panic(ENGINE_ID.load(std::sync::atomic::Ordering::Relaxed), &format!("the lab engine panicked: {message}"));
+    }));
     let endpoint = web_sys::Url::new_with_base("api/delay", base_url)?.href();
     let caps = Capabilities { build: BUILD, pool_threads: if BUILD == Build::Threads { pool_threads } else { 0 }, cores: cores.max(1) };
     ENGINE.with(|e| *e.borrow_mut() = Some(Engine { caps, endpoint, current: None }));
@@ -86,7 +96,7 @@ pub async fn run(spec_json: String, on_task: Option<js_sys::Function>) -> Result
     }
     ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = Some((cancel.clone(), controller.clone())));
     let (sink, events) = super::progress::channel();
-    let io = WebIo { endpoint, signal: controller.signal() };
+    let io = WebIo { endpoint, controller: controller.clone() };
     let work = async move {
         let result = match spec.mode {
             Mode::Sequential | Mode::Asyncio => Ok(run_on_loop(&spec, BUILD, &io, &WebClock, &cancel, &*sink).await),
@@ -111,7 +121,7 @@ pub async fn run_task(spec_json: String, id: u32, t0: f64, lane: String, on_task
     let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
     let endpoint = with_engine(|e| e.endpoint.clone());
     // A process is stopped by terminating its worker, so its own I/O is never aborted from here.
-    let io = WebIo { endpoint, signal: AbortController::new()?.signal() };
+    let io = WebIo { endpoint, controller: AbortController::new()? };
     let (sink, events) = super::progress::channel();
     let work = async move { crate::core::run::run_one_task(&spec, id, &lane, t0, &io, &WebClock, &*sink).await };
     let (record, ()) = futures_util::future::join(work, super::progress::deliver(events, on_task)).await;

@@ -27,10 +27,21 @@ export function when_aborted(signal) {
   });
 }
 
-export function report_panic(message) {
+// A request's own signal: aborted by the run's Stop, or by its timeout (asyncio.wait_for).
+export function request_signal(run, timeoutMs) {
+  return timeoutMs > 0 ? AbortSignal.any([run, AbortSignal.timeout(timeoutMs)]) : run;
+}
+
+// A panic aborts the thread right after this returns, so its text must leave now, from whichever
+// thread panicked: the page hears the engine's own thread by message, and every thread (pool threads
+// included, whose Workers the page cannot see) on a BroadcastChannel, tagged with the engine's id.
+let panics;
+export function report_panic(engineId, message) {
   console.error(message);
-  // The engine worker forwards this to the page (the panic aborts this thread right after).
   try {
-    self.postMessage({ type: 'engine:panic', message });
+    (panics ??= new BroadcastChannel('concurrency-lab:panic')).postMessage({ engineId, message });
+  } catch {}
+  try {
+    self.postMessage({ type: 'engine:panic', engineId, message });
   } catch {}
 }

@@ -2,7 +2,7 @@
 //! gloo-timers, and a turn of the loop through a MessageChannel. Every wait also ends when the run's
 //! AbortSignal fires, so a Stop frees the loop at once.
 
-use crate::core::platform::{AsyncIo, IoError, LocalFuture};
+use crate::core::platform::{AsyncIo, Fetch, IoError, LocalFuture};
 use futures_util::future::{select, Either};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Promise, Reflect};
@@ -16,6 +16,7 @@ use web_sys::{AbortSignal, RequestCache, RequestInit, Response, WorkerGlobalScop
 extern "C" {
     fn yield_now() -> Promise;
     fn when_aborted(signal: &AbortSignal) -> Promise;
+    fn request_signal(run: &AbortSignal, timeout_ms: u32) -> AbortSignal;
 }
 
 thread_local! {
@@ -26,41 +27,49 @@ thread_local! {
 pub struct WebIo {
     /// The absolute URL of the latency endpoint, resolved against the page (so sub-paths work).
     pub endpoint: String,
-    pub signal: AbortSignal,
+    /// The run's: aborted by Stop, or by a TaskGroup cancelling its tasks.
+    pub controller: web_sys::AbortController,
 }
 
 impl WebIo {
     async fn aborted(&self) {
-        let _ = JsFuture::from(when_aborted(&self.signal)).await;
+        let _ = JsFuture::from(when_aborted(&self.controller.signal())).await;
     }
 
-    async fn fetch(&self, ms: u32, tag: String) -> Result<u64, IoError> {
+    async fn fetch(&self, req: Fetch) -> Result<u64, IoError> {
+        let Fetch { ms, tag, fail, timeout_ms } = req;
         let seq = REQUEST_SEQ.with(|s| {
             s.set(s.get() + 1);
             s.get()
         });
         // Chromium serialises concurrent GETs of the identical URL behind its HTTP cache lock: eight
         // "parallel" requests would take as long as eight in a row. A unique URL and no-store avoid it.
-        let url = format!("{}?ms={ms}&task={tag}&n={seq}-{}", self.endpoint, js_sys::Date::now() as u64);
+        let fault = fail.map(|k| format!("&fail={}", k.name())).unwrap_or_default();
+        let url = format!("{}?ms={ms}{fault}&task={tag}&n={seq}-{}", self.endpoint, js_sys::Date::now() as u64);
+        let run = self.controller.signal();
+        let signal = request_signal(&run, timeout_ms.unwrap_or(0));
         let init = RequestInit::new();
         init.set_method("GET");
         init.set_cache(RequestCache::NoStore);
-        init.set_signal(Some(&self.signal));
+        init.set_signal(Some(&signal));
         let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
         let failed = |e: JsValue| {
-            if self.signal.aborted() {
+            if run.aborted() {
                 IoError::Cancelled
+            } else if signal.aborted() {
+                IoError::request_timeout(timeout_ms.unwrap_or_default())
             } else {
-                IoError::Failed(describe(&e))
+                // The browser says only "Failed to fetch" for a reset, a refusal or a drop.
+                IoError::disconnected(&describe(&e))
             }
         };
         let response: Response = JsFuture::from(scope.fetch_with_str_and_init(&url, &init)).await.map_err(failed)?.unchecked_into();
         if !response.ok() {
-            return Err(IoError::Failed(format!("HTTP {} {} from {}", response.status(), response.status_text(), self.endpoint)));
+            return Err(IoError::http_status(response.status(), &response.status_text()));
         }
         let body = JsFuture::from(response.json().map_err(failed)?).await.map_err(failed)?;
         let delay = Reflect::get(&body, &"delayMs".into()).ok().and_then(|v| v.as_f64());
-        delay.map(|d| d as u64).ok_or_else(|| IoError::Failed("the endpoint's answer has no delayMs".into()))
+        delay.map(|d| d as u64).ok_or_else(|| IoError::failed("ContentTypeError", "the endpoint's answer has no delayMs"))
     }
 }
 
@@ -80,8 +89,12 @@ impl AsyncIo for WebIo {
         })
     }
 
-    fn fetch_delay(&self, ms: u32, tag: String) -> LocalFuture<'_, Result<u64, IoError>> {
-        Box::pin(self.fetch(ms, tag))
+    fn fetch_delay(&self, req: Fetch) -> LocalFuture<'_, Result<u64, IoError>> {
+        Box::pin(self.fetch(req))
+    }
+
+    fn abort_all(&self) {
+        self.controller.abort();
     }
 
     fn yield_now(&self) -> LocalFuture<'_, ()> {

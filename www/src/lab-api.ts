@@ -13,6 +13,8 @@ export interface Status {
   memoryBytes: number;
   /** Why the page runs the single build, when it does. */
   buildReason?: string;
+  /** The last crash of the engine (it restarted by itself), if any. */
+  lastCrash?: string;
 }
 
 /** A run as recorded: its Result, and whether a Stop cut it short. */
@@ -35,6 +37,8 @@ export function toError(plain: PlainError | unknown): Error {
 
 export class Lab {
   readonly ready: Promise<Status>;
+  /** Resolves when the engine can run: the first start, then each restart after a crash. */
+  private engine: Promise<unknown>;
   private current?: Job;
   private readonly jobs: Job[] = [];
   private readonly records: Recorded[] = [];
@@ -59,6 +63,17 @@ export class Lab {
         : 'this page is not cross-origin isolated, so it cannot share memory between threads (no SharedArrayBuffer)',
     };
     this.ready = this.boot();
+    this.engine = this.ready;
+    client.onCrash = (message) => this.restart(message);
+  }
+
+  /** A crashed engine is replaced by a fresh one (a new Worker with a new pool); results stay. */
+  private restart(message: string): void {
+    this.update({ state: 'restarting', lastCrash: message, workers: 0 });
+    this.engine = this.client.start(this.state.build).then(
+      (started) => this.update({ state: this.current ? 'busy' : 'ready', workers: started.workers, memoryBytes: started.memoryBytes }),
+      (e) => this.update({ state: 'restarting', lastCrash: `${message}; the restart failed too: ${toError(e).message}` }),
+    );
   }
 
   private async boot(): Promise<Status> {
@@ -182,6 +197,7 @@ export class Lab {
     this.current = job;
     try {
       await this.ready;
+      await this.engine;
       this.update({ state: 'busy' });
       for (const l of this.startListeners) l(job.spec);
       const result = await this.client.run(job.spec, (record, output) => {
@@ -196,8 +212,10 @@ export class Lab {
       job.reject(err);
     } finally {
       this.current = undefined;
-      const stats = await this.client.stats().catch(() => ({ memoryBytes: this.state.memoryBytes, workers: this.state.workers }));
-      this.update({ state: 'ready', ...stats });
+      if (this.state.state !== 'restarting') {
+        const stats = await this.client.stats().catch(() => ({ memoryBytes: this.state.memoryBytes, workers: this.state.workers }));
+        this.update({ state: 'ready', ...stats });
+      }
       void this.pump();
     }
   }

@@ -7,6 +7,7 @@ pub mod pool;
 #[cfg(feature = "parallel")]
 pub mod rayon;
 pub mod sequential;
+pub mod steps;
 pub mod threads_gil;
 
 use super::workload::Class;

@@ -7,9 +7,11 @@ use crate::core::gil::{Gil, ThreadId};
 use crate::core::platform::{BlockingIo, Clock, IoError, Progress};
 use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
 use crate::core::run::ThreadEnv;
-use crate::core::spec::Spec;
+use super::steps;
+use crate::core::faults::OnError;
+use crate::core::spec::{Spec, TaskPlan};
 use crate::core::workload::{CpuKernel, Step};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What every thread of one run shares.
@@ -24,13 +26,15 @@ pub struct PoolRun {
     pub progress: Arc<dyn Progress>,
     next: AtomicU32,
     records: Mutex<Vec<TaskRecord>>,
+    /// `Executor.map` raised: tasks not yet started are cancelled, running ones finish.
+    map_raised: AtomicBool,
 }
 
 impl PoolRun {
     pub fn new(spec: Spec, env: &ThreadEnv<'_>, cancel: CancelToken, gil: Option<Arc<Gil>>, t0: f64) -> Self {
         let capacity = spec.tasks as usize;
         let (clock, io, progress) = (env.clock.clone(), env.io.clone(), env.progress.clone());
-        PoolRun { spec, clock, cancel, io, gil, t0, progress, next: AtomicU32::new(0), records: Mutex::new(Vec::with_capacity(capacity)) }
+        PoolRun { spec, clock, cancel, io, gil, t0, progress, next: AtomicU32::new(0), records: Mutex::new(Vec::with_capacity(capacity)), map_raised: AtomicBool::new(false) }
     }
 
     /// One worker thread's life: take the next task until none is left.
@@ -40,8 +44,16 @@ impl PoolRun {
             if id >= self.spec.tasks {
                 break;
             }
-            let record = self.run_task(me, id, lane);
-            self.records.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+            let record = if self.map_raised.load(Ordering::Acquire) {
+                TaskRecord::cancelled(id, lane, self.now() - self.t0)
+            } else {
+                self.run_task(me, id, lane)
+            };
+            let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+            records.push(record);
+            if self.spec.on_error == OnError::Raise && map_reached_failure(&records) {
+                self.map_raised.store(true, Ordering::Release);
+            }
         }
     }
 
@@ -79,14 +91,24 @@ impl PoolRun {
         // A pool thread picks up a work item holding the GIL and runs it as Python code.
         let mut held = self.take_gil(me, &mut rec);
         let mut outcome = if held { Ok(()) } else { Err(IoError::Cancelled) };
-        for step in self.spec.workload.task(&self.spec.params, self.spec.tasks, id) {
+        let TaskPlan { steps: plan, fault } = self.spec.plan(id);
+        if held {
+            steps::maybe_panic(fault, id);
+        }
+        for step in plan {
             if outcome.is_err() {
                 break;
             }
             let r = match step {
                 Step::Cpu(kernel) => self.cpu(me, &mut rec, kernel, &mut held),
-                Step::Fetch { ms } => self.blocking(me, &mut rec, &mut held, |io| io.fetch_delay(ms, id.to_string())),
-                Step::Sleep { ms } => self.blocking(me, &mut rec, &mut held, |io| io.sleep(ms).map(|()| u64::from(ms))),
+                Step::Fetch { ms } => {
+                    let req = steps::fetch(&self.spec, fault, id, ms);
+                    self.blocking(me, &mut rec, &mut held, |io| io.fetch_delay(req))
+                }
+                Step::Sleep { ms } => {
+                    let (wait, timeout) = steps::sleep_plan(&self.spec, ms);
+                    self.blocking(me, &mut rec, &mut held, |io| io.sleep(wait).and_then(|()| timeout.map_or(Ok(u64::from(ms)), Err)))
+                }
             };
             outcome = r.map(|v| rec.add_value(v));
         }
@@ -97,8 +119,10 @@ impl PoolRun {
         let now = self.now();
         let (record, output) = match outcome {
             Ok(()) => rec.finish_with_output(Status::Ok, None, now),
-            Err(IoError::Cancelled) => rec.finish_with_output(Status::Cancelled, None, now),
-            Err(IoError::Failed(m)) => rec.finish_with_output(Status::Error, Some(m), now),
+            Err(e) => {
+                let (status, error) = steps::failure(e);
+                rec.finish_with_output(status, error, now)
+            }
         };
         self.progress.task_done(&record, output);
         record
@@ -147,7 +171,7 @@ impl PoolRun {
         let start = self.now();
         let r = call(self.io.as_ref());
         rec.span(SpanKind::IoWait, start, self.now());
-        if r.is_ok() || matches!(r, Err(IoError::Failed(_))) {
+        if !matches!(r, Err(IoError::Cancelled)) {
             // The exception (or the result) is handled in Python code: the GIL is needed again.
             *held = self.take_gil(me, rec);
             if !*held {
@@ -156,4 +180,17 @@ impl PoolRun {
         }
         r
     }
+}
+
+/// Whether the caller iterating `Executor.map`'s results in order has reached a failed task: every task
+/// up to the first failure (in task order) has finished.
+fn map_reached_failure(records: &[TaskRecord]) -> bool {
+    let Some(first) = records.iter().filter(|r| matches!(r.status, Status::Error | Status::Timeout)).map(|r| r.id).min() else {
+        return false;
+    };
+    let mut done = vec![false; first as usize + 1];
+    for r in records.iter().filter(|r| r.id <= first) {
+        done[r.id as usize] = true;
+    }
+    done.into_iter().all(|d| d)
 }

@@ -2,6 +2,7 @@
 //! on one thread; the first failure stops the loop and the later tasks never start.
 
 use super::exec::{run_task, LoopCtx};
+use crate::core::faults::OnError;
 use crate::core::record::{Status, TaskRecord};
 use crate::core::spec::Spec;
 
@@ -20,8 +21,13 @@ pub async fn run(ctx: &LoopCtx<'_>, spec: &Spec) -> Vec<TaskRecord> {
             continue;
         }
         let record = run_task(ctx, spec, id, LANE, RESPONSIVE_MS).await;
-        // An exception leaves the loop: nothing after the failing task runs.
-        stopped = record.status != Status::Ok;
+        // An exception leaves the loop: nothing after the failing task runs (unless try/except catches
+        // it in the loop: return-exceptions). A Stop ends it either way.
+        stopped = match record.status {
+            Status::Ok => false,
+            Status::Cancelled => true,
+            Status::Error | Status::Timeout => spec.on_error == OnError::Raise,
+        };
         records.push(record);
     }
     records

@@ -16,6 +16,9 @@ impl Workload for IoFetch {
         "Each task sends one request to the lab's latency endpoint, which answers after latencyMs. \
          The task spends its time waiting, so overlapping the waits is what speeds it up."
     }
+    fn uses_network(&self) -> bool {
+        true
+    }
     fn class(&self) -> Class {
         Class::Io
     }

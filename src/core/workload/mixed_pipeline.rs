@@ -27,6 +27,9 @@ impl Workload for MixedPipeline {
         "Each task makes one request (latencyMs), then counts primes in a window of its own (size \
          numbers): a pipeline that waits and computes, like downloading then parsing."
     }
+    fn uses_network(&self) -> bool {
+        true
+    }
     fn class(&self) -> Class {
         Class::Mixed
     }

@@ -93,6 +93,10 @@ pub trait Workload: Sync {
     /// What the task does, in the lesson's words.
     fn doc(&self) -> &'static str;
     fn class(&self) -> Class;
+    /// Whether its tasks make requests (so the endpoint's injected faults apply).
+    fn uses_network(&self) -> bool {
+        false
+    }
     /// The workload's own spec fields, with ranges and defaults.
     fn fields(&self) -> &'static [FieldInfo];
     /// The steps of task `id` out of `tasks`. Every mode runs exactly these steps, so every mode computes

@@ -7,24 +7,48 @@ import type { Build, EngineApi, EngineStarted, EngineStats, Result, Spec, TaskLi
 export class EngineClient {
   private worker?: Worker;
   private remote?: Comlink.Remote<EngineApi>;
+  private engineId = 0;
+  /** Rejects the run in progress when the engine dies (its own promise never settles then). */
+  private failRun?: (message: string) => void;
+  private panics?: BroadcastChannel;
   started?: EngineStarted;
+  /** Told when the engine crashed (a panic, or its worker died); the owner restarts it. */
+  onCrash?: (message: string) => void;
 
   /** Starts a worker running `build`; resolves once the engine (and its pool) can run. */
   async start(build: Build): Promise<EngineStarted> {
     this.stop();
-    this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'lab-engine' });
-    this.remote = Comlink.wrap<EngineApi>(this.worker);
-    this.started = await this.remote.start({
-      build,
-      baseUrl: document.baseURI,
-      cores: navigator.hardwareConcurrency || 1,
+    const engineId = (this.engineId = crypto.getRandomValues(new Uint32Array(1))[0] || 1);
+    const worker = (this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'lab-engine' }));
+    worker.addEventListener('message', ({ data }) => {
+      if (data?.type === 'engine:panic' && data.engineId === engineId) this.crashed(data.message);
     });
+    worker.addEventListener('error', (e) => this.crashed(`the engine worker died: ${e.message || 'unknown error'}`));
+    // Pool threads are Workers of the engine worker; their panics come by this channel.
+    this.panics ??= new BroadcastChannel('concurrency-lab:panic');
+    this.panics.onmessage = ({ data }) => {
+      if (data?.engineId === this.engineId) this.crashed(data.message);
+    };
+    this.remote = Comlink.wrap<EngineApi>(worker);
+    this.started = await this.remote.start({ build, baseUrl: document.baseURI, cores: navigator.hardwareConcurrency || 1, engineId });
     return this.started;
   }
 
   run(spec: Spec, onTask: TaskListener): Promise<Result> {
-    if (!this.remote) return Promise.reject({ name: 'EngineError', message: 'the engine is not running' });
-    return this.remote.run(spec, Comlink.proxy(onTask));
+    const remote = this.remote;
+    if (!remote) return Promise.reject({ name: 'EngineError', message: 'the engine is not running' });
+    return new Promise<Result>((resolve, reject) => {
+      this.failRun = (message) => reject({ name: 'EngineError', message });
+      remote.run(spec, Comlink.proxy(onTask)).then(resolve, reject);
+    }).finally(() => (this.failRun = undefined));
+  }
+
+  private crashed(message: string): void {
+    if (!this.worker) return;
+    this.stop();
+    this.failRun?.(message);
+    this.failRun = undefined;
+    this.onCrash?.(message);
   }
 
   cancel(): void {

@@ -9,7 +9,7 @@ import type { Build, EngineApi, EngineStartOptions, EngineStats, PlainError, Res
 interface EngineModule {
   default(): Promise<unknown>;
   initThreadPool?(threads: number): Promise<void>;
-  start(baseUrl: string, cores: number, poolThreads: number): string;
+  start(baseUrl: string, cores: number, poolThreads: number, engineId: number): string;
   run(spec: string, onTask?: (record: string, output?: TaskOutput) => void): Promise<string>;
   validate(spec: string): string;
   finish(spec: string, records: string, wallMs: number, cancelled: boolean): string;
@@ -35,13 +35,14 @@ function toPlainError(e: unknown): PlainError {
       return { name: 'EngineError', message: e };
     }
   }
+  if (e && typeof e === 'object' && !(e instanceof Error) && 'name' in e && 'message' in e) return e as PlainError;
   const err = e as Error;
   // A trap (a panic under panic=abort, or memory that cannot grow) surfaces as a RuntimeError.
   return { name: 'EngineError', message: `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}` };
 }
 
 const api: EngineApi = {
-  async start({ build, baseUrl, cores }: EngineStartOptions) {
+  async start({ build, baseUrl, cores, engineId }: EngineStartOptions) {
     const mod = (await import(/* @vite-ignore */ moduleUrl(build))) as EngineModule;
     await mod.default();
     let threads = 0;
@@ -50,9 +51,9 @@ const api: EngineApi = {
       threads = Math.max(1, cores);
       await mod.initThreadPool(threads);
     }
-    const catalogue = JSON.parse(mod.start(baseUrl, cores, threads));
+    const catalogue = JSON.parse(mod.start(baseUrl, cores, threads, engineId));
     engine = mod;
-    started = { build, baseUrl, cores };
+    started = { build, baseUrl, cores, engineId };
     return { build, threads, catalogue, ...api.stats() };
   },
 

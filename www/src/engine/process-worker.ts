@@ -7,7 +7,7 @@ import type { TaskOutput } from './protocol';
 
 interface EngineModule {
   default(): Promise<unknown>;
-  start(baseUrl: string, cores: number, poolThreads: number): string;
+  start(baseUrl: string, cores: number, poolThreads: number, engineId: number): string;
   runTask(spec: string, id: number, t0: number, lane: string, onTask: (record: string, output?: TaskOutput) => void): Promise<string>;
 }
 
@@ -29,7 +29,8 @@ self.addEventListener('message', async ({ data }: MessageEvent<ProcessMessage>) 
     if (data.type === 'start') {
       const mod = (await import(new URL('./pkg/single/concurrency_lab.js', import.meta.url).href)) as EngineModule;
       await mod.default();
-      mod.start(data.baseUrl, data.cores, 0);
+      // Engine id 0: a process's panic is its pool's business (it fails the run), not the page's.
+      mod.start(data.baseUrl, data.cores, 0, 0);
       engine = mod;
       reply({ type: 'ready', at: epoch() });
     } else if (data.type === 'task') {

@@ -10,7 +10,7 @@ const epoch = () => performance.timeOrigin + performance.now();
 
 export interface ProcessRunOptions {
   /** The spec as the engine validated it (defaults filled in). */
-  spec: { tasks: number; workers: number };
+  spec: { tasks: number; workers: number; onError?: string };
   specJson: string;
   baseUrl: string;
   cores: number;
@@ -31,7 +31,9 @@ export function runProcesses({ spec, specJson, baseUrl, cores, onTask }: Process
   const records: (Task | undefined)[] = new Array(spec.tasks).fill(undefined);
   const workers: Worker[] = [];
   let next = 0;
-  let finished = 0;
+  let inFlight = 0;
+  /** `Executor.map` / `Pool.map` raised: hand out no more tasks; the running ones finish. */
+  let mapRaised = false;
   let settle: (v: Awaited<ProcessRun['done']>) => void = () => {};
   const done = new Promise<Awaited<ProcessRun['done']>>((resolve) => (settle = resolve));
   let over = false;
@@ -57,8 +59,9 @@ export function runProcesses({ spec, specJson, baseUrl, cores, onTask }: Process
     let sentAt = 0;
     const send = (m: ProcessMessage) => worker.postMessage(m);
     const dispatch = () => {
-      if (over || next >= spec.tasks) return;
+      if (over || mapRaised || next >= spec.tasks) return;
       const id = next++;
+      inFlight++;
       sentAt = epoch();
       send({ type: 'task', spec: specJson, id, t0, lane });
     };
@@ -76,15 +79,28 @@ export function runProcesses({ spec, specJson, baseUrl, cores, onTask }: Process
         if (startSpan) spans.unshift(startSpan);
         startSpan = undefined;
         records[record.id] = { ...record, spans };
+        inFlight--;
         onTask(JSON.stringify(records[record.id]), data.output);
-        if (++finished === spec.tasks) end(false);
-        else dispatch();
+        if ((spec.onError ?? 'raise') === 'raise' && reachedFailure(records)) mapRaised = true;
+        dispatch();
+        if (inFlight === 0 && (mapRaised || next >= spec.tasks)) end(false);
       } else {
-        end(false, `process ${lane} failed: ${data.message}`);
+        // A failed process (an injected panic, say: its hook sends the panic's text first).
+        end(false, `process ${lane} failed: ${(data as { message?: string }).message}`);
       }
     });
-    worker.addEventListener('error', (e) => end(false, `process ${lane} died: ${e.message || 'worker error'}`));
+    worker.addEventListener('error', (e) => {
+      // Handled here: a dead process fails this run; it must not reach the page as the engine's death.
+      e.preventDefault();
+      end(false, `process ${lane} died: ${e.message || 'worker error'}`);
+    });
     send({ type: 'start', baseUrl, cores });
   }
   return { done, cancel: () => end(true), workers: () => workers.length };
+}
+
+/** Whether the caller iterating the results in order has reached a failed task. */
+function reachedFailure(records: (Task | undefined)[]): boolean {
+  const first = records.findIndex((r) => r?.status === 'error' || r?.status === 'timeout');
+  return first >= 0 && records.slice(0, first + 1).every((r) => r !== undefined);
 }

@@ -84,6 +84,8 @@ export interface EngineStartOptions {
   /** The page's address: the latency endpoint is `api/delay` relative to it. */
   baseUrl: string;
   cores: number;
+  /** Tags the engine's panic reports (a BroadcastChannel is shared by every lab of this origin). */
+  engineId: number;
 }
 
 export interface EngineStarted extends EngineStats {

@@ -1,0 +1,126 @@
+//! Faults a run can ask for, and what Python does when a task raises: `spec.faults`, `spec.timeoutMs`
+//! and `spec.onError` (API.md). Which tasks fail is chosen reproducibly from the seed, so a learner can
+//! predict and repeat a run.
+
+use serde::Serialize;
+
+/// What goes wrong in a failing task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// The server answers 503 after the delay (aiohttp raises `ClientResponseError`).
+    Status,
+    /// The server drops the connection after the delay (`ServerDisconnectedError`).
+    Reset,
+    /// The server never answers; only a timeout ends the wait (`TimeoutError`).
+    Hang,
+    /// The task's Rust code panics: the engine crashes and restarts.
+    Panic,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 4] = [FaultKind::Status, FaultKind::Reset, FaultKind::Hang, FaultKind::Panic];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Status => "status",
+            FaultKind::Reset => "reset",
+            FaultKind::Hang => "hang",
+            FaultKind::Panic => "panic",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// Whether the fault is injected by the latency endpoint (I/O work only).
+    pub fn is_network(self) -> bool {
+        self != FaultKind::Panic
+    }
+}
+
+/// `spec.faults`: exactly `round(rate * tasks)` tasks fail with `kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Faults {
+    pub kind: FaultKind,
+    pub rate: f64,
+    pub seed: u64,
+}
+
+impl Faults {
+    /// For each task, whether it fails: exactly `round(rate * tasks)` of them, picked by a seeded
+    /// shuffle (the same seed always picks the same tasks).
+    pub fn failing(&self, tasks: u32) -> Vec<bool> {
+        let n = tasks as usize;
+        let k = ((self.rate * f64::from(tasks)).round() as usize).min(n);
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = SplitMix64(self.seed);
+        for i in (1..n).rev() {
+            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+        }
+        let mut fails = vec![false; n];
+        for &i in &order[..k] {
+            fails[i] = true;
+        }
+        fails
+    }
+}
+
+/// A tiny, well-known PRNG: enough to pick tasks reproducibly, the same on every platform.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// `spec.onError`: what the Python caller does when a task raises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnError {
+    /// `gather()`, `Executor.map`, a plain loop: the first exception propagates.
+    Raise,
+    /// `gather(..., return_exceptions=True)`, or try/except around each task: every outcome collected.
+    ReturnExceptions,
+    /// `asyncio.TaskGroup`: the first failure cancels the rest; all exceptions raised together.
+    TaskGroup,
+}
+
+impl OnError {
+    pub const ALL: [OnError; 3] = [OnError::Raise, OnError::ReturnExceptions, OnError::TaskGroup];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OnError::Raise => "raise",
+            OnError::ReturnExceptions => "return-exceptions",
+            OnError::TaskGroup => "task-group",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_the_rounded_share_fails_and_the_seed_decides_which() {
+        for (rate, tasks, expected) in [(0.5, 8, 4), (0.25, 10, 3), (1.0, 7, 7), (0.0, 9, 0), (0.04, 10, 0), (0.05, 10, 1)] {
+            let f = Faults { kind: FaultKind::Status, rate, seed: 7 };
+            assert_eq!(f.failing(tasks).iter().filter(|&&x| x).count(), expected, "rate {rate} of {tasks}");
+        }
+        let a = Faults { kind: FaultKind::Reset, rate: 0.5, seed: 1 };
+        assert_eq!(a.failing(20), a.failing(20), "reproducible");
+        let b = Faults { seed: 2, ..a };
+        assert_ne!(a.failing(20), b.failing(20), "another seed, other tasks");
+    }
+}
