@@ -2,6 +2,7 @@
 // through it, so the page can do nothing a script cannot.
 
 import type { EngineClient } from './engine/client';
+import { HistoryStore } from './history-store';
 import type { Build, Catalogue, EngineState, PlainError, Result, Spec, TaskListener } from './engine/protocol';
 
 export interface Status {
@@ -15,6 +16,9 @@ export interface Status {
   buildReason?: string;
   /** The last crash of the engine (it restarted by itself), if any. */
   lastCrash?: string;
+  /** Whether results survive a reload (browser storage); `storageReason` says why not. */
+  persistent: boolean;
+  storageReason?: string;
 }
 
 /** A run as recorded: its Result, and whether a Stop cut it short. */
@@ -41,7 +45,9 @@ export class Lab {
   private engine: Promise<unknown>;
   private current?: Job;
   private readonly jobs: Job[] = [];
-  private readonly records: Recorded[] = [];
+  private readonly store = new HistoryStore<Recorded>();
+  /** Resolves once stored results are loaded (runs recorded meanwhile are kept too). */
+  private readonly restored: Promise<void>;
   private readonly listeners = new Set<(r: Recorded) => void>();
   private readonly statusListeners = new Set<(s: Status) => void>();
   private readonly taskListeners = new Set<TaskListener>();
@@ -58,10 +64,15 @@ export class Lab {
       state: 'starting',
       workers: 0,
       memoryBytes: 0,
+      persistent: false,
       buildReason: isolated
         ? undefined
         : 'this page is not cross-origin isolated, so it cannot share memory between threads (no SharedArrayBuffer)',
     };
+    this.restored = this.store.open().then(async () => {
+      await this.store.load();
+      this.update({ persistent: this.store.persistent, storageReason: this.store.reason });
+    });
     this.ready = this.boot();
     this.engine = this.ready;
     client.onCrash = (message) => this.restart(message);
@@ -152,12 +163,26 @@ export class Lab {
     if (this.current) this.client.cancel();
   }
 
+  /** The stored results, oldest first. */
   async history(): Promise<Recorded[]> {
-    return structuredClone(this.records);
+    await this.restored;
+    return this.store.all();
   }
 
   async clearHistory(): Promise<void> {
-    this.records.length = 0;
+    await this.restored;
+    await this.store.clear();
+  }
+
+  /** The learner's last settings (the form's fields), as stored. */
+  async settings(): Promise<Record<string, string> | undefined> {
+    await this.restored;
+    return this.store.loadSettings();
+  }
+
+  async saveSettings(settings: Record<string, string>): Promise<void> {
+    await this.restored;
+    await this.store.saveSettings(settings);
   }
 
   /** Called with every finished or cancelled run, from the page, a URL or a script. */
@@ -221,8 +246,10 @@ export class Lab {
   }
 
   private record(r: Recorded): void {
-    this.records.push(r);
     for (const l of this.listeners) l(r);
+    void this.restored.then(() => this.store.add(r)).then(() => {
+      if (!this.store.persistent && this.state.persistent) this.update({ persistent: false, storageReason: this.store.reason });
+    });
   }
 
   private update(patch: Partial<Status>): void {
