@@ -42,7 +42,18 @@ pub struct Capabilities {
     pub cores: u32,
 }
 
+impl Capabilities {
+    /// The most memory one run may ask for, in either build: the threads build's shared memory is
+    /// capped at 512 MiB (`--max-memory`) and also holds thread stacks and the page's copies; the
+    /// single build could grow further, but phones refuse far less.
+    pub fn run_memory_limit(&self) -> u64 {
+        128 << 20
+    }
+}
+
 #[cfg(any(test, not(target_arch = "wasm32")))]
 pub mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod spec_props;

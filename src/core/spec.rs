@@ -151,6 +151,16 @@ pub fn parse(input: &Value, caps: &Capabilities) -> Result<Spec, LabError> {
         _ => None,
     };
     let faults = parse_faults(obj)?.filter(|f| !f.kind.is_network() || workload.uses_network());
+    let (needs, field) = workload.memory_needs(&params, tasks);
+    let limit = caps.run_memory_limit();
+    if needs > limit {
+        let mib = |b: u64| b as f64 / f64::from(1 << 20);
+        return Err(LabError::spec(
+            field,
+            format!("a run needing at most {:.0} MiB", mib(limit)),
+            format!("{field} = {} needs {:.0} MiB of engine memory; a run here may use at most {:.0} MiB: choose a smaller {field}", params.get(field).copied().unwrap_or(i64::from(tasks)), mib(needs), mib(limit)),
+        ));
+    }
     if let Some(reason) = mode.unavailable(caps) {
         return Err(LabError::unavailable("mode", reason));
     }
@@ -413,6 +423,13 @@ mod tests {
         let s = parse(&json!({"workload": "cpu-primes", "mode": "asyncio", "faults": {"kind": "panic", "rate": 1}, "timeoutMs": 5}), &THREADS).unwrap();
         assert_eq!(s.faults.unwrap().kind, FaultKind::Panic, "any work can panic");
         assert_eq!(s.timeout_ms, None, "CPU work has no requests to time out");
+    }
+
+    #[test]
+    fn a_run_too_big_for_the_engine_is_refused_naming_the_field_and_the_limit() {
+        let (field, allowed) = field_of(parse(&json!({"workload": "cpu-mandelbrot", "mode": "sequential", "size": 16_384}), &THREADS));
+        assert_eq!((field.as_str(), allowed.as_str()), ("size", "a run needing at most 128 MiB"));
+        assert!(parse(&json!({"workload": "cpu-mandelbrot", "mode": "sequential", "size": 4096}), &THREADS).is_ok());
     }
 
     #[test]

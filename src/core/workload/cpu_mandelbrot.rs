@@ -20,7 +20,7 @@ const SIZE: FieldInfo = FieldInfo {
     name: "size",
     label: "Image size (px)",
     min: 16,
-    max: 2048,
+    max: 16_384,
     default: 600,
     doc: "Width and height of the image in pixels; each task computes a band of rows.",
 };
@@ -55,6 +55,11 @@ impl Workload for CpuMandelbrot {
     }
     fn fields(&self) -> &'static [FieldInfo] {
         &[SIZE, ITERATIONS]
+    }
+    fn memory_needs(&self, params: &Params, _tasks: u32) -> (u64, &'static str) {
+        // One u32 iteration count per pixel, held until its band is handed to the page.
+        let size = params["size"] as u64;
+        (size * size * 4, "size")
     }
     fn task(&self, params: &Params, tasks: u32, id: u32) -> Vec<Step> {
         let size = params["size"] as u32;

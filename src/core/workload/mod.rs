@@ -97,6 +97,11 @@ pub trait Workload: Sync {
     fn uses_network(&self) -> bool {
         false
     }
+    /// The engine memory a run needs beyond the engine's own, in bytes, and the field that drives it:
+    /// a run that would not fit is refused before it starts, naming that field.
+    fn memory_needs(&self, _params: &Params, _tasks: u32) -> (u64, &'static str) {
+        (0, "tasks")
+    }
     /// The workload's own spec fields, with ranges and defaults.
     fn fields(&self) -> &'static [FieldInfo];
     /// The steps of task `id` out of `tasks`. Every mode runs exactly these steps, so every mode computes

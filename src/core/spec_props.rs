@@ -1,0 +1,66 @@
+//! Property tests of spec validation: whatever arrives (from a URL, a message, a script), the answer is
+//! a spec or an error naming a field and its allowed values; never a panic.
+
+use super::error::LabError;
+use super::spec::{known_fields, parse};
+use super::{Build, Capabilities};
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+
+const CAPS: [Capabilities; 2] = [
+    Capabilities { build: Build::Threads, pool_threads: 2, cores: 2 },
+    Capabilities { build: Build::Single, pool_threads: 0, cores: 8 },
+];
+
+fn any_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (-1e6f64..1e6).prop_map(|x| json!(x)),
+        (0i64..20_000).prop_map(Value::from),
+        "[a-z0-9.-]{0,12}".prop_map(Value::from),
+        prop::sample::select(vec!["cpu-primes", "cpu-mandelbrot", "io-fetch", "io-sleep", "mixed-pipeline", "sequential", "asyncio", "threads-gil", "processes", "rayon", "status", "hang", "panic", "task-group", "raise", "0.5", "1e3", "-1", ""]).prop_map(Value::from),
+    ];
+    leaf.prop_recursive(2, 8, 4, |inner| prop::collection::btree_map("[a-z.]{1,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())))
+}
+
+fn any_spec() -> impl Strategy<Value = Value> {
+    let keys: Vec<&'static str> = known_fields().into_iter().chain(["bogus", "Tasks"]).collect();
+    prop::collection::btree_map(prop::sample::select(keys), any_value(), 0..10).prop_map(|m| {
+        let mut obj = Map::new();
+        for (k, v) in m {
+            obj.insert(k.to_string(), v);
+        }
+        Value::Object(obj)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_input_gives_a_spec_or_an_error_naming_a_field(input in any_spec(), caps in prop::sample::select(CAPS.to_vec())) {
+        match parse(&input, &caps) {
+            Ok(spec) => {
+                // What was accepted round-trips: the spec as run is itself a valid spec, unchanged.
+                let again = parse(&spec.to_json(), &caps).expect("the spec as run is valid");
+                prop_assert_eq!(again.to_json(), spec.to_json());
+            }
+            Err(LabError::SpecError { field, allowed, message }) => {
+                prop_assert!(!field.is_empty() && !allowed.is_empty());
+                prop_assert!(message.contains(field.split('.').next().unwrap()), "{} does not name {}", message, field);
+            }
+            Err(LabError::Unavailable { field, reason, .. }) => {
+                prop_assert_eq!(field, "mode");
+                prop_assert!(!reason.is_empty());
+            }
+            Err(e) => prop_assert!(false, "unexpected {:?}", e),
+        }
+    }
+
+    #[test]
+    fn any_json_at_all_is_answered(input in any_value()) {
+        let _ = parse(&input, &CAPS[0]);
+    }
+}
