@@ -1,0 +1,189 @@
+// Reliability in Chromium: cancel anything, faults with Python's semantics against the real endpoint,
+// a panic and the engine's restart, results that survive a reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, openLab, labRun, shot } from './helpers.mjs';
+
+let server, browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A fresh context per test, so hung sockets or a crashed engine do not spill into the next one. */
+async function freshLab() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.evaluate(() => window.lab.ready);
+  return { context, page };
+}
+
+/** Starts `spec`, cancels it after `afterMs`, returns how long the rejection took and what it carried. */
+function runAndCancel(page, spec, afterMs, how = 'cancel') {
+  return page.evaluate(
+    ({ spec, afterMs, how }) =>
+      new Promise((resolve) => {
+        const controller = new AbortController();
+        let cancelledAt = 0;
+        window.lab.run(spec, { signal: controller.signal }).then(
+          (r) => resolve({ resolved: true, wallMs: r.wallMs }),
+          (e) =>
+            resolve({
+              name: e.name,
+              latencyMs: performance.now() - cancelledAt,
+              statuses: e.result?.tasks.map((t) => t.status),
+            }),
+        );
+        setTimeout(() => {
+          cancelledAt = performance.now();
+          if (how === 'signal') controller.abort();
+          else window.lab.cancel();
+        }, afterMs);
+      }),
+    { spec, afterMs, how },
+  );
+}
+
+test('every mode stops within 200 ms of a cancel, keeping what was done, and the next run is unaffected', async () => {
+  const { context, page } = await freshLab();
+  const job = { workload: 'cpu-primes', tasks: 8, size: 7_000_000 }; // about a second, sequentially
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const timeJob = async () => {
+    const times = [];
+    for (let i = 0; i < 3; i++) times.push((await labRun(page, { ...job, mode: 'sequential' })).wallMs);
+    return median(times);
+  };
+  const before = await timeJob();
+  const long = { workload: 'cpu-primes', tasks: 8, size: 2_000_000_000 };
+  for (const mode of ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon']) {
+    const r = await runAndCancel(page, { ...long, mode }, 400, mode === 'asyncio' ? 'signal' : 'cancel');
+    assert.equal(r.name, 'AbortError', `${mode}: ${JSON.stringify(r)}`);
+    assert.ok(r.latencyMs < 200, `${mode} took ${r.latencyMs.toFixed(0)} ms to stop`);
+    assert.equal(r.statuses.length, 8);
+    assert.ok(r.statuses.includes('cancelled'), `${mode}: ${r.statuses}`);
+  }
+  for (const [mode, spec] of [['asyncio', {}], ['threads-gil', { workers: 4 }], ['rayon', {}]]) {
+    const r = await runAndCancel(page, { workload: 'io-sleep', tasks: 4, latencyMs: 10_000, mode, ...spec }, 300);
+    assert.equal(r.name, 'AbortError', mode);
+    assert.ok(r.latencyMs < 200, `${mode} I/O took ${r.latencyMs.toFixed(0)} ms to stop`);
+  }
+  const afterMs = await timeJob();
+  console.log(`# 1 s-class job median: before ${before.toFixed(0)} ms, after the cancels ${afterMs.toFixed(0)} ms`);
+  assert.ok(afterMs <= before * 1.3, `after cancelling, the same job took ${afterMs} ms vs ${before} ms`);
+  await context.close();
+});
+
+test('runs queue one at a time, and cancel() also drops the waiting ones', async () => {
+  const { context, page } = await freshLab();
+  const out = await page.evaluate(async () => {
+    const slow = window.lab.run({ workload: 'io-sleep', mode: 'asyncio', tasks: 2, latencyMs: 5000 }).catch((e) => e.name);
+    const waiting = window.lab.run({ workload: 'io-sleep', mode: 'asyncio', tasks: 2, latencyMs: 10 }).catch((e) => e.name);
+    await new Promise((r) => setTimeout(r, 200));
+    const state = window.lab.status().state;
+    window.lab.cancel();
+    return { state, slow: await slow, waiting: await waiting };
+  });
+  assert.deepEqual(out, { state: 'busy', slow: 'AbortError', waiting: 'AbortError' });
+  await context.close();
+});
+
+test('50 start-cancel cycles leave the workers and memory where they were', async () => {
+  const { context, page } = await freshLab();
+  const spec = { workload: 'cpu-primes', mode: 'rayon', tasks: 8, size: 50_000_000 };
+  const modes = ['rayon', 'threads-gil', 'asyncio', 'processes'];
+  for (const mode of modes) await runAndCancel(page, { ...spec, mode }, 50); // warm-up: threads started once
+  const start = await page.evaluate(() => window.lab.status());
+  for (let i = 0; i < 50; i++) {
+    const r = await runAndCancel(page, { ...spec, mode: modes[i % 4] }, 30);
+    assert.equal(r.name, 'AbortError');
+  }
+  const end = await page.evaluate(() => window.lab.status());
+  console.log(`# workers ${start.workers} -> ${end.workers}, memory ${start.memoryBytes} -> ${end.memoryBytes}`);
+  assert.equal(end.workers, start.workers);
+  assert.ok(end.memoryBytes - start.memoryBytes <= 16 << 20, `memory grew ${end.memoryBytes - start.memoryBytes} bytes`);
+  await context.close();
+});
+
+test("faults against the real endpoint follow Python's semantics for each onError", async () => {
+  const base = { workload: 'io-fetch', tasks: 6, latencyMs: 150, timeoutMs: 1500 };
+  for (const kind of ['status', 'reset', 'hang']) {
+    const { context, page } = await freshLab();
+    const faults = { kind, rate: 0.5, seed: 11 };
+    const raise = await labRun(page, { ...base, mode: 'asyncio', faults });
+    assert.ok(raise.ok, JSON.stringify(raise));
+    const failed = raise.tasks.filter((t) => t.status !== 'ok');
+    assert.equal(failed.length, 3, `${kind}: exactly round(0.5 x 6) fail`);
+    assert.equal(raise.error.name, kind === 'status' ? 'ClientResponseError' : kind === 'reset' ? 'ServerDisconnectedError' : 'TimeoutError');
+    assert.ok(raise.tasks.every((t) => t.status !== 'cancelled'), 'gather cancels nothing');
+    if (kind === 'hang') assert.ok(failed.every((t) => t.status === 'timeout'));
+    else assert.ok(raise.endMs >= raise.wallMs);
+
+    const collected = await labRun(page, { ...base, mode: 'asyncio', faults, onError: 'return-exceptions' });
+    assert.equal(collected.error, undefined);
+    assert.deepEqual(collected.tasks.map((t) => t.status !== 'ok'), raise.tasks.map((t) => t.status !== 'ok'), 'the seed picks the same tasks');
+    assert.ok(collected.tasks.filter((t) => t.status !== 'ok').every((t) => t.error));
+
+    const group = await labRun(page, { ...base, mode: 'asyncio', faults, onError: 'task-group' });
+    assert.equal(group.error.name, 'ExceptionGroup');
+    assert.ok(group.error.exceptions.length >= 1);
+
+    const map = await labRun(page, { ...base, mode: 'threads-gil', workers: 2, faults });
+    const first = map.tasks.findIndex((t) => t.status === 'error' || t.status === 'timeout');
+    assert.equal(map.error.taskId, first, 'Executor.map raises the first failure in task order');
+
+    const loop = await labRun(page, { ...base, mode: 'sequential', faults });
+    assert.ok(loop.tasks.slice(loop.error.taskId + 1).every((t) => t.status === 'cancelled'), 'a loop stops at its exception');
+    await context.close();
+  }
+});
+
+test('a panic in any thread rejects with its message, the engine restarts by itself, and nothing is lost', async () => {
+  const { context, page } = await freshLab();
+  await labRun(page, { workload: 'io-sleep', mode: 'asyncio', tasks: 2, latencyMs: 10 });
+  for (const mode of ['asyncio', 'rayon', 'threads-gil']) {
+    const r = await labRun(page, { workload: 'cpu-primes', mode, tasks: 4, size: 100_000, faults: { kind: 'panic', rate: 0.25, seed: 1 } });
+    assert.equal(r.name, 'EngineError', mode);
+    assert.match(r.message, /injected panic in task \d/);
+    const t = Date.now();
+    await page.waitForFunction(() => window.lab.status().state === 'ready', null, { timeout: 3000 });
+    console.log(`# ${mode}: restarted in ${Date.now() - t} ms`);
+    const next = await labRun(page, { workload: 'cpu-primes', mode, tasks: 4, size: 100_000 });
+    assert.equal(next.value, 9592);
+  }
+  assert.match((await page.evaluate(() => window.lab.status())).lastCrash, /injected panic/);
+  assert.equal((await page.evaluate(() => window.lab.history())).length, 4, 'every finished run is still there');
+  await context.close();
+});
+
+test('results and settings survive a reload; clearHistory empties them', async () => {
+  const { context, page } = await freshLab();
+  await labRun(page, { workload: 'io-sleep', mode: 'asyncio', tasks: 3, latencyMs: 20 });
+  await labRun(page, { workload: 'io-sleep', mode: 'sequential', tasks: 3, latencyMs: 20 });
+  assert.equal((await page.evaluate(() => window.lab.status())).persistent, true);
+  await page.reload();
+  await page.evaluate(() => window.lab.ready);
+  const history = await page.evaluate(() => window.lab.history());
+  assert.deepEqual(history.map((r) => r.spec.mode), ['asyncio', 'sequential']);
+  assert.equal(history[0].v, 1);
+  await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length === 2);
+  await shot(page, 'reliability-after-reload');
+  await page.evaluate(() => window.lab.clearHistory());
+  await page.reload();
+  assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
+  await context.close();
+});
+
+test('a run too big for the engine is refused before it starts', async () => {
+  const { context, page } = await freshLab();
+  const r = await labRun(page, { workload: 'cpu-mandelbrot', mode: 'sequential', size: 16_384 });
+  assert.equal(r.name, 'SpecError');
+  assert.equal(r.field, 'size');
+  assert.match(r.message, /MiB/);
+  await context.close();
+});
