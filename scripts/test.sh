@@ -2,7 +2,7 @@
 # `npm test`: set up, build, and run every test layer:
 #   1. type check of the front end        4. the wasm facade in headless Chromium (wasm-bindgen-test)
 #   2. the Rust core, natively             5. end to end: the served lab in Chromium (playwright-core)
-#   3. the server (node:test)
+#   3. the server (node:test) and a short load run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -18,8 +18,9 @@ node_modules/.bin/tsc -p .
 echo "== 2. Rust core, native (cargo test)"
 cargo test --features parallel --target-dir target/native
 
-echo "== 3. server (node:test)"
+echo "== 3. server (node:test), and a short load run"
 node --test tests/server/
+node scripts/loadtest.mjs --short
 
 echo "== 4. wasm facade in headless Chromium (wasm-bindgen-test)"
 log=$(mktemp)

@@ -6,6 +6,7 @@
 // the response's lifetime so aborted requests leave nothing behind.
 
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import sirv from 'sirv';
 
@@ -30,6 +31,25 @@ export const CSP = [
 /** Values `ms` may take (inclusive), as shown to users in errors. */
 export const MAX_DELAY_MS = 10000;
 const FAIL_KINDS = ['status', 'reset', 'hang'];
+/** A delay request is "long" (and so counts against the per-client cap) from this many ms on, or with fail=hang. */
+export const LONG_DELAY_MS = 1000;
+
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4'); // also matches IPv4-mapped IPv6 (::ffff:127.0.0.1)
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * True when `host` (a bind address such as the server's HOST) is reachable from this machine only:
+ * 127.0.0.0/8, ::1 (in any spelling, bracketed or not) or `localhost`. Anything else, including
+ * wildcard addresses (0.0.0.0, ::) and other host names, counts as exposed.
+ */
+export function isLoopback(host) {
+  const a = String(host).toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (a === 'localhost') return true;
+  if (net.isIPv4(a)) return LOOPBACK.check(a, 'ipv4');
+  if (net.isIPv6(a)) return LOOPBACK.check(a, 'ipv6');
+  return false;
+}
 
 /**
  * Sets the headers every response carries (static files, API, errors).
@@ -63,7 +83,38 @@ function send(res, status, type, body, extra = {}) {
   res.end(body);
 }
 const sendText = (res, status, text, extra) => send(res, status, 'text/plain; charset=utf-8', text + '\n', extra);
-const sendJson = (res, status, body) => send(res, status, 'application/json', JSON.stringify(body));
+const sendJson = (res, status, body, extra) => send(res, status, 'application/json', JSON.stringify(body), extra);
+
+/** The client's address as counted by the per-client cap (`::ffff:1.2.3.4` is the same client as 1.2.3.4). */
+function clientAddress(req) {
+  const address = req.socket.remoteAddress || 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * Counts the long requests each client address has in flight. `acquire` answers whether one more
+ * may start; a granted slot is given back when the response closes (answered, failed, reset, hung
+ * up by the server, or the client went away), so the count can never leak.
+ */
+function createClientCap(limit) {
+  const inFlight = new Map(); // address -> count (absent when 0, so the map holds active clients only)
+  return {
+    limit,
+    acquire(req, res) {
+      if (req.socket.destroyed) return true; // gone already: nothing will run, nothing to count
+      const address = clientAddress(req);
+      const count = inFlight.get(address) || 0;
+      if (count >= limit) return false;
+      inFlight.set(address, count + 1);
+      res.once('close', () => {
+        const left = inFlight.get(address) - 1;
+        if (left > 0) inFlight.set(address, left);
+        else inFlight.delete(address);
+      });
+      return true;
+    },
+  };
+}
 
 /**
  * Decodes the raw path of the request target and checks it is a plain path below the root.
@@ -103,7 +154,7 @@ function single(params, name) {
  * The latency endpoint. Validates `ms` and `fail`, then answers (or fails) after `ms` ms.
  * Every timer is cleared when the response closes (client gone), so aborted requests leak nothing.
  */
-function handleDelay(req, res, query, hangMs) {
+function handleDelay(req, res, query, hangMs, cap) {
   const params = new URLSearchParams(query);
   const msText = single(params, 'ms');
   if (typeof msText !== 'string' || !/^[0-9]{1,6}$/.test(msText) || Number(msText) > MAX_DELAY_MS) {
@@ -126,6 +177,21 @@ function handleDelay(req, res, query, hangMs) {
     });
   }
   const ms = Number(msText);
+
+  if (cap && (fail === 'hang' || ms >= LONG_DELAY_MS) && !cap.acquire(req, res)) {
+    const allowed = `at most ${cap.limit} concurrent long requests per client`;
+    return sendJson(
+      res,
+      429,
+      {
+        error: `Too Many Requests: ${allowed} (fail=hang or ms >= ${LONG_DELAY_MS}), and this client has ${cap.limit} in flight; retry when one has ended`,
+        field: 'ms',
+        allowed,
+        limit: cap.limit,
+      },
+      { 'Retry-After': '1' },
+    );
+  }
 
   let timer;
   const later = (delay, fn) => {
@@ -150,13 +216,20 @@ function handleDelay(req, res, query, hangMs) {
 
 /**
  * Creates the lab's request handler.
- * @param {{ root: string, hangMs?: number }} options
+ * @param {{ root: string, hangMs?: number, perClientLimit?: number | null }} options
  *   root: the directory to serve (the build, usually `dist/`); read once, at creation.
  *   hangMs: how long `fail=hang` keeps the socket open before closing it (default 60 s).
+ *   perClientLimit: when a number, the most "long" delay requests (`fail=hang`, or `ms` >= 1000)
+ *     one client address may have in flight; more get 429 with `Retry-After: 1`. Off (null, the
+ *     default) for loopback use, where the lab's own tests run hundreds at once.
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void}
  */
-export function createLabHandler({ root, hangMs = 60_000 } = {}) {
+export function createLabHandler({ root, hangMs = 60_000, perClientLimit = null } = {}) {
   if (!root) throw new TypeError('createLabHandler: root is required');
+  if (perClientLimit != null && !(Number.isInteger(perClientLimit) && perClientLimit >= 1)) {
+    throw new TypeError(`createLabHandler: perClientLimit must be a positive integer or null; got ${perClientLimit}`);
+  }
+  const cap = perClientLimit == null ? null : createClientCap(perClientLimit);
   root = path.resolve(root);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new Error(`createLabHandler: root ${root} is not a directory (build the lab first?)`);
@@ -174,7 +247,7 @@ export function createLabHandler({ root, hangMs = 60_000 } = {}) {
     onNoMatch: (req, res) => sendText(res, 404, 'Not Found'),
   });
 
-  return function labHandler(req, res) {
+  function labHandler(req, res) {
     const url = req.url || '';
     const q = url.indexOf('?');
     const pathname = safePathname(q === -1 ? url : url.slice(0, q));
@@ -185,7 +258,7 @@ export function createLabHandler({ root, hangMs = 60_000 } = {}) {
       return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
     }
     if (pathname === null) return sendText(res, 400, 'Bad Request');
-    if (api) return handleDelay(req, res, q === -1 ? '' : url.slice(q + 1), hangMs);
+    if (api) return handleDelay(req, res, q === -1 ? '' : url.slice(q + 1), hangMs, cap);
 
     // sirv trusts the Range header: `bytes=5-2` makes it throw inside the request handler, which
     // would crash the process. Ignore (serve the whole file) any Range other than `bytes=S-[E]`,
@@ -198,5 +271,17 @@ export function createLabHandler({ root, hangMs = 60_000 } = {}) {
     // would otherwise raise an unhandled 'error' and crash the process.
     res.once('pipe', (source) => source.on('error', () => res.destroy()));
     serveStatic(req, res);
+  }
+
+  // Last line of defence: a bug reached by some odd request must cost that request, not the
+  // process (an exception thrown here would otherwise be uncaught and stop the server).
+  return function safeLabHandler(req, res) {
+    try {
+      labHandler(req, res);
+    } catch (err) {
+      console.error(`Concurrency Lab: error on ${req.method} ${JSON.stringify(req.url)}: ${err?.stack || err}`);
+      if (res.headersSent) res.destroy();
+      else sendText(res, 500, 'Internal Server Error');
+    }
   };
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { INDEX_HTML, makeRoot } from './helpers.mjs';
+import { INDEX_HTML, makeRoot, rawRequest } from './helpers.mjs';
 
 const SERVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/server.mjs');
 
@@ -74,4 +74,50 @@ test('a missing root is a clear error, not a crash trace', async () => {
   const { code, err } = await server.exited;
   assert.equal(code, 1);
   assert.match(err, /nonexistent\/lab-root.*not a directory/);
+});
+
+test('LAB_PER_CLIENT_LIMIT caps long requests per client (on loopback it is off unless set)', async () => {
+  const root = makeRoot();
+  const server = start({ LAB_ROOT: root, PORT: '0', LAB_PER_CLIENT_LIMIT: '1' });
+  try {
+    const base = await server.listening;
+    const ac = new AbortController();
+    const held = fetch(`${base}api/delay?ms=5000`, { signal: ac.signal }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 150));
+    const res = await fetch(`${base}api/delay?ms=0&fail=hang`);
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '1');
+    assert.equal((await res.json()).limit, 1);
+    const short = await fetch(`${base}api/delay?ms=10`);
+    assert.equal(short.status, 200);
+    await short.arrayBuffer();
+    ac.abort();
+    await held;
+  } finally {
+    server.child.kill('SIGKILL');
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a bad LAB_PER_CLIENT_LIMIT is a clear error', async () => {
+  const server = start({ LAB_ROOT: '/tmp', PORT: '0', LAB_PER_CLIENT_LIMIT: 'lots' });
+  server.listening.catch(() => {});
+  const { code, err } = await server.exited;
+  assert.equal(code, 1);
+  assert.match(err, /LAB_PER_CLIENT_LIMIT/);
+});
+
+test('CONNECT gets a 405 with the usual headers, not a dropped connection', async () => {
+  const root = makeRoot();
+  const server = start({ LAB_ROOT: root, PORT: '0' });
+  try {
+    const base = await server.listening;
+    const r = await rawRequest(Number(new URL(base).port), '127.0.0.1:443', { method: 'CONNECT' });
+    assert.equal(r.status, 405, JSON.stringify(r));
+    assert.equal(r.headers.allow, 'GET, HEAD');
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+  } finally {
+    server.child.kill('SIGKILL');
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

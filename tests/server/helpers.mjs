@@ -84,3 +84,50 @@ export function expectedHeaders(api) {
     ...(api ? { 'cache-control': 'no-store', 'access-control-allow-origin': '*' } : {}),
   };
 }
+
+/**
+ * Runs the real `server/server.mjs` as a child process on 127.0.0.1 (PORT=0 unless given) and
+ * resolves { child, base (with a trailing slash), port, stderr(), exited, close() } once it prints
+ * its start-up line. Rejects if it exits first or does not start within 10 s.
+ */
+export async function startServerProcess(env = {}) {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const serverPath = fileURLToPath(new URL('../../server/server.mjs', import.meta.url));
+  const child = spawn(process.execPath, [serverPath], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LAB_PER_CLIENT_LIMIT: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 10 s: ${out}${err}`)), 10_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /Concurrency Lab: (http:\/\/\S+\/)\n/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    exited.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early (${JSON.stringify(r)}): ${out}${err}`));
+    });
+  });
+  return {
+    child,
+    base,
+    port: Number(new URL(base).port),
+    stderr: () => err,
+    exited,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
