@@ -1,12 +1,20 @@
-// The page: starts the engine, installs `window.lab`, and wires the views to it. No lab work runs here.
+// The page: starts the engine, installs `window.lab`, and wires the views to it. No lab work runs here:
+// every run, compare and sweep goes through `window.lab`, as a host page's script would.
 
 import { EngineClient } from './engine/client';
-import { Lab, toError } from './lab-api';
+import type { Catalogue, PlainError, Spec } from './engine/protocol';
+import { Lab, toError, type Recorded } from './lab-api';
+import { claimInput, renderClaims, sameWorkRuns } from './views/claims-view';
+import { CompareView, type CompareOutcome } from './views/compare';
+import { download, exportName, toCsv, toJson } from './views/export';
 import { ExperimentForm, type FormState } from './views/form';
 import { startHeartbeat } from './views/heartbeat';
+import { ImageView } from './views/image-view';
 import { ResultsTable } from './views/results-table';
 import { renderStatus } from './views/status-bar';
+import { SweepView } from './views/sweep';
 import { renderTimeline } from './views/timeline';
+import { cores } from './views/work';
 
 declare global {
   interface Window {
@@ -26,38 +34,171 @@ lab.onStatus((s) => {
   document.body.dataset.engine = s.state;
 });
 
-const timeline = $('#timeline');
-const table = new ResultsTable($<HTMLTableSectionElement>('#results tbody'), (r) => renderTimeline(timeline, r));
 const announce = $('#announce');
-lab.onRecord((r) => {
-  table.add(r);
+const say = (text: string) => {
+  announce.textContent = text;
+};
+const timeline = $('#timeline');
+let catalogue: Catalogue | undefined;
+let form: ExperimentForm | undefined;
+
+let shown: Recorded | undefined;
+/**
+ * Draws a run on the timeline, with the claims its work's runs so far can test beside it (unless the
+ * compare view above shows that work's claims already).
+ */
+function show(r: Recorded): void {
+  shown = r;
   renderTimeline(timeline, r);
-  const speedup = table.speedup(r);
-  announce.textContent = `${r.spec.mode} ${r.cancelled ? 'cancelled after' : 'took'} ${r.wallMs.toFixed(0)} ms${speedup ? `, ${speedup.toFixed(2)} times sequential` : ''}.`;
+  if (!catalogue) return; // drawn again, with its claims, once the catalogue is here
+  const runs = compareView.covers(r) ? [] : sameWorkRuns(table.runs(), r);
+  const measured = renderClaims($('#run-claims'), claimInput(catalogue, runs, cores()), { measuredOnly: true });
+  $('#timeline-wrap').classList.toggle('has-claims', measured > 0);
+}
+
+const table = new ResultsTable($<HTMLTableSectionElement>('#results tbody'), show);
+
+// Results kept from earlier visits come first; the latest is drawn if nothing was run yet.
+void lab.history().then((stored) => {
+  const fresh = table.runs().length === 0;
+  table.restore(stored);
+  const last = table.runs().at(-1);
+  if (fresh && last) show(last);
 });
 
-// The URL's query holds the form's state, so a link reproduces an experiment.
-const state: FormState = Object.fromEntries(new URLSearchParams(location.search));
+// Image workloads draw their picture band by band as tasks finish (the bands come from the engine).
+const image = new ImageView($<HTMLCanvasElement>('#image'), $('#image-caption'));
+lab.onRunStart(() => image.reset());
+lab.onTask((record, output) => {
+  if (output) image.draw(record.id, record.lane, output);
+});
 
-lab.ready.then(
-  () => {
-    const form = new ExperimentForm($<HTMLFormElement>('#experiment'), lab.workloads(), state, {
+// Stop stays enabled while anything the page started (a run, a compare, a sweep) is still going.
+let active = 0;
+function busy(on: boolean): void {
+  active = Math.max(0, active + (on ? 1 : -1));
+  form?.setBusy(active > 0);
+}
+
+// --- Compare: every mode on the form's work. Rows fill in as each mode's run is recorded.
+const compareButton = $<HTMLButtonElement>('#compare');
+const compareView = new CompareView($('#compare-view'), (r) => {
+  show(r);
+  timeline.scrollIntoView({ block: 'nearest' });
+  say(`Showing the ${r.spec.mode} run on the timeline.`);
+});
+let comparing: { json: string; mode?: string } | undefined;
+const withoutMode = (spec: Spec) => {
+  const { mode: _mode, ...rest } = spec;
+  return rest;
+};
+
+lab.onRunStart((spec) => {
+  if (comparing && JSON.stringify(withoutMode(spec)) === comparing.json) {
+    comparing.mode = String(spec.mode);
+    compareView.running(comparing.mode);
+  }
+});
+
+lab.onRecord((r) => {
+  table.add(r);
+  show(r);
+  if (comparing?.mode === r.spec.mode) {
+    compareView.fill(comparing.mode, r);
+    comparing.mode = undefined;
+  }
+  const speedup = table.speedup(r);
+  say(`${r.spec.mode} ${r.cancelled ? 'cancelled after' : 'took'} ${r.wallMs.toFixed(0)} ms${speedup ? `, ${speedup.toFixed(2)} times sequential` : ''}.`);
+});
+
+async function compareAll(): Promise<void> {
+  if (!form || !catalogue || comparing) return;
+  // The form's spec minus its mode; workers only if the learner set them (the form leaves them out otherwise).
+  saveSettings(form.spec());
+  const spec = withoutMode(form.spec());
+  form.showError(null);
+  history.replaceState(null, '', `?${new URLSearchParams({ mode: 'compare', ...(spec as Record<string, string>) })}`);
+  comparing = { json: JSON.stringify(spec) };
+  compareView.start(catalogue, spec);
+  compareButton.disabled = true;
+  busy(true);
+  try {
+    const out = await lab.compare(spec);
+    compareView.finish(out, false);
+    // A spec every mode refuses (a bad field) is the form's error too.
+    const errors = Object.values(out).map((x) => ('error' in x && !('wallMs' in x) ? x.error : undefined));
+    const first = errors.find((e) => e?.name === 'SpecError');
+    if (first && errors.every((e) => e)) form.showError(first as PlainError & { message: string });
+  } catch (e) {
+    const err = e as Error & { partial?: CompareOutcome };
+    compareView.finish(err.partial ?? {}, true);
+    if (err.name !== 'AbortError') form.showError(toError(err));
+  } finally {
+    comparing = undefined;
+    compareButton.disabled = false;
+    busy(false);
+    say(compareView.summary());
+  }
+}
+compareButton.addEventListener('click', () => void compareAll());
+
+// --- Export: the lab's whole history, as recorded. Clear empties it (and the table).
+$('#clear-results').addEventListener('click', async () => {
+  await lab.clearHistory();
+  table.clear();
+  say('Results cleared.');
+});
+$('#export-json').addEventListener('click', async () => {
+  const results = await lab.history();
+  download(exportName('json'), toJson(results[0]?.v ?? catalogue?.v ?? 1, results), 'application/json');
+  say(`Exported ${results.length} runs as JSON.`);
+});
+$('#export-csv').addEventListener('click', async () => {
+  const results = await lab.history();
+  download(exportName('csv'), toCsv(results), 'text/csv');
+  say(`Exported ${results.length} runs as CSV.`);
+});
+
+// The URL's query holds the form's state, so a link reproduces an experiment; `mode=compare` opens
+// (and runs) the compare view. Values stay strings: the engine validates them and names a bad one.
+// With no query, the learner's last settings come back; the URL wins over them.
+const query: FormState = Object.fromEntries(new URLSearchParams(location.search));
+const openCompare = query.mode === 'compare';
+if (openCompare) delete query.mode;
+const saveSettings = (spec: Spec) => void lab.saveSettings(spec as Record<string, string>).catch(() => {});
+
+Promise.all([lab.ready, location.search ? query : lab.settings().catch(() => undefined)]).then(
+  ([, stored]) => {
+    const state: FormState = { ...(stored ?? {}) };
+    catalogue = lab.workloads();
+    if (shown) show(shown);
+    const f = new ExperimentForm($<HTMLFormElement>('#experiment'), catalogue, state, {
       run(spec) {
-        form.showError(null);
+        f.showError(null);
         history.replaceState(null, '', `?${new URLSearchParams(spec as Record<string, string>)}`);
-        form.setBusy(true);
+        saveSettings(spec);
+        busy(true);
         lab
           .run(spec)
           .catch((e) => {
-            if (e.name !== 'AbortError') form.showError(e);
+            if (e.name !== 'AbortError') f.showError(e);
           })
-          .finally(() => form.setBusy(false));
+          .finally(() => busy(false));
       },
       stop: () => lab.cancel(),
     });
+    form = f;
+    const sweep = new SweepView($('#sweep-view'), catalogue, {
+      spec: () => f.spec(),
+      run: (spec) => lab.run(spec),
+      busy,
+      announce: say,
+    });
+    $('#experiment').addEventListener('change', () => sweep.refresh());
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') lab.cancel();
     });
+    if (openCompare) void compareAll();
   },
   (e) => {
     $('#fatal').hidden = false;

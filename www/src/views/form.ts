@@ -36,9 +36,14 @@ export class ExperimentForm {
     this.render();
   }
 
-  /** The spec as the form holds it: blank fields are left out, so the engine fills in defaults. */
+  /**
+   * The spec as the form holds it: blank fields are left out, so the engine fills in defaults. Parameters
+   * the form has no control for (from a link: `faults.kind`, `onError`, a typo) pass through as given, so
+   * the engine applies them or names the bad one.
+   */
   spec(): Spec {
     const spec: Spec = {};
+    for (const [name, value] of this.extras()) spec[name] = value;
     for (const name of this.visibleFields()) {
       const v = this.state[name]?.trim();
       if (v) spec[name] = v;
@@ -58,6 +63,13 @@ export class ExperimentForm {
 
   setBusy(busy: boolean): void {
     this.form.querySelector<HTMLButtonElement>('#stop')!.disabled = !busy;
+  }
+
+  /** Parameters from the link that no control shows, with their values. */
+  private extras(): [string, string][] {
+    const known = new Set(['workload', 'mode', 'workers', ...this.catalogue.fields.map((f) => f.name)]);
+    for (const w of this.catalogue.workloads) for (const f of w.fields) known.add(f.name);
+    return Object.entries(this.state).filter(([k, v]) => !known.has(k) && typeof v === 'string' && v.trim() !== '').map(([k, v]) => [k, v.trim()]);
   }
 
   private workload() {
@@ -105,7 +117,26 @@ export class ExperimentForm {
     note.className = 'unavailable';
     note.hidden = !why;
     note.textContent = why ? `Unavailable here: ${why}.` : '';
-    this.fieldsEl.replaceChildren(...controls, about, python, note);
+    this.fieldsEl.replaceChildren(...controls, about, python, note, this.extrasNote());
+  }
+
+  /** Says which parameters from the link apply besides the controls, with a way to drop them. */
+  private extrasNote(): HTMLElement {
+    const p = document.createElement('p');
+    p.className = 'extras';
+    const extras = this.extras();
+    p.hidden = extras.length === 0;
+    if (!extras.length) return p;
+    const clear = document.createElement('button');
+    clear.type = 'button';
+    clear.textContent = 'Drop them';
+    clear.addEventListener('click', () => {
+      for (const [k] of extras) delete this.state[k];
+      this.render();
+      this.form.querySelector<HTMLElement>('#f-workload')?.focus();
+    });
+    p.append(`Also from the link: ${extras.map(([k, v]) => `${k}=${v}`).join(', ')} `, clear);
+    return p;
   }
 
   private select(name: string, label: string, options: { value: string; label: string; title?: string }[]): HTMLElement {
@@ -144,7 +175,9 @@ export class ExperimentForm {
     input.addEventListener('input', () => {
       this.state[f.name] = input.value;
     });
-    if (this.state[f.name] === undefined) this.state[f.name] = input.value;
+    // Workers stay unset until the learner types a number: each mode then shows and runs with its own
+    // default (Python's), and a compare leaves every mode its default.
+    if (this.state[f.name] === undefined && f.name !== 'workers') this.state[f.name] = input.value;
     wrap.append(input, hint);
     return wrap;
   }

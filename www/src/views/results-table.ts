@@ -2,14 +2,7 @@
 // work. It only renders what the lab records.
 
 import type { Recorded } from '../lab-api';
-
-/** The spec without what a mode changes: runs with the same key did the same work. */
-function workKey(r: Recorded): string {
-  const { mode: _mode, workers: _workers, ...work } = r.spec as Record<string, unknown>;
-  return JSON.stringify(Object.entries(work).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-const ms = (x: number) => `${x.toLocaleString('en', { maximumFractionDigits: x < 100 ? 1 : 0 })} ms`;
+import { fmtMs as ms, speedupOf } from './work';
 
 export class ResultsTable {
   private readonly rows: Recorded[] = [];
@@ -21,6 +14,17 @@ export class ResultsTable {
     this.render();
   }
 
+  /**
+   * Puts stored runs (from before a reload) ahead of the rows shown; a run already shown (recorded while
+   * the store was loading) is not shown twice.
+   */
+  restore(stored: readonly Recorded[]): void {
+    const key = (r: Recorded) => JSON.stringify([r.spec, r.wallMs, r.endMs, r.value, r.cancelled]);
+    const seen = new Set(stored.map(key));
+    this.rows.splice(0, this.rows.length, ...stored, ...this.rows.filter((r) => !seen.has(key(r))));
+    this.render();
+  }
+
   clear(): void {
     this.rows.length = 0;
     this.render();
@@ -28,9 +32,12 @@ export class ResultsTable {
 
   /** Speedup over the latest complete sequential run of the same work, if there is one. */
   speedup(r: Recorded): number | undefined {
-    const key = workKey(r);
-    const base = [...this.rows].reverse().find((x) => x.spec.mode === 'sequential' && !x.cancelled && !x.error && workKey(x) === key);
-    return base && !r.cancelled ? base.wallMs / r.wallMs : undefined;
+    return speedupOf(this.rows, r);
+  }
+
+  /** The runs shown, oldest first. */
+  runs(): readonly Recorded[] {
+    return this.rows;
   }
 
   private render(): void {

@@ -1,4 +1,4 @@
-// What the engine is: isolation, build, threads, state.
+// What the engine is: isolation, build, threads, state; whether results survive a reload; its last crash.
 
 import type { Status } from '../lab-api';
 
@@ -8,6 +8,7 @@ export function renderStatus(el: HTMLElement, s: Status): void {
     ['Build', s.build],
     ['Thread pool', s.build === 'threads' ? `${s.threads} threads` : 'none'],
     ['Engine', s.state, s.state === 'ready' || s.state === 'busy' ? 'ok' : 'warn'],
+    ['Results', s.persistent ? 'kept in this browser' : 'this visit only', s.persistent ? undefined : 'warn'],
   ];
   el.replaceChildren(
     ...items.map(([k, v, level]) => {
@@ -20,6 +21,16 @@ export function renderStatus(el: HTMLElement, s: Status): void {
       return item;
     }),
   );
+  for (const [cls, text] of [
+    ['storage-reason', s.persistent || !s.storageReason ? '' : `Results: ${s.storageReason}.`],
+    ['crash', s.lastCrash ? `The engine crashed and restarted by itself (${s.lastCrash}); results are kept.` : ''],
+  ]) {
+    if (!text) continue;
+    const p = document.createElement('p');
+    p.className = `build-reason ${cls}`;
+    p.textContent = text;
+    el.append(p);
+  }
   if (s.buildReason) {
     const why = document.createElement('p');
     why.className = 'build-reason';

@@ -1,0 +1,184 @@
+// The page's views, driven as a learner would: compare every mode, read the timeline by keyboard, sweep
+// the workers, stop midway, export, and open a compare from a link. Small sizes: this file is about the
+// views, modes.test.mjs about the numbers.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { startServer, launch, openLab, shot } from './helpers.mjs';
+
+let server, browser, page, errors, catalogue, cores;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  ({ page, errors } = await openLab(browser, server.url));
+  catalogue = await page.evaluate(() => window.lab.workloads());
+  cores = await page.evaluate(() => navigator.hardwareConcurrency);
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const modeRow = (p, mode) => p.locator(`#compare-view tr[data-mode="${mode}"]`);
+
+test('Compare all modes: every mode gets a row with its wall time, speedup, ideal and Python; the claims are shown', async () => {
+  await page.selectOption('#f-workload', 'cpu-primes');
+  await page.fill('#f-tasks', '4');
+  await page.fill('#f-size', '400000');
+  await page.click('#compare');
+  await page.waitForSelector('#compare-view[data-state=done]', { timeout: 30_000 });
+  assert.match(page.url(), /mode=compare/);
+  assert.doesNotMatch(page.url(), /workers=/, 'workers stay out unless the learner set them');
+  for (const mode of catalogue.modes) {
+    const row = modeRow(page, mode.name);
+    if (mode.unavailable) {
+      assert.match(await row.textContent(), /Unavailable/);
+      continue;
+    }
+    const wall = Number(await row.getAttribute('data-wall-ms'));
+    const speedup = Number(await row.getAttribute('data-speedup'));
+    assert.ok(wall > 0, `${mode.name}: wall time ${wall}`);
+    assert.ok(speedup > 0, `${mode.name}: speedup ${speedup}`);
+    assert.match(await row.locator('td.wall').textContent(), /\d ms/);
+    assert.match(await row.locator('.speedup-text').textContent(), /^\d+\.\d\d×$/);
+    assert.match(await row.locator('td.ideal').textContent(), /×/);
+    assert.equal(await row.locator('pre.python').textContent(), mode.python);
+    assert.equal(await row.locator('.rust code').textContent(), `src/core/mode/${mode.name.replaceAll('-', '_')}.rs`);
+  }
+  assert.equal(await modeRow(page, 'sequential').locator('td.ideal').textContent(), '1.00×');
+  const claims = page.locator('#compare-view .claim');
+  assert.ok((await claims.count()) >= 3, 'CPU work tests several claims');
+  const gil = page.locator('#compare-view .claim[data-claim=threads-gil-cpu]');
+  assert.match(await gil.textContent(), /GIL lets one thread run Python at a time/);
+  assert.match(await gil.getAttribute('data-verdict'), /^(confirmed|not-borne-out)$/);
+  assert.match(await page.textContent('#announce'), /Compare finished/);
+
+  // A row's Timeline button draws that mode's run.
+  await modeRow(page, 'threads-gil').locator('.show-timeline').click();
+  assert.equal(await page.getAttribute('#timeline', 'data-mode'), 'threads-gil');
+  await shot(page, 'ui-compare');
+});
+
+test('the timeline stacks overlapping asyncio tasks in sub-rows; a bar takes keyboard focus and its tooltip gives the numbers', async () => {
+  await page.selectOption('#f-workload', 'io-sleep');
+  await page.selectOption('#f-mode', 'asyncio');
+  await page.fill('#f-tasks', '6');
+  await page.fill('#f-latencyMs', '100');
+  const rows = page.locator('#results tbody tr');
+  const before = await rows.count();
+  await page.click('#run');
+  await rows.nth(before).waitFor();
+  assert.equal(await page.getAttribute('#timeline', 'data-mode'), 'asyncio');
+  const lane = page.locator('#timeline .tl-lane[data-lane="event-loop"]');
+  assert.equal(await lane.locator('.tl-track').count(), 6, 'six overlapping coroutines, six sub-rows');
+  assert.equal(await lane.locator('.tl-task').count(), 6);
+  assert.ok(await lane.locator('.span-io-wait').count() >= 6, 'their waits are drawn as I/O waits');
+
+  // One tab stop; arrow keys move between bars; focus shows the tooltip.
+  assert.equal(await page.locator('#timeline .tl-task[tabindex="0"]').count(), 1);
+  await page.focus('#timeline .tl-task[tabindex="0"]');
+  await page.keyboard.press('ArrowDown');
+  const focused = await page.evaluate(() => document.activeElement?.dataset.task);
+  assert.ok(focused !== undefined, 'a task bar has the focus');
+  const tip = page.locator('#timeline .tooltip');
+  await tip.waitFor({ state: 'visible' });
+  const text = await tip.textContent();
+  assert.match(text, new RegExp(`Task ${focused} on event-loop`));
+  assert.match(text, /\d+(\.\d)? ms – \d+(\.\d)? ms/);
+  assert.match(text, /waiting on I\/O \d+(\.\d)? ms/);
+  assert.match(text, /status: ok/);
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /waiting on I\/O/);
+  assert.ok((await page.locator('#timeline .tl-axis .tick').count()) >= 2, 'a time axis with ticks');
+  await shot(page, 'ui-timeline');
+  await page.keyboard.press('Tab'); // leave the chart: the tooltip goes
+  await tip.waitFor({ state: 'hidden' });
+});
+
+test('a worker sweep draws one point per worker count beside the ideal line', async () => {
+  await page.selectOption('#f-workload', 'io-sleep');
+  await page.selectOption('#f-mode', 'threads-gil');
+  await page.fill('#f-tasks', '4');
+  await page.fill('#f-latencyMs', '50');
+  assert.equal(await page.inputValue('#sweep-mode'), 'threads-gil', 'the sweep follows the form\'s mode');
+  const mode = catalogue.modes.find((m) => m.name === 'threads-gil');
+  const k = Math.min(mode.workers.max, 2 * cores, 8);
+  await page.click('#sweep');
+  await page.waitForSelector('#sweep-chart[data-state=done]', { timeout: 30_000 });
+  assert.equal(await page.getAttribute('#sweep-chart', 'data-k'), String(k));
+  const points = page.locator('#sweep-chart circle.point');
+  assert.equal(await points.count(), k);
+  assert.deepEqual(await points.evaluateAll((ps) => ps.map((p) => Number(p.dataset.workers))), Array.from({ length: k }, (_, i) => i + 1));
+  assert.equal(await page.locator('#sweep-chart polyline.ideal').count(), 1);
+  assert.equal(await page.locator('#sweep-chart .sweep-table tbody tr').count(), k);
+  await page.locator('#sweep-view').scrollIntoViewIfNeeded();
+  await shot(page, 'ui-sweep');
+});
+
+test('Stop (Escape) ends a compare and a sweep midway and keeps what was already shown', async () => {
+  await page.selectOption('#f-workload', 'io-sleep');
+  await page.fill('#f-tasks', '2');
+  await page.fill('#f-latencyMs', '400');
+  await page.click('#compare');
+  await page.waitForSelector('#compare-view tr[data-mode=asyncio][data-state=done]', { timeout: 10_000 });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#compare-view[data-state=stopped]', { timeout: 10_000 });
+  assert.ok(Number(await modeRow(page, 'sequential').getAttribute('data-wall-ms')) >= 790);
+  assert.ok(Number(await modeRow(page, 'asyncio').getAttribute('data-speedup')) > 1.5);
+  const last = catalogue.modes.at(-1).name;
+  assert.match(await modeRow(page, last).getAttribute('data-state'), /stopped|error/);
+  assert.match(await page.textContent('#compare-view'), /Stopped/);
+
+  await page.selectOption('#f-mode', 'threads-gil');
+  await page.click('#sweep');
+  await page.waitForSelector('#sweep-chart circle.point', { timeout: 10_000 });
+  await page.click('#stop');
+  await page.waitForSelector('#sweep-chart[data-state=stopped]', { timeout: 10_000 });
+  assert.ok((await page.locator('#sweep-chart circle.point').count()) >= 1, 'points already drawn stay');
+  assert.match(await page.textContent('#sweep-status'), /stopped/);
+  assert.equal(await page.isDisabled('#stop'), true, 'nothing left to stop');
+});
+
+test('Export JSON and CSV download the whole history', async () => {
+  const history = await page.evaluate(() => window.lab.history());
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  assert.match(json.suggestedFilename(), /^concurrency-lab-.*\.json$/);
+  const data = JSON.parse(await readFile(await json.path(), 'utf8'));
+  assert.equal(data.v, catalogue.v);
+  assert.ok(!Number.isNaN(Date.parse(data.exportedAt)));
+  assert.equal(data.results.length, history.length);
+  assert.deepEqual(data.results.map((r) => r.spec.mode), history.map((r) => r.spec.mode));
+  assert.ok(data.results.some((r) => r.cancelled), 'stopped runs are exported as such');
+
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const lines = (await readFile(await csv.path(), 'utf8')).trim().split(/\r\n/);
+  assert.equal(lines[0], 'run,workload,mode,tasks,size,latencyMs,workers,wallMs,speedup,value,build,outcome');
+  assert.equal(lines.length, history.length + 1);
+  assert.match(lines.find((l) => l.includes(',asyncio,')), /,ok$/);
+
+  await page.click('#clear-results');
+  await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length === 0);
+  assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
+});
+
+test('a link with mode=compare opens and runs the compare view', async () => {
+  const { page: p, errors: errs } = await openLab(browser, `${server.url}?mode=compare&workload=io-sleep&tasks=4&latencyMs=100`);
+  await p.waitForSelector('#compare-view[data-state=done]', { timeout: 30_000 });
+  assert.equal(await p.inputValue('#f-workload'), 'io-sleep');
+  for (const mode of catalogue.modes.filter((m) => !m.unavailable)) {
+    assert.ok(Number(await modeRow(p, mode.name).getAttribute('data-wall-ms')) > 0, mode.name);
+  }
+  assert.ok(Number(await modeRow(p, 'asyncio').getAttribute('data-speedup')) > 2.5);
+  assert.equal(await p.getAttribute('#compare-view .claim[data-claim=asyncio-io]', 'data-verdict'), 'confirmed');
+
+  // Readable on a phone: nothing wider than the screen.
+  await p.setViewportSize({ width: 360, height: 780 });
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scrolling at 360 px');
+  await shot(p, 'ui-narrow');
+  assert.deepEqual(errs, []);
+  await p.close();
+});
+
+test('no errors reached the console', () => {
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,92 @@
+// What the views share about runs: which runs did the same work, speedups over a sequential baseline,
+// the ideal speedup a mode could reach, and number formats. Pure functions: no DOM, no lab calls.
+
+import type { ModeInfo, Spec, WorkloadInfo } from '../engine/protocol';
+import type { Recorded } from '../lab-api';
+
+/**
+ * Spec fields that say *how* the work runs, not *what* it is: runs that differ only in these did the same
+ * work and can be compared. (`switchIntervalMs` is filled in for `threads-gil` only, so it must not split
+ * threads-gil from its sequential baseline.)
+ */
+const HOW_FIELDS = new Set(['mode', 'workers', 'switchIntervalMs']);
+
+/** A key equal for runs that did the same work, whatever the mode. */
+export function workKey(spec: Spec): string {
+  const work = Object.entries(spec).filter(([k]) => !HOW_FIELDS.has(k));
+  return JSON.stringify(work.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** A run that measured what it set out to: not cut short by Stop and not raised. */
+export const complete = (r: Recorded) => !r.cancelled && !r.error;
+
+/** The latest complete sequential run of the same work as `r` among `records`, if any. */
+export function baselineOf(records: readonly Recorded[], r: Recorded): Recorded | undefined {
+  const key = workKey(r.spec);
+  for (let i = records.length - 1; i >= 0; i--) {
+    const x = records[i];
+    if (x.spec.mode === 'sequential' && complete(x) && workKey(x.spec) === key) return x;
+  }
+  return undefined;
+}
+
+/** Speedup of `r` over the latest sequential run of the same work, if there is one and `r` finished. */
+export function speedupOf(records: readonly Recorded[], r: Recorded): number | undefined {
+  const base = baselineOf(records, r);
+  return base && !r.cancelled && r.wallMs > 0 ? base.wallMs / r.wallMs : undefined;
+}
+
+/** Logical cores the browser reports (what a pool of workers can really use at once). */
+export const cores = () => Math.max(1, navigator.hardwareConcurrency || 1);
+
+/**
+ * Workloads whose requests go through the browser's HTTP stack, which opens at most 6 HTTP/1.1
+ * connections per host: more requests than that go in waves of 6, whatever the mode (PYTHON-MODEL.md).
+ */
+const HTTP_WORKLOADS = new Set(['io-fetch']);
+export const BROWSER_CONNECTIONS_PER_HOST = 6;
+
+export const isHttp = (workload: string) => HTTP_WORKLOADS.has(workload);
+
+/** How many workers a run of `mode` had: the spec's value, else the mode's default (Python's). */
+export function workersOf(mode: ModeInfo, spec: Spec): number | undefined {
+  if (!mode.workers) return undefined;
+  const n = Number(spec.workers);
+  return Number.isFinite(n) && n > 0 ? n : mode.workers.default;
+}
+
+/**
+ * The best speedup over sequential this mode could reach with no overhead and no GIL, or undefined
+ * where it depends (mixed work: the waits overlap like I/O, the computing like CPU work).
+ * CPU work: as many tasks run at once as there are workers and cores; a mode without workers runs on
+ * one thread. I/O work: every wait overlaps (an event loop, or one per worker), in waves when the
+ * browser's connection limit or the worker count is below the number of tasks.
+ */
+export function idealSpeedup(workload: WorkloadInfo, mode: ModeInfo, spec: Spec, ncores: number): number | undefined {
+  const tasks = Math.max(1, Number(spec.tasks) || 1);
+  const workers = workersOf(mode, spec);
+  if (mode.name === 'sequential') return 1;
+  if (workload.class === 'cpu') return workers ? Math.min(workers, ncores, tasks) : 1;
+  if (workload.class === 'io') {
+    const limit = isHttp(workload.name) ? BROWSER_CONNECTIONS_PER_HOST : Infinity;
+    const atOnce = Math.min(tasks, workers ?? tasks, limit);
+    return tasks / Math.ceil(tasks / atOnce);
+  }
+  return undefined;
+}
+
+/** The Rust module a mode is defined in (by the project's naming: one module per mode). */
+export const rustSource = (mode: string) => `src/core/mode/${mode.replace(/-/g, '_')}.rs`;
+
+export const fmtMs = (x: number) =>
+  x >= 10_000 ? `${(x / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} s` : `${x.toLocaleString('en', { maximumFractionDigits: x < 100 ? 1 : 0 })} ms`;
+
+export const fmtTimes = (x: number) => `${x.toFixed(2)}×`;
+
+/** "io-sleep, 8 tasks, 200 ms each" and the like: what a spec did, in a few words. */
+export function describeWork(spec: Spec): string {
+  const parts = [String(spec.workload), `${spec.tasks} task${Number(spec.tasks) === 1 ? '' : 's'}`];
+  if (spec.size !== undefined) parts.push(`size ${Number(spec.size).toLocaleString('en')}`);
+  if (spec.latencyMs !== undefined) parts.push(`${spec.latencyMs} ms latency`);
+  return parts.join(', ');
+}
