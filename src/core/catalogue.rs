@@ -31,6 +31,7 @@ pub fn catalogue(caps: &Capabilities) -> Value {
                 "name": m.name(),
                 "title": m.title(),
                 "python": m.python(),
+                "source": m.source(),
                 "workers": m.workers(caps),
                 "unavailable": m.unavailable(caps),
             })

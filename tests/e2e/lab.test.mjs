@@ -86,9 +86,9 @@ test('a bad spec is rejected naming the field and its range, and nothing on the 
     assert.ok(r.message.includes(field), r.message);
     if (allowed) assert.equal(r.allowed, allowed);
   }
-  const unavailable = await labRun(page, { workload: 'io-fetch', mode: 'rayon' });
-  assert.equal(unavailable.name, 'Unavailable');
-  assert.equal(unavailable.field, 'mode');
+  const group = await labRun(page, { workload: 'io-fetch', mode: 'threads-gil', onError: 'task-group' });
+  assert.equal(group.name, 'SpecError');
+  assert.equal(group.field, 'onError', 'task-group is asyncio\'s alone');
   assert.equal(await page.locator('#results tbody tr').count(), rowsBefore, 'refused specs add no row and remove none');
   assert.equal((await page.evaluate(() => window.lab.history())).length, rowsBefore);
 });

@@ -84,6 +84,17 @@ impl Mode {
         }
     }
 
+    /// Where the code that runs this mode lives, for the learner who wants to read it.
+    pub fn source(self) -> &'static str {
+        match self {
+            Mode::Sequential => "src/core/mode/sequential.rs",
+            Mode::Asyncio => "src/core/mode/asyncio.rs",
+            Mode::ThreadsGil => "src/core/mode/threads_gil.rs + src/core/gil.rs",
+            Mode::Processes => "www/src/engine/processes.ts + src/core/run.rs",
+            Mode::Rayon => "src/core/mode/rayon.rs",
+        }
+    }
+
     /// The workers this mode takes on this engine, or `None` when it has none.
     pub fn workers(self, caps: &Capabilities) -> Option<WorkersRange> {
         match self {

@@ -25,6 +25,8 @@ export interface ModeInfo {
   name: string;
   title: string;
   python: string;
+  /** Where the code that runs the mode lives. */
+  source: string;
   workers: { min: number; max: number; default: number } | null;
   unavailable: string | null;
 }

@@ -6,7 +6,7 @@ import type { Catalogue, ModeInfo, PlainError, Result, Spec, WorkloadInfo } from
 import type { Recorded } from '../lab-api';
 import { claimInput, renderClaims } from './claims-view';
 import {
-  BROWSER_CONNECTIONS_PER_HOST, complete, cores, describeWork, fmtMs, fmtTimes, idealSpeedup, isHttp, rustSource, workersOf, workKey,
+  BROWSER_CONNECTIONS_PER_HOST, complete, cores, describeWork, fmtMs, fmtTimes, idealSpeedup, isHttp, workersOf, workKey,
 } from './work';
 
 export type CompareOutcome = Record<string, Result | { error: PlainError }>;
@@ -139,7 +139,7 @@ export class CompareView {
     python.textContent = mode.python;
     const rust = document.createElement('p');
     rust.className = 'rust';
-    rust.append('Ran by ', Object.assign(document.createElement('code'), { textContent: rustSource(mode.name) }));
+    rust.append('Ran by ', Object.assign(document.createElement('code'), { textContent: mode.source }));
     details.append(summary, python, rust);
     th.append(name, details);
     tr.append(th);

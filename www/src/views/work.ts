@@ -76,7 +76,6 @@ export function idealSpeedup(workload: WorkloadInfo, mode: ModeInfo, spec: Spec,
 }
 
 /** The Rust module a mode is defined in (by the project's naming: one module per mode). */
-export const rustSource = (mode: string) => `src/core/mode/${mode.replace(/-/g, '_')}.rs`;
 
 export const fmtMs = (x: number) =>
   x >= 10_000 ? `${(x / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} s` : `${x.toLocaleString('en', { maximumFractionDigits: x < 100 ? 1 : 0 })} ms`;
