@@ -1,7 +1,9 @@
 //! `window.lab.workloads()`: every workload, mode and field with its range and default, as this engine
 //! defines them. The UI builds its form from this, so no limit is copied into JavaScript.
 
+use super::faults::{FaultKind, OnError};
 use super::mode::Mode;
+use super::spec::TIMEOUT_MS;
 use super::spec::TASKS;
 use super::workload::ALL;
 use super::Capabilities;
@@ -37,10 +39,26 @@ pub fn catalogue(caps: &Capabilities) -> Value {
             })
         })
         .collect();
+    let on_error: Vec<Value> = OnError::ALL
+        .iter()
+        .map(|o| {
+            let python: serde_json::Map<String, Value> =
+                Mode::ALL.iter().filter_map(|m| o.python(*m).map(|p| (m.name().to_string(), json!(p)))).collect();
+            json!({ "name": o.name(), "python": python })
+        })
+        .collect();
+    let faults: Vec<Value> = FaultKind::ALL.iter().map(|k| json!({ "name": k.name(), "doc": k.doc(), "network": k.is_network() })).collect();
     json!({
         "v": super::SCHEMA_VERSION,
         "build": caps.build,
         "fields": [TASKS],
+        "errors": {
+            "onError": on_error,
+            "faults": faults,
+            "rate": { "min": 0, "max": 1, "default": 0 },
+            "seed": { "min": 0, "max": 9_007_199_254_740_991u64, "default": 1 },
+            "timeoutMs": { "min": TIMEOUT_MS.min, "max": TIMEOUT_MS.max },
+        },
         "workloads": workloads,
         "modes": modes,
     })

@@ -34,6 +34,16 @@ impl FaultKind {
         Self::ALL.into_iter().find(|k| k.name() == s)
     }
 
+    /// What happens, in the learner's words.
+    pub fn doc(self) -> &'static str {
+        match self {
+            FaultKind::Status => "the server answers 503 (aiohttp raises ClientResponseError)",
+            FaultKind::Reset => "the server drops the connection (ServerDisconnectedError)",
+            FaultKind::Hang => "the server never answers: only a timeout ends the wait (TimeoutError)",
+            FaultKind::Panic => "the engine's Rust code panics: the run fails and the engine restarts",
+        }
+    }
+
     /// Whether the fault is injected by the latency endpoint (I/O work only).
     pub fn is_network(self) -> bool {
         self != FaultKind::Panic
@@ -105,6 +115,27 @@ impl OnError {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// The Python that behaves this way in `mode`'s counterpart, or `None` where Python has none.
+    pub fn python(self, mode: crate::core::mode::Mode) -> Option<&'static str> {
+        use crate::core::mode::Mode::*;
+        Some(match (self, mode) {
+            (OnError::Raise, Sequential) => "results = [work(i) for i in range(tasks)]  # the first exception ends the loop",
+            (OnError::ReturnExceptions, Sequential) => {
+                "results = []\nfor i in range(tasks):\n    try:\n        results.append(work(i))\n    except Exception as e:\n        results.append(e)"
+            }
+            (OnError::Raise, Asyncio) => "results = await asyncio.gather(*coros)  # raises the first exception; the rest run on",
+            (OnError::ReturnExceptions, Asyncio) => "results = await asyncio.gather(*coros, return_exceptions=True)",
+            (OnError::TaskGroup, Asyncio) => {
+                "async with asyncio.TaskGroup() as tg:  # the first failure cancels the rest\n    tasks = [tg.create_task(c) for c in coros]\n# raises ExceptionGroup with every exception"
+            }
+            (OnError::Raise, _) => "results = list(pool.map(work, range(tasks)))  # raises at the first failure, in order",
+            (OnError::ReturnExceptions, _) => {
+                "futures = [pool.submit(work, i) for i in range(tasks)]\nresults = [f.exception() or f.result() for f in futures]"
+            }
+            (OnError::TaskGroup, _) => return None,
+        })
     }
 }
 

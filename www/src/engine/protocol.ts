@@ -31,11 +31,22 @@ export interface ModeInfo {
   unavailable: string | null;
 }
 
+/** Faults a run can ask for, and what the caller does when a task raises (`onError`). */
+export interface ErrorOptions {
+  /** Each `onError` choice with the Python that behaves so, per mode (absent where Python has none). */
+  onError: { name: string; python: Record<string, string> }[];
+  faults: { name: string; doc: string; network: boolean }[];
+  rate: { min: number; max: number; default: number };
+  seed: { min: number; max: number; default: number };
+  timeoutMs: { min: number; max: number };
+}
+
 /** `window.lab.workloads()`: what this engine runs, with every field's range and default. */
 export interface Catalogue {
   v: number;
   build: Build;
   fields: FieldInfo[];
+  errors: ErrorOptions;
   workloads: WorkloadInfo[];
   modes: ModeInfo[];
 }

@@ -8,6 +8,9 @@ export interface FormHandlers {
   stop(): void;
 }
 
+/** The spec fields the "Faults and errors" controls set (named as in the URL). */
+const ERROR_FIELDS = ['onError', 'faults.kind', 'faults.rate', 'faults.seed', 'timeoutMs'];
+
 /** Field values as the learner typed them (strings), kept across workload and mode changes. */
 export type FormState = Record<string, string>;
 
@@ -67,7 +70,7 @@ export class ExperimentForm {
 
   /** Parameters from the link that no control shows, with their values. */
   private extras(): [string, string][] {
-    const known = new Set(['workload', 'mode', 'workers', ...this.catalogue.fields.map((f) => f.name)]);
+    const known = new Set(['workload', 'mode', 'workers', ...ERROR_FIELDS, ...this.catalogue.fields.map((f) => f.name)]);
     for (const w of this.catalogue.workloads) for (const f of w.fields) known.add(f.name);
     return Object.entries(this.state).filter(([k, v]) => !known.has(k) && typeof v === 'string' && v.trim() !== '').map(([k, v]) => [k, v.trim()]);
   }
@@ -83,7 +86,55 @@ export class ExperimentForm {
   private visibleFields(): string[] {
     const names = ['workload', 'mode', ...this.catalogue.fields.map((f) => f.name), ...this.workload().fields.map((f) => f.name)];
     if (this.mode().workers) names.push('workers');
+    names.push('onError');
+    if (this.state['faults.kind']) names.push('faults.kind', 'faults.rate', 'faults.seed');
+    if (this.workload().class !== 'cpu') names.push('timeoutMs');
     return names;
+  }
+
+  /**
+   * Faults and errors: what goes wrong (faults), how long a request may take (timeoutMs), and what the
+   * Python caller does when a task raises (onError), with the Python for the choice in this mode.
+   */
+  private renderErrors(): HTMLElement {
+    const { errors } = this.catalogue;
+    const mode = this.mode().name;
+    const choices = errors.onError.filter((o) => o.python[mode]);
+    if (!choices.some((o) => o.name === this.state.onError)) this.state.onError = choices[0]?.name ?? 'raise';
+    const details = document.createElement('details');
+    details.className = 'errors';
+    details.open = Boolean(this.state['faults.kind'] || this.state.timeoutMs || this.state.onError !== 'raise');
+    const summary = document.createElement('summary');
+    summary.textContent = 'Faults and errors';
+    const controls: HTMLElement[] = [
+      this.select('onError', 'When a task raises (onError)', choices.map((o) => ({ value: o.name, label: o.name }))),
+      this.select('faults.kind', 'Inject faults', [
+        { value: '', label: 'none' },
+        ...errors.faults.map((k) => ({ value: k.name, label: k.name, title: k.doc })),
+      ]),
+    ];
+    if (this.state['faults.kind']) {
+      controls.push(
+        this.number({ name: 'faults.rate', label: 'Share of tasks that fail', doc: 'Exactly round(rate x tasks) tasks fail.', ...errors.rate, default: 0.5 }),
+        this.number({ name: 'faults.seed', label: 'Seed (which tasks)', doc: 'The same seed picks the same tasks.', ...errors.seed }),
+      );
+    }
+    if (this.workload().class !== 'cpu') {
+      controls.push(this.number({ name: 'timeoutMs', label: 'Timeout per request (ms)', doc: 'asyncio.wait_for; blank for none.', ...errors.timeoutMs, default: NaN }));
+    }
+    const kind = errors.faults.find((k) => k.name === this.state['faults.kind']);
+    const doc = document.createElement('p');
+    doc.className = 'about';
+    doc.textContent = kind ? `${kind.name}: ${kind.doc}.` : 'No faults: every request succeeds unless the network fails.';
+    const python = document.createElement('pre');
+    python.className = 'python';
+    python.setAttribute('aria-label', 'What the Python caller does when a task raises');
+    python.textContent = choices.find((o) => o.name === this.state.onError)?.python[mode] ?? '';
+    const box = document.createElement('div');
+    box.className = 'fields';
+    box.append(...controls, doc, python);
+    details.append(summary, box);
+    return details;
   }
 
   private render(): void {
@@ -117,7 +168,7 @@ export class ExperimentForm {
     note.className = 'unavailable';
     note.hidden = !why;
     note.textContent = why ? `Unavailable here: ${why}.` : '';
-    this.fieldsEl.replaceChildren(...controls, about, python, note, this.extrasNote());
+    this.fieldsEl.replaceChildren(...controls, about, python, note, this.renderErrors(), this.extrasNote());
   }
 
   /** Says which parameters from the link apply besides the controls, with a way to drop them. */
@@ -153,7 +204,7 @@ export class ExperimentForm {
       this.state[name] = select.value;
       this.showError(null);
       this.render();
-      this.form.querySelector<HTMLElement>(`#f-${name}`)?.focus();
+      this.form.querySelector<HTMLElement>(`#${CSS.escape(`f-${name}`)}`)?.focus();
     });
     wrap.append(select);
     return wrap;
@@ -166,7 +217,7 @@ export class ExperimentForm {
     input.inputMode = 'numeric';
     input.name = f.name;
     input.id = `f-${f.name}`;
-    input.value = this.state[f.name] ?? String(f.default);
+    input.value = this.state[f.name] ?? (Number.isNaN(f.default) ? '' : String(f.default));
     input.title = `${f.doc} Allowed: ${f.min}..${f.max}; default ${f.default}.`;
     input.setAttribute('aria-describedby', `h-${f.name}`);
     const hint = document.createElement('small');
@@ -177,7 +228,7 @@ export class ExperimentForm {
     });
     // Workers stay unset until the learner types a number: each mode then shows and runs with its own
     // default (Python's), and a compare leaves every mode its default.
-    if (this.state[f.name] === undefined && f.name !== 'workers') this.state[f.name] = input.value;
+    if (this.state[f.name] === undefined && f.name !== 'workers' && input.value !== '') this.state[f.name] = input.value;
     wrap.append(input, hint);
     return wrap;
   }
