@@ -52,6 +52,7 @@ export class Lab {
   private readonly statusListeners = new Set<(s: Status) => void>();
   private readonly taskListeners = new Set<TaskListener>();
   private readonly startListeners = new Set<(spec: Spec) => void>();
+  private readonly endListeners = new Set<() => void>();
   private catalogue?: Catalogue;
   private state: Status;
 
@@ -195,6 +196,11 @@ export class Lab {
     this.startListeners.add(listener);
   }
 
+  /** Called when a run ends, however it ended (a result, a cancel, an error). */
+  onRunEnd(listener: () => void): void {
+    this.endListeners.add(listener);
+  }
+
   /** Called as each task of the running run finishes (with its output, e.g. an image band). */
   onTask(listener: TaskListener): void {
     this.taskListeners.add(listener);
@@ -237,6 +243,7 @@ export class Lab {
       job.reject(err);
     } finally {
       this.current = undefined;
+      for (const l of this.endListeners) l();
       if (this.state.state !== 'restarting') {
         const stats = await this.client.stats().catch(() => ({ memoryBytes: this.state.memoryBytes, workers: this.state.workers }));
         this.update({ state: 'ready', ...stats });

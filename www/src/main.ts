@@ -11,6 +11,7 @@ import { ExperimentForm, type FormState } from './views/form';
 import { startHeartbeat } from './views/heartbeat';
 import { ImageView } from './views/image-view';
 import { ResultsTable } from './views/results-table';
+import { RunProgress } from './views/run-progress';
 import { renderStatus } from './views/status-bar';
 import { SweepView } from './views/sweep';
 import { renderTimeline } from './views/timeline';
@@ -65,6 +66,12 @@ void lab.history().then((stored) => {
   const last = table.runs().at(-1);
   if (fresh && last) show(last);
 });
+
+// Long runs say how far along they are.
+const progress = new RunProgress($<HTMLProgressElement>('#run-progress'), $('#run-progress-text'));
+lab.onRunStart((spec) => progress.start(spec));
+lab.onTask(() => progress.taskDone());
+lab.onRunEnd(() => progress.stop());
 
 // Image workloads draw their picture band by band as tasks finish (the bands come from the engine).
 const image = new ImageView($<HTMLCanvasElement>('#image'), $('#image-caption'));
