@@ -156,6 +156,17 @@ export class Lab {
     return out;
   }
 
+  /** The spec as it would run (defaults filled in); rejects with a SpecError or Unavailable. */
+  async validate(spec: Spec): Promise<Spec> {
+    await this.ready;
+    await this.engine;
+    try {
+      return await this.client.validate(spec);
+    } catch (e) {
+      throw toError(e);
+    }
+  }
+
   /** Cancels the running run and every waiting one. */
   cancel(): void {
     for (const job of this.jobs.splice(0)) {

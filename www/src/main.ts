@@ -205,6 +205,8 @@ Promise.all([lab.ready, location.search ? query : lab.settings().catch(() => und
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') lab.cancel();
     });
+    // A link's values are checked at once: a bad one is named before anything runs, the rest kept.
+    if (location.search && !openCompare) lab.validate(f.spec()).catch((e) => f.showError(e));
     if (openCompare) void compareAll();
   },
   (e) => {

@@ -43,6 +43,11 @@ export class EngineClient {
     }).finally(() => (this.failRun = undefined));
   }
 
+  validate(spec: Spec): Promise<Spec> {
+    if (!this.remote) return Promise.reject({ name: 'EngineError', message: 'the engine is not running' });
+    return this.remote.validate(spec);
+  }
+
   private crashed(message: string): void {
     if (!this.worker) return;
     this.stop();

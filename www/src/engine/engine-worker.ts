@@ -82,6 +82,15 @@ const api: EngineApi = {
     }
   },
 
+  async validate(spec: Spec): Promise<Spec> {
+    if (!engine) throw toPlainError('the engine has not started');
+    try {
+      return JSON.parse(engine.validate(JSON.stringify(spec)));
+    } catch (e) {
+      throw toPlainError(e);
+    }
+  },
+
   cancel() {
     processRun?.cancel();
     engine?.cancel();

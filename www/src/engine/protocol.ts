@@ -124,6 +124,8 @@ export type TaskListener = (record: Task & { value: number }, output?: TaskOutpu
 export interface EngineApi {
   start(options: EngineStartOptions): Promise<EngineStarted>;
   run(spec: Spec, onTask?: TaskListener): Promise<Result>;
+  /** The spec as it would run (defaults filled in), or a SpecError / Unavailable. */
+  validate(spec: Spec): Promise<Spec>;
   cancel(): void;
   stats(): EngineStats;
 }
