@@ -1,11 +1,16 @@
 // Bundles the page and the engine worker with esbuild and lays out the site in dist/:
-//   dist/index.html, style.css, main.js, engine-worker.js, pkg/{threads,single}/...
+//   dist/index.html, embed.html, style.css, boot.js, main.js, embed.js, sw.js, engine-worker.js, pkg/{threads,single}/...
 // The wasm-bindgen output is copied, not bundled: wasm-bindgen-rayon's pool threads re-import the
 // engine module by its own URL.
+//
+// dist/ is a self-contained static site: every URL in it is relative, so it works from any host and
+// any sub-path. For hosts that send no headers, each page carries the server's Content-Security-Policy
+// in a <meta> (imported from server/app.mjs, not copied), and sw.js adds the isolation headers.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { CSP } from '../server/app.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
@@ -20,6 +25,7 @@ mkdirSync(out, { recursive: true });
 await build({
   entryPoints: {
     main: join(www, 'src/main.ts'),
+    embed: join(www, 'src/embed.ts'),
     'engine-worker': join(www, 'src/engine/engine-worker.ts'),
     'process-worker': join(www, 'src/engine/process-worker.ts'),
   },
@@ -31,6 +37,41 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-for (const f of ['index.html', 'style.css']) cpSync(join(www, f), join(out, f));
+// Classic scripts: the boot check must parse in old browsers (ES5, so esbuild refuses newer syntax in
+// it), and a classic service worker registers everywhere service workers exist.
+await build({
+  entryPoints: { boot: join(www, 'src/boot.ts') },
+  outdir: out,
+  bundle: true,
+  format: 'iife',
+  target: 'es5',
+  minify: true,
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: { sw: join(www, 'src/sw.ts') },
+  outdir: out,
+  bundle: true,
+  format: 'iife',
+  target: 'es2022',
+  minify: true,
+  logLevel: 'warning',
+});
+
+// A <meta> policy cannot carry frame-ancestors, report-uri or sandbox (browsers ignore them there and
+// say so in the console), so those are left out of it; the server's header keeps them.
+const META_IGNORED = new Set(['frame-ancestors', 'report-uri', 'report-to', 'sandbox']);
+const metaCsp = CSP.split(';')
+  .map((d) => d.trim())
+  .filter((d) => d && !META_IGNORED.has(d.split(/\s+/)[0]))
+  .join('; ');
+for (const f of ['index.html', 'embed.html']) {
+  const html = readFileSync(join(www, f), 'utf8');
+  const marker = '<!-- csp -->';
+  if (!html.includes(marker)) throw new Error(`${f} lacks the ${marker} marker where the CSP <meta> goes`);
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${metaCsp.replaceAll('"', '&quot;')}">`;
+  writeFileSync(join(out, f), html.replace(marker, meta));
+}
+cpSync(join(www, 'style.css'), join(out, 'style.css'));
 cpSync(join(www, 'pkg'), join(out, 'pkg'), { recursive: true });
 console.log(`site built in ${out}`);

@@ -9,6 +9,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import sirv from 'sirv';
+import { FAULT_STATUS, FAULT_STATUS_BODY, HANG_MS, MAX_DELAY_MS, parseDelayQuery } from './delay-contract.mjs';
+
+export { MAX_DELAY_MS };
 
 /** Content-Security-Policy of every response; exported so the build can put the same in a meta tag. */
 export const CSP = [
@@ -28,9 +31,6 @@ export const CSP = [
   "object-src 'none'",
 ].join('; ');
 
-/** Values `ms` may take (inclusive), as shown to users in errors. */
-export const MAX_DELAY_MS = 10000;
-const FAIL_KINDS = ['status', 'reset', 'hang'];
 /** A delay request is "long" (and so counts against the per-client cap) from this many ms on, or with fail=hang. */
 export const LONG_DELAY_MS = 1000;
 
@@ -143,40 +143,15 @@ function safePathname(rawPath) {
   return null; // still encoded after several rounds: nobody sends that honestly
 }
 
-/** One value of a query parameter: undefined when absent, null when repeated with different values. */
-function single(params, name) {
-  const values = [...new Set(params.getAll(name))];
-  if (values.length === 0) return undefined;
-  return values.length === 1 ? values[0] : null;
-}
-
 /**
  * The latency endpoint. Validates `ms` and `fail`, then answers (or fails) after `ms` ms.
  * Every timer is cleared when the response closes (client gone), so aborted requests leak nothing.
  */
 function handleDelay(req, res, query, hangMs, cap) {
-  const params = new URLSearchParams(query);
-  const msText = single(params, 'ms');
-  if (typeof msText !== 'string' || !/^[0-9]{1,6}$/.test(msText) || Number(msText) > MAX_DELAY_MS) {
-    return sendJson(res, 400, {
-      error: `ms must be an integer in 0..${MAX_DELAY_MS} (milliseconds, plain digits); got ${
-        msText === undefined ? 'none' : msText === null ? 'several values' : JSON.stringify(msText)
-      }`,
-      field: 'ms',
-      allowed: `0..${MAX_DELAY_MS}`,
-    });
-  }
-  const fail = single(params, 'fail');
-  if (fail !== undefined && !FAIL_KINDS.includes(fail)) {
-    return sendJson(res, 400, {
-      error: `fail must be one of ${FAIL_KINDS.join(', ')} (or absent); got ${
-        fail === null ? 'several values' : JSON.stringify(fail)
-      }`,
-      field: 'fail',
-      allowed: FAIL_KINDS.join(', '),
-    });
-  }
-  const ms = Number(msText);
+  // Validation is the contract's (shared with the static build's service worker).
+  const parsed = parseDelayQuery(new URLSearchParams(query));
+  if (!parsed.ok) return sendJson(res, parsed.status, parsed.body);
+  const { ms, fail } = parsed;
 
   if (cap && (fail === 'hang' || ms >= LONG_DELAY_MS) && !cap.acquire(req, res)) {
     const allowed = `at most ${cap.limit} concurrent long requests per client`;
@@ -207,7 +182,7 @@ function handleDelay(req, res, query, hangMs, cap) {
     if (fail === 'reset') {
       req.socket.destroy(); // the client sees a connection reset / socket hang-up, no response
     } else if (fail === 'status') {
-      sendJson(res, 503, { error: 'Service Unavailable (injected fault)', status: 503 });
+      sendJson(res, FAULT_STATUS, FAULT_STATUS_BODY);
     } else {
       sendJson(res, 200, { delayMs: ms });
     }
@@ -224,7 +199,7 @@ function handleDelay(req, res, query, hangMs, cap) {
  *     default) for loopback use, where the lab's own tests run hundreds at once.
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void}
  */
-export function createLabHandler({ root, hangMs = 60_000, perClientLimit = null } = {}) {
+export function createLabHandler({ root, hangMs = HANG_MS, perClientLimit = null } = {}) {
   if (!root) throw new TypeError('createLabHandler: root is required');
   if (perClientLimit != null && !(Number.isInteger(perClientLimit) && perClientLimit >= 1)) {
     throw new TypeError(`createLabHandler: perClientLimit must be a positive integer or null; got ${perClientLimit}`);

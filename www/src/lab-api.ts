@@ -4,6 +4,7 @@
 import type { EngineClient } from './engine/client';
 import { HistoryStore } from './history-store';
 import type { Build, Catalogue, EngineState, PlainError, Result, Spec, TaskListener } from './engine/protocol';
+import { usesNetwork, type Network, type NetworkInfo } from './network';
 
 export interface Status {
   crossOriginIsolated: boolean;
@@ -19,10 +20,21 @@ export interface Status {
   /** Whether results survive a reload (browser storage); `storageReason` says why not. */
   persistent: boolean;
   storageReason?: string;
+  /** Who answers the latency endpoint: a server (`real`) or the lab's service worker (`simulated`). */
+  network?: Network;
+  networkReason?: string;
+}
+
+/** What the page knows before the engine starts (embedding: how isolation went, who answers the network). */
+export interface LabOptions {
+  /** Why the page is not cross-origin isolated, when it is not (from the boot script). */
+  isolationReason?: string;
+  /** Who answers `api/delay`; `ready` waits for it. */
+  network?: Promise<NetworkInfo>;
 }
 
 /** A run as recorded: its Result, and whether a Stop cut it short. */
-export type Recorded = Result & { cancelled?: boolean };
+export type Recorded = Result & { cancelled?: boolean; network?: Network };
 
 interface Job {
   spec: Spec;
@@ -56,7 +68,7 @@ export class Lab {
   private catalogue?: Catalogue;
   private state: Status;
 
-  constructor(private readonly client: EngineClient) {
+  constructor(private readonly client: EngineClient, private readonly options: LabOptions = {}) {
     const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
     this.state = {
       crossOriginIsolated: self.crossOriginIsolated === true,
@@ -68,7 +80,7 @@ export class Lab {
       persistent: false,
       buildReason: isolated
         ? undefined
-        : 'this page is not cross-origin isolated, so it cannot share memory between threads (no SharedArrayBuffer)',
+        : `this page is not cross-origin isolated, so it cannot share memory between threads (no SharedArrayBuffer)${options.isolationReason ? `: ${options.isolationReason}` : ''}`,
     };
     this.restored = this.store.open().then(async () => {
       await this.store.load();
@@ -99,6 +111,7 @@ export class Lab {
       started = await this.client.start('single');
     }
     this.catalogue = started.catalogue;
+    if (this.options.network) this.update(await this.options.network);
     this.update({
       build: started.build,
       threads: started.threads,
@@ -242,15 +255,16 @@ export class Lab {
       await this.engine;
       this.update({ state: 'busy' });
       for (const l of this.startListeners) l(job.spec);
-      const result = await this.client.run(job.spec, (record, output) => {
+      const result: Recorded = await this.client.run(job.spec, (record, output) => {
         for (const l of this.taskListeners) l(record, output);
       });
+      this.label(result);
       this.record(result);
       job.resolve(result);
     } catch (e) {
       const err = toError(e);
       const partial = (err as Error & { result?: Result }).result;
-      if (err.name === 'AbortError' && partial) this.record({ ...partial, cancelled: true });
+      if (err.name === 'AbortError' && partial) this.record(this.label({ ...partial, cancelled: true }));
       job.reject(err);
     } finally {
       this.current = undefined;
@@ -261,6 +275,12 @@ export class Lab {
       }
       void this.pump();
     }
+  }
+
+  /** Marks a run that used the network with who answered it (a simulated network behaves differently). */
+  private label(r: Recorded): Recorded {
+    if (this.state.network && usesNetwork(r.spec.workload)) r.network = this.state.network;
+    return r;
   }
 
   private record(r: Recorded): void {

@@ -1,17 +1,21 @@
 // The page: starts the engine, installs `window.lab`, and wires the views to it. No lab work runs here:
 // every run, compare and sweep goes through `window.lab`, as a host page's script would.
 
+import { bootInfo } from './boot-info';
 import { EngineClient } from './engine/client';
 import type { Catalogue, PlainError, Spec } from './engine/protocol';
 import { Lab, toError, type Recorded } from './lab-api';
+import { detectNetwork } from './network';
 import { claimInput, renderClaims, sameWorkRuns } from './views/claims-view';
 import { CompareView, type CompareOutcome } from './views/compare';
 import { download, exportName, toCsv, toJson } from './views/export';
 import { ExperimentForm, type FormState } from './views/form';
 import { startHeartbeat } from './views/heartbeat';
 import { ImageView } from './views/image-view';
+import { framed, ownTabLink } from './views/own-tab';
 import { ResultsTable } from './views/results-table';
 import { RunProgress } from './views/run-progress';
+import { ShareDialog } from './views/share';
 import { renderStatus } from './views/status-bar';
 import { SweepView } from './views/sweep';
 import { renderTimeline } from './views/timeline';
@@ -25,7 +29,9 @@ declare global {
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
-const lab = new Lab(new EngineClient());
+$('#boot-message').hidden = true;
+// The boot script says why the page is not isolated (if it is not); the probe says who answers api/delay.
+const lab = new Lab(new EngineClient(), { isolationReason: bootInfo().reason, network: detectNetwork(document.baseURI) });
 const heartbeat = startHeartbeat($('#heartbeat'));
 window.lab = Object.assign(lab, { frameLag: heartbeat.lag, resetFrameLag: heartbeat.reset });
 
@@ -201,16 +207,44 @@ Promise.all([lab.ready, location.search ? query : lab.settings().catch(() => und
       busy,
       announce: say,
     });
-    $('#experiment').addEventListener('change', () => sweep.refresh());
-    document.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') lab.cancel();
+    $('#experiment').addEventListener('change', () => {
+      sweep.refresh();
+      // The URL follows the form, so a link (or Share) always reproduces what is on screen.
+      history.replaceState(null, '', `?${new URLSearchParams(f.spec() as Record<string, string>)}`);
     });
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && !share.isOpen) lab.cancel();
+    });
+    showIsolationNote();
     // A link's values are checked at once: a bad one is named before anything runs, the rest kept.
     if (location.search && !openCompare) lab.validate(f.spec()).catch((e) => f.showError(e));
     if (openCompare) void compareAll();
   },
   (e) => {
     $('#fatal').hidden = false;
-    $('#fatal').textContent = `The lab engine could not start: ${toError(e).message}`;
+    $('#fatal').textContent = `The lab engine could not start: ${toError(e).message} `;
+    if (framed()) $('#fatal').append(ownTabLink());
   },
 );
+
+// --- Share: the link to what is on screen, and the iframe snippet for a course page.
+const share = new ShareDialog($<HTMLDialogElement>('#share-dialog'), $<HTMLButtonElement>('#share'), () => {
+  const here = new URLSearchParams(location.search);
+  const params = form ? new URLSearchParams(form.spec() as Record<string, string>) : here;
+  if (here.get('mode') === 'compare') params.set('mode', 'compare');
+  const mode = params.get('mode');
+  return { params, title: `${params.get('workload') ?? 'an experiment'}${mode === 'compare' ? ', every mode' : mode ? `, ${mode}` : ''}` };
+});
+
+/**
+ * In a frame that cannot be isolated the single build runs: say so where the status is, with a way to a
+ * tab of its own (which can be isolated, and so run rayon and threads-gil).
+ */
+function showIsolationNote(): void {
+  const s = lab.status();
+  const note = $('#isolation-note');
+  if (s.build !== 'single' || !framed()) return;
+  const modes = (catalogue?.modes ?? []).filter((m) => m.unavailable).map((m) => m.name);
+  note.replaceChildren(`${modes.join(' and ') || 'Some modes'} cannot run in this frame (see above why); they run in a tab of its own. `, ownTabLink());
+  note.hidden = false;
+}

@@ -5,6 +5,7 @@
 import type { Catalogue, ModeInfo, PlainError, Result, Spec, WorkloadInfo } from '../engine/protocol';
 import type { Recorded } from '../lab-api';
 import { claimInput, renderClaims } from './claims-view';
+import { framed, ownTabLink } from './own-tab';
 import {
   BROWSER_CONNECTIONS_PER_HOST, complete, cores, describeWork, fmtMs, fmtTimes, idealSpeedup, isHttp, workersOf, workKey,
 } from './work';
@@ -154,6 +155,8 @@ export class CompareView {
     if (isError(entry)) {
       const td = cell(`${entry.error.name}: ${entry.error.reason ?? entry.error.message}`, 'mode-error');
       td.colSpan = 4;
+      // In a frame that cannot be isolated, a tab of its own can: it runs this mode there.
+      if (entry.error.name === 'Unavailable' && framed()) td.append(' ', ownTabLink());
       tr.dataset.state = 'error';
       return tr;
     }
@@ -206,7 +209,10 @@ export class CompareView {
       notes.push(`Ideal: as many tasks at once as there are workers and cores (${cores()}), and no GIL; modes without workers run on one thread (1×).`);
     } else if (workload?.class === 'io') {
       notes.push('Ideal: every wait overlaps, so all tasks take as long as one; a pool with fewer workers than tasks waits in rounds.');
-      if (workload && isHttp(workload.name) && tasks > n) {
+      const simulated = [...this.entries.values()].some((e) => !isError(e) && e.network === 'simulated');
+      if (simulated) {
+        notes.push(`Simulated network: there is no latency server on this host, so the lab's service worker answers the requests inside the browser. No connection is opened, so the browser's limit of ${n} connections per host does not apply here; with a real server, more than ${n} requests go in waves.`);
+      } else if (workload && isHttp(workload.name) && tasks > n) {
         notes.push(`Waves of ${n}: a browser opens at most ${n} connections to one host (HTTP/1.1), so ${tasks} requests go in ${Math.ceil(tasks / n)} waves whatever the mode. Python's aiohttp would send them all at once (up to 100). This is the browser, not the lab.`);
       }
     } else if (workload?.class === 'mixed') {

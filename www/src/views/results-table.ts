@@ -58,7 +58,7 @@ export class ResultsTable {
           ms(r.wallMs),
           speedup === undefined ? '—' : `${speedup.toFixed(2)}×`,
           r.value.toLocaleString('en'),
-          r.build,
+          r.network === 'simulated' ? `${r.build}, simulated network` : r.build,
           outcome,
         ];
         for (const text of cells) {
@@ -68,6 +68,7 @@ export class ResultsTable {
         }
         tr.dataset.outcome = outcome;
         tr.dataset.mode = String(s.mode);
+        if (r.network) tr.dataset.network = r.network;
         tr.dataset.wallMs = String(r.wallMs);
         tr.tabIndex = 0;
         tr.title = 'Show this run on the timeline';

@@ -10,6 +10,11 @@ export function renderStatus(el: HTMLElement, s: Status): void {
     ['Engine', s.state, s.state === 'ready' || s.state === 'busy' ? 'ok' : 'warn'],
     ['Results', s.persistent ? 'kept in this browser' : 'this visit only', s.persistent ? undefined : 'warn'],
   ];
+  // Who answers the I/O workloads' requests (a static host has no server: the service worker simulates it).
+  if (s.network) {
+    const network = { real: 'real (latency server)', simulated: 'simulated', none: 'none' }[s.network];
+    items.push(['Network', network, s.network === 'real' ? undefined : 'warn']);
+  }
   el.replaceChildren(
     ...items.map(([k, v, level]) => {
       const item = document.createElement('span');
@@ -24,6 +29,7 @@ export function renderStatus(el: HTMLElement, s: Status): void {
   for (const [cls, text] of [
     ['storage-reason', s.persistent || !s.storageReason ? '' : `Results: ${s.storageReason}.`],
     ['crash', s.lastCrash ? `The engine crashed and restarted by itself (${s.lastCrash}); results are kept.` : ''],
+    ['network-reason', s.networkReason ? `${s.network === 'simulated' ? 'Simulated network' : 'No network'}: ${s.networkReason}.` : ''],
   ]) {
     if (!text) continue;
     const p = document.createElement('p');

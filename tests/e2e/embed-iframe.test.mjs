@@ -1,0 +1,154 @@
+// (c) The lab in an iframe of a course page on another origin (another port) that is not isolated:
+//  - served by the lab's own server, in Chromium as it is: Document-Isolation-Policy isolates the frame,
+//    the threads build runs there and rayon beats sequential;
+//  - served by a plain static server: the service worker's Document-Isolation-Policy does the same;
+//  - the static site in Chromium without Document-Isolation-Policy: the frame falls back to the single
+//    build, says why, offers its own tab (where rayon works), and processes still beat sequential.
+//  - a sandboxed frame that cannot start workers says so, with a link to a tab of its own.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, shot } from './helpers.mjs';
+import { startStaticServer, startHostServer, labFrame, labReady } from './embed-helpers.mjs';
+
+let server, statik, host, browser, noDip;
+
+before(async () => {
+  [server, statik, host, browser, noDip] = await Promise.all([
+    startServer(), startStaticServer('/course/lab/'), startHostServer(), launch(),
+    // A browser without Document-Isolation-Policy (Firefox and Safari today, Chrome before 137).
+    launch(['--disable-features=DocumentIsolationPolicy']),
+  ]);
+});
+after(async () => {
+  await Promise.all([browser?.close(), noDip?.close()]);
+  await Promise.all([statik?.close(), host?.close()]);
+  server?.close();
+});
+
+const CPU = { workload: 'cpu-primes', tasks: 8, size: 4_000_000 };
+const PRIMES = { 4_000_000: 283_146, 8_000_000: 539_777 };
+const hostUrl = (labUrl, extra = '') => `${host.origin}/host?src=${encodeURIComponent(labUrl)}${extra}`;
+
+/** Best wall time of each mode over `rounds` interleaved runs (a busy machine slows both alike). */
+async function best(frame, modes, rounds = 2) {
+  const out = {};
+  for (let i = 0; i < rounds; i++) {
+    for (const [name, spec] of Object.entries(modes)) {
+      const r = await frame.evaluate((s) => window.lab.run(s).then((r) => ({ wallMs: r.wallMs, value: r.value, lanes: new Set(r.tasks.map((t) => t.lane)).size })), spec);
+      assert.equal(r.value, PRIMES[spec.size], `pi(${spec.size})`);
+      out[name] = Math.min(out[name] ?? Infinity, r.wallMs);
+    }
+  }
+  return out;
+}
+
+test('(c) in a non-isolated course page, the lab\'s own server: the frame is isolated (Document-Isolation-Policy) and rayon beats sequential', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(hostUrl(`${server.url}embed.html?workload=cpu-primes&mode=rayon&tasks=8&size=4000000`));
+  assert.equal(await page.evaluate(() => crossOriginIsolated), false, 'the course page is not isolated');
+  const frame = await labFrame(page);
+  const status = await frame.evaluate(() => window.lab.status());
+  assert.equal(status.crossOriginIsolated, true);
+  assert.equal(status.build, 'threads');
+  assert.equal(await frame.evaluate(() => window.labBoot.framed), true);
+  const t = await best(frame, { sequential: { ...CPU, mode: 'sequential' }, rayon: { ...CPU, mode: 'rayon' } });
+  const speedup = t.sequential / t.rayon;
+  console.log(`# in the frame: sequential ${t.sequential.toFixed(0)} ms, rayon ${t.rayon.toFixed(0)} ms, speedup ${speedup.toFixed(2)}`);
+  assert.ok(speedup >= 1.3, `rayon speedup ${speedup.toFixed(2)} < 1.3`);
+  await context.close();
+});
+
+test('(c) the static site in a course page, Chromium as it is: the service worker\'s Document-Isolation-Policy isolates the frame', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(hostUrl(`${statik.url}embed.html?workload=cpu-primes&mode=rayon&tasks=4&size=1000000`));
+  const frame = await labFrame(page);
+  const status = await frame.evaluate(() => window.lab.status());
+  assert.equal(status.crossOriginIsolated, true);
+  assert.equal(status.build, 'threads');
+  assert.equal(await frame.evaluate(() => window.labBoot.isolation), 'service-worker');
+  const r = await frame.evaluate(() => window.lab.run({ workload: 'cpu-primes', mode: 'rayon', tasks: 4, size: 1_000_000 }).then((r) => new Set(r.tasks.map((t) => t.lane)).size));
+  assert.equal(r, 2, 'rayon ran on both pool threads');
+  await context.close();
+});
+
+test('(c) without Document-Isolation-Policy: the static site in a frame falls back to single, says why, links its own tab; processes beat sequential', async () => {
+  const context = await noDip.newContext({ viewport: { width: 1000, height: 900 } });
+  const page = await context.newPage();
+  const query = 'workload=cpu-primes&mode=rayon&tasks=8&size=4000000';
+  await page.goto(hostUrl(`${statik.url}embed.html?${query}&parentOrigin=${encodeURIComponent(host.origin)}`));
+  const frame = await labFrame(page);
+  const status = await frame.evaluate(() => window.lab.status());
+  assert.equal(status.crossOriginIsolated, false);
+  assert.equal(status.build, 'single');
+  assert.match(status.buildReason, /frame of a page that is not cross-origin isolated.*Document-Isolation-Policy/);
+  assert.match(await frame.textContent('#status'), /Single build because .*frame of a page that is not cross-origin isolated/);
+
+  // rayon and threads-gil: unavailable, with the reason, and a way to a tab of their own.
+  const catalogue = await frame.evaluate(() => window.lab.workloads());
+  const off = catalogue.modes.filter((m) => m.unavailable).map((m) => m.name).sort();
+  assert.deepEqual(off, ['rayon', 'threads-gil']);
+  const note = frame.locator('#isolation-note');
+  assert.match(await note.textContent(), /rayon is unavailable here: .*not cross-origin isolated/);
+  assert.equal(await frame.getAttribute('#run', 'disabled'), '', 'Run is off for a mode this frame cannot run');
+  const link = note.locator('a', { hasText: 'Open the lab in its own tab' });
+  assert.equal(await link.getAttribute('target'), '_blank');
+  const href = new URL(await link.getAttribute('href'));
+  assert.equal(href.searchParams.get('mode'), 'rayon', 'the same parameters');
+  assert.equal(href.searchParams.get('size'), '4000000');
+  assert.equal(href.searchParams.get('parentOrigin'), null, 'a tab has no parent');
+  const refused = await frame.evaluate(() => window.lab.run({ workload: 'cpu-primes', mode: 'rayon', tasks: 2, size: 1000 }).then(() => null, (e) => ({ name: e.name, reason: e.reason })));
+  assert.equal(refused?.name, 'Unavailable');
+  await shot(page, 'embed-fallback');
+
+  // Processes still run in parallel (each its own wasm instance and memory: no shared memory needed).
+  // Twice the work of the rayon test: each run starts its processes afresh (~100 ms here).
+  const work = { ...CPU, size: 8_000_000 };
+  const t = await best(frame, { sequential: { ...work, mode: 'sequential' }, processes: { ...work, mode: 'processes', workers: 2 } });
+  const speedup = t.sequential / t.processes;
+  console.log(`# single build in the frame: sequential ${t.sequential.toFixed(0)} ms, processes ${t.processes.toFixed(0)} ms, speedup ${speedup.toFixed(2)}`);
+  assert.ok(speedup >= 1.25, `processes speedup ${speedup.toFixed(2)} < 1.25`);
+
+  // Its own tab can be isolated (the service worker, top level): rayon works there.
+  const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
+  const own = await labReady(tab);
+  assert.equal(own.build, 'threads');
+  assert.equal(own.crossOriginIsolated, true);
+  assert.equal(new URL(tab.url()).searchParams.get('mode'), 'rayon');
+  await tab.click('#run');
+  await tab.waitForFunction(() => /rayon: .* threads build/.test(document.querySelector('#result-summary').textContent), null, { timeout: 20_000 });
+  await context.close();
+});
+
+test('a sandboxed frame that cannot start workers says so, with a link to the lab in its own tab', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(hostUrl(`${statik.url}embed.html?workload=io-sleep&mode=asyncio`, '&sandbox=allow-scripts%20allow-popups'));
+  const frame = await (await page.waitForSelector('#lab')).contentFrame();
+  await frame.waitForFunction(() => /cannot start its workers in this frame/.test(document.querySelector('#boot-message').textContent));
+  const link = frame.locator('#boot-message a');
+  assert.equal(await link.textContent(), 'Open the lab in its own tab');
+  assert.equal(await link.getAttribute('target'), '_blank');
+  assert.match(await link.getAttribute('href'), /embed\.html\?workload=io-sleep&mode=asyncio$/);
+  await context.close();
+});
+
+test('a browser without WebAssembly, or without module workers, gets a plain message instead of a blank page', async () => {
+  const cases = [
+    ['WebAssembly', () => delete globalThis.WebAssembly],
+    // An old Worker that ignores its options never reads `type`: no module workers.
+    ['module workers', () => { const W = globalThis.Worker; globalThis.Worker = function (url) { return new W(url); }; }],
+  ];
+  for (const [lacks, init] of cases) {
+    const context = await browser.newContext();
+    await context.addInitScript(init);
+    const page = await context.newPage();
+    await page.goto(`${server.url}embed.html?workload=io-sleep&mode=asyncio`);
+    await page.waitForFunction(() => /cannot run in this browser/.test(document.querySelector('#boot-message').textContent));
+    assert.match(await page.textContent('#boot-message'), new RegExp(`it lacks ${lacks}\\.`));
+    assert.equal(await page.getAttribute('#boot-message', 'role'), 'alert');
+    assert.equal(await page.evaluate(() => typeof window.lab), 'undefined', 'the module was never loaded');
+    await context.close();
+  }
+});
