@@ -2,7 +2,7 @@
 # `npm test`: set up, build, and run every test layer:
 #   1. type check of the front end        4. the wasm facade in headless Chromium (wasm-bindgen-test)
 #   2. the Rust core, natively             5. end to end: the served lab in Chromium (playwright-core)
-#   3. the server (node:test) and a short load run
+#   3. the server (node:test) and a short load run   6. the benchmark in its smoke form
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -37,3 +37,6 @@ kill $server_pid 2>/dev/null || true
 echo "== 5. end to end in Chromium (playwright-core)"
 # One file at a time: timing assertions must not share the two cores with another test.
 node --test --test-concurrency=1 tests/e2e/
+
+echo "== 6. benchmark smoke run (every implementation, tiny sizes, values agree)"
+node --test --test-concurrency=1 tests/bench/

@@ -1,0 +1,162 @@
+// The browser side of the bench: Debian's Chromium driven by playwright-core, the lab's page with its
+// engine (`window.lab`), a plain-JavaScript kernel in a Worker of the same page, and the page-side
+// overheads (pool start-up, cold load, frame lag). Every time here is taken inside the browser.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { BENCH } from './paths.mjs';
+
+// Without the networking flags Chromium floods this closed network with refused connections
+// (shared/TOOLCHAIN.md).
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+];
+
+const JS_KERNELS = readFileSync(join(BENCH, 'kernels', 'kernels.js'), 'utf8');
+
+export async function launchBrowser() {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return browser;
+}
+
+/** The lab page, ready to run, with a JS-kernel Worker beside the engine. */
+export async function openLab(browser, url, rawWasm) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => typeof window.lab === 'object' && !!window.lab.ready, null, { polling: 50 });
+  const status = await page.evaluate(() => window.lab.ready);
+  await page.evaluate(async ([src, wasm]) => {
+    const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { name: 'bench-js' });
+    const call = (msg) =>
+      new Promise((resolve, reject) => {
+        worker.onmessage = ({ data }) => (data.ok ? resolve(data) : reject(new Error(data.message)));
+        worker.onerror = (e) => reject(new Error(e.message));
+        worker.postMessage(msg);
+      });
+    window.__benchJs = (spec, impl) => call({ spec, impl });
+    window.__benchFetch = (tasks, latencyMs) => call({ fetch: { base: document.baseURI, tasks, latencyMs } });
+    if (wasm) await call({ wasmBytes: new Uint8Array(wasm) });
+    // Frame gaps on the main thread while a job runs: the page's own heartbeat keeps only the worst, so the
+    // bench samples every requestAnimationFrame gap itself for p50/p99.
+    window.__benchFrames = () => {
+      const gaps = [];
+      let last = performance.now();
+      let on = true;
+      const tick = (now) => {
+        gaps.push(now - last);
+        last = now;
+        if (on) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      return () => {
+        on = false;
+        return gaps;
+      };
+    };
+  }, [JS_KERNELS, rawWasm ? [...rawWasm] : null]);
+  return { context, page, status, errors };
+}
+
+/** One run through `window.lab.run`, timed by the engine (`wallMs`), with the frame gaps seen meanwhile. */
+export async function labRun(page, spec) {
+  const r = await page.evaluate(async (s) => {
+    const stop = window.__benchFrames();
+    window.lab.resetFrameLag();
+    try {
+      const res = await window.lab.run(s);
+      const gaps = stop();
+      return {
+        ok: true,
+        wallMs: res.wallMs,
+        value: res.value,
+        error: res.error,
+        spec: res.spec,
+        build: res.build,
+        gaps,
+        heartbeatMaxLagMs: window.lab.frameLag().maxMs,
+        // Process start-up and message spans (the `processes` mode records them per task).
+        spans: res.tasks.flatMap((t) => (t.spans || []).filter((sp) => sp.kind === 'start' || sp.kind === 'message').map((sp) => ({ task: t.id, ...sp }))),
+        statuses: res.tasks.map((t) => t.status),
+      };
+    } catch (e) {
+      stop();
+      return { ok: false, name: e.name, message: e.message };
+    }
+  }, spec);
+  if (!r.ok) throw new Error(`lab.run(${JSON.stringify(spec)}) failed: ${r.name}: ${r.message}`);
+  if (r.error) throw new Error(`lab.run(${JSON.stringify(spec)}) raised ${r.error.name}: ${r.error.message}`);
+  return r;
+}
+
+/** The plain-JavaScript kernel (or, with impl 'wasm', the raw wasm kernel), single-threaded, in a
+ *  Worker of the same page; timed in the worker. */
+export function jsRun(page, spec, impl = 'js') {
+  return page.evaluate(([s, i]) => window.__benchJs(s, i), [spec, impl]);
+}
+
+/** T plain fetches at once from a Worker of the page: the browser's own floor for the lab's I/O. */
+export function fetchRun(page, tasks, latencyMs) {
+  return page.evaluate(([t, l]) => window.__benchFetch(t, l), [tasks, latencyMs]);
+}
+
+/**
+ * Thread-pool start-up, measured inside a fresh module Worker of the lab's page: the threads build's
+ * module loaded and instantiated (`default()`), then `initThreadPool(threads)` timed alone.
+ */
+export async function poolStart(page, threads) {
+  return page.evaluate(async (n) => {
+    const pkg = new URL('pkg/threads/concurrency_lab.js', document.baseURI).href;
+    const src = `
+      self.onmessage = async ({ data }) => {
+        try {
+          const t0 = performance.now();
+          const mod = await import(data.pkg);
+          await mod.default();
+          const t1 = performance.now();
+          await mod.initThreadPool(data.n);
+          const t2 = performance.now();
+          postMessage({ ok: true, instantiateMs: t1 - t0, poolMs: t2 - t1, isolated: self.crossOriginIsolated });
+        } catch (e) { postMessage({ ok: false, message: String(e) }); }
+      };`;
+    const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+    const out = await new Promise((resolve) => {
+      w.onmessage = ({ data }) => resolve(data);
+      w.onerror = (e) => resolve({ ok: false, message: e.message || 'worker error' });
+      w.postMessage({ pkg, n });
+    });
+    w.terminate();
+    if (!out.ok) throw new Error(`pool start failed: ${out.message}`);
+    return out;
+  }, threads);
+}
+
+/**
+ * Page load to first result on a cold cache: a new browser context (empty HTTP and code caches), the
+ * lab's page, `lab.ready`, then one small run. Times are from the navigation's start.
+ */
+export async function coldLoad(browser, url, spec) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    // `window.lab` is installed by the page's module script, which may finish after the load event.
+    await page.waitForFunction(() => typeof window.lab === 'object' && !!window.lab.ready, null, { polling: 50, timeout: 20_000 }).catch(async (e) => {
+      const state = await page
+        .evaluate(() => JSON.stringify({ url: location.href, readyState: document.readyState, lab: typeof window.lab, boot: window.labBoot, text: document.body?.innerText.slice(0, 300) }))
+        .catch((x) => `(no state: ${x.message})`);
+      throw new Error(`${e.message.split('\n')[0]}; the page: ${state}`);
+    });
+    return await page.evaluate(async (s) => {
+      await window.lab.ready;
+      const readyMs = performance.now();
+      const r = await window.lab.run(s);
+      return { readyMs, firstResultMs: performance.now(), value: r.value, build: r.build };
+    }, spec);
+  } finally {
+    await context.close();
+  }
+}

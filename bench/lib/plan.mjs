@@ -1,0 +1,58 @@
+// What the bench runs at each profile: sizes, repetitions, I/O shapes. One place, so the full run, the
+// quick run and the test's smoke run differ only here.
+//
+// Sizes: wasm, native and JS share one sweep per kernel (a few ms to a few seconds of work); pure CPython
+// is 10 to 100 times slower, so it runs its own sweep capped to a few seconds, and the two sweeps share
+// their smallest size, where all four implementations are compared in absolute time.
+
+export const PROFILES = {
+  full: {
+    reps: 5,
+    ioReps: 3,
+    overheadReps: 5,
+    tasks: 8,
+    kernels: {
+      'cpu-primes': { fixed: {}, sizes: [100_000, 1_000_000, 10_000_000], pySizes: [100_000, 300_000, 1_000_000] },
+      'cpu-mandelbrot': { fixed: { iterations: 1000 }, sizes: [100, 600, 1600], pySizes: [100, 200, 300] },
+    },
+    io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: Infinity },
+  },
+  quick: {
+    reps: 3,
+    ioReps: 2,
+    overheadReps: 3,
+    tasks: 8,
+    kernels: {
+      'cpu-primes': { fixed: {}, sizes: [100_000, 1_000_000, 3_000_000], pySizes: [100_000, 200_000, 400_000] },
+      'cpu-mandelbrot': { fixed: { iterations: 1000 }, sizes: [100, 300, 600], pySizes: [100, 150, 200] },
+    },
+    // At T = 100 the one-at-a-time modes (sequential: T x L; processes: T / 2 x L) take 10 to 20 s a
+    // run; the quick run leaves them out there (their figure is predictable: see the ideal).
+    io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: 100 },
+  },
+  // For tests/bench/smoke.test.mjs: every implementation and every row, tiny sizes, one repetition.
+  smoke: {
+    reps: 1,
+    ioReps: 1,
+    overheadReps: 1,
+    tasks: 8,
+    kernels: {
+      'cpu-primes': { fixed: {}, sizes: [20_000, 50_000, 100_000], pySizes: [20_000, 50_000, 100_000] },
+      'cpu-mandelbrot': { fixed: { iterations: 200 }, sizes: [32, 48, 64], pySizes: [32, 48, 64] },
+    },
+    io: { latencyMs: 50, tasks: [6, 20], skipSlowAt: Infinity },
+  },
+};
+
+/** The lab's modes the bench runs in the browser, and their CPython counterparts. */
+export const LAB_CPU_MODES = ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon'];
+export const PY_CPU_MODES = ['sequential', 'threads', 'processes', 'asyncio'];
+export const LAB_IO_MODES = ['sequential', 'asyncio', 'threads-gil', 'processes'];
+export const PY_IO_MODES = ['sequential', 'threads', 'processes', 'aiohttp'];
+
+/** The fidelity pairs: the lab's mode and the CPython code it models. */
+export const COUNTERPARTS = [
+  { lab: 'threads-gil', py: 'threads', python: 'ThreadPoolExecutor' },
+  { lab: 'processes', py: 'processes', python: 'multiprocessing.Pool' },
+  { lab: 'asyncio', py: 'asyncio', python: 'asyncio.gather' },
+];

@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+// The benchmark: the lab's engine (wasm, in Chromium), the same core natively, plain JavaScript and real
+// CPython, on the same work, in one run. Repetitions are interleaved (A B C, A B C, ...) so drift on a
+// shared machine hits every implementation alike; every figure is min / median / max.
+//
+//   node bench/run.mjs [--quick | --smoke] [--out DIR]
+//
+// `npm run bench` sets the machine up and builds first. Writes results.json and results.md under
+// bench/out/ (or --out), prints the tables, and exits non-zero if any implementation's value differs
+// for the same work, or any run failed.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { coldLoad, fetchRun, jsRun, labRun, launchBrowser, openLab, poolStart } from './lib/browser.mjs';
+import { buildKernelWasm, buildNative, ensureVenv, machine, runJson, startServer } from './lib/host.mjs';
+import { OUT, ROOT, BENCH } from './lib/paths.mjs';
+import { LAB_CPU_MODES, LAB_IO_MODES, PROFILES, PY_CPU_MODES, PY_IO_MODES } from './lib/plan.mjs';
+import { derive, markdown } from './lib/report.mjs';
+import { summarize } from './lib/stats.mjs';
+
+const args = process.argv.slice(2);
+const profileName = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
+const outDir = args.includes('--out') ? args[args.indexOf('--out') + 1] : OUT;
+const plan = PROFILES[profileName];
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
+const started = Date.now();
+
+// ---- set-up -----------------------------------------------------------------------------------------
+const nativeBin = buildNative();
+const rawWasm = buildKernelWasm();
+const py = ensureVenv();
+const server = await startServer();
+const browser = await launchBrowser();
+const lab = await openLab(browser, server.url, rawWasm);
+if (lab.status.build !== 'threads') log(`WARNING: the page runs the ${lab.status.build} build (${lab.status.buildReason}); rayon and threads-gil are unavailable`);
+const labThreads = lab.status.threads;
+const errors = [];
+const fail = (m) => {
+  errors.push(m);
+  log(`ERROR: ${m}`);
+};
+
+// ---- the implementations ----------------------------------------------------------------------------
+// Each returns { wallMs, value, metrics? }. `frames` collects main-thread frame gaps per lab job
+// ("workload mode"), over every run of that job.
+const frames = {};
+const python = (argv) => runJson(py.python, [join(BENCH, 'python', 'bench.py'), ...argv]);
+
+function wasmImpl(spec) {
+  return async () => {
+    const r = await labRun(lab.page, spec);
+    const job = `${spec.workload} ${spec.mode}`;
+    (frames[job] ??= []).push(...r.gaps);
+    const heartbeat = (frames.heartbeatMax ??= {});
+    heartbeat[job] = Math.max(heartbeat[job] ?? 0, r.heartbeatMaxLagMs);
+    return { wallMs: r.wallMs, value: r.value, workers: r.spec.workers ?? 1 };
+  };
+}
+
+function cpuImpls(kernel, size, withBrowser, withPython) {
+  const base = { workload: kernel, size, tasks: plan.tasks, ...plan.kernels[kernel].fixed };
+  const impls = [];
+  if (withBrowser) {
+    for (const mode of LAB_CPU_MODES) impls.push({ id: `wasm:${mode}`, impl: 'wasm', mode, run: wasmImpl({ ...base, mode }) });
+    for (const mode of ['sequential', 'rayon']) {
+      impls.push({ id: `native:${mode}`, impl: 'native', mode, run: () => runJson(nativeBin, [JSON.stringify({ ...base, mode })]) });
+    }
+    impls.push({ id: 'js:sequential', impl: 'js', mode: 'sequential', run: () => jsRun(lab.page, base) });
+    // Diagnostic: the kernel alone in wasm, in the same Worker as the JS kernel (no engine around it).
+    impls.push({ id: 'wasm-kernel:sequential', impl: 'wasm-kernel', mode: 'sequential', run: () => jsRun(lab.page, base, 'wasm') });
+  }
+  if (withPython) {
+    for (const mode of PY_CPU_MODES) {
+      impls.push({ id: `cpython:${mode}`, impl: 'cpython', mode, run: () => python(['cpu', JSON.stringify(base), mode]) });
+    }
+  }
+  return { kind: 'cpu', kernel, size, spec: base, reps: plan.reps, impls };
+}
+
+function ioImpls(tasks) {
+  const latencyMs = plan.io.latencyMs;
+  const slow = tasks >= plan.io.skipSlowAt;
+  const keep = (mode) => !(slow && (mode === 'sequential' || mode === 'processes'));
+  const spec = { workload: 'io-fetch', tasks, latencyMs };
+  const impls = [];
+  for (const mode of LAB_IO_MODES.filter(keep)) impls.push({ id: `wasm:${mode}`, impl: 'wasm', mode, run: wasmImpl({ ...spec, mode }) });
+  // The browser's floor: the same T requests as plain fetches at once from a Worker (no engine).
+  impls.push({ id: 'js:fetch', impl: 'js', mode: 'fetch', run: () => fetchRun(lab.page, tasks, latencyMs) });
+  for (const mode of PY_IO_MODES.filter(keep)) {
+    impls.push({ id: `cpython:${mode}`, impl: 'cpython', mode, run: () => python(['io', server.url, String(tasks), String(latencyMs), mode]) });
+  }
+  return { kind: 'io', tasks, latencyMs, spec, reps: plan.ioReps, impls, expected: tasks * latencyMs, skipped: slow ? ['sequential', 'processes'] : [] };
+}
+
+function overheadImpls() {
+  const tiny = { workload: 'cpu-primes', mode: 'processes', size: 2, tasks: 1, workers: 1 };
+  return {
+    kind: 'overhead',
+    reps: plan.overheadReps,
+    impls: [
+      {
+        id: 'pool-start',
+        run: async () => {
+          const r = await poolStart(lab.page, labThreads || 1);
+          return { wallMs: r.poolMs, metrics: { instantiateMs: r.instantiateMs } };
+        },
+      },
+      {
+        id: 'process-start',
+        run: async () => {
+          const r = await labRun(lab.page, tiny);
+          const start = r.spans.find((s) => s.kind === 'start');
+          const messages = r.spans.filter((s) => s.kind === 'message');
+          return {
+            wallMs: start.endMs - start.startMs,
+            metrics: { roundTripMs: messages.reduce((a, s) => a + (s.endMs - s.startMs), 0), runWallMs: r.wallMs },
+          };
+        },
+      },
+      {
+        id: 'cold-load',
+        run: async () => {
+          const r = await coldLoad(browser, server.url, { workload: 'cpu-primes', mode: 'sequential', size: 10_000, tasks: 1 });
+          return { wallMs: r.firstResultMs, metrics: { readyMs: r.readyMs }, build: r.build };
+        },
+      },
+      { id: 'cpython-pool-fork', run: () => python(['pool-start', 'fork']) },
+      { id: 'cpython-pool-spawn', run: () => python(['pool-start', 'spawn']) },
+    ],
+  };
+}
+
+const cases = [];
+for (const [kernel, k] of Object.entries(plan.kernels)) {
+  for (const size of [...new Set([...k.sizes, ...k.pySizes])].sort((a, b) => a - b)) {
+    cases.push(cpuImpls(kernel, size, k.sizes.includes(size), k.pySizes.includes(size)));
+  }
+}
+for (const t of plan.io.tasks) cases.push(ioImpls(t));
+cases.push(overheadImpls());
+for (const c of cases) c.rows = Object.fromEntries(c.impls.map((i) => [i.id, { impl: i.impl, mode: i.mode, samples: [], values: [], metrics: {} }]));
+
+// ---- warm-up: the browser's tiers (Liftoff to TurboFan, V8's JIT) before anything is timed -------------
+log(`profile ${profileName}: warming up the browser's compilers`);
+for (const kernel of Object.keys(plan.kernels)) {
+  const first = cases.find((c) => c.kind === 'cpu' && c.kernel === kernel && c.impls.some((i) => i.impl === 'wasm'));
+  for (const i of first?.impls.filter((i) => ['wasm', 'js', 'wasm-kernel'].includes(i.impl)) ?? []) await i.run().catch(() => {});
+}
+for (const k of Object.keys(frames)) delete frames[k];
+
+// ---- the interleaved repetitions --------------------------------------------------------------------
+const maxReps = Math.max(...cases.map((c) => c.reps));
+// The 1-minute load average before each repetition: on a 2-core machine shared with other work, a load
+// well above what the bench itself makes means its figures carry that noise (interleaving spreads it
+// over every implementation, but does not remove it).
+const loads = [];
+for (let rep = 0; rep < maxReps; rep++) {
+  loads.push(loadavg()[0]);
+  for (const c of cases) {
+    if (rep >= c.reps) continue;
+    const name = c.kind === 'cpu' ? `${c.kernel} ${c.size}` : c.kind === 'io' ? `io-fetch T=${c.tasks}` : 'overheads';
+    const line = [];
+    for (const impl of c.impls) {
+      const row = c.rows[impl.id];
+      try {
+        const restarts = server.restarts;
+        const r = await impl.run().catch(async (e) => {
+          // The server was stopped from outside during this run: once it is back, run it again.
+          if (server.restarts === restarts) throw e;
+          await server.settle();
+          log(`${name} ${impl.id}: run again after the server restarted (${e.message.split('\n')[0]})`);
+          return impl.run();
+        });
+        row.samples.push(r.wallMs);
+        if (r.value !== undefined) row.values.push(r.value);
+        if (r.workers !== undefined) row.workers = r.workers;
+        for (const [m, v] of Object.entries(r.metrics ?? {})) (row.metrics[m] ??= []).push(v);
+        if (r.startMethod) row.startMethod = r.startMethod;
+        line.push(`${impl.id} ${r.wallMs.toFixed(0)}`);
+      } catch (e) {
+        fail(`${name} ${impl.id}: ${e.message}`);
+      }
+    }
+    log(`rep ${rep + 1}/${c.reps} ${name}: ${line.join(', ')}`);
+  }
+}
+
+// ---- values must agree ------------------------------------------------------------------------------
+for (const c of cases.filter((c) => c.kind !== 'overhead')) {
+  const seen = new Map();
+  for (const [id, row] of Object.entries(c.rows)) for (const v of row.values) seen.set(v, [...(seen.get(v) ?? []), id]);
+  if (c.expected !== undefined && !seen.has(c.expected)) seen.set(c.expected, ['expected']);
+  const what = c.kind === 'cpu' ? `${c.kernel} size ${c.size}` : `io-fetch T=${c.tasks}`;
+  if (seen.size > 1) {
+    fail(`VALUES DIFFER for ${what}: ${[...seen].map(([v, ids]) => `${v} from ${[...new Set(ids)].join(', ')}`).join('; ')}`);
+  }
+  c.value = seen.size === 1 ? [...seen.keys()][0] : null;
+  for (const [id, row] of Object.entries(c.rows)) if (row.samples.length === 0) fail(`no figure for ${what} ${id}`);
+}
+
+// ---- static facts: shipped sizes ----------------------------------------------------------------------
+const sizes = {};
+for (const build of ['threads', 'single']) {
+  const dir = join(ROOT, 'dist', 'pkg', build);
+  const files = ['concurrency_lab_bg.wasm', 'concurrency_lab.js'];
+  const per = Object.fromEntries(files.map((f) => {
+    const data = readFileSync(join(dir, f));
+    return [f, { raw: data.length, gzip: gzipSync(data, { level: 9 }).length }];
+  }));
+  sizes[build] = { files: per, raw: Object.values(per).reduce((a, x) => a + x.raw, 0), gzip: Object.values(per).reduce((a, x) => a + x.gzip, 0) };
+}
+
+const meta = {
+  date: new Date().toISOString(),
+  profile: profileName,
+  ...machine(),
+  chromium: browser.version(),
+  python: py.version,
+  aiohttp: py.aiohttp,
+  labBuild: lab.status.build,
+  labThreads,
+  crossOriginIsolated: lab.status.crossOriginIsolated,
+  serverRestarts: 0,
+  reps: { cpu: plan.reps, io: plan.ioReps, overheads: plan.overheadReps },
+  loadAvg1m: loads.map((l) => Math.round(l * 100) / 100),
+  tasks: plan.tasks,
+  durationS: 0,
+};
+if (lab.errors.length) fail(`the lab page reported errors: ${lab.errors.join('; ')}`);
+meta.serverRestarts = server.restarts;
+await browser.close();
+server.close();
+meta.durationS = Math.round((Date.now() - started) / 1000);
+
+// ---- report -----------------------------------------------------------------------------------------
+const strip = (c) => {
+  const rows = Object.fromEntries(Object.entries(c.rows).map(([id, r]) => [
+    id,
+    { ...r, ...summarize(r.samples), metrics: Object.fromEntries(Object.entries(r.metrics).map(([m, xs]) => [m, { ...summarize(xs), samples: xs }])) },
+  ]));
+  const { impls, ...rest } = c;
+  void impls;
+  return { ...rest, rows };
+};
+const results = { meta, cpu: cases.filter((c) => c.kind === 'cpu').map(strip), io: cases.filter((c) => c.kind === 'io').map(strip), overheads: strip(cases.find((c) => c.kind === 'overhead')).rows, frames, sizes, errors };
+results.derived = derive(results, plan);
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 1));
+const md = markdown(results);
+writeFileSync(join(outDir, 'results.md'), md);
+process.stdout.write(md);
+if (errors.length) {
+  process.stderr.write(`\nbench: FAILED: ${errors.length} problem(s):\n${errors.map((e) => `  - ${e}`).join('\n')}\n`);
+  process.exit(1);
+}
+log(`done in ${meta.durationS} s; results in ${join(outDir, 'results.json')}`);
