@@ -12,6 +12,7 @@
 //!     return max_iter
 //! ```
 
+use super::kernels::{escape, SPAN, X0, Y0};
 use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, TaskOutput, Workload};
 
 pub struct CpuMandelbrot;
@@ -33,11 +34,6 @@ const ITERATIONS: FieldInfo = FieldInfo {
     default: 1000,
     doc: "Escape-time iterations per pixel at most: the work per pixel inside the set.",
 };
-
-/// The part of the complex plane drawn: the whole set, square.
-const X0: f64 = -2.1;
-const Y0: f64 = -1.3;
-const SPAN: f64 = 2.6;
 
 impl Workload for CpuMandelbrot {
     fn name(&self) -> &'static str {
@@ -111,21 +107,6 @@ impl CpuKernel for Band {
             data: std::mem::take(&mut self.counts),
         })
     }
-}
-
-/// Iterations before the point escapes the radius-2 disc (`max_iter` if it never does).
-#[inline]
-pub fn escape(cx: f64, cy: f64, max_iter: u32) -> u32 {
-    let (mut x, mut y) = (0.0f64, 0.0f64);
-    for i in 0..max_iter {
-        if x * x + y * y > 4.0 {
-            return i;
-        }
-        let xt = x * x - y * y + cx;
-        y = 2.0 * x * y + cy;
-        x = xt;
-    }
-    max_iter
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 //! Numbers are 32-bit in every implementation (the lab, the benchmark's JavaScript and Python), so that
 //! the comparison is like for like: a 64-bit division is much slower in wasm than a 32-bit one.
 
+use super::kernels::is_prime;
 use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, Workload};
 
 pub struct CpuPrimes;
@@ -77,26 +78,6 @@ impl CpuKernel for PrimeCount {
         self.next = stop;
         (self.next >= self.end).then_some(self.count)
     }
-}
-
-/// Trial division by 2 and the odd numbers up to the square root. `d * d` cannot overflow: N is at most
-/// 2e9, so `d` stays below 44,722 and its square below 2^32.
-#[inline]
-pub fn is_prime(n: u32) -> bool {
-    if n < 2 {
-        return false;
-    }
-    if n % 2 == 0 {
-        return n == 2;
-    }
-    let mut d: u32 = 3;
-    while d * d <= n {
-        if n % d == 0 {
-            return false;
-        }
-        d += 2;
-    }
-    true
 }
 
 #[cfg(test)]

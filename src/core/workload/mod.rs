@@ -5,6 +5,7 @@ mod cpu_mandelbrot;
 mod cpu_primes;
 mod io_fetch;
 mod io_sleep;
+pub mod kernels;
 mod mixed_pipeline;
 
 use serde::Serialize;
