@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -61,4 +62,21 @@ export function labRun(page, spec) {
     ),
     spec,
   );
+}
+
+/**
+ * The lab's server and a browser for one test file: started before its tests, stopped after them. With
+ * `page: true` it also opens the lab (`page`, `errors`). The fields are set once `before` has run.
+ */
+export function labSession({ page = false, extraArgs = [] } = {}) {
+  const session = {};
+  before(async () => {
+    [session.server, session.browser] = await Promise.all([startServer(), launch(extraArgs)]);
+    if (page) Object.assign(session, await openLab(session.browser, session.server.url));
+  });
+  after(async () => {
+    await session.browser?.close();
+    session.server?.close();
+  });
+  return session;
 }

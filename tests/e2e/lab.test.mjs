@@ -1,30 +1,20 @@
 // The foundation, end to end in Debian's Chromium against the page as `npm start` serves it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openLab, shot, labRun } from './helpers.mjs';
+import { labSession, shot, labRun } from './helpers.mjs';
 
-let server, browser, page, errors;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  ({ page, errors } = await openLab(browser, server.url));
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const session = labSession({ page: true });
 
 test('the page is cross-origin isolated and runs the threads build with a pool', async () => {
-  const status = await page.evaluate(() => window.lab.ready);
+  const status = await session.page.evaluate(() => window.lab.ready);
   assert.equal(status.crossOriginIsolated, true);
   assert.equal(status.build, 'threads');
-  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const cores = await session.page.evaluate(() => navigator.hardwareConcurrency);
   assert.equal(status.threads, cores);
   assert.equal(status.state, 'ready');
-  const s = await page.evaluate(() => window.lab.status());
+  const s = await session.page.evaluate(() => window.lab.status());
   assert.ok(s.memoryBytes > 0 && s.workers === cores + 1, JSON.stringify(s));
-  assert.match(await page.textContent('#status'), /threads/);
+  assert.match(await session.page.textContent('#status'), /threads/);
 });
 
 test('rayon is at least 1.4x faster than sequential on a CPU job of about a second, and the page stays responsive', async () => {
@@ -34,11 +24,11 @@ test('rayon is at least 1.4x faster than sequential on a CPU job of about a seco
   // Interleaved, best of two each: a busy CI machine slows both alike.
   for (let i = 0; i < 2; i++) {
     for (const mode of ['sequential', 'rayon']) {
-      await page.evaluate(() => window.lab.resetFrameLag());
-      const r = await labRun(page, { ...spec, mode });
+      await session.page.evaluate(() => window.lab.resetFrameLag());
+      const r = await labRun(session.page, { ...spec, mode });
       assert.ok(r.ok, JSON.stringify(r));
       assert.equal(r.value, 476_648, 'pi(7,000,000)');
-      lags.push(await page.evaluate(() => window.lab.frameLag().maxMs));
+      lags.push(await session.page.evaluate(() => window.lab.frameLag().maxMs));
       best[mode] = Math.min(best[mode] ?? Infinity, r.wallMs);
       if (mode === 'rayon') assert.equal(new Set(r.tasks.map((t) => t.lane)).size, 2, 'both pool threads worked');
     }
@@ -52,8 +42,8 @@ test('rayon is at least 1.4x faster than sequential on a CPU job of about a seco
 
 test('six 200 ms fetches: asyncio overlaps them, sequential waits for each', async () => {
   const spec = { workload: 'io-fetch', tasks: 6, latencyMs: 200 };
-  const a = await labRun(page, { ...spec, mode: 'asyncio' });
-  const s = await labRun(page, { ...spec, mode: 'sequential' });
+  const a = await labRun(session.page, { ...spec, mode: 'asyncio' });
+  const s = await labRun(session.page, { ...spec, mode: 'sequential' });
   assert.ok(a.ok && s.ok);
   console.log(`# asyncio ${a.wallMs.toFixed(0)} ms, sequential ${s.wallMs.toFixed(0)} ms`);
   assert.ok(a.wallMs < 450, `asyncio took ${a.wallMs} ms`);
@@ -63,12 +53,12 @@ test('six 200 ms fetches: asyncio overlaps them, sequential waits for each', asy
 });
 
 test('io-sleep under asyncio: a hundred sleeps of 200 ms take about 200 ms', async () => {
-  const r = await labRun(page, { workload: 'io-sleep', mode: 'asyncio', tasks: 100, latencyMs: 200 });
+  const r = await labRun(session.page, { workload: 'io-sleep', mode: 'asyncio', tasks: 100, latencyMs: 200 });
   assert.ok(r.ok && r.wallMs >= 199 && r.wallMs < 400, `${r.wallMs}`);
 });
 
 test('a bad spec is rejected naming the field and its range, and nothing on the page is lost', async () => {
-  const rowsBefore = await page.locator('#results tbody tr').count();
+  const rowsBefore = await session.page.locator('#results tbody tr').count();
   const cases = [
     [{ workload: 'cpu-primes', mode: 'sequential', tasks: 0 }, 'tasks', '1..1000'],
     [{ workload: 'cpu-primes', mode: 'sequential', tasks: 2.5 }, 'tasks', '1..1000'],
@@ -79,28 +69,28 @@ test('a bad spec is rejected naming the field and its range, and nothing on the 
     [{ workload: 'io-fetch', mode: 'asyncio', tasksx: 3 }, 'tasksx'],
   ];
   for (const [spec, field, allowed] of cases) {
-    const r = await labRun(page, spec);
+    const r = await labRun(session.page, spec);
     assert.equal(r.ok, false, JSON.stringify(spec));
     assert.equal(r.name, 'SpecError');
     assert.equal(r.field, field);
     assert.ok(r.message.includes(field), r.message);
     if (allowed) assert.equal(r.allowed, allowed);
   }
-  const group = await labRun(page, { workload: 'io-fetch', mode: 'threads-gil', onError: 'task-group' });
+  const group = await labRun(session.page, { workload: 'io-fetch', mode: 'threads-gil', onError: 'task-group' });
   assert.equal(group.name, 'SpecError');
   assert.equal(group.field, 'onError', 'task-group is asyncio\'s alone');
-  assert.equal(await page.locator('#results tbody tr').count(), rowsBefore, 'refused specs add no row and remove none');
-  assert.equal((await page.evaluate(() => window.lab.history())).length, rowsBefore);
+  assert.equal(await session.page.locator('#results tbody tr').count(), rowsBefore, 'refused specs add no row and remove none');
+  assert.equal((await session.page.evaluate(() => window.lab.history())).length, rowsBefore);
 });
 
 test('through the UI: pick a workload and mode, press Run, read the table; a bad field is named', async () => {
-  const rows = page.locator('#results tbody tr');
+  const rows = session.page.locator('#results tbody tr');
   const before = await rows.count();
-  await page.selectOption('#f-workload', 'io-sleep');
-  await page.selectOption('#f-mode', 'sequential');
-  await page.fill('#f-tasks', '3');
-  await page.fill('#f-latencyMs', '100');
-  await page.click('#run');
+  await session.page.selectOption('#f-workload', 'io-sleep');
+  await session.page.selectOption('#f-mode', 'sequential');
+  await session.page.fill('#f-tasks', '3');
+  await session.page.fill('#f-latencyMs', '100');
+  await session.page.click('#run');
   await rows.nth(before).waitFor();
   const first = await rows.nth(before).locator('td').allTextContents();
   assert.equal(first[1], 'io-sleep');
@@ -108,27 +98,27 @@ test('through the UI: pick a workload and mode, press Run, read the table; a bad
   assert.match(first[6], /^3\d\d(\.\d)? ms$/);
   assert.equal(first[7], '1.00×');
 
-  await page.selectOption('#f-mode', 'asyncio');
-  await page.click('#run');
+  await session.page.selectOption('#f-mode', 'asyncio');
+  await session.page.click('#run');
   await rows.nth(before + 1).waitFor();
   const second = await rows.nth(before + 1).locator('td').allTextContents();
   assert.equal(second[4], 'asyncio');
   const speedup = parseFloat(second[7]);
   assert.ok(speedup > 2.5, `3 sleeps overlapped should be ~3x faster, got ${second[7]}`);
-  assert.match(await page.textContent('#announce'), /asyncio took/);
-  assert.match(page.url(), /workload=io-sleep/);
+  assert.match(await session.page.textContent('#announce'), /asyncio took/);
+  assert.match(session.page.url(), /workload=io-sleep/);
 
-  await page.fill('#f-tasks', '5000');
-  await page.click('#run');
-  const error = page.locator('#form-error');
+  await session.page.fill('#f-tasks', '5000');
+  await session.page.click('#run');
+  const error = session.page.locator('#form-error');
   await error.waitFor({ state: 'visible' });
   assert.match(await error.textContent(), /tasks must be a whole number in 1\.\.1000/);
-  assert.equal(await page.getAttribute('#f-tasks', 'aria-invalid'), 'true');
+  assert.equal(await session.page.getAttribute('#f-tasks', 'aria-invalid'), 'true');
   assert.equal(await rows.count(), before + 2, 'earlier results stay');
-  await page.fill('#f-tasks', '3');
-  await shot(page, 'lab-foundation');
+  await session.page.fill('#f-tasks', '3');
+  await shot(session.page, 'lab-foundation');
 });
 
 test('no errors reached the console', () => {
-  assert.deepEqual(errors, []);
+  assert.deepEqual(session.errors, []);
 });

@@ -1,31 +1,21 @@
 // The lesson's claims, measured in Chromium on this machine, through window.lab. Margins are generous:
 // these prove the effects are real, the benchmark measures how big they are.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openLab, labRun } from './helpers.mjs';
+import { labSession, labRun } from './helpers.mjs';
 
-let server, browser, page, errors;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  ({ page, errors } = await openLab(browser, server.url));
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const session = labSession({ page: true });
 
 const sum = (tasks, key) => tasks.reduce((a, t) => a + (t[key] ?? 0), 0);
 
 test('CPU-bound: threads under the GIL and asyncio gain nothing; processes and rayon use both cores', async () => {
   const work = { workload: 'cpu-primes', tasks: 16, size: 7_000_000 };
-  await labRun(page, { ...work, mode: 'sequential', size: 2_000_000 }); // warm the JIT
+  await labRun(session.page, { ...work, mode: 'sequential', size: 2_000_000 }); // warm the JIT
   const best = {};
   const last = {};
   for (let round = 0; round < 2; round++) {
     for (const mode of ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon']) {
-      const r = await labRun(page, { ...work, mode });
+      const r = await labRun(session.page, { ...work, mode });
       assert.ok(r.ok, `${mode}: ${JSON.stringify(r)}`);
       assert.equal(r.value, 476_648, `${mode} computes the same value`);
       best[mode] = Math.min(best[mode] ?? Infinity, r.wallMs);
@@ -49,11 +39,11 @@ test('CPU-bound: threads under the GIL and asyncio gain nothing; processes and r
 
 test('I/O-bound, six 200 ms requests: asyncio, threads and processes each take at most half the sequential time', async () => {
   const work = { workload: 'io-fetch', tasks: 6, latencyMs: 200 };
-  const seq = await labRun(page, { ...work, mode: 'sequential' });
+  const seq = await labRun(session.page, { ...work, mode: 'sequential' });
   const runs = {
-    asyncio: await labRun(page, { ...work, mode: 'asyncio' }),
-    'threads-gil': await labRun(page, { ...work, mode: 'threads-gil', workers: 6 }),
-    processes: await labRun(page, { ...work, mode: 'processes', workers: 6 }),
+    asyncio: await labRun(session.page, { ...work, mode: 'asyncio' }),
+    'threads-gil': await labRun(session.page, { ...work, mode: 'threads-gil', workers: 6 }),
+    processes: await labRun(session.page, { ...work, mode: 'processes', workers: 6 }),
   };
   console.log(`# I/O: sequential ${seq.wallMs.toFixed(0)} ms, ${Object.entries(runs).map(([m, r]) => `${m} ${r.wallMs.toFixed(0)} ms`).join(', ')}`);
   for (const [mode, r] of Object.entries(runs)) {
@@ -67,8 +57,8 @@ test('I/O-bound, six 200 ms requests: asyncio, threads and processes each take a
 });
 
 test('compare runs every mode on the same work and each computes the same value', async () => {
-  const out = await page.evaluate(() => window.lab.compare({ workload: 'io-sleep', tasks: 4, latencyMs: 100 }));
-  const modes = (await page.evaluate(() => window.lab.workloads())).modes.map((m) => m.name);
+  const out = await session.page.evaluate(() => window.lab.compare({ workload: 'io-sleep', tasks: 4, latencyMs: 100 }));
+  const modes = (await session.page.evaluate(() => window.lab.workloads())).modes.map((m) => m.name);
   assert.deepEqual(Object.keys(out).sort(), [...modes].sort());
   for (const [mode, r] of Object.entries(out)) {
     assert.ok(!r.error, `${mode}: ${JSON.stringify(r.error)}`);
@@ -79,15 +69,15 @@ test('compare runs every mode on the same work and each computes the same value'
 });
 
 test('the switch interval and worker counts are validated by name', async () => {
-  const r = await labRun(page, { workload: 'cpu-primes', mode: 'threads-gil', switchIntervalMs: 500 });
+  const r = await labRun(session.page, { workload: 'cpu-primes', mode: 'threads-gil', switchIntervalMs: 500 });
   assert.equal(r.name, 'SpecError');
   assert.equal(r.field, 'switchIntervalMs');
   assert.equal(r.allowed, '0.1..100');
-  const w = await labRun(page, { workload: 'cpu-primes', mode: 'processes', workers: 33 });
+  const w = await labRun(session.page, { workload: 'cpu-primes', mode: 'processes', workers: 33 });
   assert.equal(w.field, 'workers');
   assert.equal(w.allowed, '1..32');
 });
 
 test('no errors reached the console', () => {
-  assert.deepEqual(errors.filter((e) => !/deprecated parameters/.test(e)), []);
+  assert.deepEqual(session.errors.filter((e) => !/deprecated parameters/.test(e)), []);
 });

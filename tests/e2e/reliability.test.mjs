@@ -1,25 +1,16 @@
 // Reliability in Chromium: cancel anything, faults with Python's semantics against the real endpoint,
 // a panic and the engine's restart, results that survive a reload.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openLab, labRun, shot } from './helpers.mjs';
+import { labSession, labRun, shot } from './helpers.mjs';
 
-let server, browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const session = labSession();
 
 /** A fresh context per test, so hung sockets or a crashed engine do not spill into the next one. */
 async function freshLab() {
-  const context = await browser.newContext();
+  const context = await session.browser.newContext();
   const page = await context.newPage();
-  await page.goto(server.url);
+  await page.goto(session.server.url);
   await page.evaluate(() => window.lab.ready);
   return { context, page };
 }

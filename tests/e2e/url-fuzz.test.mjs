@@ -1,19 +1,11 @@
 // The URL is input too: random query strings (fast-check, seeded) never break the page. Each either fills
 // the form or shows a SpecError naming the bad parameter, and the page keeps working.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startServer, launch } from './helpers.mjs';
+import { labSession } from './helpers.mjs';
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const session = labSession();
 
 const names = ['workload', 'mode', 'tasks', 'size', 'latencyMs', 'workers', 'iterations', 'switchIntervalMs', 'timeoutMs', 'onError', 'faults.kind', 'faults.rate', 'faults.seed', 'v', 'bogus'];
 const values = fc.oneof(
@@ -25,14 +17,14 @@ const values = fc.oneof(
 const query = fc.dictionary(fc.constantFrom(...names), values, { maxKeys: 6 });
 
 test('random query strings never break the page', async () => {
-  const page = await browser.newPage();
+  const page = await session.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const samples = fc.sample(query, { numRuns: 25, seed: 20261125 });
   for (const q of samples) {
     if (q.mode === 'compare') q.mode = 'asyncio'; // compare would run every mode: not this test's subject
     const search = new URLSearchParams(q).toString();
-    await page.goto(`${server.url}?${search}`);
+    await page.goto(`${session.server.url}?${search}`);
     await page.evaluate(() => window.lab.ready);
     // Either the link's values were accepted, or the error names one of its parameters.
     const verdict = await page.evaluate(async () => {
