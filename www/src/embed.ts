@@ -14,7 +14,7 @@ import { ImageView } from './views/image-view';
 import { framed, fullLabUrl, ownTabLink } from './views/own-tab';
 import { renderStatus } from './views/status-bar';
 import { renderTimeline } from './views/timeline';
-import { fmtMs } from './views/work';
+import { fmtMs, setNetwork } from './views/work';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
@@ -153,6 +153,7 @@ reportHeight();
 let catalogue: Catalogue | undefined;
 lab.ready.then(
   async (status) => {
+    setNetwork(status.network);
     catalogue = lab.workloads();
     const found = await check(catalogue);
     showProblems([...urlProblems, ...found.problems]);

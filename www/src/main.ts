@@ -19,7 +19,7 @@ import { ShareDialog } from './views/share';
 import { renderStatus } from './views/status-bar';
 import { SweepView } from './views/sweep';
 import { renderTimeline } from './views/timeline';
-import { cores } from './views/work';
+import { cores, setNetwork } from './views/work';
 
 declare global {
   interface Window {
@@ -181,8 +181,9 @@ if (openCompare) delete query.mode;
 const saveSettings = (spec: Spec) => void lab.saveSettings(spec as Record<string, string>).catch(() => {});
 
 Promise.all([lab.ready, location.search ? query : lab.settings().catch(() => undefined)]).then(
-  ([, stored]) => {
+  ([status, stored]) => {
     const state: FormState = { ...(stored ?? {}) };
+    setNetwork(status.network);
     catalogue = lab.workloads();
     if (shown) show(shown);
     const f = new ExperimentForm($<HTMLFormElement>('#experiment'), catalogue, state, {

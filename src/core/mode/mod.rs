@@ -115,7 +115,8 @@ impl Mode {
         match self {
             Mode::Rayon | Mode::ThreadsGil if caps.build == Build::Single => Some(format!(
                 "{} needs threads over shared memory (SharedArrayBuffer), which this page cannot have \
-                 because it is not cross-origin isolated; open the lab in its own tab to use it",
+                 because it is not cross-origin isolated (a frame in a page that is not, or a host that \
+                 sends no isolation headers and no service worker could add them)",
                 self.name()
             )),
             _ => None,

@@ -46,7 +46,13 @@ export const cores = () => Math.max(1, navigator.hardwareConcurrency || 1);
 const HTTP_WORKLOADS = new Set(['io-fetch']);
 export const BROWSER_CONNECTIONS_PER_HOST = 6;
 
-export const isHttp = (workload: string) => HTTP_WORKLOADS.has(workload);
+/** Where the lab's requests go: a simulated network (the static site's service worker) has no limit. */
+let network: string = 'real';
+export const setNetwork = (kind: string | undefined) => {
+  network = kind ?? 'real';
+};
+
+export const isHttp = (workload: string) => network === 'real' && HTTP_WORKLOADS.has(workload);
 
 /** How many workers a run of `mode` had: the spec's value, else the mode's default (Python's). */
 export function workersOf(mode: ModeInfo, spec: Spec): number | undefined {
