@@ -5,20 +5,43 @@ use super::faults::{FaultKind, OnError};
 use super::mode::Mode;
 use super::spec::TIMEOUT_MS;
 use super::spec::TASKS;
-use super::workload::ALL;
+use super::calibrate::Defaults;
+use super::workload::{Params, ALL};
 use super::Capabilities;
 use serde_json::{json, Value};
 
 pub fn catalogue(caps: &Capabilities) -> Value {
+    catalogue_with(caps, &Defaults::default())
+}
+
+/// The catalogue with the defaults calibrated on this machine (each such field says so, and gives the
+/// static default it replaced as `uncalibrated`).
+pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
     let workloads: Vec<Value> = ALL
         .iter()
         .map(|w| {
+            let fields: Vec<Value> = w
+                .fields()
+                .iter()
+                .map(|f| {
+                    let mut v = json!(f);
+                    if defaults.is_calibrated(w.name(), f.name) {
+                        v["default"] = json!(defaults.of(w.name(), f));
+                        v["calibrated"] = json!(true);
+                        v["uncalibrated"] = json!(f.default);
+                    }
+                    v
+                })
+                .collect();
+            let params: Params = w.fields().iter().map(|f| (f.name, defaults.of(w.name(), f))).collect();
             json!({
                 "name": w.name(),
                 "title": w.title(),
                 "doc": w.doc(),
                 "class": w.class(),
-                "fields": w.fields(),
+                "fields": fields,
+                "calibration": w.calibration(),
+                "presets": w.presets(&params),
                 "modes": Mode::ALL.iter().map(|m| json!({
                     "mode": m.name(),
                     "unsupported": m.unsupported(w.class()),
@@ -50,6 +73,9 @@ pub fn catalogue(caps: &Capabilities) -> Value {
     let faults: Vec<Value> = FaultKind::ALL.iter().map(|k| json!({ "name": k.name(), "doc": k.doc(), "network": k.is_network() })).collect();
     json!({
         "v": super::SCHEMA_VERSION,
+        "labVersion": super::LAB_VERSION,
+        "modelVersion": super::MODEL_VERSION,
+        "calibrationTargetMs": super::calibrate::TARGET_MS,
         "build": caps.build,
         "fields": [TASKS],
         "errors": {

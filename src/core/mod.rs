@@ -4,6 +4,7 @@
 //! [`platform`] traits, so the same code runs in the wasm engine, in the native benchmark, and in native
 //! unit tests on a virtual clock.
 
+pub mod calibrate;
 pub mod cancel;
 pub mod catalogue;
 pub mod error;
@@ -17,7 +18,16 @@ pub mod spec;
 pub mod workload;
 
 /// Version of the result and history schema (`v` in results, exports and stored history).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Version of the model of Python the modes implement (`modelVersion` in every Result). Results of
+/// different models are never compared with each other without saying so.
+/// 1: asyncio interleaved CPU-bound coroutines every ~1 ms; uncalibrated sizes.
+/// 2: asyncio runs a coroutine until it awaits (as CPython); CPU sizes calibrated per machine.
+pub const MODEL_VERSION: u32 = 2;
+
+/// The lab's version (`labVersion` in every Result).
+pub const LAB_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Which build of the engine is running: decides which modes are available.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -25,6 +25,9 @@ pub enum SpanKind {
     Message,
     /// Starting a worker process (spawning a Worker and instantiating its wasm).
     Start,
+    /// Ready to run, waiting in the event loop's ready queue while another task runs (`asyncio` only).
+    /// Not counted in `io_wait_ms` or `gil_wait_ms`.
+    LoopWait,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

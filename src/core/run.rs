@@ -39,8 +39,13 @@ pub struct TaskException {
 #[serde(rename_all = "camelCase")]
 pub struct RunResult {
     pub v: u32,
+    /// Which lab and which model of Python produced it.
+    pub lab_version: &'static str,
+    pub model_version: u32,
     pub spec: Value,
     pub build: Build,
+    /// The work's class (CPU, I/O, mixed), as its workload declares it.
+    pub class: super::workload::Class,
     /// How long the Python caller waited: until the loop, `gather` or `map` returned or raised.
     pub wall_ms: f64,
     /// When the last task ended (at least `wall_ms`).
@@ -148,8 +153,11 @@ fn assemble(spec: &Spec, build: Build, elapsed_ms: f64, tasks: Vec<TaskRecord>, 
     };
     RunResult {
         v: SCHEMA_VERSION,
+        lab_version: super::LAB_VERSION,
+        model_version: super::MODEL_VERSION,
         spec: spec.to_json(),
         build,
+        class: spec.workload.class(),
         wall_ms,
         end_ms: end_ms.max(wall_ms),
         value: tasks.iter().map(|t| t.value).sum(),

@@ -1,6 +1,7 @@
 //! The spec: one run's description, defined and validated here once. The page's form, the URL,
 //! `window.lab` and embed messages all pass through [`parse`], so every limit a user sees comes from here.
 
+use super::calibrate::Defaults;
 use super::error::LabError;
 use super::faults::{FaultKind, Faults, OnError};
 use super::mode::Mode;
@@ -85,6 +86,11 @@ pub fn known_fields() -> Vec<&'static str> {
 /// Validates `input` (a JSON object; integers may also be given as decimal strings, as a URL carries
 /// them) against what this engine can run.
 pub fn parse(input: &Value, caps: &Capabilities) -> Result<Spec, LabError> {
+    parse_with(input, caps, &Defaults::default())
+}
+
+/// [`parse`], with the defaults calibrated on this machine for the fields that are left out.
+pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Result<Spec, LabError> {
     let obj = input
         .as_object()
         .ok_or_else(|| LabError::spec("spec", "an object", "the spec must be an object like {\"workload\": \"cpu-primes\", \"mode\": \"sequential\"}"))?;
@@ -109,7 +115,8 @@ pub fn parse(input: &Value, caps: &Capabilities) -> Result<Spec, LabError> {
     let tasks = int_field(obj, &TASKS)? as u32;
     let mut params = Params::new();
     for f in workload.fields() {
-        params.insert(f.name, int_field(obj, f)?);
+        let f = FieldInfo { default: defaults.of(workload.name(), f), ..*f };
+        params.insert(f.name, int_field(obj, &f)?);
     }
     let workers = match mode.workers(caps) {
         None => None,

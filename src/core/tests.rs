@@ -43,8 +43,23 @@ fn asyncio_gather_overlaps_every_wait() {
     assert_eq!((r.wall_ms, r.value), (200.0, 1200));
 }
 
+/// The `run` spans of a task, in time order.
+fn runs(t: &super::record::TaskRecord) -> Vec<(f64, f64)> {
+    t.spans.iter().filter(|s| s.kind == SpanKind::Run).map(|s| (s.start_ms, s.end_ms)).collect()
+}
+
+/// No two tasks ran Python at the same time: the loop runs one task at a time.
+fn assert_one_task_runs_at_a_time(r: &RunResult) {
+    let mut all: Vec<(f64, f64, u32)> = r.tasks.iter().flat_map(|t| runs(t).into_iter().map(move |(a, b)| (a, b, t.id))).collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for w in all.windows(2) {
+        assert!(w[1].0 >= w[0].1, "task {} ran from {} while task {} ran until {}", w[1].2, w[1].0, w[0].2, w[0].1);
+    }
+}
+
 #[test]
-fn asyncio_interleaves_cpu_work_at_await_points_but_gains_nothing() {
+fn asyncio_runs_cpu_bound_coroutines_one_after_another_and_gains_nothing() {
+    // PYTHON-MODEL: a coroutine that never awaits runs to its end before the next one starts.
     let s = json!({"workload": "cpu-primes", "tasks": 3, "size": 300_000});
     let mut seq = s.clone();
     seq["mode"] = json!("sequential");
@@ -54,16 +69,58 @@ fn asyncio_interleaves_cpu_work_at_await_points_but_gains_nothing() {
     let q = run(&VirtualIo::with(0.1, None), &spec(seq));
     assert_eq!(a.value, 25_997);
     assert_eq!(a.value, q.value);
-    // Under asyncio each task runs until its first await, then the next one starts: all have started
-    // within the first round of turns (about 1 ms each), long before any of them ends.
-    assert!(a.tasks.iter().all(|t| t.start_ms < 3.5 && t.end_ms > 10.0 * t.start_ms.max(1.0)), "{:?}", a.tasks);
-    assert!(a.tasks[0].spans.len() > 3, "task 0 was cut at await points: {:?}", a.tasks[0].spans.len());
+    // gather makes every task at once, but each runs only once the one before it has ended: task i's
+    // computing all ends before task i+1's begins, in the order given, with no await in between.
+    assert!(a.tasks.iter().all(|t| t.start_ms < 1.0), "{:?}", a.tasks);
+    for w in a.tasks.windows(2) {
+        let (before, after) = (runs(&w[0]), runs(&w[1]));
+        assert!(!before.is_empty() && !after.is_empty());
+        assert!(before.last().unwrap().1 <= after[0].0, "task {} ran before task {} had ended: {before:?} {after:?}", w[1].id, w[0].id);
+        // Meanwhile it was ready, waiting for the loop (until the task before it ended).
+        let waited = w[1].spans.iter().find(|s| s.kind == SpanKind::LoopWait).expect("a loop-wait span");
+        assert!((waited.end_ms - w[0].end_ms).abs() < 0.5, "{waited:?} vs the end of task {} at {}", w[0].id, w[0].end_ms);
+    }
+    assert_eq!(runs(&a.tasks[0]).len(), 1, "one CPU step, one unbroken run: {:?}", a.tasks[0].spans);
+    assert_one_task_runs_at_a_time(&a);
+    assert!(a.tasks.iter().all(|t| t.io_wait_ms.is_none() && t.gil_wait_ms.is_none()), "a loop wait is neither");
+    assert_eq!(serde_json::to_value(SpanKind::LoopWait).unwrap(), json!("loop-wait"));
     // Sequentially each starts when the previous one ended.
     for w in q.tasks.windows(2) {
         assert!(w[1].start_ms >= w[0].end_ms);
     }
-    // The same work takes the same (virtual) CPU time either way, within the bookkeeping of yielding.
-    assert!((a.wall_ms / q.wall_ms - 1.0).abs() < 0.1, "asyncio {} vs sequential {}", a.wall_ms, q.wall_ms);
+    assert!(q.tasks.iter().all(|t| t.spans.iter().all(|s| s.kind != SpanKind::LoopWait)), "only asyncio waits for its loop");
+    // The same work takes the same (virtual) CPU time either way.
+    assert!((a.wall_ms / q.wall_ms - 1.0).abs() < 0.05, "asyncio {} vs sequential {}", a.wall_ms, q.wall_ms);
+}
+
+#[test]
+fn a_completed_fetch_waits_for_the_loop_behind_another_tasks_cpu_step() {
+    // Each task fetches for 10 ms, then computes about 5 ms (virtual) without awaiting. The fetches
+    // overlap and complete together; the computing cannot, so the later tasks wait, ready, in the queue.
+    let s = spec(json!({"workload": "mixed-pipeline", "mode": "asyncio", "tasks": 3, "latencyMs": 10, "size": 500_000}));
+    let r = run(&VirtualIo::with(0.01, None), &s);
+    assert!(r.tasks.iter().all(|t| t.status == Status::Ok));
+    assert_one_task_runs_at_a_time(&r);
+    let cpu_ms: Vec<f64> = r.tasks.iter().map(|t| runs(t).iter().map(|(a, b)| b - a).sum()).collect();
+    assert!(cpu_ms.iter().all(|&ms| ms > 3.0), "several ms of computing each: {cpu_ms:?}");
+    let run_ends: Vec<(u32, f64)> = r.tasks.iter().flat_map(|t| runs(t).into_iter().map(move |(_, end)| (t.id, end))).collect();
+    let mut queued = 0;
+    for t in &r.tasks {
+        let io_end = t.spans.iter().find(|s| s.kind == SpanKind::IoWait).expect("an io-wait span").end_ms;
+        for w in t.spans.iter().filter(|s| s.kind == SpanKind::LoopWait && s.start_ms >= io_end) {
+            // Ready since its response came, it got the loop when another task's CPU step ended.
+            let behind = run_ends.iter().find(|(id, end)| *id != t.id && (w.end_ms - end).abs() < 0.1);
+            assert!(behind.is_some(), "task {}'s {w:?} ends at no other task's run end: {run_ends:?}", t.id);
+            assert!(w.end_ms - w.start_ms > 3.0, "it waited a CPU step: {w:?}");
+            queued += 1;
+        }
+    }
+    // Task 0 runs first; tasks 1 and 2 queue behind it (and 2 behind 1) in the order they became ready.
+    assert_eq!(queued, 2, "{:?}", r.tasks);
+    assert!(r.tasks[1].end_ms <= runs(&r.tasks[2])[0].0);
+    // About 10 ms of waiting together, then three steps one after another.
+    let total_cpu: f64 = cpu_ms.iter().sum();
+    assert!(r.wall_ms >= 10.0 + total_cpu && r.wall_ms < 11.0 + total_cpu, "{} vs 10 + {total_cpu}", r.wall_ms);
 }
 
 #[test]
@@ -89,6 +146,24 @@ fn a_stop_during_cpu_work_stops_at_the_next_chunk() {
     assert!(r.cancelled);
     assert!(r.wall_ms < 6.0, "stopped after {} virtual ms", r.wall_ms);
     assert!(r.tasks.iter().all(|t| t.status == Status::Cancelled));
+}
+
+#[test]
+fn a_stop_during_asyncio_cpu_work_ends_the_running_task_and_every_waiting_one() {
+    // 40 tasks: more than join_all polls in one pass, so waiters are polled only when woken. The one
+    // computing sees the Stop at its next chunk; each waiting for the loop ends as soon as it is polled.
+    let io = VirtualIo::with(0.01, Some(5.0));
+    let r = run(&io, &spec(json!({"workload": "cpu-primes", "mode": "asyncio", "tasks": 40, "size": 100_000_000})));
+    assert!(r.cancelled);
+    assert!(r.wall_ms < 6.0, "stopped after {} virtual ms", r.wall_ms);
+    assert_eq!(r.tasks.len(), 40);
+    assert!(r.tasks.iter().all(|t| t.status == Status::Cancelled && t.end_ms < 6.0), "{:?}", r.tasks);
+    assert!(!runs(&r.tasks[0]).is_empty());
+    for t in &r.tasks[1..] {
+        assert!(runs(t).is_empty(), "task {} never got the loop", t.id);
+        let w = t.spans.iter().find(|s| s.kind == SpanKind::LoopWait).expect("it waited for the loop");
+        assert!(w.start_ms < 1.0 && w.end_ms >= 5.0, "{w:?}");
+    }
 }
 
 mod faults {

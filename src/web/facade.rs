@@ -4,7 +4,8 @@
 use super::clock::WebClock;
 use super::io::WebIo;
 use crate::core::cancel::CancelToken;
-use crate::core::catalogue::catalogue as describe;
+use crate::core::calibrate::Defaults;
+use crate::core::catalogue::catalogue_with as describe;
 use crate::core::error::LabError;
 use crate::core::mode::Mode;
 use crate::core::run::{run_on_loop, RunResult};
@@ -31,6 +32,8 @@ const BUILD: Build = if cfg!(feature = "threads") { Build::Threads } else { Buil
 
 struct Engine {
     caps: Capabilities,
+    /// Defaults calibrated on this machine (`setDefaults`).
+    defaults: Defaults,
     endpoint: String,
     /// The run in progress: its cancel flag (read by CPU work) and abort controller (fetches, sleeps).
     current: Option<(CancelToken, AbortController)>,
@@ -55,7 +58,7 @@ pub fn start(base_url: &str, cores: u32, pool_threads: u32, engine_id: u32) -> R
     }));
     let endpoint = web_sys::Url::new_with_base("api/delay", base_url)?.href();
     let caps = Capabilities { build: BUILD, pool_threads: if BUILD == Build::Threads { pool_threads } else { 0 }, cores: cores.max(1) };
-    ENGINE.with(|e| *e.borrow_mut() = Some(Engine { caps, endpoint, current: None }));
+    ENGINE.with(|e| *e.borrow_mut() = Some(Engine { caps, defaults: Defaults::default(), endpoint, current: None }));
     Ok(catalogue())
 }
 
@@ -68,7 +71,26 @@ pub fn build() -> String {
 /// Every workload, mode and field with its range and default (`window.lab.workloads()`).
 #[wasm_bindgen]
 pub fn catalogue() -> String {
-    with_engine(|e| describe(&e.caps).to_string())
+    with_engine(|e| describe(&e.caps, &e.defaults).to_string())
+}
+
+/// Calibrates from what the engine measured at start-up (`{ "cpu-primes": probeMs, ... }`: each
+/// workload's probe run's CPU time) and sets the defaults. Returns them as JSON, for the page to keep.
+#[wasm_bindgen]
+pub fn calibrate(measurements_json: &str) -> Result<String, JsValue> {
+    let value: serde_json::Value = serde_json::from_str(measurements_json).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    set_defaults(&Defaults::from_measurements(&value).to_json().to_string())
+}
+
+/// Sets the defaults calibrated on this machine (`{ "cpu-primes": { "size": 4700000 }, ... }`; what is
+/// not a calibrated field is ignored). Returns the defaults as taken, as JSON.
+#[wasm_bindgen(js_name = setDefaults)]
+pub fn set_defaults(defaults_json: &str) -> Result<String, JsValue> {
+    let value: serde_json::Value = serde_json::from_str(defaults_json).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let defaults = Defaults::from_json(&value);
+    let out = defaults.to_json().to_string();
+    ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").defaults = defaults);
+    Ok(out)
 }
 
 /// Validates a spec; returns it as it would run (defaults filled in), or rejects with a SpecError.
@@ -174,7 +196,7 @@ fn with_engine<T>(f: impl FnOnce(&Engine) -> T) -> T {
 fn parse(spec_json: &str) -> Result<Spec, LabError> {
     let value: serde_json::Value =
         serde_json::from_str(spec_json).map_err(|e| LabError::spec("spec", "a JSON object", format!("the spec is not valid JSON: {e}")))?;
-    with_engine(|e| spec::parse(&value, &e.caps))
+    with_engine(|e| spec::parse_with(&value, &e.caps, &e.defaults))
 }
 
 /// How many Web Workers the engine owns besides its own: the rayon pool and the Python threads.

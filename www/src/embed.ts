@@ -37,9 +37,12 @@ const say = (text: string) => (announce.textContent = text);
 const summary = $('#result-summary');
 const timeline = $('#timeline');
 const image = new ImageView($<HTMLCanvasElement>('#image'), $('#image-caption'));
-const compareView = new CompareView($('#compare-view'), (r) => {
-  showRun(r);
-  timeline.scrollIntoView({ block: 'nearest' });
+const compareView = new CompareView($('#compare-view'), {
+  showTimeline(r) {
+    showRun(r);
+    timeline.scrollIntoView({ block: 'nearest' });
+  },
+  moreRounds: () => void runCompare(spec, { budgetMs: 60_000, minRounds: 6 }).catch(() => {}),
 });
 
 $<HTMLAnchorElement>('#open-full').href = fullLabUrl(params);
@@ -89,9 +92,9 @@ lab.onRunStart((s) => {
   if (comparing !== undefined) compareView.running(String(s.mode));
 });
 lab.onRecord((r) => {
-  // In a compare, the table shows each mode; its Timeline buttons draw one run below it.
-  if (comparing !== undefined) compareView.fill(String(r.spec.mode), r);
-  else showRun(r);
+  // In a compare, the table shows each mode (filled in as rounds go); its Timeline buttons draw a run.
+  if (comparing !== undefined) return;
+  showRun(r);
   say(`${r.spec.mode} ${r.cancelled ? 'cancelled after' : 'took'} ${fmtMs(r.wallMs)}${r.network === 'simulated' ? ' (simulated network)' : ''}.`);
 });
 
@@ -118,15 +121,17 @@ async function runOne(s: Spec): Promise<Result> {
   }
 }
 
-async function runCompare(s: Spec): Promise<CompareOutcome> {
+async function runCompare(s: Spec, options: { budgetMs?: number; minRounds?: number } = {}): Promise<CompareOutcome> {
   if (!catalogue) await lab.ready;
   const { mode: _ignored, ...work } = s;
   comparing = JSON.stringify(work);
   compareView.start(catalogue!, work);
   busy(true);
   try {
-    const out = await lab.compare(work);
+    const out = await lab.compare(work, { ...options, onProgress: (p) => compareView.update(p) });
     compareView.finish(out, false);
+    const lesson = compareView.lessonRun();
+    if (lesson) showRun(lesson);
     return out;
   } catch (e) {
     const err = e as Error & { partial?: CompareOutcome };

@@ -3,8 +3,45 @@
 
 import type { EngineClient } from './engine/client';
 import { HistoryStore } from './history-store';
-import type { Build, Catalogue, EngineState, PlainError, Result, Spec, TaskListener } from './engine/protocol';
+import type { Build, Catalogue, Defaults, EngineState, Machine, PlainError, Result, Spec, TaskListener } from './engine/protocol';
+import { compareInRounds, CompareAborted, type CompareProgress } from './measure/procedure';
+import { claims as decideClaims, type ClaimVerdict, type Outcome } from './measure/verdicts';
 import { usesNetwork, type Network, type NetworkInfo } from './network';
+
+/** A Compare's outcome: every mode's median-round Result (with `rounds` and `spread`), or its error. */
+export type CompareOutcome = Record<string, Recorded | { error: PlainError }>;
+
+export interface CompareOptions {
+  signal?: AbortSignal;
+  /** Time allowed for the whole Compare, warm-up included (default 20 s). */
+  budgetMs?: number;
+  /** Counted rounds at least (default 3), while the budget allows. */
+  minRounds?: number;
+  /** Told after every run of the Compare (views fill in as rounds go). */
+  onProgress?(progress: CompareProgress<Recorded>): void;
+}
+
+/** The longest queue of waiting runs; past it a run is refused (`Unavailable`, "queue full"). */
+export const QUEUE_CAP = 100;
+/** A Compare's default budget: warm-up and every round. */
+export const COMPARE_BUDGET_MS = 20_000;
+
+/** Where calibrated defaults are kept per browser profile (so tabs and reloads agree). */
+const CALIBRATION_KEY = 'concurrency-lab:calibration';
+
+/** "Chromium 156", "Firefox 140", ...: where a result was measured. */
+export function browserName(ua = typeof navigator === 'undefined' ? '' : navigator.userAgent): string {
+  for (const [re, name] of [
+    [/Edg\/(\d+)/, 'Edge'],
+    [/Firefox\/(\d+)/, 'Firefox'],
+    [/Chrom(?:e|ium)\/(\d+)/, 'Chromium'],
+    [/Version\/(\d+).*Safari/, 'Safari'],
+  ] as const) {
+    const m = ua.match(re);
+    if (m) return `${name} ${m[1]}`;
+  }
+  return 'unknown browser';
+}
 
 export interface Status {
   crossOriginIsolated: boolean;
@@ -33,13 +70,43 @@ export interface LabOptions {
   network?: Promise<NetworkInfo>;
 }
 
-/** A run as recorded: its Result, and whether a Stop cut it short. */
-export type Recorded = Result & { cancelled?: boolean; network?: Network };
+/** A run as recorded: its Result, whether a Stop cut it short, and (a Compare's) how it was measured. */
+export type Recorded = Result & {
+  cancelled?: boolean;
+  network?: Network;
+  /** A Compare's warm-up order, each counted round's order, and why it stopped adding rounds. */
+  measurement?: { warmUp: string[]; orders: string[][]; ended?: string };
+  /** Things the learner should know about how this run differs from what was asked. */
+  notes?: string[];
+};
+
+const newRunId = () => (typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+
+/** Calibrated defaults kept in this browser profile, if any (none where storage is refused). */
+function loadCalibration(): { labVersion: string; defaults: Defaults } | undefined {
+  try {
+    const v = JSON.parse(localStorage.getItem(CALIBRATION_KEY) ?? 'null');
+    return v && typeof v.labVersion === 'string' && v.defaults && typeof v.defaults === 'object' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveCalibration(labVersion: string, defaults: Defaults): void {
+  try {
+    localStorage.setItem(CALIBRATION_KEY, JSON.stringify({ labVersion, defaults, at: new Date().toISOString() }));
+  } catch {
+    // A frame without storage calibrates on every load; nothing is lost.
+  }
+}
 
 interface Job {
-  spec: Spec;
-  resolve(r: Result): void;
+  /** Runs the job once it is its turn (the engine ready, nothing else running). */
+  exec(job: Job): Promise<unknown>;
+  resolve(r: unknown): void;
   reject(e: Error): void;
+  /** Set by a Stop: checked after every await, so a cancel is honoured whenever it comes. */
+  cancelled: boolean;
 }
 
 /** Turns a plain error object (as it crossed from the worker) into an Error with the same fields. */
@@ -68,6 +135,9 @@ export class Lab {
   private catalogue?: Catalogue;
   private state: Status;
 
+  /** The defaults calibrated on this machine (also kept in localStorage). */
+  private defaults?: Defaults;
+
   constructor(private readonly client: EngineClient, private readonly options: LabOptions = {}) {
     const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
     this.state = {
@@ -94,7 +164,7 @@ export class Lab {
   /** A crashed engine is replaced by a fresh one (a new Worker with a new pool); results stay. */
   private restart(message: string): void {
     this.update({ state: 'restarting', lastCrash: message, workers: 0 });
-    this.engine = this.client.start(this.state.build).then(
+    this.engine = this.client.start(this.state.build, this.defaults && { labVersion: this.catalogue?.labVersion ?? '', defaults: this.defaults }).then(
       (started) => this.update({ state: this.current ? 'busy' : 'ready', workers: started.workers, memoryBytes: started.memoryBytes }),
       (e) => this.update({ state: 'restarting', lastCrash: `${message}; the restart failed too: ${toError(e).message}` }),
     );
@@ -102,15 +172,18 @@ export class Lab {
 
   private async boot(): Promise<Status> {
     let started;
+    const stored = loadCalibration();
     try {
-      started = await this.client.start(this.state.build);
+      started = await this.client.start(this.state.build, stored);
     } catch (e) {
       if (this.state.build !== 'threads') throw toError(e);
       // The threads build reserves a large shared memory up front; a browser may refuse it.
       this.state.buildReason = `the threads build could not start (${toError(e).message}); running the single build`;
-      started = await this.client.start('single');
+      started = await this.client.start('single', stored);
     }
     this.catalogue = started.catalogue;
+    this.defaults = started.defaults;
+    if (started.calibrated) saveCalibration(started.catalogue.labVersion, started.defaults);
     if (this.options.network) this.update(await this.options.network);
     this.update({
       build: started.build,
@@ -133,40 +206,86 @@ export class Lab {
 
   /** Runs one spec. Runs go one at a time, first come first served. */
   run(spec: Spec, options: { signal?: AbortSignal } = {}): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      const { signal } = options;
-      if (signal?.aborted) return reject(toError({ name: 'AbortError', message: 'the run was cancelled before it started' }));
-      const job: Job = { spec, resolve, reject };
-      signal?.addEventListener('abort', () => this.abort(job), { once: true });
-      this.jobs.push(job);
-      void this.pump();
-    });
+    return this.enqueue(async (job) => {
+      const result = await this.runNow(job, spec);
+      this.record(result);
+      return result;
+    }, options.signal) as Promise<Result>;
   }
 
   /**
-   * Runs the same work in every mode, one after another (sequential first: it is the baseline).
-   * A mode this engine cannot run, or a spec a mode refuses, carries `{ error }` instead of a Result.
+   * Runs the same work in every mode, fairly (www/src/measure/procedure.ts): an uncounted warm-up
+   * round, then rounds in changing orders with a parallelism probe each, more while a claim is
+   * inconclusive, within `budgetMs`. Each mode's entry is its median round's Result with `rounds` and
+   * `spread`; one history row per mode. A mode this engine cannot run, or a spec a mode refuses,
+   * carries `{ error }`. The whole Compare is one job: `status()` is `busy` from its first run to its
+   * last, and nothing else runs in between.
    */
-  async compare(spec: Spec, options: { signal?: AbortSignal } = {}): Promise<Record<string, Result | { error: PlainError }>> {
-    await this.ready;
-    const out: Record<string, Result | { error: PlainError }> = {};
-    for (const mode of this.catalogue!.modes) {
-      if (mode.unavailable) {
-        out[mode.name] = { error: { name: 'Unavailable', message: mode.unavailable, reason: mode.unavailable } };
-        continue;
+  compare(spec: Spec, options: CompareOptions = {}): Promise<CompareOutcome> {
+    return this.enqueue(async (job) => {
+      const catalogue = this.catalogue!;
+      const refused: Record<string, PlainError> = {};
+      const modes: string[] = [];
+      for (const mode of catalogue.modes) {
+        if (mode.unavailable) refused[mode.name] = { name: 'Unavailable', message: mode.unavailable, reason: mode.unavailable };
+        modes.push(mode.name);
       }
-      try {
-        out[mode.name] = await this.run({ ...spec, mode: mode.name }, options);
-      } catch (e) {
-        const err = e as Error & PlainError;
-        if (err.name === 'AbortError') {
-          Object.assign(err, { partial: out });
-          throw err;
+      const notes = new Map<string, string>();
+      const specFor = (mode: string): Spec => {
+        const s: Spec = { ...spec, mode };
+        const info = catalogue.modes.find((m) => m.name === mode);
+        // More workers than rayon's pool has: rayon runs with the pool (it cannot grow), and says so.
+        const workers = Number(s.workers);
+        if (info?.workers && s.workers !== undefined && Number.isInteger(workers) && workers > info.workers.max && mode === 'rayon') {
+          s.workers = info.workers.max;
+          notes.set(mode, `workers = ${workers} is more than rayon's pool of ${info.workers.max} threads, so rayon ran with ${info.workers.max}.`);
         }
-        out[mode.name] = { error: { name: err.name, message: err.message, field: err.field, allowed: err.allowed, reason: err.reason } };
+        return s;
+      };
+      let report;
+      try {
+        report = await compareInRounds<Recorded>({
+          modes,
+          refused,
+          run: (mode) => this.runNow(job, specFor(mode)),
+          probe: () => this.client.probe(),
+          budgetMs: options.budgetMs ?? COMPARE_BUDGET_MS,
+          minRounds: options.minRounds,
+          now: () => performance.now(),
+          random: Math.random,
+          onProgress: options.onProgress,
+          stopped: () => job.cancelled,
+        });
+      } catch (e) {
+        if (e instanceof CompareAborted) {
+          const partial = this.finishCompare(e.report.outcome as CompareOutcome, notes, e.report);
+          throw Object.assign(toError({ name: 'AbortError', message: 'the compare was cancelled' }), { partial });
+        }
+        throw e;
+      } finally {
+        this.client.closeProbe();
       }
+      return this.finishCompare(report.outcome as CompareOutcome, notes, report);
+    }, options.signal) as Promise<CompareOutcome>;
+  }
+
+  /** Records one history row per mode of a Compare (its median round), with how it was measured. */
+  private finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string }): CompareOutcome {
+    for (const [mode, entry] of Object.entries(outcome)) {
+      if (!('wallMs' in entry)) continue;
+      const r = entry as Recorded;
+      r.runId = newRunId();
+      r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended };
+      const note = notes.get(mode);
+      if (note) r.notes = [...(r.notes ?? []), note];
+      this.record(r);
     }
-    return out;
+    return outcome;
+  }
+
+  /** The lesson's claims a Compare (or runs of the same work, one per mode) tests, with verdicts. */
+  claims(outcome: Outcome): ClaimVerdict[] {
+    return decideClaims(outcome);
   }
 
   /** The spec as it would run (defaults filled in); rejects with a SpecError or Unavailable. */
@@ -180,12 +299,16 @@ export class Lab {
     }
   }
 
-  /** Cancels the running run and every waiting one. */
+  /** Cancels the running run (or Compare) and every waiting one. */
   cancel(): void {
     for (const job of this.jobs.splice(0)) {
+      job.cancelled = true;
       job.reject(toError({ name: 'AbortError', message: 'the run was cancelled before it started' }));
     }
-    if (this.current) this.client.cancel();
+    if (this.current) {
+      this.current.cancelled = true;
+      this.client.cancel();
+    }
   }
 
   /** The stored results, oldest first. */
@@ -235,6 +358,7 @@ export class Lab {
   }
 
   private abort(job: Job): void {
+    job.cancelled = true;
     if (job === this.current) {
       this.client.cancel();
       return;
@@ -246,6 +370,44 @@ export class Lab {
     }
   }
 
+  /** Queues a job (a run, a Compare); refuses one past the cap. */
+  private enqueue(exec: (job: Job) => Promise<unknown>, signal?: AbortSignal): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(toError({ name: 'AbortError', message: 'the run was cancelled before it started' }));
+      if (this.jobs.length >= QUEUE_CAP) {
+        const reason = `queue full (${this.jobs.length} jobs)`;
+        return reject(toError({ name: 'Unavailable', message: `the lab's queue is full: ${reason}; wait for runs to finish or cancel them`, reason }));
+      }
+      const job: Job = { exec, resolve, reject, cancelled: false };
+      signal?.addEventListener('abort', () => this.abort(job), { once: true });
+      this.jobs.push(job);
+      void this.pump();
+    });
+  }
+
+  /**
+   * One run on the engine, as part of `job`: the start and task listeners are told, and the Result is
+   * labelled (network, machine, runId) but not recorded. A Stop that came before the engine took the
+   * run (during boot or a restart) is honoured here.
+   */
+  private async runNow(job: Job, spec: Spec): Promise<Recorded> {
+    const stop = () => toError({ name: 'AbortError', message: 'the run was cancelled before it started' });
+    await this.engine;
+    if (job.cancelled) throw stop();
+    for (const l of this.startListeners) l(spec);
+    try {
+      const result: Recorded = await this.client.run(spec, (record, output) => {
+        for (const l of this.taskListeners) l(record, output);
+      });
+      return this.label(result);
+    } catch (e) {
+      const err = toError(e);
+      const partial = (err as Error & { result?: Result }).result;
+      if (err.name === 'AbortError' && partial) (err as Error & { result?: Result }).result = this.label({ ...partial, cancelled: true } as Recorded);
+      throw err;
+    }
+  }
+
   private async pump(): Promise<void> {
     if (this.current || this.jobs.length === 0) return;
     const job = this.jobs.shift()!;
@@ -253,18 +415,14 @@ export class Lab {
     try {
       await this.ready;
       await this.engine;
+      if (job.cancelled) throw toError({ name: 'AbortError', message: 'the run was cancelled before it started' });
       this.update({ state: 'busy' });
-      for (const l of this.startListeners) l(job.spec);
-      const result: Recorded = await this.client.run(job.spec, (record, output) => {
-        for (const l of this.taskListeners) l(record, output);
-      });
-      this.label(result);
-      this.record(result);
-      job.resolve(result);
+      job.resolve(await job.exec(job));
     } catch (e) {
       const err = toError(e);
-      const partial = (err as Error & { result?: Result }).result;
-      if (err.name === 'AbortError' && partial) this.record(this.label({ ...partial, cancelled: true }));
+      const partial = (err as Error & { result?: Recorded }).result;
+      // A single run cut short is recorded as cancelled (a Compare records its own rows).
+      if (err.name === 'AbortError' && partial && !('partial' in err)) this.record(partial);
       job.reject(err);
     } finally {
       this.current = undefined;
@@ -277,9 +435,14 @@ export class Lab {
     }
   }
 
-  /** Marks a run that used the network with who answered it (a simulated network behaves differently). */
+  /**
+   * Labels a Result with who answered its network (a simulated network behaves differently), the
+   * machine it was measured on, and a run id.
+   */
   private label(r: Recorded): Recorded {
     if (this.state.network && usesNetwork(r.spec.workload)) r.network = this.state.network;
+    r.machine = { cores: Math.max(1, navigator.hardwareConcurrency || 1), build: this.state.build, browser: browserName(), ...(r.machine?.parallelism !== undefined ? { parallelism: r.machine.parallelism } : {}) } satisfies Machine;
+    r.runId ??= newRunId();
     return r;
   }
 

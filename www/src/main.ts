@@ -6,7 +6,7 @@ import { EngineClient } from './engine/client';
 import type { Catalogue, PlainError, Spec } from './engine/protocol';
 import { Lab, toError, type Recorded } from './lab-api';
 import { detectNetwork } from './network';
-import { claimInput, renderClaims, sameWorkRuns } from './views/claims-view';
+import { renderClaims, sameWorkOutcome } from './views/claims-view';
 import { CompareView, type CompareOutcome } from './views/compare';
 import { download, exportName, toCsv, toJson } from './views/export';
 import { ExperimentForm, type FormState } from './views/form';
@@ -19,7 +19,7 @@ import { ShareDialog } from './views/share';
 import { renderStatus } from './views/status-bar';
 import { SweepView } from './views/sweep';
 import { renderTimeline } from './views/timeline';
-import { cores, setNetwork } from './views/work';
+import { setNetwork } from './views/work';
 
 declare global {
   interface Window {
@@ -58,8 +58,8 @@ function show(r: Recorded): void {
   shown = r;
   renderTimeline(timeline, r);
   if (!catalogue) return; // drawn again, with its claims, once the catalogue is here
-  const runs = compareView.covers(r) ? [] : sameWorkRuns(table.runs(), r);
-  const measured = renderClaims($('#run-claims'), claimInput(catalogue, runs, cores()), { measuredOnly: true });
+  const outcome = compareView.covers(r) ? undefined : sameWorkOutcome(table.runs(), r);
+  const measured = renderClaims($('#run-claims'), outcome, { measuredOnly: true });
   $('#timeline-wrap').classList.toggle('has-claims', measured > 0);
 }
 
@@ -95,36 +95,35 @@ function busy(on: boolean): void {
 
 // --- Compare: every mode on the form's work. Rows fill in as each mode's run is recorded.
 const compareButton = $<HTMLButtonElement>('#compare');
-const compareView = new CompareView($('#compare-view'), (r) => {
-  show(r);
-  timeline.scrollIntoView({ block: 'nearest' });
-  say(`Showing the ${r.spec.mode} run on the timeline.`);
+const compareView = new CompareView($('#compare-view'), {
+  showTimeline(r) {
+    show(r);
+    timeline.scrollIntoView({ block: 'nearest' });
+    say(`Showing the ${r.spec.mode} run on the timeline.`);
+  },
+  moreRounds: () => void compareAll({ budgetMs: 60_000, minRounds: 6 }),
 });
-let comparing: { json: string; mode?: string } | undefined;
+let comparing: { json: string } | undefined;
 const withoutMode = (spec: Spec) => {
   const { mode: _mode, ...rest } = spec;
   return rest;
 };
 
 lab.onRunStart((spec) => {
-  if (comparing && JSON.stringify(withoutMode(spec)) === comparing.json) {
-    comparing.mode = String(spec.mode);
-    compareView.running(comparing.mode);
-  }
+  if (comparing && JSON.stringify(withoutMode(spec)) === comparing.json) compareView.running(String(spec.mode));
 });
 
 lab.onRecord((r) => {
   table.add(r);
+  // A Compare records its rows at its end; its view shows them, and the timeline the run that tells
+  // the lesson (drawn once the Compare is done).
+  if (comparing) return;
   show(r);
-  if (comparing?.mode === r.spec.mode) {
-    compareView.fill(comparing.mode, r);
-    comparing.mode = undefined;
-  }
   const speedup = table.speedup(r);
   say(`${r.spec.mode} ${r.cancelled ? 'cancelled after' : 'took'} ${r.wallMs.toFixed(0)} ms${speedup ? `, ${speedup.toFixed(2)} times sequential` : ''}.`);
 });
 
-async function compareAll(): Promise<void> {
+async function compareAll(options: { budgetMs?: number; minRounds?: number } = {}): Promise<void> {
   if (!form || !catalogue || comparing) return;
   // The form's spec minus its mode; workers only if the learner set them (the form leaves them out otherwise).
   saveSettings(form.spec());
@@ -136,8 +135,10 @@ async function compareAll(): Promise<void> {
   compareButton.disabled = true;
   busy(true);
   try {
-    const out = await lab.compare(spec);
+    const out = await lab.compare(spec, { ...options, onProgress: (p) => compareView.update(p) });
     compareView.finish(out, false);
+    const lesson = compareView.lessonRun();
+    if (lesson) show(lesson);
     // A spec every mode refuses (a bad field) is the form's error too.
     const errors = Object.values(out).map((x) => ('error' in x && !('wallMs' in x) ? x.error : undefined));
     const first = errors.find((e) => e?.name === 'SpecError');

@@ -1,11 +1,23 @@
 //! `mixed-pipeline`: each task fetches (waits on the network), then computes on what it got: count the
 //! primes in its own window of `size` numbers. Part waiting, part computing, so which mode wins depends
-//! on the mix: asyncio overlaps the waits but not the work, processes overlap both at a start-up cost.
+//! on the mix, as the lesson's summary says: a data pipeline whose computing dominates is work for
+//! `multiprocessing`; one whose waiting dominates (API calls with a little parsing) is work for `asyncio`.
+//! The default is the computing-heavy pipeline, sized on this machine; the presets give both.
 
 use super::cpu_primes::PrimeCount;
-use super::{Class, FieldInfo, Params, Step, Workload, LATENCY_MS};
+use super::{Class, FieldInfo, Params, Preset, Step, Workload};
+use crate::core::calibrate::{round2, Calibration};
 
 pub struct MixedPipeline;
+
+const LATENCY_MS: FieldInfo = FieldInfo {
+    name: "latencyMs",
+    label: "Latency (ms)",
+    min: 0,
+    max: 10_000,
+    default: 50,
+    doc: "How long each task's request waits, in milliseconds.",
+};
 
 const SIZE: FieldInfo = FieldInfo {
     name: "size",
@@ -13,8 +25,13 @@ const SIZE: FieldInfo = FieldInfo {
     min: 1,
     max: 10_000_000,
     default: 300_000,
-    doc: "After its request, each task counts the primes among this many numbers (its own window).",
+    doc: "After its request, each task counts the primes among this many numbers (its own window). \
+          The default is calibrated on this machine so that the computing takes about 0.9 s in all.",
 };
+
+/// The I/O-heavy preset computes this share of the numbers of the computing-heavy one (about 1/18 of
+/// its CPU time, a few ms per task: parsing a response).
+const IO_HEAVY_SHARE: f64 = 0.125;
 
 impl Workload for MixedPipeline {
     fn name(&self) -> &'static str {
@@ -35,6 +52,29 @@ impl Workload for MixedPipeline {
     }
     fn fields(&self) -> &'static [FieldInfo] {
         &[LATENCY_MS, SIZE]
+    }
+    fn calibration(&self) -> Option<Calibration> {
+        // The windows of all tasks together are 0..tasks*size: the cost grows as in cpu-primes. The
+        // computing (0.9 s in all, about 110 ms a task) outweighs the waiting (8 x 50 ms), and the whole
+        // sequential run stays near 1.3 s.
+        Some(Calibration { field: "size", probe: 100_000, exponent: 1.4, min: 20_000, max: 10_000_000, target_ms: 900.0 })
+    }
+    fn presets(&self, defaults: &Params) -> Vec<Preset> {
+        let size = defaults.get("size").copied().unwrap_or(SIZE.default);
+        vec![
+            Preset {
+                name: "cpu-heavy",
+                title: "Data pipeline (computing-heavy)",
+                doc: "Short requests, then heavy computing on each response: the lesson's \"multiprocessing for data preprocessing pipelines\".",
+                values: Params::from([("latencyMs", LATENCY_MS.default), ("size", size)]),
+            },
+            Preset {
+                name: "io-heavy",
+                title: "API calls (waiting-heavy)",
+                doc: "Slow requests, then a little parsing of each response: the lesson's \"asyncio for web/API integration\".",
+                values: Params::from([("latencyMs", 200), ("size", round2(size as f64 * IO_HEAVY_SHARE).max(SIZE.min))]),
+            },
+        ]
     }
     fn task(&self, params: &Params, _tasks: u32, id: u32) -> Vec<Step> {
         let size = params["size"] as u64;

@@ -105,9 +105,29 @@ pub trait Workload: Sync {
     }
     /// The workload's own spec fields, with ranges and defaults.
     fn fields(&self) -> &'static [FieldInfo];
+    /// For CPU work: how its amount of work is calibrated to this machine at start-up (the field's
+    /// default then comes from the calibration).
+    fn calibration(&self) -> Option<crate::core::calibrate::Calibration> {
+        None
+    }
+    /// Named settings that show one face of the workload (mixed work: CPU-heavy or I/O-heavy), given
+    /// its defaults as calibrated on this machine.
+    fn presets(&self, _defaults: &Params) -> Vec<Preset> {
+        Vec::new()
+    }
     /// The steps of task `id` out of `tasks`. Every mode runs exactly these steps, so every mode computes
     /// the same value.
     fn task(&self, params: &Params, tasks: u32, id: u32) -> Vec<Step>;
+}
+
+/// Named values for some of a workload's fields (the rest keep their defaults).
+#[derive(Clone, Debug, Serialize)]
+pub struct Preset {
+    pub name: &'static str,
+    pub title: &'static str,
+    /// What it shows, in the lesson's words.
+    pub doc: &'static str,
+    pub values: Params,
 }
 
 /// The field every I/O workload shares.

@@ -2,7 +2,7 @@
 // crash is a new Worker: the rayon pool of a wasm instance can be built only once).
 
 import * as Comlink from 'comlink';
-import type { Build, EngineApi, EngineStarted, EngineStats, Result, Spec, TaskListener } from './protocol';
+import type { Build, EngineApi, EngineStartOptions, EngineStarted, EngineStats, Result, Spec, TaskListener } from './protocol';
 
 export class EngineClient {
   private worker?: Worker;
@@ -16,7 +16,7 @@ export class EngineClient {
   onCrash?: (message: string) => void;
 
   /** Starts a worker running `build`; resolves once the engine (and its pool) can run. */
-  async start(build: Build): Promise<EngineStarted> {
+  async start(build: Build, stored?: EngineStartOptions['stored']): Promise<EngineStarted> {
     this.stop();
     const engineId = (this.engineId = crypto.getRandomValues(new Uint32Array(1))[0] || 1);
     const worker = (this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'lab-engine' }));
@@ -30,7 +30,7 @@ export class EngineClient {
       if (data?.engineId === this.engineId) this.crashed(data.message);
     };
     this.remote = Comlink.wrap<EngineApi>(worker);
-    this.started = await this.remote.start({ build, baseUrl: document.baseURI, cores: navigator.hardwareConcurrency || 1, engineId });
+    this.started = await this.remote.start({ build, baseUrl: document.baseURI, cores: navigator.hardwareConcurrency || 1, engineId, stored });
     return this.started;
   }
 
@@ -58,6 +58,15 @@ export class EngineClient {
 
   cancel(): void {
     void this.remote?.cancel();
+  }
+
+  /** The parallelism the machine has free now (a Compare's probe); undefined where it cannot tell. */
+  async probe(): Promise<number | undefined> {
+    return this.remote ? this.remote.probe() : undefined;
+  }
+
+  closeProbe(): void {
+    void this.remote?.closeProbe();
   }
 
   async stats(): Promise<EngineStats> {

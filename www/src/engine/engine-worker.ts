@@ -2,16 +2,20 @@
 // Lab work never runs on the page's main thread; it runs here and on the pool's workers.
 
 import * as Comlink from 'comlink';
+import { ParallelismProbe } from './probe';
 import { runProcesses, type ProcessRun } from './processes';
-import type { Build, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, TaskListener, TaskOutput } from './protocol';
+import type { Build, Catalogue, Defaults, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, TaskListener, TaskOutput } from './protocol';
 
 /** The wasm-bindgen module of either build (same exports; `initThreadPool` only in `threads`). */
 interface EngineModule {
-  default(): Promise<unknown>;
+  default(init?: { module_or_path: WebAssembly.Module | URL }): Promise<unknown>;
   initThreadPool?(threads: number): Promise<void>;
   start(baseUrl: string, cores: number, poolThreads: number, engineId: number): string;
   run(spec: string, onTask?: (record: string, output?: TaskOutput) => void): Promise<string>;
   validate(spec: string): string;
+  catalogue(): string;
+  calibrate(measurements: string): string;
+  setDefaults(defaults: string): string;
   finish(spec: string, records: string, wallMs: number, cancelled: boolean): string;
   cancel(): void;
   memoryBytes(): number;
@@ -26,6 +30,53 @@ const WARM_UP = [
   { workload: 'cpu-mandelbrot', mode: 'sequential', tasks: 1, size: 64, iterations: 3000 },
 ];
 let started: EngineStartOptions | undefined;
+/** The parallelism probe of Compare's rounds (its workers live from the first round to `closeProbe`). */
+let probe: ParallelismProbe | undefined;
+
+// The `single` build, compiled once here and handed to every `processes` worker: a process still starts a
+// Worker and instantiates its own module with its own memory (the "spawn" the lesson is about), but does
+// not compile the code again, and shares the code V8 has optimised so far.
+let singleModule: Promise<WebAssembly.Module> | undefined;
+const pkgUrl = (build: Build, file: string) => new URL(`./pkg/${build}/${file}`, import.meta.url);
+function compileSingle(): Promise<WebAssembly.Module> {
+  singleModule ??= fetch(pkgUrl('single', 'concurrency_lab_bg.wasm')).then(async (res) => {
+    if (!res.ok) throw new Error(`could not load the single build (${res.status})`);
+    try {
+      return await WebAssembly.compileStreaming(res.clone());
+    } catch {
+      // A host that serves .wasm with another Content-Type: compile from the bytes.
+      return WebAssembly.compile(await res.arrayBuffer());
+    }
+  });
+  return singleModule;
+}
+
+/** CPU time of a sequential run: its tasks' `run` spans (the waits of mixed work not counted). */
+const cpuMs = (r: Result) => r.tasks.reduce((sum, t) => sum + t.spans.filter((s) => s.kind === 'run').reduce((a, s) => a + s.endMs - s.startMs, 0), 0);
+
+/**
+ * Sizes each CPU workload's default for this machine: a sequential run at the workload's probe value,
+ * twice (the first also warms the code), the faster one kept; the core turns the time into a rounded
+ * default (src/core/calibrate.rs). Stored defaults (the page keeps them per browser profile) are taken as
+ * they are, so tabs and reloads agree.
+ */
+async function calibrate(mod: EngineModule, catalogue: Catalogue, stored?: EngineStartOptions['stored']): Promise<{ defaults: Defaults; measured: boolean }> {
+  if (stored?.labVersion === catalogue.labVersion && Object.keys(stored.defaults ?? {}).length) {
+    const defaults = JSON.parse(mod.setDefaults(JSON.stringify(stored.defaults))) as Defaults;
+    if (Object.keys(defaults).length) return { defaults, measured: false };
+  }
+  const measurements: Record<string, number> = {};
+  for (const w of catalogue.workloads) {
+    const c = w.calibration;
+    if (!c) continue;
+    const spec: Spec = { workload: w.name, mode: 'sequential', [c.field]: c.probe };
+    if (w.fields.some((f) => f.name === 'latencyMs')) spec.latencyMs = 0;
+    let best = Infinity;
+    for (let i = 0; i < 2; i++) best = Math.min(best, cpuMs(JSON.parse(await mod.run(JSON.stringify(spec))) as Result));
+    measurements[w.name] = best;
+  }
+  return { defaults: JSON.parse(mod.calibrate(JSON.stringify(measurements))), measured: true };
+}
 /** The `processes` run in progress (run from here, not by the wasm engine). */
 let processRun: ProcessRun | undefined;
 
@@ -48,23 +99,39 @@ function toPlainError(e: unknown): PlainError {
 }
 
 const api: EngineApi = {
-  async start({ build, baseUrl, cores, engineId }: EngineStartOptions) {
+  async start({ build, baseUrl, cores, engineId, stored }: EngineStartOptions) {
     const mod = (await import(/* @vite-ignore */ moduleUrl(build))) as EngineModule;
-    await mod.default();
+    const compiled = compileSingle();
+    await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default());
     let threads = 0;
     if (build === 'threads') {
       if (!mod.initThreadPool) throw toPlainError('the threads build has no initThreadPool');
       threads = Math.max(1, cores);
       await mod.initThreadPool(threads);
     }
-    const catalogue = JSON.parse(mod.start(baseUrl, cores, threads, engineId));
-    // V8 compiles wasm with a quick baseline compiler first and optimises hot code later: without a
-    // warm-up, the learner's first run would be ~20% slower than the same run after it. A few ms of each
-    // kernel here, before the engine says it is ready, makes the first measured run like the rest.
+    mod.start(baseUrl, cores, threads, engineId);
+    // V8 compiles wasm with a quick baseline compiler first and optimises hot code later: a few ms of
+    // each kernel here, before the engine says it is ready, gets the optimised code going. (A Compare
+    // also runs a full-size warm-up round before it counts; see www/src/measure/procedure.ts.)
     for (const warm of WARM_UP) await mod.run(JSON.stringify(warm));
+    if (build === 'threads') await warmSingle(await compiled, baseUrl, cores);
+    const calibration = await calibrate(mod, JSON.parse(mod.catalogue()) as Catalogue, stored);
+    const catalogue = JSON.parse(mod.catalogue()) as Catalogue;
     engine = mod;
-    started = { build, baseUrl, cores, engineId };
-    return { build, threads, catalogue, ...api.stats() };
+    started = { build, baseUrl, cores, engineId, stored };
+    return { build, threads, catalogue, defaults: calibration.defaults, calibrated: calibration.measured, ...api.stats() };
+  },
+
+  async probe() {
+    const cores = started?.cores ?? 1;
+    if (cores < 2) return undefined;
+    probe ??= new ParallelismProbe(Math.min(cores, 8));
+    return probe.measure();
+  },
+
+  closeProbe() {
+    probe?.close();
+    probe = undefined;
   },
 
   async run(spec: Spec, onTask?: TaskListener): Promise<Result> {
@@ -98,7 +165,7 @@ const api: EngineApi = {
 
   stats(): EngineStats {
     const threads = engine?.threadWorkers() ?? 0;
-    return { memoryBytes: engine?.memoryBytes() ?? 0, workers: 1 + threads + (processRun?.workers() ?? 0) };
+    return { memoryBytes: engine?.memoryBytes() ?? 0, workers: 1 + threads + (processRun?.workers() ?? 0) + (probe?.count() ?? 0) };
   },
 };
 
@@ -108,7 +175,7 @@ async function runOnProcesses(
   spec: { tasks: number; workers: number },
   onTask: (record: string, output?: TaskOutput) => void,
 ): Promise<Result> {
-  processRun = runProcesses({ spec, specJson, baseUrl: started!.baseUrl, cores: started!.cores, onTask });
+  processRun = runProcesses({ spec, specJson, baseUrl: started!.baseUrl, cores: started!.cores, module: await compileSingle(), onTask });
   try {
     const { records, wallMs, cancelled, failure } = await processRun.done;
     if (failure) throw toPlainError(JSON.stringify({ name: 'EngineError', message: failure }));
@@ -116,6 +183,18 @@ async function runOnProcesses(
   } finally {
     processRun = undefined;
   }
+}
+
+/**
+ * In the threads build, the `processes` workers run the single build: warm its kernels once here, on an
+ * instance of the same compiled module, so the code a process runs is already optimised (V8 shares a
+ * module's compiled code between the workers it is sent to). The instance is then left alone.
+ */
+async function warmSingle(module: WebAssembly.Module, baseUrl: string, cores: number): Promise<void> {
+  const single = (await import(/* @vite-ignore */ moduleUrl('single'))) as EngineModule;
+  await single.default({ module_or_path: module });
+  single.start(baseUrl, cores, 0, 0);
+  for (const warm of WARM_UP) await single.run(JSON.stringify(warm));
 }
 
 Comlink.expose(api);

@@ -6,13 +6,13 @@
 import type { TaskOutput } from './protocol';
 
 interface EngineModule {
-  default(): Promise<unknown>;
+  default(init?: { module_or_path: WebAssembly.Module }): Promise<unknown>;
   start(baseUrl: string, cores: number, poolThreads: number, engineId: number): string;
   runTask(spec: string, id: number, t0: number, lane: string, onTask: (record: string, output?: TaskOutput) => void): Promise<string>;
 }
 
 export type ProcessMessage =
-  | { type: 'start'; baseUrl: string; cores: number }
+  | { type: 'start'; baseUrl: string; cores: number; module?: WebAssembly.Module }
   | { type: 'task'; spec: string; id: number; t0: number; lane: string };
 
 export type ProcessReply =
@@ -28,7 +28,9 @@ self.addEventListener('message', async ({ data }: MessageEvent<ProcessMessage>) 
   try {
     if (data.type === 'start') {
       const mod = (await import(new URL('./pkg/single/concurrency_lab.js', import.meta.url).href)) as EngineModule;
-      await mod.default();
+      // The module arrives compiled (by the engine worker): this process instantiates it with its own
+      // memory, as a spawned interpreter loads its own copy of Python.
+      await mod.default(data.module ? { module_or_path: data.module } : undefined);
       // Engine id 0: a process's panic is its pool's business (it fails the run), not the page's.
       mod.start(data.baseUrl, data.cores, 0, 0);
       engine = mod;

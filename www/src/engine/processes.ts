@@ -14,6 +14,8 @@ export interface ProcessRunOptions {
   specJson: string;
   baseUrl: string;
   cores: number;
+  /** The single build, compiled once by the engine worker: each process instantiates it afresh. */
+  module: WebAssembly.Module;
   /** Told of each task as its record comes back. */
   onTask(record: string, output?: TaskOutput): void;
 }
@@ -26,7 +28,7 @@ export interface ProcessRun {
   workers(): number;
 }
 
-export function runProcesses({ spec, specJson, baseUrl, cores, onTask }: ProcessRunOptions): ProcessRun {
+export function runProcesses({ spec, specJson, baseUrl, cores, module, onTask }: ProcessRunOptions): ProcessRun {
   const t0 = epoch();
   const records: (Task | undefined)[] = new Array(spec.tasks).fill(undefined);
   const workers: Worker[] = [];
@@ -94,7 +96,7 @@ export function runProcesses({ spec, specJson, baseUrl, cores, onTask }: Process
       e.preventDefault();
       end(false, `process ${lane} died: ${e.message || 'worker error'}`);
     });
-    send({ type: 'start', baseUrl, cores });
+    send({ type: 'start', baseUrl, cores, module });
   }
   return { done, cancel: () => end(true), workers: () => workers.length };
 }

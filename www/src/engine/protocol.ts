@@ -10,6 +10,27 @@ export interface FieldInfo {
   max: number;
   default: number;
   doc: string;
+  /** The default was calibrated on this machine (`uncalibrated` is the static one it replaced). */
+  calibrated?: boolean;
+  uncalibrated?: number;
+}
+
+/** How a CPU workload's amount of work is sized for this machine (src/core/calibrate.rs). */
+export interface CalibrationInfo {
+  field: string;
+  probe: number;
+  exponent: number;
+  min: number;
+  max: number;
+  targetMs: number;
+}
+
+/** Named values for some of a workload's fields (mixed work: computing-heavy or waiting-heavy). */
+export interface PresetInfo {
+  name: string;
+  title: string;
+  doc: string;
+  values: Record<string, number>;
 }
 
 export interface WorkloadInfo {
@@ -18,6 +39,8 @@ export interface WorkloadInfo {
   doc: string;
   class: 'cpu' | 'io' | 'mixed';
   fields: FieldInfo[];
+  calibration: CalibrationInfo | null;
+  presets: PresetInfo[];
   modes: { mode: string; unsupported: string | null }[];
 }
 
@@ -44,6 +67,9 @@ export interface ErrorOptions {
 /** `window.lab.workloads()`: what this engine runs, with every field's range and default. */
 export interface Catalogue {
   v: number;
+  labVersion: string;
+  modelVersion: number;
+  calibrationTargetMs: number;
   build: Build;
   fields: FieldInfo[];
   errors: ErrorOptions;
@@ -54,7 +80,7 @@ export interface Catalogue {
 export type Spec = Record<string, unknown>;
 
 export interface Span {
-  kind: 'run' | 'gil-wait' | 'io-wait' | 'message' | 'start';
+  kind: 'run' | 'gil-wait' | 'io-wait' | 'loop-wait' | 'message' | 'start';
   startMs: number;
   endMs: number;
 }
@@ -71,15 +97,34 @@ export interface Task {
   spans: Span[];
 }
 
+/** Where a Result was measured (API.md, Result). */
+export interface Machine {
+  cores: number;
+  build: Build;
+  browser: string;
+  /** The free parallelism a probe found during a Compare (effective cores), when one ran. */
+  parallelism?: number;
+}
+
 export interface Result {
   v: number;
+  /** Identifies the run (set by the page's lab when the run ends). */
+  runId: string;
   spec: Spec & { workload: string; mode: string; tasks: number };
   build: Build;
+  /** The work's class, as the workload declares it. */
+  class: 'cpu' | 'io' | 'mixed';
   wallMs: number;
   endMs: number;
   value: number;
   error?: { name: string; message: string; taskId?: number; atMs?: number };
   tasks: Task[];
+  machine: Machine;
+  labVersion: string;
+  modelVersion: number;
+  /** A Compare's entry: every counted round's wall time, and their [min, max]. */
+  rounds?: number[];
+  spread?: [number, number];
 }
 
 /** An error as it crosses workers and frames: a plain object. */
@@ -92,7 +137,13 @@ export interface PlainError {
   result?: Result;
 }
 
+/** Defaults calibrated on this machine: `{ "cpu-primes": { "size": 4700000 }, ... }`. */
+export type Defaults = Record<string, Record<string, number>>;
+
 export interface EngineStartOptions {
+  /** Defaults calibrated earlier in this browser profile: taken as they are (if made by this version of
+   * the lab), not measured again. */
+  stored?: { labVersion: string; defaults: Defaults };
   build: Build;
   /** The page's address: the latency endpoint is `api/delay` relative to it. */
   baseUrl: string;
@@ -105,6 +156,9 @@ export interface EngineStarted extends EngineStats {
   build: Build;
   threads: number;
   catalogue: Catalogue;
+  /** The calibrated defaults in force, and whether they were measured now (or taken as stored). */
+  defaults: Defaults;
+  calibrated: boolean;
 }
 
 /** What a finished task hands the page besides its record: a band of an image, say. */
@@ -128,6 +182,9 @@ export interface EngineApi {
   validate(spec: Spec): Promise<Spec>;
   cancel(): void;
   stats(): EngineStats;
+  /** The parallelism the machine has free now (effective cores), or undefined with one core. */
+  probe(): Promise<number | undefined>;
+  closeProbe(): void;
 }
 
 /** What the engine holds now: for `window.lab.status()`. */

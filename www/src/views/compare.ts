@@ -1,20 +1,30 @@
-// The compare view: the same work in every mode the catalogue lists, side by side: wall time, speedup
-// over sequential against the ideal speedup, the Python each mode stands for and the Rust that ran it,
-// and the lesson's claims beside it. Rows fill in as modes finish; a Stop keeps what is done.
+// The compare view: the same work in every mode, measured fairly (a warm-up round, then rounds in changing
+// orders; ../measure/procedure.ts): each mode's median wall time with its spread, its speedup over
+// sequential beside what the lesson predicts (and the hardware's ideal, labelled as such), the Python it
+// stands for and the Rust that ran it, and the lesson's claims. Rows fill in as rounds go; a Stop keeps
+// what is done.
 
-import type { Catalogue, ModeInfo, PlainError, Result, Spec, WorkloadInfo } from '../engine/protocol';
-import type { Recorded } from '../lab-api';
-import { claimInput, renderClaims } from './claims-view';
+import type { Catalogue, ModeInfo, PlainError, Spec, WorkloadInfo } from '../engine/protocol';
+import type { CompareOutcome, Recorded } from '../lab-api';
+import type { CompareProgress } from '../measure/procedure';
+import { renderClaims } from './claims-view';
 import { framed, ownTabLink } from './own-tab';
 import {
-  BROWSER_CONNECTIONS_PER_HOST, complete, cores, describeWork, fmtMs, fmtTimes, idealSpeedup, isHttp, workersOf, workKey,
+  BROWSER_CONNECTIONS_PER_HOST, complete, cores, describeWork, fmtMs, fmtTimes, idealSpeedup, isHttp, lessonPrediction, workersOf, workKey,
 } from './work';
 
-export type CompareOutcome = Record<string, Result | { error: PlainError }>;
+export type { CompareOutcome };
 type Entry = Recorded | { error: PlainError };
 type RowState = 'waiting' | 'running' | 'done' | 'stopped';
 
 const isError = (e: Entry | undefined): e is { error: PlainError } => !!e && !('wallMs' in e);
+
+export interface CompareHandlers {
+  /** Draws a mode's run on the timeline. */
+  showTimeline(r: Recorded): void;
+  /** Runs the same Compare again with more rounds. */
+  moreRounds(): void;
+}
 
 export class CompareView {
   private catalogue?: Catalogue;
@@ -22,10 +32,12 @@ export class CompareView {
   private entries = new Map<string, Entry>();
   private states = new Map<string, RowState>();
   private stopped = false;
+  private phase = '';
+  private progress?: CompareProgress<Recorded>;
   private readonly main: HTMLElement;
   private readonly claimsEl: HTMLElement;
 
-  constructor(private readonly section: HTMLElement, private readonly showTimeline: (r: Recorded) => void) {
+  constructor(private readonly section: HTMLElement, private readonly handlers: CompareHandlers) {
     this.main = section.querySelector('.compare-main')!;
     this.claimsEl = section.querySelector('.compare-claims')!;
   }
@@ -35,29 +47,39 @@ export class CompareView {
     this.catalogue = catalogue;
     this.spec = spec;
     this.entries.clear();
+    this.progress = undefined;
     this.states = new Map(catalogue.modes.map((m) => [m.name, 'waiting']));
     this.stopped = false;
+    this.phase = 'Warming up: every mode runs once, not counted…';
     this.section.hidden = false;
     this.section.dataset.state = 'running';
     this.render();
   }
 
   running(mode: string): void {
-    if (this.states.has(mode)) this.states.set(mode, 'running');
+    if (!this.states.has(mode)) return;
+    for (const [m, s] of this.states) if (s === 'running') this.states.set(m, this.entries.has(m) ? 'done' : 'waiting');
+    this.states.set(mode, 'running');
     this.render();
   }
 
-  /** One mode finished (or was refused). */
-  fill(mode: string, entry: Entry): void {
-    this.entries.set(mode, entry);
-    this.states.set(mode, 'done');
+  /** A run of the Compare finished: the outcome so far (each mode's median round so far). */
+  update(p: CompareProgress<Recorded>): void {
+    this.progress = p;
+    this.phase = p.phase === 'warm-up' ? 'Warming up: every mode runs once, not counted…' : `Round ${p.round}: every mode once, in the order ${p.orders.at(-1)?.join(', ')}…`;
+    for (const [mode, entry] of Object.entries(p.outcome)) this.entries.set(mode, entry as Entry);
+    if (this.states.get(p.mode) === 'running') this.states.set(p.mode, this.entries.has(p.mode) ? 'done' : 'waiting');
     this.render();
   }
 
   /** The compare ended: `out` is authoritative for the modes it holds; with `stopped`, the rest never ran. */
   finish(out: CompareOutcome, stopped: boolean): void {
-    for (const [mode, entry] of Object.entries(out)) this.fill(mode, entry);
+    for (const [mode, entry] of Object.entries(out)) {
+      this.entries.set(mode, entry);
+      this.states.set(mode, 'done');
+    }
     this.stopped = stopped;
+    this.phase = '';
     for (const [mode, state] of this.states) if (state !== 'done') this.states.set(mode, 'stopped');
     this.section.dataset.state = stopped ? 'stopped' : 'done';
     this.render();
@@ -68,12 +90,24 @@ export class CompareView {
     return !this.section.hidden && [...this.entries.values()].some((e) => !isError(e) && workKey(e.spec) === workKey(r.spec));
   }
 
+  /** The run whose timeline tells this work's lesson: the GIL for CPU work, the event loop for I/O. */
+  lessonRun(): Recorded | undefined {
+    const workload = this.catalogue?.workloads.find((w) => w.name === this.spec.workload);
+    const order = workload?.class === 'cpu' ? ['threads-gil', 'asyncio', 'processes'] : workload?.class === 'io' ? ['asyncio', 'threads-gil'] : ['asyncio', 'processes'];
+    for (const mode of order) {
+      const e = this.entries.get(mode);
+      if (e && !isError(e)) return e;
+    }
+    return undefined;
+  }
+
   /** One sentence for the live region. */
   summary(): string {
     const done = [...this.entries].filter(([, e]) => !isError(e) && complete(e)) as [string, Recorded][];
     if (!done.length) return this.stopped ? 'Compare stopped before any mode finished.' : 'Compare finished with no results.';
     const [fastest, r] = done.sort((a, b) => a[1].wallMs - b[1].wallMs)[0];
-    return `Compare ${this.stopped ? 'stopped' : 'finished'}: ${done.length} modes ran; fastest ${fastest}, ${fmtMs(r.wallMs)}.`;
+    const rounds = r.rounds?.length ?? 1;
+    return `Compare ${this.stopped ? 'stopped' : 'finished'} after ${rounds} round${rounds === 1 ? '' : 's'}: ${done.length} modes ran; fastest ${fastest}, ${fmtMs(r.wallMs)}.`;
   }
 
   /** Redraws the table, keeping which row's button had the focus and which snippets were open. */
@@ -81,12 +115,14 @@ export class CompareView {
     const active = document.activeElement instanceof HTMLElement && this.section.contains(document.activeElement) ? document.activeElement : undefined;
     const focused = active?.closest<HTMLElement>('tr[data-mode]')?.dataset.mode;
     const focusedSummary = active?.tagName === 'SUMMARY';
+    const focusedMore = active?.classList.contains('more-rounds');
     const open = new Set([...this.main.querySelectorAll<HTMLElement>('tr[data-mode]')].filter((tr) => tr.querySelector('details')?.open).map((tr) => tr.dataset.mode));
     this.draw();
     for (const tr of this.main.querySelectorAll<HTMLElement>('tr[data-mode]')) {
       if (open.has(tr.dataset.mode)) tr.querySelector('details')!.open = true;
       if (tr.dataset.mode === focused) tr.querySelector<HTMLElement>(focusedSummary ? 'summary' : 'button')?.focus();
     }
+    if (focusedMore) this.section.querySelector<HTMLElement>('.more-rounds')?.focus();
   }
 
   private draw(): void {
@@ -98,31 +134,73 @@ export class CompareView {
     const rows = catalogue.modes.map((mode) => {
       const entry = this.entries.get(mode.name);
       const r = entry && !isError(entry) ? entry : undefined;
-      const speedup = base && r && complete(r) ? base.wallMs / r.wallMs : undefined;
-      const ideal = workload && r ? idealSpeedup(workload, mode, r.spec, ncores) : workload ? idealSpeedup(workload, mode, this.spec, ncores) : undefined;
-      return { mode, entry, r, speedup, ideal };
+      const spec = r?.spec ?? this.spec;
+      const speedups = base && r && complete(r) ? pairRounds(base, r) : undefined;
+      const ideal = workload ? idealSpeedup(workload, mode, spec, ncores) : undefined;
+      const predicted = workload ? lessonPrediction(workload, mode, spec, ncores) : undefined;
+      return { mode, entry, r, speedups, ideal, predicted };
     });
-    const scale = Math.max(1, ...rows.flatMap((x) => [x.speedup ?? 0, x.ideal ?? 0]));
+    const scale = Math.max(1, ...rows.flatMap((x) => [...(x.speedups ?? []), x.ideal ?? 0, x.predicted?.x ?? 0]));
 
     const caption = document.createElement('caption');
     caption.textContent = `${describeWork(this.spec)}: every mode, on ${ncores} core${ncores === 1 ? '' : 's'} (${catalogue.build} build)`;
     const head = document.createElement('thead');
-    head.innerHTML = '<tr><th scope="col">Mode</th><th scope="col">Wall time</th><th scope="col">Speedup vs sequential <span class="ideal-key">(│ ideal)</span></th><th scope="col">Ideal</th><th scope="col"><span class="visually-hidden">Timeline</span></th></tr>';
+    head.innerHTML =
+      '<tr><th scope="col">Mode</th><th scope="col">Wall time <span class="col-note">(median round; spread)</span></th>' +
+      '<th scope="col">Speedup vs sequential <span class="col-note">(bar: median, whiskers: spread; <span class="ideal-key">│</span> hardware ideal)</span></th>' +
+      '<th scope="col">The lesson predicts</th><th scope="col"><span class="visually-hidden">Timeline</span></th></tr>';
     const body = document.createElement('tbody');
-    for (const x of rows) body.append(this.row(x.mode, x.entry, x.r, x.speedup, x.ideal, scale));
+    for (const x of rows) body.append(this.row(x.mode, x.entry, x.r, x.speedups, x.ideal, x.predicted, scale));
     const table = document.createElement('table');
     table.className = 'compare-table';
     table.append(caption, head, body);
     const wrap = document.createElement('div');
     wrap.className = 'table-wrap';
     wrap.append(table);
-    this.main.replaceChildren(wrap, ...this.notes(workload));
+    const phase = Object.assign(document.createElement('p'), { className: 'compare-phase', textContent: this.phase });
+    phase.setAttribute('role', 'status');
+    phase.hidden = !this.phase;
+    this.main.replaceChildren(phase, wrap, ...this.notes(workload));
 
-    const done = [...this.entries.values()].filter((e): e is Recorded => !isError(e));
-    renderClaims(this.claimsEl, claimInput(catalogue, done, ncores));
+    const done: Record<string, Entry> = Object.fromEntries(this.entries);
+    renderClaims(this.claimsEl, done as never, { how: this.howMeasured() });
+    const running = this.section.dataset.state === 'running';
+    if (!running && Object.values(done).some((e) => !isError(e))) {
+      const more = document.createElement('button');
+      more.type = 'button';
+      more.className = 'more-rounds';
+      more.textContent = 'Run more rounds';
+      more.title = 'The same Compare again with a larger budget (about a minute): more rounds narrow the spread and settle inconclusive claims.';
+      more.addEventListener('click', () => this.handlers.moreRounds());
+      this.claimsEl.append(more);
+    }
   }
 
-  private row(mode: ModeInfo, entry: Entry | undefined, r: Recorded | undefined, speedup: number | undefined, ideal: number | undefined, scale: number): HTMLElement {
+  /** How the verdicts were reached: rounds, orders, warm-up, the cores the probe found free. */
+  private howMeasured(): string | undefined {
+    const any = [...this.entries.values()].find((e): e is Recorded => !isError(e));
+    if (!any) return undefined;
+    const m = any.measurement;
+    const orders = m?.orders ?? this.progress?.orders ?? [];
+    const rounds = any.rounds?.length ?? 1;
+    const parts = [`Each figure is the median of ${rounds} counted round${rounds === 1 ? '' : 's'}, after a warm-up round that was not counted.`];
+    if (orders.length) parts.push(`Every round ran each mode once, in a new order (round 1: ${orders[0].join(', ')}), so no mode always ran first or last.`);
+    const p = any.machine?.parallelism;
+    if (p !== undefined) parts.push(`A probe in each round found ${p.toFixed(1)} of ${any.machine.cores} cores free.`);
+    parts.push('A claim is borne out when every round lies on its side of the threshold, not borne out when every round lies on the other side, and inconclusive otherwise.');
+    if (m?.ended === 'budget') parts.push('Rounds stopped at the time budget.');
+    return parts.join(' ');
+  }
+
+  private row(
+    mode: ModeInfo,
+    entry: Entry | undefined,
+    r: Recorded | undefined,
+    speedups: number[] | undefined,
+    ideal: number | undefined,
+    predicted: { x?: number; text: string } | undefined,
+    scale: number,
+  ): HTMLElement {
     const tr = document.createElement('tr');
     const state = this.states.get(mode.name) ?? 'waiting';
     tr.dataset.mode = mode.name;
@@ -160,34 +238,52 @@ export class CompareView {
       tr.dataset.state = 'error';
       return tr;
     }
-    const wall = !r ? { waiting: 'waiting', running: 'running…', stopped: 'not run (stopped)', done: '—' }[state] : `${fmtMs(r.wallMs)}${r.cancelled ? ' (stopped)' : r.error ? ` (raised ${r.error.name})` : ''}`;
-    cell(wall, 'wall');
+    const rounds = r?.rounds ?? (r ? [r.wallMs] : []);
+    const wall = !r
+      ? { waiting: 'waiting', running: 'running…', stopped: 'not run (stopped)', done: '—' }[state]
+      : `${fmtMs(r.wallMs)}${r.cancelled ? ' (stopped)' : r.error ? ` (raised ${r.error.name})` : ''}`;
+    const wallTd = cell(wall, 'wall');
+    if (r && rounds.length > 1) {
+      wallTd.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: ` ${fmtMs(Math.min(...rounds))}–${fmtMs(Math.max(...rounds))}, ${rounds.length} rounds` }));
+    }
+    if (state === 'running' && r) wallTd.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: ' (running again…)' }));
     if (r) tr.dataset.wallMs = String(r.wallMs);
-    if (speedup !== undefined) tr.dataset.speedup = String(speedup);
+    const median = speedups?.length ? medianOf(speedups) : undefined;
+    if (median !== undefined) tr.dataset.speedup = String(median);
 
     const bar = cell('', 'speedup');
     const text = document.createElement('span');
     text.className = 'speedup-text';
-    text.textContent = speedup !== undefined ? fmtTimes(speedup) : '—';
+    text.textContent = median !== undefined ? `${fmtTimes(median)}${speedups!.length > 1 ? ` (${fmtTimes(Math.min(...speedups!))}–${fmtTimes(Math.max(...speedups!))})` : ''}` : '—';
     const track = document.createElement('span');
     track.className = 'bar-track';
     track.setAttribute('aria-hidden', 'true');
-    if (speedup !== undefined) {
+    if (median !== undefined) {
       const fill = document.createElement('span');
       fill.className = 'bar';
-      fill.style.width = `${(100 * speedup) / scale}%`;
+      fill.style.width = `${(100 * median) / scale}%`;
       track.append(fill);
+      if (speedups!.length > 1) {
+        const whisker = document.createElement('span');
+        whisker.className = 'whisker';
+        whisker.style.left = `${(100 * Math.min(...speedups!)) / scale}%`;
+        whisker.style.width = `${(100 * (Math.max(...speedups!) - Math.min(...speedups!))) / scale}%`;
+        track.append(whisker);
+      }
     }
     if (ideal !== undefined) {
       const mark = document.createElement('span');
       mark.className = 'ideal-mark';
+      mark.title = `hardware ideal: ${fmtTimes(ideal)}`;
       mark.style.left = `${(100 * ideal) / scale}%`;
       track.append(mark);
     }
     bar.append(text, track);
+    if (r?.notes?.length) bar.append(Object.assign(document.createElement('p'), { className: 'row-note', textContent: r.notes.join(' ') }));
 
     const workers = r ? workersOf(mode, r.spec) : undefined;
-    cell(ideal === undefined ? 'depends' : `${fmtTimes(ideal)}${workers !== undefined ? ` (${workers} workers)` : ''}`, 'ideal');
+    const predictedTd = cell(predicted ? `${predicted.x !== undefined ? `${fmtTimes(predicted.x)}: ` : ''}${predicted.text}` : '—', 'predicted');
+    if (workers !== undefined) predictedTd.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: ` (${workers} worker${workers === 1 ? '' : 's'})` }));
 
     const td = cell('');
     const button = document.createElement('button');
@@ -196,19 +292,20 @@ export class CompareView {
     button.textContent = 'Timeline';
     button.setAttribute('aria-label', `Show the ${mode.name} run on the timeline`);
     button.disabled = !r;
-    if (r) button.addEventListener('click', () => this.showTimeline(r));
+    if (r) button.addEventListener('click', () => this.handlers.showTimeline(r));
     td.append(button);
     return tr;
   }
 
   private notes(workload: WorkloadInfo | undefined): HTMLElement[] {
     const notes: string[] = [];
-    const tasks = Number(this.entries.get('sequential') && !isError(this.entries.get('sequential')) ? (this.entries.get('sequential') as Recorded).spec.tasks : this.spec.tasks);
+    const seq = this.entries.get('sequential');
+    const tasks = Number(seq && !isError(seq) ? seq.spec.tasks : this.spec.tasks);
     const n = BROWSER_CONNECTIONS_PER_HOST;
-    if (workload?.class === 'cpu') {
-      notes.push(`Ideal: as many tasks at once as there are workers and cores (${cores()}), and no GIL; modes without workers run on one thread (1×).`);
-    } else if (workload?.class === 'io') {
-      notes.push('Ideal: every wait overlaps, so all tasks take as long as one; a pool with fewer workers than tasks waits in rounds.');
+    notes.push(
+      'The lesson predicts what Python does; the hardware ideal (│) is what the machine could give with no GIL and no overhead: as many tasks at once as there are workers and cores, or every wait overlapped.',
+    );
+    if (workload?.class === 'io') {
       const simulated = [...this.entries.values()].some((e) => !isError(e) && e.network === 'simulated');
       if (simulated) {
         notes.push(`Simulated network: there is no latency server on this host, so the lab's service worker answers the requests inside the browser. No connection is opened, so the browser's limit of ${n} connections per host does not apply here; with a real server, more than ${n} requests go in waves.`);
@@ -216,9 +313,22 @@ export class CompareView {
         notes.push(`Waves of ${n}: a browser opens at most ${n} connections to one host (HTTP/1.1), so ${tasks} requests go in ${Math.ceil(tasks / n)} waves whatever the mode. Python's aiohttp would send them all at once (up to 100). This is the browser, not the lab.`);
       }
     } else if (workload?.class === 'mixed') {
-      notes.push('Ideal: it depends. The waiting overlaps in any concurrent mode (like I/O work); the computing only shares out across processes or threads without a GIL (like CPU work).');
+      notes.push('Mixed work: the waiting overlaps in any concurrent mode (like I/O work); the computing only shares out across processes or threads without a GIL (like CPU work). Which wins depends on the mix: try both presets.');
     }
-    if (this.stopped) notes.push('Stopped: the modes that finished are shown; the others did not run.');
+    if (this.stopped) notes.push('Stopped: the rounds that finished are shown; the others did not run.');
     return notes.map((t) => Object.assign(document.createElement('p'), { className: 'note', textContent: t }));
   }
+}
+
+/** Per-round speedups of `r` over `base` (round i against round i), or the single ratio. */
+function pairRounds(base: Recorded, r: Recorded): number[] {
+  const b = base.rounds ?? [base.wallMs];
+  const m = r.rounds ?? [r.wallMs];
+  const n = Math.min(b.length, m.length);
+  return Array.from({ length: n }, (_, i) => b[i] / m[i]).filter(Number.isFinite);
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }

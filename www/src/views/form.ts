@@ -17,6 +17,8 @@ export type FormState = Record<string, string>;
 export class ExperimentForm {
   private readonly fieldsEl: HTMLElement;
   private readonly errorEl: HTMLElement;
+  /** Each workload's own field values, kept while another workload is chosen (sizes differ in kind). */
+  private readonly perWorkload = new Map<string, FormState>();
 
   constructor(
     private readonly form: HTMLFormElement,
@@ -152,6 +154,7 @@ export class ExperimentForm {
       ),
       ...this.catalogue.fields.map((f) => this.number(f)),
       ...workload.fields.map((f) => this.number(f)),
+      ...this.presets(),
     ];
     if (mode.workers) {
       controls.push(this.number({ name: 'workers', label: 'Workers', doc: 'Threads or processes', ...mode.workers }));
@@ -201,6 +204,7 @@ export class ExperimentForm {
       select.add(opt);
     }
     select.addEventListener('change', () => {
+      if (name === 'workload') this.switchWorkload(select.value);
       this.state[name] = select.value;
       this.showError(null);
       this.render();
@@ -208,6 +212,50 @@ export class ExperimentForm {
     });
     wrap.append(select);
     return wrap;
+  }
+
+  /**
+   * Keeps the fields of the workload left behind and brings back those of the one chosen (or its
+   * defaults): an image size is not a count of numbers, nor a pipeline's window a prime limit.
+   */
+  private switchWorkload(next: string): void {
+    const prev = this.workload();
+    if (prev.name === next) return;
+    const own: FormState = {};
+    for (const f of prev.fields) {
+      if (this.state[f.name] !== undefined) own[f.name] = this.state[f.name];
+      delete this.state[f.name];
+    }
+    this.perWorkload.set(prev.name, own);
+    Object.assign(this.state, this.perWorkload.get(next) ?? {});
+  }
+
+  /** Buttons that set a workload's named presets (mixed work: computing-heavy, waiting-heavy). */
+  private presets(): HTMLElement[] {
+    const w = this.workload();
+    if (!w.presets?.length) return [];
+    const box = document.createElement('div');
+    box.className = 'presets';
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', 'Presets');
+    box.append('Presets: ');
+    for (const p of w.presets) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'preset';
+      b.dataset.preset = p.name;
+      b.textContent = p.title;
+      b.title = p.doc;
+      b.setAttribute('aria-pressed', String(Object.entries(p.values).every(([k, v]) => this.state[k] === String(v))));
+      b.addEventListener('click', () => {
+        for (const [k, v] of Object.entries(p.values)) this.state[k] = String(v);
+        this.render();
+        this.form.dispatchEvent(new Event('change'));
+        this.form.querySelector<HTMLElement>(`[data-preset="${CSS.escape(p.name)}"]`)?.focus();
+      });
+      box.append(b, ' ');
+    }
+    return [box];
   }
 
   private number(f: FieldInfo): HTMLElement {
@@ -222,7 +270,7 @@ export class ExperimentForm {
     input.setAttribute('aria-describedby', `h-${f.name}`);
     const hint = document.createElement('small');
     hint.id = `h-${f.name}`;
-    hint.textContent = `${f.min.toLocaleString('en')}..${f.max.toLocaleString('en')}`;
+    hint.textContent = `${f.min.toLocaleString('en')}..${f.max.toLocaleString('en')}${f.calibrated ? ` · default ${f.default.toLocaleString('en')}, sized for this machine` : ''}`;
     input.addEventListener('input', () => {
       this.state[f.name] = input.value;
     });

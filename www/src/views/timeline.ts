@@ -1,7 +1,8 @@
 // The timeline: one lane per thread, process or event loop; a bar per task, made of what the task spent
-// its time on (running, waiting on I/O, waiting for the GIL, messages, start-up). Tasks that overlap in a
-// lane (an event loop's coroutines) are stacked in sub-rows. Every bar is reachable by keyboard
-// (one tab stop, arrow keys inside) and shows its numbers on hover and on focus.
+// its time on (running, waiting on I/O, ready but waiting for the event loop, waiting for the GIL,
+// messages, start-up). Tasks that overlap in a lane (an event loop's coroutines) are stacked in sub-rows.
+// Every bar is reachable by keyboard (one tab stop, arrow keys inside) and shows its numbers on hover and
+// on focus.
 
 import type { Task } from '../engine/protocol';
 import type { Recorded } from '../lab-api';
@@ -17,6 +18,7 @@ const COMPACT_AFTER = 3;
 export const SPAN_KINDS: { kind: string; label: string }[] = [
   { kind: 'run', label: 'running Python' },
   { kind: 'io-wait', label: 'waiting on I/O' },
+  { kind: 'loop-wait', label: 'ready, waiting for the event loop' },
   { kind: 'gil-wait', label: 'waiting for the GIL' },
   { kind: 'message', label: 'message (pickled task or result)' },
   { kind: 'start', label: 'process start-up' },
@@ -144,6 +146,8 @@ export function taskLines(t: Task): string[] {
   if (ran > 0) lines.push(`running ${fmtMs(ran)}`);
   if (t.gilWaitMs !== undefined) lines.push(`waiting for the GIL ${fmtMs(t.gilWaitMs)}`);
   if (t.ioWaitMs !== undefined) lines.push(`waiting on I/O ${fmtMs(t.ioWaitMs)}`);
+  const queued = sum('loop-wait');
+  if (queued > 0) lines.push(`waiting for the event loop ${fmtMs(queued)}`);
   for (const kind of ['message', 'start']) {
     const ms = sum(kind);
     if (ms > 0) lines.push(`${kindLabel(kind)} ${fmtMs(ms)}`);

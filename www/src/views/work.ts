@@ -81,7 +81,32 @@ export function idealSpeedup(workload: WorkloadInfo, mode: ModeInfo, spec: Spec,
   return undefined;
 }
 
-/** The Rust module a mode is defined in (by the project's naming: one module per mode). */
+/**
+ * What the lesson predicts for a mode on this work, beside what was measured: a speedup (when the lesson
+ * gives one) and its reason in a few words. Not the hardware's ideal: threads under the GIL and asyncio
+ * are predicted no gain on CPU work, however many cores there are.
+ */
+export function lessonPrediction(workload: WorkloadInfo, mode: ModeInfo, spec: Spec, ncores: number): { x?: number; text: string } {
+  const tasks = Math.max(1, Number(spec.tasks) || 1);
+  const workers = workersOf(mode, spec);
+  if (mode.name === 'sequential') return { x: 1, text: 'the baseline' };
+  if (workload.class === 'cpu') {
+    if (mode.name === 'asyncio') return { x: 1, text: 'one thread: no gain' };
+    if (mode.name === 'threads-gil') return { x: 1, text: 'the GIL: one core' };
+    const x = Math.min(workers ?? 1, ncores, tasks);
+    return { x, text: mode.name === 'processes' ? `one core per process: ${x} cores` : `no GIL: ${x} cores` };
+  }
+  if (workload.class === 'io') {
+    const x = idealSpeedup(workload, mode, spec, ncores);
+    const why = mode.name === 'asyncio' ? 'every wait overlaps' : 'each worker waits on its own';
+    return { x, text: `${why}${isHttp(workload.name) && tasks > BROWSER_CONNECTIONS_PER_HOST ? `, ${BROWSER_CONNECTIONS_PER_HOST} at a time per host` : ''}` };
+  }
+  if (mode.name === 'processes') return { text: 'fastest when computing dominates' };
+  if (mode.name === 'asyncio') return { text: 'fastest when waiting dominates' };
+  if (mode.name === 'threads-gil') return { text: 'overlaps the waits, not the computing' };
+  return { text: 'overlaps both (native code)' };
+}
+
 
 export const fmtMs = (x: number) =>
   x >= 10_000 ? `${(x / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} s` : `${x.toLocaleString('en', { maximumFractionDigits: x < 100 ? 1 : 0 })} ms`;

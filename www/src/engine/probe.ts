@@ -1,0 +1,75 @@
+// The parallelism probe: how many cores this machine has free right now. A Compare runs it once per
+// round (it is not a mode under test), so that a parallel mode's result is read against what the
+// machine could give: with other programs keeping the cores busy, a missing speedup says nothing
+// about the GIL, and the verdicts say so (../measure/verdicts.ts).
+//
+// Method: one worker times a fixed piece of work alone (t1, best of two); then `k` workers run the same
+// piece at once and each times its own. A worker that had a whole core takes t1; one that shared it
+// takes longer. The free parallelism is the sum over workers of t1 / t_i, at most `k`.
+
+export class ParallelismProbe {
+  private workers: Worker[] = [];
+  /** Work per worker: about 10 ms on this project's machine kind, grown until it is at least 8 ms. */
+  private n = 40_000;
+  private warmed = false;
+
+  constructor(private readonly k: number) {}
+
+  /** Workers alive now (they are counted in `lab.status().workers`). */
+  count(): number {
+    return this.workers.length;
+  }
+
+  private ensure(): Worker[] {
+    while (this.workers.length < this.k) {
+      this.workers.push(new Worker(new URL('./probe-worker.js', import.meta.url), { type: 'module', name: `probe-${this.workers.length + 1}` }));
+    }
+    return this.workers;
+  }
+
+  private static time(w: Worker, n: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const done = ({ data }: MessageEvent<{ ms: number }>) => {
+        w.removeEventListener('message', done);
+        w.removeEventListener('error', failed);
+        resolve(data.ms);
+      };
+      const failed = (e: ErrorEvent) => {
+        e.preventDefault();
+        w.removeEventListener('message', done);
+        w.removeEventListener('error', failed);
+        reject(new Error(`the probe worker failed: ${e.message}`));
+      };
+      w.addEventListener('message', done);
+      w.addEventListener('error', failed);
+      w.postMessage({ n });
+    });
+  }
+
+  /** Effective free cores now, in (0, k]. */
+  async measure(): Promise<number> {
+    const ws = this.ensure();
+    if (ws.length < 2) return 1;
+    // Each worker's JIT warms up once, or a cold worker would look like a busy core.
+    if (!this.warmed) {
+      await Promise.all(ws.map((w) => ParallelismProbe.time(w, this.n)));
+      this.warmed = true;
+    }
+    // Alone: grow the work until it is long enough to time (the first call also warms the JIT).
+    let alone = await ParallelismProbe.time(ws[0], this.n);
+    while (alone < 8 && this.n < 5_000_000) {
+      this.n *= 2;
+      alone = await ParallelismProbe.time(ws[0], this.n);
+    }
+    alone = Math.min(alone, await ParallelismProbe.time(ws[0], this.n));
+    const together = await Promise.all(ws.map((w) => ParallelismProbe.time(w, this.n)));
+    const free = together.reduce((sum, t) => sum + Math.min(1, alone / Math.max(t, 1e-3)), 0);
+    return Math.min(ws.length, free);
+  }
+
+  close(): void {
+    for (const w of this.workers) w.terminate();
+    this.workers = [];
+    this.warmed = false;
+  }
+}

@@ -1,0 +1,302 @@
+// The lesson's claims, decided from measured rounds: the one place that holds the thresholds and the
+// rule. The page, the embed, `window.lab.claims` and the benchmark's fidelity table all call `claims`;
+// none keeps thresholds of its own. Pure: no DOM, no clock, nothing but the Compare it is given.
+//
+// The rule (../shared/API.md, `claims`): a claim is `borne-out` when every counted round lies on the
+// claim's side of its threshold, `not-borne-out` when every round lies on the other side, else
+// `inconclusive`. Thresholds sit well away from what CPython itself gives on such work (PYTHON-MODEL.md),
+// so noise cannot flip a verdict: threads under the GIL give CPython 0.89x on CPU work, and "no speedup"
+// means below 1.25x; processes give 1.57x on 2 cores, and "uses the cores" means at least 1.25x.
+// Where the measurement cannot decide (one core, busy cores, tiny work, one worker), the claim is
+// `inconclusive` with a `why`, never a verdict the machine could not have earned.
+
+export type Verdict = 'borne-out' | 'not-borne-out' | 'inconclusive';
+
+export interface ClaimVerdict {
+  /** Stable id (docs/API.md lists them). */
+  id: string;
+  /** The claim, in the lesson's words. */
+  claim: string;
+  verdict: Verdict;
+  measured: { mode: string; speedup: number; spread: [number, number]; rounds: number; text: string };
+  /** Why the verdict is inconclusive, or what to keep in mind about it. */
+  why?: string;
+}
+
+/** What the verdicts read of a Result (a full Result has all of this and more). */
+export interface Measured {
+  spec: { workload: string; mode: string; tasks: number; workers?: number; [k: string]: unknown };
+  wallMs: number;
+  /** Every counted round's wall time (a single run: absent, and `wallMs` is its one round). */
+  rounds?: number[];
+  class?: 'cpu' | 'io' | 'mixed';
+  cancelled?: boolean;
+  error?: unknown;
+  network?: string;
+  machine?: { cores: number; build?: string; browser?: string; parallelism?: number };
+  tasks?: { spans?: { kind: string; startMs: number; endMs: number }[] }[];
+}
+
+export type Outcome = Record<string, Measured | { error: { name: string; message: string; reason?: string } }>;
+
+/** Below this, a mode gave no speedup (CPython's threads: 0.89x; asyncio: 1.0x). */
+export const NO_SPEEDUP_BELOW = 1.25;
+/** At least this, a mode used more than one core (CPython's processes on 2 cores: 1.57x). */
+export const USES_CORES_FROM = 1.25;
+/** Mixed work: the winner is at least this much faster than each mode it must beat, in every round. */
+export const WINS_BY = 1.1;
+/** A sequential run shorter than this is too small to tell anything (timer noise, start-up). */
+export const TINY_WORK_MS = 100;
+/** The probe found less parallelism than this share of the cores: the machine is busy. */
+export const BUSY_SHARE = 0.75;
+/** Connections a browser opens to one host (HTTP/1.1): requests beyond go in waves. */
+export const BROWSER_CONNECTIONS_PER_HOST = 6;
+
+const isResult = (x: Outcome[string] | undefined): x is Measured => !!x && 'wallMs' in x;
+const usable = (x: Outcome[string] | undefined): x is Measured => isResult(x) && !x.cancelled;
+const roundsOf = (r: Measured) => (r.rounds?.length ? r.rounds : [r.wallMs]);
+const times = (x: number) => `${x.toFixed(2)}×`;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+/** The work's class: from the Result, or (for records made before it carried one) from the name. */
+export function classOf(r: Measured): 'cpu' | 'io' | 'mixed' {
+  if (r.class) return r.class;
+  const w = r.spec.workload;
+  return w.startsWith('io-') ? 'io' : w.startsWith('mixed-') ? 'mixed' : 'cpu';
+}
+
+/** Per-round speedups of `mode` over `base`: round i of one against round i of the other. */
+export function roundSpeedups(base: Measured, mode: Measured): number[] {
+  const b = roundsOf(base);
+  const m = roundsOf(mode);
+  const n = Math.min(b.length, m.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (m[i] > 0) out.push(b[i] / m[i]);
+  return out;
+}
+
+/** `borne-out` if every round is on the claim's side, `not-borne-out` if every round is on the other. */
+function decide(values: number[], onClaimSide: (x: number) => boolean): Verdict {
+  if (!values.length) return 'inconclusive';
+  if (values.every(onClaimSide)) return 'borne-out';
+  if (values.every((x) => !onClaimSide(x))) return 'not-borne-out';
+  return 'inconclusive';
+}
+
+function measure(mode: string, values: number[], text: string) {
+  const spread: [number, number] = values.length ? [Math.min(...values), Math.max(...values)] : [NaN, NaN];
+  return { mode, speedup: median(values), spread, rounds: values.length, text };
+}
+
+const spreadText = (values: number[]) =>
+  values.length > 1 ? ` (${times(Math.min(...values))}–${times(Math.max(...values))} over ${values.length} rounds)` : ' (one round)';
+
+const workersOf = (r: Measured) => (typeof r.spec.workers === 'number' ? r.spec.workers : Number(r.spec.workers) || undefined);
+
+/** The machine as the Compare measured it: cores, and the parallelism a probe found free. */
+function machineOf(outcome: Outcome) {
+  const m = Object.values(outcome).find(usable)?.machine;
+  const cores = Math.max(1, m?.cores ?? 1);
+  const parallelism = m?.parallelism;
+  const busy = parallelism !== undefined && cores > 1 && parallelism < BUSY_SHARE * cores;
+  return { cores, parallelism, busy };
+}
+
+/**
+ * The lesson's claims this Compare tests (or runs of the same work made one by one: each Result is
+ * then one round), with verdicts. Needs a finished sequential run: every claim is about a speedup
+ * over it.
+ */
+export function claims(outcome: Outcome): ClaimVerdict[] {
+  const base = outcome.sequential;
+  if (!usable(base) || base.error) return [];
+  switch (classOf(base)) {
+    case 'cpu':
+      return cpuClaims(outcome, base);
+    case 'io':
+      return ioClaims(outcome, base);
+    default:
+      return mixedClaims(outcome, base);
+  }
+}
+
+/** A claim that cannot be tested here: its mode did not run (unavailable, refused, or not run yet). */
+function untested(id: string, claim: string, mode: string, entry: Outcome[string] | undefined): ClaimVerdict {
+  const why =
+    entry && 'error' in entry && !isResult(entry)
+      ? entry.error.name === 'Unavailable'
+        ? `${mode} cannot run here: ${entry.error.reason ?? entry.error.message}`
+        : `${mode} did not run: ${entry.error.message}`
+      : isResult(entry) && entry.cancelled
+        ? `${mode} was stopped before it finished.`
+        : `Run ${mode} on the same work to test this.`;
+  return { id, claim, verdict: 'inconclusive', measured: measure(mode, [], `${mode}: not measured`), why };
+}
+
+function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
+  const { cores, parallelism, busy } = machineOf(outcome);
+  const baseMs = median(roundsOf(base));
+  const tiny = baseMs < TINY_WORK_MS ? `The work is tiny (sequential took ${baseMs.toFixed(0)} ms), so start-up and timer noise decide; give it more work.` : undefined;
+  const out: ClaimVerdict[] = [];
+
+  const noSpeedup = (id: string, mode: string, claim: string, unit: string) => {
+    const r = outcome[mode];
+    if (!usable(r)) return out.push(untested(id, claim, mode, r));
+    const values = roundSpeedups(base, r);
+    const workers = workersOf(r);
+    const text = `${mode}: ${times(median(values))} of sequential${spreadText(values)}${workers ? ` with ${workers} ${workers === 1 ? unit.replace(/s$/, '') : unit}` : ''}`;
+    let verdict = decide(values, (x) => x < NO_SPEEDUP_BELOW);
+    let why: string | undefined;
+    if (cores === 1) {
+      verdict = 'inconclusive';
+      why = 'This machine reports one core, so nothing could run at once anyway: the test cannot tell the GIL from the hardware.';
+    } else if (workers === 1) {
+      verdict = 'inconclusive';
+      why = 'With one worker there was nothing to run at once; give it two or more.';
+    } else if (tiny && verdict !== 'borne-out') {
+      verdict = 'inconclusive';
+      why = tiny;
+    } else if (verdict === 'not-borne-out') {
+      why = `Every round was at least ${times(NO_SPEEDUP_BELOW)} faster than sequential, which the model of ${mode} cannot give on pure computation; please report it.`;
+    } else if (verdict === 'inconclusive') {
+      why = `The rounds fell on both sides of ${times(NO_SPEEDUP_BELOW)}: the machine's speed changed during the Compare. Run more rounds.`;
+    }
+    out.push({ id, claim, verdict, measured: measure(mode, values, text), why });
+  };
+  noSpeedup('threads-gil-cpu', 'threads-gil', 'Threads do not speed up CPU-bound work: the GIL lets one thread run Python at a time, so they use one core.', 'threads');
+  noSpeedup('asyncio-cpu', 'asyncio', 'asyncio gives CPU-bound work no speedup: it is one thread, and a coroutine that never awaits runs to its end before the next one starts.', 'workers');
+
+  const usesCores = (id: string, mode: string, claim: string) => {
+    const r = outcome[mode];
+    if (!usable(r)) return out.push(untested(id, claim, mode, r));
+    const values = roundSpeedups(base, r);
+    const workers = workersOf(r);
+    const text = `${mode}: ${times(median(values))} of sequential${spreadText(values)}${workers ? ` with ${workers} workers` : ''} on ${cores} core${cores === 1 ? '' : 's'}`;
+    let verdict = decide(values, (x) => x >= USES_CORES_FROM);
+    let why: string | undefined;
+    const busyWhy =
+      parallelism !== undefined
+        ? `A probe found only ${parallelism.toFixed(1)} of this machine's ${cores} cores free during the Compare: other programs are keeping the cores busy, so a parallel mode cannot show its gain.`
+        : undefined;
+    if (verdict !== 'borne-out') {
+      if (cores === 1) why = 'This machine reports one core, so nothing can run at the same time.';
+      else if (workers === 1) why = 'It had one worker, so it ran one task at a time; give it more workers.';
+      else if (Number(r.spec.tasks) < 2) why = 'One task cannot be split across cores; use more tasks.';
+      else if (busy) why = busyWhy;
+      else if (tiny) why = tiny;
+      else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(USES_CORES_FROM)}: the machine's speed changed during the Compare. Run more rounds.`;
+      else why = `No round reached ${times(USES_CORES_FROM)}; the browser may have given the workers fewer cores than it reports.`;
+      // Only a machine that could have shown the gain can contradict the claim.
+      if (cores === 1 || workers === 1 || Number(r.spec.tasks) < 2 || busy || tiny) verdict = 'inconclusive';
+    } else if (busy) {
+      why = `Borne out even though ${busyWhy?.replace(/^A probe/, 'a probe')}`;
+    }
+    out.push({ id, claim, verdict, measured: measure(mode, values, text), why });
+  };
+  usesCores('processes-cpu', 'processes', 'Processes use more than one core on CPU-bound work: each has its own interpreter and its own GIL.');
+  usesCores('rayon-cpu', 'rayon', 'Threads without a GIL (native code that shares memory, like C releasing the GIL) use more than one core.');
+  return out;
+}
+
+/** The overlap an I/O run can reach: its tasks in waves of as many as run at once. */
+export function ioIdeal(r: Measured): number {
+  const tasks = Math.max(1, Number(r.spec.tasks) || 1);
+  const workers = workersOf(r);
+  const http = r.spec.workload === 'io-fetch' && r.network !== 'simulated';
+  const atOnce = Math.min(tasks, workers ?? tasks, http ? BROWSER_CONNECTIONS_PER_HOST : Infinity);
+  return tasks / Math.ceil(tasks / atOnce);
+}
+
+function ioClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
+  const out: ClaimVerdict[] = [];
+  const overlap = (id: string, mode: string, claim: string, unit: string) => {
+    const r = outcome[mode];
+    if (!usable(r)) return out.push(untested(id, claim, mode, r));
+    const values = roundSpeedups(base, r);
+    const ideal = ioIdeal(r);
+    // Halfway between no overlap (1x) and the best this run could reach: closer to overlapping than not.
+    const threshold = 1 + (ideal - 1) / 2;
+    const workers = workersOf(r);
+    const waves = Math.ceil(Number(r.spec.tasks) / Math.max(1, Math.min(Number(r.spec.tasks), workers ?? Infinity, r.spec.workload === 'io-fetch' && r.network !== 'simulated' ? BROWSER_CONNECTIONS_PER_HOST : Infinity)));
+    const text = `${mode}: ${times(median(values))} of sequential${spreadText(values)}${workers ? ` with ${workers} ${unit}` : ''}; at best ${times(ideal)}${waves > 1 ? ` (${r.spec.tasks} tasks in ${waves} waves)` : ''}`;
+    let verdict = decide(values, (x) => x >= threshold);
+    let why: string | undefined;
+    const latency = Number(r.spec.latencyMs);
+    if (ideal < 1.5) {
+      verdict = 'inconclusive';
+      why = Number(r.spec.tasks) < 2 ? 'With one task there is nothing to overlap; use more tasks.' : 'With one worker each wait happens in turn; give it more workers.';
+    } else if (Number.isFinite(latency) && latency < 20 && verdict !== 'borne-out') {
+      verdict = 'inconclusive';
+      why = `The waits are short (${latency} ms), so each task's overhead decides; make them longer.`;
+    } else if (verdict === 'inconclusive') {
+      why = `The rounds fell on both sides of ${times(threshold)} (halfway to the best possible): the machine or the server was slower in some rounds. Run more rounds.`;
+    } else if (verdict === 'not-borne-out') {
+      why = `No round reached ${times(threshold)}: something slowed the waits down (a busy machine or server).`;
+    }
+    if (waves > 1 && verdict === 'borne-out' && r.spec.workload === 'io-fetch' && r.network !== 'simulated')
+      why = `A browser opens at most ${BROWSER_CONNECTIONS_PER_HOST} connections to one host, so ${r.spec.tasks} requests go in ${waves} waves (Python's aiohttp would open up to 100).`;
+    out.push({ id, claim, verdict, measured: measure(mode, values, text), why });
+  };
+  overlap('asyncio-io', 'asyncio', 'asyncio runs many waiting tasks at once on one thread: while one waits, the event loop runs another.', 'workers');
+  overlap('threads-io', 'threads-gil', 'Threads help I/O-bound work: a thread lets go of the GIL while it waits.', 'threads');
+  return out;
+}
+
+/** The share of a run's task time spent computing (vs waiting), from its spans. */
+export function cpuShare(r: Measured): number {
+  let run = 0;
+  let wait = 0;
+  for (const t of r.tasks ?? [])
+    for (const s of t.spans ?? []) {
+      if (s.kind === 'run') run += s.endMs - s.startMs;
+      else if (s.kind === 'io-wait') wait += s.endMs - s.startMs;
+    }
+  return run + wait > 0 ? run / (run + wait) : NaN;
+}
+
+function mixedClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
+  const share = cpuShare(base);
+  const heavy = share >= 0.5 ? 'cpu' : 'io';
+  const [id, mode, claim, beat] =
+    heavy === 'cpu'
+      ? ([
+          'mixed-cpu-heavy-processes',
+          'processes',
+          'A pipeline whose computing outweighs its waiting is work for processes ("multiprocessing for data preprocessing pipelines"): they beat sequential, asyncio and threads.',
+          ['sequential', 'asyncio', 'threads-gil'],
+        ] as const)
+      : ([
+          'mixed-io-heavy-asyncio',
+          'asyncio',
+          'A pipeline whose waiting outweighs its computing is work for asyncio ("asyncio for web/API integration"): it beats sequential and processes (threads may tie).',
+          ['sequential', 'processes'],
+        ] as const);
+  const r = outcome[mode];
+  if (!usable(r)) return [untested(id, claim, mode, r)];
+  const rivals = beat.map((m) => [m, outcome[m]] as const);
+  const missing = rivals.find(([, x]) => !usable(x));
+  if (missing) return [untested(id, claim, missing[0], missing[1])];
+  // Per round: how much faster the mode was than the fastest of the modes it must beat.
+  const perRival = rivals.map(([, x]) => roundSpeedups(x as Measured, r));
+  const n = Math.min(...perRival.map((v) => v.length));
+  const margins = Array.from({ length: n }, (_, i) => Math.min(...perRival.map((v) => v[i])));
+  const vsSequential = roundSpeedups(base, r);
+  const { cores, busy, parallelism } = machineOf(outcome);
+  const text = `${mode}: ${times(median(margins))} faster than the fastest of ${beat.join(', ')}${spreadText(margins)}; ${times(median(vsSequential))} of sequential. Computing was ${(100 * share).toFixed(0)}% of the sequential run's task time.`;
+  let verdict = decide(margins, (x) => x >= WINS_BY);
+  let why: string | undefined;
+  if (verdict !== 'borne-out') {
+    if (heavy === 'cpu' && cores === 1) why = 'This machine reports one core, so the computing cannot be shared out.';
+    else if (heavy === 'cpu' && busy) why = `A probe found only ${parallelism!.toFixed(1)} of this machine's ${cores} cores free: other programs are keeping the cores busy.`;
+    else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(WINS_BY)}; run more rounds.`;
+    else why = heavy === 'cpu' ? 'Start-up or the waiting outweighed the shared-out computing; give each task more numbers.' : "The computing outweighed the overlapped waits; lengthen the requests or shorten the computing.";
+    if ((heavy === 'cpu' && (cores === 1 || busy)) || median(roundsOf(base)) < TINY_WORK_MS) verdict = 'inconclusive';
+  }
+  return [{ id, claim, verdict, measured: measure(mode, margins, text), why }];
+}
+
+/** The ids of every claim the lab can decide (docs/API.md lists them with their thresholds). */
+export const CLAIM_IDS = ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'rayon-cpu', 'asyncio-io', 'threads-io', 'mixed-cpu-heavy-processes', 'mixed-io-heavy-asyncio'];
