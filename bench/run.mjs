@@ -13,7 +13,9 @@ import { gzipSync } from 'node:zlib';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { coldLoad, fetchRun, jsRun, labRun, launchBrowser, openLab, poolStart } from './lib/browser.mjs';
+import { firstRun } from './experiments/first-run.mjs';
 import { buildKernelWasm, buildNative, ensureVenv, machine, runJson, startServer } from './lib/host.mjs';
+import { loadVerdicts } from './lib/lab-modules.mjs';
 import { OUT, ROOT, BENCH } from './lib/paths.mjs';
 import { LAB_CPU_MODES, LAB_IO_MODES, PROFILES, PY_CPU_MODES, PY_IO_MODES } from './lib/plan.mjs';
 import { derive, markdown } from './lib/report.mjs';
@@ -30,6 +32,9 @@ const started = Date.now();
 const nativeBin = buildNative();
 const rawWasm = buildKernelWasm();
 const py = ensureVenv();
+// The fidelity table's verdicts come from the lab's own verdict module (www/src/measure/verdicts.ts),
+// bundled now so that a module that does not build fails the bench before the runs, not after.
+const verdicts = await loadVerdicts();
 const server = await startServer();
 const browser = await launchBrowser();
 const lab = await openLab(browser, server.url, rawWasm);
@@ -54,7 +59,8 @@ function wasmImpl(spec) {
     (frames[job] ??= []).push(...r.gaps);
     const heartbeat = (frames.heartbeatMax ??= {});
     heartbeat[job] = Math.max(heartbeat[job] ?? 0, r.heartbeatMaxLagMs);
-    return { wallMs: r.wallMs, value: r.value, workers: r.spec.workers ?? 1 };
+    // `run`: what the lab's verdict module reads of a Result (the fidelity table's outcome).
+    return { wallMs: r.wallMs, value: r.value, workers: r.spec.workers ?? 1, run: { spec: r.spec, class: r.class, machine: r.machine, network: r.network } };
   };
 }
 
@@ -175,6 +181,7 @@ for (let rep = 0; rep < maxReps; rep++) {
         row.samples.push(r.wallMs);
         if (r.value !== undefined) row.values.push(r.value);
         if (r.workers !== undefined) row.workers = r.workers;
+        if (r.run) row.run = r.run;
         for (const [m, v] of Object.entries(r.metrics ?? {})) (row.metrics[m] ??= []).push(v);
         if (r.startMethod) row.startMethod = r.startMethod;
         line.push(`${impl.id} ${r.wallMs.toFixed(0)}`);
@@ -184,6 +191,14 @@ for (let rep = 0; rep < maxReps; rep++) {
     }
     log(`rep ${rep + 1}/${c.reps} ${name}: ${line.join(', ')}`);
   }
+}
+
+// ---- first run on a fresh page (bench/experiments/first-run.mjs) ----------------------------------------
+let firstRunResult;
+if (plan.firstRun) {
+  log(`first run on a fresh page: ${plan.firstRun.pages} page(s) x ${plan.firstRun.modes.length} mode(s), ${plan.firstRun.runs} runs each`);
+  firstRunResult = await firstRun(browser, server.url, { ...plan.firstRun, log });
+  for (const e of firstRunResult.errors) fail(e);
 }
 
 // ---- values must agree ------------------------------------------------------------------------------
@@ -243,8 +258,8 @@ const strip = (c) => {
   void impls;
   return { ...rest, rows };
 };
-const results = { meta, cpu: cases.filter((c) => c.kind === 'cpu').map(strip), io: cases.filter((c) => c.kind === 'io').map(strip), overheads: strip(cases.find((c) => c.kind === 'overhead')).rows, frames, sizes, errors };
-results.derived = derive(results, plan);
+const results = { meta, cpu: cases.filter((c) => c.kind === 'cpu').map(strip), io: cases.filter((c) => c.kind === 'io').map(strip), overheads: strip(cases.find((c) => c.kind === 'overhead')).rows, firstRun: firstRunResult, frames, sizes, errors };
+results.derived = derive(results, plan, verdicts);
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 1));
 const md = markdown(results);

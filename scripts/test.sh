@@ -18,6 +18,9 @@ node_modules/.bin/tsc -p .
 echo "== 2. Rust core, native (cargo test)"
 cargo test --features parallel --target-dir target/native
 
+echo "== 2b. front-end logic (node:test)"
+node --test tests/unit/*.test.mjs
+
 echo "== 3. server (node:test), and a short load run"
 node --test tests/server/
 node scripts/loadtest.mjs --short

@@ -76,6 +76,9 @@ export async function labRun(page, spec) {
         error: res.error,
         spec: res.spec,
         build: res.build,
+        class: res.class,
+        machine: res.machine,
+        network: res.network,
         gaps,
         heartbeatMaxLagMs: window.lab.frameLag().maxMs,
         // Process start-up and message spans (the `processes` mode records them per task).
@@ -134,6 +137,37 @@ export async function poolStart(page, threads) {
   }, threads);
 }
 
+/** Waits for the page's `window.lab` (installed by a module script that may finish after the load
+ *  event); on a timeout, says what the page shows. */
+async function waitForLab(page, timeout = 20_000) {
+  await page.waitForFunction(() => typeof window.lab === 'object' && !!window.lab.ready, null, { polling: 50, timeout }).catch(async (e) => {
+    const state = await page
+      .evaluate(() => JSON.stringify({ url: location.href, readyState: document.readyState, lab: typeof window.lab, boot: window.labBoot, text: document.body?.innerText.slice(0, 300) }))
+      .catch((x) => `(no state: ${x.message})`);
+    throw new Error(`${e.message.split('\n')[0]}; the page: ${state}`);
+  });
+}
+
+/**
+ * A fresh lab page: a new browser context (empty HTTP and code caches, no stored calibration, a new
+ * engine), `lab.ready` awaited. Resolves to { page, status, catalogue, errors, close() }.
+ */
+export async function freshLab(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await waitForLab(page, 60_000);
+    const { status, catalogue } = await page.evaluate(async () => ({ status: await window.lab.ready, catalogue: window.lab.workloads() }));
+    return { page, status, catalogue, errors, close: () => context.close() };
+  } catch (e) {
+    await context.close();
+    throw e;
+  }
+}
+
 /**
  * Page load to first result on a cold cache: a new browser context (empty HTTP and code caches), the
  * lab's page, `lab.ready`, then one small run. Times are from the navigation's start.
@@ -143,13 +177,7 @@ export async function coldLoad(browser, url, spec) {
   try {
     const page = await context.newPage();
     await page.goto(url);
-    // `window.lab` is installed by the page's module script, which may finish after the load event.
-    await page.waitForFunction(() => typeof window.lab === 'object' && !!window.lab.ready, null, { polling: 50, timeout: 20_000 }).catch(async (e) => {
-      const state = await page
-        .evaluate(() => JSON.stringify({ url: location.href, readyState: document.readyState, lab: typeof window.lab, boot: window.labBoot, text: document.body?.innerText.slice(0, 300) }))
-        .catch((x) => `(no state: ${x.message})`);
-      throw new Error(`${e.message.split('\n')[0]}; the page: ${state}`);
-    });
+    await waitForLab(page);
     return await page.evaluate(async (s) => {
       await window.lab.ready;
       const readyMs = performance.now();

@@ -16,6 +16,8 @@ export const PROFILES = {
       'cpu-mandelbrot': { fixed: { iterations: 1000 }, sizes: [100, 600, 1600], pySizes: [100, 200, 300] },
     },
     io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: Infinity },
+    // bench/experiments/first-run.mjs: fresh pages per mode, runs per page (the calibrated default size).
+    firstRun: { pages: 3, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon'] },
   },
   quick: {
     reps: 3,
@@ -29,6 +31,7 @@ export const PROFILES = {
     // At T = 100 the one-at-a-time modes (sequential: T x L; processes: T / 2 x L) take 10 to 20 s a
     // run; the quick run leaves them out there (their figure is predictable: see the ideal).
     io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: 100 },
+    firstRun: { pages: 2, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon'] },
   },
   // For tests/bench/smoke.test.mjs: every implementation and every row, tiny sizes, one repetition.
   smoke: {
@@ -41,6 +44,8 @@ export const PROFILES = {
       'cpu-mandelbrot': { fixed: { iterations: 200 }, sizes: [32, 48, 64], pySizes: [32, 48, 64] },
     },
     io: { latencyMs: 50, tasks: [6, 20], skipSlowAt: Infinity },
+    // One fresh page, two runs of one mode: that the experiment runs and yields a ratio, nothing more.
+    firstRun: { pages: 1, runs: 2, modes: ['rayon'] },
   },
 };
 

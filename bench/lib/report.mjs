@@ -1,9 +1,10 @@
 // From the raw figures to what the issue asks the bench to report: per kernel and size each
 // implementation's time with the ratios (wasm/native, wasm/js, parallel efficiency), the size sweep,
-// the fidelity table (the lab's modes beside their CPython counterparts), I/O beside its ideals, the
-// overheads, and the goals with their measured figure.
+// the fidelity table (the lab's modes beside their CPython counterparts, with the verdicts of the lab's
+// own module, www/src/measure/verdicts.ts), I/O beside its ideals, the overheads, the first run on a
+// fresh page, and the goals with their measured figure.
 import { COUNTERPARTS } from './plan.mjs';
-import { fmt, fmtRange, quantile } from './stats.mjs';
+import { fmt, fmtRange, quantile, summarize } from './stats.mjs';
 
 const FRAME_MS = 1000 / 60;
 const BROWSER_CONNECTIONS = 6; // HTTP/1.1 connections per host in Chromium
@@ -13,24 +14,89 @@ const med = (c, id) => c?.rows[id]?.median ?? NaN;
 const best = (c, id) => c?.rows[id]?.min ?? NaN;
 const speedup = (c, base, id) => med(c, base) / med(c, id);
 
-/** "speeds up" above 1.1x, "slows down" below 0.9x, "about the same" between. */
-export function direction(x) {
-  if (!Number.isFinite(x)) return 'n/a';
-  return x > 1.1 ? 'speeds up' : x < 0.9 ? 'slows down' : 'about the same';
+/** The lab's claim (www/src/measure/verdicts.ts, CLAIM_IDS) each fidelity row tests, by class and mode.
+ *  `processes` on I/O has none: the lab makes no claim about it, so its row shows the speedups only. */
+const CLAIM_OF = {
+  cpu: { 'threads-gil': 'threads-gil-cpu', asyncio: 'asyncio-cpu', processes: 'processes-cpu' },
+  io: { asyncio: 'asyncio-io', 'threads-gil': 'threads-io' },
+};
+
+/** A bench row as the verdict module reads a Result: the lab's spec, class and machine as its last run
+ *  reported them, every repetition's wall time in order as the rounds, the median as `wallMs`. */
+function measured(c, id, extra) {
+  const row = c?.rows[id];
+  if (!row?.samples?.length) return undefined;
+  return { ...(row.run ?? {}), ...extra, wallMs: row.median, rounds: row.samples };
 }
 
-/** DISAGREE: one speeds the work up and the other does not (the lesson's claim differs); `degree`:
- *  both fail to speed up, but one is about the same and the other slower. */
-export function verdict(lab, py) {
-  const a = direction(lab);
-  const b = direction(py);
-  if (a === 'n/a' || b === 'n/a') return 'n/a';
-  if (a === b) return 'agree';
-  if (a === 'speeds up' || b === 'speeds up') return 'DISAGREE';
-  return 'agree in direction, differ in degree';
+/**
+ * The threshold of a claim, from the verdict module: NO_SPEEDUP_BELOW, USES_CORES_FROM, and for I/O
+ * halfway from 1x to the lab's run's `ioIdeal` (the module's overlap rule). CPython's rounds are judged
+ * against the same number as the lab's, so the row tests one claim on both sides.
+ */
+export function claimThreshold(v, id, labRun) {
+  switch (id) {
+    case 'threads-gil-cpu':
+    case 'asyncio-cpu':
+      return { threshold: v.NO_SPEEDUP_BELOW, side: '<', onClaimSide: (x) => x < v.NO_SPEEDUP_BELOW };
+    case 'processes-cpu':
+      return { threshold: v.USES_CORES_FROM, side: '>=', onClaimSide: (x) => x >= v.USES_CORES_FROM };
+    case 'asyncio-io':
+    case 'threads-io': {
+      const t = v.overlapThreshold(labRun);
+      return { threshold: t, side: '>=', onClaimSide: (x) => x >= t };
+    }
+    default:
+      return undefined;
+  }
 }
 
-export function derive(results) {
+/** agree: both sides borne out, or both not; DISAGREE: one is and the other is not (a defect of the
+ *  model); inconclusive: either side's rounds fell on both sides, or the lab could not decide. */
+export function agreement(lab, py) {
+  if (lab === 'inconclusive' || py === 'inconclusive') return 'inconclusive';
+  return lab === py ? 'agree' : 'DISAGREE';
+}
+
+/**
+ * One fidelity row: the lab's verdict from `claims()` on an outcome built from the bench's runs, CPython's
+ * from its own rounds against the same threshold, and whether they agree.
+ */
+function fidelityRow(v, cls, mode, labOutcome, pyCase, pySeqId, pyModeId) {
+  const labRun = labOutcome[mode];
+  const labValues = labOutcome.sequential && labRun ? v.roundSpeedups(labOutcome.sequential, labRun) : [];
+  const pySeq = measured(pyCase, pySeqId, { spec: { workload: 'cpython', mode: 'sequential', tasks: 0 } });
+  const pyRun = measured(pyCase, pyModeId, { spec: { workload: 'cpython', mode, tasks: 0 } });
+  const pyValues = pySeq && pyRun ? v.roundSpeedups(pySeq, pyRun) : [];
+  const spread = (xs) => (xs.length ? [Math.min(...xs), Math.max(...xs)] : [NaN, NaN]);
+  const row = {
+    lab: summarize(labValues).median,
+    labSpread: spread(labValues),
+    cpython: summarize(pyValues).median,
+    cpythonSpread: spread(pyValues),
+    claim: CLAIM_OF[cls][mode] ?? null,
+  };
+  if (!row.claim) return { ...row, labVerdict: 'no claim', cpythonVerdict: 'no claim', verdict: 'n/a (the lab makes no claim about it)' };
+  const verdict = v.claims(labOutcome).find((c) => c.id === row.claim);
+  if (!verdict) return { ...row, labVerdict: 'n/a', cpythonVerdict: 'n/a', verdict: 'n/a (no sequential run)' };
+  const t = claimThreshold(v, row.claim, labRun);
+  const cpythonVerdict = v.decide(pyValues, t.onClaimSide);
+  return {
+    ...row,
+    lab: verdict.measured.speedup,
+    labSpread: verdict.measured.spread,
+    threshold: t.threshold,
+    side: t.side,
+    labVerdict: verdict.verdict,
+    why: verdict.why,
+    cpythonVerdict,
+    verdict: agreement(verdict.verdict, cpythonVerdict),
+  };
+}
+
+export function derive(results, plan, verdicts) {
+  const v = verdicts;
+  if (!v?.claims) throw new Error('derive needs the lab\'s verdict module (bench/lib/lab-modules.mjs loadVerdicts())');
   const cpu = results.cpu;
   const kernels = [...new Set(cpu.map((c) => c.kernel))];
   const threadsOf = (c, id) => c.rows[id]?.workers ?? NaN;
@@ -81,33 +147,34 @@ export function derive(results) {
   }));
 
   // Fidelity: for CPU work the lab at its largest size beside CPython at its largest (both seconds of
-  // work); for I/O the same T and L on both sides.
+  // work); for I/O the same T and L on both sides. The lab's verdicts are `claims()` of the lab's verdict
+  // module; CPython's rounds are judged against the same thresholds.
   const fidelity = [];
+  const outcomeOf = (c, modes) => Object.fromEntries(['sequential', ...modes].map((m) => [m, measured(c, `wasm:${m}`)]).filter(([, r]) => r));
   for (const k of kernels) {
     const labCase = cpu.filter((c) => c.kernel === k && c.rows['wasm:sequential']).at(-1);
     const pyCase = cpu.filter((c) => c.kernel === k && c.rows['cpython:sequential']).at(-1);
+    const outcome = outcomeOf(labCase, COUNTERPARTS.map((x) => x.lab));
     for (const { lab, py, python } of COUNTERPARTS) {
-      const l = speedup(labCase, 'wasm:sequential', `wasm:${lab}`);
-      const p = speedup(pyCase, 'cpython:sequential', `cpython:${py}`);
-      fidelity.push({ class: 'cpu', work: `${k} (lab N=${labCase?.size}, CPython N=${pyCase?.size})`, mode: lab, python, lab: l, cpython: p, verdict: verdict(l, p) });
-    }
-  }
-  for (const c of results.io) {
-    for (const { lab, py, python } of COUNTERPARTS) {
-      const pyId = py === 'asyncio' ? 'cpython:aiohttp' : `cpython:${py}`;
-      const l = speedup(c, 'wasm:sequential', `wasm:${lab}`);
-      const p = speedup(c, 'cpython:sequential', pyId);
       fidelity.push({
-        class: 'io',
-        work: `io-fetch T=${c.tasks} L=${c.latencyMs}`,
+        class: 'cpu',
+        work: `${k} (lab N=${labCase?.size}, CPython N=${pyCase?.size})`,
         mode: lab,
-        python: py === 'asyncio' ? 'asyncio.gather (aiohttp)' : `${python} + urllib`,
-        lab: l,
-        cpython: p,
-        verdict: c.skipped?.includes('sequential') ? 'n/a (sequential not run at this T)' : verdict(l, p),
+        python,
+        ...fidelityRow(v, 'cpu', lab, outcome, pyCase, 'cpython:sequential', `cpython:${py}`),
       });
     }
   }
+  for (const c of results.io) {
+    const outcome = outcomeOf(c, COUNTERPARTS.map((x) => x.lab));
+    for (const { lab, py, python } of COUNTERPARTS) {
+      const pyId = py === 'asyncio' ? 'cpython:aiohttp' : `cpython:${py}`;
+      const base = { class: 'io', work: `io-fetch T=${c.tasks} L=${c.latencyMs}`, mode: lab, python: py === 'asyncio' ? 'asyncio.gather (aiohttp)' : `${python} + urllib` };
+      if (c.skipped?.includes('sequential')) fidelity.push({ ...base, lab: NaN, cpython: NaN, claim: CLAIM_OF.io[lab] ?? null, verdict: 'n/a (sequential not run at this T)' });
+      else fidelity.push({ ...base, ...fidelityRow(v, 'io', lab, outcome, c, 'cpython:sequential', pyId) });
+    }
+  }
+  const fidelityRule = { NO_SPEEDUP_BELOW: v.NO_SPEEDUP_BELOW, USES_CORES_FROM: v.USES_CORES_FROM, TINY_WORK_MS: v.TINY_WORK_MS };
 
   const io = results.io.map((c) => {
     const browserIdeal = c.latencyMs * Math.ceil(c.tasks / BROWSER_CONNECTIONS);
@@ -140,6 +207,16 @@ export function derive(results) {
   const worstAsyncio = Math.max(...io.map((x) => x.asyncioOverIdeal).filter(Number.isFinite));
   const worstFetch = Math.max(...io.map((x) => x.fetchOverIdeal).filter(Number.isFinite));
   const biggestBuild = Math.max(...Object.values(results.sizes).map((s) => s.gzip));
+  // First run on a fresh page (bench/experiments/first-run.mjs): per mode, the first run over the median
+  // of the next ones, median and range over the fresh pages; the goal reads the mode farthest from 1.
+  const fr = results.firstRun;
+  const firstRun = fr
+    ? Object.entries(fr.modes).map(([mode, m]) => ({ mode, unavailable: fr.unavailable[mode], pages: m.n, median: m.median, min: m.min, max: m.max, ratios: m.ratios, sizes: m.pages.map((p) => p.size), firstMs: m.pages.map((p) => p.wallMs[0]), nextMs: m.pages.map((p) => summarize(p.wallMs.slice(1)).median) }))
+    : [];
+  const measuredFirst = firstRun.filter((f) => !f.unavailable);
+  const worstFirst = measuredFirst.filter((f) => Number.isFinite(f.median)).sort((a, b) => Math.abs(b.median - 1) - Math.abs(a.median - 1))[0];
+  const firstMissing = measuredFirst.filter((f) => !Number.isFinite(f.median)).map((f) => f.mode);
+  const firstFigure = firstMissing.length || !worstFirst ? NaN : worstFirst.median;
   const goal = (name, figure, shown, met) => ({ goal: name, figure, shown, met: Number.isFinite(figure) ? met : null });
   const goals = [
     goal('wasm single thread within 1.10x of native: cpu-primes', primes.best?.wasmOverNative, `${fmt(primes.best?.wasmOverNative, 2)}x at N=${primes.size} (medians: ${fmt(primes.wasmOverNative, 2)}x)`, primes.best?.wasmOverNative <= 1.1),
@@ -153,8 +230,16 @@ export function derive(results) {
     goal('main-thread lag p99 under 16 ms during any job', worstLag, `${fmt(worstLag, 1)} ms (worst: ${lagged[0]?.[0]})`, worstLag < 16),
     goal('each build under 200 KB gzip (wasm + JS)', biggestBuild, `${fmt(biggestBuild / 1000, 1)} KB (largest build)`, biggestBuild < 200_000),
     goal('page load to first result under 1.5 s (cold cache)', o['cold-load']?.median, `${fmt(o['cold-load']?.median, 0)} ms`, o['cold-load']?.median < 1500),
+    goal(
+      'first run within 10% of the next four (median over 3 fresh pages), every mode',
+      firstFigure,
+      `${worstFirst ? `${fmt(firstFigure, 3)}x, ${worstFirst.mode} (farthest from 1; median over ${fr.pages} fresh page(s), ${fr.runs} runs each)` : '—'}` +
+        `${measuredFirst.length > 1 ? `; ${measuredFirst.map((f) => `${f.mode} ${fmt(f.median, 3)}`).join(', ')}` : ''}` +
+        `${firstMissing.length ? `; no figure for ${firstMissing.join(', ')}` : ''}${Object.keys(fr?.unavailable ?? {}).length ? `; unavailable: ${Object.keys(fr.unavailable).join(', ')}` : ''}`,
+      measuredFirst.every((f) => f.median >= 0.9 && f.median <= 1.1),
+    ),
   ];
-  return { single, shared, sweep, fidelity, io, lag, goals };
+  return { single, shared, sweep, fidelity, fidelityRule, io, lag, firstRun, goals };
 }
 
 // ---- markdown -----------------------------------------------------------------------------------------
@@ -201,9 +286,27 @@ export function markdown(results) {
     d.sweep.map((s) => [s.kernel, s.size, fmt(s.wasmSeqMs), x(s.wasmRayon), x(s.wasmProcesses), x(s.nativeRayon), fmt(s.cpythonSeqMs), x(s.cpythonProcesses)])));
 
   out.push('\n### Fidelity: the lab\'s speedup over its own sequential run beside CPython\'s, same machine, same run');
-  out.push(table(['class', 'work', 'lab mode', 'CPython', 'lab speedup', 'CPython speedup', 'verdict'],
-    d.fidelity.map((f) => [f.class, f.work, f.mode, f.python, x(f.lab), x(f.cpython), f.verdict === 'DISAGREE' ? '**DISAGREE**' : f.verdict])));
-  out.push('"speeds up" > 1.1x, "slows down" < 0.9x. DISAGREE = one side speeds the work up and the other does not: a defect of the model.');
+  const fx = (m, sp) => (Number.isFinite(m) ? `${x(m)}${Number.isFinite(sp?.[0]) && sp[0] !== sp[1] ? ` (${fmt(sp[0], 2)}–${fmt(sp[1], 2)})` : ''}` : '—');
+  const why = [];
+  out.push(table(['class', 'work', 'lab mode', 'CPython', 'claim', 'threshold', 'lab speedup', 'CPython speedup', 'lab', 'CPython', 'verdict'],
+    d.fidelity.map((f) => {
+      let shown = f.verdict === 'DISAGREE' ? '**DISAGREE**' : f.verdict;
+      if (f.why && f.labVerdict === 'inconclusive') {
+        why.push(f.why);
+        shown += ` (${why.length})`;
+      }
+      return [f.class, f.work, f.mode, f.python, f.claim ? `\`${f.claim}\`` : '—', Number.isFinite(f.threshold) ? `${f.side} ${fmt(f.threshold, 2)}x` : '—',
+        fx(f.lab, f.labSpread), fx(f.cpython, f.cpythonSpread), f.labVerdict ?? '—', f.cpythonVerdict ?? '—', shown];
+    })));
+  const r = d.fidelityRule;
+  out.push(
+    `Verdicts from the lab's own module (\`www/src/measure/verdicts.ts\`, \`claims()\`, bundled into the bench), on an outcome made of this run's repetitions (round i = repetition i; speedup = median of the per-round speedups, range in brackets). ` +
+      `A claim is borne out when every round lies on its side of the threshold, not borne out when every round lies on the other side, else inconclusive. ` +
+      `Thresholds: no speedup below ${fmt(r.NO_SPEEDUP_BELOW, 2)}x (threads and asyncio on CPU work), uses the cores from ${fmt(r.USES_CORES_FROM, 2)}x (processes), and for I/O halfway from 1x to the best overlap the lab's run could reach (\`ioIdeal\`: its tasks in waves of as many as run at once, 6 connections per host in a browser). ` +
+      `CPython's rounds are judged against the same threshold as the lab's; agree = both borne out or both not; DISAGREE = one is and the other is not: a defect of the model. ` +
+      `The lab also calls a claim inconclusive where the machine could not have decided it (work under ${fmt(r.TINY_WORK_MS, 0)} ms, one core, one worker).`,
+  );
+  if (why.length) out.push(why.map((w, i) => `(${i + 1}) lab inconclusive: ${w}`).join('  \n'));
 
   out.push('\n### I/O: T requests of L ms to the lab\'s `api/delay`');
   const ioIds = ['wasm:sequential', 'wasm:asyncio', 'wasm:threads-gil', 'wasm:processes', 'js:fetch', 'cpython:sequential', 'cpython:threads', 'cpython:processes', 'cpython:aiohttp'];
@@ -232,6 +335,19 @@ export function markdown(results) {
     ...lagRows,
     ...Object.entries(results.sizes).map(([b, s]) => [`shipped size, \`${b}\` build (wasm + JS)`, `${fmt(s.raw / 1000, 1)} KB raw, ${fmt(s.gzip / 1000, 1)} KB gzip (wasm ${fmt(s.files['concurrency_lab_bg.wasm'].gzip / 1000, 1)} KB gzip)`]),
   ]));
+
+  if (d.firstRun?.length) {
+    const fr = results.firstRun;
+    out.push(`\n### First run on a fresh page (\`bench/experiments/first-run.mjs\`)`);
+    out.push(table(['mode', 'first / median of the next (median over pages)', 'min–max', 'per page', 'first run ms', 'median of the next ms', 'N (calibrated, per page)'],
+      d.firstRun.map((f) => (f.unavailable
+        ? [f.mode, `unavailable: ${f.unavailable}`, '', '', '', '', '']
+        : [f.mode, x(f.median, 3), `${fmt(f.min, 3)}–${fmt(f.max, 3)}`, f.ratios.map((r) => fmt(r, 3)).join(', '), f.firstMs.map((m) => fmt(m, 0)).join(', '), f.nextMs.map((m) => fmt(m, 0)).join(', '), f.sizes.join(', ')]))));
+    out.push(
+      `${fr.pages} fresh page(s) per mode, each a new browser context (empty caches, no stored calibration, a new engine): \`lab.ready\`, then ${fr.runs} runs of \`${fr.workload}\` at the calibrated default size; ` +
+        `the figure is the first run's wall time over the median of the next ${fr.runs - 1}. Modes go in a rotated order on each round of pages. 1-min load average before each round: ${fr.loadAvg1m.join(', ')}.`,
+    );
+  }
 
   out.push('\n### Goals');
   out.push(table(['goal', 'measured', 'met'], d.goals.map((g) => [g.goal, g.shown, g.met === null ? 'not measured' : g.met ? 'met' : '**not met**'])));

@@ -54,7 +54,16 @@ test('the bench runs every implementation on the same work and they agree', { ti
     assert.ok(Number.isFinite(r.overheads['process-start'].metrics.roundTripMs.median));
     for (const b of ['threads', 'single']) assert.ok(r.sizes[b].gzip > 0 && r.sizes[b].raw > r.sizes[b].gzip);
     for (const mode of ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon']) assert.ok(r.derived.lag[`cpu-primes ${mode}`], `frame lag for ${mode}`);
-    assert.equal(r.derived.goals.length, 11);
+    // First run on a fresh page (bench/experiments/first-run.mjs), in its smoke form: one page, two runs
+    // of one mode; only that it yields a finite ratio.
+    const first = r.derived.firstRun.filter((f) => !f.unavailable);
+    assert.ok(first.length >= 1, 'no first-run figure');
+    for (const f of first) assert.ok(Number.isFinite(f.median) && f.median > 0, `first-run ratio for ${f.mode}: ${f.median}`);
+    // The fidelity table's lab verdicts come from the lab's verdict module.
+    for (const f of r.derived.fidelity.filter((f) => f.claim && !f.verdict.startsWith('n/a'))) {
+      assert.ok(['borne-out', 'not-borne-out', 'inconclusive'].includes(f.labVerdict), `${f.class} ${f.mode}: ${f.labVerdict}`);
+    }
+    assert.equal(r.derived.goals.length, 12);
     for (const g of r.derived.goals) assert.ok(Number.isFinite(g.figure), `goal without a figure: ${g.goal}`);
     assert.ok(r.derived.fidelity.length >= 6);
     assert.ok(r.meta.chromium && r.meta.cores && r.meta.python);

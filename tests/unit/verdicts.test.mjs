@@ -1,0 +1,214 @@
+// verdicts.ts: the lesson's claims decided from a Compare's rounds (../shared/API.md, `claims`).
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTs } from './load-ts.mjs';
+import { result, at } from './fixtures.mjs';
+
+let v;
+before(async () => {
+  v = await loadTs('www/src/measure/verdicts.ts');
+});
+
+const SEQ = [1000, 1040, 980];
+const byId = (cs) => Object.fromEntries(cs.map((c) => [c.id, c]));
+const speedups = (base, mode) => base.map((b, i) => b / mode[i]);
+
+/** A CPU Compare: sequential rounds `seq`, then each mode at its speedups (a number or one per round). */
+function cpuCompare(modes, { seq = SEQ, machine, spec } = {}) {
+  const out = { sequential: result('sequential', seq, { machine, spec }) };
+  for (const [mode, s] of Object.entries(modes)) out[mode] = result(mode, at(seq, s), { machine, spec });
+  return out;
+}
+
+test('CPU runs that bear every claim out: all four borne-out, rounds and spread per round', () => {
+  const speed = { 'threads-gil': [0.97, 0.95, 0.99], asyncio: [0.98, 0.99, 0.97], processes: [1.6, 1.55, 1.65], rayon: [1.8, 1.75, 1.85] };
+  const outcome = cpuCompare(speed, { machine: { parallelism: 1.9 } });
+  const cs = v.claims(outcome);
+  assert.deepEqual(cs.map((c) => c.id), ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'rayon-cpu']);
+  for (const c of cs) {
+    assert.equal(c.verdict, 'borne-out', `${c.id}: ${c.why ?? ''}`);
+    assert.equal(c.measured.rounds, 3);
+    const per = speedups(outcome.sequential.rounds, outcome[c.measured.mode].rounds);
+    assert.deepEqual(c.measured.spread, [Math.min(...per), Math.max(...per)]);
+    assert.ok(Math.abs(c.measured.spread[0] - Math.min(...speed[c.measured.mode])) < 1e-9);
+    assert.ok(Math.abs(c.measured.speedup - [...per].sort((a, b) => a - b)[1]) < 1e-9, 'speedup is the median round');
+    assert.ok(v.CLAIM_IDS.includes(c.id));
+    assert.equal(typeof c.claim, 'string');
+    assert.match(c.measured.text, new RegExp(`^${c.measured.mode}:`));
+  }
+});
+
+test('runs that contradict the claims: not-borne-out', () => {
+  const cs = byId(v.claims(cpuCompare({ 'threads-gil': 1.6, processes: 1.0 }, { machine: { parallelism: 2 } })));
+  assert.equal(cs['threads-gil-cpu'].verdict, 'not-borne-out');
+  assert.ok(cs['threads-gil-cpu'].why);
+  assert.equal(cs['processes-cpu'].verdict, 'not-borne-out');
+  assert.ok(cs['processes-cpu'].why);
+});
+
+test('noisy runs straddling 1.25x: inconclusive with a why', () => {
+  const cs = byId(v.claims(cpuCompare({ 'threads-gil': [1.2, 1.3, 1.22], processes: [1.3, 1.2, 1.28] }, { machine: { parallelism: 2 } })));
+  for (const id of ['threads-gil-cpu', 'processes-cpu']) {
+    assert.equal(cs[id].verdict, 'inconclusive', id);
+    assert.match(cs[id].why, /both sides/);
+  }
+});
+
+test('a busy machine: a parallel claim is inconclusive, never not-borne-out, and a borne-out one says so', () => {
+  const slow = byId(v.claims(cpuCompare({ processes: 1.05 }, { machine: { parallelism: 1.1 } })))['processes-cpu'];
+  assert.equal(slow.verdict, 'inconclusive');
+  assert.match(slow.why, /probe/);
+  assert.match(slow.why, /cores/);
+  assert.match(slow.why, /busy/);
+  assert.match(slow.why, /1\.1/);
+
+  const fast = byId(v.claims(cpuCompare({ processes: 1.5 }, { machine: { parallelism: 1.2 } })))['processes-cpu'];
+  assert.equal(fast.verdict, 'borne-out');
+  assert.match(fast.why, /1\.2 of this machine's 2 cores/);
+  assert.match(fast.why, /busy/);
+});
+
+test('one core: no claim is not-borne-out', () => {
+  const cs = v.claims(cpuCompare({ 'threads-gil': 1.6, asyncio: 1.6, processes: 1.0, rayon: 0.9 }, { machine: { cores: 1 } }));
+  assert.equal(cs.length, 4);
+  for (const c of cs) {
+    assert.notEqual(c.verdict, 'not-borne-out', c.id);
+    assert.equal(c.verdict, 'inconclusive', c.id);
+    assert.match(c.why, /one core/);
+  }
+});
+
+test('tiny work (sequential 20 ms): no not-borne-out', () => {
+  const cs = byId(v.claims(cpuCompare({ 'threads-gil': 1.6, processes: 1.0, rayon: 1.0 }, { seq: [20, 21, 19], machine: { parallelism: 2 } })));
+  for (const id of ['threads-gil-cpu', 'processes-cpu', 'rayon-cpu']) {
+    assert.equal(cs[id].verdict, 'inconclusive', id);
+    assert.match(cs[id].why, /tiny/);
+  }
+  // Tiny work that still shows the gain is borne out.
+  assert.equal(byId(v.claims(cpuCompare({ processes: 1.6 }, { seq: [20, 21, 19] })))['processes-cpu'].verdict, 'borne-out');
+});
+
+test('one worker or one task: a parallel claim is inconclusive', () => {
+  const outcome = cpuCompare({ 'threads-gil': 1.0, processes: 1.0 }, { machine: { parallelism: 2 } });
+  outcome.processes.spec.workers = 1;
+  outcome['threads-gil'].spec.workers = 1;
+  const cs = byId(v.claims(outcome));
+  assert.equal(cs['processes-cpu'].verdict, 'inconclusive');
+  assert.match(cs['processes-cpu'].why, /one worker/);
+  assert.equal(cs['threads-gil-cpu'].verdict, 'inconclusive');
+  assert.match(cs['threads-gil-cpu'].why, /one worker/);
+});
+
+test('an Unavailable mode: its claim is inconclusive with the reason', () => {
+  const outcome = cpuCompare({ processes: 1.6 });
+  outcome.rayon = { error: { name: 'Unavailable', message: 'rayon needs threads', reason: 'the page is not cross-origin isolated' } };
+  const cs = byId(v.claims(outcome));
+  assert.equal(cs['rayon-cpu'].verdict, 'inconclusive');
+  assert.match(cs['rayon-cpu'].why, /not cross-origin isolated/);
+  assert.equal(cs['rayon-cpu'].measured.rounds, 0);
+  // A mode not run at all is inconclusive too, and the others are still decided.
+  assert.equal(cs['asyncio-cpu'].verdict, 'inconclusive');
+  assert.equal(cs['processes-cpu'].verdict, 'borne-out');
+  // Any other error names the message.
+  outcome.rayon = { error: { name: 'SpecError', message: 'workers must be 1..2' } };
+  assert.match(byId(v.claims(outcome))['rayon-cpu'].why, /workers must be 1\.\.2/);
+});
+
+test('I/O: asyncio overlaps waits (borne-out at 4x, not-borne-out at 1x); the simulated network has no waves', () => {
+  const io = { class: 'io', spec: { workload: 'io-fetch', tasks: 8, latencyMs: 200 } };
+  const seq = [1620, 1650, 1610];
+  const base = result('sequential', seq, io);
+  const good = result('asyncio', at(seq, [4, 3.9, 4.1]), io);
+  const bad = result('asyncio', at(seq, 1.0), io);
+
+  assert.equal(v.ioIdeal(good), 4, '8 requests in 2 waves of 6 connections');
+  assert.equal(v.ioIdeal({ ...good, network: 'simulated' }), 8, 'no connection limit on the simulated network');
+  assert.equal(v.ioIdeal(result('threads-gil', [400], { ...io, spec: { ...io.spec, workers: 2 } })), 2);
+
+  const yes = byId(v.claims({ sequential: base, asyncio: good }))['asyncio-io'];
+  assert.equal(yes.verdict, 'borne-out');
+  assert.match(yes.why, /waves/);
+  assert.match(yes.measured.text, /2 waves/);
+  assert.equal(byId(v.claims({ sequential: base, asyncio: bad }))['asyncio-io'].verdict, 'not-borne-out');
+
+  // On the simulated network all 8 overlap: the threshold is halfway to 8x (4.5x), so 4x no longer bears it out.
+  const sim = (r) => ({ ...r, network: 'simulated' });
+  const simVerdict = byId(v.claims({ sequential: sim(base), asyncio: sim(good) }))['asyncio-io'];
+  assert.equal(simVerdict.verdict, 'not-borne-out');
+  assert.doesNotMatch(simVerdict.measured.text, /waves/);
+  assert.equal(byId(v.claims({ sequential: sim(base), asyncio: sim(result('asyncio', at(seq, 7.5), io)) }))['asyncio-io'].verdict, 'borne-out');
+});
+
+/** Mixed-pipeline spans: each task computes `runMs` then waits `waitMs`. */
+const mixedSpans = (runMs, waitMs) =>
+  Array.from({ length: 8 }, (_, id) => {
+    const s = id * (runMs + waitMs);
+    return { id, lane: 'main', startMs: s, endMs: s + runMs + waitMs, status: 'ok', spans: [{ kind: 'run', startMs: s, endMs: s + runMs }, { kind: 'io-wait', startMs: s + runMs, endMs: s + runMs + waitMs }] };
+  });
+
+test('mixed, CPU-heavy: processes must beat sequential, asyncio and threads by 1.1x in every round', () => {
+  const mixed = { class: 'mixed', spec: { workload: 'mixed-pipeline' } };
+  const seq = [1000, 1030, 990];
+  const base = result('sequential', seq, { ...mixed, tasks: mixedSpans(100, 25) });
+  assert.ok(v.cpuShare(base) >= 0.5);
+  const outcome = {
+    sequential: base,
+    asyncio: result('asyncio', at(seq, 1.02), mixed),
+    'threads-gil': result('threads-gil', at(seq, [1.1, 1.05, 1.12]), mixed),
+    processes: result('processes', at(seq, [1.6, 1.55, 1.7]), mixed),
+  };
+  const [c] = v.claims(outcome);
+  assert.equal(c.id, 'mixed-cpu-heavy-processes');
+  assert.equal(c.verdict, 'borne-out');
+  assert.equal(c.measured.rounds, 3);
+  // The margin of each round is over the fastest rival (threads here).
+  assert.ok(Math.abs(c.measured.spread[0] - Math.min(1.6 / 1.1, 1.55 / 1.05, 1.7 / 1.12)) < 1e-9);
+
+  // Processes no faster than threads in any round: not-borne-out (idle machine).
+  outcome.processes = result('processes', at(seq, [1.1, 1.05, 1.12]), mixed);
+  assert.equal(v.claims(outcome)[0].verdict, 'not-borne-out');
+  // ... but on a busy machine that is inconclusive.
+  for (const m of Object.values(outcome)) m.machine.parallelism = 1.1;
+  const busy = v.claims(outcome)[0];
+  assert.equal(busy.verdict, 'inconclusive');
+  assert.match(busy.why, /busy/);
+  // A rival missing: inconclusive.
+  delete outcome.asyncio;
+  assert.equal(v.claims(outcome)[0].verdict, 'inconclusive');
+});
+
+test('mixed, I/O-heavy: the claim is asyncio beating sequential and processes', () => {
+  const mixed = { class: 'mixed', spec: { workload: 'mixed-pipeline' } };
+  const seq = [1000, 1030, 990];
+  const base = result('sequential', seq, { ...mixed, tasks: mixedSpans(10, 90) });
+  assert.ok(v.cpuShare(base) < 0.5);
+  const outcome = {
+    sequential: base,
+    asyncio: result('asyncio', at(seq, [3, 2.9, 3.1]), mixed),
+    processes: result('processes', at(seq, 1.5), mixed),
+  };
+  const [c] = v.claims(outcome);
+  assert.equal(c.id, 'mixed-io-heavy-asyncio');
+  assert.equal(c.verdict, 'borne-out');
+  outcome.asyncio = result('asyncio', at(seq, 1.2), mixed);
+  assert.equal(v.claims(outcome)[0].verdict, 'not-borne-out');
+});
+
+test('no sequential result: no claims', () => {
+  assert.deepEqual(v.claims({}), []);
+  assert.deepEqual(v.claims({ processes: result('processes', [600, 610, 590]) }), []);
+  assert.deepEqual(v.claims({ sequential: { error: { name: 'SpecError', message: 'bad' } }, processes: result('processes', [600]) }), []);
+  assert.deepEqual(v.claims({ sequential: { ...result('sequential', SEQ), cancelled: true }, processes: result('processes', [600]) }), []);
+});
+
+test('single runs (no rounds): each Result is one round', () => {
+  const one = (mode, ms) => {
+    const r = result(mode, [ms]);
+    delete r.rounds;
+    return r;
+  };
+  const c = byId(v.claims({ sequential: one('sequential', 1000), processes: one('processes', 600) }))['processes-cpu'];
+  assert.equal(c.verdict, 'borne-out');
+  assert.equal(c.measured.rounds, 1);
+  assert.match(c.measured.text, /one round/);
+});
