@@ -146,8 +146,7 @@ export class CompareView {
     caption.textContent = `${describeWork(this.spec)}: every mode, on ${ncores} core${ncores === 1 ? '' : 's'} (${catalogue.build} build)`;
     const head = document.createElement('thead');
     head.innerHTML =
-      '<tr><th scope="col">Mode</th><th scope="col">Wall time <span class="col-note">(median round; spread)</span></th>' +
-      '<th scope="col">Speedup vs sequential <span class="col-note">(bar: median, whiskers: spread; <span class="ideal-key">│</span> hardware ideal)</span></th>' +
+      '<tr><th scope="col">Mode</th><th scope="col">Wall time</th><th scope="col">Speedup</th>' +
       '<th scope="col">The lesson predicts</th><th scope="col"><span class="visually-hidden">Timeline</span></th></tr>';
     const body = document.createElement('tbody');
     for (const x of rows) body.append(this.row(x.mode, x.entry, x.r, x.speedups, x.ideal, x.predicted, scale));
@@ -244,7 +243,7 @@ export class CompareView {
       : `${fmtMs(r.wallMs)}${r.cancelled ? ' (stopped)' : r.error ? ` (raised ${r.error.name})` : ''}`;
     const wallTd = cell(wall, 'wall');
     if (r && rounds.length > 1) {
-      wallTd.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: ` ${fmtMs(Math.min(...rounds))}–${fmtMs(Math.max(...rounds))}, ${rounds.length} rounds` }));
+      wallTd.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: `${fmtRange(Math.min(...rounds), Math.max(...rounds))} · ${rounds.length} rounds` }));
     }
     if (state === 'running' && r) wallTd.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: ' (running again…)' }));
     if (r) tr.dataset.wallMs = String(r.wallMs);
@@ -254,7 +253,7 @@ export class CompareView {
     const bar = cell('', 'speedup');
     const text = document.createElement('span');
     text.className = 'speedup-text';
-    text.textContent = median !== undefined ? `${fmtTimes(median)}${speedups!.length > 1 ? ` (${fmtTimes(Math.min(...speedups!))}–${fmtTimes(Math.max(...speedups!))})` : ''}` : '—';
+    text.textContent = median !== undefined ? fmtTimes(median) : '—';
     const track = document.createElement('span');
     track.className = 'bar-track';
     track.setAttribute('aria-hidden', 'true');
@@ -279,11 +278,14 @@ export class CompareView {
       track.append(mark);
     }
     bar.append(text, track);
+    if (median !== undefined && speedups!.length > 1) {
+      bar.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: `${Math.min(...speedups!).toFixed(2)}–${fmtTimes(Math.max(...speedups!))}` }));
+    }
     if (r?.notes?.length) bar.append(Object.assign(document.createElement('p'), { className: 'row-note', textContent: r.notes.join(' ') }));
 
     const workers = r ? workersOf(mode, r.spec) : undefined;
     const predictedTd = cell(predicted ? `${predicted.x !== undefined ? `${fmtTimes(predicted.x)}: ` : ''}${predicted.text}` : '—', 'predicted');
-    if (workers !== undefined) predictedTd.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: ` (${workers} worker${workers === 1 ? '' : 's'})` }));
+    if (workers !== undefined) predictedTd.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: `${workers} worker${workers === 1 ? '' : 's'}` }));
 
     const td = cell('');
     const button = document.createElement('button');
@@ -303,7 +305,7 @@ export class CompareView {
     const tasks = Number(seq && !isError(seq) ? seq.spec.tasks : this.spec.tasks);
     const n = BROWSER_CONNECTIONS_PER_HOST;
     notes.push(
-      'The lesson predicts what Python does; the hardware ideal (│) is what the machine could give with no GIL and no overhead: as many tasks at once as there are workers and cores, or every wait overlapped.',
+      'Wall time: the median round, with the range over the counted rounds. Speedup over sequential: the bar is the median round, the thin line across it the range; the mark (│) is the hardware ideal, what the machine could give with no GIL and no overhead (as many tasks at once as there are workers and cores, or every wait overlapped). The lesson predicts what Python does.',
     );
     if (workload?.class === 'io') {
       const simulated = [...this.entries.values()].some((e) => !isError(e) && e.network === 'simulated');
@@ -326,6 +328,14 @@ function pairRounds(base: Recorded, r: Recorded): number[] {
   const m = r.rounds ?? [r.wallMs];
   const n = Math.min(b.length, m.length);
   return Array.from({ length: n }, (_, i) => b[i] / m[i]).filter(Number.isFinite);
+}
+
+/** "596–600 ms" (one unit for both ends). */
+function fmtRange(lo: number, hi: number): string {
+  const a = fmtMs(lo);
+  const b = fmtMs(hi);
+  const unit = b.replace(/^[\d.,]+\s*/, '');
+  return a.endsWith(unit) ? `${a.slice(0, -unit.length).trim()}–${b}` : `${a}–${b}`;
 }
 
 function medianOf(xs: number[]): number {
