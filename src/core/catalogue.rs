@@ -6,7 +6,7 @@ use super::mode::Mode;
 use super::spec::TIMEOUT_MS;
 use super::spec::TASKS;
 use super::calibrate::Defaults;
-use super::workload::{Params, ALL};
+use super::workload::{accepted, Params, ALL};
 use super::Capabilities;
 use serde_json::{json, Value};
 
@@ -17,6 +17,7 @@ pub fn catalogue(caps: &Capabilities) -> Value {
 /// The catalogue with the defaults calibrated on this machine (each such field says so, and gives the
 /// static default it replaced as `uncalibrated`).
 pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
+    let limit = caps.run_memory_limit();
     let workloads: Vec<Value> = ALL
         .iter()
         .map(|w| {
@@ -24,6 +25,8 @@ pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
                 .fields()
                 .iter()
                 .map(|f| {
+                    // The range validation accepts: a maximum lowered to what a run's memory holds.
+                    let f = &accepted(*w, f, limit);
                     let mut v = json!(f);
                     if defaults.is_calibrated(w.name(), f.name) {
                         v["default"] = json!(defaults.of(w.name(), f));
@@ -104,5 +107,28 @@ mod tests {
         let rayon = c["modes"].as_array().unwrap().iter().find(|m| m["name"] == "rayon").unwrap();
         assert!(rayon["unavailable"].as_str().unwrap().contains("isolated"));
         assert_eq!(c["fields"][0]["name"], "tasks");
+    }
+
+    #[test]
+    fn the_ranges_shown_are_the_ranges_accepted() {
+        let caps = Capabilities { build: Build::Threads, pool_threads: 2, cores: 2 };
+        let c = catalogue(&caps);
+        let mandelbrot = c["workloads"].as_array().unwrap().iter().find(|w| w["name"] == "cpu-mandelbrot").unwrap();
+        let size = mandelbrot["fields"].as_array().unwrap().iter().find(|f| f["name"] == "size").unwrap();
+        assert_eq!((size["min"].as_i64(), size["max"].as_i64()), (Some(16), Some(5792)));
+        for w in c["workloads"].as_array().unwrap() {
+            for f in w["fields"].as_array().unwrap() {
+                let spec = |v: &Value| json!({"workload": w["name"], "mode": "sequential", "tasks": 1, f["name"].as_str().unwrap(): v});
+                for ok in [&f["min"], &f["max"], &f["default"]] {
+                    assert!(crate::core::spec::parse(&spec(ok), &caps).is_ok(), "{} {} = {ok}", w["name"], f["name"]);
+                }
+                for bad in [json!(f["min"].as_i64().unwrap() - 1), json!(f["max"].as_i64().unwrap() + 1)] {
+                    let Err(crate::core::error::LabError::SpecError { field, allowed, .. }) = crate::core::spec::parse(&spec(&bad), &caps) else {
+                        panic!("{} {} = {bad} is refused", w["name"], f["name"])
+                    };
+                    assert_eq!((field.as_str(), allowed), (f["name"].as_str().unwrap(), format!("{}..{}", f["min"], f["max"])));
+                }
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! `window.lab` and embed messages all pass through [`parse`], so every limit a user sees comes from here.
 
 use super::calibrate::Defaults;
-use super::error::LabError;
+use super::error::{FieldError, LabError};
 use super::faults::{FaultKind, Faults, OnError};
 use super::mode::Mode;
 use super::workload::{self, Class, FieldInfo, Params, Step, Workload};
@@ -47,7 +47,7 @@ pub struct TaskPlan {
 /// `spec.timeoutMs`: per request, in ms.
 pub const TIMEOUT_MS: FieldInfo = FieldInfo {
     name: "timeoutMs",
-    label: "Timeout (ms)",
+    label: "Timeout per request (ms)",
     min: 1,
     max: 60_000,
     default: 0,
@@ -90,91 +90,154 @@ pub fn parse(input: &Value, caps: &Capabilities) -> Result<Spec, LabError> {
 }
 
 /// [`parse`], with the defaults calibrated on this machine for the fields that are left out.
+///
+/// Every bad field is reported at once (a `SpecError` whose `errors` lists them in the form's order): an
+/// unknown workload or mode does not stop the checks of the fields that do not depend on it, and each
+/// unknown field name is listed too. A mode this engine cannot run is `Unavailable`, reported only for a
+/// spec without bad fields.
 pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Result<Spec, LabError> {
     let obj = input
         .as_object()
         .ok_or_else(|| LabError::spec("spec", "an object", "the spec must be an object like {\"workload\": \"cpu-primes\", \"mode\": \"sequential\"}"))?;
-    let known = known_fields();
-    if let Some(unknown) = obj.keys().find(|k| !known.contains(&k.as_str())) {
-        let allowed = known.join(", ");
-        return Err(LabError::spec(unknown, allowed.clone(), format!("unknown field \"{unknown}\"; the spec's fields are {allowed}")));
-    }
+    let mut errors = Vec::new();
 
     let workload = {
-        let names: Vec<_> = workload::ALL.iter().map(|w| w.name()).collect();
-        let allowed = names.join(", ");
-        let name = required_str(obj, "workload", &allowed)?;
-        workload::by_name(name)
-            .ok_or_else(|| LabError::spec("workload", allowed.clone(), format!("workload must be one of {allowed} (got \"{name}\")")))?
+        let allowed = workload::ALL.iter().map(|w| w.name()).collect::<Vec<_>>().join(", ");
+        ok(&mut errors, required_str(obj, "workload", &allowed).and_then(|name| {
+            workload::by_name(name).ok_or_else(|| one_of("workload", &allowed, &format!("\"{name}\"")))
+        }))
     };
     let mode = {
         let allowed = Mode::ALL.map(Mode::name).join(", ");
-        let name = required_str(obj, "mode", &allowed)?;
-        Mode::parse(name).ok_or_else(|| LabError::spec("mode", allowed.clone(), format!("mode must be one of {allowed} (got \"{name}\")")))?
+        ok(&mut errors, required_str(obj, "mode", &allowed)
+            .and_then(|name| Mode::parse(name).ok_or_else(|| one_of("mode", &allowed, &format!("\"{name}\"")))))
     };
-    let tasks = int_field(obj, &TASKS)? as u32;
-    let mut params = Params::new();
-    for f in workload.fields() {
-        let f = FieldInfo { default: defaults.of(workload.name(), f), ..*f };
-        params.insert(f.name, int_field(obj, &f)?);
+    let tasks = ok(&mut errors, int_field(obj, &TASKS)).map(|n| n as u32);
+    // `None` once a field of the workload is bad (the run's memory is then not checked).
+    let mut params = Some(Params::new());
+    if let Some(w) = workload {
+        let limit = caps.run_memory_limit();
+        for f in w.fields() {
+            let f = workload::accepted(w, f, limit);
+            let f = FieldInfo { default: defaults.of(w.name(), &f).clamp(f.min, f.max), ..f };
+            match (ok(&mut errors, int_field(obj, &f)), params.as_mut()) {
+                (Some(v), Some(p)) => {
+                    p.insert(f.name, v);
+                }
+                (v, _) => params = params.filter(|_| v.is_some()),
+            }
+        }
     }
-    let workers = match mode.workers(caps) {
+    let workers = match mode.and_then(|m| m.workers(caps)) {
         None => None,
         Some(range) => {
             let info = FieldInfo {
                 name: "workers",
-                label: "Workers",
+                label: label_of("workers", None).unwrap_or_default(),
                 min: range.min.into(),
                 max: range.max.into(),
                 default: range.default.into(),
                 doc: "",
             };
-            Some(int_field(obj, &info)? as u32)
+            ok(&mut errors, int_field(obj, &info)).map(|n| n as u32)
         }
     };
     let switch_interval_ms = match mode {
-        Mode::ThreadsGil => Some(num_field(obj, "switchIntervalMs", SWITCH_INTERVAL)?),
+        Some(Mode::ThreadsGil) => ok(&mut errors, num_field(obj, "switchIntervalMs", SWITCH_INTERVAL)),
         _ => None,
     };
     let on_error = {
         let allowed = OnError::ALL.map(OnError::name).join(", ");
-        match obj.get("onError") {
-            None | Some(Value::Null) => OnError::Raise,
-            Some(Value::String(s)) => OnError::parse(s)
-                .ok_or_else(|| LabError::spec("onError", allowed.clone(), format!("onError must be one of {allowed} (got \"{s}\")")))?,
-            Some(other) => return Err(LabError::spec("onError", allowed.clone(), format!("onError must be one of {allowed} (got {other})"))),
-        }
+        ok(&mut errors, match obj.get("onError") {
+            None | Some(Value::Null) => Ok(OnError::Raise),
+            Some(Value::String(s)) => OnError::parse(s).ok_or_else(|| one_of("onError", &allowed, &format!("\"{s}\""))),
+            Some(other) => Err(one_of("onError", &allowed, &other.to_string())),
+        })
     };
-    if on_error == OnError::TaskGroup && mode != Mode::Asyncio {
-        return Err(LabError::spec(
-            "onError",
-            "raise, return-exceptions",
-            format!("onError \"task-group\" is asyncio's alone (asyncio.TaskGroup); {} takes raise or return-exceptions", mode.name()),
-        ));
+    if let (Some(OnError::TaskGroup), Some(mode)) = (on_error, mode) {
+        if mode != Mode::Asyncio {
+            let label = label_of("onError", None).unwrap_or_default();
+            errors.push(FieldError::new(
+                "onError",
+                label,
+                "raise, return-exceptions",
+                format!("{label}: \"task-group\" is asyncio's alone (asyncio.TaskGroup); {} takes raise or return-exceptions", mode.name()),
+            ));
+        }
     }
-    let io_work = matches!(workload.class(), Class::Io | Class::Mixed);
+    let io_work = workload.is_some_and(|w| matches!(w.class(), Class::Io | Class::Mixed));
     let timeout_ms = match obj.get("timeoutMs") {
-        Some(v) if io_work && !v.is_null() => Some(int_field(obj, &TIMEOUT_MS)? as u32),
+        Some(v) if io_work && !v.is_null() => ok(&mut errors, int_field(obj, &TIMEOUT_MS)).map(|n| n as u32),
         _ => None,
     };
-    let faults = parse_faults(obj)?.filter(|f| !f.kind.is_network() || workload.uses_network());
-    let (needs, field) = workload.memory_needs(&params, tasks);
-    let limit = caps.run_memory_limit();
-    if needs > limit {
-        let mib = |b: u64| b as f64 / f64::from(1 << 20);
-        return Err(LabError::spec(
-            field,
-            format!("a run needing at most {:.0} MiB", mib(limit)),
-            format!("{field} = {} needs {:.0} MiB of engine memory; a run here may use at most {:.0} MiB: choose a smaller {field}", params.get(field).copied().unwrap_or(i64::from(tasks)), mib(needs), mib(limit)),
-        ));
+    let faults = parse_faults(obj, &mut errors);
+    let known = known_fields();
+    let allowed = known.join(", ");
+    for unknown in obj.keys().filter(|k| !known.contains(&k.as_str())) {
+        errors.push(FieldError::new(unknown, unknown, allowed.clone(), format!("unknown field \"{unknown}\"; the spec's fields are {allowed}")));
     }
+    if let (Some(w), Some(tasks), Some(params)) = (workload, tasks, &params) {
+        let (needs, field) = w.memory_needs(params, tasks);
+        let limit = caps.run_memory_limit();
+        if needs > limit {
+            let mib = |b: u64| b as f64 / f64::from(1 << 20);
+            let label = label_of(field, Some(w)).unwrap_or(field);
+            let value = params.get(field).copied().unwrap_or(i64::from(tasks));
+            errors.push(FieldError::new(
+                field,
+                label,
+                format!("a run needing at most {:.0} MiB", mib(limit)),
+                format!("{label} = {value} needs {:.0} MiB of engine memory; a run here may use at most {:.0} MiB: choose a smaller {label}", mib(needs), mib(limit)),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(LabError::spec_errors(errors));
+    }
+    let (Some(workload), Some(mode), Some(tasks), Some(params), Some(on_error), Some(faults)) = (workload, mode, tasks, params, on_error, faults) else {
+        unreachable!("every field that failed left an error");
+    };
     if let Some(reason) = mode.unavailable(caps) {
         return Err(LabError::unavailable("mode", reason));
     }
     if let Some(reason) = mode.unsupported(workload.class()) {
         return Err(LabError::unavailable("mode", format!("{} with {}: {reason}", mode.name(), workload.name())));
     }
+    let faults = faults.filter(|f| !f.kind.is_network() || workload.uses_network());
     Ok(Spec { workload, mode, tasks, params, workers, switch_interval_ms, faults, timeout_ms, on_error })
+}
+
+/// The name the page shows for a spec field (`Image size (px)` for mandelbrot's `size`): the field's
+/// label in `workload` when given, else a common field's, else the first workload's that has the field.
+/// `None` for a name the lab does not know.
+pub fn label_of(field: &str, workload: Option<&dyn Workload>) -> Option<&'static str> {
+    let common = match field {
+        "spec" => Some("Spec"),
+        "workload" => Some("Workload"),
+        "mode" => Some("Mode"),
+        "tasks" => Some(TASKS.label),
+        "workers" => Some("Workers"),
+        "switchIntervalMs" => Some("Switch interval (ms)"),
+        "faults" | "faults.kind" => Some("Inject faults"),
+        "faults.rate" => Some("Share of tasks that fail"),
+        "faults.seed" => Some("Seed (which tasks)"),
+        "timeoutMs" => Some(TIMEOUT_MS.label),
+        "onError" => Some("When a task raises (onError)"),
+        _ => None,
+    };
+    let of = |w: &dyn Workload| w.fields().iter().find(|f| f.name == field).map(|f| f.label);
+    workload.and_then(of).or(common).or_else(|| workload::ALL.iter().find_map(|w| of(*w)))
+}
+
+/// The value, or `None` with its error kept.
+fn ok<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+/// The error of a field that takes one of a list of names.
+fn one_of(field: &str, allowed: &str, got: &str) -> FieldError {
+    let label = label_of(field, None).unwrap_or(field);
+    FieldError::new(field, label, allowed, format!("{label} must be one of {allowed} (got {got})"))
 }
 
 impl Spec {
@@ -217,29 +280,43 @@ impl Spec {
     }
 }
 
-fn required_str<'a>(obj: &'a Map<String, Value>, field: &str, allowed: &str) -> Result<&'a str, LabError> {
+fn required_str<'a>(obj: &'a Map<String, Value>, field: &str, allowed: &str) -> Result<&'a str, FieldError> {
     match obj.get(field) {
-        None | Some(Value::Null) => Err(LabError::spec(field, allowed, format!("{field} is required: one of {allowed}"))),
+        None | Some(Value::Null) => {
+            let label = label_of(field, None).unwrap_or(field);
+            Err(FieldError::new(field, label, allowed, format!("{label} is required: one of {allowed}")))
+        }
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(LabError::spec(field, allowed, format!("{field} must be one of {allowed} (got {other})"))),
+        Some(other) => Err(one_of(field, allowed, &other.to_string())),
     }
 }
 
-/// `faults` as an object, or as the URL's `faults.kind`, `faults.rate`, `faults.seed`.
-fn parse_faults(obj: &Map<String, Value>) -> Result<Option<Faults>, LabError> {
+/// `faults` as an object, or as the URL's `faults.kind`, `faults.rate`, `faults.seed`; `None` (with its
+/// errors pushed) when they are bad.
+fn parse_faults(obj: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<Option<Faults>> {
+    let before = errors.len();
     let mut f = Map::new();
     match obj.get("faults") {
         None | Some(Value::Null) => {}
         Some(Value::Object(m)) => {
             for (k, v) in m {
+                let name = format!("faults.{k}");
                 if !["kind", "rate", "seed"].contains(&k.as_str()) {
-                    let name = format!("faults.{k}");
-                    return Err(LabError::spec(&name, "kind, rate, seed", format!("unknown field \"{name}\"; faults has kind, rate, seed")));
+                    errors.push(FieldError::new(&name, &name, "kind, rate, seed", format!("unknown field \"{name}\"; faults has kind, rate, seed")));
+                    continue;
                 }
-                f.insert(format!("faults.{k}"), v.clone());
+                f.insert(name, v.clone());
             }
         }
-        Some(other) => return Err(LabError::spec("faults", "an object { kind, rate, seed }", format!("faults must be an object {{ kind, rate, seed }} (got {other})"))),
+        Some(other) => {
+            let label = label_of("faults", None).unwrap_or_default();
+            errors.push(FieldError::new(
+                "faults",
+                label,
+                "an object { kind, rate, seed }",
+                format!("{label} (faults) must be an object {{ kind, rate, seed }} (got {other})"),
+            ));
+        }
     }
     for k in ["faults.kind", "faults.rate", "faults.seed"] {
         if let Some(v) = obj.get(k) {
@@ -247,26 +324,30 @@ fn parse_faults(obj: &Map<String, Value>) -> Result<Option<Faults>, LabError> {
         }
     }
     if f.values().all(Value::is_null) {
-        return Ok(None);
+        return (errors.len() == before).then_some(None);
     }
     let kinds = FaultKind::ALL.map(FaultKind::name).join(", ");
     let kind = match f.get("faults.kind") {
-        Some(Value::String(s)) => FaultKind::parse(s)
-            .ok_or_else(|| LabError::spec("faults.kind", kinds.clone(), format!("faults.kind must be one of {kinds} (got \"{s}\")")))?,
-        other => {
-            let got = other.map_or("nothing".to_string(), Value::to_string);
-            return Err(LabError::spec("faults.kind", kinds.clone(), format!("faults.kind must be one of {kinds} (got {got})")));
-        }
+        Some(Value::String(s)) => FaultKind::parse(s).ok_or_else(|| one_of("faults.kind", &kinds, &format!("\"{s}\""))),
+        other => Err(one_of("faults.kind", &kinds, &other.map_or("nothing".to_string(), Value::to_string))),
     };
-    let rate = num_field(&f, "faults.rate", (0.0, 1.0, 0.0))?;
-    let seed = int_field(&f, &FieldInfo { name: "faults.seed", label: "Seed", min: 0, max: 9_007_199_254_740_991, default: 1, doc: "" })? as u64;
-    Ok(Some(Faults { kind, rate, seed }))
+    let rate = num_field(&f, "faults.rate", (0.0, 1.0, 0.0));
+    let seed_info = FieldInfo { name: "faults.seed", label: label_of("faults.seed", None).unwrap_or_default(), min: 0, max: 9_007_199_254_740_991, default: 1, doc: "" };
+    let seed = int_field(&f, &seed_info);
+    match (kind, rate, seed) {
+        (Ok(kind), Ok(rate), Ok(seed)) if errors.len() == before => Some(Some(Faults { kind, rate, seed: seed as u64 })),
+        (kind, rate, seed) => {
+            errors.extend([kind.err(), rate.err(), seed.err()].into_iter().flatten());
+            None
+        }
+    }
 }
 
 /// Reads a decimal number field, or its default when absent.
-fn num_field(obj: &Map<String, Value>, name: &str, (min, max, default): (f64, f64, f64)) -> Result<f64, LabError> {
+fn num_field(obj: &Map<String, Value>, name: &str, (min, max, default): (f64, f64, f64)) -> Result<f64, FieldError> {
     let allowed = format!("{min}..{max}");
-    let bad = |got: &dyn std::fmt::Display| LabError::spec(name, allowed.clone(), format!("{name} must be a number in {allowed} (got {got})"));
+    let label = label_of(name, None).unwrap_or(name);
+    let bad = |got: &dyn std::fmt::Display| FieldError::new(name, label, allowed.clone(), format!("{label} must be a number in {allowed} (got {got})"));
     let x = match obj.get(name) {
         None | Some(Value::Null) => return Ok(default),
         Some(Value::Number(n)) => n.as_f64().ok_or_else(|| bad(n))?,
@@ -287,10 +368,10 @@ fn num_field(obj: &Map<String, Value>, name: &str, (min, max, default): (f64, f6
 }
 
 /// Reads an integer field, or its default when absent.
-fn int_field(obj: &Map<String, Value>, f: &FieldInfo) -> Result<i64, LabError> {
+fn int_field(obj: &Map<String, Value>, f: &FieldInfo) -> Result<i64, FieldError> {
     let allowed = format!("{}..{}", f.min, f.max);
     let bad = |got: &dyn std::fmt::Display| {
-        LabError::spec(f.name, allowed.clone(), format!("{} must be a whole number in {} (got {})", f.name, allowed, got))
+        FieldError::new(f.name, f.label, allowed.clone(), format!("{} must be a whole number in {} (got {})", f.label, allowed, got))
     };
     let n = match obj.get(f.name) {
         None | Some(Value::Null) => return Ok(f.default),
@@ -433,10 +514,102 @@ mod tests {
     }
 
     #[test]
-    fn a_run_too_big_for_the_engine_is_refused_naming_the_field_and_the_limit() {
-        let (field, allowed) = field_of(parse(&json!({"workload": "cpu-mandelbrot", "mode": "sequential", "size": 16_384}), &THREADS));
-        assert_eq!((field.as_str(), allowed.as_str()), ("size", "a run needing at most 128 MiB"));
-        assert!(parse(&json!({"workload": "cpu-mandelbrot", "mode": "sequential", "size": 4096}), &THREADS).is_ok());
+    fn a_run_too_big_for_the_engine_is_refused_with_the_range_that_fits() {
+        // Mandelbrot's image holds 4 bytes a pixel: the accepted size ends at floor(sqrt(128 MiB / 4)).
+        assert!(parse(&json!({"workload": "cpu-mandelbrot", "mode": "sequential", "size": 5792}), &THREADS).is_ok());
+        for size in [5793, 16_384] {
+            let e = parse(&json!({"workload": "cpu-mandelbrot", "mode": "sequential", "size": size}), &THREADS).unwrap_err();
+            let LabError::SpecError { field, allowed, message, errors } = e else { panic!("{e:?}") };
+            assert_eq!((field.as_str(), allowed.as_str()), ("size", "16..5792"));
+            assert_eq!(message, format!("Image size (px) must be a whole number in 16..5792 (got {size})"));
+            assert_eq!(errors.len(), 1);
+        }
+    }
+
+    fn errors_of(input: Value) -> Vec<(String, String, String)> {
+        match parse(&input, &THREADS) {
+            Err(LabError::SpecError { field, allowed, message, errors }) => {
+                assert_eq!((&errors[0].field, &errors[0].allowed, &errors[0].message), (&field, &allowed, &message), "the error is its first field's");
+                errors.into_iter().map(|e| (e.field, e.label, e.allowed)).collect()
+            }
+            other => panic!("expected a SpecError, got {other:?}"),
+        }
+    }
+
+    fn row(field: &str, label: &str, allowed: &str) -> (String, String, String) {
+        (field.to_string(), label.to_string(), allowed.to_string())
+    }
+
+    #[test]
+    fn every_bad_field_is_listed_at_once_with_its_label_and_range() {
+        let errors = errors_of(json!({
+            "workload": "cpu-mandelbrot", "mode": "threads-gil", "tasks": 0, "size": 20_000, "iterations": "many",
+            "workers": 40, "switchIntervalMs": 0, "onError": "ignore", "faults": {"kind": "panic", "rate": 2},
+        }));
+        assert_eq!(errors, [
+            row("tasks", "Tasks", "1..1000"),
+            row("size", "Image size (px)", "16..5792"),
+            row("iterations", "Max iterations", "1..100000"),
+            row("workers", "Workers", "1..32"),
+            row("switchIntervalMs", "Switch interval (ms)", "0.1..100"),
+            row("onError", "When a task raises (onError)", "raise, return-exceptions, task-group"),
+            row("faults.rate", "Share of tasks that fail", "0..1"),
+        ]);
+        let e = parse(&json!({"workload": "cpu-mandelbrot", "mode": "sequential", "size": 20_000, "tasks": 1001}), &THREADS).unwrap_err();
+        let LabError::SpecError { errors, .. } = &e else { panic!() };
+        assert_eq!(errors[1].message, "Image size (px) must be a whole number in 16..5792 (got 20000)");
+        assert_eq!(errors[0].message, "Tasks must be a whole number in 1..1000 (got 1001)");
+        let out: Value = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(out["name"], "SpecError");
+        assert_eq!((out["field"].as_str(), out["errors"][1]["label"].as_str()), (Some("tasks"), Some("Image size (px)")));
+        // One bad field: `errors` holds it alone.
+        assert_eq!(errors_of(json!({"workload": "io-fetch", "mode": "asyncio", "latencyMs": -1})), [row("latencyMs", "Latency (ms)", "0..10000")]);
+        assert_eq!(
+            errors_of(json!({"workload": "io-fetch", "mode": "asyncio", "timeoutMs": 0, "faults.kind": "boom", "faults.seed": "x"})),
+            [row("timeoutMs", "Timeout per request (ms)", "1..60000"), row("faults.kind", "Inject faults", "status, reset, hang, panic"), row("faults.seed", "Seed (which tasks)", "0..9007199254740991")]
+        );
+    }
+
+    #[test]
+    fn an_unknown_mode_or_workload_does_not_hide_the_other_fields() {
+        assert_eq!(
+            errors_of(json!({"workload": "cpu-primes", "mode": "threads", "tasks": 5000})),
+            [row("mode", "Mode", "sequential, asyncio, threads-gil, processes, rayon"), row("tasks", "Tasks", "1..1000")]
+        );
+        // Without a workload its own fields cannot be checked; the common ones are.
+        let errors = errors_of(json!({"workload": "cpu-prime", "mode": "rayon", "tasks": -1, "size": 1, "workers": 9}));
+        let fields: Vec<_> = errors.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(fields, ["workload", "tasks", "workers"]);
+        assert_eq!(errors[2].2, "1..2");
+        let errors = errors_of(json!({"tasks": "lots"}));
+        assert_eq!(errors.iter().map(|e| e.1.as_str()).collect::<Vec<_>>(), ["Workload", "Mode", "Tasks"]);
+        // task-group is checked against a mode only when the mode is known.
+        assert_eq!(errors_of(json!({"workload": "io-fetch", "mode": "nope", "onError": "task-group"})).len(), 1);
+    }
+
+    #[test]
+    fn each_unknown_field_is_listed() {
+        let errors = errors_of(json!({"workload": "cpu-primes", "mode": "sequential", "taks": 3, "wrokers": 2, "tasks": 0, "faults": {"kind": "panic", "speed": 1}}));
+        let fields: Vec<_> = errors.iter().map(|e| (e.0.as_str(), e.1.as_str())).collect();
+        assert_eq!(fields, [("tasks", "Tasks"), ("faults.speed", "faults.speed"), ("taks", "taks"), ("wrokers", "wrokers")]);
+        assert!(errors[2].2.contains("tasks, workers"), "the known fields are listed");
+        // A mode this build cannot run is Unavailable only once nothing else is wrong.
+        let (field, _) = field_of(parse(&json!({"workload": "cpu-primes", "mode": "rayon", "taks": 3}), &SINGLE));
+        assert_eq!(field, "taks");
+    }
+
+    #[test]
+    fn labels_are_the_pages() {
+        let mandelbrot = workload::by_name("cpu-mandelbrot");
+        assert_eq!(label_of("size", mandelbrot), Some("Image size (px)"));
+        assert_eq!(label_of("size", workload::by_name("cpu-primes")), Some("N (count primes below N)"));
+        assert_eq!(label_of("tasks", mandelbrot), Some("Tasks"));
+        assert_eq!(label_of("latencyMs", None), Some("Latency (ms)"));
+        assert_eq!(label_of("timeoutMs", None), Some("Timeout per request (ms)"));
+        assert_eq!(label_of("taks", None), None);
+        for f in known_fields().into_iter().filter(|f| *f != "v") {
+            assert!(label_of(f, None).is_some(), "{f} has a label");
+        }
     }
 
     #[test]

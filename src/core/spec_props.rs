@@ -47,9 +47,22 @@ proptest! {
                 let again = parse(&spec.to_json(), &caps).expect("the spec as run is valid");
                 prop_assert_eq!(again.to_json(), spec.to_json());
             }
-            Err(LabError::SpecError { field, allowed, message }) => {
-                prop_assert!(!field.is_empty() && !allowed.is_empty());
-                prop_assert!(message.contains(field.split('.').next().unwrap()), "{} does not name {}", message, field);
+            Err(LabError::SpecError { field, allowed, message, errors }) => {
+                // The error is its first bad field's; every bad field is listed once, each named by
+                // its label (the page's name for it) with its range or values.
+                prop_assert!(!errors.is_empty());
+                prop_assert_eq!((&errors[0].field, &errors[0].allowed, &errors[0].message), (&field, &allowed, &message));
+                let mut seen = std::collections::BTreeSet::new();
+                for e in &errors {
+                    prop_assert!(!e.field.is_empty() && !e.label.is_empty() && !e.allowed.is_empty());
+                    prop_assert!(e.message.contains(&e.label), "{} does not name {}", e.message, e.label);
+                    prop_assert!(seen.insert(e.field.clone()), "{} is listed twice", e.field);
+                }
+                // Each key the lab does not know is among them.
+                let known = known_fields();
+                for k in input.as_object().unwrap().keys().filter(|k| !known.contains(&k.as_str())) {
+                    prop_assert!(errors.iter().any(|e| &e.field == k), "unknown {} not listed", k);
+                }
             }
             Err(LabError::Unavailable { field, reason, .. }) => {
                 prop_assert_eq!(field, "mode");

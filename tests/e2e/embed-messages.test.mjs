@@ -82,6 +82,9 @@ test('the allowed origin: lab:ready, lab:run -> lab:result with its id, lab:comp
   assert.deepEqual(Object.keys(cmp.data.result).sort(), [...modes].sort());
   for (const m of modes) assert.ok(cmp.data.result[m].wallMs >= 19, `${m}: ${JSON.stringify(cmp.data.result[m]).slice(0, 200)}`);
   assert.equal(await frame.getAttribute('#compare-view', 'data-state'), 'done', 'the frame shows the compare');
+  // The verdicts come with it (waits of 20 ms: borne out or inconclusive, never refuted).
+  assert.deepEqual(cmp.data.claims.map((c) => c.id).sort(), ['asyncio-io', 'threads-io']);
+  for (const c of cmp.data.claims) assert.notEqual(c.verdict, 'not-borne-out', JSON.stringify(c));
 
   // Cancel: a long run stops at once and its caller hears an AbortError carrying what was done.
   const t0 = Date.now();

@@ -29,9 +29,10 @@ async function freshLab() {
   return { context, page, errors };
 }
 
-/** Clicks "Compare all modes" as a learner would; returns the verdicts shown and the lab's own. */
+/** Clicks "Compare all modes" on the first screen, as a learner would; returns the verdicts shown and the lab's own. */
 async function compareFromThePage(page, workload) {
-  await page.selectOption('#f-workload', workload);
+  assert.ok(await page.isVisible('#quick-compare'), 'the first screen shows "Compare all modes"');
+  await page.selectOption('#quick-workload', workload);
   const states = await page.evaluate(() => {
     // Samples the lab's state while the Compare runs: it must stay busy from its first run to its last.
     window.__states = [];
@@ -40,7 +41,7 @@ async function compareFromThePage(page, workload) {
   });
   assert.ok(states);
   const started = Date.now();
-  await page.click('#compare');
+  await page.click('#quick-compare');
   await page.waitForSelector('#compare-view[data-state=done]', { timeout: 60_000 });
   const tookMs = Date.now() - started;
   const shown = await page.$$eval('#compare-view .claim', (els) => els.map((e) => [e.dataset.claim, e.dataset.verdict]));
@@ -157,6 +158,7 @@ test('sizes are calibrated for this machine, kept across reloads, and each workl
       assert.ok(r.wallMs >= 300 && r.wallMs <= 2000, `${w} at its calibrated default took ${r.wallMs} ms sequentially`);
     }
     // The form shows the calibrated number, so a link carries it.
+    await page.click('#tab-playground');
     assert.equal(await page.inputValue('#f-size'), String(field('cpu-primes', 'size').default));
     await page.fill('#f-size', '3000000');
     await page.selectOption('#f-workload', 'cpu-mandelbrot');

@@ -38,8 +38,13 @@ export function launch(extraArgs = []) {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
-/** A page of the lab with console errors and page errors collected. */
+/**
+ * A page of the lab with console errors and page errors collected. A plain address opens the playground
+ * (`#playground`: the form, compare, sweep and results), where most tests work; the lesson view, which a
+ * plain address opens for a learner, has tests of its own.
+ */
 export async function openLab(browser, url) {
+  if (!url.includes('?') && !url.includes('#')) url = `${url}#playground`;
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -161,7 +161,7 @@ test('results and settings survive a reload; clearHistory empties them', async (
   await page.evaluate(() => window.lab.ready);
   const history = await page.evaluate(() => window.lab.history());
   assert.deepEqual(history.map((r) => r.spec.mode), ['asyncio', 'sequential']);
-  assert.equal(history[0].v, 1);
+  assert.equal(history[0].v, 2);
   await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length === 2);
   await shot(page, 'reliability-after-reload');
   await page.evaluate(() => window.lab.clearHistory());

@@ -164,8 +164,13 @@ test('Export JSON and CSV download the whole history', async () => {
   assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
 });
 
-test('a link with mode=compare opens and runs the compare view', async () => {
-  const { page: p, errors: errs } = await openLab(browser, `${server.url}?mode=compare&workload=io-sleep&tasks=4&latencyMs=100`);
+test('a link with mode=compare opens the compare view; it runs only with autorun=1', async () => {
+  const { page: idle } = await openLab(browser, `${server.url}?mode=compare&workload=io-sleep&tasks=4&latencyMs=100`);
+  await idle.waitForTimeout(500);
+  assert.equal(await idle.isVisible('#compare'), true);
+  assert.equal(await idle.evaluate(() => window.lab.status().state), 'ready', 'a link never starts a run by itself');
+  await idle.close();
+  const { page: p, errors: errs } = await openLab(browser, `${server.url}?mode=compare&workload=io-sleep&tasks=4&latencyMs=100&autorun=1`);
   await p.waitForSelector('#compare-view[data-state=done]', { timeout: 30_000 });
   assert.equal(await p.inputValue('#f-workload'), 'io-sleep');
   for (const mode of catalogue.modes.filter((m) => !m.unavailable)) {

@@ -5,8 +5,10 @@ import type { EngineClient } from './engine/client';
 import { HistoryStore } from './history-store';
 import type { Build, Catalogue, Defaults, EngineState, Machine, PlainError, Result, Spec, TaskListener } from './engine/protocol';
 import { compareInRounds, CompareAborted, type CompareProgress } from './measure/procedure';
-import { claims as decideClaims, type ClaimVerdict, type Outcome } from './measure/verdicts';
+import { claims as decideClaims, roundSpeedups, type ClaimVerdict, type Outcome } from './measure/verdicts';
 import { usesNetwork, type Network, type NetworkInfo } from './network';
+import { chapterById, CHAPTERS } from './lesson/chapters';
+import { chapterList, runChapter, type ChapterRun, type ChapterRunOptions } from './lesson/run';
 
 /** A Compare's outcome: every mode's median-round Result (with `rounds` and `spread`), or its error. */
 export type CompareOutcome = Record<string, Recorded | { error: PlainError }>;
@@ -19,6 +21,8 @@ export interface CompareOptions {
   minRounds?: number;
   /** Told after every run of the Compare (views fill in as rounds go). */
   onProgress?(progress: CompareProgress<Recorded>): void;
+  /** Only these modes (a chapter's experiment); every mode by default. */
+  modes?: string[];
 }
 
 /** The longest queue of waiting runs; past it a run is refused (`Unavailable`, "queue full"). */
@@ -78,6 +82,13 @@ export type Recorded = Result & {
   measurement?: { warmUp: string[]; orders: string[][]; ended?: string };
   /** Things the learner should know about how this run differs from what was asked. */
   notes?: string[];
+  /** A Compare's entry: the median of its rounds' speedups over that Compare's sequential rounds. */
+  speedup?: number;
+};
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 const newRunId = () => (typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
@@ -134,6 +145,22 @@ export class Lab {
   private readonly endListeners = new Set<() => void>();
   private catalogue?: Catalogue;
   private state: Status;
+
+  /**
+   * The lesson as a path (`../shared/API.md`, `lesson`): its chapters, and a chapter's experiments run
+   * fairly, with the chapter's claims decided.
+   */
+  readonly lesson = {
+    chapters: () => chapterList(),
+    run: (id: string, options: ChapterRunOptions = {}): Promise<ChapterRun> => {
+      const chapter = chapterById(id);
+      if (!chapter) {
+        const allowed = CHAPTERS.map((c) => c.id).join(', ');
+        return Promise.reject(toError({ name: 'SpecError', message: `chapter must be one of ${allowed} (got ${JSON.stringify(id)})`, field: 'chapter', allowed }));
+      }
+      return this.ready.then(() => runChapter(this, chapter, options));
+    },
+  };
 
   /** The defaults calibrated on this machine (also kept in localStorage). */
   private defaults?: Defaults;
@@ -222,58 +249,77 @@ export class Lab {
    * last, and nothing else runs in between.
    */
   compare(spec: Spec, options: CompareOptions = {}): Promise<CompareOutcome> {
+    return this.enqueue((job) => this.compareNow(job, spec, options), options.signal) as Promise<CompareOutcome>;
+  }
+
+  /** A Compare as part of `job` (a Compare of its own, or one experiment of a chapter). */
+  private async compareNow(job: Job, spec: Spec, options: CompareOptions): Promise<CompareOutcome> {
+    const catalogue = this.catalogue!;
+    const refused: Record<string, PlainError> = {};
+    const modes: string[] = [];
+    for (const mode of catalogue.modes) {
+      if (options.modes && !options.modes.includes(mode.name)) continue;
+      if (mode.unavailable) refused[mode.name] = { name: 'Unavailable', message: mode.unavailable, reason: mode.unavailable };
+      modes.push(mode.name);
+    }
+    const notes = new Map<string, string>();
+    const specFor = (mode: string): Spec => {
+      const s: Spec = { ...spec, mode };
+      const info = catalogue.modes.find((m) => m.name === mode);
+      // More workers than rayon's pool has: rayon runs with the pool (it cannot grow), and says so.
+      const workers = Number(s.workers);
+      if (info?.workers && s.workers !== undefined && Number.isInteger(workers) && workers > info.workers.max && mode === 'rayon') {
+        s.workers = info.workers.max;
+        notes.set(mode, `workers = ${workers} is more than rayon's pool of ${info.workers.max} threads, so rayon ran with ${info.workers.max}.`);
+      }
+      return s;
+    };
+    let report;
+    try {
+      report = await compareInRounds<Recorded>({
+        modes,
+        refused,
+        run: (mode) => this.runNow(job, specFor(mode)),
+        probe: () => this.client.probe(),
+        budgetMs: options.budgetMs ?? COMPARE_BUDGET_MS,
+        minRounds: options.minRounds,
+        now: () => performance.now(),
+        random: Math.random,
+        onProgress: options.onProgress,
+        stopped: () => job.cancelled,
+      });
+    } catch (e) {
+      if (e instanceof CompareAborted) {
+        const partial = this.finishCompare(e.report.outcome as CompareOutcome, notes, e.report);
+        throw Object.assign(toError({ name: 'AbortError', message: 'the compare was cancelled' }), { partial });
+      }
+      throw e;
+    } finally {
+      this.client.closeProbe();
+    }
+    return this.finishCompare(report.outcome as CompareOutcome, notes, report);
+  }
+
+  /**
+   * Runs several Compares as one job (a chapter's experiments): `status()` stays `busy` from the first to
+   * the last, and nothing else runs in between.
+   */
+  compareSeries(items: { spec: Spec; options: CompareOptions }[], signal?: AbortSignal): Promise<CompareOutcome[]> {
     return this.enqueue(async (job) => {
-      const catalogue = this.catalogue!;
-      const refused: Record<string, PlainError> = {};
-      const modes: string[] = [];
-      for (const mode of catalogue.modes) {
-        if (mode.unavailable) refused[mode.name] = { name: 'Unavailable', message: mode.unavailable, reason: mode.unavailable };
-        modes.push(mode.name);
-      }
-      const notes = new Map<string, string>();
-      const specFor = (mode: string): Spec => {
-        const s: Spec = { ...spec, mode };
-        const info = catalogue.modes.find((m) => m.name === mode);
-        // More workers than rayon's pool has: rayon runs with the pool (it cannot grow), and says so.
-        const workers = Number(s.workers);
-        if (info?.workers && s.workers !== undefined && Number.isInteger(workers) && workers > info.workers.max && mode === 'rayon') {
-          s.workers = info.workers.max;
-          notes.set(mode, `workers = ${workers} is more than rayon's pool of ${info.workers.max} threads, so rayon ran with ${info.workers.max}.`);
-        }
-        return s;
-      };
-      let report;
-      try {
-        report = await compareInRounds<Recorded>({
-          modes,
-          refused,
-          run: (mode) => this.runNow(job, specFor(mode)),
-          probe: () => this.client.probe(),
-          budgetMs: options.budgetMs ?? COMPARE_BUDGET_MS,
-          minRounds: options.minRounds,
-          now: () => performance.now(),
-          random: Math.random,
-          onProgress: options.onProgress,
-          stopped: () => job.cancelled,
-        });
-      } catch (e) {
-        if (e instanceof CompareAborted) {
-          const partial = this.finishCompare(e.report.outcome as CompareOutcome, notes, e.report);
-          throw Object.assign(toError({ name: 'AbortError', message: 'the compare was cancelled' }), { partial });
-        }
-        throw e;
-      } finally {
-        this.client.closeProbe();
-      }
-      return this.finishCompare(report.outcome as CompareOutcome, notes, report);
-    }, options.signal) as Promise<CompareOutcome>;
+      const out: CompareOutcome[] = [];
+      for (const { spec, options } of items) out.push(await this.compareNow(job, spec, options));
+      return out;
+    }, signal) as Promise<CompareOutcome[]>;
   }
 
   /** Records one history row per mode of a Compare (its median round), with how it was measured. */
   private finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string }): CompareOutcome {
+    const seq = outcome.sequential && 'wallMs' in outcome.sequential ? (outcome.sequential as Recorded) : undefined;
     for (const [mode, entry] of Object.entries(outcome)) {
       if (!('wallMs' in entry)) continue;
       const r = entry as Recorded;
+      const speedups = seq && !seq.cancelled && !r.cancelled ? roundSpeedups(seq, r) : [];
+      if (speedups.length) r.speedup = median(speedups);
       r.runId = newRunId();
       r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended };
       const note = notes.get(mode);

@@ -6,7 +6,10 @@ import { EngineClient } from './engine/client';
 import type { Catalogue, PlainError, Spec } from './engine/protocol';
 import { Lab, toError, type Recorded } from './lab-api';
 import { detectNetwork } from './network';
+import { lessonSnippet } from './lesson/snippets';
+import { parseLink } from './url-state';
 import { renderClaims, sameWorkOutcome } from './views/claims-view';
+import { LessonView } from './views/lesson-view';
 import { CompareView, type CompareOutcome } from './views/compare';
 import { download, exportName, toCsv, toJson } from './views/export';
 import { ExperimentForm, type FormState } from './views/form';
@@ -173,15 +176,36 @@ $('#export-csv').addEventListener('click', async () => {
   say(`Exported ${results.length} runs as CSV.`);
 });
 
-// The URL's query holds the form's state, so a link reproduces an experiment; `mode=compare` opens
-// (and runs) the compare view. Values stay strings: the engine validates them and names a bad one.
-// With no query, the learner's last settings come back; the URL wins over them.
-const query: FormState = Object.fromEntries(new URLSearchParams(location.search));
-const openCompare = query.mode === 'compare';
-if (openCompare) delete query.mode;
+// The URL's query holds what is on screen, so a link reproduces it: `chapter=ID` opens a chapter of the
+// lesson; spec parameters (and no chapter) open the playground with its form, `mode=compare` its compare
+// view. Page parameters never reach spec validation. Nothing runs by itself unless the link says
+// `autorun=1`. Values stay strings: the engine validates them and names a bad one. With no query, the
+// learner's last settings come back; the URL wins over them.
+const link = parseLink(location.search);
+const query: FormState = link.spec;
+const openCompare = link.compare;
+const hasSpec = Object.keys(query).length > 0 || openCompare;
 const saveSettings = (spec: Spec) => void lab.saveSettings(spec as Record<string, string>).catch(() => {});
 
-Promise.all([lab.ready, location.search ? query : lab.settings().catch(() => undefined)]).then(
+// --- The two views: the lesson (chapters) and the playground (the form, compare, sweep, results).
+let lessonView: LessonView | undefined;
+function showView(view: 'lesson' | 'playground', chapter?: string): void {
+  $('#lesson').hidden = view !== 'lesson';
+  $('#playground').hidden = view !== 'playground';
+  $('#tab-lesson').toggleAttribute('aria-current', view === 'lesson');
+  $('#tab-playground').toggleAttribute('aria-current', view === 'playground');
+  if (view === 'lesson' && lessonView) lessonView.show(chapter ?? lessonView.chapter.id);
+  if (view === 'playground' && form) history.replaceState(null, '', `?${new URLSearchParams(form.spec() as Record<string, string>)}#playground`);
+}
+$('#tab-lesson').addEventListener('click', (e) => {
+  e.preventDefault();
+  showView('lesson');
+});
+window.addEventListener('hashchange', () => {
+  if (location.hash === '#playground') showView('playground');
+});
+
+Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]).then(
   ([status, stored]) => {
     const state: FormState = { ...(stored ?? {}) };
     setNetwork(status.network);
@@ -218,9 +242,41 @@ Promise.all([lab.ready, location.search ? query : lab.settings().catch(() => und
       if (e.key === 'Escape' && !share.isOpen) lab.cancel();
     });
     showIsolationNote();
-    // A link's values are checked at once: a bad one is named before anything runs, the rest kept.
-    if (location.search && !openCompare) lab.validate(f.spec()).catch((e) => f.showError(e));
-    if (openCompare) void compareAll();
+
+    lessonView = new LessonView($('#lesson'), lab, catalogue, {
+      shown: (id) => {
+        if (!$('#lesson').hidden) history.replaceState(null, '', `?chapter=${encodeURIComponent(id)}`);
+      },
+      announce: say,
+      busy,
+      snippet: lessonSnippet,
+    });
+    setUpQuickBar(catalogue, f);
+    const chapterId = link.chapter;
+    const known = chapterId !== undefined && lab.lesson.chapters().some((c) => c.id === chapterId);
+    if (chapterId !== undefined && !known) {
+      const ids = lab.lesson.chapters().map((c) => c.id).join(', ');
+      showLinkError(`chapter must be one of ${ids} (got ${JSON.stringify(chapterId)}); here is the first chapter.`);
+    } else if (chapterId !== undefined && Object.keys(query).length) {
+      showLinkError(`The link opens a chapter, whose experiment is fixed: its other parameters (${Object.keys(query).join(', ')}) are ignored.`);
+    }
+    if (chapterId !== undefined || !hasSpec) {
+      showView(location.hash === '#playground' && chapterId === undefined ? 'playground' : 'lesson', known ? chapterId : undefined);
+      if (known && link.autorun) void lessonView.run();
+    } else {
+      showView('playground');
+      // A link's values are checked at once: a bad one is named before anything runs, the rest kept.
+      if (!openCompare) lab.validate(f.spec()).catch((e) => f.showError(e));
+      // A link never starts a run by itself unless it asks to (`autorun=1`), a Compare included.
+      if (link.autorun) {
+        if (openCompare) void compareAll();
+        else $<HTMLFormElement>('#experiment').requestSubmit();
+      } else if (openCompare) {
+        lab.validate({ ...f.spec(), mode: 'sequential' }).catch((e) => f.showError(e));
+        say('The link opens a Compare of every mode: press "Compare all modes" to run it.');
+        $('#compare').classList.add('suggested');
+      }
+    }
   },
   (e) => {
     $('#fatal').hidden = false;
@@ -228,6 +284,34 @@ Promise.all([lab.ready, location.search ? query : lab.settings().catch(() => und
     if (framed()) $('#fatal').append(ownTabLink());
   },
 );
+
+/** A problem with the link itself (an unknown chapter), named at the top of the page. */
+function showLinkError(text: string): void {
+  $('#link-error').textContent = text;
+  $('#link-error').hidden = false;
+}
+
+/** The bar above the chapters: the workload selector and "Compare all modes", on every view. */
+function setUpQuickBar(cat: Catalogue, f: ExperimentForm): void {
+  const select = $<HTMLSelectElement>('#quick-workload');
+  select.replaceChildren(...cat.workloads.map((w) => new Option(w.title, w.name)));
+  const formWorkload = () => $<HTMLSelectElement>('#f-workload').value;
+  select.value = formWorkload();
+  select.disabled = false;
+  $<HTMLButtonElement>('#quick-compare').disabled = false;
+  $('#experiment').addEventListener('change', () => (select.value = formWorkload()));
+  $('#quick-compare').addEventListener('click', () => {
+    if (select.value !== formWorkload()) {
+      const w = $<HTMLSelectElement>('#f-workload');
+      w.value = select.value;
+      w.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    showView('playground');
+    void compareAll();
+    $('#compare-view').scrollIntoView({ block: 'start' });
+  });
+  void f;
+}
 
 // --- Share: the link to what is on screen, and the iframe snippet for a course page.
 const share = new ShareDialog($<HTMLDialogElement>('#share-dialog'), $<HTMLButtonElement>('#share'), () => {

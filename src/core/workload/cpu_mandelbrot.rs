@@ -18,6 +18,11 @@ use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, TaskOutput, 
 
 pub struct CpuMandelbrot;
 
+/// One u32 iteration count per pixel.
+const BYTES_PER_PIXEL: u64 = 4;
+
+/// The declared range; the accepted one ends lower, at the largest image a run's memory holds (5792 px
+/// for 128 MiB: see `max_for_memory`).
 const SIZE: FieldInfo = FieldInfo {
     name: "size",
     label: "Image size (px)",
@@ -62,7 +67,21 @@ impl Workload for CpuMandelbrot {
     fn memory_needs(&self, params: &Params, _tasks: u32) -> (u64, &'static str) {
         // One u32 iteration count per pixel, held until its band is handed to the page.
         let size = params["size"] as u64;
-        (size * size * 4, "size")
+        (size * size * BYTES_PER_PIXEL, "size")
+    }
+    fn max_for_memory(&self, field: &str, limit: u64) -> Option<i64> {
+        // The largest size with size^2 pixels in the limit: floor(sqrt(limit / 4)), 5792 for 128 MiB.
+        (field == "size").then(|| {
+            let pixels = limit / BYTES_PER_PIXEL;
+            let mut s = (pixels as f64).sqrt() as u64;
+            while s * s > pixels {
+                s -= 1;
+            }
+            while (s + 1) * (s + 1) <= pixels {
+                s += 1;
+            }
+            s as i64
+        })
     }
     fn task(&self, params: &Params, tasks: u32, id: u32) -> Vec<Step> {
         let size = params["size"] as u32;

@@ -103,6 +103,12 @@ pub trait Workload: Sync {
     fn memory_needs(&self, _params: &Params, _tasks: u32) -> (u64, &'static str) {
         (0, "tasks")
     }
+    /// The largest value of `field` whose [`memory_needs`](Self::memory_needs) fit in `limit` bytes,
+    /// whatever the other fields, when that field alone drives them; `None` when its range is not
+    /// bounded by memory. The accepted (and shown) range of the field ends there ([`accepted`]).
+    fn max_for_memory(&self, _field: &str, _limit: u64) -> Option<i64> {
+        None
+    }
     /// The workload's own spec fields, with ranges and defaults.
     fn fields(&self) -> &'static [FieldInfo];
     /// For CPU work: how its amount of work is calibrated to this machine at start-up (the field's
@@ -118,6 +124,14 @@ pub trait Workload: Sync {
     /// The steps of task `id` out of `tasks`. Every mode runs exactly these steps, so every mode computes
     /// the same value.
     fn task(&self, params: &Params, tasks: u32, id: u32) -> Vec<Step>;
+}
+
+/// `f`, a field of `w`, as the engine accepts it: its declared range, its maximum lowered to the largest
+/// value a run can hold in `memory_limit` bytes. The catalogue shows this range and validation applies
+/// it, so the ranges shown are the ranges accepted.
+pub fn accepted(w: &dyn Workload, f: &FieldInfo, memory_limit: u64) -> FieldInfo {
+    let max = w.max_for_memory(f.name, memory_limit).map_or(f.max, |m| m.clamp(f.min, f.max));
+    FieldInfo { max, default: f.default.min(max), ..*f }
 }
 
 /// Named values for some of a workload's fields (the rest keep their defaults).
@@ -163,6 +177,28 @@ mod tests {
             }
             assert_eq!(next, 1003);
         }
+    }
+
+    #[test]
+    fn a_range_bounded_by_memory_ends_at_the_last_value_that_fits() {
+        let limit = crate::core::Capabilities { build: crate::core::Build::Native, pool_threads: 0, cores: 1 }.run_memory_limit();
+        let mut bounded = 0;
+        for w in ALL {
+            for f in w.fields() {
+                let a = accepted(*w, f, limit);
+                assert!(a.min <= a.max && a.max <= f.max && a.default <= a.max, "{} {}", w.name(), f.name);
+                let Some(max) = w.max_for_memory(f.name, limit) else { continue };
+                bounded += 1;
+                let needs = |v: i64| {
+                    let params: Params = w.fields().iter().map(|g| (g.name, if g.name == f.name { v } else { g.default })).collect();
+                    w.memory_needs(&params, 1).0
+                };
+                assert!(needs(max) <= limit && needs(max + 1) > limit, "{} {}: {max}", w.name(), f.name);
+            }
+        }
+        assert!(bounded > 0, "cpu-mandelbrot's size is bounded by memory");
+        let size = by_name("cpu-mandelbrot").unwrap().fields().iter().find(|f| f.name == "size").unwrap();
+        assert_eq!(accepted(by_name("cpu-mandelbrot").unwrap(), size, 128 << 20).max, 5792);
     }
 
     #[test]

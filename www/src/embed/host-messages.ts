@@ -4,9 +4,10 @@
 // `parentOrigin` was given, are ignored without a word.
 //
 //   parent -> lab: { type: "lab:run", id, spec } | { type: "lab:compare", id, spec } | { type: "lab:cancel" }
-//   lab -> parent: { type: "lab:ready", status } | { type: "lab:result", id, result }
+//   lab -> parent: { type: "lab:ready", status } | { type: "lab:result", id, result, claims? }
 //                  | { type: "lab:error", id, message, error } | { type: "lab:height", height }
 
+import { claims, type Outcome } from '../measure/verdicts';
 import type { PlainError, Result, Spec } from '../engine/protocol';
 import type { Status } from '../lab-api';
 
@@ -114,7 +115,8 @@ export class HostChannel {
     const { id, spec } = checked;
     const work = checked.type === 'lab:run' ? this.handlers.run(spec) : this.handlers.compare(spec);
     work.then(
-      (result) => reply({ type: 'lab:result', id, result }),
+      // A Compare's result carries the lesson's verdicts too, so a course page can react to them.
+      (result) => reply({ type: 'lab:result', id, result, ...(checked.type === 'lab:compare' ? { claims: claims(result as Outcome) } : {}) }),
       (e) => {
         const error = plain(e);
         reply({ type: 'lab:error', id, message: error.message, error });

@@ -133,6 +133,8 @@ export interface PlainError {
   message: string;
   field?: string;
   allowed?: string;
+  /** SpecError: every bad field (at least one; the first is `field`), with the page's `label` for it. */
+  errors?: { field: string; label: string; allowed: string; message: string }[];
   reason?: string;
   result?: Result;
 }

@@ -32,7 +32,11 @@ export interface ClaimsRenderOptions {
 
 /** Renders the claims of `outcome` into `el`; returns how many were shown. */
 export function renderClaims(el: HTMLElement, outcome: Outcome | undefined, options: ClaimsRenderOptions = {}): number {
-  const all = outcome ? claims(outcome) : [];
+  return renderVerdicts(el, outcome ? claims(outcome) : [], options);
+}
+
+/** Renders verdicts already decided (a chapter's) into `el`; returns how many were shown. */
+export function renderVerdicts(el: HTMLElement, all: ClaimVerdict[], options: ClaimsRenderOptions = {}): number {
   const shown = options.measuredOnly ? all.filter((c) => c.measured.rounds > 0) : all;
   el.hidden = shown.length === 0;
   const heading = document.createElement('h3');

@@ -37,7 +37,15 @@ export class CompareView {
   private readonly main: HTMLElement;
   private readonly claimsEl: HTMLElement;
 
-  constructor(private readonly section: HTMLElement, private readonly handlers: CompareHandlers) {
+  /**
+   * `options.modes` limits the rows to a chapter's modes; `options.claims: false` leaves the claims to the
+   * caller (a chapter shows its own).
+   */
+  constructor(
+    private readonly section: HTMLElement,
+    private readonly handlers: CompareHandlers,
+    private readonly options: { modes?: string[]; claims?: boolean } = {},
+  ) {
     this.main = section.querySelector('.compare-main')!;
     this.claimsEl = section.querySelector('.compare-claims')!;
   }
@@ -48,7 +56,7 @@ export class CompareView {
     this.spec = spec;
     this.entries.clear();
     this.progress = undefined;
-    this.states = new Map(catalogue.modes.map((m) => [m.name, 'waiting']));
+    this.states = new Map(this.modes(catalogue).map((m) => [m.name, 'waiting']));
     this.stopped = false;
     this.phase = 'Warming up: every mode runs once, not counted…';
     this.section.hidden = false;
@@ -131,7 +139,7 @@ export class CompareView {
     const sequential = this.entries.get('sequential');
     const base = sequential && !isError(sequential) && complete(sequential) ? sequential : undefined;
     const ncores = cores();
-    const rows = catalogue.modes.map((mode) => {
+    const rows = this.modes(catalogue).map((mode) => {
       const entry = this.entries.get(mode.name);
       const r = entry && !isError(entry) ? entry : undefined;
       const spec = r?.spec ?? this.spec;
@@ -143,7 +151,7 @@ export class CompareView {
     const scale = Math.max(1, ...rows.flatMap((x) => [...(x.speedups ?? []), x.ideal ?? 0, x.predicted?.x ?? 0]));
 
     const caption = document.createElement('caption');
-    caption.textContent = `${describeWork(this.spec)}: every mode, on ${ncores} core${ncores === 1 ? '' : 's'} (${catalogue.build} build)`;
+    caption.textContent = `${describeWork(this.spec)}: ${this.options.modes ? this.options.modes.join(', ') : 'every mode'}, on ${ncores} core${ncores === 1 ? '' : 's'} (${catalogue.build} build)`;
     const head = document.createElement('thead');
     head.innerHTML =
       '<tr><th scope="col">Mode</th><th scope="col">Wall time</th><th scope="col">Speedup</th>' +
@@ -162,6 +170,7 @@ export class CompareView {
     this.main.replaceChildren(phase, wrap, ...this.notes(workload));
 
     const done: Record<string, Entry> = Object.fromEntries(this.entries);
+    if (this.options.claims === false) return;
     renderClaims(this.claimsEl, done as never, { how: this.howMeasured() });
     const running = this.section.dataset.state === 'running';
     if (!running && Object.values(done).some((e) => !isError(e))) {
@@ -175,8 +184,12 @@ export class CompareView {
     }
   }
 
+  private modes(catalogue: Catalogue): ModeInfo[] {
+    return this.options.modes ? catalogue.modes.filter((m) => this.options.modes!.includes(m.name)) : catalogue.modes;
+  }
+
   /** How the verdicts were reached: rounds, orders, warm-up, the cores the probe found free. */
-  private howMeasured(): string | undefined {
+  howMeasured(): string | undefined {
     const any = [...this.entries.values()].find((e): e is Recorded => !isError(e));
     if (!any) return undefined;
     const m = any.measurement;

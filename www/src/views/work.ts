@@ -20,18 +20,26 @@ export function workKey(spec: Spec): string {
 /** A run that measured what it set out to: not cut short by Stop and not raised. */
 export const complete = (r: Recorded) => !r.cancelled && !r.error;
 
-/** The latest complete sequential run of the same work as `r` among `records`, if any. */
+/**
+ * The sequential run `r` is measured against: the latest complete one of the same work, by the same model
+ * of Python, recorded no later than `r` (so a later run never changes an older row's speedup).
+ */
 export function baselineOf(records: readonly Recorded[], r: Recorded): Recorded | undefined {
   const key = workKey(r.spec);
-  for (let i = records.length - 1; i >= 0; i--) {
+  const at = records.indexOf(r);
+  for (let i = (at >= 0 ? at : records.length - 1); i >= 0; i--) {
     const x = records[i];
-    if (x.spec.mode === 'sequential' && complete(x) && workKey(x.spec) === key) return x;
+    if (x.spec.mode === 'sequential' && complete(x) && workKey(x.spec) === key && (x.modelVersion ?? 1) === (r.modelVersion ?? 1)) return x;
   }
   return undefined;
 }
 
-/** Speedup of `r` over the latest sequential run of the same work, if there is one and `r` finished. */
+/**
+ * Speedup of `r` as it was when recorded: a Compare's entry keeps the median of its rounds' speedups over
+ * that Compare's sequential rounds; a single run, over the sequential baseline it had then.
+ */
 export function speedupOf(records: readonly Recorded[], r: Recorded): number | undefined {
+  if (r.speedup !== undefined) return r.speedup;
   const base = baselineOf(records, r);
   return base && !r.cancelled && r.wallMs > 0 ? base.wallMs / r.wallMs : undefined;
 }

@@ -1,0 +1,103 @@
+// The lesson as a path: the page opens on the lesson's chapters; each chapter's experiment, run from a
+// fresh page through `lab.lesson.run(id)`, bears its claims out on this idle machine (never contradicts
+// them on any), within 30 s; the chapter view after a click, screenshotted.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, shot } from './helpers.mjs';
+
+let server;
+let browser;
+before(async () => {
+  [server, browser] = await Promise.all([startServer(), launch()]);
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function fresh(path = '') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(`${server.url}${path}`);
+  await page.evaluate(() => window.lab.ready);
+  return { context, page, errors };
+}
+
+const IDS = ['threads-vs-processes', 'asyncio', 'gil', 'api-calls', 'throughput'];
+
+test('a plain address opens on the lesson: chapters in its order, the quick bar, nothing run', async () => {
+  const { context, page, errors } = await fresh();
+  assert.deepEqual((await page.evaluate(() => window.lab.lesson.chapters())).map((c) => c.id), IDS);
+  assert.equal(await page.isVisible('#lesson'), true);
+  assert.equal(await page.isVisible('#playground'), false);
+  assert.equal(await page.isVisible('#quick-compare'), true);
+  assert.equal(await page.isVisible('#quick-workload'), true);
+  assert.equal(await page.getAttribute('article.chapter', 'data-chapter'), 'threads-vs-processes');
+  assert.deepEqual(await page.evaluate(() => window.lab.history()), [], 'opening the page runs nothing');
+  await shot(page, 'lesson-first-screen');
+  // The playground is one click away and keeps its form.
+  await page.click('#tab-playground');
+  assert.equal(await page.isVisible('#f-workload'), true);
+  await page.click('#tab-lesson');
+  assert.equal(await page.isVisible('article.chapter'), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an unknown chapter is a SpecError naming the field and the ids; the page says so and shows the first', async () => {
+  const { context, page } = await fresh('?chapter=nope');
+  const err = await page.evaluate(() => window.lab.lesson.run('nope').catch((e) => ({ name: e.name, field: e.field, allowed: e.allowed })));
+  assert.deepEqual(err, { name: 'SpecError', field: 'chapter', allowed: IDS.join(', ') });
+  assert.match(await page.textContent('#link-error'), /chapter must be one of threads-vs-processes, asyncio/);
+  assert.equal(await page.getAttribute('article.chapter', 'data-chapter'), 'threads-vs-processes');
+  await context.close();
+});
+
+for (const id of IDS) {
+  test(`chapter ${id}: from a fresh page, its claims are borne out (never contradicted), within 30 s`, async () => {
+    const { context, page, errors } = await fresh(`?chapter=${id}`);
+    try {
+      assert.equal(await page.getAttribute('article.chapter', 'data-chapter'), id);
+      const t0 = Date.now();
+      const out = await page.evaluate((c) => window.lab.lesson.run(c), id);
+      const took = Date.now() - t0;
+      assert.ok(took < 30_000, `${id} took ${took} ms`);
+      assert.ok(out.claims.length >= 1, `${id} decides claims`);
+      for (const c of out.claims) {
+        assert.notEqual(c.verdict, 'not-borne-out', `${id}: ${c.id}: ${c.measured.text} ${c.why ?? ''}`);
+        assert.equal(c.verdict, 'borne-out', `${id}: ${c.id} on this idle machine: ${c.measured.text} ${c.why ?? ''}`);
+      }
+      for (const { name, result } of out.results) {
+        assert.match(name, /^[a-z-]+\/[a-z-]+$/);
+        assert.ok(result.wallMs > 0 || result.error, name);
+      }
+      // The chapter view, driven by a click as a learner would.
+      await page.click('#chapter-run');
+      await page.waitForSelector('article.chapter[data-state=done]', { timeout: 40_000 });
+      const shown = await page.$$eval('.chapter-claims .claim', (els) => els.map((e) => e.dataset.verdict));
+      assert.ok(shown.length >= 1 && !shown.includes('not-borne-out'), `${id}: ${shown}`);
+      assert.match(await page.textContent('.chapter-timeline'), /ms on \d+ lane/, 'the timeline that shows why is drawn');
+      assert.match(await page.textContent('.look-at'), /What to look at/);
+      assert.match(await page.textContent('.cpython'), /CPython/);
+      if (id === 'asyncio') assert.match(await page.textContent('.output'), /Start fetching\.\.\.[\s\S]*Done!/);
+      if (id === 'api-calls' || id === 'asyncio') assert.match(await page.textContent('.lesson-code'), /asyncio\.run\(/);
+      await shot(page, `lesson-${id}`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+test('a chapter link runs nothing by itself; autorun=1 runs it', async () => {
+  const { context, page } = await fresh('?chapter=api-calls');
+  await page.waitForTimeout(500);
+  assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
+  await page.goto(`${server.url}?chapter=api-calls&autorun=1`);
+  await page.waitForSelector('article.chapter[data-state=done]', { timeout: 40_000 });
+  assert.ok((await page.evaluate(() => window.lab.history())).length >= 2);
+  await context.close();
+});

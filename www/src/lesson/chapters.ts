@@ -1,0 +1,147 @@
+// The lesson as a path: one record per chapter, in the lesson's order and words (../shared/lesson/). A
+// chapter is data: its claim as the lesson words it, the experiments that test it (specs and modes, sized
+// for this machine where the spec leaves a size out), the claims they decide, what to look at on the
+// timeline, what CPython shows for the same experiment (with its source), and where the lesson is
+// imprecise, a kind note. The page, embed.html, `window.lab.lesson` and the tests all read this catalogue.
+
+import type { Spec } from '../engine/protocol';
+
+export interface ChapterExperiment {
+  /** Stable name, used in `lab.lesson.run`'s results (`${name}/${mode}`). */
+  name: string;
+  title: string;
+  /** The work, without a mode; fields left out take the engine's (calibrated) defaults. */
+  spec: Spec;
+  /** The modes it compares (sequential first: the baseline). */
+  modes: string[];
+  /** Time allowed for its rounds, warm-up included (the chapter stays within 30 s). */
+  budgetMs: number;
+}
+
+export interface Chapter {
+  id: string;
+  title: string;
+  /** The claim, in the lesson's words. */
+  claim: string;
+  /** More of the lesson's text, as it says it. */
+  quote: string;
+  experiments: ChapterExperiment[];
+  /** The verdict module's claim ids this chapter decides (../measure/verdicts.ts). */
+  claims: string[];
+  /** The run whose timeline tells the chapter's story: an experiment and a mode. */
+  timeline: { experiment: string; mode: string };
+  /** One sentence: what to look at on that timeline. */
+  lookAt: string;
+  /** What CPython shows for the same experiment, and where that figure comes from. */
+  cpython: { text: string; source: string };
+  /** Where the lesson is imprecise, said kindly. */
+  notes: string[];
+  /** The lesson's own Python for this chapter, when it has some (shown whole). */
+  snippet?: 'fetch-data' | 'api-calls';
+  /** Lines the program prints, as the model's run produced them (the asyncio chapter's `fetch_data`). */
+  prints?: 'fetch-data';
+}
+
+const SOURCE = 'measured with CPython 3.11.7 on this project\'s 2-core machine kind (docs: shared/PYTHON-MODEL.md)';
+
+export const CHAPTERS: Chapter[] = [
+  {
+    id: 'threads-vs-processes',
+    title: '1. Multithreading vs. multiprocessing',
+    claim: 'Multithreading is good for I/O-bound tasks; multiprocessing is good for CPU-bound tasks.',
+    quote:
+      'Multithreading: good for I/O-bound tasks (e.g. waiting for an API response, reading a file). It shares memory between threads. ' +
+      'Multiprocessing: good for CPU-bound tasks (e.g. heavy math, image processing). It bypasses the GIL by starting a new Python process for each task.',
+    experiments: [
+      { name: 'io-bound', title: 'I/O-bound: eight requests of 200 ms', spec: { workload: 'io-fetch', tasks: 8, latencyMs: 200 }, modes: ['sequential', 'threads-gil', 'processes'], budgetMs: 12_000 },
+      { name: 'cpu-bound', title: 'CPU-bound: counting primes', spec: { workload: 'cpu-primes', tasks: 8 }, modes: ['sequential', 'threads-gil', 'processes'], budgetMs: 12_000 },
+    ],
+    claims: ['threads-io', 'threads-gil-cpu', 'processes-cpu'],
+    timeline: { experiment: 'cpu-bound', mode: 'processes' },
+    lookAt:
+      'Each process starts first (its own interpreter: the green start-up), then both compute at once, one core each. In the I/O run, the threads wait together: six requests overlap, then a second wave (the browser opens six connections per host).',
+    cpython: {
+      text: 'Six threads each sleeping 0.2 s: 201 ms in all. Counting primes on 2 threads: 0.89x of one thread; on Pool(2): 1.57x.',
+      source: SOURCE,
+    },
+    notes: [
+      'A small correction: multiprocessing does not start a new process for each task. A Pool starts a few processes (one per core by default) and hands them the tasks in turn; here two processes share eight tasks. Starting a process is what costs, so a Pool starts few and reuses them.',
+    ],
+  },
+  {
+    id: 'asyncio',
+    title: '2. asyncio: concurrent I/O',
+    claim: 'asyncio uses a single thread but "jumps" between tasks while they are waiting for I/O.',
+    quote:
+      'async marks a function as a "coroutine". await tells Python to pause here and do something else while waiting for this result.',
+    experiments: [
+      { name: 'fetch-data', title: 'fetch_data, as the lesson writes it (its 2 s sleep made 0.3 s)', spec: { workload: 'io-sleep', tasks: 1, latencyMs: 300 }, modes: ['asyncio'], budgetMs: 2_000 },
+      { name: 'gather', title: 'Eight fetch_data coroutines under asyncio.gather', spec: { workload: 'io-sleep', tasks: 8, latencyMs: 300 }, modes: ['sequential', 'asyncio'], budgetMs: 14_000 },
+    ],
+    claims: ['asyncio-io'],
+    timeline: { experiment: 'gather', mode: 'asyncio' },
+    lookAt:
+      'One lane, one thread: every coroutine prints "Start fetching..." and awaits its sleep, and the event loop starts the next one at once. All eight waits overlap, so they end together, in the time of one.',
+    cpython: { text: '100 tasks each awaiting asyncio.sleep(0.2) under gather: 201 ms in all.', source: SOURCE },
+    notes: [
+      'One run of fetch_data alone shows nothing concurrent: there is nothing else to do while it waits. The claim shows with several coroutines awaited together (asyncio.gather), as the lab runs here.',
+    ],
+    snippet: 'fetch-data',
+    prints: 'fetch-data',
+  },
+  {
+    id: 'gil',
+    title: '3. The GIL explained',
+    claim: 'Even on a 64-core CPU, a standard Python script with threading only uses one core for CPU-bound math.',
+    quote:
+      'The GIL is a mutex that protects access to Python objects, preventing multiple threads from executing Python bytecodes at once. Solution: use NumPy (which runs in C outside the GIL) or the multiprocessing module.',
+    experiments: [
+      { name: 'cpu-bound', title: 'Counting primes on threads, and on processes', spec: { workload: 'cpu-primes', tasks: 8 }, modes: ['sequential', 'threads-gil', 'processes'], budgetMs: 14_000 },
+    ],
+    claims: ['threads-gil-cpu', 'processes-cpu'],
+    timeline: { experiment: 'cpu-bound', mode: 'threads-gil' },
+    lookAt:
+      'The threads take turns: one holds the GIL and runs (blue) while the others wait for it (hatched); every 5 ms (the switch interval) a waiting thread asks, and the holder hands it over. Never two running at once.',
+    cpython: { text: 'Counting primes on 2 threads: 0.89x of one thread (the GIL, plus the cost of switching); on Pool(2): 1.57x.', source: SOURCE },
+    notes: [
+      '"Only one core" holds for the standard build running pure Python. C code that releases the GIL (NumPy\'s array loops, hashlib, zlib) runs on several cores from threads, and so does the free-threaded build of Python 3.14 (python3.14t), which has no GIL at all.',
+    ],
+  },
+  {
+    id: 'api-calls',
+    title: '4. Essential snippet: concurrent API calls',
+    claim: 'asyncio.gather runs the API calls simultaneously: the calls take about as long as one.',
+    quote: 'urls = ["https://api1.com", "https://api2.com"] # Run both simultaneously! results = await asyncio.gather(*(call_api(u) for u in urls))',
+    experiments: [
+      { name: 'calls', title: 'Six calls to the lab\'s API (200 ms each), one after another and under gather', spec: { workload: 'io-fetch', tasks: 6, latencyMs: 200 }, modes: ['sequential', 'asyncio'], budgetMs: 10_000 },
+    ],
+    claims: ['asyncio-io'],
+    timeline: { experiment: 'calls', mode: 'asyncio' },
+    lookAt: 'All six requests leave at once and wait together on one thread; each response is read as it arrives.',
+    cpython: { text: '20 requests of 200 ms to one host under gather with aiohttp: 212 ms (aiohttp opens up to 100 connections; a browser six per host).', source: SOURCE },
+    notes: [
+      'The lab makes six calls, not two: with two, the best possible is half the time, too close to noise to tell. Six is as many as a browser sends to one host at once.',
+      '"Simultaneously" means concurrently on one thread: the calls wait together, while the Python code itself runs one piece at a time.',
+      'The snippet opens a new aiohttp.ClientSession for every call. It works, but it is an anti-pattern: a session is a connection pool, so share one session across the calls.',
+    ],
+    snippet: 'api-calls',
+  },
+  {
+    id: 'throughput',
+    title: '5. Summary: throughput',
+    claim: 'Use asyncio for web/API integration and multiprocessing for data preprocessing pipelines to fully utilise your hardware.',
+    quote: 'Concurrency is about throughput.',
+    experiments: [
+      { name: 'data-pipeline', title: 'A data pipeline: short requests, heavy computing', spec: { workload: 'mixed-pipeline', preset: 'cpu-heavy' }, modes: ['sequential', 'asyncio', 'threads-gil', 'processes'], budgetMs: 14_000 },
+      { name: 'api-integration', title: 'API integration: slow requests, light parsing', spec: { workload: 'mixed-pipeline', preset: 'io-heavy' }, modes: ['sequential', 'asyncio', 'processes'], budgetMs: 12_000 },
+    ],
+    claims: ['mixed-cpu-heavy-processes', 'mixed-io-heavy-asyncio'],
+    timeline: { experiment: 'api-integration', mode: 'asyncio' },
+    lookAt:
+      'Under asyncio the requests overlap, but the computing does not: a response that has arrived waits (dotted amber) while another task computes, because one event loop runs one thing at a time. That is why the computing-heavy pipeline goes to processes.',
+    cpython: { text: 'The same shape in CPython: asyncio overlaps the 200 ms waits (20 requests in 212 ms with aiohttp), and Pool(2) computes 1.57x faster than one process.', source: SOURCE },
+    notes: [],
+  },
+];
+
+export const chapterById = (id: string) => CHAPTERS.find((c) => c.id === id);

@@ -1,0 +1,63 @@
+// Runs a chapter's experiments (./chapters.ts) through the lab, fairly (each one a Compare of its modes,
+// all of them one job of the queue), and decides the chapter's claims with the one verdict module.
+
+import type { Catalogue, PlainError, Spec } from '../engine/protocol';
+import type { CompareOptions, CompareOutcome, Recorded } from '../lab-api';
+import type { CompareProgress } from '../measure/procedure';
+import { claims as decide, type ClaimVerdict } from '../measure/verdicts';
+import { CHAPTERS, type Chapter } from './chapters';
+
+export interface ChapterRun {
+  /** One entry per experiment and mode: `${experiment}/${mode}` and its median-round Result. */
+  results: { name: string; result: Recorded | { error: PlainError } }[];
+  claims: ClaimVerdict[];
+  /** Each experiment's Compare outcome, by experiment name. */
+  outcomes: Record<string, CompareOutcome>;
+}
+
+export interface LessonHost {
+  workloads(): Catalogue;
+  compareSeries(items: { spec: Spec; options: CompareOptions }[], signal?: AbortSignal): Promise<CompareOutcome[]>;
+}
+
+/** A chapter's spec as the engine takes it: a named preset becomes its values (sized for this machine). */
+export function resolveSpec(catalogue: Catalogue, spec: Spec): Spec {
+  const { preset, ...rest } = spec;
+  if (preset === undefined) return rest;
+  const values = catalogue.workloads.find((w) => w.name === rest.workload)?.presets.find((p) => p.name === preset)?.values ?? {};
+  return { ...rest, ...values };
+}
+
+/** The chapter's claims from its experiments' outcomes: each id once, a tested verdict before an untested one. */
+export function chapterClaims(chapter: Chapter, outcomes: CompareOutcome[]): ClaimVerdict[] {
+  const byId = new Map<string, ClaimVerdict>();
+  for (const outcome of outcomes) {
+    for (const c of decide(outcome)) {
+      if (!chapter.claims.includes(c.id)) continue;
+      const had = byId.get(c.id);
+      if (!had || (had.measured.rounds === 0 && c.measured.rounds > 0)) byId.set(c.id, c);
+    }
+  }
+  return chapter.claims.map((id) => byId.get(id)).filter((c): c is ClaimVerdict => !!c);
+}
+
+export interface ChapterRunOptions {
+  signal?: AbortSignal;
+  /** Told after every run of every experiment (views fill in as rounds go). */
+  onProgress?(experiment: string, p: CompareProgress<Recorded>): void;
+}
+
+export async function runChapter(host: LessonHost, chapter: Chapter, options: ChapterRunOptions = {}): Promise<ChapterRun> {
+  const catalogue = host.workloads();
+  const items = chapter.experiments.map((x) => ({
+    spec: resolveSpec(catalogue, x.spec),
+    options: { modes: x.modes, budgetMs: x.budgetMs, onProgress: (p: CompareProgress<Recorded>) => options.onProgress?.(x.name, p) },
+  }));
+  const outs = await host.compareSeries(items, options.signal);
+  const outcomes = Object.fromEntries(chapter.experiments.map((x, i) => [x.name, outs[i]]));
+  const results = chapter.experiments.flatMap((x, i) => Object.entries(outs[i]).map(([mode, result]) => ({ name: `${x.name}/${mode}`, result })));
+  return { results, claims: chapterClaims(chapter, outs), outcomes };
+}
+
+/** `lab.lesson.chapters()`: the chapters in the lesson's order. */
+export const chapterList = () => CHAPTERS.map(({ id, title, claim }) => ({ id, title, claim }));

@@ -1,0 +1,113 @@
+// The lab's URL, read and written in one place (pure: no DOM). The query string holds the spec under its
+// own names (`?workload=io-fetch&mode=asyncio&tasks=6`, `faults.kind=status`), `mode=compare` for the
+// compare view, and the page parameters, which never reach spec validation (API.md, "The URL").
+// Values stay strings here: the engine validates them (a URL's `tasks=6` is the spec's 6), so a bad value
+// or a typo reaches it as given and comes back as a SpecError naming it.
+
+/** Page parameters: read by the page, never part of the spec. */
+export const PAGE_PARAMS = ['chapter', 'autorun', 't', 'run', 'v', 'parentOrigin'] as const;
+export type PageParam = (typeof PAGE_PARAMS)[number];
+
+export function isPageParam(key: string): key is PageParam {
+  return (PAGE_PARAMS as readonly string[]).includes(key);
+}
+
+/** What a link describes. */
+export interface LinkState {
+  /** Every other parameter, as given (typos and `faults.kind` style keys included). */
+  spec: Record<string, string>;
+  /** `mode=compare`: the compare view (then `spec` has no `mode`). */
+  compare: boolean;
+  /** `chapter=ID`, when given. */
+  chapter?: string;
+  /** `autorun=1`: run what the link describes once on load. */
+  autorun: boolean;
+  /** The page parameters given (`chapter`, `autorun`, `t`, `run`, `v`, `parentOrigin`). */
+  page: Record<string, string>;
+}
+
+/** Reads a query string (`?a=1&b=2`, with or without the `?`). A repeated key keeps its last value. */
+export function parseLink(search: string): LinkState {
+  const last = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(search)) {
+    last.delete(key); // the last occurrence decides the key's place too
+    last.set(key, value);
+  }
+  const spec: [string, string][] = [];
+  const page: [string, string][] = [];
+  let compare = false;
+  for (const [key, value] of last) {
+    if (isPageParam(key)) page.push([key, value]);
+    else if (key === 'mode' && value === 'compare') compare = true;
+    else spec.push([key, value]);
+  }
+  // fromEntries defines own properties, so a key such as `__proto__` stays a plain key.
+  const pageRecord: Record<string, string> = Object.fromEntries(page);
+  const state: LinkState = { spec: Object.fromEntries(spec), compare, autorun: pageRecord.autorun === '1', page: pageRecord };
+  if (pageRecord.chapter !== undefined) state.chapter = pageRecord.chapter;
+  return state;
+}
+
+/** What to write into a link. */
+export interface LinkInput {
+  /** Spec values: strings, numbers, booleans; a nested object (`faults: { kind, rate }`) is written with
+   *  dotted keys (`faults.kind`). Undefined, null, empty and non-finite values are left out, and so are
+   *  keys named like page parameters (they are not spec fields). */
+  spec: Record<string, unknown>;
+  compare?: boolean;
+  chapter?: string;
+  autorun?: boolean;
+  /** Other page parameters to carry (`t`, `run`, `v`, `parentOrigin`); `chapter` and `autorun` here are
+   *  ignored in favour of the fields above. */
+  page?: Record<string, string | undefined>;
+}
+
+const FIRST_KEYS = ['workload', 'mode', 'tasks'];
+
+/**
+ * The query string (`?workload=...&mode=compare&...`, or `''` when there is nothing to say) that
+ * `parseLink` reads back as the same state. The order is stable: `chapter`, then `workload`, `mode`
+ * (`compare` when `compare`), `tasks`, the other spec keys sorted, the other page parameters sorted, and
+ * `autorun=1` (only when asked) last.
+ */
+export function linkFor(state: LinkInput): string {
+  const spec = new Map<string, string>();
+  flatten('', state.spec, spec);
+  for (const key of [...spec.keys()]) if (isPageParam(key)) spec.delete(key);
+  if (state.compare || spec.get('mode') === 'compare') spec.set('mode', 'compare');
+
+  const out = new URLSearchParams();
+  if (nonEmpty(state.chapter)) out.append('chapter', state.chapter);
+  const rank = (k: string) => {
+    const i = FIRST_KEYS.indexOf(k);
+    return i < 0 ? FIRST_KEYS.length : i;
+  };
+  const keys = [...spec.keys()].sort((a, b) => rank(a) - rank(b) || byCodeUnits(a, b));
+  for (const key of keys) out.append(key, spec.get(key)!);
+  const page = Object.entries(state.page ?? {})
+    .filter((e): e is [string, string] => isPageParam(e[0]) && e[0] !== 'chapter' && e[0] !== 'autorun' && nonEmpty(e[1]))
+    .sort(([a], [b]) => byCodeUnits(a, b));
+  for (const [key, value] of page) out.append(key, value);
+  if (state.autorun) out.append('autorun', '1');
+  const query = out.toString();
+  return query ? `?${query}` : '';
+}
+
+function flatten(prefix: string, value: unknown, into: Map<string, string>): void {
+  if (value === undefined || value === null) return;
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(prefix ? `${prefix}.${k}` : k, v, into);
+    return;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return;
+  const text = String(value);
+  if (prefix !== '' && text !== '') into.set(prefix, text);
+}
+
+function nonEmpty(s: string | undefined): s is string {
+  return s !== undefined && s !== '';
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
