@@ -13,6 +13,8 @@ sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # Debian packages: Chromium and its driver, for the tests.
 apt_wanted=()
 [ "$TEST" = 1 ] && apt_wanted+=(chromium chromium-driver)
+# tests/python makes bench/.venv with `python3 -m venv`, which Debian's python3 cannot do without ensurepip.
+if [ "$TEST" = 1 ] && ! python3 -c 'import ensurepip' 2>/dev/null; then apt_wanted+=(python3-venv); fi
 apt_missing=()
 for p in "${apt_wanted[@]+"${apt_wanted[@]}"}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || apt_missing+=("$p")

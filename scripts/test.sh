@@ -20,6 +20,7 @@ cargo test --features parallel --target-dir target/native
 
 echo "== 2b. front-end logic (node:test)"
 node --test tests/unit/*.test.mjs
+node --test tests/python/*.test.mjs
 
 echo "== 3. server (node:test), and a short load run"
 node --test tests/server/

@@ -1,7 +1,7 @@
 // The host side of the bench: the lab's server, the native binary, the CPython virtual environment,
 // and the facts about the machine that go into the report.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { NATIVE_BIN, NATIVE_TARGET, ROOT, VENV, BENCH } from './paths.mjs';
@@ -111,26 +111,31 @@ export function buildKernelWasm() {
   return readFileSync(join(target, 'wasm32-unknown-unknown', 'release', 'bench_kernel_wasm.wasm'));
 }
 
-/** bench/.venv with aiohttp, made by the bench itself with the machine's python3. */
+/**
+ * bench/.venv with aiohttp, made by the bench itself with the machine's python3. The packages are the
+ * exact, hash-checked pins of bench/python/requirements.txt (`--require-hashes`); they are installed again
+ * whenever that file is newer than the marker the last install left in the venv.
+ */
 export function ensureVenv() {
   const python = join(VENV, 'bin', 'python');
-  const has = () => {
-    try {
-      execFileSync(python, ['-c', 'import aiohttp'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const requirements = join(BENCH, 'python', 'requirements.txt');
+  const marker = join(VENV, '.requirements-installed');
   if (!existsSync(python)) {
     log('making the CPython virtual environment bench/.venv');
-    execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+    try {
+      execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+    } catch (e) {
+      throw new Error(`python3 -m venv failed (on Debian: apt-get install python3-venv, which scripts/setup.sh --test does): ${e.message}`);
+    }
   }
-  if (!has()) {
-    log('installing aiohttp into bench/.venv');
-    execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', join(BENCH, 'python', 'requirements.txt')], {
-      stdio: 'inherit',
-    });
+  if (!existsSync(marker) || statSync(requirements).mtimeMs > statSync(marker).mtimeMs) {
+    log('installing bench/python/requirements.txt into bench/.venv (exact pins, hash-checked)');
+    execFileSync(
+      python,
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--require-hashes', '-r', requirements],
+      { stdio: 'inherit' },
+    );
+    writeFileSync(marker, `installed from bench/python/requirements.txt at ${new Date().toISOString()}\n`);
   }
   const aiohttp = execFileSync(python, ['-c', 'import aiohttp, sys; print(aiohttp.__version__, sys.version.split()[0])']).toString().trim().split(' ');
   return { python, aiohttp: aiohttp[0], version: aiohttp[1] };

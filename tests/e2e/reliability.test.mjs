@@ -172,9 +172,12 @@ test('results and settings survive a reload; clearHistory empties them', async (
 
 test('a run too big for the engine is refused before it starts', async () => {
   const { context, page } = await freshLab();
-  const r = await labRun(page, { workload: 'cpu-mandelbrot', mode: 'sequential', size: 16_384 });
+  // The range shown is the range accepted: sizes past the run memory limit are outside it.
+  const max = await page.evaluate(() => window.lab.workloads().workloads.find((w) => w.name === 'cpu-mandelbrot').fields.find((f) => f.name === 'size').max);
+  const r = await labRun(page, { workload: 'cpu-mandelbrot', mode: 'sequential', size: max + 1 });
   assert.equal(r.name, 'SpecError');
   assert.equal(r.field, 'size');
-  assert.match(r.message, /MiB/);
+  assert.equal(r.allowed, `16..${max}`);
+  assert.match(r.message, /Image size \(px\)/);
   await context.close();
 });

@@ -125,7 +125,9 @@ test('Stop (Escape) ends a compare and a sweep midway and keeps what was already
   await page.fill('#f-tasks', '2');
   await page.fill('#f-latencyMs', '400');
   await page.click('#compare');
-  await page.waitForSelector('#compare-view tr[data-mode=asyncio][data-state=done]', { timeout: 10_000 });
+  // Stop once round 1 has both the baseline and asyncio (the order of a round is shuffled).
+  await page.waitForSelector('#compare-view tr[data-mode=asyncio][data-state=done]', { timeout: 15_000 });
+  await page.waitForSelector('#compare-view tr[data-mode=sequential][data-state=done]', { timeout: 15_000 });
   await page.keyboard.press('Escape');
   await page.waitForSelector('#compare-view[data-state=stopped]', { timeout: 10_000 });
   assert.ok(Number(await modeRow(page, 'sequential').getAttribute('data-wall-ms')) >= 790);
@@ -143,6 +145,13 @@ test('Stop (Escape) ends a compare and a sweep midway and keeps what was already
 });
 
 test('Export JSON and CSV download the whole history', async () => {
+  // A run stopped midway is recorded as such (a stopped Compare keeps only its counted rounds).
+  const stopped = await page.evaluate(() => {
+    const run = window.lab.run({ workload: 'io-sleep', mode: 'sequential', tasks: 3, latencyMs: 1000 }).catch((e) => e.name);
+    setTimeout(() => window.lab.cancel(), 300);
+    return run;
+  });
+  assert.equal(stopped, 'AbortError');
   const history = await page.evaluate(() => window.lab.history());
   const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
   assert.match(json.suggestedFilename(), /^concurrency-lab-.*\.json$/);

@@ -4,7 +4,8 @@
 //  1. A warm-up round, not counted: every mode once, at full size. A fresh engine's first runs are slower
 //     (the optimising compiler, the first workers); without it the first mode measured would pay for all.
 //  2. Counted rounds, each running every mode once in a different order (no mode always first or last),
-//     and a short probe of the parallelism the machine has free (other programs may hold cores).
+//     and a short probe of the parallelism the machine has free (other programs may hold cores); one
+//     more probe after the last round; each Result carries the least any probe found.
 //  3. At least `minRounds` rounds while the budget allows; more while a claim is inconclusive.
 //  4. Each mode reports the Result of its median round, with every round's wall time and their spread.
 // Pure of the browser: the runner, the probe, the clock and the randomness are given, so it is tested in
@@ -73,11 +74,6 @@ export class CompareAborted<R> extends Error {
     this.name = 'AbortError';
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** A shuffled copy (Fisher–Yates) of `xs` that differs from `previous` when it can. */
 export function nextOrder(xs: readonly string[], previous: readonly string[] | undefined, random: () => number): string[] {
@@ -176,6 +172,11 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
     for (const [mode, rs] of runs) if (rs.length < round && failed.has(mode)) runs.delete(mode);
     lastRoundMs = o.now() - started;
   }
+  // A last probe after the last round: the cores may have filled up while the modes ran.
+  if (orders.length) {
+    const p = await o.probe?.().catch(() => undefined);
+    if (p !== undefined && Number.isFinite(p)) parallelism.push(p);
+  }
   return report();
 }
 
@@ -185,7 +186,8 @@ function summarise<R extends Measured>(rs: R[], parallelism: number[]): R & { ro
   // The median round (the lower middle one for an even count): a real run, not an average of runs.
   const sorted = [...rs].sort((a, b) => a.wallMs - b.wallMs);
   const mid = sorted[Math.floor((sorted.length - 1) / 2)];
-  const machine = mid.machine ? { ...mid.machine, ...(parallelism.length ? { parallelism: round2(median(parallelism)) } : {}) } : mid.machine;
+  // The least parallelism any probe found: a verdict must not rest on cores that were busy at some point.
+  const machine = mid.machine ? { ...mid.machine, ...(parallelism.length ? { parallelism: round2(Math.min(...parallelism)) } : {}) } : mid.machine;
   return { ...mid, machine, rounds: walls, spread: [Math.min(...walls), Math.max(...walls)] };
 }
 

@@ -43,8 +43,9 @@ export type Outcome = Record<string, Measured | { error: { name: string; message
 export const NO_SPEEDUP_BELOW = 1.25;
 /** At least this, a mode used more than one core (CPython's processes on 2 cores: 1.57x). */
 export const USES_CORES_FROM = 1.25;
-/** Mixed work: the winner is at least this much faster than each mode it must beat, in every round. */
-export const WINS_BY = 1.1;
+/** Mixed work: the winner is faster than each mode it must beat (the issue's "wins"), in every round. A
+ * tie rounds both ways and stays inconclusive. */
+export const WINS_BY = 1.0;
 /** A sequential run shorter than this is too small to tell anything (timer noise, start-up). */
 export const TINY_WORK_MS = 100;
 /** The probe found less parallelism than this share of the cores: the machine is busy. (Idle, this
@@ -289,13 +290,13 @@ function mixedClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
   const margins = Array.from({ length: n }, (_, i) => Math.min(...perRival.map((v) => v[i])));
   const vsSequential = roundSpeedups(base, r);
   const { cores, busy, parallelism } = machineOf(outcome);
-  const text = `${mode}: ${times(median(margins))} faster than the fastest of ${beat.join(', ')}${spreadText(margins)}; ${times(median(vsSequential))} of sequential. Computing was ${(100 * share).toFixed(0)}% of the sequential run's task time.`;
-  let verdict = decide(margins, (x) => x >= WINS_BY);
+  const text = `${mode}: ${times(median(margins))} the speed of the fastest of ${beat.join(', ')}${spreadText(margins)}; ${times(median(vsSequential))} of sequential. Computing was ${(100 * share).toFixed(0)}% of the sequential run's task time.`;
+  let verdict = decide(margins, (x) => x > WINS_BY);
   let why: string | undefined;
   if (verdict !== 'borne-out') {
     if (heavy === 'cpu' && cores === 1) why = 'This machine reports one core, so the computing cannot be shared out.';
     else if (heavy === 'cpu' && busy) why = `A probe found only ${parallelism!.toFixed(1)} of this machine's ${cores} cores free: other programs are keeping the cores busy.`;
-    else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(WINS_BY)}; run more rounds.`;
+    else if (verdict === 'inconclusive') why = `In some rounds ${mode} was the fastest, in others not; run more rounds.`;
     else why = heavy === 'cpu' ? 'Start-up or the waiting outweighed the shared-out computing; give each task more numbers.' : "The computing outweighed the overlapped waits; lengthen the requests or shorten the computing.";
     if ((heavy === 'cpu' && (cores === 1 || busy)) || median(roundsOf(base)) < TINY_WORK_MS) verdict = 'inconclusive';
   }

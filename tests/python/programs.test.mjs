@@ -1,0 +1,329 @@
+// Every program the page can show is real Python 3: www/src/python/programs.ts generates, for a sample
+// of specs (every workload x every mode at tiny sizes, each onError where it applies, timeouts, faults),
+// the program; each runs in CPython (bench/.venv, with aiohttp) against the lab's own server, must exit 0
+// (or raise the expected exception), and must print the value the lab computes for the same spec. The
+// expected values come from small JS ports of the lab's kernels, which a first test checks against the
+// lab's engine itself (the single wasm build, loaded in node). The lesson's two snippets run as well.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadTs } from '../unit/load-ts.mjs';
+import { ROOT, startServer } from '../e2e/helpers.mjs';
+import { ensureVenv } from '../../bench/lib/host.mjs';
+
+const RUN_TIMEOUT_MS = 30_000;
+const PARALLEL = 2;
+
+let programs;
+let server;
+let baseUrl;
+let python;
+let dir;
+
+before(async () => {
+  [programs, server] = await Promise.all([loadTs('www/src/python/programs.ts'), startServer()]);
+  baseUrl = server.url.endsWith('/') ? server.url : `${server.url}/`;
+  ({ python } = ensureVenv());
+  dir = await mkdtemp(path.join(os.tmpdir(), 'lab-python-'));
+});
+
+after(async () => {
+  server?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The lab's values, ported (src/core/workload/kernels.rs, mod.rs split_range)
+
+function isPrime(n) {
+  if (n < 2) return false;
+  if (n % 2 === 0) return n === 2;
+  for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
+  return true;
+}
+const countPrimes = (lo, hi) => {
+  let c = 0;
+  for (let n = lo; n < hi; n++) c += isPrime(n) ? 1 : 0;
+  return c;
+};
+const split = (len, parts, i) => [Math.floor((len * i) / parts), Math.floor((len * (i + 1)) / parts)];
+
+function escape(cx, cy, maxIter) {
+  let x = 0;
+  let y = 0;
+  for (let i = 0; i < maxIter; i++) {
+    if (x * x + y * y > 4.0) return i;
+    const xt = x * x - y * y + cx;
+    y = 2.0 * x * y + cy;
+    x = xt;
+  }
+  return maxIter;
+}
+
+/** Task `id`'s value, as the lab adds up the values of its steps. */
+function taskValue(spec, id) {
+  switch (spec.workload) {
+    case 'cpu-primes':
+      return countPrimes(...split(spec.size, spec.tasks, id));
+    case 'cpu-mandelbrot': {
+      const scale = 2.6 / spec.size;
+      const [y0, y1] = split(spec.size, spec.tasks, id);
+      let total = 0;
+      for (let row = y0; row < y1; row++) {
+        for (let px = 0; px < spec.size; px++) total += escape(-2.1 + px * scale, -1.3 + row * scale, spec.iterations);
+      }
+      return total;
+    }
+    case 'io-fetch':
+      return spec.latencyMs;
+    case 'io-sleep':
+      return spec.timeoutMs !== undefined && spec.timeoutMs < spec.latencyMs ? 0 : spec.latencyMs;
+    case 'mixed-pipeline':
+      return spec.latencyMs + countPrimes(id * spec.size, (id + 1) * spec.size);
+  }
+  throw new Error(spec.workload);
+}
+
+/** The tasks that fail in `spec` (faults, a timeout shorter than a sleep, a hang under a timeout). */
+function failed(spec) {
+  const ids = new Set(spec.faults ? programs.failingTasks(spec.faults, spec.tasks) : []);
+  if (spec.workload === 'io-sleep' && spec.timeoutMs !== undefined && spec.timeoutMs < spec.latencyMs) {
+    for (let i = 0; i < spec.tasks; i++) ids.add(i);
+  }
+  return ids;
+}
+
+/** The lab's `value` for a run whose failures are collected (or that has none). */
+function labValue(spec) {
+  const bad = failed(spec);
+  let v = 0;
+  for (let i = 0; i < spec.tasks; i++) if (!bad.has(i)) v += taskValue(spec, i);
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The specs, as the engine's validate returns them (defaults filled in; 2 cores, a pool of 2 threads)
+
+const SIZES = {
+  'cpu-primes': { size: 3000 },
+  'cpu-mandelbrot': { iterations: 50, size: 24 },
+  'io-fetch': { latencyMs: 20 },
+  'io-sleep': { latencyMs: 20 },
+  'mixed-pipeline': { latencyMs: 20, size: 2000 },
+};
+const WORKLOADS = Object.keys(SIZES);
+const MODES = ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon'];
+const MODE_FIELDS = {
+  sequential: {},
+  asyncio: {},
+  'threads-gil': { workers: 6, switchIntervalMs: 5 },
+  processes: { workers: 2 },
+  rayon: { workers: 2 },
+};
+
+const spec = (workload, mode, extra = {}) => ({
+  workload,
+  mode,
+  tasks: 3,
+  ...SIZES[workload],
+  ...MODE_FIELDS[mode],
+  onError: 'raise',
+  ...extra,
+});
+
+// One task of three fails: seed 7 picks task 1 (checked against the engine below).
+const STATUS = { faults: { kind: 'status', rate: 0.34, seed: 7 } };
+
+/** [spec, expected exception name (a failing run) or undefined] */
+const CASES = [
+  ...WORKLOADS.flatMap((w) => MODES.map((m) => [spec(w, m)])),
+  [spec('cpu-primes', 'threads-gil', { switchIntervalMs: 1 })],
+  // onError, mode by mode, with one failing request
+  [spec('io-fetch', 'asyncio', STATUS), 'ClientResponseError'],
+  [spec('io-fetch', 'asyncio', { ...STATUS, onError: 'return-exceptions' })],
+  [spec('io-fetch', 'asyncio', { ...STATUS, onError: 'task-group' }), 'ExceptionGroup'],
+  [spec('io-fetch', 'sequential', STATUS), 'HTTPError'],
+  [spec('io-fetch', 'sequential', { ...STATUS, onError: 'return-exceptions' })],
+  [spec('io-fetch', 'threads-gil', STATUS), 'HTTPError'],
+  [spec('io-fetch', 'threads-gil', { ...STATUS, onError: 'return-exceptions' })],
+  [spec('io-fetch', 'processes', STATUS), 'URLError'],
+  [spec('io-fetch', 'processes', { ...STATUS, onError: 'return-exceptions' })],
+  [spec('io-fetch', 'rayon', { ...STATUS, onError: 'return-exceptions' })],
+  [spec('mixed-pipeline', 'asyncio', { ...STATUS, onError: 'return-exceptions' })],
+  // timeouts
+  [spec('io-fetch', 'asyncio', { timeoutMs: 2000 })],
+  [spec('io-fetch', 'threads-gil', { faults: { kind: 'hang', rate: 0.34, seed: 7 }, timeoutMs: 300, onError: 'return-exceptions' })],
+  [spec('io-sleep', 'asyncio', { timeoutMs: 10 }), 'TimeoutError'],
+  [spec('io-sleep', 'sequential', { timeoutMs: 10, onError: 'return-exceptions' })],
+  // panic: the lab's engine crashes; in Python an ordinary exception
+  [spec('cpu-primes', 'sequential', { faults: { kind: 'panic', rate: 0.34, seed: 7 } }), 'RuntimeError'],
+  [spec('cpu-primes', 'processes', { faults: { kind: 'panic', rate: 0.34, seed: 7 }, onError: 'return-exceptions' })],
+];
+
+/** The constructs of the lesson each program must show, per mode and workload. */
+function constructs(s) {
+  const network = s.workload === 'io-fetch' || s.workload === 'mixed-pipeline';
+  const want = ['import time', 'time.perf_counter()', 'if __name__ == "__main__":'];
+  if (s.mode === 'asyncio') {
+    want.push('async def', 'await', 'asyncio.run(main())');
+    want.push(s.onError === 'task-group' ? 'async with asyncio.TaskGroup() as tg:' : 'asyncio.gather(');
+    if (s.onError === 'task-group') want.push('tg.create_task(');
+    if (s.onError === 'return-exceptions') want.push('return_exceptions=True');
+    if (network) want.push('aiohttp.ClientSession', 'session.get', 'await response.json()');
+    if (s.workload === 'io-sleep') want.push('await asyncio.sleep(');
+    if (s.timeoutMs !== undefined) want.push('asyncio.wait_for(');
+  } else {
+    if (network) want.push('urllib.request.urlopen(');
+    if (s.workload === 'io-sleep') want.push('time.sleep(');
+    if (network && s.timeoutMs !== undefined) want.push('timeout=TIMEOUT_S');
+  }
+  if (s.mode === 'threads-gil' || s.mode === 'rayon') {
+    want.push('ThreadPoolExecutor(max_workers=WORKERS)', s.onError === 'raise' ? 'list(pool.map(work, range(TASKS)))' : 'pool.submit(');
+  }
+  if (s.mode === 'processes') want.push('import multiprocessing', 'multiprocessing.Pool(processes=WORKERS)');
+  if (s.mode === 'rayon') want.push('native parallel code', 'python3.14t');
+  if (s.mode === 'threads-gil' && s.switchIntervalMs !== 5) want.push(`sys.setswitchinterval(${s.switchIntervalMs / 1000})`);
+  if (s.mode === 'sequential' && s.onError === 'return-exceptions') want.push('except Exception as e:');
+  if (s.faults && s.faults.kind !== 'panic') want.push(`&fail=${s.faults.kind}`);
+  if (s.faults?.kind === 'panic') want.push('raise RuntimeError(f"injected panic in task {i}")');
+  return want;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Running Python
+
+/** Runs `source` with the venv's python; resolves to { code, stdout, stderr, ms }. */
+async function runPython(name, source) {
+  const file = path.join(dir, `${name}.py`);
+  await writeFile(file, source);
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    execFile(
+      python,
+      [file],
+      { cwd: dir, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL', env: { ...process.env, NO_PROXY: '127.0.0.1,localhost', PYTHONDONTWRITEBYTECODE: '1' } },
+      (error, stdout, stderr) => resolve({ code: error ? (error.code ?? error.signal) : 0, stdout, stderr, ms: Date.now() - t0 }),
+    );
+  });
+}
+
+/** Runs the jobs at most `n` at a time. */
+async function limited(jobs, n) {
+  const results = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        results[i] = await jobs[i]();
+      }
+    }),
+  );
+  return results;
+}
+
+const label = (s) =>
+  [s.workload, s.mode, s.onError, s.faults && `${s.faults.kind}-fault`, s.timeoutMs && `timeout-${s.timeoutMs}`, s.switchIntervalMs && s.switchIntervalMs !== 5 && `switch-${s.switchIntervalMs}`]
+    .filter(Boolean)
+    .join(' ');
+
+// ---------------------------------------------------------------------------------------------------
+
+test("the JS ports and the failing tasks agree with the lab's engine", async () => {
+  const pkg = path.join(ROOT, 'dist', 'pkg', 'single');
+  const engine = await import(pathToFileURL(path.join(pkg, 'concurrency_lab.js')).href);
+  engine.initSync({ module: await readFile(path.join(pkg, 'concurrency_lab_bg.wasm')) });
+  engine.start(baseUrl, 2, 0, 1);
+  // Faults::failing's own test: exactly round(rate x tasks) tasks fail.
+  for (const [rate, tasks, k] of [[0.5, 8, 4], [0.25, 10, 3], [1.0, 7, 7], [0.0, 9, 0], [0.04, 10, 0], [0.05, 10, 1]]) {
+    assert.equal(programs.failingTasks({ rate, seed: 7 }, tasks).length, k, `rate ${rate} of ${tasks}`);
+  }
+  const checked = new Set();
+  for (const [s] of CASES) {
+    // The engine's validate fills in the same spec (modes this single build can run).
+    if (['sequential', 'asyncio', 'processes'].includes(s.mode)) {
+      assert.deepEqual(JSON.parse(engine.validate(JSON.stringify(s))), s, label(s));
+    }
+    if (s.faults?.kind === 'panic') continue; // a panic crashes the engine: nothing to compare
+    const collected = { ...s, mode: 'sequential', onError: 'return-exceptions' };
+    delete collected.workers;
+    delete collected.switchIntervalMs;
+    const key = JSON.stringify(collected);
+    if (checked.has(key)) continue;
+    checked.add(key);
+    const result = JSON.parse(await engine.run(key));
+    assert.equal(result.value, labValue(s), `value of ${label(s)}`);
+    const failedIds = result.tasks.filter((t) => t.status !== 'ok').map((t) => t.id);
+    assert.deepEqual(failedIds, [...failed(s)].sort((a, b) => a - b), `failing tasks of ${label(s)}`);
+  }
+  // A wider check of the seeded pick: 20 tasks, several seeds.
+  for (const seed of [1, 2, 3, 9_007_199_254_740_991]) {
+    const s = { workload: 'io-fetch', mode: 'sequential', tasks: 20, latencyMs: 0, faults: { kind: 'status', rate: 0.3, seed }, onError: 'return-exceptions' };
+    const result = JSON.parse(await engine.run(JSON.stringify(s)));
+    const failedIds = result.tasks.filter((t) => t.status !== 'ok').map((t) => t.id);
+    assert.deepEqual(failedIds, programs.failingTasks(s.faults, 20), `seed ${seed}`);
+  }
+});
+
+test('every generated program runs in CPython and prints the lab\'s value', async () => {
+  const runs = await limited(
+    CASES.map(([s, raises], n) => async () => {
+      const source = programs.pythonProgram(s, { baseUrl });
+      return { s, raises, source, ...(await runPython(`p${n}-${s.workload}-${s.mode}`, source)) };
+    }),
+    PARALLEL,
+  );
+  const failures = [];
+  for (const { s, raises, source, code, stdout, stderr, ms } of runs) {
+    const name = label(s);
+    const problems = [];
+    for (const want of constructs(s)) if (!source.includes(want)) problems.push(`lacks ${JSON.stringify(want)}`);
+    source.split('\n').forEach((line, i) => {
+      if (line.length > 99) problems.push(`line ${i + 1} is ${line.length} characters long`);
+      if (/\s$/.test(line) || line.includes('\t')) problems.push(`line ${i + 1} has a tab or trailing white space`);
+    });
+    if (source.includes(`BASE_URL = "${baseUrl}"`) !== (s.workload === 'io-fetch' || s.workload === 'mixed-pipeline')) {
+      problems.push('BASE_URL is not the endpoint given');
+    }
+    if (raises) {
+      if (code === 0) problems.push(`exited 0; expected ${raises}`);
+      else if (!new RegExp(`\\b${raises}\\b`).test(stderr)) problems.push(`expected ${raises} in stderr: ${stderr.slice(-600)}`);
+    } else if (code !== 0) {
+      problems.push(`exited ${code}: ${stderr.slice(-1500)}`);
+    } else {
+      const lines = stdout.trim().split('\n');
+      const wall = lines.at(-1);
+      if (!/^wall time: \d+\.\d{3} s$/.test(wall)) problems.push(`last line is not the wall time: ${JSON.stringify(wall)}`);
+      const value = Number(lines.at(-2)?.match(/: (\d+)$/)?.[1]);
+      if (value !== labValue(s)) problems.push(`printed ${JSON.stringify(lines.at(-2))}; the lab's value is ${labValue(s)}`);
+      if (s.onError === 'return-exceptions') {
+        const n = failed(s).size;
+        if (!stdout.includes(`${n} of ${s.tasks} tasks failed`)) problems.push(`does not report ${n} failed tasks`);
+      }
+    }
+    if (problems.length) failures.push(`${name} (${ms} ms):\n  ${problems.join('\n  ')}\n--- program ---\n${source}`);
+  }
+  assert.equal(failures.length, 0, failures.join('\n\n'));
+});
+
+test("the lesson's snippets run as the lesson shows them", async () => {
+  const fetchData = programs.lessonSnippets.fetchData({ seconds: 0.05 });
+  assert.match(fetchData, /async def fetch_data\(\):/);
+  assert.match(fetchData, /await asyncio\.sleep\(0\.05\) # Non-blocking sleep/);
+  const a = await runPython('lesson-fetch-data', fetchData);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(a.stdout, 'Start fetching...\nDone!\n');
+
+  const urls = [20, 30, 10].map((ms) => `${baseUrl}api/delay?ms=${ms}`);
+  const api = programs.lessonSnippets.concurrentApiCalls({ urls });
+  for (const want of ['async def call_api(url):', 'async with aiohttp.ClientSession() as session:', 'async with session.get(url) as response:', 'return await response.json()', 'results = await asyncio.gather(*(call_api(u) for u in urls))', 'print(results)', 'asyncio.run(main())']) {
+    assert.ok(api.includes(want), `lacks ${want}`);
+  }
+  const b = await runPython('lesson-api-calls', api);
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal(b.stdout, "[{'delayMs': 20}, {'delayMs': 30}, {'delayMs': 10}]\n");
+});
