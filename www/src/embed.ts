@@ -15,6 +15,11 @@ import { framed, fullLabUrl, ownTabLink } from './views/own-tab';
 import { renderStatus } from './views/status-bar';
 import { renderTimeline } from './views/timeline';
 import { fmtMs, setNetwork } from './views/work';
+import { CHAPTERS, chapterById } from './lesson/chapters';
+import { lessonSnippet } from './lesson/snippets';
+import { CLAIMS_BY_CLASS, CLAIM_TEXT } from './measure/verdicts';
+import { parseLink } from './url-state';
+import { LessonView } from './views/lesson-view';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
@@ -23,11 +28,13 @@ const lab = new Lab(new EngineClient(), { isolationReason: bootInfo().reason, ne
 (window as unknown as { lab: Lab }).lab = lab;
 
 // --- The experiment, from the URL. Values stay strings: the engine validates them and names a bad one.
+// Page parameters (parentOrigin, chapter, autorun, ...) never reach spec validation.
 const params = new URLSearchParams(location.search);
-const { origins, bad: badOrigins } = parseParentOrigins(params.get('parentOrigin'));
-const compare = params.get('mode') === 'compare';
-const spec: Spec = {};
-for (const [k, v] of params) if (k !== 'parentOrigin' && !(compare && k === 'mode')) spec[k] = v;
+const link = parseLink(location.search);
+const { origins, bad: badOrigins } = parseParentOrigins(link.page.parentOrigin ?? null);
+const compare = link.compare;
+const spec: Spec = { ...link.spec };
+const chapterId = link.chapter;
 
 const runButton = $<HTMLButtonElement>('#run');
 const stopButton = $<HTMLButtonElement>('#stop');
@@ -63,8 +70,9 @@ const urlProblems = badOrigins.map(
 );
 showProblems(urlProblems);
 
-function describeExperiment(): void {
-  $('#experiment-title').textContent = `${spec.workload ?? 'no workload given'} · ${compare ? 'every mode, compared' : spec.mode ?? 'no mode given'}`;
+function describeExperiment(s: Spec = spec, every = compare): void {
+  if (chapterId !== undefined) return;
+  $('#experiment-title').textContent = `${s.workload ?? 'no workload given'} · ${every ? 'every mode, compared' : s.mode ?? 'no mode given'}`;
   const dl = $('#params');
   dl.replaceChildren();
   for (const [k, v] of Object.entries(spec)) {
@@ -93,7 +101,8 @@ lab.onRunStart((s) => {
 });
 lab.onRecord((r) => {
   // In a compare, the table shows each mode (filled in as rounds go); its Timeline buttons draw a run.
-  if (comparing !== undefined) return;
+  // A chapter draws its own.
+  if (comparing !== undefined || lessonView) return;
   showRun(r);
   say(`${r.spec.mode} ${r.cancelled ? 'cancelled after' : 'took'} ${fmtMs(r.wallMs)}${r.network === 'simulated' ? ' (simulated network)' : ''}.`);
 });
@@ -108,24 +117,29 @@ function showRun(r: Recorded): void {
   renderTimeline(timeline, r);
 }
 
-async function runOne(s: Spec): Promise<Result> {
+/** One run; `fromHost`: asked by the host page, whose own errors go back to it, not on the learner's screen. */
+async function runOne(s: Spec, fromHost = false): Promise<Result> {
   busy(true);
+  if (fromHost) describeExperiment(s, false);
   try {
     return await lab.run(s);
   } catch (e) {
     const err = toError(e);
-    if (err.name !== 'AbortError') showProblems([...urlProblems, err.message]);
+    if (err.name !== 'AbortError' && !fromHost) showProblems([...urlProblems, err.message]);
     throw err;
   } finally {
     busy(false);
   }
 }
 
-async function runCompare(s: Spec, options: { budgetMs?: number; minRounds?: number } = {}): Promise<CompareOutcome> {
+async function runCompare(s: Spec, options: { budgetMs?: number; minRounds?: number } = {}, fromHost = false): Promise<CompareOutcome> {
   if (!catalogue) await lab.ready;
   const { mode: _ignored, ...work } = s;
+  if (fromHost) describeExperiment(work, true);
   comparing = JSON.stringify(work);
-  compareView.start(catalogue!, work);
+  // The view's caption says what runs, defaults filled in (a link may leave tasks out).
+  const filled = await lab.validate({ ...work, mode: 'sequential' }).then(({ mode: _m, ...rest }) => rest, () => work);
+  compareView.start(catalogue!, filled);
   busy(true);
   try {
     const out = await lab.compare(work, { ...options, onProgress: (p) => compareView.update(p) });
@@ -144,14 +158,17 @@ async function runCompare(s: Spec, options: { budgetMs?: number; minRounds?: num
   }
 }
 
-runButton.addEventListener('click', () => void (compare ? runCompare(spec) : runOne(spec)).catch(() => {}));
+runButton.addEventListener('click', () => {
+  if (lessonView) return void lessonView.run();
+  void (compare ? runCompare(spec) : runOne(spec)).catch(() => {});
+});
 stopButton.addEventListener('click', () => lab.cancel());
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') lab.cancel();
 });
 
 // --- The host page: commands from the allowed origins; results back to them; the height to anyone.
-const host = new HostChannel(origins, { run: runOne, compare: runCompare, cancel: () => lab.cancel() });
+const host = new HostChannel(origins, { run: (s) => runOne(s, true), compare: (s) => runCompare(s, {}, true), cancel: () => lab.cancel() });
 reportHeight();
 
 // --- Once the engine is up: check the URL's experiment, say what this frame cannot run, and why.
@@ -160,6 +177,13 @@ lab.ready.then(
   async (status) => {
     setNetwork(status.network);
     catalogue = lab.workloads();
+    if (chapterId !== undefined) {
+      setUpChapter(catalogue);
+      runButton.disabled = false;
+      host.ready(status);
+      return;
+    }
+    showClaimsToTest(catalogue);
     const found = await check(catalogue);
     showProblems([...urlProblems, ...found.problems]);
     if (found.unavailable) {
@@ -180,6 +204,38 @@ lab.ready.then(
     host.failed(e);
   },
 );
+
+/** `embed.html?chapter=ID`: one chapter of the lesson, alone. An unknown id is named, with the ids. */
+let lessonView: LessonView | undefined;
+function setUpChapter(cat: Catalogue): void {
+  const known = chapterById(chapterId!);
+  if (!known) {
+    showProblems([...urlProblems, `chapter must be one of ${CHAPTERS.map((c) => c.id).join(', ')} (got ${JSON.stringify(chapterId)})`]);
+    return;
+  }
+  $('#experiment-title').textContent = known.title;
+  if (Object.keys(spec).length) showProblems([...urlProblems, `The chapter's experiment is fixed: the link's other parameters (${Object.keys(spec).join(', ')}) are ignored.`]);
+  $('#params').hidden = true;
+  const box = $('#lesson');
+  box.hidden = false;
+  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy, snippet: lessonSnippet }, true);
+  lessonView.show(known.id);
+  // The chapter has its own Run button; the frame's would run the same.
+  runButton.hidden = true;
+}
+
+/** Before anything runs: the claims this experiment tests, in the lesson's words. */
+function showClaimsToTest(cat: Catalogue): void {
+  const w = cat.workloads.find((x) => x.name === spec.workload);
+  if (!w) return;
+  const ids = compare ? CLAIMS_BY_CLASS[w.class] : CLAIMS_BY_CLASS[w.class].filter((id) => id.startsWith(`${spec.mode}-`));
+  const box = $('#embed-claims');
+  if (!ids.length) return;
+  const list = document.createElement('ul');
+  list.append(...ids.map((id) => Object.assign(document.createElement('li'), { textContent: CLAIM_TEXT[id] })));
+  box.replaceChildren(Object.assign(document.createElement('p'), { className: 'embed-claims-lead', textContent: compare ? 'Run every mode to test what the lesson claims:' : 'What the lesson claims:' }), list);
+  box.hidden = false;
+}
 
 /** The URL's experiment as the engine sees it: bad parameters named; modes this build cannot run, and why. */
 async function check(cat: Catalogue): Promise<{ problems: string[]; unavailable?: string }> {

@@ -16,8 +16,9 @@ interface Stored<T> {
 
 export class HistoryStore<R, S = Record<string, string>> {
   private db?: UseStore;
-  /** Why storage is not persistent, when it is not. */
+  /** Why storage is not persistent, when it is not, in plain words; `detail` is the browser's message. */
   reason?: string;
+  detail?: string;
   private memory: R[] = [];
   private settingsInMemory?: S;
 
@@ -93,6 +94,8 @@ export class HistoryStore<R, S = Record<string, string>> {
 
   private fallBack(e: unknown): void {
     this.db = undefined;
-    this.reason = `results are kept in memory only and will not survive a reload: ${(e as Error)?.message ?? e}`;
+    // The learner reads a plain sentence; the browser's own message is for developers (`detail`).
+    this.reason = 'this browser does not let the page store data here (often so in a course page\'s frame), so results stay until the page is closed';
+    this.detail = String((e as Error)?.message ?? e);
   }
 }

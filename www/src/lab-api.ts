@@ -368,6 +368,13 @@ export class Lab {
     await this.store.clear();
   }
 
+  /** Puts back results taken out by `clearHistory` (the page's Undo), oldest first, after what is there. */
+  async restoreHistory(results: Recorded[]): Promise<void> {
+    await this.restored;
+    const have = new Set(this.store.all().map((r) => r.runId ?? JSON.stringify([r.spec, r.wallMs])));
+    for (const r of results) if (!have.has(r.runId ?? JSON.stringify([r.spec, r.wallMs]))) await this.store.add(r);
+  }
+
   /** The learner's last settings (the form's fields), as stored. */
   async settings(): Promise<Record<string, string> | undefined> {
     await this.restored;

@@ -7,13 +7,13 @@ import type { Catalogue, PlainError, Spec } from './engine/protocol';
 import { Lab, toError, type Recorded } from './lab-api';
 import { detectNetwork } from './network';
 import { lessonSnippet } from './lesson/snippets';
-import { parseLink } from './url-state';
+import { linkFor, parseLink } from './url-state';
 import { renderClaims, sameWorkOutcome } from './views/claims-view';
 import { LessonView } from './views/lesson-view';
 import { CompareView, type CompareOutcome } from './views/compare';
 import { download, exportName, toCsv, toJson } from './views/export';
 import { ExperimentForm, type FormState } from './views/form';
-import { startHeartbeat } from './views/heartbeat';
+import { startHeartbeat, type FrameLag } from './views/heartbeat';
 import { ImageView } from './views/image-view';
 import { framed, ownTabLink } from './views/own-tab';
 import { ResultsTable } from './views/results-table';
@@ -26,7 +26,7 @@ import { setNetwork } from './views/work';
 
 declare global {
   interface Window {
-    lab: Lab & { frameLag(): { lastMs: number; maxMs: number }; resetFrameLag(): void };
+    lab: Lab & { frameLag(): FrameLag; resetFrameLag(): void };
   }
 }
 
@@ -75,6 +75,23 @@ void lab.history().then((stored) => {
   const last = table.runs().at(-1);
   if (fresh && last) show(last);
 });
+
+// The timeline is drawn while a run goes: each task as it finishes (at most a few times a second).
+let live: { spec: Spec; t0: number; tasks: Recorded['tasks']; drawn: number } | undefined;
+lab.onRunStart((spec) => {
+  live = { spec, t0: performance.now(), tasks: [], drawn: 0 };
+});
+lab.onTask((record) => {
+  if (!live) return;
+  live.tasks.push(record);
+  const now = performance.now();
+  if (now - live.drawn < 200) return;
+  live.drawn = now;
+  const elapsed = now - live.t0;
+  const spec = { tasks: 0, ...live.spec } as Recorded['spec'];
+  renderTimeline(timeline, { spec, wallMs: elapsed, endMs: elapsed, tasks: [...live.tasks], value: 0 } as unknown as Recorded, { live: true });
+});
+lab.onRunEnd(() => (live = undefined));
 
 // Long runs say how far along they are.
 const progress = new RunProgress($<HTMLProgressElement>('#run-progress'), $('#run-progress-text'));
@@ -159,11 +176,23 @@ async function compareAll(options: { budgetMs?: number; minRounds?: number } = {
 }
 compareButton.addEventListener('click', () => void compareAll());
 
-// --- Export: the lab's whole history, as recorded. Clear empties it (and the table).
+// --- Export: the lab's whole history, as recorded. Clear empties it (and the table), and can be undone.
+let cleared: Recorded[] | undefined;
 $('#clear-results').addEventListener('click', async () => {
+  cleared = await lab.history();
   await lab.clearHistory();
   table.clear();
-  say('Results cleared.');
+  const undo = Object.assign(document.createElement('button'), { type: 'button', id: 'undo-clear', textContent: 'Undo' });
+  undo.addEventListener('click', async () => {
+    if (!cleared) return;
+    await lab.restoreHistory(cleared);
+    table.restore(await lab.history());
+    cleared = undefined;
+    $('#clear-status').replaceChildren(`Results restored.`);
+    say('Results restored.');
+  });
+  $('#clear-status').replaceChildren(`${cleared.length} results cleared. `, undo);
+  say(`${cleared.length} results cleared; Undo brings them back.`);
 });
 $('#export-json').addEventListener('click', async () => {
   const results = await lab.history();
@@ -265,14 +294,15 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
       if (known && link.autorun) void lessonView.run();
     } else {
       showView('playground');
-      // A link's values are checked at once: a bad one is named before anything runs, the rest kept.
-      if (!openCompare) lab.validate(f.spec()).catch((e) => f.showError(e));
+      // A link's values are checked at once, as the link gives them (an unknown mode or workload is named,
+      // not replaced): every bad one is named before anything runs, the rest kept.
+      if (!openCompare) lab.validate(query).catch((e) => f.showError(e));
       // A link never starts a run by itself unless it asks to (`autorun=1`), a Compare included.
       if (link.autorun) {
         if (openCompare) void compareAll();
         else $<HTMLFormElement>('#experiment').requestSubmit();
       } else if (openCompare) {
-        lab.validate({ ...f.spec(), mode: 'sequential' }).catch((e) => f.showError(e));
+        lab.validate({ ...query, mode: 'sequential' }).catch((e) => f.showError(e));
         say('The link opens a Compare of every mode: press "Compare all modes" to run it.');
         $('#compare').classList.add('suggested');
       }
@@ -315,11 +345,16 @@ function setUpQuickBar(cat: Catalogue, f: ExperimentForm): void {
 
 // --- Share: the link to what is on screen, and the iframe snippet for a course page.
 const share = new ShareDialog($<HTMLDialogElement>('#share-dialog'), $<HTMLButtonElement>('#share'), () => {
-  const here = new URLSearchParams(location.search);
-  const params = form ? new URLSearchParams(form.spec() as Record<string, string>) : here;
-  if (here.get('mode') === 'compare') params.set('mode', 'compare');
-  const mode = params.get('mode');
-  return { params, title: `${params.get('workload') ?? 'an experiment'}${mode === 'compare' ? ', every mode' : mode ? `, ${mode}` : ''}` };
+  // What is on screen: a chapter of the lesson, or the playground's form (a Compare, if one is shown).
+  if (!$('#lesson').hidden && lessonView) {
+    const chapter = lessonView.chapter;
+    return { params: new URLSearchParams(linkFor({ spec: {}, chapter: chapter.id })), title: `the lesson, ${chapter.title}` };
+  }
+  const compare = !$('#compare-view').hidden || parseLink(location.search).compare;
+  const spec = { ...(form?.spec() ?? parseLink(location.search).spec) };
+  if (compare) delete spec.mode;
+  const params = new URLSearchParams(linkFor({ spec, compare }));
+  return { params, title: `${spec.workload ?? 'an experiment'}${compare ? ', every mode' : spec.mode ? `, ${spec.mode}` : ''}` };
 });
 
 /**

@@ -54,6 +54,33 @@ export const BUSY_SHARE = 0.8;
 /** Connections a browser opens to one host (HTTP/1.1): requests beyond go in waves. */
 export const BROWSER_CONNECTIONS_PER_HOST = 6;
 
+/** Each claim in the lesson's words, by id: what a page shows before (and beside) a verdict. */
+export const CLAIM_TEXT: Record<string, string> = {
+  'threads-gil-cpu':
+    'Threads do not speed up CPU-bound work: the GIL lets one thread run Python at a time, so they use one core.',
+  'asyncio-cpu':
+    'asyncio gives CPU-bound work no speedup: it is one thread, and a coroutine that never awaits runs to its end before the next one starts.',
+  'processes-cpu':
+    'Processes use more than one core on CPU-bound work: each has its own interpreter and its own GIL.',
+  'rayon-cpu':
+    'Threads without a GIL (native code that shares memory, like C releasing the GIL) use more than one core.',
+  'asyncio-io':
+    'asyncio runs many waiting tasks at once on one thread: while one waits, the event loop runs another.',
+  'threads-io':
+    'Threads help I/O-bound work: a thread lets go of the GIL while it waits.',
+  'mixed-cpu-heavy-processes':
+    'A pipeline whose computing outweighs its waiting is work for processes ("multiprocessing for data preprocessing pipelines"): they beat sequential, asyncio and threads.',
+  'mixed-io-heavy-asyncio':
+    'A pipeline whose waiting outweighs its computing is work for asyncio ("asyncio for web/API integration"): it beats sequential and processes (threads may tie).',
+};
+
+/** The claims a Compare of work of this class tests (before it runs). */
+export const CLAIMS_BY_CLASS: Record<'cpu' | 'io' | 'mixed', string[]> = {
+  cpu: ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'rayon-cpu'],
+  io: ['asyncio-io', 'threads-io'],
+  mixed: ['mixed-cpu-heavy-processes', 'mixed-io-heavy-asyncio'],
+};
+
 const isResult = (x: Outcome[string] | undefined): x is Measured => !!x && 'wallMs' in x;
 const usable = (x: Outcome[string] | undefined): x is Measured => isResult(x) && !x.cancelled;
 const roundsOf = (r: Measured) => (r.rounds?.length ? r.rounds : [r.wallMs]);
@@ -168,8 +195,8 @@ function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     }
     out.push({ id, claim, verdict, measured: measure(mode, values, text), why });
   };
-  noSpeedup('threads-gil-cpu', 'threads-gil', 'Threads do not speed up CPU-bound work: the GIL lets one thread run Python at a time, so they use one core.', 'threads');
-  noSpeedup('asyncio-cpu', 'asyncio', 'asyncio gives CPU-bound work no speedup: it is one thread, and a coroutine that never awaits runs to its end before the next one starts.', 'workers');
+  noSpeedup('threads-gil-cpu', 'threads-gil', CLAIM_TEXT['threads-gil-cpu'], 'threads');
+  noSpeedup('asyncio-cpu', 'asyncio', CLAIM_TEXT['asyncio-cpu'], 'workers');
 
   const usesCores = (id: string, mode: string, claim: string) => {
     const r = outcome[mode];
@@ -198,8 +225,8 @@ function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     }
     out.push({ id, claim, verdict, measured: measure(mode, values, text), why });
   };
-  usesCores('processes-cpu', 'processes', 'Processes use more than one core on CPU-bound work: each has its own interpreter and its own GIL.');
-  usesCores('rayon-cpu', 'rayon', 'Threads without a GIL (native code that shares memory, like C releasing the GIL) use more than one core.');
+  usesCores('processes-cpu', 'processes', CLAIM_TEXT['processes-cpu']);
+  usesCores('rayon-cpu', 'rayon', CLAIM_TEXT['rayon-cpu']);
   return out;
 }
 
@@ -245,8 +272,8 @@ function ioClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
       why = `A browser opens at most ${BROWSER_CONNECTIONS_PER_HOST} connections to one host, so ${r.spec.tasks} requests go in ${waves} waves (Python's aiohttp would open up to 100).`;
     out.push({ id, claim, verdict, measured: measure(mode, values, text), why });
   };
-  overlap('asyncio-io', 'asyncio', 'asyncio runs many waiting tasks at once on one thread: while one waits, the event loop runs another.', 'workers');
-  overlap('threads-io', 'threads-gil', 'Threads help I/O-bound work: a thread lets go of the GIL while it waits.', 'threads');
+  overlap('asyncio-io', 'asyncio', CLAIM_TEXT['asyncio-io'], 'workers');
+  overlap('threads-io', 'threads-gil', CLAIM_TEXT['threads-io'], 'threads');
   return out;
 }
 
@@ -270,13 +297,13 @@ function mixedClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
       ? ([
           'mixed-cpu-heavy-processes',
           'processes',
-          'A pipeline whose computing outweighs its waiting is work for processes ("multiprocessing for data preprocessing pipelines"): they beat sequential, asyncio and threads.',
+          CLAIM_TEXT['mixed-cpu-heavy-processes'],
           ['sequential', 'asyncio', 'threads-gil'],
         ] as const)
       : ([
           'mixed-io-heavy-asyncio',
           'asyncio',
-          'A pipeline whose waiting outweighs its computing is work for asyncio ("asyncio for web/API integration"): it beats sequential and processes (threads may tie).',
+          CLAIM_TEXT['mixed-io-heavy-asyncio'],
           ['sequential', 'processes'],
         ] as const);
   const r = outcome[mode];
@@ -304,4 +331,4 @@ function mixedClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
 }
 
 /** The ids of every claim the lab can decide (docs/API.md lists them with their thresholds). */
-export const CLAIM_IDS = ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'rayon-cpu', 'asyncio-io', 'threads-io', 'mixed-cpu-heavy-processes', 'mixed-io-heavy-asyncio'];
+export const CLAIM_IDS = Object.keys(CLAIM_TEXT);

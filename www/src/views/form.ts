@@ -56,13 +56,24 @@ export class ExperimentForm {
     return spec;
   }
 
-  showError(e: { message: string; field?: string } | null): void {
+  /**
+   * Names what is wrong: every bad field of a SpecError (`errors`), each by its label with its allowed
+   * values, and marks each field's control.
+   */
+  showError(e: { message: string; field?: string; errors?: { field: string; message: string }[] } | null): void {
     for (const input of this.form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
-    this.errorEl.textContent = e ? e.message : '';
+    const list = e?.errors?.length ? e.errors : e ? [{ field: e.field, message: e.message }] : [];
+    if (list.length > 1) {
+      const ul = document.createElement('ul');
+      ul.append(...list.map((x) => Object.assign(document.createElement('li'), { textContent: x.message })));
+      this.errorEl.replaceChildren(`${list.length} settings need changing:`, ul);
+    } else {
+      this.errorEl.textContent = e ? e.message : '';
+    }
     this.errorEl.hidden = !e;
-    if (e?.field) {
-      const input = this.form.querySelector<HTMLElement>(`[name="${CSS.escape(e.field)}"]`);
-      input?.setAttribute('aria-invalid', 'true');
+    for (const x of list) {
+      if (!x.field) continue;
+      this.form.querySelector<HTMLElement>(`[name="${CSS.escape(x.field)}"]`)?.setAttribute('aria-invalid', 'true');
     }
   }
 

@@ -41,6 +41,8 @@ export class LessonView {
     private readonly lab: Lab,
     private readonly catalogue: Catalogue,
     private readonly handlers: LessonHandlers,
+    /** One chapter alone (an embed): no path beside it, no steps to the others. */
+    private readonly single = false,
   ) {
     lab.onRunStart((spec) => this.live?.views.get(this.live.active)?.running(String(spec.mode)));
   }
@@ -176,10 +178,12 @@ export class LessonView {
     next.addEventListener('click', () => (index === CHAPTERS.length - 1 ? (location.hash = 'playground') : this.show(CHAPTERS[index + 1].id, true)));
     parts.push(el('div', { className: 'buttons chapter-steps' }, prev, next));
 
+    if (this.single) parts.pop();
     const article = el('article', { className: 'chapter' }, ...parts);
     article.dataset.chapter = chapter.id;
     article.dataset.state = done ? 'done' : 'ready';
-    this.root.replaceChildren(navWrap, article);
+    if (this.single) this.root.replaceChildren(article);
+    else this.root.replaceChildren(navWrap, article);
 
     if (done) {
       status.textContent = `Measured: each experiment after a warm-up round, in ${roundsOf(done)} rounds in changing orders; each figure is the median round.`;

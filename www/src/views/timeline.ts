@@ -33,7 +33,8 @@ const kindLabel = (kind: string) => SPAN_KINDS.find((k) => k.kind === kind)?.lab
 const pct = (x: number, total: number) => `${(100 * x) / total}%`;
 const div = (cls: string, text?: string) => Object.assign(document.createElement('div'), { className: cls, textContent: text ?? '' });
 
-export function renderTimeline(el: HTMLElement, r: Recorded): void {
+/** Draws a run; `live` marks a run still going (its finished tasks so far, the time so far). */
+export function renderTimeline(el: HTMLElement, r: Recorded, options: { live?: boolean } = {}): void {
   const lanes = laneOrder(r.tasks);
   const total = Math.max(r.endMs, r.wallMs, ...r.tasks.map((t) => extent(t).endMs), 0.001);
   const raisedEarly = r.endMs > r.wallMs + 0.5;
@@ -42,7 +43,9 @@ export function renderTimeline(el: HTMLElement, r: Recorded): void {
   const caption = document.createElement('p');
   caption.className = 'timeline-caption';
   const outcome = r.cancelled ? ' (stopped)' : r.error ? `; raised ${r.error.name}${r.error.atMs !== undefined ? ` at ${fmtMs(r.error.atMs)}` : ''}` : '';
-  caption.textContent = `${describeWork(r.spec)}, ${r.spec.mode}${r.spec.workers !== undefined ? ` (${r.spec.workers} workers)` : ''}: ${fmtMs(r.wallMs)} on ${lanes.length} lane${lanes.length === 1 ? '' : 's'}${outcome}`;
+  caption.textContent = options.live
+    ? `${r.spec.workload}, ${r.spec.mode}: running… ${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'} finished in ${fmtMs(r.wallMs)} so far`
+    : `${describeWork(r.spec)}, ${r.spec.mode}${r.spec.workers !== undefined ? ` (${r.spec.workers} workers)` : ''}: ${fmtMs(r.wallMs)} on ${lanes.length} lane${lanes.length === 1 ? '' : 's'}${outcome}`;
 
   const plot = div('tl-plot');
   plot.setAttribute('role', 'group');
@@ -102,6 +105,7 @@ export function renderTimeline(el: HTMLElement, r: Recorded): void {
 
   el.replaceChildren(caption, plot, legend(), tooltip.el);
   el.dataset.mode = String(r.spec.mode);
+  el.dataset.live = String(!!options.live);
   // The deepest lane's sub-rows drawn: for tests and for styling.
   el.dataset.subRows = String(Math.max(0, ...[...plot.querySelectorAll('.tl-rows')].map((x) => x.querySelectorAll('.tl-track').length)));
 
