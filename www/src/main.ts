@@ -357,6 +357,9 @@ const share = new ShareDialog($<HTMLDialogElement>('#share-dialog'), $<HTMLButto
   return { params, title: `${spec.workload ?? 'an experiment'}${compare ? ', every mode' : spec.mode ? `, ${spec.mode}` : ''}` };
 });
 
+// The same dialog from the bar above the chapters (the lesson view has no form).
+$('#quick-share').addEventListener('click', () => share.open());
+
 /**
  * In a frame that cannot be isolated the single build runs: say so where the status is, with a way to a
  * tab of its own (which can be isolated, and so run rayon and threads-gil).

@@ -40,7 +40,7 @@ export function startHeartbeat(el: HTMLElement): { lag(): FrameLag; reset(): voi
       el.dataset.level = level;
       el.textContent = `Main thread: ${level === 'ok' ? 'responsive' : level} (event-loop lag ${lastMs.toFixed(0)} ms, worst ${maxMs.toFixed(0)} ms)`;
     }
-    setTimeout(ping, 20);
+    setTimeout(ping, 5);
   };
   const ping = () => {
     sentAt = performance.now();
