@@ -7,7 +7,7 @@
 // any sub-path. For hosts that send no headers, each page carries the server's Content-Security-Policy
 // in a <meta> (imported from server/app.mjs, not copied), and sw.js adds the isolation headers.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { CSP } from '../server/app.mjs';
@@ -75,4 +75,16 @@ for (const f of ['index.html', 'embed.html']) {
 }
 cpSync(join(www, 'style.css'), join(out, 'style.css'));
 cpSync(join(www, 'pkg'), join(out, 'pkg'), { recursive: true });
+// The source that runs each mode, served as plain text so the compare view can link "the Rust that ran
+// it" (and the TypeScript that orchestrates processes) to the very code shipped.
+for (const dir of ['src/core', 'www/src/engine']) {
+  cpSync(join(root, dir), join(out, 'source', dir), {
+    recursive: true,
+    filter: (src) => !/\.(rs|ts)$/.test(src) || !src.endsWith('tests.rs'),
+  });
+}
+for (const f of readdirSync(join(out, 'source'), { recursive: true })) {
+  const path = join(out, 'source', String(f));
+  if (/\.(rs|ts)$/.test(path)) renameSync(path, `${path}.txt`);
+}
 console.log(`site built in ${out}`);

@@ -7,10 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { loadTs } from '../unit/load-ts.mjs';
 import { ROOT, startServer } from '../e2e/helpers.mjs';
 import { ensureVenv } from '../../bench/lib/host.mjs';
@@ -142,6 +141,8 @@ const STATUS = { faults: { kind: 'status', rate: 0.34, seed: 7 } };
 const CASES = [
   ...WORKLOADS.flatMap((w) => MODES.map((m) => [spec(w, m)])),
   [spec('cpu-primes', 'threads-gil', { switchIntervalMs: 1 })],
+  // API.md's free-threaded mode: the same ThreadPoolExecutor (on 3.11 it runs under the GIL)
+  [{ ...spec('cpu-primes', 'sequential'), mode: 'free-threaded', workers: 6 }],
   // onError, mode by mode, with one failing request
   [spec('io-fetch', 'asyncio', STATUS), 'ClientResponseError'],
   [spec('io-fetch', 'asyncio', { ...STATUS, onError: 'return-exceptions' })],
@@ -174,14 +175,14 @@ function constructs(s) {
     if (s.onError === 'task-group') want.push('tg.create_task(');
     if (s.onError === 'return-exceptions') want.push('return_exceptions=True');
     if (network) want.push('aiohttp.ClientSession', 'session.get', 'await response.json()');
-    if (s.workload === 'io-sleep') want.push('await asyncio.sleep(');
+    if (s.workload === 'io-sleep') want.push('asyncio.sleep(LATENCY_MS / 1000)', 'await ');
     if (s.timeoutMs !== undefined) want.push('asyncio.wait_for(');
   } else {
     if (network) want.push('urllib.request.urlopen(');
     if (s.workload === 'io-sleep') want.push('time.sleep(');
     if (network && s.timeoutMs !== undefined) want.push('timeout=TIMEOUT_S');
   }
-  if (s.mode === 'threads-gil' || s.mode === 'rayon') {
+  if (s.mode === 'threads-gil' || s.mode === 'rayon' || s.mode === 'free-threaded') {
     want.push('ThreadPoolExecutor(max_workers=WORKERS)', s.onError === 'raise' ? 'list(pool.map(work, range(TASKS)))' : 'pool.submit(');
   }
   if (s.mode === 'processes') want.push('import multiprocessing', 'multiprocessing.Pool(processes=WORKERS)');
@@ -233,40 +234,46 @@ const label = (s) =>
 
 // ---------------------------------------------------------------------------------------------------
 
+/** Validates and runs specs in the lab's engine (tests/python/lab-engine.mjs, a process of its own). */
+function labEngine(input) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      ['--no-warnings', path.join(ROOT, 'tests', 'python', 'lab-engine.mjs')],
+      { timeout: 60_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => (error ? reject(new Error(`lab-engine.mjs: ${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
+    );
+    child.stdin.end(JSON.stringify({ baseUrl, ...input }));
+  });
+}
+
 test("the JS ports and the failing tasks agree with the lab's engine", async () => {
-  const pkg = path.join(ROOT, 'dist', 'pkg', 'single');
-  const engine = await import(pathToFileURL(path.join(pkg, 'concurrency_lab.js')).href);
-  engine.initSync({ module: await readFile(path.join(pkg, 'concurrency_lab_bg.wasm')) });
-  engine.start(baseUrl, 2, 0, 1);
   // Faults::failing's own test: exactly round(rate x tasks) tasks fail.
   for (const [rate, tasks, k] of [[0.5, 8, 4], [0.25, 10, 3], [1.0, 7, 7], [0.0, 9, 0], [0.04, 10, 0], [0.05, 10, 1]]) {
     assert.equal(programs.failingTasks({ rate, seed: 7 }, tasks).length, k, `rate ${rate} of ${tasks}`);
   }
-  const checked = new Set();
+  // The engine's validate fills in the same specs (the modes this single build can run).
+  const validate = CASES.map(([s]) => s).filter((s) => ['sequential', 'asyncio', 'processes'].includes(s.mode));
+  // One run per distinct piece of work, its failures collected (a panic crashes the engine: not run).
+  const runs = new Map();
   for (const [s] of CASES) {
-    // The engine's validate fills in the same spec (modes this single build can run).
-    if (['sequential', 'asyncio', 'processes'].includes(s.mode)) {
-      assert.deepEqual(JSON.parse(engine.validate(JSON.stringify(s))), s, label(s));
-    }
-    if (s.faults?.kind === 'panic') continue; // a panic crashes the engine: nothing to compare
-    const collected = { ...s, mode: 'sequential', onError: 'return-exceptions' };
-    delete collected.workers;
-    delete collected.switchIntervalMs;
-    const key = JSON.stringify(collected);
-    if (checked.has(key)) continue;
-    checked.add(key);
-    const result = JSON.parse(await engine.run(key));
-    assert.equal(result.value, labValue(s), `value of ${label(s)}`);
-    const failedIds = result.tasks.filter((t) => t.status !== 'ok').map((t) => t.id);
-    assert.deepEqual(failedIds, [...failed(s)].sort((a, b) => a - b), `failing tasks of ${label(s)}`);
+    if (s.faults?.kind === 'panic') continue;
+    const { workers, switchIntervalMs, ...collected } = { ...s, mode: 'sequential', onError: 'return-exceptions' };
+    runs.set(JSON.stringify(collected), collected);
   }
   // A wider check of the seeded pick: 20 tasks, several seeds.
-  for (const seed of [1, 2, 3, 9_007_199_254_740_991]) {
-    const s = { workload: 'io-fetch', mode: 'sequential', tasks: 20, latencyMs: 0, faults: { kind: 'status', rate: 0.3, seed }, onError: 'return-exceptions' };
-    const result = JSON.parse(await engine.run(JSON.stringify(s)));
+  const seeds = [1, 2, 3, 9_007_199_254_740_991].map((seed) => ({
+    workload: 'io-fetch', mode: 'sequential', tasks: 20, latencyMs: 0, faults: { kind: 'status', rate: 0.3, seed }, onError: 'return-exceptions',
+  }));
+  const { validated, results } = await labEngine({ validate, run: [...runs.values(), ...seeds] });
+  validate.forEach((s, i) => assert.deepEqual(validated[i], s, label(s)));
+  [...runs.values(), ...seeds].forEach((s, i) => {
+    const result = results[i];
+    assert.ok(!result.error, `${label(s)}: ${result.error}`);
     const failedIds = result.tasks.filter((t) => t.status !== 'ok').map((t) => t.id);
-    assert.deepEqual(failedIds, programs.failingTasks(s.faults, 20), `seed ${seed}`);
-  }
+    assert.deepEqual(failedIds, [...failed(s)].sort((a, b) => a - b), `failing tasks of ${label(s)}`);
+    assert.equal(result.value, labValue(s), `value of ${label(s)}`);
+  });
 });
 
 test('every generated program runs in CPython and prints the lab\'s value', async () => {
@@ -326,4 +333,13 @@ test("the lesson's snippets run as the lesson shows them", async () => {
   const b = await runPython('lesson-api-calls', api);
   assert.equal(b.code, 0, b.stderr);
   assert.equal(b.stdout, "[{'delayMs': 20}, {'delayMs': 30}, {'delayMs': 10}]\n");
+});
+
+test("API.md's interpreters mode gives a program that compiles (it needs 3.14 to run)", async () => {
+  const source = programs.pythonProgram({ ...spec('cpu-primes', 'sequential'), mode: 'interpreters', workers: 6 });
+  for (const want of ['from concurrent.futures import InterpreterPoolExecutor', 'InterpreterPoolExecutor(max_workers=WORKERS)', 'if __name__ == "__main__":']) {
+    assert.ok(source.includes(want), `lacks ${want}`);
+  }
+  const r = await runPython('interpreters', `import ast\nast.parse(${JSON.stringify(source)}, feature_version=(3, 11))\nprint("ok")\n`);
+  assert.equal(r.code, 0, r.stderr);
 });

@@ -214,3 +214,15 @@ test('single runs (no rounds): each Result is one round', () => {
   assert.equal(c.measured.rounds, 1);
   assert.match(c.measured.text, /one round/);
 });
+
+test('undecided: only rounds that straddle the threshold can be settled by more rounds', () => {
+  const seq = [1000, 1000, 1000];
+  const straddling = v.claims({ sequential: result('sequential', seq), processes: result('processes', at(seq, [1.3, 1.2, 1.4])) }).find((c) => c.id === 'processes-cpu');
+  assert.equal(straddling.verdict, 'inconclusive');
+  assert.equal(straddling.undecided, true);
+  const busy = v.claims({ sequential: result('sequential', seq, { machine: { cores: 2, parallelism: 1.1 } }), processes: result('processes', at(seq, [1.3, 1.2, 1.4]), { machine: { cores: 2, parallelism: 1.1 } }) }).find((c) => c.id === 'processes-cpu');
+  assert.equal(busy.verdict, 'inconclusive');
+  assert.equal(busy.undecided, false, 'busy cores are not settled by more rounds');
+  const decided = v.claims({ sequential: result('sequential', seq), processes: result('processes', at(seq, 1.6)) }).find((c) => c.id === 'processes-cpu');
+  assert.equal(decided.undecided, false);
+});

@@ -149,7 +149,9 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
         break;
       }
       if (round > minRounds) {
-        const open = decide(outcome()).filter((c) => c.verdict === 'inconclusive' && c.measured.rounds > 0);
+        // Only claims the rounds left undecided: one the machine leaves open (one core, busy cores, tiny
+        // work) gains nothing from more rounds.
+        const open = decide(outcome()).filter((c) => c.verdict === 'inconclusive' && c.measured.rounds > 0 && c.undecided !== false);
         if (!open.length) {
           ended = 'decided';
           break;

@@ -21,6 +21,9 @@ export interface ClaimVerdict {
   measured: { mode: string; speedup: number; spread: [number, number]; rounds: number; text: string };
   /** Why the verdict is inconclusive, or what to keep in mind about it. */
   why?: string;
+  /** Inconclusive only because the rounds straddle the threshold: more rounds may decide it (a claim
+   * left open by the machine itself, one core or busy cores or tiny work, is not). */
+  undecided?: boolean;
 }
 
 /** What the verdicts read of a Result (a full Result has all of this and more). */
@@ -115,6 +118,9 @@ export function decide(values: number[], onClaimSide: (x: number) => boolean): V
   return 'inconclusive';
 }
 
+/** Some rounds on each side of a threshold: more rounds may settle it. */
+const straddles = (values: number[], onClaimSide: (x: number) => boolean) => values.some(onClaimSide) && values.some((x) => !onClaimSide(x));
+
 function measure(mode: string, values: number[], text: string) {
   const spread: [number, number] = values.length ? [Math.min(...values), Math.max(...values)] : [NaN, NaN];
   return { mode, speedup: median(values), spread, rounds: values.length, text };
@@ -193,7 +199,7 @@ function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     } else if (verdict === 'inconclusive') {
       why = `The rounds fell on both sides of ${times(NO_SPEEDUP_BELOW)}: the machine's speed changed during the Compare. Run more rounds.`;
     }
-    out.push({ id, claim, verdict, measured: measure(mode, values, text), why });
+    out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: straddles(values, (x) => x < NO_SPEEDUP_BELOW) && verdict === 'inconclusive' && cores > 1 && workers !== 1 && !tiny });
   };
   noSpeedup('threads-gil-cpu', 'threads-gil', CLAIM_TEXT['threads-gil-cpu'], 'threads');
   noSpeedup('asyncio-cpu', 'asyncio', CLAIM_TEXT['asyncio-cpu'], 'workers');
@@ -223,7 +229,8 @@ function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     } else if (busy) {
       why = `Borne out even though ${busyWhy?.replace(/^A probe/, 'a probe')}`;
     }
-    out.push({ id, claim, verdict, measured: measure(mode, values, text), why });
+    const structural = cores === 1 || workers === 1 || Number(r.spec.tasks) < 2 || busy || !!tiny;
+    out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: verdict === 'inconclusive' && !structural && straddles(values, (x) => x >= USES_CORES_FROM) });
   };
   usesCores('processes-cpu', 'processes', CLAIM_TEXT['processes-cpu']);
   usesCores('rayon-cpu', 'rayon', CLAIM_TEXT['rayon-cpu']);
@@ -270,7 +277,7 @@ function ioClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     }
     if (waves > 1 && verdict === 'borne-out' && r.spec.workload === 'io-fetch' && r.network !== 'simulated')
       why = `A browser opens at most ${BROWSER_CONNECTIONS_PER_HOST} connections to one host, so ${r.spec.tasks} requests go in ${waves} waves (Python's aiohttp would open up to 100).`;
-    out.push({ id, claim, verdict, measured: measure(mode, values, text), why });
+    out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: verdict === 'inconclusive' && ideal >= 1.5 && straddles(values, (x) => x >= threshold) });
   };
   overlap('asyncio-io', 'asyncio', CLAIM_TEXT['asyncio-io'], 'workers');
   overlap('threads-io', 'threads-gil', CLAIM_TEXT['threads-io'], 'threads');
@@ -327,7 +334,8 @@ function mixedClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     else why = heavy === 'cpu' ? 'Start-up or the waiting outweighed the shared-out computing; give each task more numbers.' : "The computing outweighed the overlapped waits; lengthen the requests or shorten the computing.";
     if ((heavy === 'cpu' && (cores === 1 || busy)) || median(roundsOf(base)) < TINY_WORK_MS) verdict = 'inconclusive';
   }
-  return [{ id, claim, verdict, measured: measure(mode, margins, text), why }];
+  const structural = (heavy === 'cpu' && (cores === 1 || busy)) || median(roundsOf(base)) < TINY_WORK_MS;
+  return [{ id, claim, verdict, measured: measure(mode, margins, text), why, undecided: verdict === 'inconclusive' && !structural && straddles(margins, (x) => x > WINS_BY) }];
 }
 
 /** The ids of every claim the lab can decide (docs/API.md lists them with their thresholds). */

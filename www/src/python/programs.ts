@@ -388,7 +388,7 @@ return LATENCY_MS`,
       return `reply = ${fetch}
 # Then compute on it: ${
         p.isAsync
-          ? 'no await from here on, so this task holds the event loop until it returns.'
+          ? 'no await from here on, so this task holds the event loop to the end.'
           : p.mode === 'sequential'
             ? 'count the primes in this task\'s own window.'
             : p.mode === 'processes'
@@ -465,13 +465,13 @@ async with asyncio.TaskGroup() as tg:
     running = [tg.create_task(${call}) for i in range(TASKS)]
 results = [t.result() for t in running]`;
   } else if (p.onError === 'return-exceptions') {
-    run = `# gather runs the coroutines as tasks on the one event loop; with return_exceptions=True a
-# failure becomes that task's result instead of being raised.
+    run = `# gather runs each coroutine as a task on the one event loop; return_exceptions=True
+# makes a failure that task's result instead of raising it.
 results = await asyncio.gather(
     *(${call} for i in range(TASKS)), return_exceptions=True
 )`;
   } else {
-    run = `# gather runs the coroutines as tasks on the one event loop and returns their results in order.
+    run = `# gather runs each coroutine as a task on the one event loop; results come in task order.
 # The first exception is raised here at once; the other tasks are not cancelled.
 results = await asyncio.gather(*(${call} for i in range(TASKS)))`;
   }
@@ -553,9 +553,13 @@ function processDriver(p: Plan): string {
     run = `${pool}
     results = pool.map(work, range(TASKS), chunksize=1)  # one task per message`;
   }
+  const why =
+    p.workload === 'io-fetch' || p.workload === 'io-sleep'
+      ? '# Each worker is a separate Python process: the waits of different workers overlap.'
+      : '# Each worker is a separate Python process with its own GIL, so CPU work runs in parallel.';
   return `def main():
     start = time.perf_counter()
-    # Each worker is a separate Python process with its own GIL, so CPU work runs in parallel.
+    ${why}
     # work and i are pickled to a worker, and the result pickled back.
 ${indent(run, 4)}
     elapsed = time.perf_counter() - start

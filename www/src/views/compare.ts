@@ -7,6 +7,7 @@
 import type { Catalogue, ModeInfo, PlainError, Spec, WorkloadInfo } from '../engine/protocol';
 import type { CompareOutcome, Recorded } from '../lab-api';
 import type { CompareProgress } from '../measure/procedure';
+import { pythonProgram, type ProgramSpec } from '../python/programs';
 import { renderClaims } from './claims-view';
 import { framed, ownTabLink } from './own-tab';
 import {
@@ -34,6 +35,9 @@ export class CompareView {
   private stopped = false;
   private phase = '';
   private progress?: CompareProgress<Recorded>;
+  /** Modes whose program is open (kept across redraws). */
+  private readonly openCode = new Set<string>();
+  private readonly uid = Math.random().toString(36).slice(2, 8);
   private readonly main: HTMLElement;
   private readonly claimsEl: HTMLElement;
 
@@ -122,13 +126,11 @@ export class CompareView {
   private render(): void {
     const active = document.activeElement instanceof HTMLElement && this.section.contains(document.activeElement) ? document.activeElement : undefined;
     const focused = active?.closest<HTMLElement>('tr[data-mode]')?.dataset.mode;
-    const focusedSummary = active?.tagName === 'SUMMARY';
+    const focusedSummary = active?.classList.contains('code-toggle');
     const focusedMore = active?.classList.contains('more-rounds');
-    const open = new Set([...this.main.querySelectorAll<HTMLElement>('tr[data-mode]')].filter((tr) => tr.querySelector('details')?.open).map((tr) => tr.dataset.mode));
     this.draw();
     for (const tr of this.main.querySelectorAll<HTMLElement>('tr[data-mode]')) {
-      if (open.has(tr.dataset.mode)) tr.querySelector('details')!.open = true;
-      if (tr.dataset.mode === focused) tr.querySelector<HTMLElement>(focusedSummary ? 'summary' : 'button')?.focus();
+      if (tr.dataset.mode === focused) tr.querySelector<HTMLElement>(focusedSummary ? '.code-toggle' : '.show-timeline')?.focus();
     }
     if (focusedMore) this.section.querySelector<HTMLElement>('.more-rounds')?.focus();
   }
@@ -157,7 +159,10 @@ export class CompareView {
       '<tr><th scope="col">Mode</th><th scope="col">Wall time</th><th scope="col">Speedup</th>' +
       '<th scope="col">The lesson predicts</th><th scope="col"><span class="visually-hidden">Timeline</span></th></tr>';
     const body = document.createElement('tbody');
-    for (const x of rows) body.append(this.row(x.mode, x.entry, x.r, x.speedups, x.ideal, x.predicted, scale));
+    for (const x of rows) {
+      body.append(this.row(x.mode, x.entry, x.r, x.speedups, x.ideal, x.predicted, scale));
+      if (!isError(x.entry)) body.append(this.codeRow(x.mode, x.r));
+    }
     const table = document.createElement('table');
     table.className = 'compare-table';
     table.append(caption, head, body);
@@ -222,19 +227,21 @@ export class CompareView {
     const name = document.createElement('span');
     name.className = 'mode-name';
     name.textContent = mode.name;
-    const details = document.createElement('details');
-    const summary = document.createElement('summary');
-    summary.textContent = 'Python, Rust';
-    const python = document.createElement('pre');
-    python.className = 'python';
-    python.textContent = mode.python;
-    const rust = document.createElement('p');
-    rust.className = 'rust';
-    rust.append('Ran by ', Object.assign(document.createElement('code'), { textContent: mode.source }));
-    details.append(summary, python, rust);
-    th.append(name, details);
+    // The whole Python program and the code that ran it open in a row of their own below, so the table's
+    // columns stay where they are.
+    const toggle = document.createElement('button');
+    toggle.type = 'button';
+    toggle.className = 'code-toggle';
+    toggle.textContent = 'Python, Rust';
+    toggle.setAttribute('aria-expanded', String(this.openCode.has(mode.name)));
+    toggle.setAttribute('aria-controls', `code-${this.uid}-${mode.name}`);
+    toggle.addEventListener('click', () => {
+      if (this.openCode.has(mode.name)) this.openCode.delete(mode.name);
+      else this.openCode.add(mode.name);
+      this.render();
+    });
+    th.append(name, toggle);
     tr.append(th);
-
     const cell = (text: string, cls?: string) => {
       const td = document.createElement('td');
       td.textContent = text;
@@ -312,6 +319,38 @@ export class CompareView {
     return tr;
   }
 
+  /** The row under a mode with its whole Python program (as the run's spec would be written) and source. */
+  private codeRow(mode: ModeInfo, r: Recorded | undefined): HTMLElement {
+    const tr = document.createElement('tr');
+    tr.className = 'code-row';
+    tr.id = `code-${this.uid}-${mode.name}`;
+    tr.hidden = !this.openCode.has(mode.name);
+    const td = document.createElement('td');
+    td.colSpan = 5;
+    const spec = (r?.spec ?? { ...this.spec, mode: mode.name, tasks: Number(this.spec.tasks) || 8 }) as ProgramSpec;
+    const text = programFor(spec);
+    const pre = document.createElement('pre');
+    pre.className = 'python';
+    pre.textContent = text;
+    pre.setAttribute('aria-label', `The ${mode.name} run as a Python program`);
+    const copy = document.createElement('button');
+    copy.type = 'button';
+    copy.textContent = 'Copy the Python';
+    copy.addEventListener('click', () => void navigator.clipboard?.writeText(text).then(() => (copy.textContent = 'Copied')).catch(() => {}));
+    const rust = document.createElement('p');
+    rust.className = 'rust';
+    rust.append('The code that ran it: ');
+    for (const [i, path] of mode.source.split(' + ').entries()) {
+      if (i) rust.append(' and ');
+      const a = Object.assign(document.createElement('a'), { href: `source/${path}.txt`, target: '_blank', rel: 'noopener' });
+      a.append(Object.assign(document.createElement('code'), { textContent: path }));
+      rust.append(a);
+    }
+    td.append(pre, copy, rust);
+    tr.append(td);
+    return tr;
+  }
+
   private notes(workload: WorkloadInfo | undefined): HTMLElement[] {
     const notes: string[] = [];
     const seq = this.entries.get('sequential');
@@ -354,4 +393,13 @@ function fmtRange(lo: number, hi: number): string {
 function medianOf(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The program for a spec, at the lab's own address (so it runs against this lab's latency endpoint). */
+function programFor(spec: ProgramSpec): string {
+  try {
+    return pythonProgram(spec, { baseUrl: new URL('.', document.baseURI).href });
+  } catch (e) {
+    return `# The program could not be written for this spec: ${(e as Error).message}`;
+  }
 }

@@ -1,0 +1,29 @@
+// The lab's engine (the single wasm build in dist/pkg/single, loaded in node) for tests/python: validates
+// and runs specs, so the test can check its JS ports against the real thing. A process of its own, because
+// the engine's glue keeps a MessageChannel open, which would keep the test's event loop alive for good.
+//
+// stdin: { baseUrl, validate: [spec], run: [spec] } (JSON). stdout: one line of JSON,
+// { validated: [spec | { error }], results: [Result | { error }] }. Runs go one at a time, as in the lab.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/pkg/single');
+const input = JSON.parse(readFileSync(0, 'utf8'));
+const engine = await import(pathToFileURL(path.join(pkg, 'concurrency_lab.js')).href);
+engine.initSync({ module: readFileSync(path.join(pkg, 'concurrency_lab_bg.wasm')) });
+engine.start(input.baseUrl, 2, 0, 1);
+
+const attempt = async (f) => {
+  try {
+    return JSON.parse(await f());
+  } catch (e) {
+    return { error: String(e?.message ?? e) };
+  }
+};
+const validated = [];
+for (const spec of input.validate ?? []) validated.push(await attempt(() => engine.validate(JSON.stringify(spec))));
+const results = [];
+for (const spec of input.run ?? []) results.push(await attempt(() => engine.run(JSON.stringify(spec))));
+process.stdout.write(`${JSON.stringify({ validated, results })}\n`);
+process.exit(0);
