@@ -57,6 +57,8 @@ function wasmImpl(spec) {
     const r = await labRun(lab.page, spec);
     const job = `${spec.workload} ${spec.mode}`;
     (frames[job] ??= []).push(...r.gaps);
+    ((frames.loopLag ??= {})[job] ??= []).push(...(r.loopLag ?? []));
+    ((frames.longTasks ??= {})[job] ??= []).push(...(r.longTasksMs ?? []));
     const heartbeat = (frames.heartbeatMax ??= {});
     heartbeat[job] = Math.max(heartbeat[job] ?? 0, r.heartbeatMaxLagMs);
     // `run`: what the lab's verdict module reads of a Result (the fidelity table's outcome).

@@ -80,6 +80,9 @@ export async function labRun(page, spec) {
         machine: res.machine,
         network: res.network,
         gaps,
+        // The page's event-loop lag samples (a MessageChannel every ~5 ms): not quantised to frames.
+        loopLag: window.lab.frameLag().samplesMs,
+        longTasksMs: window.lab.frameLag().longTasksMs,
         heartbeatMaxLagMs: window.lab.frameLag().maxMs,
         // Process start-up and message spans (the `processes` mode records them per task).
         spans: res.tasks.flatMap((t) => (t.spans || []).filter((sp) => sp.kind === 'start' || sp.kind === 'message').map((sp) => ({ task: t.id, ...sp }))),

@@ -152,3 +152,23 @@ test('a browser without WebAssembly, or without module workers, gets a plain mes
     await context.close();
   }
 });
+
+test('(c) a chapter in a frame without Document-Isolation-Policy says what it cannot run: its threads claims are inconclusive with the reason', async () => {
+  const context = await noDip.newContext({ viewport: { width: 900, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(hostUrl(`${statik.url}embed.html?chapter=gil&parentOrigin=${encodeURIComponent(host.origin)}`));
+  const frame = await labFrame(page);
+  assert.equal((await frame.evaluate(() => window.lab.status())).build, 'single');
+  assert.equal(await frame.getAttribute('article.chapter', 'data-chapter'), 'gil');
+  await frame.click('#chapter-run');
+  await frame.waitForSelector('article.chapter[data-state=done]', { timeout: 40_000 });
+  const claims = await frame.$$eval('.chapter-claims .claim', (els) => els.map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, text: e.textContent })));
+  const gil = claims.find((c) => c.id === 'threads-gil-cpu');
+  assert.equal(gil.verdict, 'inconclusive');
+  assert.match(gil.text, /threads-gil cannot run here: .*not cross-origin isolated/);
+  // What this frame can run still runs: processes on several cores.
+  assert.notEqual(claims.find((c) => c.id === 'processes-cpu').verdict, 'not-borne-out');
+  assert.match(await frame.textContent('[data-experiment=cpu-bound]'), /Unavailable/);
+  await shot(page, 'embed-chapter-no-dip');
+  await context.close();
+});

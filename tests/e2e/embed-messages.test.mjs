@@ -74,7 +74,7 @@ test('the allowed origin: lab:ready, lab:run -> lab:result with its id, lab:comp
   assert.equal(bad.data.error.name, 'SpecError');
   assert.equal(bad.data.error.field, 'tasks');
   assert.equal(bad.data.error.allowed, '1..1000');
-  assert.match(bad.data.message, /tasks/);
+  assert.match(bad.data.message, /Tasks/, "the field by its label");
 
   const cmp = await ask(page, { type: 'lab:compare', id: 'c1', spec: { workload: 'io-sleep', tasks: 2, latencyMs: 20 } });
   assert.equal(cmp?.data.type, 'lab:result');
@@ -155,7 +155,7 @@ test('a wrong origin, or a frame with no parentOrigin, is ignored; lab:height st
 test('the URL configures the embed; a bad parameter is named, and "Open in the full lab" carries the same parameters', async () => {
   const { page, frame } = await hostPage(hostA, 'workload=cpu-primes&mode=processes&tasks=3000&size=500000&parentOrigin=' + encodeURIComponent(hostA.origin));
   await frame.waitForFunction(() => !document.querySelector('#spec-error').hidden);
-  assert.match(await frame.textContent('#spec-error'), /tasks must be a whole number in 1\.\.1000/);
+  assert.match(await frame.textContent('#spec-error'), /Tasks must be a whole number in 1\.\.1000/);
   assert.equal(await frame.getAttribute('#run', 'disabled'), '');
   const full = new URL(await frame.getAttribute('#open-full', 'href'));
   assert.equal(full.pathname, '/index.html');

@@ -112,7 +112,7 @@ test('through the UI: pick a workload and mode, press Run, read the table; a bad
   await session.page.click('#run');
   const error = session.page.locator('#form-error');
   await error.waitFor({ state: 'visible' });
-  assert.match(await error.textContent(), /tasks must be a whole number in 1\.\.1000/);
+  assert.match(await error.textContent(), /Tasks must be a whole number in 1\.\.1000/);
   assert.equal(await session.page.getAttribute('#f-tasks', 'aria-invalid'), 'true');
   assert.equal(await rows.count(), before + 2, 'earlier results stay');
   await session.page.fill('#f-tasks', '3');

@@ -181,3 +181,34 @@ test('a run too big for the engine is refused before it starts', async () => {
   assert.match(r.message, /Image size \(px\)/);
   await context.close();
 });
+
+test('a Stop before the engine is ready is honoured: the run never starts; the queue is capped', async () => {
+  const context = await session.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${session.server.url}#playground`);
+  await page.waitForFunction(() => window.lab);
+  assert.equal(await page.evaluate(() => window.lab.status().state), 'starting', 'the engine is still booting (it calibrates first)');
+  // Before `ready`: the run is queued, then cancelled while the engine still boots.
+  const early = await page.evaluate(() => {
+    const r = window.lab.run({ workload: 'io-sleep', mode: 'sequential', tasks: 3, latencyMs: 3000 }).then(() => 'ran', (e) => e.name);
+    window.lab.cancel();
+    return r;
+  });
+  assert.equal(early, 'AbortError');
+  await page.evaluate(() => window.lab.ready);
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.lab.status().state), 'ready', 'nothing is running');
+  assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
+
+  // One running, 100 waiting: the next is refused, naming the cap; Stop clears them all.
+  const out = await page.evaluate(async () => {
+    const spec = { workload: 'io-sleep', mode: 'sequential', tasks: 1, latencyMs: 2000 };
+    const all = Array.from({ length: 101 }, () => window.lab.run(spec).then(() => 'ran', (e) => e.name));
+    const refused = await window.lab.run(spec).then(() => 'ran', (e) => ({ name: e.name, reason: e.reason }));
+    window.lab.cancel();
+    return { refused, settled: await Promise.all(all) };
+  });
+  assert.deepEqual(out.refused, { name: 'Unavailable', reason: 'queue full (100 jobs)' });
+  assert.ok(out.settled.every((x) => x === 'AbortError'), [...new Set(out.settled)].join());
+  await context.close();
+});

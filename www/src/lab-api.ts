@@ -158,6 +158,11 @@ export class Lab {
         const allowed = CHAPTERS.map((c) => c.id).join(', ');
         return Promise.reject(toError({ name: 'SpecError', message: `chapter must be one of ${allowed} (got ${JSON.stringify(id)})`, field: 'chapter', allowed }));
       }
+      const k = chapter.knob;
+      if (options.value !== undefined && (!k || typeof options.value !== 'number' || !(options.value >= k.min && options.value <= k.max))) {
+        const allowed = k ? `${k.min}..${k.max}` : 'none (this chapter has no value to change)';
+        return Promise.reject(toError({ name: 'SpecError', message: `value must be ${k ? `a number in ${allowed}` : allowed}: ${k?.label ?? chapter.title} (got ${JSON.stringify(options.value)})`, field: 'value', allowed }));
+      }
       return this.ready.then(() => runChapter(this, chapter, options));
     },
   };

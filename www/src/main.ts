@@ -294,15 +294,23 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
       if (known && link.autorun) void lessonView.run();
     } else {
       showView('playground');
-      // A link's values are checked at once, as the link gives them (an unknown mode or workload is named,
-      // not replaced): every bad one is named before anything runs, the rest kept.
-      if (!openCompare) lab.validate(query).catch((e) => f.showError(e));
+      // A link's values are checked at once, as the link gives them over the form's (an unknown mode or
+      // workload is named, not replaced): every bad one is named before anything runs, the rest kept.
+      // `data-link` says when the check is done (tests wait for it, not for a timer).
+      const linkSpec = { ...f.spec(), ...query, ...(openCompare ? { mode: 'sequential' } : {}) };
+      document.body.dataset.linkSpec = JSON.stringify(linkSpec);
+      lab.validate(linkSpec).then(
+        () => (document.body.dataset.link = 'ok'),
+        (e) => {
+          f.showError(e);
+          document.body.dataset.link = 'error';
+        },
+      );
       // A link never starts a run by itself unless it asks to (`autorun=1`), a Compare included.
       if (link.autorun) {
         if (openCompare) void compareAll();
         else $<HTMLFormElement>('#experiment').requestSubmit();
       } else if (openCompare) {
-        lab.validate({ ...query, mode: 'sequential' }).catch((e) => f.showError(e));
         say('The link opens a Compare of every mode: press "Compare all modes" to run it.');
         $('#compare').classList.add('suggested');
       }

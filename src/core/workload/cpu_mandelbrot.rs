@@ -90,6 +90,7 @@ impl Workload for CpuMandelbrot {
             size,
             max_iter: params["iterations"] as u32,
             next_row: y0 as u32,
+            next_px: 0,
             first_row: y0 as u32,
             end_row: y1 as u32,
             counts: Vec::with_capacity(((y1 - y0) * u64::from(size)) as usize),
@@ -98,12 +99,19 @@ impl Workload for CpuMandelbrot {
     }
 }
 
-/// Rows `first_row..end_row`, one row per chunk.
+/// A chunk's budget of escape-time iterations: about half a millisecond, whatever the image's size and
+/// iteration cap, so a Stop is heard and the GIL's switch interval is honoured at every allowed setting
+/// (a whole row of a large image at a high cap would take seconds).
+const ITERATION_BUDGET: u64 = 500_000;
+
+/// Rows `first_row..end_row`, pixel by pixel, a budget of iterations per chunk.
 struct Band {
     size: u32,
     max_iter: u32,
     first_row: u32,
     next_row: u32,
+    /// The next pixel of `next_row`.
+    next_px: u32,
     end_row: u32,
     counts: Vec<u32>,
     total: u64,
@@ -111,15 +119,20 @@ struct Band {
 
 impl CpuKernel for Band {
     fn step(&mut self) -> Option<u64> {
-        if self.next_row < self.end_row {
-            let scale = SPAN / f64::from(self.size);
+        let scale = SPAN / f64::from(self.size);
+        let mut spent = 0u64;
+        while self.next_row < self.end_row && spent < ITERATION_BUDGET {
             let cy = Y0 + f64::from(self.next_row) * scale;
-            for px in 0..self.size {
-                let n = escape(X0 + f64::from(px) * scale, cy, self.max_iter);
-                self.total += u64::from(n);
-                self.counts.push(n);
+            let n = escape(X0 + f64::from(self.next_px) * scale, cy, self.max_iter);
+            self.total += u64::from(n);
+            self.counts.push(n);
+            // Even a pixel that escapes at once costs something: count it as one iteration at least.
+            spent += u64::from(n.max(1));
+            self.next_px += 1;
+            if self.next_px == self.size {
+                self.next_px = 0;
+                self.next_row += 1;
             }
-            self.next_row += 1;
         }
         (self.next_row >= self.end_row).then_some(self.total)
     }
@@ -162,6 +175,19 @@ mod tests {
         assert_eq!(escape(-1.0, 0.0, 500), 500);
         assert_eq!(escape(2.0, 2.0, 500), 1);
         assert_eq!(escape(0.5, 0.0, 1000), 5);
+    }
+
+    #[test]
+    fn a_chunk_is_bounded_in_iterations_even_for_a_huge_image() {
+        // One row of the largest image at a high cap is far over budget: it is cut into several chunks.
+        let params = Params::from([("size", 2000), ("iterations", 5_000)]);
+        let Some(Step::Cpu(mut k)) = CpuMandelbrot.task(&params, 2000, 1000).pop() else { unreachable!() };
+        let mut chunks = 0;
+        while k.step().is_none() {
+            chunks += 1;
+            assert!(chunks < 10_000);
+        }
+        assert!(chunks >= 5, "the middle row (through the set) takes several chunks, not one: {chunks}");
     }
 
     #[test]

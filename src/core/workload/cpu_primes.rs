@@ -31,8 +31,15 @@ const SIZE: FieldInfo = FieldInfo {
           The default is calibrated on this machine so that a sequential run takes about 0.6 s.",
 };
 
-/// Numbers tested per chunk: well under a millisecond for N in the millions, a few ms near the maximum.
-const CHUNK: u32 = 1024;
+/// A chunk's budget of trial divisions: about half a millisecond of work, whatever the numbers' size, so
+/// a Stop is heard and the GIL's switch interval is honoured at every allowed N. Testing n costs up to
+/// sqrt(n)/2 divisions (a prime), so a chunk takes `BUDGET / sqrt(n)` numbers (at least 16, at most 4096).
+const DIVISION_BUDGET: f64 = 2_000_000.0;
+
+/// Numbers tested in the next chunk, starting at `n`.
+fn chunk_len(n: u32) -> u32 {
+    (DIVISION_BUDGET / f64::from(n.max(1)).sqrt()).clamp(16.0, 4096.0) as u32
+}
 
 impl Workload for CpuPrimes {
     fn name(&self) -> &'static str {
@@ -77,7 +84,7 @@ impl PrimeCount {
 
 impl CpuKernel for PrimeCount {
     fn step(&mut self) -> Option<u64> {
-        let stop = self.end.min(self.next.saturating_add(CHUNK));
+        let stop = self.end.min(self.next.saturating_add(chunk_len(self.next)));
         for n in self.next..stop {
             self.count += u64::from(is_prime(n));
         }
@@ -120,6 +127,17 @@ mod tests {
         for tasks in [1, 2, 5, 64, 1000] {
             assert_eq!(count_below(30_000, tasks), 3245);
         }
+    }
+
+    #[test]
+    fn chunks_are_bounded_in_work_at_every_size() {
+        // Trial divisions in a chunk stay within about twice the budget, near 0 and near the maximum N.
+        for start in [0u32, 1_000, 1_000_000, 100_000_000, 1_999_000_000] {
+            let worst = (start..start.saturating_add(chunk_len(start))).map(|n| f64::from(n).sqrt() / 2.0).sum::<f64>();
+            assert!(worst <= 2.0 * DIVISION_BUDGET, "a chunk from {start} may cost {worst} divisions");
+        }
+        assert_eq!(chunk_len(0), 4096);
+        assert!(chunk_len(1_999_999_000) >= 16);
     }
 
     #[test]

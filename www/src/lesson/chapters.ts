@@ -38,8 +38,11 @@ export interface Chapter {
   notes: string[];
   /** The lesson's own Python for this chapter, when it has some (shown whole). */
   snippet?: 'fetch-data' | 'api-calls';
-  /** Lines the program prints, as the model's run produced them (the asyncio chapter's `fetch_data`). */
-  prints?: 'fetch-data';
+  /** Lines the program prints, as the model's run produced them (`fetch_data`'s, `print(results)`). */
+  prints?: 'fetch-data' | 'results';
+  /** One value the learner may change (the lesson's sleep, its number of URLs): the input's range, and
+   * how it sets a field of some experiments' specs (`spec[field] = value * scale`). */
+  knob?: { label: string; field: string; experiments: string[]; min: number; max: number; step: number; default: number; scale: number };
 }
 
 const SOURCE = 'measured with CPython 3.11.7 on this project\'s 2-core machine kind (docs: shared/PYTHON-MODEL.md)';
@@ -88,6 +91,7 @@ export const CHAPTERS: Chapter[] = [
     ],
     snippet: 'fetch-data',
     prints: 'fetch-data',
+    knob: { label: 'asyncio.sleep(…) in seconds (the lesson sleeps 2)', field: 'latencyMs', experiments: ['fetch-data', 'gather'], min: 0.05, max: 1, step: 0.05, default: 0.3, scale: 1000 },
   },
   {
     id: 'gil',
@@ -125,6 +129,8 @@ export const CHAPTERS: Chapter[] = [
       'The snippet opens a new aiohttp.ClientSession for every call. It works, but it is an anti-pattern: a session is a connection pool, so share one session across the calls.',
     ],
     snippet: 'api-calls',
+    prints: 'results',
+    knob: { label: 'URLs in the list (the lesson has 2)', field: 'tasks', experiments: ['calls'], min: 2, max: 24, step: 1, default: 6, scale: 1 },
   },
   {
     id: 'throughput',

@@ -43,20 +43,31 @@ export function chapterClaims(chapter: Chapter, outcomes: CompareOutcome[]): Cla
 
 export interface ChapterRunOptions {
   signal?: AbortSignal;
+  /** The chapter's knob, if it has one (within its range; its default otherwise). */
+  value?: number;
   /** Told after every run of every experiment (views fill in as rounds go). */
   onProgress?(experiment: string, p: CompareProgress<Recorded>): void;
 }
 
 export async function runChapter(host: LessonHost, chapter: Chapter, options: ChapterRunOptions = {}): Promise<ChapterRun> {
   const catalogue = host.workloads();
+  const knob = chapter.knob;
+  const value = knob ? knobValue(chapter, options.value) : undefined;
   const items = chapter.experiments.map((x) => ({
-    spec: resolveSpec(catalogue, x.spec),
+    spec: { ...resolveSpec(catalogue, x.spec), ...(knob && value !== undefined && knob.experiments.includes(x.name) ? { [knob.field]: Math.round(value * knob.scale) } : {}) },
     options: { modes: x.modes, budgetMs: x.budgetMs, onProgress: (p: CompareProgress<Recorded>) => options.onProgress?.(x.name, p) },
   }));
   const outs = await host.compareSeries(items, options.signal);
   const outcomes = Object.fromEntries(chapter.experiments.map((x, i) => [x.name, outs[i]]));
   const results = chapter.experiments.flatMap((x, i) => Object.entries(outs[i]).map(([mode, result]) => ({ name: `${x.name}/${mode}`, result })));
   return { results, claims: chapterClaims(chapter, outs), outcomes };
+}
+
+/** The knob's value to use: the one given if it is a number in range, else the default. */
+export function knobValue(chapter: Chapter, given?: number): number | undefined {
+  const k = chapter.knob;
+  if (!k) return undefined;
+  return typeof given === 'number' && Number.isFinite(given) && given >= k.min && given <= k.max ? given : k.default;
 }
 
 /** `lab.lesson.chapters()`: the chapters in the lesson's order. */

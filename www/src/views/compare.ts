@@ -333,6 +333,8 @@ export class CompareView {
     pre.className = 'python';
     pre.textContent = text;
     pre.setAttribute('aria-label', `The ${mode.name} run as a Python program`);
+    // It scrolls when long: reachable by keyboard.
+    pre.tabIndex = 0;
     const copy = document.createElement('button');
     copy.type = 'button';
     copy.textContent = 'Copy the Python';

@@ -16,6 +16,8 @@ export interface FrameLag {
   samples: number;
   /** Main-thread tasks longer than 50 ms since the last reset (durations in ms). */
   longTasksMs: number[];
+  /** Every sample since the last reset (the last 4,000), for a benchmark's own percentiles. */
+  samplesMs: number[];
 }
 
 const KEEP = 4000;
@@ -58,7 +60,7 @@ export function startHeartbeat(el: HTMLElement): { lag(): FrameLag; reset(): voi
     lag: () => {
       const sorted = [...samples].sort((a, b) => a - b);
       const p99Ms = sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] : 0;
-      return { lastMs, maxMs, p99Ms, samples: samples.length, longTasksMs: [...longTasks] };
+      return { lastMs, maxMs, p99Ms, samples: samples.length, longTasksMs: [...longTasks], samplesMs: [...samples] };
     },
     reset: () => {
       maxMs = 0;

@@ -18,8 +18,8 @@ export interface LessonHandlers {
   shown(id: string): void;
   announce(text: string): void;
   busy(on: boolean): void;
-  /** The lesson's own Python for a chapter that has some. */
-  snippet(chapter: Chapter): string | undefined;
+  /** The lesson's own Python for a chapter that has some (with the knob's value, if it has one). */
+  snippet(chapter: Chapter, value?: number): string | undefined;
 }
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {}, ...children: (Node | string)[]) => {
@@ -33,6 +33,8 @@ export class LessonView {
   /** The last run of each chapter on this page (kept when the learner moves on and comes back). */
   private readonly runs = new Map<string, ChapterRun>();
   private running = false;
+  /** The knob's value per chapter, as the learner set it. */
+  private readonly knob = new Map<string, number>();
   /** While a chapter runs: its experiments' views, and the one whose rounds are going now. */
   private live?: { views: Map<string, CompareView>; active: string; last: Map<string, CompareOutcome> };
 
@@ -85,7 +87,7 @@ export class LessonView {
       views.get(name)?.update(p);
     };
     try {
-      const result = await this.lab.lesson.run(chapter.id, { onProgress });
+      const result = await this.lab.lesson.run(chapter.id, { onProgress, value: this.knob.get(chapter.id) });
       this.runs.set(chapter.id, result);
       for (const [name, outcome] of Object.entries(result.outcomes)) views.get(name)?.finish(outcome, false);
       if (chapter === this.current) this.render();
@@ -130,9 +132,27 @@ export class LessonView {
     const claim = el('p', { className: 'chapter-claim' }, el('strong', { textContent: 'The claim: ' }), chapter.claim);
     const parts: HTMLElement[] = [where, title, quote, claim];
 
-    const snippet = this.handlers.snippet(chapter);
+    const knob = chapter.knob;
+    let knobInput: HTMLInputElement | undefined;
+    if (knob) {
+      knobInput = document.createElement('input');
+      Object.assign(knobInput, { type: 'number', id: 'chapter-knob', min: String(knob.min), max: String(knob.max), step: String(knob.step), value: String(this.knob.get(chapter.id) ?? knob.default) });
+      knobInput.addEventListener('change', () => {
+        const v = Number(knobInput!.value);
+        const ok = Number.isFinite(v) && v >= knob.min && v <= knob.max;
+        knobInput!.setAttribute('aria-invalid', String(!ok));
+        hint.textContent = ok ? `${knob.min}..${knob.max}` : `${knob.label}: a number in ${knob.min}..${knob.max} (got ${knobInput!.value || 'nothing'}); the run keeps ${this.knob.get(chapter.id) ?? knob.default}.`;
+        if (ok) this.knob.set(chapter.id, v);
+        const code = this.root.querySelector<HTMLElement>('.lesson-code pre');
+        if (ok && code) code.textContent = this.handlers.snippet(chapter, v) ?? '';
+      });
+      const hint = el('small', { id: 'chapter-knob-hint', textContent: `${knob.min}..${knob.max}` });
+      knobInput.setAttribute('aria-describedby', 'chapter-knob-hint');
+      parts.push(el('div', { className: 'field chapter-knob' }, el('label', { htmlFor: 'chapter-knob', textContent: knob.label }), knobInput, hint));
+    }
+    const snippet = this.handlers.snippet(chapter, knob ? this.knob.get(chapter.id) ?? knob.default : undefined);
     if (snippet) {
-      const pre = el('pre', { className: 'python', textContent: snippet });
+      const pre = el('pre', { className: 'python', textContent: snippet, tabIndex: 0 });
       pre.setAttribute('aria-label', "The lesson's Python");
       parts.push(el('details', { className: 'lesson-code', open: true }, el('summary', { textContent: "The lesson's code" }), pre));
     }
@@ -168,7 +188,7 @@ export class LessonView {
 
     const look = el('p', { className: 'look-at' }, el('strong', { textContent: 'What to look at: ' }), chapter.lookAt);
     const timeline = el('div', { className: 'timeline chapter-timeline' }, el('p', { textContent: 'Run the experiment to see what every thread did.' }));
-    const prints = el('pre', { className: 'output', hidden: true });
+    const prints = el('pre', { className: 'output', hidden: true, tabIndex: 0 });
     prints.setAttribute('aria-label', 'What the program printed, with the time of each line');
     parts.push(el('section', { className: 'chapter-picture' }, el('h3', { textContent: 'The timeline' }), look, timeline, prints));
 
@@ -215,6 +235,11 @@ export class LessonView {
       ]);
       lines.sort((a, b) => a.t - b.t);
       prints.textContent = lines.map((l) => `${fmtMs(l.t).padStart(9)}  ${l.text}`).join('\n');
+      prints.hidden = false;
+    } else if (chapter.prints === 'results') {
+      // main() prints the list gather returned, once every call is done: at the run's wall time.
+      const values = [...r.tasks].sort((a, b) => a.id - b.id).map((t) => (t.status === 'ok' ? `{'delayMs': ${(t as { value?: number }).value ?? '?'}}` : t.status));
+      prints.textContent = `${fmtMs(r.wallMs).padStart(9)}  [${values.join(', ')}]`;
       prints.hidden = false;
     }
   }
