@@ -98,7 +98,8 @@ fn a_completed_fetch_waits_for_the_loop_behind_another_tasks_cpu_step() {
     // Each task fetches for 10 ms, then computes about 5 ms (virtual) without awaiting. The fetches
     // overlap and complete together; the computing cannot, so the later tasks wait, ready, in the queue.
     let s = spec(json!({"workload": "mixed-pipeline", "mode": "asyncio", "tasks": 3, "latencyMs": 10, "size": 500_000}));
-    let r = run(&VirtualIo::with(0.01, None), &s);
+    // Virtual time moves on with each clock read (about one per chunk of CPU work).
+    let r = run(&VirtualIo::with(0.1, None), &s);
     assert!(r.tasks.iter().all(|t| t.status == Status::Ok));
     assert_one_task_runs_at_a_time(&r);
     let cpu_ms: Vec<f64> = r.tasks.iter().map(|t| runs(t).iter().map(|(a, b)| b - a).sum()).collect();
@@ -109,7 +110,7 @@ fn a_completed_fetch_waits_for_the_loop_behind_another_tasks_cpu_step() {
         let io_end = t.spans.iter().find(|s| s.kind == SpanKind::IoWait).expect("an io-wait span").end_ms;
         for w in t.spans.iter().filter(|s| s.kind == SpanKind::LoopWait && s.start_ms >= io_end) {
             // Ready since its response came, it got the loop when another task's CPU step ended.
-            let behind = run_ends.iter().find(|(id, end)| *id != t.id && (w.end_ms - end).abs() < 0.1);
+            let behind = run_ends.iter().find(|(id, end)| *id != t.id && (w.end_ms - end).abs() < 0.5);
             assert!(behind.is_some(), "task {}'s {w:?} ends at no other task's run end: {run_ends:?}", t.id);
             assert!(w.end_ms - w.start_ms > 3.0, "it waited a CPU step: {w:?}");
             queued += 1;
@@ -118,9 +119,9 @@ fn a_completed_fetch_waits_for_the_loop_behind_another_tasks_cpu_step() {
     // Task 0 runs first; tasks 1 and 2 queue behind it (and 2 behind 1) in the order they became ready.
     assert_eq!(queued, 2, "{:?}", r.tasks);
     assert!(r.tasks[1].end_ms <= runs(&r.tasks[2])[0].0);
-    // About 10 ms of waiting together, then three steps one after another.
+    // About 10 ms of waiting together, then three steps one after another (plus the clock reads between).
     let total_cpu: f64 = cpu_ms.iter().sum();
-    assert!(r.wall_ms >= 10.0 + total_cpu && r.wall_ms < 11.0 + total_cpu, "{} vs 10 + {total_cpu}", r.wall_ms);
+    assert!(r.wall_ms >= 10.0 + total_cpu && r.wall_ms < 12.0 + total_cpu, "{} vs 10 + {total_cpu}", r.wall_ms);
 }
 
 #[test]

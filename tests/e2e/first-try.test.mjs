@@ -18,13 +18,13 @@ after(async () => {
 });
 
 /** A fresh context (no storage, no cache) with the lab open and ready. */
-async function freshLab() {
+async function freshLab(path = '') {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(server.url);
+  await page.goto(`${server.url}${path}`);
   await page.evaluate(() => window.lab.ready);
   return { context, page, errors };
 }
@@ -120,7 +120,7 @@ test('with another program keeping a core busy, no claim is contradicted and the
 });
 
 test('asyncio runs a CPU-bound coroutine to its end: no two tasks interleave; a finished fetch waits behind another task computing', async () => {
-  const { context, page } = await freshLab();
+  const { context, page } = await freshLab('#playground');
   try {
     const r = await page.evaluate(() => window.lab.run({ workload: 'cpu-primes', mode: 'asyncio', tasks: 6, size: 600000 }));
     const runs = r.tasks.map((t) => t.spans.filter((s) => s.kind === 'run'));

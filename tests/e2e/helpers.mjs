@@ -63,7 +63,7 @@ export function labRun(page, spec) {
   return page.evaluate(
     (s) => window.lab.run(s).then(
       (r) => ({ ok: true, ...r }),
-      (e) => ({ ok: false, name: e.name, message: e.message, field: e.field, allowed: e.allowed, reason: e.reason }),
+      (e) => ({ ok: false, name: e.name, message: e.message, field: e.field, allowed: e.allowed, reason: e.reason, errors: e.errors }),
     ),
     spec,
   );
