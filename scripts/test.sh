@@ -23,7 +23,7 @@ node --test tests/unit/*.test.mjs
 node --test tests/python/*.test.mjs
 
 echo "== 3. server (node:test), and a short load run"
-node --test tests/server/
+node --test tests/server/*.test.mjs
 node scripts/loadtest.mjs --short
 
 echo "== 4. wasm facade in headless Chromium (wasm-bindgen-test)"
@@ -40,7 +40,7 @@ kill $server_pid 2>/dev/null || true
 
 echo "== 5. end to end in Chromium (playwright-core)"
 # One file at a time: timing assertions must not share the two cores with another test.
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
 echo "== 6. benchmark smoke run (every implementation, tiny sizes, values agree)"
-node --test --test-concurrency=1 tests/bench/
+node --test --test-concurrency=1 tests/bench/*.test.mjs

@@ -68,6 +68,7 @@ test('the allowed origin: lab:ready, lab:run -> lab:result with its id, lab:comp
   const str = await ask(page, { type: 'lab:run', id: 7, spec: { workload: 'cpu-primes', mode: 'rayon', tasks: '4', size: '100000' } });
   assert.equal(str?.data.type, 'lab:result');
   assert.equal(str.data.result.value, 9592);
+  assert.equal(await frame.textContent('#experiment-title'), 'cpu-primes · rayon', "a host's run of one mode is titled as one mode");
 
   const bad = await ask(page, { type: 'lab:run', id: 'bad', spec: { workload: 'io-sleep', mode: 'asyncio', tasks: 0 } });
   assert.equal(bad?.data.type, 'lab:error');
@@ -75,6 +76,7 @@ test('the allowed origin: lab:ready, lab:run -> lab:result with its id, lab:comp
   assert.equal(bad.data.error.field, 'tasks');
   assert.equal(bad.data.error.allowed, '1..1000');
   assert.match(bad.data.message, /Tasks/, "the field by its label");
+  assert.equal(await frame.isVisible('#spec-error'), false, "the host's own error goes to the host, not on the learner's screen");
 
   const cmp = await ask(page, { type: 'lab:compare', id: 'c1', spec: { workload: 'io-sleep', tasks: 2, latencyMs: 20 } });
   assert.equal(cmp?.data.type, 'lab:result');

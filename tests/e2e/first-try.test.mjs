@@ -2,32 +2,14 @@
 // be borne out on this idle machine, and on a busy one never contradicted (issue: first try teaches the
 // lesson). Every Compare here starts in a fresh browser context, so the engine, its calibration and the
 // browser's compiled code are all cold.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startServer, launch, shot, CHROMIUM_ARGS } from './helpers.mjs';
+import { freshPage, labSession, shot } from './helpers.mjs';
 
-let server;
-let browser;
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launch()]);
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
+const session = labSession();
 /** A fresh context (no storage, no cache) with the lab open and ready. */
-async function freshLab(path = '') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(`${server.url}${path}`);
-  await page.evaluate(() => window.lab.ready);
-  return { context, page, errors };
-}
+const freshLab = (path = '') => freshPage(session.browser, session.server.url, path);
 
 /** Clicks "Compare all modes" on the first screen, as a learner would; returns the verdicts shown and the lab's own. */
 async function compareFromThePage(page, workload) {
@@ -61,6 +43,8 @@ for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
       const { context, page, errors } = await freshLab();
       try {
         const { shown, claims, tookMs, sampled, history } = await compareFromThePage(page, workload);
+        // The timeline then shows the run that tells CPU work's lesson: the threads under the GIL.
+        assert.equal(await page.getAttribute('#timeline', 'data-mode'), 'threads-gil');
         if (i === 0) {
           await page.locator('#compare-view').scrollIntoViewIfNeeded();
           await shot(page, `first-try-${workload}`);
@@ -174,7 +158,7 @@ test('sizes are calibrated for this machine, kept across reloads, and each workl
     assert.equal(errs, 'ok');
     // Another tab (the same profile) agrees without measuring again.
     const other = await context.newPage();
-    await other.goto(server.url);
+    await other.goto(session.server.url);
     const again = await other.evaluate(() => window.lab.ready.then(() => window.lab.workloads()));
     assert.deepEqual(again.workloads.map((w) => w.fields), cat.workloads.map((w) => w.fields));
   } finally {
@@ -214,4 +198,3 @@ test('Compare with more workers than the rayon pool runs rayon with the pool and
   }
 });
 
-void CHROMIUM_ARGS;

@@ -56,6 +56,21 @@ export async function openLab(browser, url) {
   return { page, errors };
 }
 
+/**
+ * A page of the lab in a fresh browser context (no storage, no cache: a cold engine that calibrates), with
+ * errors collected, once `lab.ready`. `path` is relative to the server (a query, `#playground`, embed.html?...).
+ */
+export async function freshPage(browser, url, path = '', viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(`${url}${path}`);
+  await page.evaluate(() => window.lab.ready);
+  return { context, page, errors };
+}
+
 export const shot = (page, name) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
 
 /** Runs a spec through window.lab; a rejection comes back as a plain object (name, message, field...). */

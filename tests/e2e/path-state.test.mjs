@@ -2,33 +2,15 @@
 // nothing by themselves), history speedups that never change after later runs, every bad link parameter
 // named by its label, the timeline drawn while a run goes, no main-thread task over 50 ms during a job,
 // embed.html at 700x500 and 360 px, and axe on the lesson views.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
-import { startServer, launch, shot } from './helpers.mjs';
+import { freshPage, labSession, shot } from './helpers.mjs';
 
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-let server;
-let browser;
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launch()]);
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function fresh(path = '', viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(`${server.url}${path}`);
-  await page.evaluate(() => window.lab.ready);
-  return { context, page, errors };
-}
+const session = labSession();
+const fresh = (path = '', viewport) => freshPage(session.browser, session.server.url, path, viewport);
 
 async function axe(page, label) {
   await page.evaluate(AXE);
@@ -94,6 +76,14 @@ test("a result's speedup stays what it was when recorded, whatever runs later", 
   assert.deepEqual(after.slice(0, 2), before);
   assert.equal(after[1], `${(h[0].wallMs / h[1].wallMs).toFixed(2)}×`, 'against the sequential run recorded before it');
   assert.equal(after[2], '1.00×', 'the new sequential row is its own baseline');
+
+  // Clear results, then Undo: exactly what was cleared comes back.
+  await page.click('#clear-results');
+  await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length === 0);
+  assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
+  await page.click('#undo-clear');
+  await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length === 3);
+  assert.deepEqual((await page.evaluate(() => window.lab.history())).map((r) => r.runId), h.map((r) => r.runId));
   await context.close();
 });
 
