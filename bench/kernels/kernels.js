@@ -105,7 +105,7 @@ async function fetchAll({ base, tasks, latencyMs }) {
   const t0 = performance.now();
   const delays = await Promise.all(
     Array.from({ length: tasks }, (_, i) =>
-      fetch(`${base}api/delay?ms=${latencyMs}&bench=${tag}-${i}`, { cache: 'no-store' }).then((r) => r.json()).then((j) => j.delayMs),
+      fetch(new URL(`api/delay?ms=${latencyMs}&bench=${tag}-${i}`, base), { cache: 'no-store' }).then((r) => r.json()).then((j) => j.delayMs),
     ),
   );
   return { wallMs: performance.now() - t0, value: delays.reduce((a, b) => a + b, 0) };
