@@ -214,8 +214,17 @@ export class LessonView {
         view.finish(done.outcomes[x.name], false);
       }
       renderVerdicts(verdicts, done.claims);
-      const r = done.outcomes[chapter.timeline.experiment]?.[chapter.timeline.mode];
+      const outcome = done.outcomes[chapter.timeline.experiment] ?? {};
+      const r = outcome[chapter.timeline.mode];
       if (r && 'wallMs' in r) this.timeline(chapter, r as Recorded);
+      else {
+        // The run that tells the story could not run here (a frame without threads): show what did run.
+        const other = Object.entries(outcome).find(([m, x]) => m !== 'sequential' && 'wallMs' in x) ?? Object.entries(outcome).find(([, x]) => 'wallMs' in x);
+        if (other) {
+          this.timeline(chapter, other[1] as Recorded);
+          look.append(` (${chapter.timeline.mode} could not run here, so the timeline shows ${other[0]}.)`);
+        }
+      }
     } else {
       verdicts.hidden = true;
     }
