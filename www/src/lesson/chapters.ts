@@ -142,7 +142,7 @@ export const CHAPTERS: Chapter[] = [
       { name: 'api-integration', title: 'API integration: slow requests, light parsing', spec: { workload: 'mixed-pipeline', preset: 'io-heavy' }, modes: ['sequential', 'asyncio', 'processes'], budgetMs: 12_000 },
     ],
     claims: ['mixed-cpu-heavy-processes', 'mixed-io-heavy-asyncio'],
-    timeline: { experiment: 'api-integration', mode: 'asyncio' },
+    timeline: { experiment: 'data-pipeline', mode: 'asyncio' },
     lookAt:
       'Under asyncio the requests overlap, but the computing does not: a response that has arrived waits (dotted amber) while another task computes, because one event loop runs one thing at a time. That is why the computing-heavy pipeline goes to processes.',
     cpython: { text: 'The same shape in CPython: asyncio overlaps the 200 ms waits (20 requests in 212 ms with aiohttp), and Pool(2) computes 1.57x faster than one process.', source: SOURCE },

@@ -4,10 +4,10 @@
 // experiment, and the timeline that shows why, with a sentence saying what to look at. It renders only;
 // every run goes through `window.lab`.
 
-import type { Catalogue } from '../engine/protocol';
+import type { Catalogue, Spec } from '../engine/protocol';
 import type { CompareOutcome, Lab, Recorded } from '../lab-api';
 import { CHAPTERS, chapterById, type Chapter } from '../lesson/chapters';
-import type { ChapterRun } from '../lesson/run';
+import { resolveSpec, type ChapterRun } from '../lesson/run';
 import { renderVerdicts } from './claims-view';
 import { CompareView } from './compare';
 import { renderTimeline } from './timeline';
@@ -72,7 +72,7 @@ export class LessonView {
       const section = this.root.querySelector<HTMLElement>(`[data-experiment="${x.name}"]`)!;
       section.hidden = false;
       const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {} }, { modes: x.modes, claims: false });
-      view.start(this.catalogue, x.spec);
+      view.start(this.catalogue, this.workOf(x.spec));
       views.set(x.name, view);
     }
     const status = this.root.querySelector<HTMLElement>('.chapter-status')!;
@@ -210,7 +210,10 @@ export class LessonView {
       for (const x of chapter.experiments) {
         const section = this.root.querySelector<HTMLElement>(`[data-experiment="${x.name}"]`)!;
         const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {} }, { modes: x.modes, claims: false });
-        view.start(this.catalogue, x.spec);
+        // The work as it ran (defaults and presets filled in), from any of its Results.
+        const ran = Object.values(done.outcomes[x.name] ?? {}).find((e): e is Recorded => 'wallMs' in e);
+        const { mode: _mode, ...work } = ran?.spec ?? this.workOf(x.spec);
+        view.start(this.catalogue, work);
         view.finish(done.outcomes[x.name], false);
       }
       renderVerdicts(verdicts, done.claims);
@@ -228,6 +231,12 @@ export class LessonView {
     } else {
       verdicts.hidden = true;
     }
+  }
+
+  /** An experiment's work as it will run: its preset resolved, the tasks' default filled in. */
+  private workOf(spec: Spec): Spec {
+    const tasks = this.catalogue.fields.find((f) => f.name === 'tasks')?.default ?? 8;
+    return { tasks, ...resolveSpec(this.catalogue, spec) };
   }
 
   /** Draws a run on the chapter's timeline, with the program's printed lines where the chapter has them. */
