@@ -43,6 +43,7 @@ for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
       const { context, page, errors } = await freshLab();
       try {
         const { shown, claims, tookMs, sampled, history } = await compareFromThePage(page, workload);
+        assert.equal(await page.isVisible('#lesson'), false, 'Compare opened the playground in place of the lesson');
         // The timeline then shows the run that tells CPU work's lesson: the threads under the GIL.
         assert.equal(await page.getAttribute('#timeline', 'data-mode'), 'threads-gil');
         if (i === 0) {

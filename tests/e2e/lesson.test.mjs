@@ -23,6 +23,7 @@ test('a plain address opens on the lesson: chapters in its order, the quick bar,
   // The playground is one click away and keeps its form.
   await page.click('#tab-playground');
   assert.equal(await page.isVisible('#f-workload'), true);
+  assert.equal(await page.isVisible('#lesson'), false, 'one view at a time');
   await page.click('#tab-lesson');
   assert.equal(await page.isVisible('article.chapter'), true);
   assert.deepEqual(errors, []);
