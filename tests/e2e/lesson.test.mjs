@@ -22,7 +22,7 @@ test('a plain address opens on the lesson: chapters in its order, the quick bar,
   await shot(page, 'lesson-first-screen');
   // The playground is one click away and keeps its form.
   await page.click('#tab-playground');
-  assert.equal(await page.isVisible('#f-workload'), true);
+  await page.waitForSelector('#f-workload', { state: 'visible', timeout: 5_000 });
   assert.equal(await page.isVisible('#lesson'), false, 'one view at a time');
   await page.click('#tab-lesson');
   assert.equal(await page.isVisible('article.chapter'), true);

@@ -230,6 +230,11 @@ $('#tab-lesson').addEventListener('click', (e) => {
   e.preventDefault();
   showView('lesson');
 });
+// At once on the click (the hash follows), and on a hash typed or linked.
+$('#tab-playground').addEventListener('click', (e) => {
+  e.preventDefault();
+  showView('playground');
+});
 window.addEventListener('hashchange', () => {
   if (location.hash === '#playground') showView('playground');
 });
