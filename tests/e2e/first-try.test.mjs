@@ -59,6 +59,8 @@ for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
           assert.equal(r.machine.cores, await page.evaluate(() => navigator.hardwareConcurrency));
           assert.ok(r.measurement.orders.length === r.rounds.length, 'one order per counted round');
         }
+        // On this idle machine the probe must not see busy cores (a wrong "busy" would excuse a wrong result).
+        (tally.__idle ??= []).push(history[0].machine.parallelism >= 0.8 * history[0].machine.cores ? 'idle' : `busy ${history[0].machine.parallelism}`);
         const orders = history[0].measurement.orders;
         for (let k = 1; k < orders.length; k++) assert.notDeepEqual(orders[k], orders[k - 1], 'consecutive rounds run in different orders');
         // busy from the first run to the last (the sampler starts just before the click).
@@ -75,6 +77,9 @@ for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
         await context.close();
       }
     }
+    const idle = tally.__idle.filter((v) => v === 'idle').length;
+    assert.ok(idle >= 4, `${workload}: the probe found the idle machine idle in ${idle} of 5: ${tally.__idle}`);
+    delete tally.__idle;
     for (const [id, verdicts] of Object.entries(tally)) {
       const borne = verdicts.filter((v) => v === 'borne-out').length;
       assert.ok(borne >= 4, `${workload}: ${id} borne out in ${borne} of 5 cold pages: ${verdicts}`);

@@ -7,6 +7,9 @@
 // piece at once and each times its own. A worker that had a whole core takes t1; one that shared it
 // takes longer. The free parallelism is the sum over workers of t1 / t_i, at most `k`.
 
+/** Quiet time before a probe, ms. */
+const SETTLE_MS = 60;
+
 export class ParallelismProbe {
   private workers: Worker[] = [];
   /** Work per worker: grown until it takes at least 15 ms alone (long enough to span scheduler slices). */
@@ -50,6 +53,10 @@ export class ParallelismProbe {
   async measure(): Promise<number> {
     const ws = this.ensure();
     if (ws.length < 2) return 1;
+    // Let the lab's own threads settle first: rayon's workers spin a while before they sleep, and the
+    // workers of a `processes` run that just ended are still being torn down; either would read as
+    // another program holding a core.
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     // Each worker's JIT warms up once, or a cold worker would look like a busy core.
     if (!this.warmed) {
       await Promise.all(ws.map((w) => ParallelismProbe.time(w, this.n)));
