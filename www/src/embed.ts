@@ -15,7 +15,7 @@ import { framed, fullLabUrl, ownTabLink } from './views/own-tab';
 import { renderStatus } from './views/status-bar';
 import { renderTimeline } from './views/timeline';
 import { fmtMs, setNetwork } from './views/work';
-import { CHAPTERS, chapterById } from './lesson/chapters';
+import { chapterById, unknownChapter } from './lesson/chapters';
 import { lessonSnippet } from './lesson/snippets';
 import { CLAIMS_BY_CLASS, CLAIM_TEXT } from './measure/verdicts';
 import { parseLink } from './url-state';
@@ -210,7 +210,7 @@ let lessonView: LessonView | undefined;
 function setUpChapter(cat: Catalogue): void {
   const known = chapterById(chapterId!);
   if (!known) {
-    showProblems([...urlProblems, `chapter must be one of ${CHAPTERS.map((c) => c.id).join(', ')} (got ${JSON.stringify(chapterId)})`]);
+    showProblems([...urlProblems, unknownChapter(chapterId).message]);
     return;
   }
   $('#experiment-title').textContent = known.title;

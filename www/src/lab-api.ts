@@ -5,9 +5,9 @@ import type { EngineClient } from './engine/client';
 import { HistoryStore } from './history-store';
 import type { Build, Catalogue, Defaults, EngineState, Machine, PlainError, Result, Spec, TaskListener } from './engine/protocol';
 import { compareInRounds, CompareAborted, type CompareProgress } from './measure/procedure';
-import { claims as decideClaims, roundSpeedups, type ClaimVerdict, type Outcome } from './measure/verdicts';
+import { claims as decideClaims, median, roundSpeedups, type ClaimVerdict, type Outcome } from './measure/verdicts';
 import { usesNetwork, type Network, type NetworkInfo } from './network';
-import { chapterById, CHAPTERS } from './lesson/chapters';
+import { chapterById, knobAccepts, unknownChapter } from './lesson/chapters';
 import { chapterList, runChapter, type ChapterRun, type ChapterRunOptions } from './lesson/run';
 
 /** A Compare's outcome: every mode's median-round Result (with `rounds` and `spread`), or its error. */
@@ -86,10 +86,11 @@ export type Recorded = Result & {
   speedup?: number;
 };
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+/** The rejection of a job that a Stop reached before it started. */
+const notStarted = () => toError({ name: 'AbortError', message: 'the run was cancelled before it started' });
+
+/** What identifies a stored result (records made before results carried a runId: their spec and time). */
+const recordKey = (r: Recorded) => r.runId ?? JSON.stringify([r.spec, r.wallMs]);
 
 const newRunId = () => (typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
 
@@ -154,12 +155,9 @@ export class Lab {
     chapters: () => chapterList(),
     run: (id: string, options: ChapterRunOptions = {}): Promise<ChapterRun> => {
       const chapter = chapterById(id);
-      if (!chapter) {
-        const allowed = CHAPTERS.map((c) => c.id).join(', ');
-        return Promise.reject(toError({ name: 'SpecError', message: `chapter must be one of ${allowed} (got ${JSON.stringify(id)})`, field: 'chapter', allowed }));
-      }
+      if (!chapter) return Promise.reject(toError(unknownChapter(id)));
       const k = chapter.knob;
-      if (options.value !== undefined && (!k || typeof options.value !== 'number' || !(options.value >= k.min && options.value <= k.max))) {
+      if (options.value !== undefined && !(k && knobAccepts(k, options.value))) {
         const allowed = k ? `${k.min}..${k.max}` : 'none (this chapter has no value to change)';
         return Promise.reject(toError({ name: 'SpecError', message: `value must be ${k ? `a number in ${allowed}` : allowed}: ${k?.label ?? chapter.title} (got ${JSON.stringify(options.value)})`, field: 'value', allowed }));
       }
@@ -325,7 +323,6 @@ export class Lab {
       const r = entry as Recorded;
       const speedups = seq && !seq.cancelled && !r.cancelled ? roundSpeedups(seq, r) : [];
       if (speedups.length) r.speedup = median(speedups);
-      r.runId = newRunId();
       r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended };
       const note = notes.get(mode);
       if (note) r.notes = [...(r.notes ?? []), note];
@@ -354,7 +351,7 @@ export class Lab {
   cancel(): void {
     for (const job of this.jobs.splice(0)) {
       job.cancelled = true;
-      job.reject(toError({ name: 'AbortError', message: 'the run was cancelled before it started' }));
+      job.reject(notStarted());
     }
     if (this.current) {
       this.current.cancelled = true;
@@ -376,8 +373,8 @@ export class Lab {
   /** Puts back results taken out by `clearHistory` (the page's Undo), oldest first, after what is there. */
   async restoreHistory(results: Recorded[]): Promise<void> {
     await this.restored;
-    const have = new Set(this.store.all().map((r) => r.runId ?? JSON.stringify([r.spec, r.wallMs])));
-    for (const r of results) if (!have.has(r.runId ?? JSON.stringify([r.spec, r.wallMs]))) await this.store.add(r);
+    const have = new Set(this.store.all().map(recordKey));
+    for (const r of results) if (!have.has(recordKey(r))) await this.store.add(r);
   }
 
   /** The learner's last settings (the form's fields), as stored. */
@@ -424,14 +421,14 @@ export class Lab {
     const i = this.jobs.indexOf(job);
     if (i >= 0) {
       this.jobs.splice(i, 1);
-      job.reject(toError({ name: 'AbortError', message: 'the run was cancelled before it started' }));
+      job.reject(notStarted());
     }
   }
 
   /** Queues a job (a run, a Compare); refuses one past the cap. */
   private enqueue(exec: (job: Job) => Promise<unknown>, signal?: AbortSignal): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(toError({ name: 'AbortError', message: 'the run was cancelled before it started' }));
+      if (signal?.aborted) return reject(notStarted());
       if (this.jobs.length >= QUEUE_CAP) {
         const reason = `queue full (${this.jobs.length} jobs)`;
         return reject(toError({ name: 'Unavailable', message: `the lab's queue is full: ${reason}; wait for runs to finish or cancel them`, reason }));
@@ -449,9 +446,8 @@ export class Lab {
    * run (during boot or a restart) is honoured here.
    */
   private async runNow(job: Job, spec: Spec): Promise<Recorded> {
-    const stop = () => toError({ name: 'AbortError', message: 'the run was cancelled before it started' });
     await this.engine;
-    if (job.cancelled) throw stop();
+    if (job.cancelled) throw notStarted();
     for (const l of this.startListeners) l(spec);
     try {
       const result: Recorded = await this.client.run(spec, (record, output) => {
@@ -473,7 +469,7 @@ export class Lab {
     try {
       await this.ready;
       await this.engine;
-      if (job.cancelled) throw toError({ name: 'AbortError', message: 'the run was cancelled before it started' });
+      if (job.cancelled) throw notStarted();
       this.update({ state: 'busy' });
       job.resolve(await job.exec(job));
     } catch (e) {
@@ -499,7 +495,7 @@ export class Lab {
    */
   private label(r: Recorded): Recorded {
     if (this.state.network && usesNetwork(r.spec.workload)) r.network = this.state.network;
-    r.machine = { cores: Math.max(1, navigator.hardwareConcurrency || 1), build: this.state.build, browser: browserName(), ...(r.machine?.parallelism !== undefined ? { parallelism: r.machine.parallelism } : {}) } satisfies Machine;
+    r.machine = { cores: Math.max(1, navigator.hardwareConcurrency || 1), build: this.state.build, browser: browserName() } satisfies Machine;
     r.runId ??= newRunId();
     return r;
   }

@@ -6,6 +6,7 @@ import { EngineClient } from './engine/client';
 import type { Catalogue, PlainError, Spec } from './engine/protocol';
 import { Lab, toError, type Recorded } from './lab-api';
 import { detectNetwork } from './network';
+import { chapterById, unknownChapter } from './lesson/chapters';
 import { lessonSnippet } from './lesson/snippets';
 import { linkFor, parseLink } from './url-state';
 import { renderClaims, sameWorkOutcome } from './views/claims-view';
@@ -287,10 +288,9 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
     });
     setUpQuickBar(catalogue, f);
     const chapterId = link.chapter;
-    const known = chapterId !== undefined && lab.lesson.chapters().some((c) => c.id === chapterId);
+    const known = chapterId !== undefined && chapterById(chapterId) !== undefined;
     if (chapterId !== undefined && !known) {
-      const ids = lab.lesson.chapters().map((c) => c.id).join(', ');
-      showLinkError(`chapter must be one of ${ids} (got ${JSON.stringify(chapterId)}); here is the first chapter.`);
+      showLinkError(`${unknownChapter(chapterId).message}; here is the first chapter.`);
     } else if (chapterId !== undefined && Object.keys(query).length) {
       showLinkError(`The link opens a chapter, whose experiment is fixed: its other parameters (${Object.keys(query).join(', ')}) are ignored.`);
     }

@@ -151,3 +151,13 @@ export const CHAPTERS: Chapter[] = [
 ];
 
 export const chapterById = (id: string) => CHAPTERS.find((c) => c.id === id);
+
+/** Whether `v` is a value the chapter's knob takes (a finite number in its range). */
+export const knobAccepts = (knob: NonNullable<Chapter['knob']>, v: unknown): v is number =>
+  typeof v === 'number' && Number.isFinite(v) && v >= knob.min && v <= knob.max;
+
+/** The SpecError of an unknown chapter id (a link's `chapter`, `lab.lesson.run`), naming the ids. */
+export function unknownChapter(id: unknown): { name: 'SpecError'; field: 'chapter'; allowed: string; message: string } {
+  const allowed = CHAPTERS.map((c) => c.id).join(', ');
+  return { name: 'SpecError', field: 'chapter', allowed, message: `chapter must be one of ${allowed} (got ${JSON.stringify(id)})` };
+}

@@ -5,7 +5,7 @@ import type { Catalogue, PlainError, Spec } from '../engine/protocol';
 import type { CompareOptions, CompareOutcome, Recorded } from '../lab-api';
 import type { CompareProgress } from '../measure/procedure';
 import { claims as decide, type ClaimVerdict } from '../measure/verdicts';
-import { CHAPTERS, type Chapter } from './chapters';
+import { CHAPTERS, knobAccepts, type Chapter } from './chapters';
 
 export interface ChapterRun {
   /** One entry per experiment and mode: `${experiment}/${mode}` and its median-round Result. */
@@ -67,7 +67,7 @@ export async function runChapter(host: LessonHost, chapter: Chapter, options: Ch
 export function knobValue(chapter: Chapter, given?: number): number | undefined {
   const k = chapter.knob;
   if (!k) return undefined;
-  return typeof given === 'number' && Number.isFinite(given) && given >= k.min && given <= k.max ? given : k.default;
+  return knobAccepts(k, given) ? given : k.default;
 }
 
 /** `lab.lesson.chapters()`: the chapters in the lesson's order. */

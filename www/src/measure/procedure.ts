@@ -128,6 +128,10 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
     }
   };
   const live = () => o.modes.filter((m) => !failed.has(m));
+  const probe = async () => {
+    const p = await o.probe?.().catch(() => undefined);
+    if (p !== undefined && Number.isFinite(p)) parallelism.push(p);
+  };
 
   // 1. The warm-up round: not counted.
   warmUp = nextOrder(live(), undefined, o.random);
@@ -159,8 +163,7 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
       }
     }
     checkStop();
-    const p = await o.probe?.().catch(() => undefined);
-    if (p !== undefined && Number.isFinite(p)) parallelism.push(p);
+    await probe();
     const order = nextOrder(modes, orders.at(-1) ?? warmUp, o.random);
     orders.push(order);
     for (const mode of order) {
@@ -175,10 +178,7 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
     lastRoundMs = o.now() - started;
   }
   // A last probe after the last round: the cores may have filled up while the modes ran.
-  if (orders.length) {
-    const p = await o.probe?.().catch(() => undefined);
-    if (p !== undefined && Number.isFinite(p)) parallelism.push(p);
-  }
+  if (orders.length) await probe();
   return report();
 }
 

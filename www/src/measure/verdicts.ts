@@ -88,7 +88,8 @@ const isResult = (x: Outcome[string] | undefined): x is Measured => !!x && 'wall
 const usable = (x: Outcome[string] | undefined): x is Measured => isResult(x) && !x.cancelled;
 const roundsOf = (r: Measured) => (r.rounds?.length ? r.rounds : [r.wallMs]);
 const times = (x: number) => `${x.toFixed(2)}×`;
-const median = (xs: number[]) => {
+/** The median (the mean of the middle two for an even count; NaN for none). */
+export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
@@ -118,8 +119,8 @@ export function decide(values: number[], onClaimSide: (x: number) => boolean): V
   return 'inconclusive';
 }
 
-/** Some rounds on each side of a threshold: more rounds may settle it. */
-const straddles = (values: number[], onClaimSide: (x: number) => boolean) => values.some(onClaimSide) && values.some((x) => !onClaimSide(x));
+/** Rounds on both sides of the threshold, on a machine that could decide: more rounds may settle it. */
+const undecided = (raw: Verdict, values: number[], structural: boolean) => raw === 'inconclusive' && values.length > 0 && !structural;
 
 function measure(mode: string, values: number[], text: string) {
   const spread: [number, number] = values.length ? [Math.min(...values), Math.max(...values)] : [NaN, NaN];
@@ -183,7 +184,9 @@ function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     const values = roundSpeedups(base, r);
     const workers = workersOf(r);
     const text = `${mode}: ${times(median(values))} of sequential${spreadText(values)}${workers ? ` with ${workers} ${workers === 1 ? unit.replace(/s$/, '') : unit}` : ''}`;
-    let verdict = decide(values, (x) => x < NO_SPEEDUP_BELOW);
+    // What the rounds alone say; the machine may then leave the claim open whatever they say.
+    const raw = decide(values, (x) => x < NO_SPEEDUP_BELOW);
+    let verdict = raw;
     let why: string | undefined;
     if (cores === 1) {
       verdict = 'inconclusive';
@@ -199,7 +202,8 @@ function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     } else if (verdict === 'inconclusive') {
       why = `The rounds fell on both sides of ${times(NO_SPEEDUP_BELOW)}: the machine's speed changed during the Compare. Run more rounds.`;
     }
-    out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: straddles(values, (x) => x < NO_SPEEDUP_BELOW) && verdict === 'inconclusive' && cores > 1 && workers !== 1 && !tiny });
+    const structural = cores === 1 || workers === 1 || !!tiny;
+    out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: undecided(raw, values, structural) });
   };
   noSpeedup('threads-gil-cpu', 'threads-gil', CLAIM_TEXT['threads-gil-cpu'], 'threads');
   noSpeedup('asyncio-cpu', 'asyncio', CLAIM_TEXT['asyncio-cpu'], 'workers');
@@ -210,8 +214,11 @@ function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     const values = roundSpeedups(base, r);
     const workers = workersOf(r);
     const text = `${mode}: ${times(median(values))} of sequential${spreadText(values)}${workers ? ` with ${workers} workers` : ''} on ${cores} core${cores === 1 ? '' : 's'}`;
-    let verdict = decide(values, (x) => x >= USES_CORES_FROM);
+    const raw = decide(values, (x) => x >= USES_CORES_FROM);
+    let verdict = raw;
     let why: string | undefined;
+    // Only a machine that could have shown the gain can contradict the claim (or settle it in more rounds).
+    const structural = cores === 1 || workers === 1 || Number(r.spec.tasks) < 2 || busy || !!tiny;
     const busyWhy =
       parallelism !== undefined
         ? `A probe found only ${parallelism.toFixed(1)} of this machine's ${cores} cores free during the Compare: other programs are keeping the cores busy, so a parallel mode cannot show its gain.`
@@ -224,26 +231,29 @@ function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
       else if (tiny) why = tiny;
       else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(USES_CORES_FROM)}: the machine's speed changed during the Compare. Run more rounds.`;
       else why = `No round reached ${times(USES_CORES_FROM)}; the browser may have given the workers fewer cores than it reports.`;
-      // Only a machine that could have shown the gain can contradict the claim.
-      if (cores === 1 || workers === 1 || Number(r.spec.tasks) < 2 || busy || tiny) verdict = 'inconclusive';
+      if (structural) verdict = 'inconclusive';
     } else if (busy) {
       why = `Borne out even though ${busyWhy?.replace(/^A probe/, 'a probe')}`;
     }
-    const structural = cores === 1 || workers === 1 || Number(r.spec.tasks) < 2 || busy || !!tiny;
-    out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: verdict === 'inconclusive' && !structural && straddles(values, (x) => x >= USES_CORES_FROM) });
+    out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: undecided(raw, values, structural) });
   };
   usesCores('processes-cpu', 'processes', CLAIM_TEXT['processes-cpu']);
   usesCores('rayon-cpu', 'rayon', CLAIM_TEXT['rayon-cpu']);
   return out;
 }
 
+/** An I/O run's waves: its tasks go as many at a time as its workers and the browser's connections let. */
+function wavesOf(r: Measured): { tasks: number; waves: number } {
+  const tasks = Math.max(1, Number(r.spec.tasks) || 1);
+  const http = r.spec.workload === 'io-fetch' && r.network !== 'simulated';
+  const atOnce = Math.min(tasks, workersOf(r) ?? tasks, http ? BROWSER_CONNECTIONS_PER_HOST : Infinity);
+  return { tasks, waves: Math.ceil(tasks / atOnce) };
+}
+
 /** The overlap an I/O run can reach: its tasks in waves of as many as run at once. */
 export function ioIdeal(r: Measured): number {
-  const tasks = Math.max(1, Number(r.spec.tasks) || 1);
-  const workers = workersOf(r);
-  const http = r.spec.workload === 'io-fetch' && r.network !== 'simulated';
-  const atOnce = Math.min(tasks, workers ?? tasks, http ? BROWSER_CONNECTIONS_PER_HOST : Infinity);
-  return tasks / Math.ceil(tasks / atOnce);
+  const { tasks, waves } = wavesOf(r);
+  return tasks / waves;
 }
 
 /** An I/O claim's threshold: halfway between no overlap (1x) and the best this run could reach. */
@@ -259,9 +269,10 @@ function ioClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     // Closer to overlapping than not.
     const threshold = overlapThreshold(r);
     const workers = workersOf(r);
-    const waves = Math.ceil(Number(r.spec.tasks) / Math.max(1, Math.min(Number(r.spec.tasks), workers ?? Infinity, r.spec.workload === 'io-fetch' && r.network !== 'simulated' ? BROWSER_CONNECTIONS_PER_HOST : Infinity)));
+    const { waves } = wavesOf(r);
     const text = `${mode}: ${times(median(values))} of sequential${spreadText(values)}${workers ? ` with ${workers} ${unit}` : ''}; at best ${times(ideal)}${waves > 1 ? ` (${r.spec.tasks} tasks in ${waves} waves)` : ''}`;
-    let verdict = decide(values, (x) => x >= threshold);
+    const raw = decide(values, (x) => x >= threshold);
+    let verdict = raw;
     let why: string | undefined;
     const latency = Number(r.spec.latencyMs);
     if (ideal < 1.5) {
@@ -277,7 +288,7 @@ function ioClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     }
     if (waves > 1 && verdict === 'borne-out' && r.spec.workload === 'io-fetch' && r.network !== 'simulated')
       why = `A browser opens at most ${BROWSER_CONNECTIONS_PER_HOST} connections to one host, so ${r.spec.tasks} requests go in ${waves} waves (Python's aiohttp would open up to 100).`;
-    out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: verdict === 'inconclusive' && ideal >= 1.5 && straddles(values, (x) => x >= threshold) });
+    out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: undecided(raw, values, ideal < 1.5) });
   };
   overlap('asyncio-io', 'asyncio', CLAIM_TEXT['asyncio-io'], 'workers');
   overlap('threads-io', 'threads-gil', CLAIM_TEXT['threads-io'], 'threads');
@@ -325,17 +336,19 @@ function mixedClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
   const vsSequential = roundSpeedups(base, r);
   const { cores, busy, parallelism } = machineOf(outcome);
   const text = `${mode}: ${times(median(margins))} the speed of the fastest of ${beat.join(', ')}${spreadText(margins)}; ${times(median(vsSequential))} of sequential. Computing was ${(100 * share).toFixed(0)}% of the sequential run's task time.`;
-  let verdict = decide(margins, (x) => x > WINS_BY);
+  const raw = decide(margins, (x) => x > WINS_BY);
+  let verdict = raw;
   let why: string | undefined;
+  // Only a machine that could have shown the win can refute the claim (or settle it in more rounds).
+  const structural = (heavy === 'cpu' && (cores === 1 || busy)) || median(roundsOf(base)) < TINY_WORK_MS;
   if (verdict !== 'borne-out') {
     if (heavy === 'cpu' && cores === 1) why = 'This machine reports one core, so the computing cannot be shared out.';
     else if (heavy === 'cpu' && busy) why = `A probe found only ${parallelism!.toFixed(1)} of this machine's ${cores} cores free: other programs are keeping the cores busy.`;
     else if (verdict === 'inconclusive') why = `In some rounds ${mode} was the fastest, in others not; run more rounds.`;
     else why = heavy === 'cpu' ? 'Start-up or the waiting outweighed the shared-out computing; give each task more numbers.' : "The computing outweighed the overlapped waits; lengthen the requests or shorten the computing.";
-    if ((heavy === 'cpu' && (cores === 1 || busy)) || median(roundsOf(base)) < TINY_WORK_MS) verdict = 'inconclusive';
+    if (structural) verdict = 'inconclusive';
   }
-  const structural = (heavy === 'cpu' && (cores === 1 || busy)) || median(roundsOf(base)) < TINY_WORK_MS;
-  return [{ id, claim, verdict, measured: measure(mode, margins, text), why, undecided: verdict === 'inconclusive' && !structural && straddles(margins, (x) => x > WINS_BY) }];
+  return [{ id, claim, verdict, measured: measure(mode, margins, text), why, undecided: undecided(raw, margins, structural) }];
 }
 
 /** The ids of every claim the lab can decide (docs/API.md lists them with their thresholds). */

@@ -8,6 +8,7 @@ import type { Catalogue, ModeInfo, PlainError, Spec, WorkloadInfo } from '../eng
 import type { CompareOutcome, Recorded } from '../lab-api';
 import type { CompareProgress } from '../measure/procedure';
 import { pythonProgram, type ProgramSpec } from '../python/programs';
+import { median as medianOf, roundSpeedups } from '../measure/verdicts';
 import { renderClaims } from './claims-view';
 import { framed, ownTabLink } from './own-tab';
 import {
@@ -145,7 +146,7 @@ export class CompareView {
       const entry = this.entries.get(mode.name);
       const r = entry && !isError(entry) ? entry : undefined;
       const spec = r?.spec ?? this.spec;
-      const speedups = base && r && complete(r) ? pairRounds(base, r) : undefined;
+      const speedups = base && r && complete(r) ? roundSpeedups(base, r) : undefined;
       const ideal = workload ? idealSpeedup(workload, mode, spec, ncores) : undefined;
       const predicted = workload ? lessonPrediction(workload, mode, spec, ncores) : undefined;
       return { mode, entry, r, speedups, ideal, predicted };
@@ -376,25 +377,12 @@ export class CompareView {
   }
 }
 
-/** Per-round speedups of `r` over `base` (round i against round i), or the single ratio. */
-function pairRounds(base: Recorded, r: Recorded): number[] {
-  const b = base.rounds ?? [base.wallMs];
-  const m = r.rounds ?? [r.wallMs];
-  const n = Math.min(b.length, m.length);
-  return Array.from({ length: n }, (_, i) => b[i] / m[i]).filter(Number.isFinite);
-}
-
 /** "596–600 ms" (one unit for both ends). */
 function fmtRange(lo: number, hi: number): string {
   const a = fmtMs(lo);
   const b = fmtMs(hi);
   const unit = b.replace(/^[\d.,]+\s*/, '');
   return a.endsWith(unit) ? `${a.slice(0, -unit.length).trim()}–${b}` : `${a}–${b}`;
-}
-
-function medianOf(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** The program for a spec, at the lab's own address (so it runs against this lab's latency endpoint). */

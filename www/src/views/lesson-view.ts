@@ -6,7 +6,7 @@
 
 import type { Catalogue, Spec } from '../engine/protocol';
 import type { CompareOutcome, Lab, Recorded } from '../lab-api';
-import { CHAPTERS, chapterById, type Chapter } from '../lesson/chapters';
+import { CHAPTERS, chapterById, knobAccepts, type Chapter, type ChapterExperiment } from '../lesson/chapters';
 import { resolveSpec, type ChapterRun } from '../lesson/run';
 import { renderVerdicts } from './claims-view';
 import { CompareView } from './compare';
@@ -68,13 +68,7 @@ export class LessonView {
     this.running = true;
     this.handlers.busy(true);
     const views = new Map<string, CompareView>();
-    for (const x of chapter.experiments) {
-      const section = this.root.querySelector<HTMLElement>(`[data-experiment="${x.name}"]`)!;
-      section.hidden = false;
-      const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {} }, { modes: x.modes, claims: false });
-      view.start(this.catalogue, this.workOf(x.spec));
-      views.set(x.name, view);
-    }
+    for (const x of chapter.experiments) views.set(x.name, this.experimentView(chapter, x, this.workOf(x.spec)));
     const status = this.root.querySelector<HTMLElement>('.chapter-status')!;
     status.textContent = 'Running: a warm-up round first (not counted), then rounds in changing orders…';
     this.handlers.announce(`Running the experiments of ${chapter.title}.`);
@@ -139,7 +133,7 @@ export class LessonView {
       Object.assign(knobInput, { type: 'number', id: 'chapter-knob', min: String(knob.min), max: String(knob.max), step: String(knob.step), value: String(this.knob.get(chapter.id) ?? knob.default) });
       knobInput.addEventListener('change', () => {
         const v = Number(knobInput!.value);
-        const ok = Number.isFinite(v) && v >= knob.min && v <= knob.max;
+        const ok = knobAccepts(knob, v);
         knobInput!.setAttribute('aria-invalid', String(!ok));
         hint.textContent = ok ? `${knob.min}..${knob.max}` : `${knob.label}: a number in ${knob.min}..${knob.max} (got ${knobInput!.value || 'nothing'}); the run keeps ${this.knob.get(chapter.id) ?? knob.default}.`;
         if (ok) this.knob.set(chapter.id, v);
@@ -208,13 +202,10 @@ export class LessonView {
     if (done) {
       status.textContent = `Measured: each experiment after a warm-up round, in ${roundsOf(done)} rounds in changing orders; each figure is the median round.`;
       for (const x of chapter.experiments) {
-        const section = this.root.querySelector<HTMLElement>(`[data-experiment="${x.name}"]`)!;
-        const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {} }, { modes: x.modes, claims: false });
         // The work as it ran (defaults and presets filled in), from any of its Results.
         const ran = Object.values(done.outcomes[x.name] ?? {}).find((e): e is Recorded => 'wallMs' in e);
         const { mode: _mode, ...work } = ran?.spec ?? this.workOf(x.spec);
-        view.start(this.catalogue, work);
-        view.finish(done.outcomes[x.name], false);
+        this.experimentView(chapter, x, work).finish(done.outcomes[x.name], false);
       }
       renderVerdicts(verdicts, done.claims);
       const outcome = done.outcomes[chapter.timeline.experiment] ?? {};
@@ -231,6 +222,15 @@ export class LessonView {
     } else {
       verdicts.hidden = true;
     }
+  }
+
+  /** The compare table of one experiment of the chapter shown, started on `work` (its claims are the chapter's). */
+  private experimentView(chapter: Chapter, x: ChapterExperiment, work: Spec): CompareView {
+    const section = this.root.querySelector<HTMLElement>(`[data-experiment="${x.name}"]`)!;
+    section.hidden = false;
+    const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {} }, { modes: x.modes, claims: false });
+    view.start(this.catalogue, work);
+    return view;
   }
 
   /** An experiment's work as it will run: its preset resolved, the tasks' default filled in. */

@@ -3,6 +3,7 @@
 
 import type { ModeInfo, Spec, WorkloadInfo } from '../engine/protocol';
 import type { Recorded } from '../lab-api';
+import { BROWSER_CONNECTIONS_PER_HOST } from '../measure/verdicts';
 
 /**
  * Spec fields that say *how* the work runs, not *what* it is: runs that differ only in these did the same
@@ -52,7 +53,8 @@ export const cores = () => Math.max(1, navigator.hardwareConcurrency || 1);
  * connections per host: more requests than that go in waves of 6, whatever the mode (PYTHON-MODEL.md).
  */
 const HTTP_WORKLOADS = new Set(['io-fetch']);
-export const BROWSER_CONNECTIONS_PER_HOST = 6;
+// One number for the whole lab: the verdicts hold it.
+export { BROWSER_CONNECTIONS_PER_HOST };
 
 /** Where the lab's requests go: a simulated network (the static site's service worker) has no limit. */
 let network: string = 'real';
