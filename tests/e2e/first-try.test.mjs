@@ -60,7 +60,7 @@ for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
           assert.ok(r.measurement.orders.length === r.rounds.length, 'one order per counted round');
         }
         // On this idle machine the probe must not see busy cores (a wrong "busy" would excuse a wrong result).
-        (tally.__idle ??= []).push(history[0].machine.parallelism >= 0.8 * history[0].machine.cores ? 'idle' : `busy ${history[0].machine.parallelism}`);
+        (tally.__idle ??= []).push(history[0].machine.parallelism >= 0.8 * history[0].machine.cores ? 'idle' : `busy ${history[0].machine.parallelism} (probes ${history[0].measurement.probes})`);
         const orders = history[0].measurement.orders;
         for (let k = 1; k < orders.length; k++) assert.notDeepEqual(orders[k], orders[k - 1], 'consecutive rounds run in different orders');
         // busy from the first run to the last (the sampler starts just before the click).

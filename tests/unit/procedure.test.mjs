@@ -199,7 +199,7 @@ test('stopped() between runs rejects the same way, and nothing runs after it', a
   assert.equal(early.calls.length, 0);
 });
 
-test("the probe runs once per counted round and once after the last; entries carry the least it found as machine.parallelism", async () => {
+test("the probe runs once per counted round and once after the last; entries carry the median probe as machine.parallelism", async () => {
   const values = [1.9, 1.234, 1.7, 1.8];
   let probes = 0;
   const lab = fakeLab();
@@ -207,11 +207,11 @@ test("the probe runs once per counted round and once after the last; entries car
   assert.equal(probes, 4);
   assert.deepEqual(rep.parallelism, [1.9, 1.234, 1.7, 1.8]);
   for (const mode of MODES) {
-    assert.equal(rep.outcome[mode].machine.parallelism, 1.23, mode);
+    assert.equal(rep.outcome[mode].machine.parallelism, 1.7, mode);
     assert.equal(rep.outcome[mode].machine.cores, 2, 'the rest of machine is kept');
   }
 
-  // A failing probe is skipped; the least of the others, to two decimals.
+  // A failing probe is skipped; the lower middle of an even count, to two decimals.
   let n = 0;
   const even = await p.compareInRounds(
     options(fakeLab(), { minRounds: 3, maxRounds: 3, probe: async () => [1.234, 1.5, undefined][n++] ?? Promise.reject(new Error('no probe')) }),

@@ -79,7 +79,7 @@ export type Recorded = Result & {
   cancelled?: boolean;
   network?: Network;
   /** A Compare's warm-up order, each counted round's order, and why it stopped adding rounds. */
-  measurement?: { warmUp: string[]; orders: string[][]; ended?: string };
+  measurement?: { warmUp: string[]; orders: string[][]; ended?: string; probes?: number[] };
   /** Things the learner should know about how this run differs from what was asked. */
   notes?: string[];
   /** A Compare's entry: the median of its rounds' speedups over that Compare's sequential rounds. */
@@ -316,14 +316,14 @@ export class Lab {
   }
 
   /** Records one history row per mode of a Compare (its median round), with how it was measured. */
-  private finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string }): CompareOutcome {
+  private finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string; parallelism: number[] }): CompareOutcome {
     const seq = outcome.sequential && 'wallMs' in outcome.sequential ? (outcome.sequential as Recorded) : undefined;
     for (const [mode, entry] of Object.entries(outcome)) {
       if (!('wallMs' in entry)) continue;
       const r = entry as Recorded;
       const speedups = seq && !seq.cancelled && !r.cancelled ? roundSpeedups(seq, r) : [];
       if (speedups.length) r.speedup = median(speedups);
-      r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended };
+      r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended, probes: report.parallelism.map((p) => Math.round(p * 100) / 100) };
       const note = notes.get(mode);
       if (note) r.notes = [...(r.notes ?? []), note];
       this.record(r);

@@ -5,7 +5,7 @@
 //     (the optimising compiler, the first workers); without it the first mode measured would pay for all.
 //  2. Counted rounds, each running every mode once in a different order (no mode always first or last),
 //     and a short probe of the parallelism the machine has free (other programs may hold cores); one
-//     more probe after the last round; each Result carries the least any probe found.
+//     more probe after the last round; each Result carries the median probe.
 //  3. At least `minRounds` rounds while the budget allows; more while a claim is inconclusive.
 //  4. Each mode reports the Result of its median round, with every round's wall time and their spread.
 // Pure of the browser: the runner, the probe, the clock and the randomness are given, so it is tested in
@@ -188,8 +188,12 @@ function summarise<R extends Measured>(rs: R[], parallelism: number[]): R & { ro
   // The median round (the lower middle one for an even count): a real run, not an average of runs.
   const sorted = [...rs].sort((a, b) => a.wallMs - b.wallMs);
   const mid = sorted[Math.floor((sorted.length - 1) / 2)];
-  // The least parallelism any probe found: a verdict must not rest on cores that were busy at some point.
-  const machine = mid.machine ? { ...mid.machine, ...(parallelism.length ? { parallelism: round2(Math.min(...parallelism)) } : {}) } : mid.machine;
+  // The median probe (the lower middle one for an even count): a program that holds a core through the
+  // Compare shows in every probe, while one probe caught in another program's moment-long burst must not
+  // excuse (or decide) a verdict.
+  const probes = [...parallelism].sort((a, b) => a - b);
+  const free = probes.length ? { parallelism: round2(probes[Math.floor((probes.length - 1) / 2)]) } : {};
+  const machine = mid.machine ? { ...mid.machine, ...free } : mid.machine;
   return { ...mid, machine, rounds: walls, spread: [Math.min(...walls), Math.max(...walls)] };
 }
 
