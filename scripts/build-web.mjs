@@ -28,6 +28,7 @@ await build({
     embed: join(www, 'src/embed.ts'),
     'engine-worker': join(www, 'src/engine/engine-worker.ts'),
     'process-worker': join(www, 'src/engine/process-worker.ts'),
+    'pool-thread': join(www, 'src/engine/pool-thread.ts'),
     'probe-worker': join(www, 'src/engine/probe-worker.ts'),
   },
   outdir: out,

@@ -31,25 +31,13 @@ export const CSP = [
   "object-src 'none'",
 ].join('; ');
 
-/** A delay request is "long" (and so counts against the per-client cap) from this many ms on, or with fail=hang. */
-export const LONG_DELAY_MS = 1000;
-
-const LOOPBACK = new net.BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4'); // also matches IPv4-mapped IPv6 (::ffff:127.0.0.1)
-LOOPBACK.addAddress('::1', 'ipv6');
-
 /**
- * True when `host` (a bind address such as the server's HOST) is reachable from this machine only:
- * 127.0.0.0/8, ::1 (in any spelling, bracketed or not) or `localhost`. Anything else, including
- * wildcard addresses (0.0.0.0, ::) and other host names, counts as exposed.
+ * The most delay requests one client may have open at once, by default, whatever address the server
+ * binds. A class behind one NAT address is one client: 30 learners whose browsers each open the 6
+ * connections a browser allows per host make 180; 300 leaves room for a Python program of the lesson
+ * (aiohttp opens up to 100) or a larger class, while one client still cannot hold every socket.
  */
-export function isLoopback(host) {
-  const a = String(host).toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (a === 'localhost') return true;
-  if (net.isIPv4(a)) return LOOPBACK.check(a, 'ipv4');
-  if (net.isIPv6(a)) return LOOPBACK.check(a, 'ipv6');
-  return false;
-}
+export const DEFAULT_PER_CLIENT_LIMIT = 300;
 
 /**
  * Sets the headers every response carries (static files, API, errors).
@@ -70,6 +58,9 @@ export function setSecurityHeaders(res, api) {
   // Browsers must trust our Content-Type (module scripts and wasm streaming depend on it).
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', CSP);
+  // The lab's URLs carry a learner's settings and the course page's origin: other sites need none of
+  // it (the lab links out to documentation only), so no Referer leaves the lab.
+  res.setHeader('Referrer-Policy', 'no-referrer');
   if (api) {
     // Every delay request must reach the server (a cached answer would take 0 ms), and any page
     // may call it.
@@ -85,33 +76,67 @@ function send(res, status, type, body, extra = {}) {
 const sendText = (res, status, text, extra) => send(res, status, 'text/plain; charset=utf-8', text + '\n', extra);
 const sendJson = (res, status, body, extra) => send(res, status, 'application/json', JSON.stringify(body), extra);
 
-/** The client's address as counted by the per-client cap (`::ffff:1.2.3.4` is the same client as 1.2.3.4). */
-function clientAddress(req) {
-  const address = req.socket.remoteAddress || 'unknown';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
+/** Reads the 8 groups of an IPv6 address (any spelling: `::`, an IPv4 tail, a zone); null if it is not one. */
+function ipv6Groups(address) {
+  const a = address.replace(/%.*$/, ''); // fe80::1%eth0: the zone names an interface, not a host
+  if (!net.isIPv6(a)) return null;
+  const [head, tail] = a.includes('::') ? a.split('::') : [a, undefined];
+  const part = (s) => {
+    if (!s) return [];
+    const out = [];
+    for (const g of s.split(':')) {
+      if (g.includes('.')) {
+        const [b0, b1, b2, b3] = g.split('.').map(Number); // an IPv4 tail (::ffff:1.2.3.4) is two groups
+        out.push((b0 << 8) | b1, (b2 << 8) | b3);
+      } else out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = part(head);
+  const right = part(tail);
+  return tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
 }
 
 /**
- * Counts the long requests each client address has in flight. `acquire` answers whether one more
- * may start; a granted slot is given back when the response closes (answered, failed, reset, hung
- * up by the server, or the client went away), so the count can never leak.
+ * The key a client is counted under by the per-client cap: an IPv4 address as it is (an IPv4-mapped
+ * IPv6 address, `::ffff:1.2.3.4`, is that IPv4 client), an IPv6 address by its /64, written
+ * `2001:db8:0:1::/64`: one household or one machine gets a whole /64 and picks any address in it, so
+ * keying by the full address would give it billions of caps.
+ */
+export function clientKey(address) {
+  const a = String(address ?? '');
+  if (net.isIPv4(a)) return a;
+  const g = ipv6Groups(a);
+  if (!g) return a || 'unknown';
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
+    return [g[6] >> 8, g[6] & 255, g[7] >> 8, g[7] & 255].join('.');
+  }
+  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
+}
+
+/**
+ * Counts the delay requests each client has open (every one, whatever its `ms`: a class's short
+ * requests add up as much as one client's long ones). `acquire` answers whether one more may start;
+ * a granted slot is given back when the response closes (answered, failed, reset, hung up by the
+ * server, or the client went away), so the count can never leak.
  */
 function createClientCap(limit) {
-  const inFlight = new Map(); // address -> count (absent when 0, so the map holds active clients only)
+  const open = new Map(); // client key -> count (absent when 0, so the map holds active clients only)
   return {
     limit,
+    /** `{ key }` when the request may go on (its slot taken), `{ key, refused: true }` when its client is at the cap. */
     acquire(req, res) {
-      if (req.socket.destroyed) return true; // gone already: nothing will run, nothing to count
-      const address = clientAddress(req);
-      const count = inFlight.get(address) || 0;
-      if (count >= limit) return false;
-      inFlight.set(address, count + 1);
+      const key = clientKey(req.socket.remoteAddress);
+      if (req.socket.destroyed) return { key }; // gone already: nothing will run, nothing to count
+      const count = open.get(key) || 0;
+      if (count >= limit) return { key, refused: true };
+      open.set(key, count + 1);
       res.once('close', () => {
-        const left = inFlight.get(address) - 1;
-        if (left > 0) inFlight.set(address, left);
-        else inFlight.delete(address);
+        const left = open.get(key) - 1;
+        if (left > 0) open.set(key, left);
+        else open.delete(key);
       });
-      return true;
+      return { key };
     },
   };
 }
@@ -153,16 +178,19 @@ function handleDelay(req, res, query, hangMs, cap) {
   if (!parsed.ok) return sendJson(res, parsed.status, parsed.body);
   const { ms, fail } = parsed;
 
-  if (cap && (fail === 'hang' || ms >= LONG_DELAY_MS) && !cap.acquire(req, res)) {
-    const allowed = `at most ${cap.limit} concurrent long requests per client`;
+  const slot = cap?.acquire(req, res);
+  if (slot?.refused) {
+    const allowed = `at most ${cap.limit} open delay requests per client (one IPv4 address, or one IPv6 /64)`;
     return sendJson(
       res,
       429,
       {
-        error: `Too Many Requests: ${allowed} (fail=hang or ms >= ${LONG_DELAY_MS}), and this client has ${cap.limit} in flight; retry when one has ended`,
-        field: 'ms',
+        error:
+          `Too Many Requests: ${allowed}, and ${slot.key} has ${cap.limit} open; retry when one has ended. ` +
+          `A class behind one address that needs more: whoever runs the server sets LAB_PER_CLIENT_LIMIT.`,
         allowed,
         limit: cap.limit,
+        client: slot.key,
       },
       { 'Retry-After': '1' },
     );
@@ -191,20 +219,21 @@ function handleDelay(req, res, query, hangMs, cap) {
 
 /**
  * Creates the lab's request handler.
- * @param {{ root: string, hangMs?: number, perClientLimit?: number | null }} options
+ * @param {{ root: string, hangMs?: number, perClientLimit?: number }} options
  *   root: the directory to serve (the build, usually `dist/`); read once, at creation.
  *   hangMs: how long `fail=hang` keeps the socket open before closing it (default 60 s).
- *   perClientLimit: when a number, the most "long" delay requests (`fail=hang`, or `ms` >= 1000)
- *     one client address may have in flight; more get 429 with `Retry-After: 1`. Off (null, the
- *     default) for loopback use, where the lab's own tests run hundreds at once.
+ *   perClientLimit: the most delay requests (any `ms`, hangs included) one client may have open at
+ *     once, counted per IPv4 address or IPv6 /64 (`clientKey`); more get 429 with `Retry-After: 1`.
+ *     Default `DEFAULT_PER_CLIENT_LIMIT` (300); 0 turns the cap off (only for tests on loopback that
+ *     hold more than that at once).
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void}
  */
-export function createLabHandler({ root, hangMs = HANG_MS, perClientLimit = null } = {}) {
+export function createLabHandler({ root, hangMs = HANG_MS, perClientLimit = DEFAULT_PER_CLIENT_LIMIT } = {}) {
   if (!root) throw new TypeError('createLabHandler: root is required');
-  if (perClientLimit != null && !(Number.isInteger(perClientLimit) && perClientLimit >= 1)) {
-    throw new TypeError(`createLabHandler: perClientLimit must be a positive integer or null; got ${perClientLimit}`);
+  if (!(Number.isInteger(perClientLimit) && perClientLimit >= 0)) {
+    throw new TypeError(`createLabHandler: perClientLimit must be an integer >= 0 (0: no cap); got ${perClientLimit}`);
   }
-  const cap = perClientLimit == null ? null : createClientCap(perClientLimit);
+  const cap = perClientLimit === 0 ? null : createClientCap(perClientLimit);
   root = path.resolve(root);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new Error(`createLabHandler: root ${root} is not a directory (build the lab first?)`);

@@ -3,16 +3,17 @@
 //   LAB_ROOT  directory to serve (default: <repo>/dist)
 //   HOST      address to bind (default 127.0.0.1: not exposed unless asked)
 //   PORT      port (default 8080; 0 picks a free one)
-//   LAB_PER_CLIENT_LIMIT  most concurrent long delay requests (`fail=hang`, or `ms` >= 1000) per
-//             client address; default 32 when HOST is not a loopback address, off on loopback (the
-//             lab's own tests and the load test run hundreds at once there); 0 turns it off.
+//   LAB_PER_CLIENT_LIMIT  most delay requests (`api/delay`, any `ms`, hangs included) one client may
+//             have open at once, a client being one IPv4 address or one IPv6 /64; default 300 whatever
+//             HOST is (a class of 30 behind one NAT address, 6 connections each, is 180); 0 turns it
+//             off (tests on loopback that hold more than that at once, such as the load test's hangs).
 // Prints exactly one line, `Concurrency Lab: http://HOST:PORT/`, once listening (tests parse it).
 
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLabHandler, isLoopback } from './app.mjs';
+import { createLabHandler, DEFAULT_PER_CLIENT_LIMIT } from './app.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const root = process.env.LAB_ROOT || path.join(repo, 'dist');
@@ -23,15 +24,14 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
-const DEFAULT_PER_CLIENT_LIMIT = 32;
-let perClientLimit = isLoopback(host) ? null : DEFAULT_PER_CLIENT_LIMIT;
+let perClientLimit = DEFAULT_PER_CLIENT_LIMIT;
 if (process.env.LAB_PER_CLIENT_LIMIT) {
-  const n = Number(process.env.LAB_PER_CLIENT_LIMIT);
-  if (!Number.isInteger(n) || n < 0) {
-    console.error(`LAB_PER_CLIENT_LIMIT must be an integer >= 0 (0: no cap); got ${process.env.LAB_PER_CLIENT_LIMIT}`);
+  const text = process.env.LAB_PER_CLIENT_LIMIT;
+  if (!/^\d{1,9}$/.test(text)) {
+    console.error(`LAB_PER_CLIENT_LIMIT must be an integer >= 0 (open delay requests per client; 0: no cap); got ${text}`);
     process.exit(1);
   }
-  perClientLimit = n === 0 ? null : n;
+  perClientLimit = Number(text);
 }
 
 /** The process's soft limit on open files (Linux), or null where it cannot be read. */

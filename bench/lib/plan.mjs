@@ -17,7 +17,7 @@ export const PROFILES = {
     },
     io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: Infinity },
     // bench/experiments/first-run.mjs: fresh pages per mode, runs per page (the calibrated default size).
-    firstRun: { pages: 3, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon'] },
+    firstRun: { pages: 3, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'processes', 'rayon'] },
   },
   quick: {
     reps: 3,
@@ -31,7 +31,7 @@ export const PROFILES = {
     // At T = 100 the one-at-a-time modes (sequential: T x L; processes: T / 2 x L) take 10 to 20 s a
     // run; the quick run leaves them out there (their figure is predictable: see the ideal).
     io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: 100 },
-    firstRun: { pages: 2, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon'] },
+    firstRun: { pages: 2, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'processes', 'rayon'] },
   },
   // For tests/bench/smoke.test.mjs: every implementation and every row, tiny sizes, one repetition.
   smoke: {
@@ -50,7 +50,7 @@ export const PROFILES = {
 };
 
 /** The lab's modes the bench runs in the browser, and their CPython counterparts. */
-export const LAB_CPU_MODES = ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon'];
+export const LAB_CPU_MODES = ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'processes', 'rayon'];
 export const PY_CPU_MODES = ['sequential', 'threads', 'processes', 'asyncio'];
 export const LAB_IO_MODES = ['sequential', 'asyncio', 'threads-gil', 'processes'];
 export const PY_IO_MODES = ['sequential', 'threads', 'processes', 'aiohttp'];

@@ -3,12 +3,38 @@
 
 use super::faults::{FaultKind, OnError};
 use super::mode::Mode;
-use super::spec::TIMEOUT_MS;
+use super::spec::{label_of, FREE_THREADED_OVERHEAD_PCT, TIMEOUT_MS};
 use super::spec::TASKS;
 use super::calibrate::Defaults;
 use super::workload::{accepted, Params, ALL};
 use super::Capabilities;
 use serde_json::{json, Value};
+
+/// The fields a mode adds to the spec (shown with the mode in the form).
+fn mode_fields(m: Mode) -> Value {
+    let (min, max, default) = FREE_THREADED_OVERHEAD_PCT;
+    match m {
+        Mode::ThreadsGil => json!([{
+            "name": "releasesGil",
+            "type": "boolean",
+            "label": label_of("releasesGil", None),
+            "default": false,
+            "classes": ["cpu", "mixed"],
+            "doc": "The CPU work is C code that releases the GIL while it runs, as NumPy's array loops, hashlib and \
+                    zlib do: the threads then compute in parallel, and take the GIL only at the call's ends.",
+        }]),
+        Mode::FreeThreaded => json!([{
+            "name": "freeThreadedOverheadPct",
+            "label": label_of("freeThreadedOverheadPct", None),
+            "min": min,
+            "max": max,
+            "default": default,
+            "doc": "What the free-threaded build costs one thread, spent as real CPU work beside each chunk: about 8% \
+                    on x86-64 Linux (Python 3.14 docs, free-threading HOWTO), \"roughly 5-10%\" (What's New in 3.14).",
+        }]),
+        _ => json!([]),
+    }
+}
 
 pub fn catalogue(caps: &Capabilities) -> Value {
     catalogue_with(caps, &Defaults::default())
@@ -62,6 +88,7 @@ pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
                 "source": m.source(),
                 "workers": m.workers(caps),
                 "unavailable": m.unavailable(caps),
+                "fields": mode_fields(*m),
             })
         })
         .collect();

@@ -16,6 +16,22 @@ pub enum FaultKind {
     Hang,
     /// The task's Rust code panics: the engine crashes and restarts.
     Panic,
+    /// Test kind: the task's thread traps (wasm `unreachable`, as an allocation failure aborts): no panic
+    /// hook runs, the Worker just dies. Accepted only when test kinds are on ([`allow_test_kinds`]).
+    Trap,
+    /// Test kind: the task spins for ever without yielding, so its thread stops answering.
+    Stall,
+}
+
+thread_local! {
+    /// Whether this thread's spec parsing accepts the test kinds (set by the engine when the page asks
+    /// for it; specs are parsed on the engine's own thread and in each process, never on pool threads).
+    static TEST_KINDS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Lets specs parsed on this thread name the test kinds `trap` and `stall` (the lab's crash tests).
+pub fn allow_test_kinds(on: bool) {
+    TEST_KINDS.with(|t| t.set(on));
 }
 
 impl FaultKind {
@@ -27,11 +43,17 @@ impl FaultKind {
             FaultKind::Reset => "reset",
             FaultKind::Hang => "hang",
             FaultKind::Panic => "panic",
+            FaultKind::Trap => "trap",
+            FaultKind::Stall => "stall",
         }
     }
 
+    /// The test kinds: not in the catalogue, refused unless [`allow_test_kinds`] was called.
+    pub const TEST: [FaultKind; 2] = [FaultKind::Trap, FaultKind::Stall];
+
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == s)
+        let tests = if TEST_KINDS.with(|t| t.get()) { &Self::TEST[..] } else { &[] };
+        Self::ALL.into_iter().chain(tests.iter().copied()).find(|k| k.name() == s)
     }
 
     /// What happens, in the learner's words.
@@ -41,12 +63,14 @@ impl FaultKind {
             FaultKind::Reset => "the server drops the connection (ServerDisconnectedError)",
             FaultKind::Hang => "the server never answers: only a timeout ends the wait (TimeoutError)",
             FaultKind::Panic => "the engine's Rust code panics: the run fails and the engine restarts",
+            FaultKind::Trap => "test only: the task's thread traps without a panic (its Worker dies)",
+            FaultKind::Stall => "test only: the task's thread spins for ever (the engine stops responding)",
         }
     }
 
     /// Whether the fault is injected by the latency endpoint (I/O work only).
     pub fn is_network(self) -> bool {
-        self != FaultKind::Panic
+        matches!(self, FaultKind::Status | FaultKind::Reset | FaultKind::Hang)
     }
 }
 

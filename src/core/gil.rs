@@ -76,6 +76,11 @@ impl Gil {
         Gil { enabled: false, ..Gil::new(5.0, clock, cancel) }
     }
 
+    /// `sys.getswitchinterval()`, in ms.
+    pub fn interval_ms(&self) -> f64 {
+        self.interval_ms
+    }
+
     pub fn is_enabled(&self) -> bool {
         self.enabled
     }
@@ -254,20 +259,73 @@ mod tests {
         assert_eq!(g.forced_switches(), 0);
     }
 
-    #[test]
-    fn free_threaded_never_blocks() {
-        let g = Arc::new(Gil::free_threaded(Arc::new(HostClock(Instant::now())), CancelToken::new()));
-        let running = Arc::new(AtomicUsize::new(0));
-        let overlap = Arc::new(AtomicBool::new(false));
+    /// Two threads each take `g` and run "bytecodes" (up to 200 us each, checking the eval breaker
+    /// between them, as a holder does) until both are seen inside a bytecode at once, or `patience`
+    /// has passed. Returns the most that were ever inside at once. Independent of the core count: a
+    /// thread inside a bytecode yields the CPU until the other one is in too, so on one core they
+    /// take turns on the CPU and can still both be inside.
+    fn most_inside_at_once(g: &Arc<Gil>, patience: Duration) -> usize {
+        let inside = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
         let hs: Vec<_> = (0..2)
             .map(|me| {
-                let (g, running, overlap) = (g.clone(), running.clone(), overlap.clone());
-                thread::spawn(move || python_cpu(&g, me, 100, &running, &overlap))
+                let (g, inside, most) = (g.clone(), inside.clone(), most.clone());
+                thread::spawn(move || {
+                    let end = Instant::now() + patience;
+                    assert!(g.take(me));
+                    while Instant::now() < end && most.load(Ordering::SeqCst) < 2 {
+                        most.fetch_max(inside.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                        let t = Instant::now();
+                        while t.elapsed() < Duration::from_micros(200) && most.load(Ordering::SeqCst) < 2 {
+                            thread::yield_now();
+                        }
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        if let Some(held) = g.check(me) {
+                            assert!(held);
+                        }
+                    }
+                    g.drop_gil(me);
+                })
             })
             .collect();
         for h in hs {
-            assert_eq!(h.join().unwrap(), 0, "no drop requests without a GIL");
+            h.join().unwrap();
         }
+        most.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn free_threaded_lets_two_threads_run_python_at_once_and_the_gil_does_not() {
+        let free = Arc::new(Gil::free_threaded(Arc::new(HostClock(Instant::now())), CancelToken::new()));
+        assert_eq!(most_inside_at_once(&free, Duration::from_secs(10)), 2, "free-threaded: both threads inside at once");
+        // The same two threads under a GIL, given time for many hand-overs: never both inside.
+        let g = gil(1.0);
+        assert_eq!(most_inside_at_once(&g, Duration::from_millis(300)), 1, "with the GIL: one thread at a time");
+        assert!(g.forced_switches() >= 2, "both threads had turns: {} hand-overs", g.forced_switches());
+    }
+
+    #[test]
+    fn free_threaded_never_blocks_and_threads_overlap() {
+        let g = Arc::new(Gil::free_threaded(Arc::new(HostClock(Instant::now())), CancelToken::new()));
+        let running = Arc::new(AtomicUsize::new(0));
+        let overlap = Arc::new(AtomicBool::new(false));
+        // Rounds of 100 ms of CPU on two threads, until they are seen computing at the same moment
+        // (10 s at most). Each computes almost all the time, so with two cores they overlap in the
+        // first round; on one core they overlap whenever the OS switches threads mid-chunk.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !overlap.load(Ordering::SeqCst) && Instant::now() < deadline {
+            let hs: Vec<_> = (0..2)
+                .map(|me| {
+                    let (g, running, overlap) = (g.clone(), running.clone(), overlap.clone());
+                    thread::spawn(move || python_cpu(&g, me, 100, &running, &overlap))
+                })
+                .collect();
+            for h in hs {
+                assert_eq!(h.join().unwrap(), 0, "no drop requests without a GIL");
+            }
+        }
+        assert_eq!(g.forced_switches(), 0);
+        assert!(overlap.load(Ordering::SeqCst), "two free-threaded threads never computed at the same moment in 10 s");
     }
 
     #[test]

@@ -7,7 +7,9 @@
 pub mod calibrate;
 pub mod cancel;
 pub mod catalogue;
+pub mod crash;
 pub mod error;
+pub mod estimate;
 pub mod faults;
 pub mod gil;
 pub mod mode;

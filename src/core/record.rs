@@ -15,8 +15,10 @@ pub enum Status {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SpanKind {
-    /// Running Python code (CPU work, or the bookkeeping around an await).
+    /// Running Python code (CPU work, or the bookkeeping around an await); under a GIL, holding it.
     Run,
+    /// Running C code that released the GIL (`releasesGil`: NumPy's loops, hashlib, zlib).
+    RunNogil,
     /// Waiting for the emulated GIL.
     GilWait,
     /// Waiting on I/O (a request in flight, a sleep).

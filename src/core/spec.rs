@@ -36,6 +36,11 @@ pub struct Spec {
     /// Per-request timeout (`asyncio.wait_for`, aiohttp's `ClientTimeout`), for I/O work.
     pub timeout_ms: Option<u32>,
     pub on_error: OnError,
+    /// `releasesGil`: the CPU work is C code that drops the GIL while it runs (NumPy's loops, hashlib,
+    /// zlib). Kept only where it applies: CPU or mixed work under `threads-gil`.
+    pub releases_gil: bool,
+    /// `freeThreadedOverheadPct`, for `free-threaded`: the build's single-thread cost, in percent.
+    pub free_threaded_overhead_pct: Option<f64>,
 }
 
 /// One task's plan: its steps, and the fault it is to suffer, if any.
@@ -63,6 +68,9 @@ impl std::fmt::Debug for Spec {
     }
 }
 
+/// `freeThreadedOverheadPct`: 0..50 %, default the 3.14 docs' figure.
+pub const FREE_THREADED_OVERHEAD_PCT: (f64, f64, f64) = (0.0, 50.0, crate::core::mode::free_threaded::DEFAULT_OVERHEAD_PCT);
+
 /// Fields that are part of the spec's language without being run parameters.
 const META_FIELDS: &[&str] = &["v"];
 
@@ -70,7 +78,7 @@ const META_FIELDS: &[&str] = &["v"];
 pub fn known_fields() -> Vec<&'static str> {
     let mut names = vec![
         "workload", "mode", TASKS.name, "workers", "switchIntervalMs", "faults", "faults.kind", "faults.rate", "faults.seed",
-        "timeoutMs", "onError",
+        "timeoutMs", "onError", "releasesGil", "freeThreadedOverheadPct",
     ];
     names.extend(META_FIELDS);
     for w in workload::ALL {
@@ -146,6 +154,14 @@ pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Re
         Some(Mode::ThreadsGil) => ok(&mut errors, num_field(obj, "switchIntervalMs", SWITCH_INTERVAL)),
         _ => None,
     };
+    let free_threaded_overhead_pct = match mode {
+        Some(Mode::FreeThreaded) => ok(&mut errors, num_field(obj, "freeThreadedOverheadPct", FREE_THREADED_OVERHEAD_PCT)),
+        _ => None,
+    };
+    // Checked wherever it is given (a typo'd value is caught), kept only where it applies.
+    let releases_gil = ok(&mut errors, bool_field(obj, "releasesGil")).unwrap_or(false)
+        && matches!(mode, Some(Mode::ThreadsGil))
+        && workload.is_some_and(|w| matches!(w.class(), Class::Cpu | Class::Mixed));
     let on_error = {
         let allowed = OnError::ALL.map(OnError::name).join(", ");
         ok(&mut errors, match obj.get("onError") {
@@ -204,7 +220,7 @@ pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Re
         return Err(LabError::unavailable("mode", format!("{} with {}: {reason}", mode.name(), workload.name())));
     }
     let faults = faults.filter(|f| !f.kind.is_network() || workload.uses_network());
-    Ok(Spec { workload, mode, tasks, params, workers, switch_interval_ms, faults, timeout_ms, on_error })
+    Ok(Spec { workload, mode, tasks, params, workers, switch_interval_ms, faults, timeout_ms, on_error, releases_gil, free_threaded_overhead_pct })
 }
 
 /// The name the page shows for a spec field (`Image size (px)` for mandelbrot's `size`): the field's
@@ -218,6 +234,8 @@ pub fn label_of(field: &str, workload: Option<&dyn Workload>) -> Option<&'static
         "tasks" => Some(TASKS.label),
         "workers" => Some("Workers"),
         "switchIntervalMs" => Some("Switch interval (ms)"),
+        "releasesGil" => Some("C code that releases the GIL"),
+        "freeThreadedOverheadPct" => Some("Free-threaded single-thread cost (%)"),
         "faults" | "faults.kind" => Some("Inject faults"),
         "faults.rate" => Some("Share of tasks that fail"),
         "faults.seed" => Some("Seed (which tasks)"),
@@ -265,6 +283,12 @@ impl Spec {
             map.insert("timeoutMs".into(), json!(t));
         }
         map.insert("onError".into(), json!(self.on_error));
+        if self.releases_gil {
+            map.insert("releasesGil".into(), json!(true));
+        }
+        if let Some(p) = self.free_threaded_overhead_pct {
+            map.insert("freeThreadedOverheadPct".into(), json!(p));
+        }
         out
     }
 
@@ -365,6 +389,18 @@ fn num_field(obj: &Map<String, Value>, name: &str, (min, max, default): (f64, f6
         return Err(bad(&x));
     }
     Ok(x)
+}
+
+/// Reads a boolean field (`true`/`false`, or the strings a URL carries), `false` when absent.
+fn bool_field(obj: &Map<String, Value>, name: &str) -> Result<bool, FieldError> {
+    let label = label_of(name, None).unwrap_or(name);
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if matches!(s.as_str(), "true" | "1") => Ok(true),
+        Some(Value::String(s)) if matches!(s.as_str(), "false" | "0") => Ok(false),
+        Some(other) => Err(FieldError::new(name, label, "true, false", format!("{label} must be true or false (got {other})"))),
+    }
 }
 
 /// Reads an integer field, or its default when absent.
@@ -574,7 +610,7 @@ mod tests {
     fn an_unknown_mode_or_workload_does_not_hide_the_other_fields() {
         assert_eq!(
             errors_of(json!({"workload": "cpu-primes", "mode": "threads", "tasks": 5000})),
-            [row("mode", "Mode", "sequential, asyncio, threads-gil, processes, rayon"), row("tasks", "Tasks", "1..1000")]
+            [row("mode", "Mode", "sequential, asyncio, threads-gil, free-threaded, processes, rayon"), row("tasks", "Tasks", "1..1000")]
         );
         // Without a workload its own fields cannot be checked; the common ones are.
         let errors = errors_of(json!({"workload": "cpu-prime", "mode": "rayon", "tasks": -1, "size": 1, "workers": 9}));

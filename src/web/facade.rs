@@ -7,6 +7,7 @@ use crate::core::cancel::CancelToken;
 use crate::core::calibrate::Defaults;
 use crate::core::catalogue::catalogue_with as describe;
 use crate::core::error::LabError;
+use crate::core::mode::pool::{fill_unfinished, MapQueue};
 use crate::core::mode::Mode;
 use crate::core::run::{run_on_loop, RunResult};
 use crate::core::spec::{self, Spec};
@@ -27,6 +28,18 @@ extern "C" {
 
 /// Tags panic reports so the page restarts only its own engine (in shared memory: every thread sees it).
 static ENGINE_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// The engine id given to `start` (what every worker of this engine tags its crash reports with).
+pub(crate) fn engine_id() -> u32 {
+    ENGINE_ID.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Lets this engine's specs name the test-only fault kinds `trap` and `stall` (docs/API.md): the page
+/// turns it on only under its test flag, so a learner's spec never reaches them.
+#[wasm_bindgen(js_name = allowTestFaults)]
+pub fn allow_test_faults(on: bool) {
+    crate::core::faults::allow_test_kinds(on);
+}
 
 const BUILD: Build = if cfg!(feature = "threads") { Build::Threads } else { Build::Single };
 
@@ -54,7 +67,8 @@ pub fn start(base_url: &str, cores: u32, pool_threads: u32, engine_id: u32) -> R
             Some(text) => format!("{text} (at {})", info.location().map_or("?".into(), |l| format!("{}:{}", l.file(), l.line()))),
             None => info.to_string(),
         };
-        report_panic(ENGINE_ID.load(std::sync::atomic::Ordering::Relaxed), &format!("the lab engine panicked: {message}"));
+        // The JavaScript side adds which worker panicked (its name).
+        report_panic(self::engine_id(), &message);
     }));
     let endpoint = web_sys::Url::new_with_base("api/delay", base_url)?.href();
     let caps = Capabilities { build: BUILD, pool_threads: if BUILD == Build::Threads { pool_threads } else { 0 }, cores: cores.max(1) };
@@ -97,6 +111,14 @@ pub fn set_defaults(defaults_json: &str) -> Result<String, JsValue> {
 #[wasm_bindgen]
 pub fn validate(spec_json: &str) -> Result<String, JsValue> {
     parse(spec_json).map(|s| s.to_json().to_string()).map_err(|e| JsValue::from_str(&e.to_json()))
+}
+
+/// How long a spec's run should take here, in ms, from the calibration ([`crate::core::estimate`]); rejects
+/// with a SpecError as `validate` does.
+#[wasm_bindgen]
+pub fn estimate(spec_json: &str) -> Result<f64, JsValue> {
+    let spec = parse(spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+    Ok(with_engine(|e| crate::core::estimate::estimate_ms(&spec, &e.defaults, e.caps.cores)))
 }
 
 /// Runs a spec. Resolves to the Result as JSON; rejects with a JSON error object
@@ -150,17 +172,57 @@ pub async fn run_task(spec_json: String, id: u32, t0: f64, lane: String, on_task
     serde_json::to_string(&record).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
-/// Assembles the Result of a run whose tasks ran in worker processes, with the core's error rules.
-/// Rejects like `run` does (an `AbortError` with the result when `cancelled`).
+/// Assembles the Result of a run whose tasks ran in worker processes, with the core's error rules:
+/// `records_json` holds the tasks that came back (the others never started: cancelled). Rejects like
+/// `run` does (an `AbortError` with the result when `cancelled`).
 #[wasm_bindgen]
 pub fn finish(spec_json: &str, records_json: &str, wall_ms: f64, cancelled: bool) -> Result<String, JsValue> {
     let spec = parse(spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
-    let records = serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&LabError::EngineError { message: format!("bad task records: {e}") }.to_json()))?;
+    let records = fill_unfinished(spec.tasks, parse_records(records_json)?, wall_ms);
     let result = crate::core::run::assemble_records(&spec, BUILD, wall_ms, records, cancelled);
     if result.cancelled {
         return Err(JsValue::from_str(&aborted(&result)));
     }
     Ok(result.to_json())
+}
+
+/// The Result of a run whose engine crashed under it (`message` names what died), from the task
+/// records the page was sent before the crash: called on the fresh engine, so the run is recorded.
+#[wasm_bindgen(js_name = finishCrashed)]
+pub fn finish_crashed(spec_json: &str, records_json: &str, wall_ms: f64, message: &str) -> Result<String, JsValue> {
+    let spec = parse(spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+    Ok(crate::core::crash::crashed_run(&spec, BUILD, wall_ms, parse_records(records_json)?, message).to_json())
+}
+
+fn parse_records(records_json: &str) -> Result<Vec<crate::core::record::TaskRecord>, JsValue> {
+    serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&LabError::EngineError { message: format!("bad task records: {e}") }.to_json()))
+}
+
+/// `Pool.map` handing tasks to the `processes` workers: the core's [`MapQueue`], so the rule for when
+/// to stop handing out tasks lives in one place for every mode.
+#[wasm_bindgen]
+pub struct TaskQueue(MapQueue);
+
+#[wasm_bindgen]
+impl TaskQueue {
+    /// The queue of a validated spec (`validate`'s output).
+    #[wasm_bindgen(constructor)]
+    pub fn new(spec_json: &str) -> Result<TaskQueue, JsValue> {
+        let spec = parse(spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+        Ok(TaskQueue(MapQueue::new(&spec)))
+    }
+
+    /// The next task to hand to a free process, or `undefined`: all handed out, or `map` has raised.
+    pub fn take(&mut self) -> Option<u32> {
+        self.0.take()
+    }
+
+    /// Task `id` came back with `status` (`"ok"`, `"error"`, `"timeout"`, `"cancelled"`).
+    pub fn finish(&mut self, id: u32, status: &str) -> Result<(), JsValue> {
+        let status = serde_json::from_value(serde_json::Value::String(status.into())).map_err(|e| JsValue::from_str(&format!("bad status {status:?}: {e}")))?;
+        self.0.finish(id, status);
+        Ok(())
+    }
 }
 
 fn aborted(result: &RunResult) -> String {
@@ -219,7 +281,7 @@ async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo, progress: st
     use futures_util::future::{select, Either};
     use std::sync::Arc;
 
-    if spec.mode == Mode::ThreadsGil {
+    if matches!(spec.mode, Mode::ThreadsGil | Mode::FreeThreaded) {
         super::threads::ensure(spec.worker_count().min(spec.tasks) as usize)
             .await
             .map_err(|e| LabError::EngineError { message: format!("could not start Python threads: {e:?}") })?;

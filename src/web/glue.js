@@ -35,8 +35,17 @@ export function request_signal(run, timeoutMs) {
 // A panic aborts the thread right after this returns, so its text must leave now, from whichever
 // thread panicked: the page hears the engine's own thread by message, and every thread (pool threads
 // included, whose Workers the page cannot see) on a BroadcastChannel, tagged with the engine's id.
+// Each of the engine's Workers is named for what it is ("rayon pool thread 2", "process Process-1"), so
+// the message says which one panicked.
+export function report_panic(engineId, text) {
+  const where = typeof WorkerGlobalScope !== 'undefined' && self.name ? self.name : 'the engine';
+  report_crash(engineId, `the lab engine panicked in ${where}: ${text}`);
+}
+
+// Reports that this worker dies (a panic, a trap, an error in its start-up): the page rejects the run
+// with an EngineError carrying `message` and restarts the engine.
 let panics;
-export function report_panic(engineId, message) {
+export function report_crash(engineId, message) {
   console.error(message);
   try {
     (panics ??= new BroadcastChannel('concurrency-lab:panic')).postMessage({ engineId, message });

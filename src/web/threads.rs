@@ -13,7 +13,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 #[wasm_bindgen(module = "/src/web/threads.js")]
 extern "C" {
-    fn spawn_thread(module: JsValue, memory: JsValue, main_js: &str, receiver: u32) -> js_sys::Promise;
+    fn spawn_thread(module: JsValue, memory: JsValue, main_js: &str, receiver: u32, index: u32, engine_id: u32) -> js_sys::Promise;
 }
 
 #[wasm_bindgen]
@@ -37,7 +37,8 @@ pub async fn ensure(k: usize) -> Result<(), JsValue> {
         let (tx, rx) = channel::<Job>();
         let receiver = Box::into_raw(Box::new(rx)) as u32;
         let main_js = MAIN_JS.with(|u| String::from(u));
-        JsFuture::from(spawn_thread(wasm_bindgen::module(), wasm_bindgen::memory(), &main_js, receiver)).await?;
+        let index = count() as u32;
+        JsFuture::from(spawn_thread(wasm_bindgen::module(), wasm_bindgen::memory(), &main_js, receiver, index, super::facade::engine_id())).await?;
         THREADS.lock().map_err(|_| JsValue::from_str("thread list poisoned"))?.push(tx);
     }
     Ok(())

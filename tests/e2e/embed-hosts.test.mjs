@@ -44,7 +44,9 @@ test('(a) served with headers: the embed runs the threads build, isolated by the
   await page.waitForFunction(() => /rayon: .* wall time/.test(document.querySelector('#result-summary').textContent));
   assert.match(await page.textContent('#result-summary'), /threads build/);
   const [run] = await page.evaluate(() => window.lab.history().then((h) => h.slice(-1)));
-  assert.equal(new Set(run.tasks.map((t) => t.lane)).size, 2, 'both pool threads worked');
+  // One pool thread per core: with two or more, the 4 tasks are shared out (among which is rayon's choice).
+  const lanes = new Set(run.tasks.map((t) => t.lane)).size;
+  assert.ok(lanes >= Math.min(2, status.threads) && lanes <= status.threads, `rayon ran on ${lanes} of ${status.threads} pool threads`);
   assert.equal(await page.getAttribute('#timeline', 'data-mode'), 'rayon', 'its timeline is drawn');
   assert.deepEqual(errors, []);
   await context.close();
@@ -64,7 +66,8 @@ test('(b) a static host with no headers, under a sub-path: one reload, isolated 
   assert.ok(r.ok, JSON.stringify(r));
   assert.equal(r.value, 78_498);
   assert.equal(r.build, 'threads');
-  assert.equal(new Set(r.tasks.map((t) => t.lane)).size, 2, 'both pool threads worked');
+  const lanes = new Set(r.tasks.map((t) => t.lane)).size;
+  assert.ok(lanes >= Math.min(2, status.threads) && lanes <= status.threads, `rayon ran on ${lanes} of ${status.threads} pool threads`);
   assert.equal(r.network, undefined, 'CPU work is not labelled with a network');
 
   // Another visit in the same tab: the worker serves it at once; no further reload.

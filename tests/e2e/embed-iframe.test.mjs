@@ -42,7 +42,7 @@ async function best(frame, modes, rounds = 2) {
   return out;
 }
 
-test('(c) in a non-isolated course page, the lab\'s own server: the frame is isolated (Document-Isolation-Policy) and rayon beats sequential', async () => {
+test('(c) in a non-isolated course page, the lab\'s own server: the frame is isolated (Document-Isolation-Policy) and rayon beats sequential', async (t) => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(hostUrl(`${server.url}embed.html?workload=cpu-primes&mode=rayon&tasks=8&size=4000000`));
@@ -52,10 +52,13 @@ test('(c) in a non-isolated course page, the lab\'s own server: the frame is iso
   assert.equal(status.crossOriginIsolated, true);
   assert.equal(status.build, 'threads');
   assert.equal(await frame.evaluate(() => window.labBoot.framed), true);
-  const t = await best(frame, { sequential: { ...CPU, mode: 'sequential' }, rayon: { ...CPU, mode: 'rayon' } });
-  const speedup = t.sequential / t.rayon;
-  console.log(`# in the frame: sequential ${t.sequential.toFixed(0)} ms, rayon ${t.rayon.toFixed(0)} ms, speedup ${speedup.toFixed(2)}`);
-  assert.ok(speedup >= 1.3, `rayon speedup ${speedup.toFixed(2)} < 1.3`);
+  await t.test(`rayon beats sequential in the frame on ${status.threads} pool thread${status.threads === 1 ? '' : 's'}`, async (st) => {
+    if (status.threads < 2) return st.skip('one core, one pool thread: nothing runs in parallel');
+    const times = await best(frame, { sequential: { ...CPU, mode: 'sequential' }, rayon: { ...CPU, mode: 'rayon' } });
+    const speedup = times.sequential / times.rayon;
+    console.log(`# in the frame: sequential ${times.sequential.toFixed(0)} ms, rayon ${times.rayon.toFixed(0)} ms, speedup ${speedup.toFixed(2)}`);
+    assert.ok(speedup >= 1.3, `rayon speedup ${speedup.toFixed(2)} < 1.3`);
+  });
   await context.close();
 });
 
@@ -69,11 +72,12 @@ test('(c) the static site in a course page, Chromium as it is: the service worke
   assert.equal(status.build, 'threads');
   assert.equal(await frame.evaluate(() => window.labBoot.isolation), 'service-worker');
   const r = await frame.evaluate(() => window.lab.run({ workload: 'cpu-primes', mode: 'rayon', tasks: 4, size: 1_000_000 }).then((r) => new Set(r.tasks.map((t) => t.lane)).size));
-  assert.equal(r, 2, 'rayon ran on both pool threads');
+  // One pool thread per core: with two or more, the 4 tasks are shared out (among which is rayon's choice).
+  assert.ok(r >= Math.min(2, status.threads) && r <= status.threads, `rayon ran on ${r} of ${status.threads} pool threads`);
   await context.close();
 });
 
-test('(c) without Document-Isolation-Policy: the static site in a frame falls back to single, says why, links its own tab; processes beat sequential', async () => {
+test('(c) without Document-Isolation-Policy: the static site in a frame falls back to single, says why, links its own tab; processes beat sequential', async (t) => {
   const context = await noDip.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await context.newPage();
   const query = 'workload=cpu-primes&mode=rayon&tasks=8&size=4000000';
@@ -105,10 +109,14 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   // Processes still run in parallel (each its own wasm instance and memory: no shared memory needed).
   // Twice the work of the rayon test: each run starts its processes afresh (~100 ms here).
   const work = { ...CPU, size: 8_000_000 };
-  const t = await best(frame, { sequential: { ...work, mode: 'sequential' }, processes: { ...work, mode: 'processes', workers: 2 } });
-  const speedup = t.sequential / t.processes;
-  console.log(`# single build in the frame: sequential ${t.sequential.toFixed(0)} ms, processes ${t.processes.toFixed(0)} ms, speedup ${speedup.toFixed(2)}`);
-  assert.ok(speedup >= 1.25, `processes speedup ${speedup.toFixed(2)} < 1.25`);
+  const cores = await frame.evaluate(() => navigator.hardwareConcurrency);
+  await t.test(`processes beat sequential in the single build on ${cores} core${cores === 1 ? '' : 's'}`, async (st) => {
+    if (cores < 2) return st.skip('one core: two processes cannot run at once');
+    const times = await best(frame, { sequential: { ...work, mode: 'sequential' }, processes: { ...work, mode: 'processes', workers: 2 } });
+    const speedup = times.sequential / times.processes;
+    console.log(`# single build in the frame: sequential ${times.sequential.toFixed(0)} ms, processes ${times.processes.toFixed(0)} ms, speedup ${speedup.toFixed(2)}`);
+    assert.ok(speedup >= 1.25, `processes speedup ${speedup.toFixed(2)} < 1.25`);
+  });
 
   // Its own tab can be isolated (the service worker, top level): rayon works there.
   const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);

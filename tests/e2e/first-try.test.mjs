@@ -39,6 +39,7 @@ async function compareFromThePage(page, workload) {
 for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
   test(`a fresh page's first Compare at defaults bears the lesson out: ${workload}, five cold pages`, async () => {
     const tally = {};
+    let cores;
     for (let i = 0; i < 5; i++) {
       const { context, page, errors } = await freshLab();
       try {
@@ -60,7 +61,9 @@ for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
           assert.ok(r.measurement.orders.length === r.rounds.length, 'one order per counted round');
         }
         // On this idle machine the probe must not see busy cores (a wrong "busy" would excuse a wrong result).
-        (tally.__idle ??= []).push(history[0].machine.parallelism >= 0.8 * history[0].machine.cores ? 'idle' : `busy ${history[0].machine.parallelism} (probes ${history[0].measurement.probes})`);
+        // One core has nothing to share, so nothing to probe.
+        cores = history[0].machine.cores;
+        if (cores > 1) (tally.__idle ??= []).push(history[0].machine.parallelism >= 0.8 * cores ? 'idle' : `busy ${history[0].machine.parallelism} (probes ${history[0].measurement.probes})`);
         const orders = history[0].measurement.orders;
         for (let k = 1; k < orders.length; k++) assert.notDeepEqual(orders[k], orders[k - 1], 'consecutive rounds run in different orders');
         // busy from the first run to the last (the sampler starts just before the click).
@@ -70,17 +73,26 @@ for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
         for (const c of claims) {
           assert.notEqual(c.verdict, 'not-borne-out', `${workload}, page ${i + 1}: ${c.id}: ${c.measured.text} ${c.why ?? ''}`);
           assert.equal(shown[c.id], c.verdict, 'the page shows the verdict lab.claims gives');
-          (tally[c.id] ??= []).push(c.verdict);
+          (tally[c.id] ??= []).push(c);
         }
         assert.deepEqual(errors, []);
       } finally {
         await context.close();
       }
     }
-    const idle = tally.__idle.filter((v) => v === 'idle').length;
-    assert.ok(idle >= 4, `${workload}: the probe found the idle machine idle in ${idle} of 5: ${tally.__idle}`);
-    delete tally.__idle;
-    for (const [id, verdicts] of Object.entries(tally)) {
+    if (cores > 1) {
+      const idle = tally.__idle.filter((v) => v === 'idle').length;
+      assert.ok(idle >= 4, `${workload}: the probe found the idle machine idle in ${idle} of 5: ${tally.__idle}`);
+      delete tally.__idle;
+    }
+    for (const [id, seen] of Object.entries(tally)) {
+      const verdicts = seen.map((c) => c.verdict);
+      if (cores === 1) {
+        // One core cannot tell the GIL from the hardware, nor show a parallel gain: a claim not borne
+        // out is left open and says so (docs/API.md: one core never refutes a claim).
+        for (const c of seen) assert.ok(c.verdict === 'borne-out' || (c.verdict === 'inconclusive' && /one core/.test(c.why ?? '')), `${workload}, one core: ${id} ${c.verdict}: ${c.measured.text} ${c.why ?? ''}`);
+        continue;
+      }
       const borne = verdicts.filter((v) => v === 'borne-out').length;
       assert.ok(borne >= 4, `${workload}: ${id} borne out in ${borne} of 5 cold pages: ${verdicts}`);
     }
@@ -98,7 +110,7 @@ test('with another program keeping a core busy, no claim is contradicted and the
     const parallelism = out.o.sequential.machine.parallelism;
     assert.ok(parallelism < 0.8 * cores, `the probe saw the busy core: ${parallelism} of ${cores}`);
     for (const c of out.claims) assert.notEqual(c.verdict, 'not-borne-out', `${c.id}: ${c.measured.text} ${c.why ?? ''}`);
-    for (const id of ['processes-cpu', 'rayon-cpu']) {
+    for (const id of ['processes-cpu', 'free-threaded-cpu']) {
       const c = out.claims.find((x) => x.id === id);
       assert.match(c.why ?? '', /cores/, `${id} (${c.verdict}) says why: ${c.why}`);
       assert.match(c.why ?? '', /busy/);
@@ -182,7 +194,13 @@ test('mixed work: the computing-heavy pipeline is won by processes, the waiting-
       assert.ok(out.o.sequential.wallMs <= 2200, `${name}: sequential ${out.o.sequential.wallMs} ms`);
       const c = out.claims.find((x) => x.id === id);
       assert.ok(c, `${name} tests ${id}: ${out.claims.map((x) => x.id)}`);
-      assert.equal(c.verdict, 'borne-out', `${name}: ${c.measured.text} ${c.why ?? ''}`);
+      if (name === 'cpu-heavy' && out.o.sequential.machine.cores === 1) {
+        // On one core the computing cannot be shared out: the claim is left open, and says why.
+        assert.equal(c.verdict, 'inconclusive', `${name}: ${c.measured.text} ${c.why ?? ''}`);
+        assert.match(c.why ?? '', /one core/);
+      } else {
+        assert.equal(c.verdict, 'borne-out', `${name}: ${c.measured.text} ${c.why ?? ''}`);
+      }
     }
   } finally {
     await context.close();

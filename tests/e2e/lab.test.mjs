@@ -17,8 +17,9 @@ test('the page is cross-origin isolated and runs the threads build with a pool',
   assert.match(await session.page.textContent('#status'), /threads/);
 });
 
-test('rayon is at least 1.4x faster than sequential on a CPU job of about a second, and the page stays responsive', async () => {
+test('rayon is at least 1.4x faster than sequential on a CPU job of about a second, and the page stays responsive', async (t) => {
   const spec = { workload: 'cpu-primes', tasks: 16, size: 7_000_000 };
+  const { threads } = await session.page.evaluate(() => window.lab.status());
   const best = {};
   const lags = [];
   // Interleaved, best of two each: a busy CI machine slows both alike.
@@ -30,14 +31,22 @@ test('rayon is at least 1.4x faster than sequential on a CPU job of about a seco
       assert.equal(r.value, 476_648, 'pi(7,000,000)');
       lags.push(await session.page.evaluate(() => window.lab.frameLag().maxMs));
       best[mode] = Math.min(best[mode] ?? Infinity, r.wallMs);
-      if (mode === 'rayon') assert.equal(new Set(r.tasks.map((t) => t.lane)).size, 2, 'both pool threads worked');
+      if (mode === 'rayon') {
+        // One pool thread per core; with two or more, the work is shared out (which ones get the 16
+        // tasks is up to rayon's work stealing).
+        const lanes = new Set(r.tasks.map((t) => t.lane)).size;
+        assert.ok(lanes >= Math.min(2, threads) && lanes <= threads, `${lanes} of ${threads} pool threads worked`);
+      }
     }
   }
   const speedup = best.sequential / best.rayon;
   console.log(`# sequential ${best.sequential.toFixed(0)} ms, rayon ${best.rayon.toFixed(0)} ms, speedup ${speedup.toFixed(2)}; frame lag max ${Math.max(...lags).toFixed(1)} ms`);
   assert.ok(best.sequential > 500, `the job should take about a second sequentially (took ${best.sequential} ms)`);
-  assert.ok(speedup >= 1.4, `rayon speedup ${speedup.toFixed(2)} < 1.4`);
   assert.ok(Math.max(...lags) < 100, `main-thread frame lag reached ${Math.max(...lags)} ms`);
+  await t.test(`rayon's speedup on ${threads} pool thread${threads === 1 ? '' : 's'}`, (st) => {
+    if (threads < 2) return st.skip('one core, one pool thread: nothing runs in parallel');
+    assert.ok(speedup >= 1.4, `rayon speedup ${speedup.toFixed(2)} < 1.4`);
+  });
 });
 
 test('six 200 ms fetches: asyncio overlaps them, sequential waits for each', async () => {

@@ -8,7 +8,8 @@ const session = labSession({ page: true });
 
 const sum = (tasks, key) => tasks.reduce((a, t) => a + (t[key] ?? 0), 0);
 
-test('CPU-bound: threads under the GIL and asyncio gain nothing; processes and rayon use both cores', async () => {
+test('CPU-bound: threads under the GIL and asyncio gain nothing; processes and rayon use the cores', async (t) => {
+  const cores = await session.page.evaluate(() => navigator.hardwareConcurrency);
   const work = { workload: 'cpu-primes', tasks: 16, size: 7_000_000 };
   await labRun(session.page, { ...work, mode: 'sequential', size: 2_000_000 }); // warm the JIT
   const best = {};
@@ -26,11 +27,15 @@ test('CPU-bound: threads under the GIL and asyncio gain nothing; processes and r
   console.log(`# CPU speedups: ${JSON.stringify(Object.fromEntries(Object.entries(speedup).map(([m, s]) => [m, +s.toFixed(2)])))}`);
   assert.ok(speedup['threads-gil'] <= 1.15, `threads-gil ${speedup['threads-gil']}`);
   assert.ok(speedup.asyncio <= 1.15, `asyncio ${speedup.asyncio}`);
-  assert.ok(speedup.processes >= 1.4, `processes ${speedup.processes}`);
-  assert.ok(speedup.rayon >= 1.4, `rayon ${speedup.rayon}`);
+  await t.test(`processes and rayon are at least 1.4x faster on ${cores} core${cores === 1 ? '' : 's'}`, (st) => {
+    if (cores < 2) return st.skip('one core: nothing can run in parallel, so there is no speedup to see');
+    assert.ok(speedup.processes >= 1.4, `processes ${speedup.processes}`);
+    assert.ok(speedup.rayon >= 1.4, `rayon ${speedup.rayon}`);
+  });
 
   const gil = last['threads-gil'];
-  assert.equal(new Set(gil.tasks.map((t) => t.lane)).size, gil.spec.workers, 'every thread took tasks');
+  // min(32, cores + 4) threads: with more threads than tasks, some have none.
+  assert.equal(new Set(gil.tasks.map((t) => t.lane)).size, Math.min(gil.spec.workers, work.tasks), 'every thread took tasks');
   assert.ok(sum(gil.tasks, 'gilWaitMs') > gil.wallMs, `GIL wait ${sum(gil.tasks, 'gilWaitMs')} ms in a ${gil.wallMs} ms run`);
   const proc = last.processes;
   assert.ok(proc.tasks.some((t) => t.spans.some((s) => s.kind === 'start')), 'process start-up is on the timeline');

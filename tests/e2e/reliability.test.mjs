@@ -140,7 +140,7 @@ test('a panic in any thread rejects with its message, the engine restarts by its
   for (const mode of ['asyncio', 'rayon', 'threads-gil']) {
     const r = await labRun(page, { workload: 'cpu-primes', mode, tasks: 4, size: 100_000, faults: { kind: 'panic', rate: 0.25, seed: 1 } });
     assert.equal(r.name, 'EngineError', mode);
-    assert.match(r.message, /injected panic in task \d/);
+    assert.match(r.message, /^the lab engine panicked in (the engine worker|rayon pool thread \d+|Python thread ThreadPool-\d+): injected panic in task \d/);
     const t = Date.now();
     await page.waitForFunction(() => window.lab.status().state === 'ready', null, { timeout: 3000 });
     console.log(`# ${mode}: restarted in ${Date.now() - t} ms`);
@@ -148,7 +148,10 @@ test('a panic in any thread rejects with its message, the engine restarts by its
     assert.equal(next.value, 9592);
   }
   assert.match((await page.evaluate(() => window.lab.status())).lastCrash, /injected panic/);
-  assert.equal((await page.evaluate(() => window.lab.history())).length, 4, 'every finished run is still there');
+  // Every finished run is still there, and each crashed run too, with the crash as its error.
+  const history = await page.evaluate(() => window.lab.history());
+  assert.deepEqual(history.map((r) => r.error?.name ?? 'ok'), ['ok', 'EngineError', 'ok', 'EngineError', 'ok', 'EngineError', 'ok']);
+  assert.ok(history.filter((r) => r.error).every((r) => /injected panic in task \d/.test(r.error.message)));
   await context.close();
 });
 

@@ -21,6 +21,7 @@ test('random query strings never break the page', async () => {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const samples = fc.sample(query, { numRuns: 25, seed: 20261125 });
+  const outcomes = { ok: 0, error: 0 };
   // Page parameters (here `v`) never reach spec validation; the rest of the query does.
   for (const q of samples) {
     if (q.mode === 'compare') q.mode = 'asyncio'; // compare would run every mode: not this test's subject
@@ -39,10 +40,14 @@ test('random query strings never break the page', async () => {
       );
       return { state: document.body.dataset.link, shown: !error.hidden, text: error.textContent, expected };
     });
+    assert.equal(seen.state, seen.expected === null ? 'ok' : 'error', `${search}: the page's check said ${seen.state}, the engine ${JSON.stringify(seen.expected)}`);
     assert.equal(seen.shown, seen.expected !== null, `${search}: shown ${seen.shown}, engine ${JSON.stringify(seen.expected)}`);
     for (const e of seen.expected ?? []) assert.ok(seen.text.includes(e.message), `${search}: "${e.message}" in "${seen.text}"`);
     assert.equal(await page.locator('#run').isVisible(), true);
+    outcomes[seen.state]++;
   }
+  // The seeded sample holds links of both kinds, so both assertions above were made.
+  assert.ok(outcomes.ok >= 1 && outcomes.error >= 1, `links checked: ${JSON.stringify(outcomes)}`);
   // After all that, the lab still runs.
   const r = await page.evaluate(() => window.lab.run({ workload: 'io-sleep', mode: 'asyncio', tasks: 2, latencyMs: 5 }));
   assert.equal(r.value, 10);

@@ -115,11 +115,12 @@ const SIZES = {
   'mixed-pipeline': { latencyMs: 20, size: 2000 },
 };
 const WORKLOADS = Object.keys(SIZES);
-const MODES = ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon'];
+const MODES = ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'processes', 'rayon'];
 const MODE_FIELDS = {
   sequential: {},
   asyncio: {},
   'threads-gil': { workers: 6, switchIntervalMs: 5 },
+  'free-threaded': { workers: 6 },
   processes: { workers: 2 },
   rayon: { workers: 2 },
 };

@@ -76,35 +76,47 @@ test('a missing root is a clear error, not a crash trace', async () => {
   assert.match(err, /nonexistent\/lab-root.*not a directory/);
 });
 
-test('LAB_PER_CLIENT_LIMIT caps long requests per client (on loopback it is off unless set)', async () => {
+test('LAB_PER_CLIENT_LIMIT sets the cap on open delay requests per client; 0 turns it off', async () => {
   const root = makeRoot();
-  const server = start({ LAB_ROOT: root, PORT: '0', LAB_PER_CLIENT_LIMIT: '1' });
+  const capped = start({ LAB_ROOT: root, PORT: '0', LAB_PER_CLIENT_LIMIT: '1' });
+  const off = start({ LAB_ROOT: root, PORT: '0', LAB_PER_CLIENT_LIMIT: '0' });
+  const ac = new AbortController();
   try {
-    const base = await server.listening;
-    const ac = new AbortController();
+    const base = await capped.listening;
     const held = fetch(`${base}api/delay?ms=5000`, { signal: ac.signal }).catch(() => {});
     await new Promise((r) => setTimeout(r, 150));
-    const res = await fetch(`${base}api/delay?ms=0&fail=hang`);
-    assert.equal(res.status, 429);
-    assert.equal(res.headers.get('retry-after'), '1');
-    assert.equal((await res.json()).limit, 1);
-    const short = await fetch(`${base}api/delay?ms=10`);
-    assert.equal(short.status, 200);
-    await short.arrayBuffer();
-    ac.abort();
-    await held;
+    // Every open delay counts, a short one too.
+    for (const path of ['api/delay?ms=0&fail=hang', 'api/delay?ms=10']) {
+      const res = await fetch(`${base}${path}`);
+      assert.equal(res.status, 429, path);
+      assert.equal(res.headers.get('retry-after'), '1');
+      const body = await res.json();
+      assert.equal(body.limit, 1);
+      assert.match(body.error, /at most 1 open delay requests per client .*LAB_PER_CLIENT_LIMIT/);
+    }
+    // With 0, nothing is capped: several at once from one address.
+    const offBase = await off.listening;
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => fetch(`${offBase}api/delay?ms=100&_=${i}`)));
+    for (const res of answers) {
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
   } finally {
-    server.child.kill('SIGKILL');
+    ac.abort();
+    capped.child.kill('SIGKILL');
+    off.child.kill('SIGKILL');
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
 
 test('a bad LAB_PER_CLIENT_LIMIT is a clear error', async () => {
-  const server = start({ LAB_ROOT: '/tmp', PORT: '0', LAB_PER_CLIENT_LIMIT: 'lots' });
-  server.listening.catch(() => {});
-  const { code, err } = await server.exited;
-  assert.equal(code, 1);
-  assert.match(err, /LAB_PER_CLIENT_LIMIT/);
+  for (const bad of ['lots', '-1', '1.5', '1e3']) {
+    const server = start({ LAB_ROOT: '/tmp', PORT: '0', LAB_PER_CLIENT_LIMIT: bad });
+    server.listening.catch(() => {});
+    const { code, err } = await server.exited;
+    assert.equal(code, 1, bad);
+    assert.match(err, new RegExp(`LAB_PER_CLIENT_LIMIT must be an integer >= 0 .*; got ${bad.replace('.', '\\.')}`), bad);
+  }
 });
 
 test('CONNECT gets a 405 with the usual headers, not a dropped connection', async () => {

@@ -23,7 +23,7 @@ export function makeRoot() {
   return root;
 }
 
-/** Starts the handler on 127.0.0.1:0; returns { base, port, root, close }. */
+/** Starts the handler on 127.0.0.1:0; returns { base, port, root, server, close }. */
 export async function startLab(options = {}) {
   const root = makeRoot();
   const server = http.createServer(createLabHandler({ root, ...options }));
@@ -32,6 +32,7 @@ export async function startLab(options = {}) {
   return {
     port,
     root,
+    server,
     base: `http://127.0.0.1:${port}`,
     async close() {
       server.closeAllConnections();
@@ -81,6 +82,7 @@ export function expectedHeaders(api) {
     'cross-origin-resource-policy': api ? 'cross-origin' : 'same-origin',
     'document-isolation-policy': 'isolate-and-require-corp',
     'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
     ...(api ? { 'cache-control': 'no-store', 'access-control-allow-origin': '*' } : {}),
   };
 }

@@ -69,6 +69,14 @@ describe('files', () => {
     assertHeaders(res.headers);
   });
 
+  test('Referrer-Policy: no-referrer on pages, files, the endpoint and errors (the lab\'s URLs stay with the lab)', async () => {
+    for (const target of ['/', '/sub/a.js', '/api/delay?ms=0', '/api/delay?ms=nope', '/nope.html']) {
+      const res = await fetch(`${lab.base}${target}`);
+      assert.equal(res.headers.get('referrer-policy'), 'no-referrer', target);
+      await res.arrayBuffer();
+    }
+  });
+
   test('HEAD works like GET without a body', async () => {
     const res = await fetch(`${lab.base}/x.wasm`, { method: 'HEAD' });
     assert.equal(res.status, 200);

@@ -21,10 +21,10 @@ function cpuCompare(modes, { seq = SEQ, machine, spec } = {}) {
 }
 
 test('CPU runs that bear every claim out: all four borne-out, rounds and spread per round', () => {
-  const speed = { 'threads-gil': [0.97, 0.95, 0.99], asyncio: [0.98, 0.99, 0.97], processes: [1.6, 1.55, 1.65], rayon: [1.8, 1.75, 1.85] };
+  const speed = { 'threads-gil': [0.97, 0.95, 0.99], asyncio: [0.98, 0.99, 0.97], processes: [1.6, 1.55, 1.65], 'free-threaded': [1.8, 1.75, 1.85], rayon: [1.9, 1.85, 1.95] };
   const outcome = cpuCompare(speed, { machine: { parallelism: 1.9 } });
   const cs = v.claims(outcome);
-  assert.deepEqual(cs.map((c) => c.id), ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'rayon-cpu']);
+  assert.deepEqual(cs.map((c) => c.id), ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'free-threaded-cpu']);
   for (const c of cs) {
     assert.equal(c.verdict, 'borne-out', `${c.id}: ${c.why ?? ''}`);
     assert.equal(c.measured.rounds, 3);
@@ -69,7 +69,7 @@ test('a busy machine: a parallel claim is inconclusive, never not-borne-out, and
 });
 
 test('one core: no claim is not-borne-out', () => {
-  const cs = v.claims(cpuCompare({ 'threads-gil': 1.6, asyncio: 1.6, processes: 1.0, rayon: 0.9 }, { machine: { cores: 1 } }));
+  const cs = v.claims(cpuCompare({ 'threads-gil': 1.6, asyncio: 1.6, processes: 1.0, 'free-threaded': 0.9 }, { machine: { cores: 1 } }));
   assert.equal(cs.length, 4);
   for (const c of cs) {
     assert.notEqual(c.verdict, 'not-borne-out', c.id);
@@ -79,8 +79,8 @@ test('one core: no claim is not-borne-out', () => {
 });
 
 test('tiny work (sequential 20 ms): no not-borne-out', () => {
-  const cs = byId(v.claims(cpuCompare({ 'threads-gil': 1.6, processes: 1.0, rayon: 1.0 }, { seq: [20, 21, 19], machine: { parallelism: 2 } })));
-  for (const id of ['threads-gil-cpu', 'processes-cpu', 'rayon-cpu']) {
+  const cs = byId(v.claims(cpuCompare({ 'threads-gil': 1.6, processes: 1.0, 'free-threaded': 1.0 }, { seq: [20, 21, 19], machine: { parallelism: 2 } })));
+  for (const id of ['threads-gil-cpu', 'processes-cpu', 'free-threaded-cpu']) {
     assert.equal(cs[id].verdict, 'inconclusive', id);
     assert.match(cs[id].why, /tiny/);
   }
@@ -101,17 +101,17 @@ test('one worker or one task: a parallel claim is inconclusive', () => {
 
 test('an Unavailable mode: its claim is inconclusive with the reason', () => {
   const outcome = cpuCompare({ processes: 1.6 });
-  outcome.rayon = { error: { name: 'Unavailable', message: 'rayon needs threads', reason: 'the page is not cross-origin isolated' } };
+  outcome['free-threaded'] = { error: { name: 'Unavailable', message: 'free-threaded needs threads', reason: 'the page is not cross-origin isolated' } };
   const cs = byId(v.claims(outcome));
-  assert.equal(cs['rayon-cpu'].verdict, 'inconclusive');
-  assert.match(cs['rayon-cpu'].why, /not cross-origin isolated/);
-  assert.equal(cs['rayon-cpu'].measured.rounds, 0);
+  assert.equal(cs['free-threaded-cpu'].verdict, 'inconclusive');
+  assert.match(cs['free-threaded-cpu'].why, /not cross-origin isolated/);
+  assert.equal(cs['free-threaded-cpu'].measured.rounds, 0);
   // A mode not run at all is inconclusive too, and the others are still decided.
   assert.equal(cs['asyncio-cpu'].verdict, 'inconclusive');
   assert.equal(cs['processes-cpu'].verdict, 'borne-out');
   // Any other error names the message.
-  outcome.rayon = { error: { name: 'SpecError', message: 'workers must be 1..2' } };
-  assert.match(byId(v.claims(outcome))['rayon-cpu'].why, /workers must be 1\.\.2/);
+  outcome['free-threaded'] = { error: { name: 'SpecError', message: 'workers must be 1..2' } };
+  assert.match(byId(v.claims(outcome))['free-threaded-cpu'].why, /workers must be 1\.\.2/);
 });
 
 test('I/O: asyncio overlaps waits (borne-out at 4x, not-borne-out at 1x); the simulated network has no waves', () => {

@@ -1,25 +1,88 @@
-// Where the learner's results and settings live between visits: IndexedDB through idb-keyval, with a
-// schema version. Where the browser gives no storage (a sandboxed or partitioned third-party iframe,
-// some private modes) they live in memory, and the page says they will not survive a reload.
+// Where the learner's results and settings live between visits: IndexedDB through idb-keyval, one record
+// per run (layout and schema: history/records.ts), shared by every tab of the lab. Each run is written
+// once, in a transaction of its own, so tabs never overwrite each other's runs; a BroadcastChannel tells
+// the other tabs that something changed, and each reads what it lacks (the database is the truth).
+// Nothing is dropped without the learner knowing: a full quota keeps new runs in memory and asks; a store
+// written by a newer lab is left untouched. Where the browser gives no storage at all (a sandboxed or
+// partitioned third-party iframe, some private modes) results live in memory, and the page says so.
 
-import { createStore, get, set, del, type UseStore } from 'idb-keyval';
+import { createStore, get, set, type UseStore } from 'idb-keyval';
+import { fitToBudget, RESULT_BUDGET_BYTES, type Budgeted } from './history/budget';
+import { transact } from './history/idb';
+import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, runKey, SETTINGS_VERSION, STORE_SCHEMA, type Identified } from './history/records';
+import { adjustTotal, dropForRoom, loadRuns, NewerStore, putBack, readMissing, removeUpToNow, writeRuns } from './history/transactions';
 
-/** Bumped when the stored shape changes; older stores are read through `migrate`. */
-export const SCHEMA_VERSION = 1;
-/** The most runs kept: older ones are dropped first. */
-export const HISTORY_CAP = 1000;
+export { HISTORY_BYTES_CAP, HISTORY_CAP, RESULT_BUDGET_BYTES, STORE_SCHEMA };
 
-interface Stored<T> {
-  v: number;
-  data: T;
+/** What the store needs of a result: what identifies it, and what its size budget reads. */
+export type Storable = Budgeted & Identified;
+
+interface Entry<R> {
+  /** Its record's key once written (`pendingKey` while the write is under way). */
+  key?: string;
+  pendingKey?: string;
+  /** Where it sorts: its key, or until written a key made when it was recorded. */
+  order: string;
+  /** The whole result, for runs recorded by this page (the stored copy may be coalesced). */
+  full?: R;
+  stored: R;
+  bytes: number;
+  state: 'stored' | 'writing' | 'unsaved';
+  /** When it was last marked stored (a reconcile does not remove what was stored after it began). */
+  storedAt?: number;
+  /** A previous schema's entry being taken in: its content key (marked merged when written). */
+  legacyKey?: string;
 }
 
-export class HistoryStore<R, S = Record<string, string>> {
+/** What the page shows about the history besides its rows. */
+export interface HistoryState {
+  /** Runs written here survive a reload. */
+  persistent: boolean;
+  /** The store was written by a newer lab: this page neither reads nor changes it. */
+  readOnly: boolean;
+  /** Why results are not kept, in plain words (`detail`: the browser's own message). */
+  reason?: string;
+  detail?: string;
+  runs: number;
+  /** Runs kept only in memory because the browser's storage is full (`full`) or the store is read-only. */
+  unsaved: number;
+  full: boolean;
+  /** How many of the oldest runs "make room" would drop now (enough for the unsaved runs, twice over). */
+  roomFor: number;
+  /** Old runs dropped by the history's caps, and by the learner's choice, during this visit. */
+  capDropped: number;
+  roomDropped: number;
+  /** Runs whose stored copy was coalesced (shown with a coarser timeline once reloaded). */
+  coalesced: number;
+}
+
+const isQuota = (e: unknown) => (e as DOMException)?.name === 'QuotaExceededError';
+const byOrder = <R>(a: Entry<R>, b: Entry<R>) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
+const CHANNEL = 'concurrency-lab:history';
+
+export class HistoryStore<R extends Storable, S = Record<string, string>> {
   private db?: UseStore;
+  private channel?: BroadcastChannel;
+  private readonly tab = Math.random().toString(36).slice(2, 8).padEnd(6, '0');
+  private n = 0;
+  /** A new run key of this tab (`at`: when it is written). */
+  private readonly newKey = (at: number) => runKey(at, this.tab, this.n++);
+  private entries: Entry<R>[] = [];
+  private loaded = false;
+  private dirty = false;
+  private reconciling = false;
+  /** This page's writes, one after another, in the order runs were recorded. */
+  private writes: Promise<unknown> = Promise.resolve();
+  /** The last Clear's runs (by content key), so Undo puts each back under its own key. */
+  private lastCleared = new Map<string, Entry<R>>();
+  private readonly listeners = new Set<() => void>();
+  private readonlySchema?: number;
+  private full = false;
+  private capDropped = 0;
+  private roomDropped = 0;
   /** Why storage is not persistent, when it is not, in plain words; `detail` is the browser's message. */
   reason?: string;
   detail?: string;
-  private memory: R[] = [];
   private settingsInMemory?: S;
 
   /** Opens the store; falls back to memory (and says why) when the browser refuses. */
@@ -35,67 +98,348 @@ export class HistoryStore<R, S = Record<string, string>> {
   }
 
   get persistent(): boolean {
-    return this.db !== undefined;
+    return this.db !== undefined && this.readonlySchema === undefined;
   }
 
-  /** Reads the stored results once, at start; from then on the copy here is the truth. */
+  /** Called whenever the history or its state changes (a run here or in another tab, a Clear, a notice). */
+  onChange(listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
+  /**
+   * Reads the stored runs, and takes in the previous schema's array (the first time, all of it; later,
+   * what an old tab added since): each entry once, the array itself left in place. It listens to the
+   * other tabs from before it reads, so nothing they write meanwhile is missed.
+   */
   async load(): Promise<void> {
-    if (!this.db) return;
-    try {
-      const stored = await get<Stored<R[]>>('history', this.db);
-      const data = stored && stored.v <= SCHEMA_VERSION && Array.isArray(stored.data) ? stored.data : [];
-      this.memory = [...data, ...this.memory].slice(-HISTORY_CAP);
-    } catch (e) {
-      this.fallBack(e);
+    if (typeof BroadcastChannel === 'function' && this.db) {
+      this.channel = new BroadcastChannel(CHANNEL);
+      this.channel.onmessage = () => void this.reconcile();
     }
+    if (this.db) {
+      try {
+        await this.loadNow(this.db).catch(async (e) => {
+          if (!isQuota(e)) throw e;
+          // No room to take in the old array: read what is there, and say the storage is full.
+          this.full = true;
+          await this.loadNow(this.db!, false);
+        });
+      } catch (e) {
+        if (e instanceof NewerStore) this.becomeReadOnly(e.schema);
+        else this.fallBack(e);
+      }
+    }
+    this.loaded = true;
+    if (this.dirty) void this.reconcile();
+    this.flush();
+    this.changed();
   }
 
-  /** Every result, oldest first. */
+  /**
+   * One transaction: the stored runs, and the old array's entries not taken in yet. Read-write, they are
+   * written at once; read-only (when the browser's storage is full), they are kept in memory as unsaved
+   * runs, to be written (and marked taken) with the next write.
+   */
+  private async loadNow(db: UseStore, write = true): Promise<void> {
+    const loaded = await transact(db, write ? 'readwrite' : 'readonly', (os) => loadRuns<R>(os, write, this.newKey));
+    this.capDropped += loaded.dropped;
+    const now = performance.now();
+    const fromStore = loaded.all.map(([key, r]): Entry<R> => ({ key, order: key, stored: r.result, bytes: r.bytes, state: 'stored', storedAt: now }));
+    // Runs recorded while the store was loading are kept, after the stored ones.
+    this.entries = [...fromStore, ...this.entries].sort(byOrder);
+    for (const { key, result } of loaded.unsaved) this.add(result, key);
+    if (loaded.taken) this.broadcast();
+    this.changed();
+  }
+
+  /** Every result, oldest first: this page's runs whole, others as stored. Copies: the caller may change them. */
   all(): R[] {
-    return structuredClone(this.memory);
+    return this.entries.map((e) => structuredClone(e.full ?? e.stored));
   }
 
-  async add(r: R): Promise<void> {
-    this.memory.push(r);
-    if (this.memory.length > HISTORY_CAP) this.memory.splice(0, this.memory.length - HISTORY_CAP);
-    await this.save();
+  /**
+   * The same results, not copied (a long history is tens of megabytes: copying it after every run would
+   * stall the page). For readers that change nothing, such as the page's table.
+   */
+  view(): readonly R[] {
+    return this.entries.map((e) => e.full ?? e.stored);
   }
 
-  async clear(): Promise<void> {
-    this.memory = [];
-    if (this.db) await del('history', this.db).catch((e) => this.fallBack(e));
+  state(): HistoryState {
+    const unsaved = this.entries.filter((e) => e.state === 'unsaved');
+    const need = 2 * unsaved.reduce((s, e) => s + e.bytes, 0) + 64 * 1024;
+    let roomFor = 0;
+    if (this.full) {
+      let freed = 0;
+      for (const e of this.entries) {
+        if (freed >= need) break;
+        if (e.state !== 'stored') continue;
+        freed += e.bytes;
+        roomFor++;
+      }
+    }
+    return {
+      persistent: this.persistent,
+      readOnly: this.readonlySchema !== undefined,
+      reason: this.reason,
+      detail: this.detail,
+      runs: this.entries.length,
+      unsaved: this.db && (this.full || this.readonlySchema !== undefined) ? unsaved.length : 0,
+      full: this.full,
+      roomFor,
+      capDropped: this.capDropped,
+      roomDropped: this.roomDropped,
+      coalesced: this.entries.filter((e) => e.stored.detail === 'coalesced').length,
+    };
+  }
+
+  /** Records a run: shown at once, written in a transaction of its own (after this page's earlier ones). */
+  add(r: R, legacyKey?: string): void {
+    const full = structuredClone(r);
+    const { stored, bytes } = fitToBudget(full);
+    this.entries.push({ order: this.newKey(Date.now()), full, stored, bytes, state: this.persistent ? 'writing' : 'unsaved', legacyKey });
+    this.entries.sort(byOrder);
+    this.changed();
+    this.flush();
+  }
+
+  /** Resolves once this page's writes so far are done (written, or kept in memory and said so). */
+  settled(): Promise<void> {
+    return this.writes.then(() => {});
+  }
+
+  /**
+   * Writes every run not yet stored (oldest first, in one transaction). A full quota keeps them in
+   * memory and says so; a newer lab's store turns this page read-only. Nothing is dropped here except by
+   * the caps, which the page reports.
+   */
+  private flush(): void {
+    this.writes = this.writes.then(() => this.flushNow()).catch((e) => this.fallBack(e));
+  }
+
+  private async flushNow(): Promise<void> {
+    const db = this.db;
+    if (!db || !this.loaded || !this.persistent) return;
+    const batch = this.entries.filter((e) => e.state !== 'stored');
+    if (!batch.length) return;
+    for (const e of batch) e.state = 'writing';
+    try {
+      // The keys are known once the transaction runs, before it commits (a reconcile meanwhile skips them).
+      const { dropped } = await transact(db, 'readwrite', (os) => {
+        let i = 0;
+        return writeRuns(os, batch, (at) => (batch[i++].pendingKey = this.newKey(at)));
+      });
+      const now = performance.now();
+      for (const e of batch) Object.assign(e, { key: e.pendingKey, order: e.pendingKey, pendingKey: undefined, state: 'stored', storedAt: now, legacyKey: undefined });
+      this.removeKeys(new Set(dropped));
+      this.capDropped += dropped.length;
+      this.full = false;
+      this.entries.sort(byOrder);
+      this.broadcast();
+    } catch (e) {
+      for (const x of batch) Object.assign(x, { pendingKey: undefined, state: 'unsaved' });
+      if (e instanceof NewerStore) this.becomeReadOnly(e.schema);
+      else if (isQuota(e)) this.full = true;
+      else this.fallBack(e);
+    }
+    this.changed();
+  }
+
+  /**
+   * Clear: every run written at or before this moment goes, here and (through the database) in every
+   * tab; runs written after it stay. The moment is read inside the transaction that deletes, and
+   * IndexedDB runs this page's and other tabs' writes one at a time, so "before" is exact. Resolves to
+   * what was cleared, oldest first, for Undo.
+   */
+  clear(): Promise<R[]> {
+    const out = this.writes.then(() => this.clearNow());
+    this.writes = out.catch(() => {});
+    return out;
+  }
+
+  private async clearNow(): Promise<R[]> {
+    let upTo = Date.now();
+    let removed: Awaited<ReturnType<typeof removeUpToNow<R>>>['removed'] = [];
+    if (this.db && this.persistent) {
+      try {
+        const got = await transact(this.db, 'readwrite', (os) => removeUpToNow<R>(os));
+        upTo = got.at;
+        removed = got.removed;
+        await this.adjustTally(-removed.reduce((s, [, r]) => s + (r?.bytes ?? 0), 0));
+      } catch (e) {
+        if (e instanceof NewerStore) this.becomeReadOnly(e.schema);
+        else throw e;
+      }
+    }
+    // This page's copies of the cleared runs (whole, where it has them), and its unsaved runs of before.
+    const cutoff = runKey(upTo, '\uffff', 0);
+    const mine = new Map(this.entries.filter((e) => e.key).map((e) => [e.key!, e]));
+    const cleared: Entry<R>[] = removed.map(([key, r]) => ({ key, order: key, stored: r.result, bytes: r.bytes, state: 'stored', full: mine.get(key)?.full }));
+    cleared.push(...this.entries.filter((e) => e.state === 'unsaved' && e.order <= cutoff));
+    const gone = new Set(cleared);
+    const keys = new Set(removed.map(([k]) => k));
+    this.entries = this.entries.filter((e) => !gone.has(e) && !(e.key && keys.has(e.key)));
+    cleared.sort(byOrder);
+    this.lastCleared = new Map(cleared.map((e) => [contentKey(e.full ?? e.stored), e]));
+    if (!this.entries.some((e) => e.state === 'unsaved')) this.full = false;
+    if (removed.length) this.broadcast();
+    this.changed();
+    return cleared.map((e) => structuredClone(e.full ?? e.stored));
+  }
+
+  /**
+   * Undo of a Clear: runs of the last Clear go back under their own keys (so in their places, in every
+   * tab); any other result is recorded anew, after what is there. A run that is there already is skipped.
+   */
+  restore(results: R[]): Promise<void> {
+    const out = this.writes.then(() => this.restoreNow(results));
+    this.writes = out.catch(() => {});
+    return out;
+  }
+
+  private async restoreNow(results: R[]): Promise<void> {
+    const present = new Set(this.entries.map((e) => contentKey(e.full ?? e.stored)));
+    const back: Entry<R>[] = [];
+    const anew: R[] = [];
+    for (const r of results) {
+      const k = contentKey(r);
+      if (present.has(k)) continue;
+      present.add(k);
+      const e = this.lastCleared.get(k);
+      if (e?.key) back.push(e);
+      else if (e) anew.push(e.full ?? e.stored);
+      else anew.push(r);
+      this.lastCleared.delete(k);
+    }
+    if (back.length && this.db && this.persistent) {
+      try {
+        const dropped = await transact(this.db, 'readwrite', (os) => putBack(os, back.map((e) => ({ key: e.key!, stored: e.stored, bytes: e.bytes }))));
+        const now = performance.now();
+        for (const e of back) this.entries.push({ ...e, state: 'stored', storedAt: now });
+        this.removeKeys(new Set(dropped));
+        this.capDropped += dropped.length;
+        this.broadcast();
+      } catch (e) {
+        // Not written back: kept in memory, and written with the next run (or after "make room").
+        for (const x of back) anew.push(x.full ?? x.stored);
+        if (e instanceof NewerStore) this.becomeReadOnly(e.schema);
+        else if (isQuota(e)) this.full = true;
+        else this.fallBack(e);
+      }
+    } else {
+      for (const e of back) anew.push(e.full ?? e.stored);
+    }
+    this.entries.sort(byOrder);
+    for (const r of anew) this.add(r);
+    this.changed();
+  }
+
+  /**
+   * The learner's choice when storage is full: drops the oldest stored runs, enough for the unsaved ones
+   * twice over, then writes those. Resolves to how many runs were dropped.
+   */
+  makeRoom(): Promise<number> {
+    const out = this.writes.then(() => this.makeRoomNow());
+    this.writes = out.catch(() => {});
+    return out;
+  }
+
+  private async makeRoomNow(): Promise<number> {
+    if (!this.db || !this.persistent) return 0;
+    const need = 2 * this.entries.filter((e) => e.state === 'unsaved').reduce((s, e) => s + e.bytes, 0) + 64 * 1024;
+    const d = await transact(this.db, 'readwrite', (os) => dropForRoom(os, need));
+    await this.adjustTally(-d.bytes);
+    this.removeKeys(new Set(d.keys));
+    this.roomDropped += d.keys.length;
+    if (d.keys.length) this.broadcast();
+    this.changed();
+    await this.flushNow();
+    return d.keys.length;
   }
 
   async loadSettings(): Promise<S | undefined> {
     if (!this.db) return this.settingsInMemory;
-    const stored = await get<Stored<S>>('settings', this.db).catch(() => undefined);
-    return stored?.v === SCHEMA_VERSION ? stored.data : undefined;
+    const stored = await get<{ v: number; data: S }>(KEYS.settings, this.db).catch(() => undefined);
+    return stored?.v === SETTINGS_VERSION ? stored.data : this.settingsInMemory;
   }
 
   async saveSettings(settings: S): Promise<void> {
     this.settingsInMemory = settings;
-    if (this.db) await set('settings', { v: SCHEMA_VERSION, data: settings }, this.db).catch(() => {});
+    // A newer lab's store is left as it is, settings included.
+    if (this.db && this.persistent) await set(KEYS.settings, { v: SETTINGS_VERSION, data: settings }, this.db).catch(() => {});
   }
 
-  private async save(): Promise<void> {
-    if (!this.db) return;
-    for (let attempt = 0; attempt < 4; attempt++) {
-      try {
-        await set('history', { v: SCHEMA_VERSION, data: this.memory }, this.db);
-        return;
-      } catch (e) {
-        // A full quota: keep the newer half and try again.
-        if ((e as DOMException)?.name !== 'QuotaExceededError' || this.memory.length < 2) break;
-        this.memory.splice(0, Math.ceil(this.memory.length / 2));
-      }
+  /**
+   * Brings this page's rows in line with the database after another tab wrote or cleared: reads the keys
+   * (cheap), drops rows whose record is gone, fetches records it lacks. Runs again if told meanwhile.
+   */
+  private async reconcile(): Promise<void> {
+    const db = this.db;
+    if (!this.loaded || this.reconciling) {
+      this.dirty = true;
+      return;
     }
-    this.fallBack(new Error('the browser refused to store more results'));
+    if (!db || !this.persistent) return;
+    this.reconciling = true;
+    try {
+      do {
+        this.dirty = false;
+        const began = performance.now();
+        const known = new Set(this.entries.flatMap((e) => [e.key, e.pendingKey]).filter((k): k is string => k !== undefined));
+        const got = await transact(db, 'readonly', (os) => readMissing<R>(os, known));
+        this.entries = this.entries.filter((e) => !(e.state === 'stored' && e.key && !got.keys.has(e.key) && (e.storedAt ?? 0) <= began));
+        const have = new Set(this.entries.map((e) => e.key ?? e.pendingKey));
+        for (const [key, r] of got.missing) if (r && !have.has(key)) this.entries.push({ key, order: key, stored: r.result, bytes: r.bytes, state: 'stored', storedAt: began });
+        this.entries.sort(byOrder);
+        this.changed();
+      } while (this.dirty);
+    } catch (e) {
+      if (e instanceof NewerStore) this.becomeReadOnly(e.schema);
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  /**
+   * Takes `delta` off the stored runs' total, in a transaction of its own: a full store refuses any
+   * transaction that writes, even one that also deletes, so Clear and "make room" delete alone first.
+   * Should this one fail, the next load counts the total afresh.
+   */
+  private async adjustTally(delta: number): Promise<void> {
+    if (!this.db || !delta) return;
+    await transact(this.db, 'readwrite', (os) => adjustTotal(os, delta)).catch(() => {});
+  }
+
+  private removeKeys(keys: ReadonlySet<string>): void {
+    if (keys.size) this.entries = this.entries.filter((e) => !(e.key && keys.has(e.key)));
+  }
+
+  private broadcast(): void {
+    this.channel?.postMessage({ type: 'changed', schema: STORE_SCHEMA });
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** A newer lab wrote the store: this page stops reading and writing it (its runs stay in memory). */
+  private becomeReadOnly(schema: number): void {
+    if (this.readonlySchema !== undefined) return;
+    this.readonlySchema = schema;
+    for (const e of this.entries) if (e.state !== 'stored') e.state = 'unsaved';
+    this.reason = `the results saved in this browser were written by a newer version of the lab (its store is version ${schema}; this page knows up to ${STORE_SCHEMA}), so this page leaves them untouched and does not show them. Reload the page to get the newer version; runs made here last until the page is closed`;
+    this.detail = undefined;
+    this.changed();
   }
 
   private fallBack(e: unknown): void {
     this.db = undefined;
+    this.channel?.close();
+    this.channel = undefined;
+    for (const x of this.entries) if (x.state !== 'stored') x.state = 'unsaved';
     // The learner reads a plain sentence; the browser's own message is for developers (`detail`).
     this.reason = 'this browser does not let the page store data here (often so in a course page\'s frame), so results stay until the page is closed';
     this.detail = String((e as Error)?.message ?? e);
+    this.changed();
   }
 }

@@ -2,13 +2,15 @@
 // through it, so the page can do nothing a script cannot.
 
 import type { EngineClient } from './engine/client';
-import { HistoryStore } from './history-store';
+import { HistoryStore, type HistoryState } from './history-store';
 import type { Build, Catalogue, Defaults, EngineState, Machine, PlainError, Result, Spec, TaskListener } from './engine/protocol';
 import { compareInRounds, CompareAborted, type CompareProgress } from './measure/procedure';
 import { claims as decideClaims, median, roundSpeedups, type ClaimVerdict, type Outcome } from './measure/verdicts';
 import { usesNetwork, type Network, type NetworkInfo } from './network';
 import { chapterById, knobAccepts, unknownChapter } from './lesson/chapters';
 import { chapterList, runChapter, type ChapterRun, type ChapterRunOptions } from './lesson/run';
+import { replay as replayRun, type Replay } from './replay/replay';
+import type { RunRecord } from './replay/record';
 
 /** A Compare's outcome: every mode's median-round Result (with `rounds` and `spread`), or its error. */
 export type CompareOutcome = Record<string, Recorded | { error: PlainError }>;
@@ -27,8 +29,12 @@ export interface CompareOptions {
 
 /** The longest queue of waiting runs; past it a run is refused (`Unavailable`, "queue full"). */
 export const QUEUE_CAP = 100;
-/** A Compare's default budget: warm-up and every round. */
+/** A run expected to take longer than this is announced before it starts (src/core/estimate.rs). */
+export const LONG_RUN_MS = 60_000;
+/** A Compare's default budget for five rows (modes): warm-up and every round. */
 export const COMPARE_BUDGET_MS = 20_000;
+/** The default budget grows with the rows a Compare runs (each round runs every row once). */
+export const compareBudgetMs = (rows: number) => Math.round((COMPARE_BUDGET_MS * Math.max(5, rows)) / 5);
 
 /** Where calibrated defaults are kept per browser profile (so tabs and reloads agree). */
 const CALIBRATION_KEY = 'concurrency-lab:calibration';
@@ -79,18 +85,17 @@ export type Recorded = Result & {
   cancelled?: boolean;
   network?: Network;
   /** A Compare's warm-up order, each counted round's order, and why it stopped adding rounds. */
-  measurement?: { warmUp: string[]; orders: string[][]; ended?: string; probes?: number[] };
+  measurement?: { warmUp: string[]; orders: string[][]; ended?: string; probes?: number[]; budgetMs?: number };
   /** Things the learner should know about how this run differs from what was asked. */
   notes?: string[];
   /** A Compare's entry: the median of its rounds' speedups over that Compare's sequential rounds. */
   speedup?: number;
+  /** A stored copy whose timeline spans too short to see were merged (docs/API.md, History store). */
+  detail?: 'coalesced';
 };
 
 /** The rejection of a job that a Stop reached before it started. */
 const notStarted = () => toError({ name: 'AbortError', message: 'the run was cancelled before it started' });
-
-/** What identifies a stored result (records made before results carried a runId: their spec and time). */
-const recordKey = (r: Recorded) => r.runId ?? JSON.stringify([r.spec, r.wallMs]);
 
 const newRunId = () => (typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
 
@@ -140,6 +145,7 @@ export class Lab {
   /** Resolves once stored results are loaded (runs recorded meanwhile are kept too). */
   private readonly restored: Promise<void>;
   private readonly listeners = new Set<(r: Recorded) => void>();
+  private readonly historyListeners = new Set<(s: HistoryState) => void>();
   private readonly statusListeners = new Set<(s: Status) => void>();
   private readonly taskListeners = new Set<TaskListener>();
   private readonly startListeners = new Set<(spec: Spec) => void>();
@@ -182,9 +188,12 @@ export class Lab {
         ? undefined
         : `this page is not cross-origin isolated, so it cannot share memory between threads (no SharedArrayBuffer)${options.isolationReason ? `: ${options.isolationReason}` : ''}`,
     };
-    this.restored = this.store.open().then(async () => {
-      await this.store.load();
-      this.update({ persistent: this.store.persistent, storageReason: this.store.reason });
+    this.restored = this.store.open().then(() => this.store.load());
+    // Runs and Clears of other tabs, a full quota, a newer lab's store: the status and the page follow.
+    this.store.onChange(() => {
+      if (this.state.persistent !== this.store.persistent || this.state.storageReason !== this.store.reason) this.update({ persistent: this.store.persistent, storageReason: this.store.reason });
+      const s = this.store.state();
+      for (const l of this.historyListeners) l(s);
     });
     this.ready = this.boot();
     this.engine = this.ready;
@@ -277,6 +286,7 @@ export class Lab {
       }
       return s;
     };
+    const budgetMs = options.budgetMs ?? compareBudgetMs(modes.length - Object.keys(refused).length);
     let report;
     try {
       report = await compareInRounds<Recorded>({
@@ -284,7 +294,7 @@ export class Lab {
         refused,
         run: (mode) => this.runNow(job, specFor(mode)),
         probe: () => this.client.probe(),
-        budgetMs: options.budgetMs ?? COMPARE_BUDGET_MS,
+        budgetMs,
         minRounds: options.minRounds,
         now: () => performance.now(),
         random: Math.random,
@@ -293,14 +303,14 @@ export class Lab {
       });
     } catch (e) {
       if (e instanceof CompareAborted) {
-        const partial = this.finishCompare(e.report.outcome as CompareOutcome, notes, e.report);
+        const partial = this.finishCompare(e.report.outcome as CompareOutcome, notes, { ...e.report, budgetMs });
         throw Object.assign(toError({ name: 'AbortError', message: 'the compare was cancelled' }), { partial });
       }
       throw e;
     } finally {
       this.client.closeProbe();
     }
-    return this.finishCompare(report.outcome as CompareOutcome, notes, report);
+    return this.finishCompare(report.outcome as CompareOutcome, notes, { ...report, budgetMs });
   }
 
   /**
@@ -316,14 +326,14 @@ export class Lab {
   }
 
   /** Records one history row per mode of a Compare (its median round), with how it was measured. */
-  private finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string; parallelism: number[] }): CompareOutcome {
+  private finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string; parallelism: number[]; budgetMs: number }): CompareOutcome {
     const seq = outcome.sequential && 'wallMs' in outcome.sequential ? (outcome.sequential as Recorded) : undefined;
     for (const [mode, entry] of Object.entries(outcome)) {
       if (!('wallMs' in entry)) continue;
       const r = entry as Recorded;
       const speedups = seq && !seq.cancelled && !r.cancelled ? roundSpeedups(seq, r) : [];
       if (speedups.length) r.speedup = median(speedups);
-      r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended, probes: report.parallelism.map((p) => Math.round(p * 100) / 100) };
+      r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended, probes: report.parallelism.map((p) => Math.round(p * 100) / 100), budgetMs: report.budgetMs };
       const note = notes.get(mode);
       if (note) r.notes = [...(r.notes ?? []), note];
       this.record(r);
@@ -334,6 +344,32 @@ export class Lab {
   /** The lesson's claims a Compare (or runs of the same work, one per mode) tests, with verdicts. */
   claims(outcome: Outcome): ClaimVerdict[] {
     return decideClaims(outcome);
+  }
+
+  /**
+   * Replays a finished run from its record (www/src/replay): its events, its length, whether the record
+   * is whole, and `stateAt(tMs)`. Synchronous and pure: the same record gives the same states.
+   */
+  replay(result: Result | Recorded): Replay {
+    const r = result as unknown as RunRecord;
+    if (!r || typeof r !== 'object' || !Array.isArray(r.tasks) || !r.spec || typeof r.spec !== 'object' || !Number.isFinite(r.endMs)) {
+      throw toError({ name: 'SpecError', message: 'replay needs a Result (from lab.run, lab.history or an export): an object with spec, endMs and tasks', field: 'result', allowed: 'a Result' });
+    }
+    return replayRun(r);
+  }
+
+  /**
+   * How long `spec`'s run should take on this machine, in ms: an estimate from the calibration (within
+   * about a factor of two far from the defaults). The page warns before a run over `LONG_RUN_MS`.
+   */
+  async estimate(spec: Spec): Promise<number> {
+    await this.ready;
+    await this.engine;
+    try {
+      return await this.client.estimate(spec);
+    } catch (e) {
+      throw toError(e);
+    }
   }
 
   /** The spec as it would run (defaults filled in); rejects with a SpecError or Unavailable. */
@@ -359,22 +395,55 @@ export class Lab {
     }
   }
 
-  /** The stored results, oldest first. */
+  /**
+   * The stored results, oldest first, every tab's (this page's runs whole; others as stored, maybe
+   * `detail: "coalesced"`), and runs kept in memory when storage is full or read-only.
+   */
   async history(): Promise<Recorded[]> {
     await this.restored;
     return this.store.all();
   }
 
-  async clearHistory(): Promise<void> {
+  /**
+   * Removes every run written at or before now, in every tab (runs recorded after stay). Resolves to
+   * what it removed, oldest first, for `restoreHistory` (Undo).
+   */
+  async clearHistory(): Promise<Recorded[]> {
     await this.restored;
-    await this.store.clear();
+    return this.store.clear();
   }
 
-  /** Puts back results taken out by `clearHistory` (the page's Undo), oldest first, after what is there. */
+  /**
+   * Undo: puts back results `clearHistory` removed, each in its own place, in every tab; other results
+   * are recorded anew after what is there. One already there is not added twice.
+   */
   async restoreHistory(results: Recorded[]): Promise<void> {
     await this.restored;
-    const have = new Set(this.store.all().map(recordKey));
-    for (const r of results) if (!have.has(recordKey(r))) await this.store.add(r);
+    await this.store.restore(results);
+  }
+
+  /** `history()` as it is now, not copied: for the page's own table, which only reads it. */
+  historyView(): readonly Recorded[] {
+    return this.store.view();
+  }
+
+  /** What the page says about the history: read-only, full, old runs dropped, coarser stored copies. */
+  historyState(): HistoryState {
+    return this.store.state();
+  }
+
+  /** Called when the history changes, here or in another tab, or its state does. */
+  onHistory(listener: (s: HistoryState) => void): void {
+    this.historyListeners.add(listener);
+  }
+
+  /**
+   * The learner's choice when the browser's storage is full (after exporting): drops the oldest stored
+   * runs, enough for the runs kept in memory twice over, and writes those. Resolves to how many dropped.
+   */
+  async makeRoomInHistory(): Promise<number> {
+    await this.restored;
+    return this.store.makeRoom();
   }
 
   /** The learner's last settings (the form's fields), as stored. */
@@ -458,6 +527,9 @@ export class Lab {
       const err = toError(e);
       const partial = (err as Error & { result?: Result }).result;
       if (err.name === 'AbortError' && partial) (err as Error & { result?: Result }).result = this.label({ ...partial, cancelled: true } as Recorded);
+      // The engine crashed under the run: the fresh engine assembled what it had done (its finished
+      // tasks, the crash as its error); recorded here, whether the run was a job of its own or a Compare's.
+      if (err.name === 'EngineError' && partial) this.record(((err as Error & { result?: Result }).result = this.label(partial as Recorded)));
       throw err;
     }
   }
@@ -502,9 +574,8 @@ export class Lab {
 
   private record(r: Recorded): void {
     for (const l of this.listeners) l(r);
-    void this.restored.then(() => this.store.add(r)).then(() => {
-      if (!this.store.persistent && this.state.persistent) this.update({ persistent: false, storageReason: this.store.reason });
-    });
+    // Any Result is kept, a partial one too (a run cut short by a Stop or a crash: its finished tasks).
+    this.store.add(r);
   }
 
   private update(patch: Partial<Status>): void {

@@ -4,7 +4,8 @@
 import { bootInfo } from './boot-info';
 import { EngineClient } from './engine/client';
 import type { Catalogue, PlainError, Spec } from './engine/protocol';
-import { Lab, toError, type Recorded } from './lab-api';
+import { HISTORY_BYTES_CAP, HISTORY_CAP, RESULT_BUDGET_BYTES, type HistoryState } from './history-store';
+import { Lab, LONG_RUN_MS, toError, type Recorded } from './lab-api';
 import { detectNetwork } from './network';
 import { chapterById, unknownChapter } from './lesson/chapters';
 import { lessonSnippet } from './lesson/snippets';
@@ -23,6 +24,7 @@ import { ShareDialog } from './views/share';
 import { renderStatus } from './views/status-bar';
 import { SweepView } from './views/sweep';
 import { renderTimeline } from './views/timeline';
+import { setUpReplay } from './views/replay-view';
 import { setNetwork } from './views/work';
 
 declare global {
@@ -177,22 +179,82 @@ async function compareAll(options: { budgetMs?: number; minRounds?: number } = {
 }
 compareButton.addEventListener('click', () => void compareAll());
 
-// --- Export: the lab's whole history, as recorded. Clear empties it (and the table), and can be undone.
+// --- The history: every tab's runs, kept in this browser. The table follows it (a run or a Clear in
+// another tab shows here too); what the learner should know about it is said above the table.
+const historyNotice = Object.assign(document.createElement('div'), { id: 'history-notice', className: 'history-notice' });
+historyNotice.setAttribute('role', 'status');
+$('#h-results').parentElement!.querySelector('.buttons.export')!.after(historyNotice);
+let refreshQueued = false;
+let refreshed: Promise<void> = Promise.resolve();
+function refreshHistory(): Promise<void> {
+  if (refreshQueued) return refreshed;
+  refreshQueued = true;
+  refreshed = refreshed.then(() => {
+    refreshQueued = false;
+    table.clear();
+    table.restore(lab.historyView());
+    renderHistoryNotice(lab.historyState());
+  });
+  return refreshed;
+}
+lab.onHistory(() => void refreshHistory());
+
+const mb = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
+function renderHistoryNotice(s: HistoryState): void {
+  const parts: [string, ...(string | Node)[]][] = [];
+  const clear = $<HTMLButtonElement>('#clear-results');
+  clear.disabled = s.readOnly;
+  clear.title = s.readOnly ? 'The saved results belong to a newer version of the lab: this page does not change them.' : '';
+  if (s.readOnly && s.reason) parts.push(['warn', `${s.reason[0].toUpperCase()}${s.reason.slice(1)}.`]);
+  if (s.full) {
+    const exportButton = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Export JSON' });
+    exportButton.addEventListener('click', () => $('#export-json').click());
+    const room = Object.assign(document.createElement('button'), { type: 'button', id: 'make-room', textContent: s.roomFor === 1 ? 'Drop the oldest saved run' : `Drop the oldest ${s.roomFor} saved runs` });
+    room.disabled = s.roomFor === 0;
+    room.addEventListener('click', async () => {
+      room.disabled = true;
+      const dropped = await lab.makeRoomInHistory().catch(() => 0);
+      say(`${dropped} oldest runs dropped${lab.historyState().full ? '; the storage is still full' : '; every run is saved'}.`);
+    });
+    parts.push([
+      'warn',
+      `The browser's storage for this site is full: ${s.unsaved === 1 ? 'the last run is' : `the last ${s.unsaved} runs are`} not saved and will be lost when the page is closed. Nothing was deleted. To keep ${s.unsaved === 1 ? 'it' : 'them'}, export the results, then make room by dropping the oldest saved runs. `,
+      exportButton, ' ', room,
+    ]);
+  }
+  const dropped = s.capDropped + s.roomDropped;
+  if (dropped) {
+    const why = [s.capDropped ? `${s.capDropped} by the history's limit (the newest ${HISTORY_CAP.toLocaleString('en')} runs, ${mb(HISTORY_BYTES_CAP)} at most)` : '', s.roomDropped ? `${s.roomDropped} to make room, as you chose` : ''].filter(Boolean).join(' and ');
+    parts.push(['warn', `${dropped} older ${dropped === 1 ? 'run was' : 'runs were'} dropped from the saved history during this visit: ${why}.`]);
+  }
+  if (s.coalesced) {
+    parts.push(['info', `${s.coalesced} saved ${s.coalesced === 1 ? 'run is' : 'runs are'} marked "coarser timeline": to keep each saved run under ${Math.round(RESULT_BUDGET_BYTES / 1024)} KB, its timeline spans shorter than a pixel were merged (each kind apart; the numbers are exact). Runs made in this visit keep every span until the page is closed; Export JSON keeps them whole.`]);
+  }
+  historyNotice.replaceChildren(
+    ...parts.map(([level, ...content]) => {
+      const el = document.createElement('p');
+      el.className = level === 'warn' ? 'build-reason' : 'history-info';
+      el.append(...content);
+      return el;
+    }),
+  );
+}
+
+// --- Export: the lab's whole history, as recorded. Clear empties it (in every tab), and can be undone.
 let cleared: Recorded[] | undefined;
 $('#clear-results').addEventListener('click', async () => {
-  cleared = await lab.history();
-  await lab.clearHistory();
-  table.clear();
+  cleared = await lab.clearHistory();
+  await refreshHistory();
   const undo = Object.assign(document.createElement('button'), { type: 'button', id: 'undo-clear', textContent: 'Undo' });
   undo.addEventListener('click', async () => {
     if (!cleared) return;
     await lab.restoreHistory(cleared);
-    table.restore(await lab.history());
+    await refreshHistory();
     cleared = undefined;
     $('#clear-status').replaceChildren(`Results restored.`);
     say('Results restored.');
   });
-  $('#clear-status').replaceChildren(`${cleared.length} results cleared. `, undo);
+  $('#clear-status').replaceChildren(`${cleared.length} results cleared, in every tab of the lab. `, undo);
   say(`${cleared.length} results cleared; Undo brings them back.`);
 });
 $('#export-json').addEventListener('click', async () => {
@@ -216,6 +278,9 @@ const query: FormState = link.spec;
 const openCompare = link.compare;
 const hasSpec = Object.keys(query).length > 0 || openCompare;
 const saveSettings = (spec: Spec) => void lab.saveSettings(spec as Record<string, string>).catch(() => {});
+
+// --- Replay: any finished run (a timeline's Replay button, an imported file, a link's `run` and `t`).
+setUpReplay(lab, link, showLinkError);
 
 // --- The two views: the lesson (chapters) and the playground (the form, compare, sweep, results).
 let lessonView: LessonView | undefined;
@@ -245,6 +310,7 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
     const state: FormState = { ...(stored ?? {}) };
     setNetwork(status.network);
     catalogue = lab.workloads();
+    table.setModelVersion(catalogue.modelVersion);
     if (shown) show(shown);
     const f = new ExperimentForm($<HTMLFormElement>('#experiment'), catalogue, state, {
       run(spec) {
@@ -252,12 +318,28 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
         history.replaceState(null, '', `?${new URLSearchParams(spec as Record<string, string>)}`);
         saveSettings(spec);
         busy(true);
+        // A run this machine should take more than a minute over is announced as it starts; it stays
+        // stoppable like any other (the estimate comes from the calibration, src/core/estimate.rs).
+        const estimate = $('#run-estimate');
+        estimate.hidden = true;
+        lab
+          .estimate(spec)
+          .then((ms) => {
+            if (ms <= LONG_RUN_MS) return;
+            const about = ms < 120_000 ? `${Math.round(ms / 1000)} s` : ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`;
+            estimate.textContent = `This run should take about ${about} on this machine (estimated from its calibration). Stop (Esc) ends it at any time; smaller sizes or fewer tasks take less.`;
+            estimate.hidden = false;
+          })
+          .catch(() => {});
         lab
           .run(spec)
           .catch((e) => {
             if (e.name !== 'AbortError') f.showError(e);
           })
-          .finally(() => busy(false));
+          .finally(() => {
+            busy(false);
+            estimate.hidden = true;
+          });
       },
       stop: () => lab.cancel(),
     });
@@ -328,9 +410,9 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
   },
 );
 
-/** A problem with the link itself (an unknown chapter), named at the top of the page. */
-function showLinkError(text: string): void {
-  $('#link-error').textContent = text;
+/** A problem with the link itself (an unknown chapter), named at the top of the page (with a way out, if any). */
+function showLinkError(text: string, action?: HTMLElement): void {
+  $('#link-error').replaceChildren(text, ...(action ? [action] : []));
   $('#link-error').hidden = false;
 }
 

@@ -111,3 +111,96 @@ function nonEmpty(s: string | undefined): s is string {
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Replay in a link: `t` (an instant of the run, in ms) and `run` (a small run itself, compressed). A run
+// too large for a link travels as an exported file instead; the link then carries `t` alone.
+
+/** The longest `run` value a link carries (characters): past it, say to export. Most chat and mail
+ *  programs keep links of this length whole. */
+export const MAX_LINK_RUN_CHARS = 12_000;
+/** The most a `run` value may unpack to (bytes): a small value must not unpack into a huge one. */
+export const MAX_LINK_RUN_BYTES = 1024 * 1024;
+
+/** A bad `t` or `run`: named as the URL names it, with what is allowed. */
+export class LinkError extends Error {
+  readonly name = 'SpecError';
+  constructor(
+    readonly field: 't' | 'run',
+    readonly allowed: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `t=123.456`: milliseconds from the run's start, at least 0 (at most `durationMs`, when known). */
+export function parseReplayTime(value: string, durationMs?: number): number {
+  const allowed = durationMs === undefined ? 'a time in ms from the run\'s start, 0 or more (t=120.5)' : `a time in ms from the run's start, 0..${durationMs}`;
+  const t = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(t) || (durationMs !== undefined && t > durationMs)) throw new LinkError('t', allowed, `t must be ${allowed} (got ${JSON.stringify(value.slice(0, 40))})`);
+  return t;
+}
+
+/** `t` as a link writes it: exactly (the shortest text that reads back as the same number), so a link
+ *  to the instant of an event lands on it, not a rounding before it. */
+export const formatReplayTime = (ms: number) => String(ms);
+
+const toBase64Url = (bytes: Uint8Array) => {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+};
+
+/** A run's JSON as a `run` value (deflate, then base64url), or undefined when it would be too long. */
+export async function encodeRun(json: string, maxChars = MAX_LINK_RUN_CHARS): Promise<string | undefined> {
+  const stream = new Blob([json]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  const packed = new Uint8Array(await new Response(stream).arrayBuffer());
+  // base64 is 4 characters per 3 bytes: too many bytes is too long, without encoding them.
+  if (Math.ceil((packed.length * 4) / 3) > maxChars) return undefined;
+  return toBase64Url(packed);
+}
+
+/** A `run` value back to the run's JSON text (untrusted: check it as an import). */
+export async function decodeRun(value: string, maxBytes = MAX_LINK_RUN_BYTES): Promise<string> {
+  const allowed = `a run as the Share button writes it (base64url, at most ${MAX_LINK_RUN_CHARS.toLocaleString('en')} characters)`;
+  const bad = (why: string) => new LinkError('run', allowed, `run must be ${allowed}: ${why}`);
+  if (value.length > MAX_LINK_RUN_CHARS) throw bad(`it has ${value.length.toLocaleString('en')} characters`);
+  if (!/^[A-Za-z0-9_-]*$/.test(value)) throw bad('it has characters base64url does not use');
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    const bin = atob(value.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (value.length % 4)) % 4));
+    bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  } catch {
+    throw bad('it is not base64url');
+  }
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) break;
+      total += chunk.length;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw bad(`it unpacks to more than ${Math.round(maxBytes / 1024)} KiB`);
+      }
+      parts.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof LinkError) throw e;
+    throw bad('it does not unpack (cut short, or not written by the lab)');
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(out);
+  } catch {
+    throw bad('it does not unpack to text');
+  }
+}

@@ -18,7 +18,7 @@ use super::steps;
 use crate::core::platform::{AsyncIo, Clock, IoError, Progress};
 use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
 use crate::core::spec::{Spec, TaskPlan};
-use crate::core::workload::{CpuKernel, Step, TaskOutput};
+use crate::core::workload::{CpuKernel, Step, CHUNK_MS, TaskOutput};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -213,7 +213,7 @@ async fn steps(ctx: &LoopCtx<'_>, spec: &Spec, id: u32, lane: &str, yield_every_
         Err(e) => return finish_failed(rec, e, now()),
     };
     let TaskPlan { steps: plan, fault } = spec.plan(id);
-    steps::maybe_panic(fault, id);
+    steps::crash_if_planned(fault, id);
     for step in plan {
         let outcome = match step {
             Step::Cpu(kernel) => cpu(ctx, &mut rec, kernel, yield_every_ms, turn.is_some()).await,
@@ -283,7 +283,7 @@ async fn cpu(ctx: &LoopCtx<'_>, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuK
             rec.span(SpanKind::Run, start, ctx.clock.now_ms());
             return Err(IoError::Cancelled);
         }
-        if let Some(v) = kernel.step() {
+        if let Some(v) = kernel.step(CHUNK_MS) {
             rec.span(SpanKind::Run, start, ctx.clock.now_ms());
             rec.output = kernel.take_output();
             return Ok(v);

@@ -3,6 +3,7 @@
 
 pub mod asyncio;
 pub mod exec;
+pub mod free_threaded;
 pub mod pool;
 #[cfg(feature = "parallel")]
 pub mod rayon;
@@ -25,9 +26,11 @@ pub enum Mode {
     ThreadsGil,
     /// Separate workers, each with its own wasm instance and memory: `multiprocessing.Pool`.
     Processes,
-    /// Shared-memory threads with no GIL: what NumPy releasing the GIL, native code, or free-threaded
-    /// Python gives.
+    /// Native parallel code with no Python in it (rayon over shared memory): the hardware's ceiling.
     Rayon,
+    /// `ThreadPoolExecutor` on free-threaded Python (`python3.14t`): the same threads as `threads-gil`
+    /// with no GIL, CPU work in parallel, and the build's single-thread cost spent as real work.
+    FreeThreaded,
 }
 
 /// How many workers a mode may use.
@@ -39,7 +42,7 @@ pub struct WorkersRange {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 5] = [Mode::Sequential, Mode::Asyncio, Mode::ThreadsGil, Mode::Processes, Mode::Rayon];
+    pub const ALL: [Mode; 6] = [Mode::Sequential, Mode::Asyncio, Mode::ThreadsGil, Mode::FreeThreaded, Mode::Processes, Mode::Rayon];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -48,6 +51,7 @@ impl Mode {
             Mode::ThreadsGil => "threads-gil",
             Mode::Processes => "processes",
             Mode::Rayon => "rayon",
+            Mode::FreeThreaded => "free-threaded",
         }
     }
 
@@ -61,7 +65,8 @@ impl Mode {
             Mode::Asyncio => "asyncio (one thread, one event loop)",
             Mode::ThreadsGil => "Threads under the GIL (ThreadPoolExecutor)",
             Mode::Processes => "Processes (multiprocessing.Pool)",
-            Mode::Rayon => "Threads without a GIL (rayon, shared memory)",
+            Mode::Rayon => "Native parallel code, no Python (rayon): the hardware's ceiling",
+            Mode::FreeThreaded => "Free-threaded Python 3.14t (ThreadPoolExecutor, no GIL)",
         }
     }
 
@@ -78,8 +83,13 @@ impl Mode {
                  with multiprocessing.Pool(processes=workers) as pool:\n        results = pool.map(work, range(tasks), chunksize=1)"
             }
             Mode::Rayon => {
-                "# free-threaded Python (python3.14t), or C code that releases the GIL\n\
-                 with ThreadPoolExecutor(workers) as pool:\n    results = list(pool.map(work, range(tasks)))"
+                "# no Python here: native code (Rust, C) on every core, the ceiling the hardware sets\n\
+                 # for the same work; Python reaches it only by calling such code\n\
+                 results = native_parallel_map(work, range(tasks))"
+            }
+            Mode::FreeThreaded => {
+                "# python3.14t (or PYTHON_GIL=0): the same code as with the GIL, and no GIL\n\
+                 with ThreadPoolExecutor(max_workers=workers) as pool:\n    results = list(pool.map(work, range(tasks)))"
             }
         }
     }
@@ -92,6 +102,7 @@ impl Mode {
             Mode::ThreadsGil => "src/core/mode/threads_gil.rs + src/core/gil.rs",
             Mode::Processes => "www/src/engine/processes.ts + src/core/run.rs",
             Mode::Rayon => "src/core/mode/rayon.rs",
+            Mode::FreeThreaded => "src/core/mode/free_threaded.rs + src/core/mode/pool.rs",
         }
     }
 
@@ -100,7 +111,7 @@ impl Mode {
         match self {
             Mode::Sequential | Mode::Asyncio => None,
             // ThreadPoolExecutor's default: min(32, os.cpu_count() + 4).
-            Mode::ThreadsGil => Some(WorkersRange { min: 1, max: 32, default: (caps.cores + 4).min(32) }),
+            Mode::ThreadsGil | Mode::FreeThreaded => Some(WorkersRange { min: 1, max: 32, default: (caps.cores + 4).min(32) }),
             // ProcessPoolExecutor's and Pool's default: os.cpu_count().
             Mode::Processes => Some(WorkersRange { min: 1, max: 32, default: caps.cores.min(32) }),
             Mode::Rayon => {
@@ -113,7 +124,7 @@ impl Mode {
     /// Why this engine cannot run the mode at all, if it cannot.
     pub fn unavailable(self, caps: &Capabilities) -> Option<String> {
         match self {
-            Mode::Rayon | Mode::ThreadsGil if caps.build == Build::Single => Some(format!(
+            Mode::Rayon | Mode::ThreadsGil | Mode::FreeThreaded if caps.build == Build::Single => Some(format!(
                 "{} needs threads over shared memory (SharedArrayBuffer), which this page cannot have \
                  because it is not cross-origin isolated (a frame in a page that is not, or a host that \
                  sends no isolation headers and no service worker could add them)",

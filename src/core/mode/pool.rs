@@ -1,6 +1,7 @@
 //! Running tasks on real threads that may block: shared by `threads-gil` (with a GIL) and `rayon`
-//! (without). Each thread pulls the next task in order from a shared counter, as `Executor.map` hands
-//! items to its workers.
+//! (without). Each thread pulls the next task in order from a shared [`MapQueue`], as `Executor.map`
+//! hands items to its workers; `processes` hands tasks to its worker processes from the same queue (the
+//! facade's `TaskQueue`), so `Executor.map`'s failure rule lives here only.
 
 use crate::core::cancel::CancelToken;
 use crate::core::gil::{Gil, ThreadId};
@@ -10,9 +11,77 @@ use crate::core::run::ThreadEnv;
 use super::steps;
 use crate::core::faults::OnError;
 use crate::core::spec::{Spec, TaskPlan};
-use crate::core::workload::{CpuKernel, Step};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use crate::core::workload::{CpuKernel, Step, CHUNK_MS};
 use std::sync::{Arc, Mutex};
+
+/// `Executor.map` (and `Pool.map`) handing out tasks: in task order, the next one to whichever worker is
+/// free. Under `onError = raise` the caller iterates the results in order; once it reaches a failed task
+/// (every task before it has finished), `map` raises: no further task is started, the running ones
+/// finish, and the ones never started are cancelled ([`fill_unfinished`]).
+#[derive(Debug)]
+pub struct MapQueue {
+    tasks: u32,
+    next: u32,
+    on_error: OnError,
+    /// For each finished task, whether it failed.
+    finished: Vec<Option<bool>>,
+    /// Tasks `0..reached` have all finished: how far the caller has iterated.
+    reached: u32,
+    raised: bool,
+}
+
+impl MapQueue {
+    pub fn new(spec: &Spec) -> Self {
+        MapQueue { tasks: spec.tasks, next: 0, on_error: spec.on_error, finished: vec![None; spec.tasks as usize], reached: 0, raised: false }
+    }
+
+    /// The next task to start, or `None`: every task was handed out, or `map` has raised.
+    pub fn take(&mut self) -> Option<u32> {
+        if self.raised || self.next >= self.tasks {
+            return None;
+        }
+        self.next += 1;
+        Some(self.next - 1)
+    }
+
+    /// Task `id` has finished with `status`.
+    pub fn finish(&mut self, id: u32, status: Status) {
+        let Some(slot) = self.finished.get_mut(id as usize) else { return };
+        *slot = Some(matches!(status, Status::Error | Status::Timeout));
+        while !self.raised && self.reached < self.tasks {
+            match self.finished[self.reached as usize] {
+                None => break,
+                Some(failed) => {
+                    self.raised = failed && self.on_error == OnError::Raise;
+                    self.reached += 1;
+                }
+            }
+        }
+    }
+
+    /// Whether `map` has raised (the caller reached a failed task).
+    pub fn raised(&self) -> bool {
+        self.raised
+    }
+}
+
+/// Every task of a run in task order: the records that came back, and a `cancelled` record (ended at
+/// `at_ms`, on no lane) for each task that never finished: never started because `map` raised or Stop
+/// came, or lost with a worker that died.
+pub fn fill_unfinished(tasks: u32, mut records: Vec<TaskRecord>, at_ms: f64) -> Vec<TaskRecord> {
+    records.retain(|r| r.id < tasks);
+    records.sort_by_key(|r| r.id);
+    records.dedup_by_key(|r| r.id);
+    let mut all = Vec::with_capacity(tasks as usize);
+    let mut have = records.into_iter().peekable();
+    for id in 0..tasks {
+        match have.next_if(|r| r.id == id) {
+            Some(r) => all.push(r),
+            None => all.push(TaskRecord::cancelled(id, "", at_ms)),
+        }
+    }
+    all
+}
 
 /// What every thread of one run shares.
 pub struct PoolRun {
@@ -24,44 +93,35 @@ pub struct PoolRun {
     pub gil: Option<Arc<Gil>>,
     pub t0: f64,
     pub progress: Arc<dyn Progress>,
-    next: AtomicU32,
+    queue: Mutex<MapQueue>,
     records: Mutex<Vec<TaskRecord>>,
-    /// `Executor.map` raised: tasks not yet started are cancelled, running ones finish.
-    map_raised: AtomicBool,
 }
 
 impl PoolRun {
     pub fn new(spec: Spec, env: &ThreadEnv<'_>, cancel: CancelToken, gil: Option<Arc<Gil>>, t0: f64) -> Self {
         let capacity = spec.tasks as usize;
         let (clock, io, progress) = (env.clock.clone(), env.io.clone(), env.progress.clone());
-        PoolRun { spec, clock, cancel, io, gil, t0, progress, next: AtomicU32::new(0), records: Mutex::new(Vec::with_capacity(capacity)), map_raised: AtomicBool::new(false) }
+        let queue = Mutex::new(MapQueue::new(&spec));
+        PoolRun { spec, clock, cancel, io, gil, t0, progress, queue, records: Mutex::new(Vec::with_capacity(capacity)) }
     }
 
-    /// One worker thread's life: take the next task until none is left.
+    /// One worker thread's life: take the next task until none is left (or `map` has raised).
     pub fn worker(&self, me: ThreadId, lane: &str) {
         loop {
-            let id = self.next.fetch_add(1, Ordering::Relaxed);
-            if id >= self.spec.tasks {
-                break;
-            }
-            let record = if self.map_raised.load(Ordering::Acquire) {
-                TaskRecord::cancelled(id, lane, self.now() - self.t0)
-            } else {
-                self.run_task(me, id, lane)
-            };
-            let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-            records.push(record);
-            if self.spec.on_error == OnError::Raise && map_reached_failure(&records) {
-                self.map_raised.store(true, Ordering::Release);
-            }
+            // Its own statement: the queue's lock must not be held while the task runs.
+            let next = self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let Some(id) = next else { break };
+            let record = self.run_task(me, id, lane);
+            self.queue.lock().unwrap_or_else(|e| e.into_inner()).finish(id, record.status);
+            self.records.lock().unwrap_or_else(|e| e.into_inner()).push(record);
         }
     }
 
-    /// The records, in task order (call once every worker has returned).
+    /// Every task's record, in task order (call once every worker has returned): those never started
+    /// are cancelled.
     pub fn take_records(&self) -> Vec<TaskRecord> {
-        let mut records = std::mem::take(&mut *self.records.lock().unwrap_or_else(|e| e.into_inner()));
-        records.sort_by_key(|r| r.id);
-        records
+        let records = std::mem::take(&mut *self.records.lock().unwrap_or_else(|e| e.into_inner()));
+        fill_unfinished(self.spec.tasks, records, self.now() - self.t0)
     }
 
     fn now(&self) -> f64 {
@@ -93,7 +153,7 @@ impl PoolRun {
         let mut outcome = if held { Ok(()) } else { Err(IoError::Cancelled) };
         let TaskPlan { steps: plan, fault } = self.spec.plan(id);
         if held {
-            steps::maybe_panic(fault, id);
+            steps::crash_if_planned(fault, id);
         }
         for step in plan {
             if outcome.is_err() {
@@ -131,14 +191,29 @@ impl PoolRun {
     /// CPU work holding the GIL; between chunks (CPython: between bytecodes) the eval breaker may hand
     /// it to a waiting thread.
     fn cpu(&self, me: ThreadId, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, held: &mut bool) -> Result<u64, IoError> {
+        if self.spec.releases_gil && self.gil.as_deref().is_some_and(Gil::is_enabled) {
+            return self.cpu_releasing_gil(me, rec, kernel, held);
+        }
+        // Free-threaded Python's single-thread cost, as a share of each chunk's time.
+        let overhead = self.spec.free_threaded_overhead_pct.unwrap_or(0.0) / 100.0;
+        let mut owed = super::free_threaded::Overhead::default();
         let gil = self.gil.as_deref();
+        // Half the switch interval at most, so a waiter's drop request is heard in time (CPython checks
+        // its eval breaker every few bytecodes, far more often than any interval).
+        let chunk_ms = gil.filter(|g| g.is_enabled()).map_or(CHUNK_MS, |g| CHUNK_MS.min(g.interval_ms() / 2.0));
         let mut start = self.now();
         loop {
             if self.cancel.is_cancelled() {
                 rec.span(SpanKind::Run, start, self.now());
                 return Err(IoError::Cancelled);
             }
-            if let Some(v) = kernel.step() {
+            let chunk_start = self.now();
+            let done = kernel.step(chunk_ms);
+            if overhead > 0.0 {
+                let now = || self.now();
+                owed.accrue((self.now() - chunk_start) * overhead, done.is_some(), &now);
+            }
+            if let Some(v) = done {
                 rec.span(SpanKind::Run, start, self.now());
                 rec.output = kernel.take_output();
                 return Ok(v);
@@ -156,6 +231,34 @@ impl PoolRun {
                 }
             }
         }
+    }
+
+    /// CPU work in C code that releases the GIL (NumPy's loops, hashlib, zlib): Python holds the GIL to
+    /// make the call, the C code drops it (`Py_BEGIN_ALLOW_THREADS`) and runs its kernel beside other
+    /// threads, then takes it back to return to Python (`Py_END_ALLOW_THREADS`). The kernel's spans are
+    /// `run-nogil`, so `run` keeps meaning "holds the GIL".
+    fn cpu_releasing_gil(&self, me: ThreadId, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, held: &mut bool) -> Result<u64, IoError> {
+        let called = self.now();
+        self.drop_gil(me);
+        *held = false;
+        let start = self.now();
+        rec.span(SpanKind::Run, called, start);
+        let value = loop {
+            if self.cancel.is_cancelled() {
+                rec.span(SpanKind::RunNogil, start, self.now());
+                return Err(IoError::Cancelled);
+            }
+            if let Some(v) = kernel.step(CHUNK_MS) {
+                break v;
+            }
+        };
+        rec.span(SpanKind::RunNogil, start, self.now());
+        rec.output = kernel.take_output();
+        *held = self.take_gil(me, rec);
+        if !*held {
+            return Err(IoError::Cancelled);
+        }
+        Ok(value)
     }
 
     /// A blocking call: drop the GIL, wait, take it back.
@@ -182,15 +285,79 @@ impl PoolRun {
     }
 }
 
-/// Whether the caller iterating `Executor.map`'s results in order has reached a failed task: every task
-/// up to the first failure (in task order) has finished.
-fn map_reached_failure(records: &[TaskRecord]) -> bool {
-    let Some(first) = records.iter().filter(|r| matches!(r.status, Status::Error | Status::Timeout)).map(|r| r.id).min() else {
-        return false;
-    };
-    let mut done = vec![false; first as usize + 1];
-    for r in records.iter().filter(|r| r.id <= first) {
-        done[r.id as usize] = true;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::record::Status::{Cancelled, Error, Ok as Done, Timeout};
+    use crate::core::spec::parse;
+    use crate::core::{Build, Capabilities};
+    use serde_json::json;
+
+    const CAPS: Capabilities = Capabilities { build: Build::Native, pool_threads: 2, cores: 2 };
+
+    fn queue(tasks: u32, on_error: &str) -> MapQueue {
+        MapQueue::new(&parse(&json!({"workload": "cpu-primes", "mode": "processes", "tasks": tasks, "onError": on_error}), &CAPS).unwrap())
     }
-    done.into_iter().all(|d| d)
+
+    /// Hands out every task `queue` gives, finishing them as `finish_order` says (`(id, status)`, in the
+    /// order the workers report back); returns the ids that were started.
+    fn drive(q: &mut MapQueue, workers: usize, finish_order: &[(u32, Status)]) -> Vec<u32> {
+        let mut started = Vec::new();
+        let mut running = Vec::new();
+        while running.len() < workers {
+            let Some(id) = q.take() else { break };
+            started.push(id);
+            running.push(id);
+        }
+        for &(id, status) in finish_order {
+            if !running.contains(&id) {
+                continue; // never started: map raised before it
+            }
+            running.retain(|&r| r != id);
+            q.finish(id, status);
+            if let Some(next) = q.take() {
+                started.push(next);
+                running.push(next);
+            }
+        }
+        started
+    }
+
+    #[test]
+    fn map_hands_out_tasks_in_order_and_raises_once_the_caller_reaches_a_failure() {
+        // Two workers, six tasks; task 2 fails while task 1 still runs: map has not reached it yet, so
+        // task 3 still starts; when task 1 ends the caller reaches task 2 and map raises: nothing more.
+        let mut q = queue(6, "raise");
+        let started = drive(&mut q, 2, &[(0, Done), (2, Error), (1, Done), (3, Done), (4, Done), (5, Done)]);
+        assert_eq!(started, vec![0, 1, 2, 3]);
+        assert!(q.raised());
+        assert_eq!(q.take(), None);
+    }
+
+    #[test]
+    fn a_timeout_raises_like_an_error_and_a_failure_in_task_zero_stops_at_once() {
+        let mut q = queue(5, "raise");
+        assert_eq!(drive(&mut q, 1, &[(0, Timeout), (1, Done)]), vec![0]);
+        assert!(q.raised());
+    }
+
+    #[test]
+    fn return_exceptions_and_cancelled_tasks_never_raise() {
+        let mut q = queue(4, "return-exceptions");
+        assert_eq!(drive(&mut q, 2, &[(0, Error), (1, Error), (2, Done), (3, Timeout)]), vec![0, 1, 2, 3]);
+        assert!(!q.raised());
+        let mut q = queue(3, "raise");
+        assert_eq!(drive(&mut q, 1, &[(0, Cancelled), (1, Cancelled), (2, Done)]), vec![0, 1, 2]);
+        assert!(!q.raised(), "a Stop's cancelled tasks are not exceptions");
+    }
+
+    #[test]
+    fn unfinished_tasks_are_filled_in_as_cancelled_in_task_order() {
+        let rec = |id: u32| TaskRecord { status: Done, value: u64::from(id) * 10, ..TaskRecord::cancelled(id, "Process-1", 1.0) };
+        let all = fill_unfinished(5, vec![rec(3), rec(0), rec(3), rec(9)], 42.0);
+        assert_eq!(all.iter().map(|t| t.id).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
+        assert_eq!(all.iter().map(|t| t.status).collect::<Vec<_>>(), vec![Done, Cancelled, Cancelled, Done, Cancelled]);
+        assert_eq!((all[1].start_ms, all[1].end_ms, all[1].lane.as_str()), (42.0, 42.0, ""));
+        assert_eq!(all[3].value, 30, "a record that came back is kept as it came");
+    }
 }

@@ -1,5 +1,5 @@
 //! What every mode does the same way with a task's plan: which request to make, how a timeout applies
-//! to a sleep, what an injected panic says, and how an I/O failure becomes the task's status.
+//! to a sleep, what an injected crash does, and how an I/O failure becomes the task's status.
 
 use crate::core::faults::FaultKind;
 use crate::core::platform::{Fetch, IoError};
@@ -19,11 +19,27 @@ pub fn sleep_plan(spec: &Spec, ms: u32) -> (u32, Option<IoError>) {
     }
 }
 
-/// Panics on purpose when the plan says so (`faults.kind = "panic"`): how the lab tests its recovery.
-pub fn maybe_panic(fault: Option<FaultKind>, id: u32) {
-    if fault == Some(FaultKind::Panic) {
-        panic!("injected panic in task {id} (faults.kind = \"panic\")");
+/// Crashes the task's thread on purpose when the plan says so: a panic (`faults.kind = "panic"`: the
+/// hook reports it, then the thread aborts), or one of the test kinds: a trap (no hook runs and the
+/// Worker dies, as on an allocation failure) or a stall (the thread stops answering). How the lab tests
+/// its recovery from a dead or stuck worker.
+pub fn crash_if_planned(fault: Option<FaultKind>, id: u32) {
+    match fault {
+        Some(FaultKind::Panic) => panic!("injected panic in task {id} (faults.kind = \"panic\")"),
+        Some(FaultKind::Trap) => trap(),
+        Some(FaultKind::Stall) => loop {
+            std::hint::spin_loop();
+        },
+        _ => {}
     }
+}
+
+/// A real trap: wasm's `unreachable`, which runs no panic hook (natively, an abort).
+fn trap() -> ! {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(target_arch = "wasm32"))]
+    std::process::abort();
 }
 
 /// How a failed step ends the task: its status and the exception as Python prints it.

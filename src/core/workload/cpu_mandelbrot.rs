@@ -15,6 +15,8 @@
 use crate::core::calibrate::{Calibration, TARGET_MS};
 use super::kernels::{escape, SPAN, X0, Y0};
 use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, TaskOutput, Workload};
+#[cfg(test)]
+use super::CHUNK_MS;
 
 pub struct CpuMandelbrot;
 
@@ -64,6 +66,11 @@ impl Workload for CpuMandelbrot {
         // picture keeps its look; it stays between a small and a large but readable image.
         Some(Calibration { field: "size", probe: 300, exponent: 2.0, min: 160, max: 1600, target_ms: TARGET_MS })
     }
+    fn cpu_cost(&self, params: &Params, _tasks: u32) -> f64 {
+        // Pixels, times the iteration cap: the points inside the set (a fixed share of the image) each
+        // run to the cap, and they dominate.
+        (params["size"] as f64).powi(2) * params["iterations"] as f64
+    }
     fn memory_needs(&self, params: &Params, _tasks: u32) -> (u64, &'static str) {
         // One u32 iteration count per pixel, held until its band is handed to the page.
         let size = params["size"] as u64;
@@ -99,10 +106,11 @@ impl Workload for CpuMandelbrot {
     }
 }
 
-/// A chunk's budget of escape-time iterations: about half a millisecond, whatever the image's size and
-/// iteration cap, so a Stop is heard and the GIL's switch interval is honoured at every allowed setting
-/// (a whole row of a large image at a high cap would take seconds).
-const ITERATION_BUDGET: u64 = 500_000;
+/// Escape-time iterations in a millisecond, about, a little under what the development machine does
+/// (275,000 natively, wasm about 1.15x slower). A chunk is a budget of iterations, pixel by pixel, so it
+/// stays in its time whatever the image's size and iteration cap (a whole row of a large image at a high
+/// cap would take seconds).
+const ITERATIONS_PER_MS: f64 = 200_000.0;
 
 /// Rows `first_row..end_row`, pixel by pixel, a budget of iterations per chunk.
 struct Band {
@@ -118,10 +126,11 @@ struct Band {
 }
 
 impl CpuKernel for Band {
-    fn step(&mut self) -> Option<u64> {
+    fn step(&mut self, ms: f64) -> Option<u64> {
         let scale = SPAN / f64::from(self.size);
+        let budget = (ms * ITERATIONS_PER_MS) as u64;
         let mut spent = 0u64;
-        while self.next_row < self.end_row && spent < ITERATION_BUDGET {
+        while self.next_row < self.end_row && spent < budget {
             let cy = Y0 + f64::from(self.next_row) * scale;
             let n = escape(X0 + f64::from(self.next_px) * scale, cy, self.max_iter);
             self.total += u64::from(n);
@@ -159,7 +168,7 @@ mod tests {
         for id in 0..tasks {
             let Some(Step::Cpu(mut k)) = CpuMandelbrot.task(&params, tasks, id).pop() else { unreachable!() };
             total += loop {
-                if let Some(v) = k.step() {
+                if let Some(v) = k.step(CHUNK_MS) {
                     break v;
                 }
             };
@@ -183,7 +192,7 @@ mod tests {
         let params = Params::from([("size", 2000), ("iterations", 5_000)]);
         let Some(Step::Cpu(mut k)) = CpuMandelbrot.task(&params, 2000, 1000).pop() else { unreachable!() };
         let mut chunks = 0;
-        while k.step().is_none() {
+        while k.step(CHUNK_MS).is_none() {
             chunks += 1;
             assert!(chunks < 10_000);
         }

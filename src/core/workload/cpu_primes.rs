@@ -18,6 +18,8 @@
 use super::kernels::is_prime;
 use crate::core::calibrate::{Calibration, TARGET_MS};
 use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, Workload};
+#[cfg(test)]
+use super::CHUNK_MS;
 
 pub struct CpuPrimes;
 
@@ -31,14 +33,16 @@ const SIZE: FieldInfo = FieldInfo {
           The default is calibrated on this machine so that a sequential run takes about 0.6 s.",
 };
 
-/// A chunk's budget of trial divisions: about half a millisecond of work, whatever the numbers' size, so
-/// a Stop is heard and the GIL's switch interval is honoured at every allowed N. Testing n costs up to
-/// sqrt(n)/2 divisions (a prime), so a chunk takes `BUDGET / sqrt(n)` numbers (at least 16, at most 4096).
-const DIVISION_BUDGET: f64 = 2_000_000.0;
+/// Trial divisions in a millisecond, about, a little under what the development machine does (about
+/// 400,000 natively; a 32-bit remainder is the costly part). Chunks are priced at the worst case.
+const DIVISIONS_PER_MS: f64 = 250_000.0;
 
-/// Numbers tested in the next chunk, starting at `n`.
-fn chunk_len(n: u32) -> u32 {
-    (DIVISION_BUDGET / f64::from(n.max(1)).sqrt()).clamp(16.0, 4096.0) as u32
+/// Numbers tested in a chunk of `ms` starting at `n`, so a chunk stays in its time whatever the numbers'
+/// size: testing n costs up to sqrt(n)/2 divisions (a prime), priced at the chunk's far end. At least
+/// one number, at most 4096.
+fn chunk_len(n: u32, ms: f64) -> u32 {
+    let worst = (f64::from(n.saturating_add(4096)).sqrt() / 2.0).max(1.0);
+    (ms * DIVISIONS_PER_MS / worst).clamp(1.0, 4096.0) as u32
 }
 
 impl Workload for CpuPrimes {
@@ -83,8 +87,8 @@ impl PrimeCount {
 }
 
 impl CpuKernel for PrimeCount {
-    fn step(&mut self) -> Option<u64> {
-        let stop = self.end.min(self.next.saturating_add(chunk_len(self.next)));
+    fn step(&mut self, ms: f64) -> Option<u64> {
+        let stop = self.end.min(self.next.saturating_add(chunk_len(self.next, ms)));
         for n in self.next..stop {
             self.count += u64::from(is_prime(n));
         }
@@ -102,7 +106,7 @@ mod tests {
         (0..tasks)
             .map(|id| match CpuPrimes.task(&params, tasks, id).pop() {
                 Some(Step::Cpu(mut k)) => loop {
-                    if let Some(v) = k.step() {
+                    if let Some(v) = k.step(CHUNK_MS) {
                         break v;
                     }
                 },
@@ -131,13 +135,17 @@ mod tests {
 
     #[test]
     fn chunks_are_bounded_in_work_at_every_size() {
-        // Trial divisions in a chunk stay within about twice the budget, near 0 and near the maximum N.
-        for start in [0u32, 1_000, 1_000_000, 100_000_000, 1_999_000_000] {
-            let worst = (start..start.saturating_add(chunk_len(start))).map(|n| f64::from(n).sqrt() / 2.0).sum::<f64>();
-            assert!(worst <= 2.0 * DIVISION_BUDGET, "a chunk from {start} may cost {worst} divisions");
+        // The worst case (every number a prime) of a chunk stays within its time, at any N, for the
+        // standard chunk and for the short one a 0.1 ms switch interval asks for; one number is the least.
+        for ms in [CHUNK_MS, 0.05] {
+            for start in [0u32, 1_000, 1_000_000, 100_000_000, 1_999_000_000] {
+                let worst = (start..start.saturating_add(chunk_len(start, ms))).map(|n| f64::from(n).sqrt() / 2.0).sum::<f64>();
+                assert!(worst <= ms * DIVISIONS_PER_MS * 1.01 || chunk_len(start, ms) == 1, "a chunk of {ms} ms from {start} may cost {worst} divisions");
+            }
         }
-        assert_eq!(chunk_len(0), 4096);
-        assert!(chunk_len(1_999_999_000) >= 16);
+        assert!(chunk_len(0, CHUNK_MS) >= 1000, "small numbers go by the thousand");
+        assert_eq!(chunk_len(1_999_999_000, 0.05), 1);
+        assert!(chunk_len(1_999_999_000, CHUNK_MS) >= 5);
     }
 
     #[test]

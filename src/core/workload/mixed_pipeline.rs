@@ -60,6 +60,10 @@ impl Workload for MixedPipeline {
         // chapter fits a warm-up and three rounds of four modes in its 14 s).
         Some(Calibration { field: "size", probe: 100_000, exponent: 1.4, min: 20_000, max: 10_000_000, target_ms: 600.0 })
     }
+    fn cpu_cost(&self, params: &Params, tasks: u32) -> f64 {
+        // The windows of all tasks together are 0..tasks*size.
+        (f64::from(tasks) * params["size"] as f64).powf(1.4)
+    }
     fn presets(&self, defaults: &Params) -> Vec<Preset> {
         let size = defaults.get("size").copied().unwrap_or(SIZE.default);
         vec![

@@ -62,10 +62,16 @@ pub enum Step {
     Sleep { ms: u32 },
 }
 
-/// CPU work done a chunk at a time (about a millisecond or less each).
+/// How long one chunk of CPU work takes at most, about, ms. Between chunks a run hears a Stop and the GIL's
+/// drop request (CPython: between bytecodes), so a chunk must be short beside the switch interval; a
+/// caller with a shorter interval asks for less (`threads-gil` asks for half its interval).
+pub const CHUNK_MS: f64 = 0.5;
+
+/// CPU work done a chunk at a time (`CHUNK_MS` or less each).
 pub trait CpuKernel: Send {
-    /// Does one chunk; returns the kernel's value once it has finished.
-    fn step(&mut self) -> Option<u64>;
+    /// Does one chunk of about `ms` of work at most (each kernel knows its own cost per unit of work, as
+    /// measured on the lab's build); returns the kernel's value once it has finished.
+    fn step(&mut self, ms: f64) -> Option<u64>;
     /// What the finished task hands the page besides its value (a band of an image), if anything.
     fn take_output(&mut self) -> Option<TaskOutput> {
         None
@@ -115,6 +121,12 @@ pub trait Workload: Sync {
     /// default then comes from the calibration).
     fn calibration(&self) -> Option<crate::core::calibrate::Calibration> {
         None
+    }
+    /// The CPU work of a run, in the calibration's units: it grows as `value ^ exponent` of the calibrated
+    /// field, so a run's CPU time is the calibration's target scaled by this over its value at the
+    /// defaults ([`crate::core::estimate`]). Workloads whose work also grows with other fields say so.
+    fn cpu_cost(&self, params: &Params, _tasks: u32) -> f64 {
+        self.calibration().map_or(0.0, |c| params.get(c.field).map_or(0.0, |v| (*v as f64).powf(c.exponent)))
     }
     /// Named settings that show one face of the workload (mixed work: CPU-heavy or I/O-heavy), given
     /// its defaults as calibrated on this machine.

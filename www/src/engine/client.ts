@@ -1,46 +1,138 @@
 // The page's handle on the engine worker. It owns the Worker, so it can replace it (a restart after a
 // crash is a new Worker: the rayon pool of a wasm instance can be built only once).
+//
+// A crash is any death of a worker of the engine: a panic (its hook reports it), a trap (an allocation
+// failure aborts with `unreachable` and runs no hook: the worker's bootstrap reports it, see
+// crash-report.ts), an error event, or an engine worker that stops answering while it runs (the
+// watchdog). Every one comes here tagged with the engine's id; the run in progress then rejects with an
+// EngineError naming what died, and carries the tasks it had finished (assembled by the fresh engine).
 
 import * as Comlink from 'comlink';
-import type { Build, EngineApi, EngineStartOptions, EngineStarted, EngineStats, Result, Spec, TaskListener } from './protocol';
+import { CRASH_CHANNEL } from './crash-report';
+import type { Build, EngineApi, EngineStartOptions, EngineStarted, EngineStats, PlainError, Result, Spec, Task, TaskListener } from './protocol';
+
+/** How long a running engine may leave a ping unanswered before it counts as dead. */
+export const WATCHDOG_MS = 10_000;
+/** Longest wait for a fresh engine to assemble a crashed run's Result. */
+const CRASH_REPORT_MS = 60_000;
+
+/**
+ * The page's test flag, set before the page's scripts run (tests do it with an init script): `faults`
+ * lets specs name the test-only fault kinds `trap` and `stall` (docs/API.md); `watchdogMs` shortens the
+ * watchdog. A learner's page has none.
+ */
+interface TestFlag {
+  faults?: boolean;
+  watchdogMs?: number;
+}
+const testFlag = (): TestFlag => ((globalThis as { __concurrencyLabTest?: TestFlag }).__concurrencyLabTest ?? {});
 
 export class EngineClient {
   private worker?: Worker;
   private remote?: Comlink.Remote<EngineApi>;
   private engineId = 0;
-  /** Rejects the run in progress when the engine dies (its own promise never settles then). */
-  private failRun?: (message: string) => void;
+  /** The start in progress or done (the restart a crashed run waits for). */
+  private starting?: Promise<EngineStarted>;
+  /** Fails the run in progress when the engine dies (its own promise never settles then). */
+  private failRun?: (message: string, restarted?: Promise<EngineStarted>) => void;
   private panics?: BroadcastChannel;
   started?: EngineStarted;
-  /** Told when the engine crashed (a panic, or its worker died); the owner restarts it. */
+  /** Told when the engine crashed (a panic, or a worker died); the owner restarts it (calls `start`). */
   onCrash?: (message: string) => void;
 
   /** Starts a worker running `build`; resolves once the engine (and its pool) can run. */
-  async start(build: Build, stored?: EngineStartOptions['stored']): Promise<EngineStarted> {
+  start(build: Build, stored?: EngineStartOptions['stored']): Promise<EngineStarted> {
+    const starting = this.startNow(build, stored);
+    this.starting = starting;
+    return starting;
+  }
+
+  private async startNow(build: Build, stored?: EngineStartOptions['stored']): Promise<EngineStarted> {
     this.stop();
     const engineId = (this.engineId = crypto.getRandomValues(new Uint32Array(1))[0] || 1);
-    const worker = (this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'lab-engine' }));
+    // Named for what it is: a crash report says "the engine worker died".
+    const worker = (this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'the engine worker' }));
     worker.addEventListener('message', ({ data }) => {
-      if (data?.type === 'engine:panic' && data.engineId === engineId) this.crashed(data.message);
+      if (data?.type === 'engine:panic') this.crashed(data.engineId, data.message);
     });
-    worker.addEventListener('error', (e) => this.crashed(`the engine worker died: ${e.message || 'unknown error'}`));
-    // Pool threads are Workers of the engine worker; their panics come by this channel.
-    this.panics ??= new BroadcastChannel('concurrency-lab:panic');
-    this.panics.onmessage = ({ data }) => {
-      if (data?.engineId === this.engineId) this.crashed(data.message);
-    };
+    worker.addEventListener('error', (e) => {
+      e.preventDefault(); // handled: the run fails with it, the engine restarts
+      this.crashed(engineId, `the engine worker died: ${e.message || 'unknown error'}`);
+    });
+    // Every other worker of the engine (pool threads, Python threads, processes) reports by this channel.
+    this.panics ??= new BroadcastChannel(CRASH_CHANNEL);
+    this.panics.onmessage = ({ data }) => this.crashed(data?.engineId, data?.message);
     this.remote = Comlink.wrap<EngineApi>(worker);
-    this.started = await this.remote.start({ build, baseUrl: document.baseURI, cores: navigator.hardwareConcurrency || 1, engineId, stored });
+    const options: EngineStartOptions = { build, baseUrl: document.baseURI, cores: navigator.hardwareConcurrency || 1, engineId, stored, testFaults: testFlag().faults === true };
+    this.started = await this.remote.start(options);
     return this.started;
   }
 
+  /**
+   * Runs `spec`. If the engine crashes meanwhile, rejects with an EngineError naming what died, once
+   * the fresh engine has assembled the run's `result` from the tasks that had finished.
+   */
   run(spec: Spec, onTask: TaskListener): Promise<Result> {
     const remote = this.remote;
     if (!remote) return Promise.reject({ name: 'EngineError', message: 'the engine is not running' });
+    const t0 = performance.now();
+    const finished: Task[] = [];
+    let fail: EngineClient['failRun'];
     return new Promise<Result>((resolve, reject) => {
-      this.failRun = (message) => reject({ name: 'EngineError', message });
-      remote.run(spec, Comlink.proxy(onTask)).then(resolve, reject);
-    }).finally(() => (this.failRun = undefined));
+      let over = false;
+      const unwatch = this.watch(remote, this.engineId);
+      const settle = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
+        if (over) return;
+        over = true;
+        unwatch();
+        f(...args);
+      };
+      fail = this.failRun = settle((message: string, restarted?: Promise<EngineStarted>) => {
+        const crash: PlainError = { name: 'EngineError', message };
+        if (!restarted) return reject(crash);
+        const wallMs = performance.now() - t0;
+        const assembled = restarted.then(() => this.remote!.finishCrashed(spec, finished, wallMs, message));
+        const late = new Promise<never>((_, no) => setTimeout(no, CRASH_REPORT_MS));
+        Promise.race([assembled, late]).then(
+          (result) => reject({ ...crash, result }),
+          () => reject(crash),
+        );
+      });
+      const report: TaskListener = (record, output) => {
+        if (over) return;
+        finished.push(record);
+        onTask(record, output);
+      };
+      remote.run(spec, Comlink.proxy(report)).then(settle(resolve), settle(reject));
+    }).finally(() => {
+      if (this.failRun === fail) this.failRun = undefined;
+    });
+  }
+
+  /**
+   * The watchdog of a run: pings the engine worker every second; a ping left unanswered for the
+   * watchdog's time means the engine's thread is stuck for good (a lock a dead thread held, an endless
+   * loop), and counts as a crash. Returns the function that ends the watch.
+   */
+  private watch(remote: Comlink.Remote<EngineApi>, engineId: number): () => void {
+    const limit = testFlag().watchdogMs ?? WATCHDOG_MS;
+    const tick = Math.min(1000, limit / 4);
+    let sentAt: number | undefined;
+    let lastTick = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      // A page whose timers were held back (a background tab, a long task) cannot tell how long the
+      // engine was silent: it asks again rather than blame the engine.
+      if (now - lastTick > 2 * tick + 500) sentAt = undefined;
+      lastTick = now;
+      if (sentAt === undefined) {
+        const at = (sentAt = now);
+        remote.alive().then(() => sentAt === at && (sentAt = undefined), () => {});
+      } else if (now - sentAt > limit) {
+        this.crashed(engineId, `the engine stopped responding: no answer for ${((now - sentAt) / 1000).toFixed(0)} s during a run`);
+      }
+    }, tick);
+    return () => clearInterval(timer);
   }
 
   validate(spec: Spec): Promise<Spec> {
@@ -48,12 +140,20 @@ export class EngineClient {
     return this.remote.validate(spec);
   }
 
-  private crashed(message: string): void {
-    if (!this.worker) return;
+  estimate(spec: Spec): Promise<number> {
+    if (!this.remote) return Promise.reject({ name: 'EngineError', message: 'the engine is not running' });
+    return this.remote.estimate(spec);
+  }
+
+  /** Engine `engineId` died: stop it, let the owner restart it, then fail the run that was going on. */
+  private crashed(engineId: number, message: string): void {
+    if (engineId !== this.engineId || !this.worker) return;
     this.stop();
-    this.failRun?.(message);
+    const fail = this.failRun;
     this.failRun = undefined;
+    this.starting = undefined;
     this.onCrash?.(message);
+    fail?.(message, this.starting);
   }
 
   cancel(): void {

@@ -2,9 +2,10 @@
 // Lab work never runs on the page's main thread; it runs here and on the pool's workers.
 
 import * as Comlink from 'comlink';
+import { reportCrash, watchForDeath } from './crash-report';
 import { ParallelismProbe } from './probe';
-import { runProcesses, type ProcessRun } from './processes';
-import type { Build, Catalogue, Defaults, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, TaskListener, TaskOutput } from './protocol';
+import { runProcesses, type ProcessRun, type TaskQueue } from './processes';
+import type { Build, Catalogue, Defaults, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, Task, TaskListener, TaskOutput } from './protocol';
 
 /** The wasm-bindgen module of either build (same exports; `initThreadPool` only in `threads`). */
 interface EngineModule {
@@ -13,16 +14,55 @@ interface EngineModule {
   start(baseUrl: string, cores: number, poolThreads: number, engineId: number): string;
   run(spec: string, onTask?: (record: string, output?: TaskOutput) => void): Promise<string>;
   validate(spec: string): string;
+  estimate(spec: string): number;
   catalogue(): string;
   calibrate(measurements: string): string;
   setDefaults(defaults: string): string;
   finish(spec: string, records: string, wallMs: number, cancelled: boolean): string;
+  finishCrashed(spec: string, records: string, wallMs: number, message: string): string;
+  allowTestFaults(on: boolean): void;
+  TaskQueue: new (spec: string) => TaskQueue & { free(): void };
   cancel(): void;
   memoryBytes(): number;
   threadWorkers(): number;
 }
 
 let engine: EngineModule | undefined;
+/** This engine's id (from the page), which tags every crash report of its workers. */
+let engineId = 0;
+
+// Every Worker the engine starts goes through this constructor, so that none can die unseen: the rayon
+// pool's threads (started inside wasm-bindgen-rayon's helper, which keeps no watch on them), the Python
+// threads (src/web/threads.js) and the processes. Each is named for what it is, so a report says which
+// one died; an error that reaches its Worker object here is reported as that worker's death (and stops
+// there, rather than reaching the page as the engine worker's own error). The parallelism probe's
+// workers are not the engine's: the probe handles them.
+/** Set while `initThreadPool` starts the pool: the Workers made meanwhile are its threads. */
+let startingPool = false;
+let poolThreads = 0;
+const NativeWorker = self.Worker;
+class EngineWorker extends NativeWorker {
+  constructor(url: string | URL, options: WorkerOptions = {}) {
+    let name = options.name ?? 'a worker of the engine';
+    if (startingPool) {
+      // wasm-bindgen-rayon's own thread script would hide a trap: pool-thread.ts speaks its protocol
+      // and reports the thread's death.
+      name = `rayon pool thread ${++poolThreads}`;
+      url = new URL(`./pool-thread.js?engine=${engineId}`, import.meta.url);
+    }
+    super(url, { ...options, name });
+    if (name.startsWith('probe-')) return;
+    this.addEventListener('error', (e) => {
+      e.preventDefault();
+      reportCrash(engineId, `${name} died: ${e.message || 'its script failed to load'}`);
+    });
+  }
+}
+(globalThis as { Worker: typeof Worker }).Worker = EngineWorker;
+
+// The engine worker itself: a trap in its own wasm (a sequential or asyncio task) surfaces as an
+// unhandled rejection of wasm-bindgen's task queue, which no one else would see.
+watchForDeath(() => engineId, () => 'the engine worker', (e) => e instanceof WebAssembly.RuntimeError);
 
 /** Tiny runs of each CPU kernel, so the optimising compiler has seen them before the first measurement. */
 const WARM_UP = [
@@ -94,12 +134,17 @@ function toPlainError(e: unknown): PlainError {
   }
   if (e && typeof e === 'object' && !(e instanceof Error) && 'name' in e && 'message' in e) return e as PlainError;
   const err = e as Error;
-  // A trap (a panic under panic=abort, or memory that cannot grow) surfaces as a RuntimeError.
-  return { name: 'EngineError', message: `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}` };
+  const message = `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`;
+  // A trap (a panic under panic=abort, or memory that cannot grow) surfaces as a RuntimeError: this
+  // engine's wasm state is broken (locks held, a run marked in progress), so it must be replaced.
+  if (e instanceof WebAssembly.RuntimeError) reportCrash(engineId, `the engine worker died: ${message}`);
+  return { name: 'EngineError', message };
 }
 
 const api: EngineApi = {
-  async start({ build, baseUrl, cores, engineId, stored }: EngineStartOptions) {
+  async start(options: EngineStartOptions) {
+    const { build, baseUrl, cores, stored, testFaults } = options;
+    engineId = options.engineId;
     const mod = (await import(/* @vite-ignore */ moduleUrl(build))) as EngineModule;
     const compiled = compileSingle();
     await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default());
@@ -107,9 +152,15 @@ const api: EngineApi = {
     if (build === 'threads') {
       if (!mod.initThreadPool) throw toPlainError('the threads build has no initThreadPool');
       threads = Math.max(1, cores);
-      await mod.initThreadPool(threads);
+      startingPool = true;
+      try {
+        await mod.initThreadPool(threads);
+      } finally {
+        startingPool = false;
+      }
     }
     mod.start(baseUrl, cores, threads, engineId);
+    mod.allowTestFaults(testFaults === true);
     // V8 compiles wasm with a quick baseline compiler first and optimises hot code later: a few ms of
     // each kernel here, before the engine says it is ready, gets the optimised code going. (A Compare
     // also runs a full-size warm-up round before it counts; see www/src/measure/procedure.ts.)
@@ -118,7 +169,7 @@ const api: EngineApi = {
     const calibration = await calibrate(mod, JSON.parse(mod.catalogue()) as Catalogue, stored);
     const catalogue = JSON.parse(mod.catalogue()) as Catalogue;
     engine = mod;
-    started = { build, baseUrl, cores, engineId, stored };
+    started = options;
     return { build, threads, catalogue, defaults: calibration.defaults, calibrated: calibration.measured, ...api.stats() };
   },
 
@@ -149,10 +200,32 @@ const api: EngineApi = {
     }
   },
 
+  async finishCrashed(spec: Spec, records: Task[], wallMs: number, message: string): Promise<Result> {
+    if (!engine) throw toPlainError('the engine has not started');
+    try {
+      return JSON.parse(engine.finishCrashed(JSON.stringify(spec), JSON.stringify(records), wallMs, message)) as Result;
+    } catch (e) {
+      throw toPlainError(e);
+    }
+  },
+
+  alive() {
+    return true;
+  },
+
   async validate(spec: Spec): Promise<Spec> {
     if (!engine) throw toPlainError('the engine has not started');
     try {
       return JSON.parse(engine.validate(JSON.stringify(spec)));
+    } catch (e) {
+      throw toPlainError(e);
+    }
+  },
+
+  async estimate(spec: Spec): Promise<number> {
+    if (!engine) throw toPlainError('the engine has not started');
+    try {
+      return engine.estimate(JSON.stringify(spec));
     } catch (e) {
       throw toPlainError(e);
     }
@@ -175,13 +248,20 @@ async function runOnProcesses(
   spec: { tasks: number; workers: number },
   onTask: (record: string, output?: TaskOutput) => void,
 ): Promise<Result> {
-  processRun = runProcesses({ spec, specJson, baseUrl: started!.baseUrl, cores: started!.cores, module: await compileSingle(), onTask });
+  const queue = new mod.TaskQueue(specJson);
+  const { baseUrl, cores, testFaults } = started!;
+  processRun = runProcesses({ spec, specJson, queue, baseUrl, cores, engineId, testFaults: testFaults === true, module: await compileSingle(), onTask });
   try {
     const { records, wallMs, cancelled, failure } = await processRun.done;
-    if (failure) throw toPlainError(JSON.stringify({ name: 'EngineError', message: failure }));
+    if (failure) {
+      // A process died: the page rejects the run (keeping the tasks it was sent) and restarts the engine.
+      reportCrash(engineId, failure);
+      throw toPlainError(JSON.stringify({ name: 'EngineError', message: failure }));
+    }
     return JSON.parse(mod.finish(specJson, JSON.stringify(records), wallMs, cancelled)) as Result;
   } finally {
     processRun = undefined;
+    queue.free();
   }
 }
 

@@ -3,16 +3,18 @@
 // worker started with the spawn method. Tasks arrive by message and records leave by message:
 // that structured clone is this model's "pickling".
 
+import { watchForDeath } from './crash-report';
 import type { TaskOutput } from './protocol';
 
 interface EngineModule {
   default(init?: { module_or_path: WebAssembly.Module }): Promise<unknown>;
   start(baseUrl: string, cores: number, poolThreads: number, engineId: number): string;
+  allowTestFaults(on: boolean): void;
   runTask(spec: string, id: number, t0: number, lane: string, onTask: (record: string, output?: TaskOutput) => void): Promise<string>;
 }
 
 export type ProcessMessage =
-  | { type: 'start'; baseUrl: string; cores: number; module?: WebAssembly.Module }
+  | { type: 'start'; baseUrl: string; cores: number; module?: WebAssembly.Module; engineId: number; testFaults: boolean }
   | { type: 'task'; spec: string; id: number; t0: number; lane: string };
 
 export type ProcessReply =
@@ -22,17 +24,23 @@ export type ProcessReply =
 
 const epoch = () => performance.timeOrigin + performance.now();
 let engine: EngineModule | undefined;
+let engineId = 0;
 const reply = (m: ProcessReply) => postMessage(m);
+// A process that dies (a trap runs no panic hook) says so on the engine's crash channel: the run waiting
+// for its task fails at once, with the finished tasks kept, and the engine restarts.
+watchForDeath(() => engineId, () => self.name || 'a process');
 
 self.addEventListener('message', async ({ data }: MessageEvent<ProcessMessage>) => {
   try {
     if (data.type === 'start') {
+      engineId = data.engineId;
       const mod = (await import(new URL('./pkg/single/concurrency_lab.js', import.meta.url).href)) as EngineModule;
       // The module arrives compiled (by the engine worker): this process instantiates it with its own
       // memory, as a spawned interpreter loads its own copy of Python.
       await mod.default(data.module ? { module_or_path: data.module } : undefined);
-      // Engine id 0: a process's panic is its pool's business (it fails the run), not the page's.
-      mod.start(data.baseUrl, data.cores, 0, 0);
+      // The parent engine's id: a panic here is a crash of the engine's run, reported to its page.
+      mod.start(data.baseUrl, data.cores, 0, data.engineId);
+      mod.allowTestFaults(data.testFaults);
       engine = mod;
       reply({ type: 'ready', at: epoch() });
     } else if (data.type === 'task') {

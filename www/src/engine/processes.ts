@@ -1,19 +1,33 @@
 // The `processes` mode, run from the engine worker: a pool of worker "processes" started afresh for the
 // run (`with multiprocessing.Pool(workers) as pool: pool.map(work, range(tasks), chunksize=1)`), each
-// handed the next task when it is free. The timeline shows each process's start-up ("start") and the
-// messages that carry tasks out and records back ("message"). Cancel terminates the workers.
+// handed the next task when it is free. Which task goes next, and when `map` stops handing them out
+// (it raised), is the core's decision (`queue`: src/core/mode/pool.rs, `MapQueue`), the same as for the
+// thread modes. The timeline shows each process's start-up ("start") and the messages that carry tasks
+// out and records back ("message"). Cancel terminates the workers.
 
 import type { ProcessMessage, ProcessReply } from './process-worker';
 import type { Span, Task, TaskOutput } from './protocol';
 
 const epoch = () => performance.timeOrigin + performance.now();
 
+/** `Pool.map`'s hand-out of tasks, as the core decides it (the facade's `TaskQueue`). */
+export interface TaskQueue {
+  /** The next task to start, or undefined: every task was handed out, or `map` has raised. */
+  take(): number | undefined;
+  finish(id: number, status: string): void;
+}
+
 export interface ProcessRunOptions {
   /** The spec as the engine validated it (defaults filled in). */
-  spec: { tasks: number; workers: number; onError?: string };
+  spec: { tasks: number; workers: number };
   specJson: string;
+  queue: TaskQueue;
   baseUrl: string;
   cores: number;
+  /** The engine's id: a process that dies reports it on the engine's crash channel. */
+  engineId: number;
+  /** The page's test flag: the processes accept the test-only fault kinds too. */
+  testFaults: boolean;
   /** The single build, compiled once by the engine worker: each process instantiates it afresh. */
   module: WebAssembly.Module;
   /** Told of each task as its record comes back. */
@@ -21,21 +35,18 @@ export interface ProcessRunOptions {
 }
 
 export interface ProcessRun {
-  /** The tasks' records, all `tasks` of them (unfinished ones `cancelled`), and the run's wall time. */
+  /** The records of the tasks that came back, the run's wall time, and what failed, if a process did. */
   done: Promise<{ records: Task[]; wallMs: number; cancelled: boolean; failure?: string }>;
   cancel(): void;
   /** Workers alive now. */
   workers(): number;
 }
 
-export function runProcesses({ spec, specJson, baseUrl, cores, module, onTask }: ProcessRunOptions): ProcessRun {
+export function runProcesses({ spec, specJson, queue, baseUrl, cores, engineId, testFaults, module, onTask }: ProcessRunOptions): ProcessRun {
   const t0 = epoch();
-  const records: (Task | undefined)[] = new Array(spec.tasks).fill(undefined);
+  const records: Task[] = [];
   const workers: Worker[] = [];
-  let next = 0;
   let inFlight = 0;
-  /** `Executor.map` / `Pool.map` raised: hand out no more tasks; the running ones finish. */
-  let mapRaised = false;
   let settle: (v: Awaited<ProcessRun['done']>) => void = () => {};
   const done = new Promise<Awaited<ProcessRun['done']>>((resolve) => (settle = resolve));
   let over = false;
@@ -45,33 +56,32 @@ export function runProcesses({ spec, specJson, baseUrl, cores, module, onTask }:
     over = true;
     for (const w of workers) w.terminate();
     workers.length = 0;
-    const wallMs = epoch() - t0;
-    const all = records.map(
-      (r, id) => r ?? { id, lane: '', startMs: wallMs, endMs: wallMs, status: 'cancelled' as const, spans: [], value: 0 },
-    );
-    settle({ records: all, wallMs, cancelled, failure });
+    settle({ records, wallMs: epoch() - t0, cancelled, failure });
   };
 
   for (let i = 0; i < Math.min(spec.workers, spec.tasks); i++) {
     const lane = `Process-${i + 1}`;
     const spawnedAt = epoch();
-    const worker = new Worker(new URL('./process-worker.js', import.meta.url), { type: 'module', name: lane });
+    // Named for what it is: a crash report or a panic says "process Process-2".
+    const worker = new Worker(new URL('./process-worker.js', import.meta.url), { type: 'module', name: `process ${lane}` });
     workers.push(worker);
     let startSpan: Span | undefined;
     let sentAt = 0;
     const send = (m: ProcessMessage) => worker.postMessage(m);
+    /** Hands this process the next task, if the core gives one; false when there is none. */
     const dispatch = () => {
-      if (over || mapRaised || next >= spec.tasks) return;
-      const id = next++;
+      const id = over ? undefined : queue.take();
+      if (id === undefined) return false;
       inFlight++;
       sentAt = epoch();
       send({ type: 'task', spec: specJson, id, t0, lane });
+      return true;
     };
-    worker.addEventListener('message', ({ data }: MessageEvent<ProcessReply>) => {
+    worker.addEventListener('message', ({ data }: MessageEvent<ProcessReply | { type: 'engine:panic'; message: string }>) => {
       if (over) return;
       if (data.type === 'ready') {
         startSpan = { kind: 'start', startMs: spawnedAt - t0, endMs: data.at - t0 };
-        dispatch();
+        if (!dispatch() && inFlight === 0) end(false);
       } else if (data.type === 'done') {
         const record = JSON.parse(data.record) as Task & { value: number };
         const receivedAt = epoch() - t0;
@@ -80,29 +90,26 @@ export function runProcesses({ spec, specJson, baseUrl, cores, module, onTask }:
         // The first task of each process carries the process's start-up, so the lane shows it.
         if (startSpan) spans.unshift(startSpan);
         startSpan = undefined;
-        records[record.id] = { ...record, spans };
+        const full = { ...record, spans };
+        records.push(full);
         inFlight--;
-        onTask(JSON.stringify(records[record.id]), data.output);
-        if ((spec.onError ?? 'raise') === 'raise' && reachedFailure(records)) mapRaised = true;
-        dispatch();
-        if (inFlight === 0 && (mapRaised || next >= spec.tasks)) end(false);
+        queue.finish(record.id, record.status);
+        onTask(JSON.stringify(full), data.output);
+        if (!dispatch() && inFlight === 0) end(false);
+      } else if (data.type === 'engine:panic') {
+        // The process is dying: its panic hook, or its crash report, names it and says why.
+        end(false, data.message);
       } else {
-        // A failed process (an injected panic, say: its hook sends the panic's text first).
-        end(false, `process ${lane} failed: ${(data as { message?: string }).message}`);
+        // Its task could not run at all.
+        end(false, `process ${lane} failed: ${data.message}`);
       }
     });
     worker.addEventListener('error', (e) => {
-      // Handled here: a dead process fails this run; it must not reach the page as the engine's death.
+      // Handled here: the message names the process, not the engine worker.
       e.preventDefault();
-      end(false, `process ${lane} died: ${e.message || 'worker error'}`);
+      end(false, `process ${lane} died: ${e.message || 'its script failed to load'}`);
     });
-    send({ type: 'start', baseUrl, cores, module });
+    send({ type: 'start', baseUrl, cores, module, engineId, testFaults });
   }
   return { done, cancel: () => end(true), workers: () => workers.length };
-}
-
-/** Whether the caller iterating the results in order has reached a failed task. */
-function reachedFailure(records: (Task | undefined)[]): boolean {
-  const first = records.findIndex((r) => r?.status === 'error' || r?.status === 'timeout');
-  return first >= 0 && records.slice(0, first + 1).every((r) => r !== undefined);
 }

@@ -52,7 +52,13 @@ export interface ModeInfo {
   source: string;
   workers: { min: number; max: number; default: number } | null;
   unavailable: string | null;
+  /** Fields the mode adds (`freeThreadedOverheadPct`; `releasesGil`, a boolean, for the work `classes`). */
+  fields?: ModeField[];
 }
+
+export type ModeField =
+  | { name: string; label: string; min: number; max: number; default: number; doc: string; type?: undefined }
+  | { name: string; label: string; type: 'boolean'; default: boolean; doc: string; classes: string[] };
 
 /** Faults a run can ask for, and what the caller does when a task raises (`onError`). */
 export interface ErrorOptions {
@@ -80,7 +86,7 @@ export interface Catalogue {
 export type Spec = Record<string, unknown>;
 
 export interface Span {
-  kind: 'run' | 'gil-wait' | 'io-wait' | 'loop-wait' | 'message' | 'start';
+  kind: 'run' | 'run-nogil' | 'gil-wait' | 'io-wait' | 'loop-wait' | 'message' | 'start';
   startMs: number;
   endMs: number;
 }
@@ -152,6 +158,8 @@ export interface EngineStartOptions {
   cores: number;
   /** Tags the engine's panic reports (a BroadcastChannel is shared by every lab of this origin). */
   engineId: number;
+  /** The page's test flag: specs may name the test-only fault kinds `trap` and `stall` (docs/API.md). */
+  testFaults?: boolean;
 }
 
 export interface EngineStarted extends EngineStats {
@@ -182,6 +190,13 @@ export interface EngineApi {
   run(spec: Spec, onTask?: TaskListener): Promise<Result>;
   /** The spec as it would run (defaults filled in), or a SpecError / Unavailable. */
   validate(spec: Spec): Promise<Spec>;
+  /** How long the spec's run should take here, ms, from the calibration (src/core/estimate.rs). */
+  estimate(spec: Spec): Promise<number>;
+  /** The Result of a run whose engine crashed (`message` says what died), from the task records the
+   * page was sent before it did: the finished tasks kept, the others cancelled (src/core/crash.rs). */
+  finishCrashed(spec: Spec, records: Task[], wallMs: number, message: string): Promise<Result>;
+  /** Answers at once while the engine worker's event loop turns (the client's watchdog asks). */
+  alive(): boolean;
   cancel(): void;
   stats(): EngineStats;
   /** The parallelism the machine has free now (effective cores), or undefined with one core. */

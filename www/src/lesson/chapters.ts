@@ -108,7 +108,7 @@ export const CHAPTERS: Chapter[] = [
       'The threads take turns: one holds the GIL and runs (blue) while the others wait for it (hatched); every 5 ms (the switch interval) a waiting thread asks, and the holder hands it over. Never two running at once.',
     cpython: { text: 'Counting primes on 2 threads: 0.89x of one thread (the GIL, plus the cost of switching); on Pool(2): 1.57x.', source: SOURCE },
     notes: [
-      '"Only one core" holds for the standard build running pure Python. C code that releases the GIL (NumPy\'s array loops, hashlib, zlib) runs on several cores from threads, and so does the free-threaded build of Python 3.14 (python3.14t), which has no GIL at all.',
+      '"Only one core" holds for the standard build running pure Python. C code that releases the GIL (NumPy\'s array loops, hashlib, zlib) runs on several cores from threads: the lesson\'s "Solution", measured in the chapter "The solution: C code that releases the GIL". So does the free-threaded build of Python 3.14 (python3.14t), which has no GIL at all (chapter 7).',
     ],
   },
   {
@@ -147,6 +147,48 @@ export const CHAPTERS: Chapter[] = [
       'Under asyncio the requests overlap, but the computing does not: a response that has arrived waits (dotted amber) while another task computes, because one event loop runs one thing at a time. That is why the computing-heavy pipeline goes to processes.',
     cpython: { text: 'The same shape in CPython: asyncio overlaps the 200 ms waits (20 requests in 212 ms with aiohttp), and Pool(2) computes 1.57x faster than one process.', source: SOURCE },
     notes: [],
+  },
+  {
+    id: 'numpy',
+    title: '6. The solution: C code that releases the GIL (NumPy)',
+    claim: 'Use NumPy (which runs in C outside the GIL): threads then compute on every core.',
+    quote: 'Solution: use NumPy (which runs in C outside the GIL) or the multiprocessing module.',
+    experiments: [
+      { name: 'pure-python', title: 'The work as pure Python, on threads', spec: { workload: 'cpu-primes', tasks: 8 }, modes: ['sequential', 'threads-gil'], budgetMs: 10_000 },
+      { name: 'c-code', title: 'The same work as C code that releases the GIL, on threads', spec: { workload: 'cpu-primes', tasks: 8, releasesGil: true }, modes: ['sequential', 'threads-gil'], budgetMs: 10_000 },
+    ],
+    claims: ['threads-gil-cpu', 'releases-gil-cpu'],
+    timeline: { experiment: 'c-code', mode: 'threads-gil' },
+    lookAt:
+      'Each thread holds the GIL (blue) only for a moment at each end of the call; in between the C code runs with the GIL released (striped), on every thread at once.',
+    cpython: {
+      text: 'NumPy\'s array loops, hashlib (on data over 2 KiB) and zlib drop the GIL with Py_BEGIN_ALLOW_THREADS while they work, so threads calling them use several cores; the same loop in pure Python does not (0.89x on 2 threads).',
+      source: 'CPython and NumPy sources (Py_BEGIN_ALLOW_THREADS); the pure-Python figure ' + SOURCE,
+    },
+    notes: [
+      'The lab runs the same kernel both ways and only changes whether it holds the GIL: the gain is the GIL\'s, not a faster language. Real NumPy is also far faster than a Python loop on one core.',
+      'NumPy cannot yet be imported in a subinterpreter; there, hashlib and zlib are the C code that releases the GIL.',
+    ],
+  },
+  {
+    id: 'free-threading',
+    title: '7. Python without the GIL: the free-threaded build (3.14t)',
+    claim: 'On free-threaded Python (python3.14t) the same threads run CPU-bound Python on every core.',
+    quote: 'Even on a 64-core CPU, a standard Python script with threading only uses one core for CPU-bound math.',
+    experiments: [
+      { name: 'cpu-bound', title: 'Counting primes: threads with the GIL, and on the free-threaded build', spec: { workload: 'cpu-primes', tasks: 8 }, modes: ['sequential', 'threads-gil', 'free-threaded'], budgetMs: 14_000 },
+    ],
+    claims: ['threads-gil-cpu', 'free-threaded-cpu'],
+    timeline: { experiment: 'cpu-bound', mode: 'free-threaded' },
+    lookAt: 'No GIL, so no waits for it: every thread runs (blue) at once, each a little slower than alone (the build\'s single-thread cost).',
+    cpython: {
+      text: 'Four threads on 4 cores, arithmetic: 506 ms serial, 494 ms with the GIL, 179 ms on the free-threaded build. Its single-thread cost: about 8% on x86-64 Linux (1% on macOS aarch64), "roughly 5-10%" (What\'s New in 3.14); about 40% in 3.13.',
+      source: 'Python 3.14 docs (free-threading HOWTO, What\'s New in 3.14), PEP 779; 3.15.0rc1 recordings (shared/PYTHON-MODEL.md)',
+    },
+    notes: [
+      'The free-threaded build is supported but optional since Python 3.14 (PEP 779): the python you install is still the GIL build unless you ask for python3.14t. An extension module that does not declare free-threading support turns the GIL back on for the whole process (sys._is_gil_enabled() tells).',
+      'The lab spends the build\'s single-thread cost (freeThreadedOverheadPct, default 8%) as real CPU work beside each piece of work, so one free-threaded thread is slower than one thread with the GIL.',
+    ],
   },
 ];
 

@@ -495,6 +495,12 @@ function gilNote(p: Plan): string {
 # parallel; work and its argument are pickled to the interpreter, and its result back.`;
   }
   if (p.mode === 'free-threaded') return '# No GIL on python3.14t: the threads run Python in parallel.';
+  if (p.spec.releasesGil === true && p.mode === 'threads-gil') {
+    return `# The lab ran this work as C code that releases the GIL (releasesGil), as NumPy's array loops,
+# hashlib and zlib do: the threads then compute in parallel. Written in pure Python, as below,
+# the work holds the GIL and the threads take turns; with NumPy it would be, for example,
+#     count = np.count_nonzero(sieve[lo:hi])  # the loop runs in C, outside the GIL`;
+  }
   if (p.workload.startsWith('cpu-')) {
     return `# The threads share one GIL: only one runs Python at a time, so CPU-bound work gets no
 # faster (the lesson's "only one core").`;

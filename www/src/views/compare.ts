@@ -5,7 +5,7 @@
 // what is done.
 
 import type { Catalogue, ModeInfo, PlainError, Spec, WorkloadInfo } from '../engine/protocol';
-import type { CompareOutcome, Recorded } from '../lab-api';
+import { COMPARE_BUDGET_MS, type CompareOutcome, type Recorded } from '../lab-api';
 import type { CompareProgress } from '../measure/procedure';
 import { pythonProgram, type ProgramSpec } from '../python/programs';
 import { median as medianOf, roundSpeedups } from '../measure/verdicts';
@@ -206,6 +206,7 @@ export class CompareView {
     const p = any.machine?.parallelism;
     if (p !== undefined) parts.push(`A probe in each round found ${p.toFixed(1)} of ${any.machine.cores} cores free.`);
     parts.push('A claim is borne out when every round lies on its side of the threshold, not borne out when every round lies on the other side, and inconclusive otherwise.');
+    if (m?.budgetMs) parts.push(`The time budget was ${Math.round(m.budgetMs / 1000)} s for ${this.entries.size} rows (${COMPARE_BUDGET_MS / 5000} s a row, at least ${COMPARE_BUDGET_MS / 1000} s).`);
     if (m?.ended === 'budget') parts.push('Rounds stopped at the time budget.');
     return parts.join(' ');
   }

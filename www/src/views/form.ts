@@ -1,7 +1,7 @@
 // The experiment form, built from the engine's catalogue: the UI copies no option list and no limit,
 // so a new workload or field shows up here by itself.
 
-import type { Catalogue, FieldInfo, Spec } from '../engine/protocol';
+import type { Catalogue, FieldInfo, ModeField, Spec } from '../engine/protocol';
 
 export interface FormHandlers {
   run(spec: Spec): void;
@@ -85,6 +85,7 @@ export class ExperimentForm {
   private extras(): [string, string][] {
     const known = new Set(['workload', 'mode', 'workers', ...ERROR_FIELDS, ...this.catalogue.fields.map((f) => f.name)]);
     for (const w of this.catalogue.workloads) for (const f of w.fields) known.add(f.name);
+    for (const m of this.catalogue.modes) for (const f of m.fields ?? []) known.add(f.name);
     return Object.entries(this.state).filter(([k, v]) => !known.has(k) && typeof v === 'string' && v.trim() !== '').map(([k, v]) => [k, v.trim()]);
   }
 
@@ -99,6 +100,7 @@ export class ExperimentForm {
   private visibleFields(): string[] {
     const names = ['workload', 'mode', ...this.catalogue.fields.map((f) => f.name), ...this.workload().fields.map((f) => f.name)];
     if (this.mode().workers) names.push('workers');
+    for (const f of this.modeFields()) names.push(f.name);
     names.push('onError');
     if (this.state['faults.kind']) names.push('faults.kind', 'faults.rate', 'faults.seed');
     if (this.workload().class !== 'cpu') names.push('timeoutMs');
@@ -170,6 +172,7 @@ export class ExperimentForm {
     if (mode.workers) {
       controls.push(this.number({ name: 'workers', label: 'Workers', doc: 'Threads or processes', ...mode.workers }));
     }
+    for (const f of this.modeFields()) controls.push(f.type === 'boolean' ? this.checkbox(f) : this.number({ ...f, calibrated: false } as FieldInfo));
     const about = document.createElement('p');
     about.className = 'about';
     about.textContent = workload.doc;
@@ -267,6 +270,31 @@ export class ExperimentForm {
       box.append(b, ' ');
     }
     return [box];
+  }
+
+  /** The mode's own fields that apply to this workload. */
+  private modeFields(): ModeField[] {
+    const cls = this.workload().class;
+    return (this.mode().fields ?? []).filter((f) => f.type !== 'boolean' || f.classes.includes(cls));
+  }
+
+  private checkbox(f: Extract<ModeField, { type: 'boolean' }>): HTMLElement {
+    const wrap = document.createElement('div');
+    wrap.className = 'field checkbox';
+    const input = document.createElement('input');
+    input.type = 'checkbox';
+    input.name = f.name;
+    input.id = `f-${f.name}`;
+    input.checked = this.state[f.name] === 'true';
+    input.title = f.doc;
+    const label = document.createElement('label');
+    label.htmlFor = input.id;
+    label.textContent = f.label;
+    input.addEventListener('change', () => {
+      this.state[f.name] = input.checked ? 'true' : 'false';
+    });
+    wrap.append(input, label);
+    return wrap;
   }
 
   private number(f: FieldInfo): HTMLElement {

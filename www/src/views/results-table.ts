@@ -1,11 +1,14 @@
 // The results table: every run, side by side, with its speedup over the sequential run of the same
 // work. It only renders what the lab records.
 
+import { CRASHED_TITLE, outcomeText, rowMarkers } from '../history/markers';
 import type { Recorded } from '../lab-api';
 import { fmtMs as ms, speedupOf } from './work';
 
 export class ResultsTable {
   private readonly rows: Recorded[] = [];
+  /** The engine's model of Python: rows of an older one are marked. */
+  private modelVersion?: number;
 
   constructor(private readonly body: HTMLTableSectionElement, private readonly onSelect: (r: Recorded) => void) {}
 
@@ -22,6 +25,11 @@ export class ResultsTable {
     const key = (r: Recorded) => JSON.stringify([r.spec, r.wallMs, r.endMs, r.value, r.cancelled]);
     const seen = new Set(stored.map(key));
     this.rows.splice(0, this.rows.length, ...stored, ...this.rows.filter((r) => !seen.has(key(r))));
+    this.render();
+  }
+
+  setModelVersion(v: number): void {
+    this.modelVersion = v;
     this.render();
   }
 
@@ -47,7 +55,7 @@ export class ResultsTable {
         const s = r.spec as Record<string, unknown>;
         const sizeOrLatency = s.size !== undefined ? `N = ${Number(s.size).toLocaleString('en')}` : `${s.latencyMs} ms`;
         const speedup = this.speedup(r);
-        const outcome = r.cancelled ? 'cancelled' : r.error ? `raised ${r.error.name}` : 'ok';
+        const outcome = outcomeText(r);
         const cells = [
           String(i + 1),
           String(s.workload),
@@ -55,9 +63,9 @@ export class ResultsTable {
           String(s.tasks),
           String(s.mode),
           s.workers === undefined ? '—' : String(s.workers),
-          ms(r.wallMs),
+          typeof r.wallMs === 'number' ? ms(r.wallMs) : '—',
           speedup === undefined ? '—' : `${speedup.toFixed(2)}×`,
-          r.value.toLocaleString('en'),
+          typeof r.value === 'number' ? r.value.toLocaleString('en') : '—',
           r.network === 'simulated' ? `${r.build}, simulated network` : r.build,
           outcome,
         ];
@@ -65,6 +73,12 @@ export class ResultsTable {
           const td = document.createElement('td');
           td.textContent = text;
           tr.append(td);
+        }
+        if (outcome === 'crashed') tr.lastElementChild!.setAttribute('title', CRASHED_TITLE);
+        // An older model of Python, a coarser stored timeline: a small marker, its tooltip in plain words.
+        for (const m of rowMarkers(r, this.modelVersion)) {
+          const mark = Object.assign(document.createElement('span'), { className: `row-marker marker-${m.kind}`, textContent: m.text, title: m.title });
+          tr.lastElementChild!.append(' ', mark);
         }
         tr.dataset.outcome = outcome;
         tr.dataset.mode = String(s.mode);

@@ -1,0 +1,172 @@
+//! `free-threaded`: `with ThreadPoolExecutor(workers) as pool: pool.map(work, range(tasks))` on
+//! free-threaded CPython (PEP 703; supported but optional since 3.14, PEP 779: `python3.14t`, or
+//! `PYTHON_GIL=0`). The same threads and semantics as `threads-gil`, with no GIL: CPU work runs in
+//! parallel. What it costs is modelled, not hidden: the free-threaded build runs one thread's Python
+//! slower (the 3.14 docs: about 8% on x86-64 Linux; What's New: "roughly 5-10%"), spent here as real CPU
+//! work in proportion to each chunk's time (`freeThreadedOverheadPct`), with its result thrown away.
+
+use super::pool::PoolRun;
+use crate::core::cancel::CancelToken;
+use crate::core::gil::Gil;
+use crate::core::record::TaskRecord;
+use crate::core::run::ThreadEnv;
+use crate::core::spec::Spec;
+use std::sync::Arc;
+
+/// The single-thread cost of the free-threaded build, in percent: the Python 3.14 docs' figure for
+/// x86-64 Linux ("Python support for free threading", 3.14: about 8% on the pyperformance suite).
+pub const DEFAULT_OVERHEAD_PCT: f64 = 8.0;
+
+pub fn run(spec: &Spec, env: &ThreadEnv<'_>, cancel: CancelToken, t0: f64) -> Vec<TaskRecord> {
+    let gil = Arc::new(Gil::free_threaded(env.clock.clone(), cancel.clone()));
+    let k = spec.worker_count().min(spec.tasks) as usize;
+    let run = Arc::new(PoolRun::new(spec.clone(), env, cancel, Some(gil), t0));
+    let shared = run.clone();
+    env.threads.run(k, Arc::new(move |i| shared.worker(i, &super::threads_gil::lane(i))));
+    run.take_records()
+}
+
+/// The free-threaded build's extra cost as it accrues: each chunk of work adds its share, and the debt is
+/// paid in real CPU work once it is worth a clock's resolution many times over (a browser's clock ticks
+/// in microseconds; paying a microsecond at a time would overshoot every payment to the next tick). What
+/// was paid is measured, so an overshoot is taken off the next payment.
+#[derive(Default)]
+pub struct Overhead {
+    owed_ms: f64,
+}
+
+/// Debt paid at once, ms: 50 clock ticks of the browser's 5 us.
+const PAY_FROM_MS: f64 = 0.25;
+
+impl Overhead {
+    /// Adds `ms` of debt, and pays it when it has grown large enough, or all of it when `settle` (the work
+    /// has ended).
+    pub fn accrue(&mut self, ms: f64, settle: bool, now: &dyn Fn() -> f64) {
+        self.owed_ms += ms.max(0.0);
+        if self.owed_ms >= PAY_FROM_MS || (settle && self.owed_ms > 0.0) {
+            self.owed_ms -= spend(self.owed_ms, now);
+        }
+    }
+}
+
+/// Spends about `ms` of real CPU work whose result is thrown away: the free-threaded interpreter's extra
+/// cost per unit of Python work (reference counting with atomics, per-object locks), beside the work
+/// itself. The work is plain arithmetic kept from being optimised away; it never touches the task's
+/// value. Returns the time it took.
+pub fn spend(ms: f64, now: &dyn Fn() -> f64) -> f64 {
+    if !(ms > 0.0) {
+        return 0.0;
+    }
+    let start = now();
+    let until = start + ms;
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    while now() < until {
+        for _ in 0..64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+        }
+        std::hint::black_box(x);
+    }
+    now() - start
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::core::cancel::CancelToken;
+    use crate::core::record::SpanKind;
+    use crate::core::run::{run_on_threads, RunResult, ThreadEnv};
+    use crate::core::spec::{parse, Spec};
+    use crate::core::testkit::{HostClock, HostIo, HostThreads};
+    use crate::core::{Build, Capabilities};
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+
+    fn spec(v: Value) -> Spec {
+        parse(&v, &Capabilities { build: Build::Native, pool_threads: 2, cores: 2 }).unwrap()
+    }
+
+    fn run(s: &Spec) -> RunResult {
+        let cancel = CancelToken::new();
+        let env = ThreadEnv {
+            clock: Arc::new(HostClock(std::time::Instant::now())),
+            io: Arc::new(HostIo { cancel: cancel.clone() }),
+            threads: &HostThreads,
+            progress: Arc::new(crate::core::platform::NoProgress),
+        };
+        run_on_threads(s, Build::Native, &env, &cancel)
+    }
+
+    fn total(r: &RunResult, kind: SpanKind) -> f64 {
+        r.tasks.iter().flat_map(|t| t.spans.iter()).filter(|s| s.kind == kind).map(|s| s.end_ms - s.start_ms).sum()
+    }
+
+    #[test]
+    fn free_threaded_threads_wait_for_no_gil_and_compute_the_same_value() {
+        let base = json!({"workload": "cpu-primes", "tasks": 4, "size": 600_000, "workers": 4});
+        let with = |mode: &str, extra: Value| {
+            let mut v = base.clone();
+            v["mode"] = json!(mode);
+            for (k, x) in extra.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            run(&spec(v))
+        };
+        let free = with("free-threaded", json!({}));
+        assert_eq!(free.value, 49_098);
+        assert_eq!(total(&free, SpanKind::GilWait), 0.0, "no GIL, no waits for it");
+        assert!(free.tasks.iter().all(|t| t.gil_wait_ms.is_none()));
+        // The same spec as threads-gil, apart from the mode: the overhead field is the mode's own.
+        assert_eq!(free.spec["freeThreadedOverheadPct"], json!(super::DEFAULT_OVERHEAD_PCT));
+        let gil = with("threads-gil", json!({"freeThreadedOverheadPct": 20}));
+        assert!(gil.spec.get("freeThreadedOverheadPct").is_none(), "ignored where it does not apply");
+        assert!(total(&gil, SpanKind::GilWait) > 0.0);
+    }
+
+    #[test]
+    fn the_overhead_is_spent_as_cpu_time_in_proportion() {
+        // Compared on one worker, so the cores do not matter: 50% overhead makes the run's CPU spans
+        // about 1.5x as long as with none, and the value is the same.
+        let at = |pct: f64| {
+            let r = run(&spec(json!({"workload": "cpu-primes", "mode": "free-threaded", "tasks": 2, "size": 800_000, "workers": 1, "freeThreadedOverheadPct": pct})));
+            (r.value, total(&r, SpanKind::Run))
+        };
+        let (mut plain, mut costly) = (Vec::new(), Vec::new());
+        for _ in 0..3 {
+            let (v0, t0) = at(0.0);
+            let (v1, t1) = at(50.0);
+            assert_eq!(v0, v1);
+            plain.push(t0);
+            costly.push(t1);
+        }
+        plain.sort_by(f64::total_cmp);
+        costly.sort_by(f64::total_cmp);
+        // The best of three of each: other programs on the machine only ever add time.
+        let ratio = costly[0] / plain[0];
+        assert!((1.3..1.8).contains(&ratio), "50% overhead gave {ratio:.2}x the CPU time");
+    }
+
+    #[test]
+    fn c_code_that_releases_the_gil_runs_beside_the_other_threads() {
+        let s = spec(json!({"workload": "cpu-primes", "mode": "threads-gil", "tasks": 4, "size": 600_000, "workers": 4, "releasesGil": true}));
+        assert!(s.releases_gil);
+        let r = run(&s);
+        assert_eq!(r.value, 49_098);
+        // The kernel ran without the GIL; Python held it only at the call's ends.
+        let nogil = total(&r, SpanKind::RunNogil);
+        let held = total(&r, SpanKind::Run);
+        assert!(nogil > 0.0 && held < nogil / 10.0, "run-nogil {nogil:.1} ms, run {held:.1} ms");
+        // Two kernels were running at once at some instant (they do not wait for one another).
+        let mut spans: Vec<(f64, f64)> = r.tasks.iter().flat_map(|t| t.spans.iter()).filter(|s| s.kind == SpanKind::RunNogil).map(|s| (s.start_ms, s.end_ms)).collect();
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert!(spans.windows(2).any(|w| w[1].0 < w[0].1), "the C kernels overlapped in time");
+        // Ignored where it does not apply: sequential, or I/O work.
+        let seq = spec(json!({"workload": "cpu-primes", "mode": "sequential", "releasesGil": true}));
+        assert!(!seq.releases_gil);
+        let io = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "releasesGil": true}));
+        assert!(!io.releases_gil);
+        // A bad value is named.
+        let e = parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "releasesGil": "yes"}), &Capabilities { build: Build::Native, pool_threads: 2, cores: 2 }).unwrap_err();
+        assert!(e.to_json().contains("releasesGil"), "{}", e.to_json());
+    }
+}

@@ -1,0 +1,62 @@
+// The few IndexedDB steps the history needs beyond idb-keyval's one-key calls: a transaction over
+// several keys (IndexedDB runs read-write transactions on one store one at a time, across every tab of
+// the origin, so a read, a decision and a write inside one cannot be interleaved with another tab's), and
+// dropping the oldest runs with a cursor.
+
+import { promisifyRequest, type UseStore } from 'idb-keyval';
+import { runKeyBounds, type RunRecord } from './records';
+
+/** A request's result, awaited inside its transaction (the transaction stays open across these awaits). */
+export const req = <T>(r: IDBRequest<T>): Promise<T> => promisifyRequest(r);
+
+/** The keys of every run, or of those written at or before `upTo`. */
+export const runRange = (upTo?: number) => IDBKeyRange.bound(...runKeyBounds(upTo));
+
+/**
+ * Runs `body` in one transaction and resolves once it has committed (so a write is on disk before anyone
+ * is told). Only IndexedDB requests may be awaited in `body`: any other wait lets the transaction close.
+ * A throw in `body` aborts the transaction; a failed commit (a full quota) rejects with its error.
+ */
+export function transact<T>(db: UseStore, mode: IDBTransactionMode, body: (os: IDBObjectStore) => Promise<T>): Promise<T> {
+  return db(mode, async (os) => {
+    const done = promisifyRequest(os.transaction);
+    done.catch(() => {}); // awaited below, or replaced by the error that aborted it
+    let value: T;
+    try {
+      value = await body(os);
+    } catch (e) {
+      try {
+        os.transaction.abort();
+      } catch {
+        // already finished
+      }
+      throw e;
+    }
+    await done;
+    return value;
+  });
+}
+
+/**
+ * Deletes the oldest runs, one after another, until `enough(dropped, bytesFreed)`; never those in `keep`.
+ * Resolves to the keys dropped and the bytes they held.
+ */
+export function dropOldest(os: IDBObjectStore, enough: (dropped: number, bytes: number) => boolean, keep: ReadonlySet<string> = new Set()): Promise<{ keys: string[]; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const keys: string[] = [];
+    let bytes = 0;
+    const cursor = os.openCursor(runRange());
+    cursor.onerror = () => reject(cursor.error);
+    cursor.onsuccess = () => {
+      const c = cursor.result;
+      if (!c || enough(keys.length, bytes)) return resolve({ keys, bytes });
+      const key = String(c.primaryKey);
+      if (!keep.has(key)) {
+        bytes += (c.value as RunRecord<unknown>)?.bytes ?? 0;
+        keys.push(key);
+        c.delete();
+      }
+      c.continue();
+    };
+  });
+}
