@@ -213,5 +213,26 @@ test('a Stop before the engine is ready is honoured: the run never starts; the q
   });
   assert.deepEqual(out.refused, { name: 'Unavailable', reason: 'queue full (100 jobs)' });
   assert.ok(out.settled.every((x) => x === 'AbortError'), [...new Set(out.settled)].join());
+
+  // During a restart: a panic takes the engine down; a run queued while it restarts, and stopped
+  // then, never starts either; the one after it runs.
+  const during = await page.evaluate(async () => {
+    const crashed = window.lab.run({ workload: 'cpu-primes', mode: 'sequential', tasks: 2, size: 10_000, faults: { kind: 'panic', rate: 1, seed: 1 } }).then(() => 'ran', (e) => e.name);
+    const states = [];
+    while (window.lab.status().state !== 'restarting' && states.length < 2000) {
+      states.push(window.lab.status().state);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const state = window.lab.status().state;
+    const queued = window.lab.run({ workload: 'io-sleep', mode: 'sequential', tasks: 3, latencyMs: 3000 }).then(() => 'ran', (e) => e.name);
+    window.lab.cancel();
+    return { crashed: await crashed, state, queued: await queued };
+  });
+  assert.deepEqual(during, { crashed: 'EngineError', state: 'restarting', queued: 'AbortError' });
+  await page.waitForFunction(() => window.lab.status().state === 'ready', null, { timeout: 5000 });
+  const after = await labRun(page, { workload: 'cpu-primes', mode: 'sequential', tasks: 2, size: 10_000 });
+  assert.equal(after.value, 1229);
+  const kept = await page.evaluate(() => window.lab.history());
+  assert.deepEqual(kept.map((r) => r.error?.name ?? r.spec.workload), ['EngineError', 'cpu-primes'], 'the crashed run and the one after; the stopped one never ran');
   await context.close();
 });

@@ -237,8 +237,9 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
   function laneRow(name: string): { row: HTMLElement; track: HTMLElement } {
     const row = div('tl-lane');
     if (name) row.dataset.lane = name;
-    const label = div('lane-name', name);
-    label.title = name;
+    // Tasks that never started (map raised, Stop, a crash) ran on no thread or process: their own row.
+    const label = div('lane-name', name || 'never started');
+    label.title = name || 'tasks that never started: no thread or process ran them';
     const track = div('tl-rows');
     rowsEls.push(track);
     row.append(label, track);
