@@ -19,7 +19,7 @@ use crate::core::platform::{AsyncIo, Clock, IoError, Progress};
 use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
 use crate::core::spec::{Spec, TaskPlan};
 use crate::core::workload::{CpuKernel, Step, CHUNK_MS, TaskOutput};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -54,7 +54,14 @@ const MIN_LOOP_WAIT_MS: f64 = 0.05;
 #[derive(Default)]
 pub struct LoopLock {
     state: RefCell<LockState>,
+    /// When the engine's own event loop last had a turn (see [`take_turn`]).
+    engine_turn_at: Cell<f64>,
 }
+
+/// While the tasks hand the asyncio loop to one another (a thousand tasks each starting a request, say),
+/// the engine's own event loop gets a turn this often, ms: so a Stop is heard at once, not after the
+/// last task has started.
+const ENGINE_TURN_EVERY_MS: f64 = 2.0;
 
 #[derive(Default)]
 struct LockState {
@@ -268,7 +275,17 @@ async fn take_turn<'a>(ctx: &LoopCtx<'_>, event_loop: Option<&'a LoopLock>, rec:
     if acquire.queued && got - ready >= MIN_LOOP_WAIT_MS {
         rec.span(SpanKind::LoopWait, ready, got);
     }
-    turn.map(Some).ok_or(IoError::Cancelled)
+    let turn = turn.ok_or(IoError::Cancelled)?;
+    // Hand-overs between tasks are wakes within one turn of the engine's loop; every few ms it gets a
+    // turn of its own (the task keeps the asyncio loop meanwhile, as during CPU work), to hear a Stop.
+    if got - event_loop.engine_turn_at.get() >= ENGINE_TURN_EVERY_MS {
+        ctx.io.yield_now().await;
+        event_loop.engine_turn_at.set(ctx.clock.now_ms());
+        if ctx.stopped() {
+            return Err(IoError::Cancelled);
+        }
+    }
+    Ok(Some(turn))
 }
 
 /// Runs a CPU step a chunk at a time, checking for a Stop at every chunk and giving the engine's loop a
