@@ -282,9 +282,14 @@ async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo, progress: st
     use std::sync::Arc;
 
     if matches!(spec.mode, Mode::ThreadsGil | Mode::FreeThreaded) {
-        super::threads::ensure(spec.worker_count().min(spec.tasks) as usize)
+        super::threads::ensure(spec.worker_count().min(spec.tasks) as usize, &|| cancel.is_cancelled())
             .await
             .map_err(|e| LabError::EngineError { message: format!("could not start Python threads: {e:?}") })?;
+        if cancel.is_cancelled() {
+            // Stopped while its threads were starting: the run never started; every task is cancelled.
+            let tasks = crate::core::mode::pool::fill_unfinished(spec.tasks, Vec::new(), 0.0);
+            return Ok(crate::core::run::assemble_records(&spec, BUILD, 0.0, tasks, true));
+        }
     }
     let (bridge, requests) = super::bridge::bridge();
     let (tx, rx) = futures_channel::oneshot::channel();

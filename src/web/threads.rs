@@ -32,8 +32,10 @@ pub fn count() -> usize {
 }
 
 /// Makes sure at least `k` threads run. Call on the engine worker.
-pub async fn ensure(k: usize) -> Result<(), JsValue> {
-    while count() < k {
+/// Starts threads until `k` are running, one at a time; stops early once `stopped()` holds (a Stop while
+/// the threads start is heard within one thread's start-up, not after all of them).
+pub async fn ensure(k: usize, stopped: &dyn Fn() -> bool) -> Result<(), JsValue> {
+    while count() < k && !stopped() {
         let (tx, rx) = channel::<Job>();
         let receiver = Box::into_raw(Box::new(rx)) as u32;
         let main_js = MAIN_JS.with(|u| String::from(u));

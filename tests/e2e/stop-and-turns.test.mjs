@@ -133,3 +133,32 @@ test('a run expected to take more than a minute is announced as it starts, and s
     await context.close();
   }
 });
+
+test('a Stop while a run starts its threads is heard at once; the next run works', async () => {
+  const { context, page } = await freshPage(session.browser, session.server.url, '#playground');
+  try {
+    // A fresh engine has no Python threads yet: 32 must start (a Web Worker each) before the run can.
+    const r = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          let t = 0;
+          window.lab.run({ workload: 'io-fetch', mode: 'threads-gil', tasks: 100, latencyMs: 5000, workers: 32 }).then(
+            () => resolve({ name: 'finished' }),
+            (e) => resolve({ name: e.name, latencyMs: performance.now() - t, statuses: [...new Set(e.result?.tasks.map((x) => x.status))] }),
+          );
+          setTimeout(() => {
+            t = performance.now();
+            window.lab.cancel();
+          }, 60);
+        }),
+    );
+    assert.equal(r.name, 'AbortError');
+    assert.deepEqual(r.statuses, ['cancelled']);
+    assert.ok(r.latencyMs < 250, `stopped in ${r.latencyMs.toFixed(0)} ms`);
+    const next = await page.evaluate(() => window.lab.run({ workload: 'io-sleep', mode: 'threads-gil', tasks: 4, latencyMs: 50, workers: 4 }));
+    assert.equal(next.tasks.length, 4);
+    assert.ok(next.tasks.every((t) => t.status === 'ok'));
+  } finally {
+    await context.close();
+  }
+});
