@@ -126,7 +126,10 @@ test('a run expected to take more than a minute is announced as it starts, and s
           window.lab.cancel();
         }),
     );
-    assert.ok(stoppedIn < 250, `stopped in ${stoppedIn.toFixed(0)} ms`);
+    // A thousand requests in flight are aborted and a thousand-task Result is built: 110 to 290 ms here
+    // (the 250 ms bound of the tests above is for the largest work of 8 tasks).
+    console.log(`# a 1,000-task run stopped in ${stoppedIn.toFixed(0)} ms`);
+    assert.ok(stoppedIn < 600, `stopped in ${stoppedIn.toFixed(0)} ms`);
     await page.waitForSelector('#run-estimate', { state: 'hidden' });
     assert.deepEqual(errors, []);
   } finally {
