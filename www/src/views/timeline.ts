@@ -123,7 +123,8 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
 
   for (const lane of lanes) {
     const packed = packRows(r.tasks.filter((t) => t.lane === lane));
-    const { row, track: rowsEl } = laneRow(lane);
+    // Tasks that never started (map raised, Stop, a crash) ran on no thread or process: a row of their own.
+    const { row, track: rowsEl } = laneRow(lane, lane === '' ? 'never started' : lane);
     rowsEl.classList.toggle('compact', packed.length > COMPACT_AFTER);
     for (const tasks of packed.slice(0, MAX_ROWS)) {
       const track = div('tl-track');
@@ -234,12 +235,11 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
   if (zoomable) wireZoom();
   return view;
 
-  function laneRow(name: string): { row: HTMLElement; track: HTMLElement } {
+  function laneRow(name: string, shown = name): { row: HTMLElement; track: HTMLElement } {
     const row = div('tl-lane');
     if (name) row.dataset.lane = name;
-    // Tasks that never started (map raised, Stop, a crash) ran on no thread or process: their own row.
-    const label = div('lane-name', name || 'never started');
-    label.title = name || 'tasks that never started: no thread or process ran them';
+    const label = div('lane-name', shown);
+    label.title = shown;
     const track = div('tl-rows');
     rowsEls.push(track);
     row.append(label, track);
