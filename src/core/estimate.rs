@@ -24,18 +24,20 @@ pub fn estimate_ms(spec: &Spec, defaults: &Defaults, cores: u32) -> f64 {
     let tasks = spec.tasks.max(1);
     let net = |n: u32| if w.uses_network() { n.min(CONNECTIONS_PER_HOST) } else { n };
     let workers = spec.worker_count().max(1);
+    // Modes that compute on several cores share the CPU work among as many as they have.
+    let on_cores = f64::from(workers.min(cores.max(1)));
     // Waits overlap in waves of as many as can wait at once.
     let waves = |at_once: u32| f64::from(tasks.div_ceil(at_once.max(1)));
     match spec.mode {
         Mode::Sequential => cpu + f64::from(tasks) * wait,
         Mode::Asyncio => cpu + waves(net(tasks)) * wait,
         // One thread runs Python at a time: the CPU work adds up as in a loop.
-        Mode::ThreadsGil if spec.releases_gil => cpu / f64::from(workers.min(cores.max(1))) + waves(net(workers)) * wait,
+        Mode::ThreadsGil if spec.releases_gil => cpu / on_cores + waves(net(workers)) * wait,
         Mode::ThreadsGil => cpu + waves(net(workers)) * wait,
-        Mode::Processes | Mode::Rayon => cpu / f64::from(workers.min(cores.max(1))) + waves(net(workers)) * wait,
+        Mode::Processes | Mode::Rayon => cpu / on_cores + waves(net(workers)) * wait,
         Mode::FreeThreaded => {
             let pct = spec.free_threaded_overhead_pct.unwrap_or(0.0);
-            cpu * (1.0 + pct / 100.0) / f64::from(workers.min(cores.max(1))) + waves(net(workers)) * wait
+            cpu * (1.0 + pct / 100.0) / on_cores + waves(net(workers)) * wait
         }
     }
 }

@@ -362,22 +362,21 @@ export class Lab {
    * How long `spec`'s run should take on this machine, in ms: an estimate from the calibration (within
    * about a factor of two far from the defaults). The page warns before a run over `LONG_RUN_MS`.
    */
-  async estimate(spec: Spec): Promise<number> {
-    await this.ready;
-    await this.engine;
-    try {
-      return await this.client.estimate(spec);
-    } catch (e) {
-      throw toError(e);
-    }
+  estimate(spec: Spec): Promise<number> {
+    return this.ask(() => this.client.estimate(spec));
   }
 
   /** The spec as it would run (defaults filled in); rejects with a SpecError or Unavailable. */
-  async validate(spec: Spec): Promise<Spec> {
+  validate(spec: Spec): Promise<Spec> {
+    return this.ask(() => this.client.validate(spec));
+  }
+
+  /** A question to the ready engine (not a run: no queue), its rejection made an Error. */
+  private async ask<T>(question: () => Promise<T>): Promise<T> {
     await this.ready;
     await this.engine;
     try {
-      return await this.client.validate(spec);
+      return await question();
     } catch (e) {
       throw toError(e);
     }

@@ -1,24 +1,14 @@
 // What replay reads of a run: the parts of a Result (../shared/API.md) it needs. A recorded Result, a
 // stored copy, an imported export and a run carried by a share link all have this shape.
 
-/** A span of a task's timeline (the engine's kinds; `run-nogil`: C code that released the GIL). */
-export interface Span {
-  kind: string;
-  startMs: number;
-  endMs: number;
-}
+import type { Span as EngineSpan, Task } from '../engine/protocol';
 
-export interface RecordTask {
-  id: number;
-  lane: string;
-  startMs: number;
-  endMs: number;
-  status: 'ok' | 'error' | 'timeout' | 'cancelled';
-  error?: string;
-  gilWaitMs?: number;
-  ioWaitMs?: number;
-  spans: Span[];
-}
+/** A span of a task's timeline, as a record may carry it: the engine's shape, any kind (a record from
+ * another version, or an import, may name kinds this engine does not make). */
+export type Span = Omit<EngineSpan, 'kind'> & { kind: string };
+
+/** A task of a record: the engine's Task, with spans of any kind. */
+export type RecordTask = Omit<Task, 'spans'> & { spans: Span[] };
 
 export interface RunRecord {
   v?: number;
