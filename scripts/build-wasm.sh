@@ -39,9 +39,17 @@ build() { # name toolchain rustflags cargo-args...
 build threads nightly "$THREADS_RUSTFLAGS" --features threads -Z build-std=panic_abort,std
 build single stable "" 
 
+# The subinterpreters' raw module (mode `interpreters`): no_std, no imports, its own memory; each
+# interpreter instantiates it anew (src/web/interpreter.rs).
+echo "== building the interpreter module"
+cargo +stable build --release --target wasm32-unknown-unknown --manifest-path src/interpreter-kernel/Cargo.toml \
+  --target-dir target/interpreter-kernel
+cp target/interpreter-kernel/wasm32-unknown-unknown/release/interpreter_kernel.wasm "$OUT/interpreter.wasm"
+
 echo "== sizes (raw / gzip)"
 for name in threads single; do
   for f in "$OUT/$name"/concurrency_lab_bg.wasm "$OUT/$name"/concurrency_lab.js; do
     printf '  %-45s %8d B  %8d B gzip\n' "$f" "$(wc -c <"$f")" "$(gzip -9c "$f" | wc -c)"
   done
 done
+printf '  %-45s %8d B  %8d B gzip\n' "$OUT/interpreter.wasm" "$(wc -c <"$OUT/interpreter.wasm")" "$(gzip -9c "$OUT/interpreter.wasm" | wc -c)"

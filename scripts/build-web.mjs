@@ -7,7 +7,7 @@
 // any sub-path. For hosts that send no headers, each page carries the server's Content-Security-Policy
 // in a <meta> (imported from server/app.mjs, not copied), and sw.js adds the isolation headers.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { CSP } from '../server/app.mjs';
@@ -30,6 +30,7 @@ await build({
     'process-worker': join(www, 'src/engine/process-worker.ts'),
     'pool-thread': join(www, 'src/engine/pool-thread.ts'),
     'probe-worker': join(www, 'src/engine/probe-worker.ts'),
+    'python-worker': join(www, 'src/python/real/worker.ts'),
   },
   outdir: out,
   bundle: true,
@@ -76,6 +77,17 @@ for (const f of ['index.html', 'embed.html']) {
 }
 cpSync(join(www, 'style.css'), join(out, 'style.css'));
 cpSync(join(www, 'pkg'), join(out, 'pkg'), { recursive: true });
+// Real CPython (Pyodide), copied as it is, like pkg/: pyodide.mjs imports node: modules, so esbuild cannot
+// bundle it; python-worker.js imports it by URL. Only the runtime's files (no wheels: the lab never loads
+// packages, which would come from a CDN). Fetched only when a learner first asks for real Python.
+const PYODIDE_FILES = ['pyodide.mjs', 'pyodide.mjs.map', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json', 'package.json'];
+const pyodideDir = join(root, 'node_modules', 'pyodide');
+mkdirSync(join(out, 'pyodide'), { recursive: true });
+let pyodideBytes = 0;
+for (const f of PYODIDE_FILES) {
+  cpSync(join(pyodideDir, f), join(out, 'pyodide', f));
+  if (!f.endsWith('.map')) pyodideBytes += statSync(join(pyodideDir, f)).size;
+}
 // The source that runs each mode, served as plain text so the compare view can link "the Rust that ran
 // it" (and the TypeScript that orchestrates processes) to the very code shipped.
 for (const dir of ['src/core', 'www/src/engine']) {
@@ -88,4 +100,5 @@ for (const f of readdirSync(join(out, 'source'), { recursive: true })) {
   const path = join(out, 'source', String(f));
   if (/\.(rs|ts)$/.test(path)) renameSync(path, `${path}.txt`);
 }
-console.log(`site built in ${out}`);
+const mib = (n) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+console.log(`site built in ${out}; real Python (dist/pyodide/, ${JSON.parse(readFileSync(join(pyodideDir, 'package.json'), 'utf8')).version}): ${mib(pyodideBytes)}, fetched only on first use`);

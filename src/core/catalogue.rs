@@ -32,6 +32,26 @@ fn mode_fields(m: Mode) -> Value {
             "doc": "What the free-threaded build costs one thread, spent as real CPU work beside each chunk: about 8% \
                     on x86-64 Linux (Python 3.14 docs, free-threading HOWTO), \"roughly 5-10%\" (What's New in 3.14).",
         }]),
+        Mode::Interpreters => {
+            let items = super::mode::interpreters::INPUT_ITEMS;
+            json!([{
+                "name": items.name,
+                "label": items.label,
+                "min": items.min,
+                "max": items.max,
+                "default": items.default,
+                "doc": items.doc,
+            }, {
+                "name": "releasesGil",
+                "type": "boolean",
+                "label": label_of("releasesGil", None),
+                "default": false,
+                "classes": ["cpu", "mixed"],
+                "doc": "The CPU work is C code that releases its interpreter's GIL while it runs (hashlib, zlib: NumPy \
+                        cannot be imported in a subinterpreter yet). Each interpreter has a GIL of its own, so this changes \
+                        what the timeline shows, not the speed.",
+            }])
+        }
         _ => json!([]),
     }
 }
@@ -73,7 +93,7 @@ pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
                 "presets": w.presets(&params),
                 "modes": Mode::ALL.iter().map(|m| json!({
                     "mode": m.name(),
-                    "unsupported": m.unsupported(w.class()),
+                    "unsupported": m.unsupported(w.class()).or_else(|| w.modes().filter(|(ms, _)| !ms.contains(m)).map(|(_, why)| why.to_string())),
                 })).collect::<Vec<_>>(),
             })
         })

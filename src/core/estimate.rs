@@ -35,6 +35,9 @@ pub fn estimate_ms(spec: &Spec, defaults: &Defaults, cores: u32) -> f64 {
         Mode::ThreadsGil if spec.releases_gil => cpu / on_cores + waves(net(workers)) * wait,
         Mode::ThreadsGil => cpu + waves(net(workers)) * wait,
         Mode::Processes | Mode::Rayon => cpu / on_cores + waves(net(workers)) * wait,
+        // A GIL each: in parallel as processes, plus the items' crossing (about 20 ns an item each way
+        // measured in the browser; a rough figure, the estimate is for warnings only).
+        Mode::Interpreters => cpu / on_cores + waves(net(workers)) * wait + f64::from(spec.input_items) * f64::from(tasks) * 2e-5 / on_cores,
         Mode::FreeThreaded => {
             let pct = spec.free_threaded_overhead_pct.unwrap_or(0.0);
             cpu * (1.0 + pct / 100.0) / on_cores + waves(net(workers)) * wait

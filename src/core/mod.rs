@@ -13,6 +13,7 @@ pub mod estimate;
 pub mod faults;
 pub mod gil;
 pub mod mode;
+pub mod pickle;
 pub mod platform;
 pub mod record;
 pub mod run;

@@ -73,6 +73,11 @@ pub trait AsyncIo {
     fn yield_now(&self) -> LocalFuture<'_, ()>;
     /// Ends every wait in flight with `Cancelled` (a TaskGroup cancelling its remaining tasks).
     fn abort_all(&self);
+    /// A short blocking call of `us` microseconds (`time.sleep` in a plain loop): the thread itself
+    /// waits, and nothing else runs on this loop meanwhile (`convoy` under `sequential`).
+    fn block_us(&self, us: u32) {
+        std::thread::sleep(std::time::Duration::from_micros(u64::from(us)));
+    }
 }
 
 /// I/O for a thread that blocks while it waits (`threads-gil`, `rayon`): `time.sleep`, `urllib`.
@@ -82,12 +87,42 @@ pub trait AsyncIo {
 pub trait BlockingIo: Send + Sync {
     fn sleep(&self, ms: u32) -> Result<(), IoError>;
     fn fetch_delay(&self, req: Fetch) -> Result<u64, IoError>;
+    /// A short blocking call of `us` microseconds (a local socket round trip, a short `time.sleep`): the
+    /// thread itself waits, with no trip through the event loop (which would cost milliseconds and hide
+    /// the `convoy` effect). A std sleep: an atomic wait with a timeout on the browser's wasm threads.
+    fn block_us(&self, us: u32) {
+        std::thread::sleep(std::time::Duration::from_micros(u64::from(us)));
+    }
 }
 
 /// Real threads for the Python thread models: runs `job(i)` for `i in 0..k`, each on a thread of its
 /// own, and returns when all have returned.
 pub trait PythonThreads: Send + Sync {
     fn run(&self, k: usize, job: std::sync::Arc<dyn Fn(usize) + Send + Sync>);
+    /// How this platform starts a subinterpreter on the calling thread (`interpreters`), if it can.
+    fn interpreters(&self) -> Option<StartInterpreter> {
+        None
+    }
+}
+
+/// Starts a fresh subinterpreter on the calling thread: its own code and memory, nothing shared with any
+/// other (in the browser, a new instance of the raw kernel module, `src/interpreter-kernel`). `Err` says
+/// why it could not.
+pub type StartInterpreter = fn() -> Result<Box<dyn Interpreter>, String>;
+
+/// One subinterpreter (`concurrent.interpreters`): what runs inside it runs on its own memory. Lives on
+/// the thread that started it (a browser instance cannot move between workers).
+pub trait Interpreter {
+    /// Copies a pickle of a task's arguments (`pickle.rs`) into the interpreter's memory and unpickles it
+    /// there: how many items arrived and their sum, or why it could not.
+    fn receive(&mut self, pickle: &[u8]) -> Result<(usize, i64), String>;
+    /// Primes in `lo..hi`, counted inside the interpreter.
+    fn count_primes(&mut self, lo: u32, hi: u32) -> u32;
+    /// Pixels `px0..px1` of `row` of a Mandelbrot image, computed inside the interpreter and kept there
+    /// until the result crosses back; returns their total escape count.
+    fn mandelbrot(&mut self, size: u32, max_iter: u32, row: u32, px0: u32, px1: u32) -> u64;
+    /// Pickles the task's result inside the interpreter (`[value, *kept]`) and copies the bytes out.
+    fn send_result(&mut self) -> Vec<u8>;
 }
 
 /// Told of every task as it finishes, with what it hands the page (views draw results as they arrive).

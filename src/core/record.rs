@@ -59,6 +59,10 @@ pub struct TaskRecord {
     pub spans: Vec<Span>,
     /// What the task computed (primes found, delay reported); the run's value is their sum.
     pub value: u64,
+    /// Each blocking call's latency, ms, in order: from the call's start until the thread held the GIL
+    /// again (`convoy`'s I/O thread).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<Vec<f64>>,
 }
 
 impl TaskRecord {
@@ -75,6 +79,7 @@ impl TaskRecord {
             gil_wait_ms: None,
             spans: Vec::new(),
             value: 0,
+            calls: None,
         }
     }
 }
@@ -112,6 +117,11 @@ impl TaskRecorder {
             }
         }
         self.record.spans.push(Span { kind, start_ms, end_ms });
+    }
+
+    /// Records one blocking call's latency, ms.
+    pub fn add_call(&mut self, ms: f64) {
+        self.record.calls.get_or_insert_with(Vec::new).push(ms);
     }
 
     pub fn add_value(&mut self, v: u64) {

@@ -100,6 +100,7 @@ pub fn run_on_threads(spec: &Spec, build: Build, env: &ThreadEnv<'_>, cancel: &C
     let records = match spec.mode {
         Mode::ThreadsGil => threads_gil::run(spec, env, cancel.clone(), t0),
         Mode::FreeThreaded => super::mode::free_threaded::run(spec, env, cancel.clone(), t0),
+        Mode::Interpreters => super::mode::interpreters::run(spec, env, cancel.clone(), t0),
         #[cfg(feature = "parallel")]
         Mode::Rayon => super::mode::rayon::run(spec, env, cancel.clone(), t0),
         other => unreachable!("{} does not run on threads in this build", other.name()),

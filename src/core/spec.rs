@@ -41,6 +41,9 @@ pub struct Spec {
     pub releases_gil: bool,
     /// `freeThreadedOverheadPct`, for `free-threaded`: the build's single-thread cost, in percent.
     pub free_threaded_overhead_pct: Option<f64>,
+    /// `inputItems`: integers each task receives as its argument; they cross (pickled) under
+    /// `interpreters`, and are 0 where nothing crosses.
+    pub input_items: u32,
 }
 
 /// One task's plan: its steps, and the fault it is to suffer, if any.
@@ -78,7 +81,7 @@ const META_FIELDS: &[&str] = &["v"];
 pub fn known_fields() -> Vec<&'static str> {
     let mut names = vec![
         "workload", "mode", TASKS.name, "workers", "switchIntervalMs", "faults", "faults.kind", "faults.rate", "faults.seed",
-        "timeoutMs", "onError", "releasesGil", "freeThreadedOverheadPct",
+        "timeoutMs", "onError", "releasesGil", "freeThreadedOverheadPct", "inputItems",
     ];
     names.extend(META_FIELDS);
     for w in workload::ALL {
@@ -150,6 +153,18 @@ pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Re
             ok(&mut errors, int_field(obj, &info)).map(|n| n as u32)
         }
     };
+    // A workload whose tasks are threads of its own (`convoy`) fixes the tasks, one thread each; it may
+    // run in some modes only.
+    let own_tasks = workload.zip(params.as_ref()).and_then(|(w, p)| w.own_tasks(p));
+    let tasks = own_tasks.or(tasks);
+    let workers = own_tasks.filter(|_| workers.is_some()).or(workers);
+    if let (Some(w), Some(m)) = (workload, mode) {
+        if let Some((modes, why)) = w.modes().filter(|(modes, _)| !modes.contains(&m)) {
+            let allowed = modes.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ");
+            let label = label_of("mode", None).unwrap_or_default();
+            errors.push(FieldError::new("mode", label, &allowed, format!("{label}: {} runs under {allowed} (got \"{}\"): {why}", w.name(), m.name())));
+        }
+    }
     let switch_interval_ms = match mode {
         Some(Mode::ThreadsGil) => ok(&mut errors, num_field(obj, "switchIntervalMs", SWITCH_INTERVAL)),
         _ => None,
@@ -159,8 +174,13 @@ pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Re
         _ => None,
     };
     // Checked wherever it is given (a typo'd value is caught), kept only where it applies.
+    let input_items = match obj.get("inputItems") {
+        Some(v) if !v.is_null() => ok(&mut errors, int_field(obj, &crate::core::mode::interpreters::INPUT_ITEMS)).map(|n| n as u32),
+        _ => None,
+    };
+    let input_items = if matches!(mode, Some(Mode::Interpreters)) { input_items.unwrap_or(0) } else { 0 };
     let releases_gil = ok(&mut errors, bool_field(obj, "releasesGil")).unwrap_or(false)
-        && matches!(mode, Some(Mode::ThreadsGil))
+        && matches!(mode, Some(Mode::ThreadsGil | Mode::Interpreters))
         && workload.is_some_and(|w| matches!(w.class(), Class::Cpu | Class::Mixed));
     let on_error = {
         let allowed = OnError::ALL.map(OnError::name).join(", ");
@@ -220,7 +240,7 @@ pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Re
         return Err(LabError::unavailable("mode", format!("{} with {}: {reason}", mode.name(), workload.name())));
     }
     let faults = faults.filter(|f| !f.kind.is_network() || workload.uses_network());
-    Ok(Spec { workload, mode, tasks, params, workers, switch_interval_ms, faults, timeout_ms, on_error, releases_gil, free_threaded_overhead_pct })
+    Ok(Spec { workload, mode, tasks, params, workers, switch_interval_ms, faults, timeout_ms, on_error, releases_gil, free_threaded_overhead_pct, input_items })
 }
 
 /// The name the page shows for a spec field (`Image size (px)` for mandelbrot's `size`): the field's
@@ -236,6 +256,7 @@ pub fn label_of(field: &str, workload: Option<&dyn Workload>) -> Option<&'static
         "switchIntervalMs" => Some("Switch interval (ms)"),
         "releasesGil" => Some("C code that releases the GIL"),
         "freeThreadedOverheadPct" => Some("Free-threaded single-thread cost (%)"),
+        "inputItems" => Some(crate::core::mode::interpreters::INPUT_ITEMS.label),
         "faults" | "faults.kind" => Some("Inject faults"),
         "faults.rate" => Some("Share of tasks that fail"),
         "faults.seed" => Some("Seed (which tasks)"),
@@ -288,6 +309,9 @@ impl Spec {
         }
         if let Some(p) = self.free_threaded_overhead_pct {
             map.insert("freeThreadedOverheadPct".into(), json!(p));
+        }
+        if self.mode == Mode::Interpreters {
+            map.insert("inputItems".into(), json!(self.input_items));
         }
         out
     }
@@ -610,7 +634,7 @@ mod tests {
     fn an_unknown_mode_or_workload_does_not_hide_the_other_fields() {
         assert_eq!(
             errors_of(json!({"workload": "cpu-primes", "mode": "threads", "tasks": 5000})),
-            [row("mode", "Mode", "sequential, asyncio, threads-gil, free-threaded, processes, rayon"), row("tasks", "Tasks", "1..1000")]
+            [row("mode", "Mode", "sequential, asyncio, threads-gil, free-threaded, interpreters, processes, rayon"), row("tasks", "Tasks", "1..1000")]
         );
         // Without a workload its own fields cannot be checked; the common ones are.
         let errors = errors_of(json!({"workload": "cpu-prime", "mode": "rayon", "tasks": -1, "size": 1, "workers": 9}));

@@ -138,6 +138,10 @@ impl AsyncIo for VirtualIo {
     fn yield_now(&self) -> LocalFuture<'_, ()> {
         Box::pin(YieldOnce(false))
     }
+    fn block_us(&self, us: u32) {
+        // The thread blocks: virtual time passes with nothing else running.
+        self.set_now(self.peek() + f64::from(us) / 1000.0);
+    }
     fn abort_all(&self) {
         self.aborted.cancel();
         self.timers.lock().unwrap().drain(..).for_each(|(_, w)| w.wake());
@@ -201,5 +205,9 @@ impl PythonThreads for HostThreads {
         for h in handles {
             h.join().expect("a Python thread panicked");
         }
+    }
+
+    fn interpreters(&self) -> Option<crate::core::platform::StartInterpreter> {
+        Some(crate::core::mode::interpreters::NativeInterpreter::start)
     }
 }

@@ -76,6 +76,16 @@ pub fn start(base_url: &str, cores: u32, pool_threads: u32, engine_id: u32) -> R
     Ok(catalogue())
 }
 
+/// Keeps the subinterpreters' raw module (`pkg/interpreter.wasm`), fetched by the engine worker: each
+/// interpreter of an `interpreters` run compiles and instantiates it anew (threads build only).
+#[wasm_bindgen(js_name = setInterpreterKernel)]
+pub fn set_interpreter_kernel(bytes: Vec<u8>) {
+    #[cfg(feature = "threads")]
+    super::interpreter::set_kernel(bytes);
+    #[cfg(not(feature = "threads"))]
+    drop(bytes);
+}
+
 /// `"threads"` or `"single"`.
 #[wasm_bindgen]
 pub fn build() -> String {
@@ -281,7 +291,7 @@ async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo, progress: st
     use futures_util::future::{select, Either};
     use std::sync::Arc;
 
-    if matches!(spec.mode, Mode::ThreadsGil | Mode::FreeThreaded) {
+    if matches!(spec.mode, Mode::ThreadsGil | Mode::FreeThreaded | Mode::Interpreters) {
         super::threads::ensure(spec.worker_count().min(spec.tasks) as usize, &|| cancel.is_cancelled())
             .await
             .map_err(|e| LabError::EngineError { message: format!("could not start Python threads: {e:?}") })?;

@@ -97,6 +97,21 @@ impl AsyncIo for WebIo {
         self.controller.abort();
     }
 
+    /// Blocks this worker for `us`: an atomic wait with a timeout where memory is shared (the std sleep);
+    /// the single build has no atomics, so it watches the clock (nothing else runs here meanwhile).
+    fn block_us(&self, us: u32) {
+        #[cfg(feature = "threads")]
+        std::thread::sleep(std::time::Duration::from_micros(u64::from(us)));
+        #[cfg(not(feature = "threads"))]
+        {
+            use crate::core::platform::Clock;
+            let until = super::clock::WebClock.now_ms() + f64::from(us) / 1000.0;
+            while super::clock::WebClock.now_ms() < until {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
     fn yield_now(&self) -> LocalFuture<'_, ()> {
         Box::pin(async {
             let _ = JsFuture::from(yield_now()).await;

@@ -5,6 +5,8 @@
 mod bridge;
 mod clock;
 pub mod facade;
+#[cfg(feature = "threads")]
+pub mod interpreter;
 mod io;
 mod progress;
 #[cfg(feature = "threads")]

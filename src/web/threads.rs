@@ -79,4 +79,8 @@ impl PythonThreads for WebThreads {
             done_rx.recv().expect("every job reports");
         }
     }
+
+    fn interpreters(&self) -> Option<crate::core::platform::StartInterpreter> {
+        Some(super::interpreter::start)
+    }
 }

@@ -8,7 +8,7 @@ import { freshPage, labSession, shot } from './helpers.mjs';
 const session = labSession();
 const fresh = (path = '') => freshPage(session.browser, session.server.url, path);
 
-const IDS = ['threads-vs-processes', 'asyncio', 'gil', 'api-calls', 'throughput', 'numpy', 'free-threading'];
+const IDS = ['threads-vs-processes', 'asyncio', 'gil', 'api-calls', 'throughput', 'numpy', 'free-threading', 'subinterpreters', 'convoy'];
 
 test('a plain address opens on the lesson: chapters in its order, the quick bar, nothing run', async () => {
   const { context, page, errors } = await fresh();

@@ -83,6 +83,9 @@ function taskValue(spec, id) {
       return spec.timeoutMs !== undefined && spec.timeoutMs < spec.latencyMs ? 0 : spec.latencyMs;
     case 'mixed-pipeline':
       return spec.latencyMs + countPrimes(id * spec.size, (id + 1) * spec.size);
+    case 'convoy':
+      // The I/O thread (task 0) counts its calls; the CPU-bound threads give 0.
+      return id === 0 ? spec.calls : 0;
   }
   throw new Error(spec.workload);
 }
@@ -161,6 +164,13 @@ const CASES = [
   [spec('io-fetch', 'threads-gil', { faults: { kind: 'hang', rate: 0.34, seed: 7 }, timeoutMs: 300, onError: 'return-exceptions' })],
   [spec('io-sleep', 'asyncio', { timeoutMs: 10 }), 'TimeoutError'],
   [spec('io-sleep', 'sequential', { timeoutMs: 10, onError: 'return-exceptions' })],
+  // the convoy effect: an I/O thread and CPU-bound threads, one thread each (src/core/workload/convoy.rs)
+  ...[
+    { mode: 'sequential' },
+    { mode: 'threads-gil', workers: 3, switchIntervalMs: 5 },
+    { mode: 'threads-gil', workers: 3, switchIntervalMs: 1 },
+    { mode: 'free-threaded', workers: 3 },
+  ].map((m) => [{ workload: 'convoy', tasks: 3, calls: 20, cpuThreads: 2, blockingUs: 100, onError: 'raise', ...m }]),
   // panic: the lab's engine crashes; in Python an ordinary exception
   [spec('cpu-primes', 'sequential', { faults: { kind: 'panic', rate: 0.34, seed: 7 } }), 'RuntimeError'],
   [spec('cpu-primes', 'processes', { faults: { kind: 'panic', rate: 0.34, seed: 7 }, onError: 'return-exceptions' })],
@@ -180,7 +190,7 @@ function constructs(s) {
     if (s.timeoutMs !== undefined) want.push('asyncio.wait_for(');
   } else {
     if (network) want.push('urllib.request.urlopen(');
-    if (s.workload === 'io-sleep') want.push('time.sleep(');
+    if (s.workload === 'io-sleep' || s.workload === 'convoy') want.push('time.sleep(');
     if (network && s.timeoutMs !== undefined) want.push('timeout=TIMEOUT_S');
   }
   if (s.mode === 'threads-gil' || s.mode === 'rayon' || s.mode === 'free-threaded') {

@@ -11,6 +11,8 @@ import { chapterById, knobAccepts, unknownChapter } from './lesson/chapters';
 import { chapterList, runChapter, type ChapterRun, type ChapterRunOptions } from './lesson/run';
 import { replay as replayRun, type Replay } from './replay/replay';
 import type { RunRecord } from './replay/record';
+import { checkSource, PythonRunner, type RunOptions as PythonRunOptions } from './python/real/runner';
+import type { PythonResult } from './python/real/protocol';
 
 /** A Compare's outcome: every mode's median-round Result (with `rounds` and `spread`), or its error. */
 export type CompareOutcome = Record<string, Recorded | { error: PlainError }>;
@@ -124,6 +126,8 @@ interface Job {
   reject(e: Error): void;
   /** Set by a Stop: checked after every await, so a cancel is honoured whenever it comes. */
   cancelled: boolean;
+  /** How a Stop ends this job when it is not the engine's (a real-Python run ends its Worker). */
+  stop?: () => void;
 }
 
 /** Turns a plain error object (as it crossed from the worker) into an Error with the same fields. */
@@ -173,6 +177,19 @@ export class Lab {
 
   /** The defaults calibrated on this machine (also kept in localStorage). */
   private defaults?: Defaults;
+
+  private readonly pythonRunner = new PythonRunner();
+  /**
+   * Real CPython 3.14 in the page (Pyodide, in a Worker of its own, loaded on the first run:
+   * python/real/): a run is a job of the queue like any other, so it never overlaps a measured run.
+   */
+  readonly python = {
+    run: (source: string, options: { signal?: AbortSignal } & PythonRunOptions = {}): Promise<PythonResult> => {
+      const bad = checkSource(source);
+      if (bad) return Promise.reject(bad);
+      return this.enqueue((job) => this.pythonRunner.run(source, job, options), options.signal) as Promise<PythonResult>;
+    },
+  };
 
   constructor(private readonly client: EngineClient, private readonly options: LabOptions = {}) {
     const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
@@ -390,7 +407,8 @@ export class Lab {
     }
     if (this.current) {
       this.current.cancelled = true;
-      this.client.cancel();
+      if (this.current.stop) this.current.stop();
+      else this.client.cancel();
     }
   }
 
@@ -483,7 +501,8 @@ export class Lab {
   private abort(job: Job): void {
     job.cancelled = true;
     if (job === this.current) {
-      this.client.cancel();
+      if (job.stop) job.stop();
+      else this.client.cancel();
       return;
     }
     const i = this.jobs.indexOf(job);

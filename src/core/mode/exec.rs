@@ -237,6 +237,26 @@ async fn steps(ctx: &LoopCtx<'_>, spec: &Spec, id: u32, lane: &str, yield_every_
                 let r = ctx.io.sleep(wait).await.and_then(|()| timeout.map_or(Ok(u64::from(ms)), Err));
                 resume(ctx, event_loop, &mut rec, &mut turn, start, r).await
             }
+            // Blocking calls on the loop's own thread (`time.sleep` in a plain loop): nothing else runs
+            // meanwhile, so each call's latency is the call itself.
+            Step::BlockingCalls { calls, us } => {
+                let mut made = Ok(u64::from(calls));
+                for _ in 0..calls {
+                    if ctx.stopped() {
+                        made = Err(IoError::Cancelled);
+                        break;
+                    }
+                    let start = now();
+                    ctx.io.block_us(us);
+                    let end = now();
+                    rec.span(SpanKind::IoWait, start, end);
+                    rec.add_call(end - start);
+                }
+                made
+            }
+            // One thread runs the tasks in order, and the task it waits for never gives the thread up
+            // (its calls block): by the time this one starts, that one has finished.
+            Step::CpuUntil { .. } => Ok(0),
         };
         match outcome {
             Ok(v) => rec.add_value(v),

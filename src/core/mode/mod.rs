@@ -4,6 +4,7 @@
 pub mod asyncio;
 pub mod exec;
 pub mod free_threaded;
+pub mod interpreters;
 pub mod pool;
 #[cfg(feature = "parallel")]
 pub mod rayon;
@@ -31,6 +32,9 @@ pub enum Mode {
     /// `ThreadPoolExecutor` on free-threaded Python (`python3.14t`): the same threads as `threads-gil`
     /// with no GIL, CPU work in parallel, and the build's single-thread cost spent as real work.
     FreeThreaded,
+    /// Subinterpreters (`InterpreterPoolExecutor`, Python 3.14): threads of one process, each running its
+    /// own interpreter with its own GIL and memory; arguments and results cross pickled.
+    Interpreters,
 }
 
 /// How many workers a mode may use.
@@ -42,7 +46,7 @@ pub struct WorkersRange {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] = [Mode::Sequential, Mode::Asyncio, Mode::ThreadsGil, Mode::FreeThreaded, Mode::Processes, Mode::Rayon];
+    pub const ALL: [Mode; 7] = [Mode::Sequential, Mode::Asyncio, Mode::ThreadsGil, Mode::FreeThreaded, Mode::Interpreters, Mode::Processes, Mode::Rayon];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -52,6 +56,7 @@ impl Mode {
             Mode::Processes => "processes",
             Mode::Rayon => "rayon",
             Mode::FreeThreaded => "free-threaded",
+            Mode::Interpreters => "interpreters",
         }
     }
 
@@ -67,6 +72,7 @@ impl Mode {
             Mode::Processes => "Processes (multiprocessing.Pool)",
             Mode::Rayon => "Native parallel code, no Python (rayon): the hardware's ceiling",
             Mode::FreeThreaded => "Free-threaded Python 3.14t (ThreadPoolExecutor, no GIL)",
+            Mode::Interpreters => "Subinterpreters, Python 3.14 (InterpreterPoolExecutor: a GIL each)",
         }
     }
 
@@ -91,6 +97,11 @@ impl Mode {
                 "# python3.14t (or PYTHON_GIL=0): the same code as with the GIL, and no GIL\n\
                  with ThreadPoolExecutor(max_workers=workers) as pool:\n    results = list(pool.map(work, range(tasks)))"
             }
+            Mode::Interpreters => {
+                "# Python 3.14: each worker thread runs its own interpreter, with its own GIL;\n\
+                 # arguments and results are pickled across\n\
+                 with InterpreterPoolExecutor(max_workers=workers) as pool:\n    results = list(pool.map(work, range(tasks)))"
+            }
         }
     }
 
@@ -103,6 +114,7 @@ impl Mode {
             Mode::Processes => "www/src/engine/processes.ts + src/core/run.rs",
             Mode::Rayon => "src/core/mode/rayon.rs",
             Mode::FreeThreaded => "src/core/mode/free_threaded.rs + src/core/mode/pool.rs",
+            Mode::Interpreters => "src/core/mode/interpreters.rs + src/interpreter-kernel + src/web/interpreter.rs",
         }
     }
 
@@ -111,7 +123,7 @@ impl Mode {
         match self {
             Mode::Sequential | Mode::Asyncio => None,
             // ThreadPoolExecutor's default: min(32, os.cpu_count() + 4).
-            Mode::ThreadsGil | Mode::FreeThreaded => Some(WorkersRange { min: 1, max: 32, default: (caps.cores + 4).min(32) }),
+            Mode::ThreadsGil | Mode::FreeThreaded | Mode::Interpreters => Some(WorkersRange { min: 1, max: 32, default: (caps.cores + 4).min(32) }),
             // ProcessPoolExecutor's and Pool's default: os.cpu_count().
             Mode::Processes => Some(WorkersRange { min: 1, max: 32, default: caps.cores.min(32) }),
             Mode::Rayon => {
@@ -124,7 +136,7 @@ impl Mode {
     /// Why this engine cannot run the mode at all, if it cannot.
     pub fn unavailable(self, caps: &Capabilities) -> Option<String> {
         match self {
-            Mode::Rayon | Mode::ThreadsGil | Mode::FreeThreaded if caps.build == Build::Single => Some(format!(
+            Mode::Rayon | Mode::ThreadsGil | Mode::FreeThreaded | Mode::Interpreters if caps.build == Build::Single => Some(format!(
                 "{} needs threads over shared memory (SharedArrayBuffer), which this page cannot have \
                  because it is not cross-origin isolated (a frame in a page that is not, or a host that \
                  sends no isolation headers and no service worker could add them)",

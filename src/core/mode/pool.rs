@@ -5,13 +5,14 @@
 
 use crate::core::cancel::CancelToken;
 use crate::core::gil::{Gil, ThreadId};
-use crate::core::platform::{BlockingIo, Clock, IoError, Progress};
+use crate::core::platform::{BlockingIo, Clock, Interpreter, IoError, Progress, StartInterpreter};
 use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
 use crate::core::run::ThreadEnv;
 use super::steps;
 use crate::core::faults::OnError;
 use crate::core::spec::{Spec, TaskPlan};
 use crate::core::workload::{CpuKernel, Step, CHUNK_MS};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// `Executor.map` (and `Pool.map`) handing out tasks: in task order, the next one to whichever worker is
@@ -95,23 +96,51 @@ pub struct PoolRun {
     pub progress: Arc<dyn Progress>,
     queue: Mutex<MapQueue>,
     records: Mutex<Vec<TaskRecord>>,
+    /// Which tasks have finished, for work that runs until another task is done (`Step::CpuUntil`).
+    finished: Arc<Vec<AtomicBool>>,
+    /// `interpreters`: each worker thread's own GIL (its interpreter's), by thread; empty otherwise.
+    lane_gils: Vec<Arc<Gil>>,
+    /// `interpreters`: how a worker thread starts its interpreter (with its first task).
+    start_interpreter: Option<StartInterpreter>,
 }
+
+/// A thread's subinterpreter, once started (`interpreters` only).
+pub type InterpreterSlot = Option<Box<dyn Interpreter>>;
 
 impl PoolRun {
     pub fn new(spec: Spec, env: &ThreadEnv<'_>, cancel: CancelToken, gil: Option<Arc<Gil>>, t0: f64) -> Self {
         let capacity = spec.tasks as usize;
         let (clock, io, progress) = (env.clock.clone(), env.io.clone(), env.progress.clone());
         let queue = Mutex::new(MapQueue::new(&spec));
-        PoolRun { spec, clock, cancel, io, gil, t0, progress, queue, records: Mutex::new(Vec::with_capacity(capacity)) }
+        let finished = Arc::new((0..capacity).map(|_| AtomicBool::new(false)).collect());
+        let records = Mutex::new(Vec::with_capacity(capacity));
+        PoolRun { spec, clock, cancel, io, gil, t0, progress, queue, records, finished, lane_gils: Vec::new(), start_interpreter: None }
+    }
+
+    /// Runs every task in a subinterpreter of its worker thread, each with its own GIL (`gils[thread]`).
+    pub fn with_interpreters(mut self, gils: Vec<Arc<Gil>>, start: StartInterpreter) -> Self {
+        self.lane_gils = gils;
+        self.start_interpreter = Some(start);
+        self
+    }
+
+    /// The GIL thread `me` runs under: its interpreter's own, or the process's one (or none).
+    fn gil_of(&self, me: ThreadId) -> Option<&Gil> {
+        self.lane_gils.get(me).map(|g| &**g).or(self.gil.as_deref())
     }
 
     /// One worker thread's life: take the next task until none is left (or `map` has raised).
     pub fn worker(&self, me: ThreadId, lane: &str) {
+        // `interpreters`: this thread's own interpreter, started with its first task, gone with the run.
+        let mut interp: InterpreterSlot = None;
         loop {
             // Its own statement: the queue's lock must not be held while the task runs.
             let next = self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
             let Some(id) = next else { break };
-            let record = self.run_task(me, id, lane);
+            let record = self.run_task(me, id, lane, &mut interp);
+            if let Some(done) = self.finished.get(id as usize) {
+                done.store(true, Ordering::Release);
+            }
             self.queue.lock().unwrap_or_else(|e| e.into_inner()).finish(id, record.status);
             self.records.lock().unwrap_or_else(|e| e.into_inner()).push(record);
         }
@@ -130,7 +159,7 @@ impl PoolRun {
 
     /// Takes the GIL (if any), recording the wait. `false`: cancelled while waiting.
     fn take_gil(&self, me: ThreadId, rec: &mut TaskRecorder) -> bool {
-        let Some(gil) = self.gil.as_deref().filter(|g| g.is_enabled()) else { return !self.cancel.is_cancelled() };
+        let Some(gil) = self.gil_of(me).filter(|g| g.is_enabled()) else { return !self.cancel.is_cancelled() };
         let start = self.now();
         let held = gil.take(me);
         rec.span(SpanKind::GilWait, start, self.now());
@@ -138,16 +167,24 @@ impl PoolRun {
     }
 
     fn drop_gil(&self, me: ThreadId) {
-        if let Some(gil) = &self.gil {
+        if let Some(gil) = self.gil_of(me) {
             gil.drop_gil(me);
         }
     }
 
-    fn run_task(&self, me: ThreadId, id: u32, lane: &str) -> TaskRecord {
+    fn run_task(&self, me: ThreadId, id: u32, lane: &str, interp: &mut InterpreterSlot) -> TaskRecord {
         if self.cancel.is_cancelled() {
             return TaskRecord::cancelled(id, lane, self.now() - self.t0);
         }
         let mut rec = TaskRecorder::start(id, lane, self.t0, self.now());
+        if let Some(start) = self.start_interpreter {
+            if let Err(e) = super::interpreters::arrive(self, start, interp, id, &mut rec) {
+                let (status, error) = steps::failure(e);
+                let (record, output) = rec.finish_with_output(status, error, self.now());
+                self.progress.task_done(&record, output);
+                return record;
+            }
+        }
         // A pool thread picks up a work item holding the GIL and runs it as Python code.
         let mut held = self.take_gil(me, &mut rec);
         let mut outcome = if held { Ok(()) } else { Err(IoError::Cancelled) };
@@ -155,12 +192,19 @@ impl PoolRun {
         if held {
             steps::crash_if_planned(fault, id);
         }
+        // The last CPU kernel and what it computed, for its result's way back from an interpreter.
+        let mut computed: Option<(Box<dyn CpuKernel>, u64)> = None;
         for step in plan {
             if outcome.is_err() {
                 break;
             }
             let r = match step {
-                Step::Cpu(kernel) => self.cpu(me, &mut rec, kernel, &mut held),
+                Step::Cpu(mut kernel) => {
+                    let r = self.cpu(me, &mut rec, &mut kernel, &mut held, interp);
+                    let before = computed.as_ref().map_or(0, |c| c.1);
+                    computed = Some((kernel, before + r.as_ref().map_or(0, |v| *v)));
+                    r
+                }
                 Step::Fetch { ms } => {
                     let req = steps::fetch(&self.spec, fault, id, ms);
                     self.blocking(me, &mut rec, &mut held, |io| io.fetch_delay(req))
@@ -169,8 +213,18 @@ impl PoolRun {
                     let (wait, timeout) = steps::sleep_plan(&self.spec, ms);
                     self.blocking(me, &mut rec, &mut held, |io| io.sleep(wait).and_then(|()| timeout.map_or(Ok(u64::from(ms)), Err)))
                 }
+                Step::BlockingCalls { calls, us } => self.blocking_calls(me, &mut rec, &mut held, calls, us),
+                Step::CpuUntil { kernel, task } => {
+                    let done = self.finished.clone();
+                    let until = Until { kernel, done: move || done.get(task as usize).is_none_or(|d| d.load(Ordering::Acquire)) };
+                    let mut until: Box<dyn CpuKernel> = Box::new(until);
+                    self.cpu(me, &mut rec, &mut until, &mut held, interp)
+                }
             };
             outcome = r.map(|v| rec.add_value(v));
+        }
+        if let (Some(i), true) = (interp.as_deref_mut(), outcome.is_ok()) {
+            outcome = super::interpreters::depart(self, i, computed, &mut rec);
         }
         // Back to `queue.get()`, which blocks: the GIL is released (or the thread ends).
         if held {
@@ -190,14 +244,14 @@ impl PoolRun {
 
     /// CPU work holding the GIL; between chunks (CPython: between bytecodes) the eval breaker may hand
     /// it to a waiting thread.
-    fn cpu(&self, me: ThreadId, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, held: &mut bool) -> Result<u64, IoError> {
-        if self.spec.releases_gil && self.gil.as_deref().is_some_and(Gil::is_enabled) {
-            return self.cpu_releasing_gil(me, rec, kernel, held);
+    fn cpu(&self, me: ThreadId, rec: &mut TaskRecorder, kernel: &mut Box<dyn CpuKernel>, held: &mut bool, interp: &mut InterpreterSlot) -> Result<u64, IoError> {
+        if self.spec.releases_gil && self.gil_of(me).is_some_and(Gil::is_enabled) {
+            return self.cpu_releasing_gil(me, rec, kernel, held, interp);
         }
         // Free-threaded Python's single-thread cost, as a share of each chunk's time.
         let overhead = self.spec.free_threaded_overhead_pct.unwrap_or(0.0) / 100.0;
         let mut owed = super::free_threaded::Overhead::default();
-        let gil = self.gil.as_deref();
+        let gil = self.gil_of(me);
         // Half the switch interval at most, so a waiter's drop request is heard in time (CPython checks
         // its eval breaker every few bytecodes, far more often than any interval).
         let chunk_ms = gil.filter(|g| g.is_enabled()).map_or(CHUNK_MS, |g| CHUNK_MS.min(g.interval_ms() / 2.0));
@@ -208,14 +262,16 @@ impl PoolRun {
                 return Err(IoError::Cancelled);
             }
             let chunk_start = self.now();
-            let done = kernel.step(chunk_ms);
+            let done = step(kernel, interp, chunk_ms);
             if overhead > 0.0 {
                 let now = || self.now();
                 owed.accrue((self.now() - chunk_start) * overhead, done.is_some(), &now);
             }
             if let Some(v) = done {
                 rec.span(SpanKind::Run, start, self.now());
-                rec.output = kernel.take_output();
+                if interp.is_none() {
+                    rec.output = kernel.take_output();
+                }
                 return Ok(v);
             }
             if let Some(gil) = gil {
@@ -237,7 +293,7 @@ impl PoolRun {
     /// make the call, the C code drops it (`Py_BEGIN_ALLOW_THREADS`) and runs its kernel beside other
     /// threads, then takes it back to return to Python (`Py_END_ALLOW_THREADS`). The kernel's spans are
     /// `run-nogil`, so `run` keeps meaning "holds the GIL".
-    fn cpu_releasing_gil(&self, me: ThreadId, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, held: &mut bool) -> Result<u64, IoError> {
+    fn cpu_releasing_gil(&self, me: ThreadId, rec: &mut TaskRecorder, kernel: &mut Box<dyn CpuKernel>, held: &mut bool, interp: &mut InterpreterSlot) -> Result<u64, IoError> {
         let called = self.now();
         self.drop_gil(me);
         *held = false;
@@ -248,17 +304,40 @@ impl PoolRun {
                 rec.span(SpanKind::RunNogil, start, self.now());
                 return Err(IoError::Cancelled);
             }
-            if let Some(v) = kernel.step(CHUNK_MS) {
+            if let Some(v) = step(kernel, interp, CHUNK_MS) {
                 break v;
             }
         };
         rec.span(SpanKind::RunNogil, start, self.now());
-        rec.output = kernel.take_output();
+        if interp.is_none() {
+            rec.output = kernel.take_output();
+        }
         *held = self.take_gil(me, rec);
         if !*held {
             return Err(IoError::Cancelled);
         }
         Ok(value)
+    }
+
+    /// Short blocking calls one after another (`convoy`'s I/O thread), each timed from its start until
+    /// the thread holds the GIL again: the call itself, then the wait to win the GIL back.
+    fn blocking_calls(&self, me: ThreadId, rec: &mut TaskRecorder, held: &mut bool, calls: u32, us: u32) -> Result<u64, IoError> {
+        for _ in 0..calls {
+            if self.cancel.is_cancelled() {
+                return Err(IoError::Cancelled);
+            }
+            let start = self.now();
+            self.blocking(me, rec, held, |io| {
+                io.block_us(us);
+                Ok(0)
+            })?;
+            rec.add_call(self.now() - start);
+        }
+        Ok(u64::from(calls))
+    }
+
+    pub(super) fn now_ms(&self) -> f64 {
+        self.now()
     }
 
     /// A blocking call: drop the GIL, wait, take it back.
@@ -282,6 +361,30 @@ impl PoolRun {
             }
         }
         r
+    }
+}
+
+/// CPU work that ends once `done()` says so (another task has finished), whatever its kernel: the
+/// kernel itself never ends (`convoy`'s CPU-bound threads). Looked at before every chunk.
+struct Until<F> {
+    kernel: Box<dyn CpuKernel>,
+    done: F,
+}
+
+impl<F: Fn() -> bool + Send> CpuKernel for Until<F> {
+    fn step(&mut self, ms: f64) -> Option<u64> {
+        if (self.done)() {
+            return Some(0);
+        }
+        self.kernel.step(ms).map(|_| 0)
+    }
+}
+
+/// One chunk of a kernel: inside the thread's interpreter when it has one, else on the thread itself.
+fn step(kernel: &mut Box<dyn CpuKernel>, interp: &mut InterpreterSlot, ms: f64) -> Option<u64> {
+    match interp.as_deref_mut() {
+        Some(i) => kernel.step_in(i, ms),
+        None => kernel.step(ms),
     }
 }
 

@@ -146,6 +146,27 @@ impl CpuKernel for Band {
         (self.next_row >= self.end_row).then_some(self.total)
     }
 
+    fn step_in(&mut self, interp: &mut dyn crate::core::platform::Interpreter, ms: f64) -> Option<u64> {
+        // Priced at the worst case (every pixel in the set), since the interpreter reports only totals.
+        let pixels = ((ms * ITERATIONS_PER_MS) as u64 / u64::from(self.max_iter.max(1))).clamp(1, u64::from(self.size));
+        if self.next_row < self.end_row {
+            let px1 = (u64::from(self.next_px) + pixels).min(u64::from(self.size)) as u32;
+            self.total += interp.mandelbrot(self.size, self.max_iter, self.next_row, self.next_px, px1);
+            self.next_px = px1;
+            if self.next_px == self.size {
+                self.next_px = 0;
+                self.next_row += 1;
+            }
+        }
+        (self.next_row >= self.end_row).then_some(self.total)
+    }
+
+    fn output_from(&mut self, kept: &[i64]) -> Option<TaskOutput> {
+        // The band's counts were kept inside the interpreter and crossed back with the result.
+        self.counts = kept.iter().map(|&n| n as u32).collect();
+        self.take_output()
+    }
+
     fn take_output(&mut self) -> Option<TaskOutput> {
         Some(TaskOutput {
             kind: "image-rows",

@@ -95,6 +95,13 @@ impl CpuKernel for PrimeCount {
         self.next = stop;
         (self.next >= self.end).then_some(self.count)
     }
+
+    fn step_in(&mut self, interp: &mut dyn crate::core::platform::Interpreter, ms: f64) -> Option<u64> {
+        let stop = self.end.min(self.next.saturating_add(chunk_len(self.next, ms)));
+        self.count += u64::from(interp.count_primes(self.next, stop));
+        self.next = stop;
+        (self.next >= self.end).then_some(self.count)
+    }
 }
 
 #[cfg(test)]

@@ -2,12 +2,14 @@
 //! [`ALL`]; the UI, the URL and `window.lab.workloads()` read its name, fields and ranges from here.
 
 mod cpu_mandelbrot;
+mod convoy;
 mod cpu_primes;
 mod io_fetch;
 mod io_sleep;
 pub mod kernels;
 mod mixed_pipeline;
 
+use crate::core::platform::Interpreter;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -18,6 +20,7 @@ pub static ALL: &[&dyn Workload] = &[
     &io_fetch::IoFetch,
     &io_sleep::IoSleep,
     &mixed_pipeline::MixedPipeline,
+    &convoy::Convoy,
 ];
 
 /// Finds a workload by its public name.
@@ -60,6 +63,12 @@ pub enum Step {
     Fetch { ms: u32 },
     /// `asyncio.sleep` / `time.sleep` of `ms`.
     Sleep { ms: u32 },
+    /// `calls` short blocking calls one after another, each a real wait of about `us` microseconds that
+    /// releases the GIL (a local socket round trip); each call's latency is recorded (`convoy`).
+    BlockingCalls { calls: u32, us: u32 },
+    /// CPU-bound Python (a kernel that never ends by itself) until task `task` has finished (`convoy`'s
+    /// CPU threads: `while not done.is_set(): work()`). Its value is 0.
+    CpuUntil { kernel: Box<dyn CpuKernel>, task: u32 },
 }
 
 /// How long one chunk of CPU work takes at most, about, ms. Between chunks a run hears a Stop and the GIL's
@@ -75,6 +84,18 @@ pub trait CpuKernel: Send {
     /// What the finished task hands the page besides its value (a band of an image), if anything.
     fn take_output(&mut self) -> Option<TaskOutput> {
         None
+    }
+    /// Does one chunk inside a subinterpreter, on its own code and memory (`interpreters`). A kernel with
+    /// no form there runs on the calling thread, as under any other mode.
+    fn step_in(&mut self, interp: &mut dyn Interpreter, ms: f64) -> Option<u64> {
+        let _ = interp;
+        self.step(ms)
+    }
+    /// What the finished task hands the page, from what it kept inside the interpreter, once that has
+    /// crossed back (unpickled: the items after the value).
+    fn output_from(&mut self, kept: &[i64]) -> Option<TaskOutput> {
+        let _ = kept;
+        self.take_output()
     }
 }
 
@@ -117,6 +138,15 @@ pub trait Workload: Sync {
     }
     /// The workload's own spec fields, with ranges and defaults.
     fn fields(&self) -> &'static [FieldInfo];
+    /// For a workload whose tasks are threads of its own (`convoy`: the I/O thread and the CPU-bound
+    /// ones): how many tasks it runs; the spec's `tasks` (and a thread mode's `workers`) become this.
+    fn own_tasks(&self, _params: &Params) -> Option<u32> {
+        None
+    }
+    /// The modes that can run it, when not all can, and why the others cannot.
+    fn modes(&self) -> Option<(&'static [crate::core::mode::Mode], &'static str)> {
+        None
+    }
     /// For CPU work: how its amount of work is calibrated to this machine at start-up (the field's
     /// default then comes from the calibration).
     fn calibration(&self) -> Option<crate::core::calibrate::Calibration> {

@@ -12,6 +12,7 @@ interface EngineModule {
   default(init?: { module_or_path: WebAssembly.Module | URL }): Promise<unknown>;
   initThreadPool?(threads: number): Promise<void>;
   start(baseUrl: string, cores: number, poolThreads: number, engineId: number): string;
+  setInterpreterKernel(bytes: Uint8Array): void;
   run(spec: string, onTask?: (record: string, output?: TaskOutput) => void): Promise<string>;
   validate(spec: string): string;
   estimate(spec: string): number;
@@ -122,6 +123,18 @@ let processRun: ProcessRun | undefined;
 
 // The generated modules are loaded by URL, not bundled: wasm-bindgen-rayon's worker helper re-imports
 // the same module by its URL on every pool thread.
+/** The raw bytes of `pkg/interpreter.wasm` (src/interpreter-kernel), or none when it cannot load (the
+ *  mode's runs then fail, saying so). */
+async function interpreterModule(): Promise<Uint8Array> {
+  try {
+    const res = await fetch(new URL('./pkg/interpreter.wasm', import.meta.url));
+    if (!res.ok) return new Uint8Array();
+    return new Uint8Array(await res.arrayBuffer());
+  } catch {
+    return new Uint8Array();
+  }
+}
+
 const moduleUrl = (build: Build) => new URL(`./pkg/${build}/concurrency_lab.js`, import.meta.url).href;
 
 function toPlainError(e: unknown): PlainError {
@@ -160,11 +173,16 @@ const api: EngineApi = {
       }
     }
     mod.start(baseUrl, cores, threads, engineId);
+    // The subinterpreters' own module (mode `interpreters`): each interpreter instantiates it anew.
+    if (build === 'threads') mod.setInterpreterKernel(await interpreterModule());
     mod.allowTestFaults(testFaults === true);
     // V8 compiles wasm with a quick baseline compiler first and optimises hot code later: a few ms of
     // each kernel here, before the engine says it is ready, gets the optimised code going. (A Compare
     // also runs a full-size warm-up round before it counts; see www/src/measure/procedure.ts.)
     for (const warm of WARM_UP) await mod.run(JSON.stringify(warm));
+    // The same inside a subinterpreter's own module (`interpreters`): V8 keeps the optimised code of a
+    // module's bytes, so every interpreter started later runs it from the first call.
+    if (build === 'threads') for (const warm of WARM_UP) await mod.run(JSON.stringify({ ...warm, mode: 'interpreters', workers: 1 }));
     if (build === 'threads') await warmSingle(await compiled, baseUrl, cores);
     const calibration = await calibrate(mod, JSON.parse(mod.catalogue()) as Catalogue, stored);
     const catalogue = JSON.parse(mod.catalogue()) as Catalogue;

@@ -101,6 +101,8 @@ export interface Task {
   gilWaitMs?: number;
   ioWaitMs?: number;
   spans: Span[];
+  /** Each blocking call's latency, ms (`convoy`'s I/O thread): from its start until it held the GIL again. */
+  calls?: number[];
 }
 
 /** Where a Result was measured (API.md, Result). */

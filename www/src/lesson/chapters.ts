@@ -43,6 +43,9 @@ export interface Chapter {
   /** One value the learner may change (the lesson's sleep, its number of URLs): the input's range, and
    * how it sets a field of some experiments' specs (`spec[field] = value * scale`). */
   knob?: { label: string; field: string; experiments: string[]; min: number; max: number; step: number; default: number; scale: number };
+  /** Runs whose blocking calls are shown one by one (`convoy`): for each `${experiment}/${mode}`, the I/O
+   * thread's total time and p50/p99 per call, beside CPython's figure for the same run where there is one. */
+  calls?: { run: string; label: string; cpython?: { totalMs: number; p99Ms?: number } }[];
 }
 
 const SOURCE = 'measured with CPython 3.11.7 on this project\'s 2-core machine kind (docs: shared/PYTHON-MODEL.md)';
@@ -188,6 +191,76 @@ export const CHAPTERS: Chapter[] = [
     notes: [
       'The free-threaded build is supported but optional since Python 3.14 (PEP 779): the python you install is still the GIL build unless you ask for python3.14t. An extension module that does not declare free-threading support turns the GIL back on for the whole process (sys._is_gil_enabled() tells).',
       'The lab spends the build\'s single-thread cost (freeThreadedOverheadPct, default 8%) as real CPU work beside each piece of work, so one free-threaded thread is slower than one thread with the GIL.',
+    ],
+  },
+  {
+    id: 'subinterpreters',
+    title: '8. Subinterpreters: a GIL per interpreter, in one process (3.14)',
+    claim: 'Subinterpreters (InterpreterPoolExecutor, Python 3.14) run CPU-bound work on every core like processes, start faster than processes, and pay for every item that crosses to them.',
+    quote: 'Multiprocessing: good for CPU-bound tasks (e.g. heavy math, image processing). It bypasses the GIL by starting a new Python process for each task.',
+    experiments: [
+      { name: 'cpu-bound', title: 'Counting primes: threads, interpreters and processes', spec: { workload: 'cpu-primes', tasks: 8 }, modes: ['sequential', 'threads-gil', 'interpreters', 'processes'], budgetMs: 16_000 },
+      {
+        name: 'large-data',
+        title: 'A 400,000-item list split four ways, with little work on it: threads share it, interpreters receive it pickled',
+        spec: { workload: 'cpu-primes', tasks: 4, size: 100_000, inputItems: 100_000 },
+        modes: ['sequential', 'threads-gil', 'interpreters'],
+        budgetMs: 8_000,
+      },
+    ],
+    claims: ['interpreters-cpu', 'interpreters-start', 'interpreters-data', 'threads-gil-cpu'],
+    timeline: { experiment: 'cpu-bound', mode: 'interpreters' },
+    lookAt:
+      'Each interpreter starts once on its thread (start), its task arrives pickled (message), and then the interpreters compute (blue) at the same time: each holds only its own GIL, which no other thread wants.',
+    cpython: {
+      text: 'Work split 4 ways on 4 cores, pool start included: arithmetic 507 ms serial, 494 ms on 4 threads, 208 ms on 4 interpreters; summing a 400,000-item list that must cross: 6 ms serial, 8 ms on threads, 255 ms on interpreters. Start and join a thread: 0.33 ms; create and close an interpreter: 16.8 ms; a spawned process pool: tens of ms.',
+      source: 'What\'s New in Python 3.14; PEP 734; 3.15.0rc1 recordings (shared/PYTHON-MODEL.md)',
+    },
+    notes: [
+      'Each interpreter in the lab is a fresh instance of its own small module with its own memory, started on its worker thread: the same kind of cost as CPython\'s (a new interpreter state that imports its modules anew), not a timer. Arguments and results really are pickled (protocol 2, byte for byte what CPython\'s pickle writes) and unpickled inside the interpreter.',
+      'The lab\'s crossing is cheaper per item than CPython\'s: its interpreter unpickles into a plain array, where CPython makes a Python int object for every item. The direction is the same: the more that crosses, the more the interpreters lose to threads that share memory.',
+      'Subinterpreters are new in the standard library (Python 3.14: concurrent.interpreters and InterpreterPoolExecutor); "starting each interpreter has not been optimized yet" (What\'s New in 3.14). NumPy cannot yet be imported in a subinterpreter.',
+    ],
+  },
+  {
+    id: 'convoy',
+    title: '9. The convoy effect: an I/O thread beside a CPU-bound one',
+    claim: 'Threads help I/O-bound work, but an I/O thread beside a CPU-bound thread is slowed down by the GIL: every blocking call gives the GIL up, and winning it back can take a whole switch interval.',
+    quote: 'Multithreading: good for I/O-bound tasks (e.g. waiting for an API response, reading a file).',
+    experiments: [
+      {
+        name: 'interval-5ms',
+        title: 'One I/O thread making 200 blocking calls of 100 µs: alone, beside one CPU-bound thread (switch interval 5 ms, the default), and without the GIL',
+        spec: { workload: 'convoy', calls: 200, cpuThreads: 1, blockingUs: 100, switchIntervalMs: 5 },
+        modes: ['sequential', 'threads-gil', 'free-threaded'],
+        budgetMs: 12_000,
+      },
+      {
+        name: 'interval-1ms',
+        title: 'The same beside one CPU-bound thread with sys.setswitchinterval(0.001)',
+        spec: { workload: 'convoy', calls: 200, cpuThreads: 1, blockingUs: 100, switchIntervalMs: 1 },
+        modes: ['sequential', 'threads-gil'],
+        budgetMs: 8_000,
+      },
+    ],
+    claims: ['convoy-effect', 'convoy-interval', 'convoy-free-threaded'],
+    timeline: { experiment: 'interval-5ms', mode: 'threads-gil' },
+    lookAt:
+      'The I/O thread (task 0) waits on its call (a sliver of I/O), then waits for the GIL (hatched) while the CPU-bound thread runs (blue), about one switch interval each time: 200 calls become 200 intervals.',
+    cpython: {
+      text: '200 socket round trips: 0.6 ms alone, 196 ms beside one CPU-bound thread at the 5 ms interval, 55 ms at 1 ms (p99 per round trip 5.3 ms and 2.2 ms). The lab\'s own program (200 time.sleep of 100 µs) in CPython 3.11 here: 34 ms alone, about 1 s at 5 ms (p50 5.3 ms per call), 255 ms at 1 ms.',
+      source: SOURCE + '; Beazley, "Understanding the Python GIL" (2010), bpo-7946',
+    },
+    notes: [
+      'Each blocking call here is a real wait of the thread itself, of about 100 µs, that releases the GIL, like a local socket round trip or a short time.sleep. It is not a browser fetch: a fetch goes through the browser\'s network stack and takes a few milliseconds, which would hide the effect behind its own latency.',
+      'CPython\'s socket figure is smaller than the lab\'s because a round trip on a local socket takes a few microseconds: the I/O thread is often back and retakes the GIL before the CPU-bound thread has even woken up to take it, so only some calls wait a whole interval (p99 5.3 ms, but 1 ms on average). With a 100 µs wait the CPU-bound thread always gets there first, in CPython as in the lab, and nearly every call waits an interval.',
+      'Free-threaded Python (3.14t) has no GIL to win back: the I/O thread runs beside the CPU-bound one as if it were alone (given a free core). So does C code that releases the GIL, and asyncio, which keeps CPU work and waits on one thread in the first place.',
+    ],
+    calls: [
+      { run: 'interval-5ms/sequential', label: 'Alone', cpython: { totalMs: 0.6 } },
+      { run: 'interval-5ms/threads-gil', label: 'Beside a CPU-bound thread, interval 5 ms', cpython: { totalMs: 196, p99Ms: 5.3 } },
+      { run: 'interval-1ms/threads-gil', label: 'Beside a CPU-bound thread, interval 1 ms', cpython: { totalMs: 55, p99Ms: 2.2 } },
+      { run: 'interval-5ms/free-threaded', label: 'Beside a CPU-bound thread, no GIL (3.14t)' },
     ],
   },
 ];

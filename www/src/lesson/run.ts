@@ -4,7 +4,7 @@
 import type { Catalogue, PlainError, Spec } from '../engine/protocol';
 import type { CompareOptions, CompareOutcome, Recorded } from '../lab-api';
 import type { CompareProgress } from '../measure/procedure';
-import { claims as decide, type ClaimVerdict } from '../measure/verdicts';
+import { acrossClaims, claims as decide, type ClaimVerdict } from '../measure/verdicts';
 import { CHAPTERS, knobAccepts, type Chapter } from './chapters';
 
 export interface ChapterRun {
@@ -31,8 +31,9 @@ export function resolveSpec(catalogue: Catalogue, spec: Spec): Spec {
 /** The chapter's claims from its experiments' outcomes: each id once, a tested verdict before an untested one. */
 export function chapterClaims(chapter: Chapter, outcomes: CompareOutcome[]): ClaimVerdict[] {
   const byId = new Map<string, ClaimVerdict>();
-  for (const outcome of outcomes) {
-    for (const c of decide(outcome)) {
+  // Claims of one Compare each, then those decided across the chapter's Compares (two switch intervals).
+  for (const verdicts of [...outcomes.map((o) => decide(o)), acrossClaims(outcomes)]) {
+    for (const c of verdicts) {
       if (!chapter.claims.includes(c.id)) continue;
       const had = byId.get(c.id);
       if (!had || (had.measured.rounds === 0 && c.measured.rounds > 0)) byId.set(c.id, c);

@@ -69,6 +69,12 @@ export const CLAIM_TEXT: Record<string, string> = {
     'C code that releases the GIL (NumPy\'s array loops, hashlib, zlib) runs on more than one core from threads: the GIL is taken only at the call\'s ends.',
   'free-threaded-cpu':
     'Free-threaded Python (3.14t) runs threads on more than one core on CPU-bound work: it has no GIL.',
+  'interpreters-cpu':
+    'Subinterpreters (3.14, InterpreterPoolExecutor) run CPU-bound work on more than one core: each interpreter has its own GIL.',
+  'interpreters-start':
+    'Starting an interpreter costs less than starting a process: it is a new interpreter in the same process, on a thread.',
+  'interpreters-data':
+    'When large data must cross, subinterpreters are slower than threads: every argument is pickled into the interpreter and unpickled there, item by item, where threads share memory.',
   'asyncio-io':
     'asyncio runs many waiting tasks at once on one thread: while one waits, the event loop runs another.',
   'threads-io':
@@ -77,6 +83,12 @@ export const CLAIM_TEXT: Record<string, string> = {
     'A pipeline whose computing outweighs its waiting is work for processes ("multiprocessing for data preprocessing pipelines"): they beat sequential, asyncio and threads.',
   'mixed-io-heavy-asyncio':
     'A pipeline whose waiting outweighs its computing is work for asyncio ("asyncio for web/API integration"): it beats sequential and processes (threads may tie).',
+  'convoy-effect':
+    'Beside a CPU-bound thread, an I/O thread under the GIL is at least 10× slower than alone (switch interval 5 ms): each blocking call gives up the GIL and must win it back.',
+  'convoy-interval':
+    'A shorter switch interval (1 ms) slows the I/O thread less: the CPU-bound thread is asked to let go sooner.',
+  'convoy-free-threaded':
+    'Without the GIL (free-threaded 3.14t) the I/O thread beside a CPU-bound thread is not held up: under 2× its time alone.',
 };
 
 /** The claims a Compare of work of this class tests (before it runs). */
@@ -84,7 +96,7 @@ export const CLAIMS_BY_CLASS: Record<'cpu' | 'io' | 'mixed', string[]> = {
   // `rayon` is native code with no Python in it, the hardware's ceiling: shown, with no claim of its own.
   // A Compare whose threads-gil run is C code that releases the GIL tests `releases-gil-cpu` in place of
   // `threads-gil-cpu`.
-  cpu: ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'free-threaded-cpu'],
+  cpu: ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'free-threaded-cpu', 'interpreters-cpu'],
   io: ['asyncio-io', 'threads-io'],
   mixed: ['mixed-cpu-heavy-processes', 'mixed-io-heavy-asyncio'],
 };
@@ -154,6 +166,7 @@ function machineOf(outcome: Outcome) {
 export function claims(outcome: Outcome): ClaimVerdict[] {
   const base = outcome.sequential;
   if (!usable(base) || base.error) return [];
+  if (base.spec.workload === 'convoy') return convoyClaims(outcome, base);
   switch (classOf(base)) {
     case 'cpu':
       return cpuClaims(outcome, base);
@@ -251,7 +264,61 @@ function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
   if (releasesGil) usesCores('releases-gil-cpu', 'threads-gil', CLAIM_TEXT['releases-gil-cpu']);
   usesCores('processes-cpu', 'processes', CLAIM_TEXT['processes-cpu']);
   usesCores('free-threaded-cpu', 'free-threaded', CLAIM_TEXT['free-threaded-cpu']);
+  const interpreters = outcome.interpreters;
+  const dataHeavy = usable(interpreters) && Number(interpreters.spec.inputItems) >= DATA_HEAVY_ITEMS;
+  // With large data crossing, the claim about interpreters is the crossing's cost, not their cores.
+  if (dataHeavy) out.push(interpretersData(outcome, interpreters));
+  else usesCores('interpreters-cpu', 'interpreters', CLAIM_TEXT['interpreters-cpu']);
+  const start = interpretersStart(outcome);
+  if (start) out.push(start);
   return out;
+}
+
+/** Items crossing to each task from which the Compare tests `interpreters-data` (the issue's 100,000;
+ * CPython 3.15rc1: summing 400,000 items across 4 interpreters took 255 ms, 8 ms on threads). */
+export const DATA_HEAVY_ITEMS = 100_000;
+
+/** The start-up spans (`start`) of a run, one per interpreter or process, ms. */
+export function startSpans(r: Measured): number[] {
+  return (r.tasks ?? []).flatMap((t) => (t.spans ?? []).filter((s) => s.kind === 'start').map((s) => s.endMs - s.startMs));
+}
+
+/** `interpreters-start`: in the same Compare, an interpreter's start-up beside a process's (the median
+ * of each run's start spans): decided when both ran. */
+function interpretersStart(outcome: Outcome): ClaimVerdict | undefined {
+  const [interp, proc] = [outcome.interpreters, outcome.processes];
+  if (!usable(interp) || !usable(proc)) return undefined;
+  const [i, p] = [startSpans(interp), startSpans(proc)];
+  if (!i.length || !p.length) return undefined;
+  const ratio = median(p) / Math.max(median(i), 0.001);
+  const text = `an interpreter started in ${median(i).toFixed(1)} ms (median of ${i.length}), a process in ${median(p).toFixed(1)} ms (of ${p.length}): ${times(ratio)} as fast`;
+  const verdict = decide([ratio], (x) => x > 1);
+  const why =
+    verdict === 'borne-out'
+      ? 'CPython 3.15rc1 (published): a thread starts in 0.33 ms, an interpreter in 16.8 ms, a spawned process pool in tens of ms.'
+      : 'A process started no slower than an interpreter here; the browser may have had the process workers warm.';
+  return { id: 'interpreters-start', claim: CLAIM_TEXT['interpreters-start'], verdict, measured: measure('interpreters', [ratio], text), why };
+}
+
+/** `interpreters-data`: with large inputs, interpreters against threads under the GIL, round by round. */
+function interpretersData(outcome: Outcome, interp: Measured): ClaimVerdict {
+  const id = 'interpreters-data';
+  const claim = CLAIM_TEXT[id];
+  const threads = outcome['threads-gil'];
+  if (!usable(threads)) return untested(id, claim, 'threads-gil', threads);
+  // How many times longer the interpreters took than the threads, round by round.
+  const values = roundSpeedups(interp, threads);
+  const items = Number(interp.spec.inputItems);
+  const text = `interpreters took ${times(median(values))} the time of threads-gil${spreadText(values)}, with ${items.toLocaleString('en')} items crossing to each task`;
+  const raw = decide(values, (x) => x > 1);
+  const verdict = raw;
+  const why =
+    verdict === 'borne-out'
+      ? 'CPython 3.15rc1 (published): summing a 400,000-item list took 6 ms serially, 8 ms on threads, 255 ms across 4 interpreters.'
+      : verdict === 'inconclusive'
+        ? 'The rounds fell on both sides: run more rounds.'
+        : 'The interpreters were faster than the threads in every round: the work outweighed the crossing. Give the tasks less work or more items.';
+  return { id, claim, verdict, measured: measure('interpreters', values, text), why, undecided: undecided(raw, values, false) };
 }
 
 /** An I/O run's waves: its tasks go as many at a time as its workers and the browser's connections let. */
@@ -361,6 +428,118 @@ function mixedClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     if (structural) verdict = 'inconclusive';
   }
   return [{ id, claim, verdict, measured: measure(mode, margins, text), why, undecided: undecided(raw, margins, structural) }];
+}
+
+/** The convoy effect: the I/O thread beside CPU-bound threads at least this many times slower than alone
+ * (switch interval 5 ms). CPython here: 196 ms against 0.6 ms for 200 socket round trips (PYTHON-MODEL.md);
+ * 1015 ms against 34 ms for 200 sleeps of 100 µs, the lab's own program (bench). */
+export const CONVOY_SLOWER_FROM = 10;
+/** The switch interval the convoy claim is made at: CPython's default. */
+export const CONVOY_INTERVAL_MS = 5;
+/** A shorter interval slows the I/O thread less: at 5 ms at least this many times slower than at 1 ms
+ * (CPython here: 196 / 55 ms for socket round trips; 1015 / 255 ms for 100 µs sleeps). */
+export const CONVOY_INTERVAL_GAIN = 1.5;
+/** Without the GIL the I/O thread is under this many times slower than alone. */
+export const CONVOY_FREE_UNDER = 2;
+
+/** A convoy run's I/O thread: its total time (task 0), and each call's latency, ms. */
+export function convoyIo(r: { tasks?: { id?: number; startMs?: number; endMs?: number; calls?: number[] }[] }) {
+  const io = r.tasks?.find((t) => t.id === 0) ?? r.tasks?.[0];
+  const calls = io?.calls ?? [];
+  const totalMs = io && io.endMs !== undefined && io.startMs !== undefined ? io.endMs - io.startMs : NaN;
+  return { totalMs, calls, p50: percentile(calls, 0.5), p99: percentile(calls, 0.99) };
+}
+
+/** The nearest-rank percentile (NaN for none): the value at or below which a share `q` of `xs` lies. */
+export function percentile(xs: number[], q: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)];
+}
+
+/** How many times slower than alone (`sequential`: the I/O thread with no other thread), per round. */
+const slowdowns = (base: Measured, r: Measured) => roundSpeedups(base, r).map((x) => 1 / x);
+
+function convoyClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
+  const out: ClaimVerdict[] = [];
+  const cpu = Number(base.spec.cpuThreads);
+  const alone = cpu < 1 ? 'With no CPU-bound thread beside it the I/O thread is alone in every mode; set cpuThreads to 1 or more.' : undefined;
+  const gil = outcome['threads-gil'];
+  if (!usable(gil)) out.push(untested('convoy-effect', CLAIM_TEXT['convoy-effect'], 'threads-gil', gil));
+  else {
+    const values = slowdowns(base, gil);
+    const interval = Number(gil.spec.switchIntervalMs ?? CONVOY_INTERVAL_MS);
+    const text = `threads-gil: the I/O thread ${times(median(values))} slower than alone${spreadText(values)}, switch interval ${interval} ms`;
+    const raw = decide(values, (x) => x >= CONVOY_SLOWER_FROM);
+    let verdict = raw;
+    let why: string | undefined;
+    const otherInterval = interval !== CONVOY_INTERVAL_MS ? `The claim is made at CPython's default switch interval (${CONVOY_INTERVAL_MS} ms); this run used ${interval} ms.` : undefined;
+    if (alone ?? otherInterval) {
+      verdict = 'inconclusive';
+      why = alone ?? otherInterval;
+    } else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(CONVOY_SLOWER_FROM)}: run more rounds.`;
+    else if (verdict === 'not-borne-out') why = `No round was ${times(CONVOY_SLOWER_FROM)} slower than alone: the I/O thread won the GIL back at once; please report it.`;
+    out.push({ id: 'convoy-effect', claim: CLAIM_TEXT['convoy-effect'], verdict, measured: measure('threads-gil', values, text), why, undecided: undecided(raw, values, !!(alone ?? otherInterval)) });
+  }
+  const free = outcome['free-threaded'];
+  if (!usable(free)) out.push(untested('convoy-free-threaded', CLAIM_TEXT['convoy-free-threaded'], 'free-threaded', free));
+  else {
+    const values = slowdowns(base, free);
+    const { cores, busy, parallelism } = machineOf(outcome);
+    const text = `free-threaded: the I/O thread ${times(median(values))} its time alone${spreadText(values)}`;
+    const raw = decide(values, (x) => x < CONVOY_FREE_UNDER);
+    let verdict = raw;
+    let why: string | undefined;
+    // With no core free for it, the I/O thread waits for the operating system to run it instead.
+    const structural = !!alone || cores === 1 || busy;
+    if (verdict !== 'borne-out') {
+      if (alone) why = alone;
+      else if (cores === 1) why = 'This machine reports one core: the I/O thread waits for the operating system to run it beside the CPU-bound thread.';
+      else if (busy) why = `A probe found only ${parallelism!.toFixed(1)} of this machine's ${cores} cores free: the I/O thread waits for a core.`;
+      else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(CONVOY_FREE_UNDER)}: run more rounds.`;
+      else why = `Every round was at least ${times(CONVOY_FREE_UNDER)} slower than alone with no GIL to wait for; the cores may be busy.`;
+      if (structural) verdict = 'inconclusive';
+    }
+    out.push({ id: 'convoy-free-threaded', claim: CLAIM_TEXT['convoy-free-threaded'], verdict, measured: measure('free-threaded', values, text), why, undecided: undecided(raw, values, structural) });
+  }
+  return out;
+}
+
+/**
+ * Claims decided across a chapter's Compares (each of one switch interval): `convoy-interval`, from the
+ * `threads-gil` convoy runs at 5 ms and at a shorter interval, on the same work. Per round, how many times
+ * slower the run at 5 ms was than the run at the shorter interval.
+ */
+export function acrossClaims(outcomes: Outcome[]): ClaimVerdict[] {
+  const runs = outcomes
+    .map((o) => o['threads-gil'])
+    .filter((r): r is Measured => usable(r) && r.spec.workload === 'convoy' && !r.error);
+  if (!runs.length) return [];
+  const at = (r: Measured) => Number(r.spec.switchIntervalMs ?? CONVOY_INTERVAL_MS);
+  const same = (a: Measured, b: Measured) => ['calls', 'cpuThreads', 'blockingUs'].every((k) => a.spec[k] === b.spec[k]);
+  const long = runs.find((r) => at(r) === CONVOY_INTERVAL_MS);
+  const short = runs.find((r) => at(r) < CONVOY_INTERVAL_MS && (!long || same(long, r)));
+  const claim = CLAIM_TEXT['convoy-interval'];
+  if (!long || !short) {
+    const missing = long ? `a shorter switch interval (${CONVOY_INTERVAL_MS} ms ran)` : `the default switch interval, ${CONVOY_INTERVAL_MS} ms`;
+    return [{ id: 'convoy-interval', claim, verdict: 'inconclusive', measured: measure('threads-gil', [], 'threads-gil: one switch interval measured'), why: `Run the same convoy at ${missing} to test this.` }];
+  }
+  const values = roundSpeedups(short, long).map((x) => 1 / x);
+  const text = `threads-gil: the I/O thread ${times(median(values))} slower at ${CONVOY_INTERVAL_MS} ms than at ${at(short)} ms${spreadText(values)}`;
+  const raw = decide(values, (x) => x >= CONVOY_INTERVAL_GAIN);
+  let verdict = raw;
+  let why: string | undefined;
+  const alone = Number(long.spec.cpuThreads) < 1;
+  if (alone) {
+    verdict = 'inconclusive';
+    why = 'With no CPU-bound thread the switch interval never comes into play; set cpuThreads to 1 or more.';
+  } else if (raw === 'not-borne-out' && values.some((x) => x > 1)) {
+    // Less slowed, but by less than the threshold in every round: not the opposite of the claim.
+    verdict = 'inconclusive';
+    why = `The shorter interval helped by less than ${times(CONVOY_INTERVAL_GAIN)} in every round.`;
+  } else if (raw === 'inconclusive') why = `The rounds fell on both sides of ${times(CONVOY_INTERVAL_GAIN)}: run more rounds.`;
+  else if (raw === 'not-borne-out') why = 'The I/O thread was no faster at the shorter interval in any round; please report it.';
+  return [{ id: 'convoy-interval', claim, verdict, measured: measure('threads-gil', values, text), why, undecided: undecided(raw, values, alone) }];
 }
 
 /** The ids of every claim the lab can decide (docs/API.md lists them with their thresholds). */

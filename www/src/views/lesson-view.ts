@@ -10,6 +10,7 @@ import { CHAPTERS, chapterById, knobAccepts, type Chapter, type ChapterExperimen
 import { resolveSpec, type ChapterRun } from '../lesson/run';
 import { renderVerdicts } from './claims-view';
 import { CompareView } from './compare';
+import { convoyTable } from './convoy-view';
 import { renderTimeline } from './timeline';
 import { fmtMs } from './work';
 
@@ -208,6 +209,8 @@ export class LessonView {
         this.experimentView(chapter, x, work).finish(done.outcomes[x.name], false);
       }
       renderVerdicts(verdicts, done.claims);
+      const calls = convoyTable(chapter, done);
+      if (calls) verdicts.before(calls);
       const outcome = done.outcomes[chapter.timeline.experiment] ?? {};
       const r = outcome[chapter.timeline.mode];
       if (r && 'wallMs' in r) this.timeline(chapter, r as Recorded);

@@ -1,0 +1,260 @@
+//! `interpreters`: `with InterpreterPoolExecutor(workers) as pool: pool.map(work, range(tasks), [data] *
+//! tasks)` (Python 3.14, `concurrent.futures`; PEP 734). Worker threads of one process, each running its
+//! own subinterpreter with its own GIL and its own memory: CPU work runs in parallel, as with processes,
+//! and nothing is shared, so a task's arguments and its result cross between interpreters pickled.
+//!
+//! What it costs is real work of the lab's machine, of the same nature as CPython's, not a timer:
+//! - starting an interpreter starts a fresh instance of its own code with its own memory, on the kept
+//!   worker thread (in the browser: the raw module `src/interpreter-kernel`, compiled and instantiated
+//!   anew; CPython: a new interpreter state that imports its modules anew), with the thread's first task
+//!   (span `start`);
+//! - a task's arguments (its id and `inputItems` integers) are pickled (`pickle.rs`, protocol 2, byte for
+//!   byte CPython's), copied into the interpreter's memory and unpickled there, item by item (span
+//!   `message`); its result (the value, and what the task hands the page: an image band) is pickled inside
+//!   the interpreter and unpickled on the way back (span `message`);
+//! - the CPU kernels run inside the interpreter (`CpuKernel::step_in`), under its own GIL, which no other
+//!   thread ever asks for.
+
+use super::pool::{InterpreterSlot, PoolRun};
+use crate::core::cancel::CancelToken;
+use crate::core::gil::Gil;
+use crate::core::platform::{Interpreter, IoError, StartInterpreter};
+use crate::core::record::{SpanKind, TaskRecord, TaskRecorder};
+use crate::core::run::ThreadEnv;
+use crate::core::spec::Spec;
+use crate::core::workload::{kernels, CpuKernel};
+use crate::core::pickle;
+use std::sync::Arc;
+
+/// `inputItems`: how many integers cross to each task with its arguments (a list the task receives).
+pub const INPUT_ITEMS: crate::core::workload::FieldInfo = crate::core::workload::FieldInfo {
+    name: "inputItems",
+    label: "Items passed to each task",
+    min: 0,
+    max: 1_000_000,
+    default: 0,
+    doc: "How many integers each task receives as its argument (a list). Under interpreters (and processes) \
+          they are pickled, copied across and unpickled, item by item; threads share memory, so nothing crosses.",
+};
+
+/// The name Python gives interpreter `i`'s worker thread (`InterpreterPoolExecutor` is a
+/// `ThreadPoolExecutor`, and its threads are named as that one's are).
+pub fn lane(i: usize) -> String {
+    format!("InterpreterPoolExecutor-0_{i}")
+}
+
+pub fn run(spec: &Spec, env: &ThreadEnv<'_>, cancel: CancelToken, t0: f64) -> Vec<TaskRecord> {
+    let k = spec.worker_count().min(spec.tasks) as usize;
+    let Some(start) = env.threads.interpreters() else {
+        // Validation refuses the mode where the platform has no interpreters; kept as a clear failure.
+        return (0..spec.tasks).map(|id| failed(id, t0, env.clock.now_ms(), "this engine cannot start subinterpreters")).collect();
+    };
+    // One GIL per interpreter: a thread takes its own, which no other thread ever asks for.
+    let gils = (0..k).map(|_| Arc::new(Gil::new(5.0, env.clock.clone(), cancel.clone()))).collect();
+    let run = Arc::new(PoolRun::new(spec.clone(), env, cancel, None, t0).with_interpreters(gils, start));
+    let shared = run.clone();
+    env.threads.run(k, Arc::new(move |i| shared.worker(i, &lane(i))));
+    run.take_records()
+}
+
+fn failed(id: u32, t0: f64, now: f64, why: &str) -> TaskRecord {
+    let rec = TaskRecorder::start(id, "", t0, now);
+    let (status, error) = super::steps::failure(IoError::failed("InterpreterError", why));
+    rec.finish(status, error, now)
+}
+
+/// The sum of the arguments task `id` is sent: its id, then `0..items`.
+fn args_sum(id: u32, items: u32) -> i64 {
+    i64::from(id) + i64::from(items) * (i64::from(items) - 1) / 2
+}
+
+/// A task arrives in its thread's interpreter: the interpreter is started if this is the thread's first
+/// task, then the arguments are pickled, copied in and unpickled there.
+pub(super) fn arrive(run: &PoolRun, start: StartInterpreter, slot: &mut InterpreterSlot, id: u32, rec: &mut TaskRecorder) -> Result<(), IoError> {
+    if slot.is_none() {
+        let t = run.now_ms();
+        let started = start().map_err(|e| IoError::failed("InterpreterError", format!("the interpreter could not start: {e}")))?;
+        *slot = Some(started);
+        rec.span(SpanKind::Start, t, run.now_ms());
+    }
+    let interp = slot.as_deref_mut().expect("started above");
+    let t = run.now_ms();
+    let items = run.spec.input_items;
+    let item = |i: usize| if i == 0 { i64::from(id) } else { (i - 1) as i64 };
+    let len = 1 + items as usize;
+    let mut bytes = vec![0u8; pickle::encoded_len(len, &item)];
+    pickle::encode(len, &item, &mut bytes);
+    let arrived = interp.receive(&bytes);
+    drop(bytes);
+    rec.span(SpanKind::Message, t, run.now_ms());
+    match arrived {
+        Ok((n, sum)) if n == len && sum == args_sum(id, items) => Ok(()),
+        Ok((n, sum)) => Err(IoError::failed("InterpreterError", format!("the arguments arrived damaged: {n} items summing to {sum}"))),
+        Err(e) => Err(IoError::failed("InterpreterError", format!("the arguments could not be unpickled: {e}"))),
+    }
+}
+
+/// The task's result leaves the interpreter: pickled there (its value and what it kept for the page),
+/// copied out and unpickled here. The value computed inside must be the value the kernel reported.
+pub(super) fn depart(run: &PoolRun, interp: &mut dyn Interpreter, computed: Option<(Box<dyn CpuKernel>, u64)>, rec: &mut TaskRecorder) -> Result<(), IoError> {
+    let t = run.now_ms();
+    let bytes = interp.send_result();
+    let mut items = Vec::new();
+    let decoded = pickle::decode(&bytes, &mut |x| items.push(x));
+    let expected = computed.as_ref().map_or(0, |c| c.1);
+    let outcome = match decoded {
+        Err(e) => Err(IoError::failed("InterpreterError", format!("the result could not be unpickled (byte {})", e.0))),
+        Ok(_) if items.first().copied() != Some(expected as i64) => {
+            Err(IoError::failed("InterpreterError", format!("the result arrived damaged: {:?} where {expected} was computed", items.first())))
+        }
+        Ok(_) => {
+            if let Some((mut kernel, _)) = computed {
+                rec.output = kernel.output_from(&items[1..]);
+            }
+            Ok(())
+        }
+    };
+    rec.span(SpanKind::Message, t, run.now_ms());
+    outcome
+}
+
+/// An interpreter on the host itself (native tests and the native benchmark): its own memory, the same
+/// kernels and the same pickles, so the mode's rules are tested without a browser.
+#[derive(Default)]
+pub struct NativeInterpreter {
+    args: Vec<i64>,
+    kept: Vec<u32>,
+    value: u64,
+}
+
+impl NativeInterpreter {
+    pub fn start() -> Result<Box<dyn Interpreter>, String> {
+        Ok(Box::<NativeInterpreter>::default())
+    }
+}
+
+impl Interpreter for NativeInterpreter {
+    fn receive(&mut self, bytes: &[u8]) -> Result<(usize, i64), String> {
+        // A copy into this interpreter's memory, then unpickled there.
+        let copy = bytes.to_vec();
+        self.args.clear();
+        self.kept.clear();
+        self.value = 0;
+        let args = &mut self.args;
+        let n = pickle::decode(&copy, &mut |x| args.push(x)).map_err(|e| format!("malformed at byte {}", e.0))?;
+        Ok((n, self.args.iter().fold(0i64, |a, x| a.wrapping_add(*x))))
+    }
+
+    fn count_primes(&mut self, lo: u32, hi: u32) -> u32 {
+        let n = (lo..hi).filter(|&n| kernels::is_prime(n)).count() as u32;
+        self.value += u64::from(n);
+        n
+    }
+
+    fn mandelbrot(&mut self, size: u32, max_iter: u32, row: u32, px0: u32, px1: u32) -> u64 {
+        let scale = kernels::SPAN / f64::from(size);
+        let cy = kernels::Y0 + f64::from(row) * scale;
+        let mut total = 0;
+        for px in px0..px1 {
+            let n = kernels::escape(kernels::X0 + f64::from(px) * scale, cy, max_iter);
+            self.kept.push(n);
+            total += u64::from(n);
+        }
+        self.value += total;
+        total
+    }
+
+    fn send_result(&mut self) -> Vec<u8> {
+        let (value, kept) = (self.value as i64, &self.kept);
+        let item = |i: usize| if i == 0 { value } else { i64::from(kept[i - 1]) };
+        let len = 1 + kept.len();
+        let mut out = vec![0u8; pickle::encoded_len(len, &item)];
+        pickle::encode(len, &item, &mut out);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::core::cancel::CancelToken;
+    use crate::core::record::SpanKind;
+    use crate::core::run::{run_on_threads, RunResult, ThreadEnv};
+    use crate::core::spec::{parse, Spec};
+    use crate::core::testkit::{HostClock, HostIo, HostThreads};
+    use crate::core::{Build, Capabilities};
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+
+    const CAPS: Capabilities = Capabilities { build: Build::Native, pool_threads: 2, cores: 2 };
+
+    fn spec(v: Value) -> Spec {
+        parse(&v, &CAPS).unwrap()
+    }
+
+    fn run(s: &Spec) -> RunResult {
+        let cancel = CancelToken::new();
+        let env = ThreadEnv {
+            clock: Arc::new(HostClock(std::time::Instant::now())),
+            io: Arc::new(HostIo { cancel: cancel.clone() }),
+            threads: &HostThreads,
+            progress: Arc::new(crate::core::platform::NoProgress),
+        };
+        run_on_threads(s, Build::Native, &env, &cancel)
+    }
+
+    fn spans(r: &RunResult, kind: SpanKind) -> Vec<(u32, f64, f64)> {
+        r.tasks.iter().flat_map(|t| t.spans.iter().filter(|s| s.kind == kind).map(move |s| (t.id, s.start_ms, s.end_ms))).collect()
+    }
+
+    #[test]
+    fn each_thread_starts_its_interpreter_once_and_every_task_crosses_both_ways() {
+        let r = run(&spec(json!({"workload": "cpu-primes", "mode": "interpreters", "tasks": 6, "size": 300_000, "workers": 3, "inputItems": 5000})));
+        assert_eq!(r.value, 25_997, "pi(300000)");
+        assert!(r.error.is_none(), "{:?}", r.error);
+        assert_eq!(r.spec["inputItems"], json!(5000));
+        // One start per interpreter (thread), on its first task.
+        let starts = spans(&r, SpanKind::Start);
+        let lanes: std::collections::BTreeSet<_> = r.tasks.iter().map(|t| t.lane.clone()).collect();
+        assert_eq!(starts.len(), lanes.len(), "{starts:?}");
+        assert!(lanes.iter().all(|l| l.starts_with("InterpreterPoolExecutor-0_")));
+        // Arguments in, result out: two messages per task, around its run.
+        for t in &r.tasks {
+            let kinds: Vec<_> = t.spans.iter().map(|s| s.kind).filter(|k| *k != SpanKind::Start && *k != SpanKind::GilWait).collect();
+            assert_eq!(kinds, [SpanKind::Message, SpanKind::Run, SpanKind::Message], "task {}", t.id);
+        }
+        // Its own GIL: nobody ever waits for it long.
+        assert!(r.tasks.iter().all(|t| t.gil_wait_ms.unwrap_or(0.0) < 5.0));
+    }
+
+    #[test]
+    fn the_image_comes_back_across_the_interpreters_whole() {
+        let base = json!({"workload": "cpu-mandelbrot", "tasks": 4, "size": 64, "iterations": 200, "workers": 2});
+        let with = |mode: &str| {
+            let mut v = base.clone();
+            v["mode"] = json!(mode);
+            run(&spec(v)).value
+        };
+        assert_eq!(with("interpreters"), with("threads-gil"));
+    }
+
+    #[test]
+    fn many_items_make_the_crossing_cost_more_than_the_work() {
+        let at = |items: u32| {
+            let r = run(&spec(json!({"workload": "cpu-primes", "mode": "interpreters", "tasks": 2, "size": 20_000, "workers": 2, "inputItems": items})));
+            assert!(r.error.is_none());
+            spans(&r, SpanKind::Message).iter().map(|s| s.2 - s.1).sum::<f64>()
+        };
+        let (few, many) = (at(10), at(1_000_000));
+        assert!(many > few * 20.0 && many > 1.0, "crossing 10 items: {few:.3} ms, 1,000,000: {many:.3} ms");
+    }
+
+    #[test]
+    fn input_items_are_checked_and_kept_only_where_they_cross() {
+        let e = parse(&json!({"workload": "cpu-primes", "mode": "interpreters", "inputItems": 2_000_000}), &CAPS).unwrap_err();
+        assert!(e.to_json().contains("inputItems") && e.to_json().contains("1000000"), "{}", e.to_json());
+        let threads = spec(json!({"workload": "cpu-primes", "mode": "threads-gil", "inputItems": 100}));
+        assert!(threads.to_json().get("inputItems").is_none(), "threads share memory: nothing crosses");
+        let s = spec(json!({"workload": "cpu-primes", "mode": "interpreters"}));
+        assert_eq!(s.worker_count(), 6, "min(32, cores + 4), as InterpreterPoolExecutor()");
+    }
+}
