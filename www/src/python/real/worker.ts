@@ -1,0 +1,91 @@
+// The real-Python worker (built to dist/python-worker.js, a module Worker): CPython 3.14 compiled to
+// WebAssembly (the npm package `pyodide`), loaded on the first run it is given. ./runner.ts starts it
+// only when a learner or a script first asks for real Python, and ends it (terminate) on a Stop: an
+// interrupt would stop CPU-bound Python but not a program awaiting a sleep or a fetch.
+//
+// Pyodide is not bundled: pyodide.mjs imports node: modules that esbuild cannot resolve for the browser,
+// so the build copies the package's files as they are to dist/pyodide/ and this worker imports them by
+// URL, with an explicit indexURL. loadPackage and loadPackagesFromImports are never called: they fetch
+// wheels from a CDN, and the lab's programs need only the standard library, which the runtime carries.
+
+import type { PyodideAPI } from 'pyodide';
+import { LAB_MODULES, RUNNER } from './prelude';
+import type { LoadCost, PrintedLine, PythonResult, RunMessage, WorkerMessage } from './protocol';
+
+const post = (m: WorkerMessage) => (self as unknown as Worker).postMessage(m);
+
+let runtime: Promise<{ pyodide: PyodideAPI; load: LoadCost }> | undefined;
+/** Where printed lines go during a run (set per run). */
+let sink: ((stream: 'stdout' | 'stderr', text: string) => void) | undefined;
+
+/** Loads CPython once per worker; `indexURL` is the copied package's directory. */
+function load(indexURL: string): Promise<{ pyodide: PyodideAPI; load: LoadCost }> {
+  runtime ??= (async () => {
+    const t0 = performance.now();
+    post({ type: 'loading' });
+    // By URL, at run time: esbuild leaves an import of a variable alone.
+    const url = `${indexURL}pyodide.mjs`;
+    const { loadPyodide, version } = (await import(url)) as typeof import('pyodide');
+    const pyodide = await loadPyodide({
+      indexURL,
+      stdout: (text) => sink?.('stdout', text),
+      stderr: (text) => sink?.('stderr', text),
+    });
+    pyodide.FS.mkdirTree('/lab');
+    for (const [name, text] of Object.entries(LAB_MODULES)) pyodide.FS.writeFile(`/lab/${name}`, text);
+    pyodide.runPython(RUNNER);
+    const loadMs = performance.now() - t0;
+    // What the runtime's files cost: this worker fetched them, so its resource timing has them.
+    const files = performance.getEntriesByType('resource').filter((e) => e.name.startsWith(indexURL)) as PerformanceResourceTiming[];
+    const sys = pyodide.runPython('import sys; sys.version.split()[0]') as string;
+    const jspi = typeof (WebAssembly as unknown as { Suspending?: unknown }).Suspending === 'function';
+    const cost: LoadCost = {
+      loadMs,
+      transferredBytes: files.reduce((n, e) => n + (e.transferSize || 0), 0),
+      bodyBytes: files.reduce((n, e) => n + (e.encodedBodySize || 0), 0),
+      files: files.length,
+      version: `CPython ${sys} (Pyodide ${version})`,
+      jspi,
+    };
+    post({ type: 'loaded', load: cost });
+    return { pyodide, load: cost };
+  })();
+  return runtime;
+}
+
+async function run(msg: RunMessage): Promise<PythonResult> {
+  const first = !runtime;
+  const { pyodide, load: cost } = await load(msg.indexURL);
+  const stdout: PrintedLine[] = [];
+  const stderr: PrintedLine[] = [];
+  const t0 = performance.now();
+  sink = (stream, text) => {
+    const line = { tMs: performance.now() - t0, text };
+    (stream === 'stdout' ? stdout : stderr).push(line);
+    post({ type: 'line', stream, line });
+  };
+  const runner = pyodide.globals.get('_lab_run');
+  let answer: string;
+  try {
+    answer = await runner(msg.source, msg.baseUrl, t0);
+  } finally {
+    runner.destroy();
+  }
+  const wallMs = performance.now() - t0;
+  sink = undefined;
+  const { error, trace } = JSON.parse(answer) as Pick<PythonResult, 'error' | 'trace'> & { error: PythonResult['error'] | null };
+  const result: PythonResult = { wallMs, stdout, trace };
+  if (first) Object.assign(result, { loadMs: cost.loadMs, load: cost });
+  if (error) result.error = error;
+  if (stderr.length) result.stderr = stderr;
+  return result;
+}
+
+// One run at a time: the page's queue sends the next only after this one's answer.
+self.addEventListener('message', (e: MessageEvent<RunMessage>) => {
+  if (e.data?.type !== 'run') return;
+  run(e.data).then(
+    (result) => post({ type: 'done', result }),
+    (err) => post({ type: 'failed', error: { name: err?.type ?? err?.name ?? 'Error', message: String(err?.message ?? err) } }),
+  );
+});
