@@ -13,7 +13,9 @@ import { gzipSync } from 'node:zlib';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { coldLoad, fetchRun, jsRun, labRun, launchBrowser, openLab, poolStart } from './lib/browser.mjs';
+import { convoy, convoyMarkdown } from './experiments/convoy.mjs';
 import { firstRun } from './experiments/first-run.mjs';
+import { python314, python314Markdown } from './experiments/python314.mjs';
 import { buildKernelWasm, buildNative, ensureVenv, machine, runJson, startServer } from './lib/host.mjs';
 import { loadVerdicts } from './lib/lab-modules.mjs';
 import { OUT, ROOT, BENCH } from './lib/paths.mjs';
@@ -203,6 +205,22 @@ if (plan.firstRun) {
   for (const e of firstRunResult.errors) fail(e);
 }
 
+// ---- Python 3.14's modes beside the published figures (bench/experiments/python314.mjs) -----------------
+let python314Result;
+if (plan.python314) {
+  log(`Python 3.14's modes: ${plan.python314.reps} repetition(s), beside the published figures`);
+  python314Result = await python314(lab.page, { ...plan.python314, log });
+  for (const e of python314Result.errors) fail(e);
+}
+
+// ---- the convoy effect beside CPython (bench/experiments/convoy.mjs) -------------------------------------
+let convoyResult;
+if (plan.convoy) {
+  log(`the convoy effect: ${plan.convoy.reps} repetition(s) of ${plan.convoy.calls} calls, the lab and CPython`);
+  convoyResult = await convoy(lab.page, py.python, { ...plan.convoy, log });
+  for (const e of convoyResult.errors) fail(e);
+}
+
 // ---- values must agree ------------------------------------------------------------------------------
 for (const c of cases.filter((c) => c.kind !== 'overhead')) {
   const seen = new Map();
@@ -260,11 +278,11 @@ const strip = (c) => {
   void impls;
   return { ...rest, rows };
 };
-const results = { meta, cpu: cases.filter((c) => c.kind === 'cpu').map(strip), io: cases.filter((c) => c.kind === 'io').map(strip), overheads: strip(cases.find((c) => c.kind === 'overhead')).rows, firstRun: firstRunResult, frames, sizes, errors };
+const results = { meta, cpu: cases.filter((c) => c.kind === 'cpu').map(strip), io: cases.filter((c) => c.kind === 'io').map(strip), overheads: strip(cases.find((c) => c.kind === 'overhead')).rows, firstRun: firstRunResult, convoy: convoyResult, python314: python314Result, frames, sizes, errors };
 results.derived = derive(results, plan, verdicts);
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 1));
-const md = markdown(results);
+const md = markdown(results) + convoyMarkdown(convoyResult) + python314Markdown(python314Result);
 writeFileSync(join(outDir, 'results.md'), md);
 process.stdout.write(md);
 if (errors.length) {

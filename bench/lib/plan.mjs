@@ -17,7 +17,11 @@ export const PROFILES = {
     },
     io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: Infinity },
     // bench/experiments/first-run.mjs: fresh pages per mode, runs per page (the calibrated default size).
-    firstRun: { pages: 3, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'processes', 'rayon'] },
+    firstRun: { pages: 3, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'] },
+    // bench/experiments/convoy.mjs: 200 blocking calls, as CPython's published figure.
+    convoy: { reps: 5, calls: 200 },
+    // bench/experiments/python314.mjs: free-threaded and interpreters beside the published figures.
+    python314: { reps: 5 },
   },
   quick: {
     reps: 3,
@@ -31,7 +35,9 @@ export const PROFILES = {
     // At T = 100 the one-at-a-time modes (sequential: T x L; processes: T / 2 x L) take 10 to 20 s a
     // run; the quick run leaves them out there (their figure is predictable: see the ideal).
     io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: 100 },
-    firstRun: { pages: 2, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'processes', 'rayon'] },
+    firstRun: { pages: 2, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'] },
+    convoy: { reps: 3, calls: 200 },
+    python314: { reps: 3 },
   },
   // For tests/bench/smoke.test.mjs: every implementation and every row, tiny sizes, one repetition.
   smoke: {
@@ -46,11 +52,13 @@ export const PROFILES = {
     io: { latencyMs: 50, tasks: [6, 20], skipSlowAt: Infinity },
     // One fresh page, two runs of one mode: that the experiment runs and yields a ratio, nothing more.
     firstRun: { pages: 1, runs: 2, modes: ['rayon'] },
+    convoy: { reps: 1, calls: 20 },
+    python314: { reps: 1, size: 200_000 },
   },
 };
 
 /** The lab's modes the bench runs in the browser, and their CPython counterparts. */
-export const LAB_CPU_MODES = ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'processes', 'rayon'];
+export const LAB_CPU_MODES = ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'];
 export const PY_CPU_MODES = ['sequential', 'threads', 'processes', 'asyncio'];
 export const LAB_IO_MODES = ['sequential', 'asyncio', 'threads-gil', 'processes'];
 export const PY_IO_MODES = ['sequential', 'threads', 'processes', 'aiohttp'];

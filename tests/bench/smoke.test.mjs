@@ -68,6 +68,13 @@ test('the bench runs every implementation on the same work and they agree', { ti
     assert.ok(r.derived.fidelity.length >= 6);
     assert.ok(r.meta.chromium && r.meta.cores && r.meta.python);
     assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /### Goals/);
+    // The convoy effect beside CPython (bench/experiments/convoy.mjs): every row has the lab's figure, and
+    // CPython's where 3.11 can run it.
+    for (const [id, row] of Object.entries(r.convoy.runs)) {
+      assert.ok(Number.isFinite(row.lab?.ioMs), `convoy ${id}: the lab's figure`);
+      if (id !== 'free-threaded') assert.ok(Number.isFinite(row.cpython?.ioMs), `convoy ${id}: CPython's figure`);
+    }
+    assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /## The convoy effect/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

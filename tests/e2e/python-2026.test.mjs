@@ -89,3 +89,47 @@ test('the form offers each mode its own fields; the timeline draws C code that r
     await context.close();
   }
 });
+
+test('interpreters: CPU work in parallel, a start-up shorter than a process, and slow when large data crosses', async (t) => {
+  const { context, page, errors } = await freshPage(session.browser, session.server.url, '#playground');
+  try {
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const work = { workload: 'cpu-primes', tasks: 8 };
+    const [seq, interp, proc] = await medians(page, [
+      { ...work, mode: 'sequential' },
+      { ...work, mode: 'interpreters', workers: 2 },
+      { ...work, mode: 'processes', workers: 2 },
+    ]);
+    assert.equal(interp.result.value, seq.result.value, 'every mode computes the same value');
+    assert.equal(interp.result.spec.workers, 2);
+    // Each interpreter thread starts its interpreter once (span `start`), and every task crosses both ways.
+    const lanes = new Set(interp.result.tasks.map((x) => x.lane));
+    const starts = (r) => r.tasks.flatMap((x) => x.spans.filter((s) => s.kind === 'start').map((s) => s.endMs - s.startMs));
+    assert.equal(starts(interp.result).length, lanes.size, 'one start per interpreter');
+    assert.ok([...lanes].every((l) => /^InterpreterPoolExecutor-0_\d+$/.test(l)), [...lanes].join());
+    for (const x of interp.result.tasks) assert.equal(x.spans.filter((s) => s.kind === 'message').length, 2, `task ${x.id}: arguments in, result out`);
+    // Its own GIL: no thread ever waits for another's.
+    assert.ok(interp.result.tasks.every((x) => (x.gilWaitMs ?? 0) < 5), 'no GIL contention between interpreters');
+    // Start-up: an interpreter (a fresh instance on a kept thread) against a process (a Worker and its own instance).
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+    assert.ok(median(starts(interp.result)) < median(starts(proc.result)), `interpreter start ${median(starts(interp.result)).toFixed(1)} ms vs process ${median(starts(proc.result)).toFixed(1)} ms`);
+    // Mandelbrot's bands cross back whole: the same value, and the image's rows arrive.
+    const m = { workload: 'cpu-mandelbrot', tasks: 4, size: 200 };
+    const [ms, mi] = [await page.evaluate((s) => window.lab.run(s), { ...m, mode: 'sequential' }), await page.evaluate((s) => window.lab.run(s), { ...m, mode: 'interpreters' })];
+    assert.equal(mi.value, ms.value);
+    // Large data: 100,000 items to each of 4 tasks with little work: threads share it, interpreters unpickle it.
+    const data = { workload: 'cpu-primes', tasks: 4, size: 100_000, inputItems: 100_000, workers: 4 };
+    const [threads, crossing] = await medians(page, [{ ...data, mode: 'threads-gil' }, { ...data, mode: 'interpreters' }]);
+    assert.equal(crossing.result.spec.inputItems, 100_000);
+    assert.equal(threads.result.spec.inputItems, undefined, 'nothing crosses between threads');
+    assert.ok(crossing.wallMs > threads.wallMs, `with 100,000 items crossing: interpreters ${crossing.wallMs.toFixed(1)} ms, threads ${threads.wallMs.toFixed(1)} ms`);
+    // Bad input names the field and its range.
+    const err = await page.evaluate(() => window.lab.run({ workload: 'cpu-primes', mode: 'interpreters', inputItems: -1 }).catch((e) => ({ name: e.name, field: e.field, allowed: e.allowed })));
+    assert.deepEqual(err, { name: 'SpecError', field: 'inputItems', allowed: '0..1000000' });
+    assert.deepEqual(errors, []);
+    if (cores < 2) return t.skip('one core: nothing parallel to measure');
+    assert.ok(seq.wallMs / interp.wallMs >= 1.4, `interpreters ${interp.wallMs.toFixed(0)} ms vs sequential ${seq.wallMs.toFixed(0)} ms`);
+  } finally {
+    await context.close();
+  }
+});

@@ -354,3 +354,15 @@ test("API.md's interpreters mode gives a program that compiles (it needs 3.14 to
   const r = await runPython('interpreters', `import ast\nast.parse(${JSON.stringify(source)}, feature_version=(3, 11))\nprint("ok")\n`);
   assert.equal(r.code, 0, r.stderr);
 });
+
+test('an interpreters program with inputItems passes each task its list, and runs (on 3.11, with threads in place of interpreters)', async () => {
+  const source = programs.pythonProgram({ ...spec('cpu-primes', 'sequential'), mode: 'interpreters', workers: 2, tasks: 4, size: 20_000, inputItems: 1000 });
+  for (const want of ['INPUT_ITEMS = 1000', 'DATA = list(range(INPUT_ITEMS))', 'def work(i, data):', 'assert len(data) == INPUT_ITEMS', '[DATA] * TASKS']) {
+    assert.ok(source.includes(want), `lacks ${want}`);
+  }
+  // Python 3.11 has no InterpreterPoolExecutor; ThreadPoolExecutor takes the same calls.
+  const on311 = source.replace('from concurrent.futures import InterpreterPoolExecutor', 'from concurrent.futures import ThreadPoolExecutor as InterpreterPoolExecutor');
+  const r = await runPython('interpreters-items', on311);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /2262/, 'pi(20000) = 2262');
+});

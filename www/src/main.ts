@@ -25,6 +25,7 @@ import { renderStatus } from './views/status-bar';
 import { SweepView } from './views/sweep';
 import { renderTimeline } from './views/timeline';
 import { setUpReplay } from './views/replay-view';
+import { MAX_LINK_PY_CHARS, PythonPane, PythonPanes } from './views/python-pane';
 import { setNetwork } from './views/work';
 
 declare global {
@@ -125,7 +126,13 @@ const compareView = new CompareView($('#compare-view'), {
     say(`Showing the ${r.spec.mode} run on the timeline.`);
   },
   moreRounds: () => void compareAll({ budgetMs: 60_000, minRounds: 6 }),
+  runInPython: (spec, mode) => {
+    if (!pythonPanes) return;
+    void pythonPanes.follow(spec, mode).then(() => pythonPanes!.playground.element.scrollIntoView({ block: 'start' }));
+  },
 });
+/** "Run it in real Python": a pane per chapter and one in the playground (created once the engine is ready). */
+let pythonPanes: PythonPanes | undefined;
 let comparing: { json: string } | undefined;
 const withoutMode = (spec: Spec) => {
   const { mode: _mode, ...rest } = spec;
@@ -360,6 +367,10 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
     });
     showIsolationNote();
 
+    const panes = (pythonPanes = new PythonPanes(lab));
+    $('#compare-view').after(panes.playground.element);
+    void panes.follow(f.spec());
+    $('#experiment').addEventListener('change', () => void panes.follow(f.spec()));
     lessonView = new LessonView($('#lesson'), lab, catalogue, {
       shown: (id) => {
         if (!$('#lesson').hidden) history.replaceState(null, '', `?chapter=${encodeURIComponent(id)}`);
@@ -367,6 +378,7 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
       announce: say,
       busy,
       snippet: lessonSnippet,
+      python: { pane: (c, v) => panes.chapter(c, v), select: (c, x, m) => void panes.selectInChapter(c, x, m) },
     });
     setUpQuickBar(catalogue, f);
     const chapterId = link.chapter;
@@ -375,6 +387,13 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
       showLinkError(`${unknownChapter(chapterId).message}; here is the first chapter.`);
     } else if (chapterId !== undefined && Object.keys(query).length) {
       showLinkError(`The link opens a chapter, whose experiment is fixed: its other parameters (${Object.keys(query).join(', ')}) are ignored.`);
+    }
+    // `py`: a learner's edited program, shown in the real-Python pane of the view the link opens.
+    const py = link.page.py;
+    if (py !== undefined) {
+      const chapter = known ? chapterById(chapterId!) : undefined;
+      const target = chapter ? panes.ready(chapter).then(() => panes.chapterPane(chapter)) : panes.follow(f.spec()).then(() => panes.playground);
+      void target.then((pane) => pane?.loadEdited(py));
     }
     if (chapterId !== undefined || !hasSpec) {
       showView(location.hash === '#playground' && chapterId === undefined ? 'playground' : 'lesson', known ? chapterId : undefined);
@@ -443,14 +462,22 @@ const share = new ShareDialog($<HTMLDialogElement>('#share-dialog'), $<HTMLButto
   // What is on screen: a chapter of the lesson, or the playground's form (a Compare, if one is shown).
   if (!$('#lesson').hidden && lessonView) {
     const chapter = lessonView.chapter;
-    return { params: new URLSearchParams(linkFor({ spec: {}, chapter: chapter.id })), title: `the lesson, ${chapter.title}` };
+    return withPython({ params: new URLSearchParams(linkFor({ spec: {}, chapter: chapter.id })), title: `the lesson, ${chapter.title}` });
   }
   const compare = !$('#compare-view').hidden || parseLink(location.search).compare;
   const spec = { ...(form?.spec() ?? parseLink(location.search).spec) };
   if (compare) delete spec.mode;
   const params = new URLSearchParams(linkFor({ spec, compare }));
-  return { params, title: `${spec.workload ?? 'an experiment'}${compare ? ', every mode' : spec.mode ? `, ${spec.mode}` : ''}` };
+  return withPython({ params, title: `${spec.workload ?? 'an experiment'}${compare ? ', every mode' : spec.mode ? `, ${spec.mode}` : ''}` });
 });
+
+/** A program the learner edited in a real-Python pane on screen goes into the link (`py`) when it is short. */
+function withPython(state: { params: URLSearchParams; title: string }): { params: URLSearchParams; title: string } {
+  const text = PythonPane.editedOnScreen()?.editedText();
+  if (text === undefined || text.length > MAX_LINK_PY_CHARS) return state;
+  state.params.set('py', text);
+  return { params: state.params, title: `${state.title}, with an edited Python program` };
+}
 
 // The same dialog from the bar above the chapters (the lesson view has no form).
 $('#quick-share').addEventListener('click', () => share.open());

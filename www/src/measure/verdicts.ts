@@ -492,9 +492,11 @@ function convoyClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     let why: string | undefined;
     // With no core free for it, the I/O thread waits for the operating system to run it instead.
     const structural = !!alone || cores === 1 || busy;
-    if (verdict !== 'borne-out') {
-      if (alone) why = alone;
-      else if (cores === 1) why = 'This machine reports one core: the I/O thread waits for the operating system to run it beside the CPU-bound thread.';
+    if (alone) {
+      verdict = 'inconclusive';
+      why = alone;
+    } else if (verdict !== 'borne-out') {
+      if (cores === 1) why = 'This machine reports one core: the I/O thread waits for the operating system to run it beside the CPU-bound thread.';
       else if (busy) why = `A probe found only ${parallelism!.toFixed(1)} of this machine's ${cores} cores free: the I/O thread waits for a core.`;
       else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(CONVOY_FREE_UNDER)}: run more rounds.`;
       else why = `Every round was at least ${times(CONVOY_FREE_UNDER)} slower than alone with no GIL to wait for; the cores may be busy.`;

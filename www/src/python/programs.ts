@@ -254,6 +254,12 @@ function constants(p: Plan): string {
       break;
   }
   if (p.mode !== 'sequential' && p.mode !== 'asyncio' && typeof spec.workers === 'number') lines.push(`WORKERS = ${spec.workers}`);
+  if (inputItems(p)) {
+    lines.push(
+      `INPUT_ITEMS = ${inputItems(p)}  # integers each task receives: pickled into its interpreter, item by item`,
+      'DATA = list(range(INPUT_ITEMS))',
+    );
+  }
   if (p.timeout) lines.push(`TIMEOUT_S = ${seconds(spec.timeoutMs as number)}  # per ${p.network ? 'request' : 'sleep'}`);
   if (p.network) lines.push(`BASE_URL = ${JSON.stringify(p.baseUrl)}`);
   if (p.failing) {
@@ -401,16 +407,20 @@ return reply["delayMs"], count_primes(lo, lo + WINDOW)`;
   throw new Error(`no Python program for workload "${p.workload}"`);
 }
 
+/** `inputItems`: the integers each task receives, where they cross (`interpreters`); 0 elsewhere. */
+const inputItems = (p: Plan): number => (p.mode === 'interpreters' && typeof p.spec.inputItems === 'number' ? p.spec.inputItems : 0);
+
 function workDef(p: Plan): string {
   const cpu = p.workload.startsWith('cpu-');
-  const signature = p.isAsync ? (p.network ? 'async def work(session, i):' : 'async def work(i):') : 'def work(i):';
+  const signature = p.isAsync ? (p.network ? 'async def work(session, i):' : 'async def work(i):') : inputItems(p) ? 'def work(i, data):' : 'def work(i):';
   const note =
     p.isAsync && cpu
       ? '# No await inside: a coroutine runs until it awaits, so each task keeps the thread to its end.'
       : p.mode === 'processes'
         ? '# Defined at module level: a worker process finds it by name when it unpickles the task.'
         : undefined;
-  return `${signature}\n${indent(join([note, panicCheck(p), workBody(p)]), 4)}`;
+  const received = inputItems(p) ? 'assert len(data) == INPUT_ITEMS  # a copy, unpickled in this interpreter' : undefined;
+  return `${signature}\n${indent(join([note, received, panicCheck(p), workBody(p)]), 4)}`;
 }
 
 function helpers(p: Plan): string {
@@ -518,13 +528,13 @@ function executorDriver(p: Plan): string {
   const run =
     p.onError === 'return-exceptions'
       ? `${pool}
-    futures = [pool.submit(work, i) for i in range(TASKS)]
+    futures = [pool.submit(work, i${inputItems(p) ? ', DATA' : ''}) for i in range(TASKS)]
 # Leaving the with block waited for every task: collect each one's result or exception.
 results = [f.exception() or f.result() for f in futures]`
       : `${pool}
     # map hands back the results in task order; the first failure in that order is raised
     # when reached, and tasks not yet started are cancelled.
-    results = list(pool.map(work, range(TASKS)))`;
+    results = list(pool.map(work, range(TASKS)${inputItems(p) ? ', [DATA] * TASKS' : ''}))`;
   const interval = switchInterval(p);
   return `def main():
 ${interval !== undefined ? `    sys.setswitchinterval(${seconds(interval)})  # the GIL's hand-over interval (default 0.005 s)\n` : ''}    start = time.perf_counter()

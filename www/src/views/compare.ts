@@ -26,6 +26,8 @@ export interface CompareHandlers {
   showTimeline(r: Recorded): void;
   /** Runs the same Compare again with more rounds. */
   moreRounds(): void;
+  /** Opens a mode's program in the page's real-Python pane (where the page has one). */
+  runInPython?(spec: Spec, mode: string): void;
 }
 
 export class CompareView {
@@ -350,7 +352,13 @@ export class CompareView {
       a.append(Object.assign(document.createElement('code'), { textContent: path }));
       rust.append(a);
     }
-    td.append(pre, copy, rust);
+    const real: HTMLElement[] = [];
+    if (this.handlers.runInPython) {
+      const button = Object.assign(document.createElement('button'), { type: 'button', className: 'run-real-python', textContent: 'Run it in real Python' });
+      button.addEventListener('click', () => this.handlers.runInPython!(spec as Spec, mode.name));
+      real.push(button);
+    }
+    td.append(pre, copy, ...real, rust);
     tr.append(td);
     return tr;
   }

@@ -21,6 +21,9 @@ export interface LessonHandlers {
   busy(on: boolean): void;
   /** The lesson's own Python for a chapter that has some (with the knob's value, if it has one). */
   snippet(chapter: Chapter, value?: number): string | undefined;
+  /** The chapter's "Run it in real Python" pane (its programs for the knob's value), and a compare row's
+   *  button that shows one experiment's mode in it (./python-pane.ts). */
+  python?: { pane(chapter: Chapter, value?: number): HTMLElement; select(chapter: Chapter, experiment: string, mode: string): void };
 }
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {}, ...children: (Node | string)[]) => {
@@ -140,6 +143,7 @@ export class LessonView {
         if (ok) this.knob.set(chapter.id, v);
         const code = this.root.querySelector<HTMLElement>('.lesson-code pre');
         if (ok && code) code.textContent = this.handlers.snippet(chapter, v) ?? '';
+        if (ok) this.handlers.python?.pane(chapter, v);
       });
       const hint = el('small', { id: 'chapter-knob-hint', textContent: `${knob.min}..${knob.max}` });
       knobInput.setAttribute('aria-describedby', 'chapter-knob-hint');
@@ -179,6 +183,7 @@ export class LessonView {
       el('span', { className: 'source', textContent: ` (${chapter.cpython.source})` }),
     );
     parts.push(cpython);
+    if (this.handlers.python) parts.push(this.handlers.python.pane(chapter, knob ? this.knob.get(chapter.id) ?? knob.default : undefined));
     for (const n of chapter.notes) parts.push(el('aside', { className: 'lesson-note' }, el('strong', { textContent: 'A note on the lesson: ' }), n));
 
     const look = el('p', { className: 'look-at' }, el('strong', { textContent: 'What to look at: ' }), chapter.lookAt);
@@ -231,7 +236,9 @@ export class LessonView {
   private experimentView(chapter: Chapter, x: ChapterExperiment, work: Spec): CompareView {
     const section = this.root.querySelector<HTMLElement>(`[data-experiment="${x.name}"]`)!;
     section.hidden = false;
-    const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {} }, { modes: x.modes, claims: false });
+    const python = this.handlers.python;
+    const runInPython = python && ((_spec: Spec, mode: string) => python.select(chapter, x.name, mode));
+    const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {}, runInPython }, { modes: x.modes, claims: false });
     view.start(this.catalogue, work);
     return view;
   }
