@@ -6,7 +6,7 @@ const median = (xs) => {
 };
 
 /** The workers each mode runs with by default on 2 cores (sequential and asyncio have none). */
-const DEFAULT_WORKERS = { 'threads-gil': 6, 'free-threaded': 6, processes: 2, rayon: 2 };
+const DEFAULT_WORKERS = { 'threads-gil': 6, 'free-threaded': 6, interpreters: 6, processes: 2, rayon: 2 };
 
 /**
  * A Result of `mode` whose counted rounds took `rounds` ms. `extra` overrides fields; its `spec` and

@@ -21,10 +21,10 @@ function cpuCompare(modes, { seq = SEQ, machine, spec } = {}) {
 }
 
 test('CPU runs that bear every claim out: all four borne-out, rounds and spread per round', () => {
-  const speed = { 'threads-gil': [0.97, 0.95, 0.99], asyncio: [0.98, 0.99, 0.97], processes: [1.6, 1.55, 1.65], 'free-threaded': [1.8, 1.75, 1.85], rayon: [1.9, 1.85, 1.95] };
+  const speed = { 'threads-gil': [0.97, 0.95, 0.99], asyncio: [0.98, 0.99, 0.97], processes: [1.6, 1.55, 1.65], 'free-threaded': [1.8, 1.75, 1.85], interpreters: [1.7, 1.6, 1.75], rayon: [1.9, 1.85, 1.95] };
   const outcome = cpuCompare(speed, { machine: { parallelism: 1.9 } });
   const cs = v.claims(outcome);
-  assert.deepEqual(cs.map((c) => c.id), ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'free-threaded-cpu']);
+  assert.deepEqual(cs.map((c) => c.id), ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'free-threaded-cpu', 'interpreters-cpu']);
   for (const c of cs) {
     assert.equal(c.verdict, 'borne-out', `${c.id}: ${c.why ?? ''}`);
     assert.equal(c.measured.rounds, 3);
@@ -69,8 +69,8 @@ test('a busy machine: a parallel claim is inconclusive, never not-borne-out, and
 });
 
 test('one core: no claim is not-borne-out', () => {
-  const cs = v.claims(cpuCompare({ 'threads-gil': 1.6, asyncio: 1.6, processes: 1.0, 'free-threaded': 0.9 }, { machine: { cores: 1 } }));
-  assert.equal(cs.length, 4);
+  const cs = v.claims(cpuCompare({ 'threads-gil': 1.6, asyncio: 1.6, processes: 1.0, 'free-threaded': 0.9, interpreters: 0.9 }, { machine: { cores: 1 } }));
+  assert.equal(cs.length, 5);
   for (const c of cs) {
     assert.notEqual(c.verdict, 'not-borne-out', c.id);
     assert.equal(c.verdict, 'inconclusive', c.id);
@@ -225,4 +225,41 @@ test('undecided: only rounds that straddle the threshold can be settled by more 
   assert.equal(busy.undecided, false, 'busy cores are not settled by more rounds');
   const decided = v.claims({ sequential: result('sequential', seq), processes: result('processes', at(seq, 1.6)) }).find((c) => c.id === 'processes-cpu');
   assert.equal(decided.undecided, false);
+});
+
+/** A Result's tasks given `start` spans of these lengths, one per lane (each lane's first task). */
+function withStarts(r, starts) {
+  const tasks = r.tasks.map((t) => ({ ...t, spans: [...t.spans] }));
+  starts.forEach((ms, i) => tasks[i].spans.unshift({ kind: 'start', startMs: tasks[i].startMs - ms, endMs: tasks[i].startMs }));
+  return { ...r, tasks };
+}
+
+test('interpreters: the start-up claim compares the median start of an interpreter with a process\'s', () => {
+  const outcome = cpuCompare({ interpreters: 1.7, processes: 1.6 }, { machine: { parallelism: 2 } });
+  assert.equal(byId(v.claims(outcome))['interpreters-start'], undefined, 'no start spans: not tested');
+  outcome.interpreters = withStarts(outcome.interpreters, [0.4, 0.6, 1.2, 0.5, 0.3, 0.7]);
+  outcome.processes = withStarts(outcome.processes, [35, 41]);
+  const c = byId(v.claims(outcome))['interpreters-start'];
+  assert.equal(c.verdict, 'borne-out');
+  assert.match(c.measured.text, /interpreter started in 0\.6 ms .*process in 38\.0 ms/);
+  assert.match(c.why, /16\.8 ms/, 'CPython\'s published figure beside it');
+  outcome.processes = withStarts(cpuCompare({ processes: 1.6 }).processes, [0.2, 0.1]);
+  assert.equal(byId(v.claims(outcome))['interpreters-start'].verdict, 'not-borne-out');
+});
+
+test('interpreters with 100,000 items crossing: the data claim replaces the cores claim, round by round against threads', () => {
+  const spec = { inputItems: 100_000 };
+  const slower = { sequential: result('sequential', [10, 11, 10], { spec }), 'threads-gil': result('threads-gil', [12, 12, 13], { spec }), interpreters: result('interpreters', [30, 29, 40], { spec }) };
+  let cs = byId(v.claims(slower));
+  assert.equal(cs['interpreters-cpu'], undefined);
+  assert.equal(cs['interpreters-data'].verdict, 'borne-out');
+  assert.deepEqual(cs['interpreters-data'].measured.spread.map((x) => +x.toFixed(2)), [2.42, 3.08]);
+  assert.match(cs['interpreters-data'].measured.text, /100,000 items/);
+  slower.interpreters = result('interpreters', [11, 14, 12], { spec });
+  cs = byId(v.claims(slower));
+  assert.equal(cs['interpreters-data'].verdict, 'inconclusive', 'one round faster than threads, two slower');
+  assert.equal(byId(v.claims({ ...slower, 'threads-gil': undefined }))['interpreters-data'].verdict, 'inconclusive');
+  // Fewer items: the cores claim, as any CPU Compare.
+  const few = cpuCompare({ interpreters: 1.7 }, { machine: { parallelism: 2 }, spec: { inputItems: 99_999 } });
+  assert.equal(byId(v.claims(few))['interpreters-cpu'].verdict, 'borne-out');
 });

@@ -438,7 +438,7 @@ export const CONVOY_SLOWER_FROM = 10;
 export const CONVOY_INTERVAL_MS = 5;
 /** A shorter interval slows the I/O thread less: at 5 ms at least this many times slower than at 1 ms
  * (CPython here: 196 / 55 ms for socket round trips; 1015 / 255 ms for 100 µs sleeps). */
-export const CONVOY_INTERVAL_GAIN = 1.5;
+export const CONVOY_INTERVAL_GAIN = 1.25;
 /** Without the GIL the I/O thread is under this many times slower than alone. */
 export const CONVOY_FREE_UNDER = 2;
 

@@ -1,0 +1,114 @@
+// The convoy effect (issue 13): an I/O thread making short blocking calls beside a CPU-bound thread, under
+// the GIL and without it, measured through window.lab (medians of 3 where timing decides); the chapter
+// from a fresh page; a mode that cannot run it is refused by name, and a Compare's row says why.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { freshPage, labSession, shot } from './helpers.mjs';
+
+const session = labSession();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+/** The I/O thread's total time: task 0, from its start to its end. */
+const ioMs = (r) => r.tasks[0].endMs - r.tasks[0].startMs;
+
+/** Runs each spec three times, interleaved; the median I/O time of each, and its last Result. */
+async function medians(page, specs) {
+  const times = specs.map(() => []);
+  const last = [];
+  for (let i = 0; i < 3; i++) {
+    for (const [k, s] of specs.entries()) {
+      const r = await page.evaluate((s) => window.lab.run(s), s);
+      times[k].push(ioMs(r));
+      last[k] = r;
+    }
+  }
+  return specs.map((_, k) => ({ ioMs: median(times[k]), result: last[k] }));
+}
+
+test('beside a CPU-bound thread the I/O thread is 10x slower under the GIL at 5 ms, less at 1 ms, and not without the GIL', async (t) => {
+  const { context, page, errors } = await freshPage(session.browser, session.server.url, '#playground');
+  try {
+    const work = { workload: 'convoy', calls: 200, blockingUs: 100 };
+    const [alone, at5, at1, free] = await medians(page, [
+      { ...work, mode: 'threads-gil', cpuThreads: 0 },
+      { ...work, mode: 'threads-gil', cpuThreads: 1, switchIntervalMs: 5 },
+      { ...work, mode: 'threads-gil', cpuThreads: 1, switchIntervalMs: 1 },
+      { ...work, mode: 'free-threaded', cpuThreads: 1 },
+    ]);
+    for (const { result } of [alone, at5, at1, free]) {
+      assert.equal(result.value, 200, 'the value is the calls made, in every mode');
+      assert.equal(result.tasks[0].calls.length, 200, 'one latency per call');
+      assert.ok(result.tasks.slice(1).every((x) => x.calls === undefined && x.value === 0), 'the CPU-bound threads make no calls');
+    }
+    assert.equal(at5.result.spec.tasks, 2, 'one task per thread');
+    assert.equal(at5.result.spec.workers, 2);
+    // Each call's GIL wait comes after its I/O on the timeline.
+    const spans = at5.result.tasks[0].spans.filter((s) => s.kind === 'io-wait' || s.kind === 'gil-wait');
+    const afterIo = spans.filter((s, i) => s.kind === 'gil-wait' && s.endMs - s.startMs > 1 && spans[i - 1]?.kind === 'io-wait').length;
+    assert.ok(afterIo >= 100, `long GIL waits right after an I/O wait: ${afterIo}`);
+    assert.ok(!free.result.tasks[0].gilWaitMs, 'no GIL, no waits for it');
+    const p = (r, q) => [...r.tasks[0].calls].sort((a, b) => a - b)[Math.ceil(q * 200) - 1];
+    t.diagnostic(
+      `I/O thread: alone ${alone.ioMs.toFixed(1)} ms; beside a CPU thread at 5 ms ${at5.ioMs.toFixed(0)} ms (p50 ${p(at5.result, 0.5).toFixed(2)}, p99 ${p(at5.result, 0.99).toFixed(2)} ms), ` +
+        `at 1 ms ${at1.ioMs.toFixed(0)} ms (p99 ${p(at1.result, 0.99).toFixed(2)} ms); free-threaded ${free.ioMs.toFixed(1)} ms`,
+    );
+    assert.ok(at5.ioMs >= 10 * alone.ioMs, `at 5 ms ${at5.ioMs.toFixed(0)} ms vs alone ${alone.ioMs.toFixed(1)} ms`);
+    assert.ok(at1.ioMs < at5.ioMs, `at 1 ms ${at1.ioMs.toFixed(0)} ms vs at 5 ms ${at5.ioMs.toFixed(0)} ms`);
+    assert.ok(free.ioMs < 2 * alone.ioMs, `free-threaded ${free.ioMs.toFixed(1)} ms vs alone ${alone.ioMs.toFixed(1)} ms`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a mode that cannot run the convoy is refused by name; a Compare shows it as a row with the reason', async () => {
+  const { context, page, errors } = await freshPage(session.browser, session.server.url, '#playground');
+  try {
+    const err = await page.evaluate(() => window.lab.run({ workload: 'convoy', mode: 'processes' }).catch((e) => ({ name: e.name, field: e.field, allowed: e.allowed, message: e.message })));
+    assert.equal(err.name, 'SpecError');
+    assert.equal(err.field, 'mode');
+    assert.equal(err.allowed, 'sequential, threads-gil, free-threaded');
+    assert.match(err.message, /processes/);
+    const bad = await page.evaluate(() => window.lab.run({ workload: 'convoy', mode: 'threads-gil', blockingUs: 1 }).catch((e) => ({ field: e.field, allowed: e.allowed })));
+    assert.deepEqual(bad, { field: 'blockingUs', allowed: '10..10000' });
+    // The catalogue describes the fields, and which modes cannot run it.
+    const convoy = await page.evaluate(() => window.lab.workloads().workloads.find((w) => w.name === 'convoy'));
+    assert.deepEqual(convoy.fields.map((f) => [f.name, f.min, f.max, f.default]), [['calls', 1, 5000, 200], ['cpuThreads', 0, 8, 1], ['blockingUs', 10, 10000, 100]]);
+    assert.ok(convoy.modes.find((m) => m.mode === 'processes').unsupported);
+    assert.equal(convoy.modes.find((m) => m.mode === 'threads-gil').unsupported, null);
+    const outcome = await page.evaluate(() => window.lab.compare({ workload: 'convoy', calls: 50 }, { modes: ['sequential', 'asyncio', 'threads-gil', 'processes'], budgetMs: 4000 }));
+    assert.ok(outcome.sequential.wallMs > 0 && outcome['threads-gil'].wallMs > 0);
+    for (const m of ['asyncio', 'processes']) assert.match(outcome[m].error.message, /runs under sequential, threads-gil, free-threaded/, m);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('chapter convoy: from a fresh page its claims are never contradicted, within 30 s; the figures and the timeline', async () => {
+  const { context, page, errors } = await freshPage(session.browser, session.server.url, '?chapter=convoy');
+  try {
+    const t0 = Date.now();
+    const out = await page.evaluate(() => window.lab.lesson.run('convoy'));
+    const took = Date.now() - t0;
+    assert.ok(took < 30_000, `convoy took ${took} ms`);
+    assert.deepEqual(out.claims.map((c) => c.id), ['convoy-effect', 'convoy-interval', 'convoy-free-threaded']);
+    for (const c of out.claims) assert.notEqual(c.verdict, 'not-borne-out', `${c.id}: ${c.measured.text} ${c.why ?? ''}`);
+    // The chapter view, driven by a click: the per-call figures beside CPython's, the timeline.
+    await page.click('#chapter-run');
+    await page.waitForSelector('article.chapter[data-state=done]', { timeout: 40_000 });
+    const shown = await page.$$eval('.chapter-claims .claim', (els) => els.map((e) => e.dataset.verdict));
+    assert.ok(shown.length === 3 && !shown.includes('not-borne-out'), String(shown));
+    const rows = await page.$$eval('table.convoy-calls tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    assert.equal(rows.length, 4);
+    for (const r of rows) assert.match(r[1], /\d+(\.\d)? ms$/, `the I/O thread's total: ${r}`);
+    assert.match(rows[1][4], /196 ms, p99 5\.30 ms/);
+    assert.match(rows[1][5], /\d×$/);
+    assert.match(await page.textContent('.convoy-why'), /retakes it at once/);
+    assert.match(await page.textContent('.chapter-timeline'), /ms on \d+ lane/);
+    assert.match(await page.textContent('.lesson-note'), /not a browser fetch/);
+    await shot(page, 'lesson-convoy');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
