@@ -91,6 +91,8 @@ pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
                 "fields": fields,
                 "calibration": w.calibration(),
                 "presets": w.presets(&params),
+                // Set for a workload that fixes its tasks (and workers) itself: the form shows this in their place.
+                "ownTasks": w.own_tasks_doc(),
                 "modes": Mode::ALL.iter().map(|m| json!({
                     "mode": m.name(),
                     "unsupported": m.unsupported(w.class()).or_else(|| w.modes().filter(|(ms, _)| !ms.contains(m)).map(|(_, why)| why.to_string())),
@@ -154,6 +156,14 @@ mod tests {
         let rayon = c["modes"].as_array().unwrap().iter().find(|m| m["name"] == "rayon").unwrap();
         assert!(rayon["unavailable"].as_str().unwrap().contains("isolated"));
         assert_eq!(c["fields"][0]["name"], "tasks");
+        // A workload that fixes its own tasks says so (and how), for the form to show in their place.
+        for w in c["workloads"].as_array().unwrap() {
+            let wl = crate::core::workload::by_name(w["name"].as_str().unwrap()).unwrap();
+            let fixes = wl.own_tasks(&wl.fields().iter().map(|f| (f.name, f.default)).collect()).is_some();
+            assert_eq!(w["ownTasks"].is_string(), fixes, "{}", w["name"]);
+        }
+        let convoy = c["workloads"].as_array().unwrap().iter().find(|w| w["name"] == "convoy").unwrap();
+        assert!(convoy["ownTasks"].as_str().unwrap().contains("cpuThreads + 1"));
     }
 
     #[test]

@@ -19,6 +19,15 @@ const CONNECTIONS_PER_HOST: u32 = 6;
 /// The estimated wall time of `spec`, in ms, on a machine with `cores` cores.
 pub fn estimate_ms(spec: &Spec, defaults: &Defaults, cores: u32) -> f64 {
     let w = spec.workload;
+    // A run that lasts as long as one thread's waits (`convoy`): the GIL, where there is one, adds a
+    // switch interval to each.
+    let gil_interval = match spec.mode {
+        Mode::ThreadsGil => Some(spec.switch_interval_ms.unwrap_or(5.0)),
+        _ => None,
+    };
+    if let Some(ms) = w.own_time_ms(&spec.params, gil_interval) {
+        return ms;
+    }
     let cpu = cpu_ms(w, &spec.params, spec.tasks, defaults);
     let wait = spec.params.get("latencyMs").map_or(0.0, |v| *v as f64);
     let tasks = spec.tasks.max(1);
@@ -93,6 +102,38 @@ mod tests {
         assert_eq!(io("asyncio"), 2_000.0);
         let sleep = est(json!({ "workload": "io-sleep", "mode": "asyncio", "tasks": 12, "latencyMs": 1000 }));
         assert_eq!(sleep, 1_000.0);
+    }
+
+    #[test]
+    fn a_convoy_takes_its_calls_and_under_the_gil_a_switch_interval_each() {
+        let convoy = |extra: serde_json::Value| {
+            let mut v = json!({ "workload": "convoy", "calls": 200, "blockingUs": 100, "cpuThreads": 1 });
+            v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            est(v)
+        };
+        // Alone: 200 calls of 0.1 ms and their wake-ups (CPython 3.11: 34 ms).
+        let alone = convoy(json!({ "mode": "sequential" }));
+        assert!((30.0..40.0).contains(&alone), "{alone}");
+        assert_eq!(convoy(json!({ "mode": "free-threaded" })), alone, "no GIL to wait for");
+        assert_eq!(convoy(json!({ "mode": "threads-gil", "cpuThreads": 0 })), alone, "no thread holding the GIL");
+        // Beside a CPU-bound thread: about an interval more a call (CPython 3.11: 1015 ms at 5 ms, 255 at 1 ms).
+        let at5 = convoy(json!({ "mode": "threads-gil" }));
+        assert!((900.0..1100.0).contains(&at5), "{at5}");
+        let at1 = convoy(json!({ "mode": "threads-gil", "switchIntervalMs": 1 }));
+        assert!((200.0..300.0).contains(&at1), "{at1}");
+        // The largest: 5,000 calls of 10 ms, each waiting 100 ms for the GIL.
+        let most = convoy(json!({ "mode": "threads-gil", "calls": 5000, "blockingUs": 10_000, "switchIntervalMs": 100 }));
+        assert!(most > 5.0 * LONG_RUN_MS, "{most}");
+        assert!(convoy(json!({ "mode": "sequential", "calls": 5000, "blockingUs": 10_000 })) < LONG_RUN_MS);
+    }
+
+    #[test]
+    fn interpreters_share_the_work_and_pay_for_the_items_that_cross() {
+        let spec = |items: u32| json!({ "workload": "cpu-primes", "mode": "interpreters", "workers": 2, "tasks": 8, "inputItems": items });
+        let seq = est(json!({ "workload": "cpu-primes", "mode": "sequential", "tasks": 8 }));
+        assert!((est(spec(0)) - seq / 2.0).abs() < 1.0, "a GIL each: on both cores");
+        // A million items to each of 8 tasks: 8e6 items at 20 ns, on two cores.
+        assert!((est(spec(1_000_000)) - est(spec(0)) - 80.0).abs() < 1.0);
     }
 
     #[test]

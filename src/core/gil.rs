@@ -96,6 +96,12 @@ impl Gil {
 
     /// Blocks until `me` holds the GIL. Returns `false` (without the GIL) if the run was cancelled.
     pub fn take(&self, me: ThreadId) -> bool {
+        self.take_noting(me, &mut |_, _| {})
+    }
+
+    /// [`take`](Self::take), telling `on_request(at_ms, holder)` each time this waiter sets the drop
+    /// request (a whole interval passed with no hand-over), and whom it asked: replay's record.
+    pub fn take_noting(&self, me: ThreadId, on_request: &mut dyn FnMut(f64, Option<ThreadId>)) -> bool {
         if !self.enabled {
             return !self.cancel.is_cancelled();
         }
@@ -120,6 +126,7 @@ impl Gil {
             if st.locked && st.switch_number == saved {
                 // A whole interval without a hand-over: ask the holder to drop it.
                 self.drop_request.store(true, Ordering::Release);
+                on_request(self.clock.now_ms(), st.last_holder);
             }
         }
         st.waiting -= 1;
@@ -155,12 +162,19 @@ impl Gil {
     /// is held again (`false`: the run was cancelled meanwhile).
     #[inline]
     pub fn check(&self, me: ThreadId) -> Option<bool> {
+        self.check_noting(me, &mut |_, _| {})
+    }
+
+    /// [`check`](Self::check), telling `on_request` of the drop requests this thread makes while it
+    /// queues for the GIL again (see [`take_noting`](Self::take_noting)).
+    #[inline]
+    pub fn check_noting(&self, me: ThreadId, on_request: &mut dyn FnMut(f64, Option<ThreadId>)) -> Option<bool> {
         if !self.enabled || !self.drop_request.load(Ordering::Relaxed) {
             return None;
         }
         self.forced_switches.fetch_add(1, Ordering::Relaxed);
         self.drop_gil(me);
-        Some(self.take(me))
+        Some(self.take_noting(me, on_request))
     }
 }
 

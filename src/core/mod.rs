@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod crash;
 pub mod error;
 pub mod estimate;
+pub mod events;
 pub mod faults;
 pub mod gil;
 pub mod mode;

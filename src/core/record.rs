@@ -1,6 +1,7 @@
 //! Task records: what each task did and when, the raw material of the results table and the timeline.
 //! All times are milliseconds from the run's start.
 
+use super::events::{Event, EventKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +64,10 @@ pub struct TaskRecord {
     /// again (`convoy`'s I/O thread).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls: Option<Vec<f64>>,
+    /// What happened to the task, as it happened (replay's record): gathered into the Result's
+    /// `events`, not written with the task.
+    #[serde(skip)]
+    pub events: Vec<Event>,
 }
 
 impl TaskRecord {
@@ -80,6 +85,7 @@ impl TaskRecord {
             spans: Vec::new(),
             value: 0,
             calls: None,
+            events: Vec::new(),
         }
     }
 }
@@ -88,6 +94,9 @@ impl TaskRecord {
 pub struct TaskRecorder {
     record: TaskRecord,
     t0: f64,
+    /// What the next I/O span waits on, as Python writes it, and whether a coroutine awaits it (an
+    /// `asyncio` task) or a thread blocks in it.
+    io: Option<(String, bool)>,
     /// What the task hands the page when it finishes (not part of the Result).
     pub output: Option<crate::core::workload::TaskOutput>,
 }
@@ -97,7 +106,25 @@ impl TaskRecorder {
     pub fn start(id: u32, lane: &str, t0: f64, now: f64) -> Self {
         let mut record = TaskRecord::cancelled(id, lane, now - t0);
         record.status = Status::Ok;
-        TaskRecorder { record, t0, output: None }
+        let mut rec = TaskRecorder { record, t0, io: None, output: None };
+        rec.event(EventKind::TaskStart, now);
+        rec
+    }
+
+    /// Records an event at `at` (absolute clock time) for this task and its lane; the caller fills in
+    /// the kind's own fields.
+    pub fn event(&mut self, kind: EventKind, at: f64) -> &mut Event {
+        let mut e = Event::new(kind, at - self.t0);
+        e.lane = (!self.record.lane.is_empty()).then(|| self.record.lane.clone());
+        e.task_id = Some(self.record.id);
+        self.record.events.push(e);
+        self.record.events.last_mut().expect("just pushed")
+    }
+
+    /// Says what the next I/O span waits on (`call`, as Python writes it): a coroutine's await when
+    /// `awaits`, else a thread's blocking call.
+    pub fn io_text(&mut self, call: String, awaits: bool) {
+        self.io = Some((call, awaits));
     }
 
     /// Adds a span from `start` to `end` (absolute clock times), merging it into the previous one when
@@ -112,11 +139,31 @@ impl TaskRecorder {
         }
         if let Some(last) = self.record.spans.last_mut() {
             if last.kind == kind && start_ms - last.end_ms < 0.05 {
+                // One span, so one pair of events: the end recorded for the old end moves to the new.
+                let old_end = last.end_ms;
                 last.end_ms = end_ms;
+                let end_kind = span_events(kind).map(|(_, end)| end);
+                if let Some(e) = self.record.events.iter_mut().rev().find(|e| Some(e.kind) == end_kind && e.t_ms == old_end) {
+                    e.t_ms = end_ms;
+                }
                 return;
             }
         }
         self.record.spans.push(Span { kind, start_ms, end_ms });
+        if let Some((begin, finish)) = span_events(kind) {
+            let io = if kind == SpanKind::IoWait { self.io.take() } else { None };
+            let first = self.event(begin, start);
+            match (kind, io) {
+                (SpanKind::RunNogil, _) => first.nogil = Some(true),
+                (SpanKind::IoWait, Some((text, true))) => {
+                    first.kind = EventKind::TaskAwaiting;
+                    first.awaits = Some(text);
+                }
+                (SpanKind::IoWait, Some((text, false))) => first.call = Some(text),
+                _ => {}
+            }
+            self.event(finish, end);
+        }
     }
 
     /// Records one blocking call's latency, ms.
@@ -134,9 +181,21 @@ impl TaskRecorder {
 
     /// Finishes the record and hands back the task's output for the page.
     pub fn finish_with_output(mut self, status: Status, error: Option<String>, now: f64) -> (TaskRecord, Option<crate::core::workload::TaskOutput>) {
+        self.event(EventKind::TaskEnd, now).status = Some(status);
         self.record.end_ms = now - self.t0;
         self.record.status = status;
         self.record.error = error;
         (self.record, self.output)
+    }
+}
+
+/// The events that begin and end a span of this kind, where the span alone tells them (the GIL's waits,
+/// the ready queue and messages are recorded where they happen, with what only they know).
+fn span_events(kind: SpanKind) -> Option<(EventKind, EventKind)> {
+    match kind {
+        SpanKind::Run | SpanKind::RunNogil => Some((EventKind::RunStart, EventKind::RunEnd)),
+        SpanKind::IoWait => Some((EventKind::IoStart, EventKind::IoEnd)),
+        SpanKind::Start => Some((EventKind::ProcessStart, EventKind::ProcessReady)),
+        SpanKind::GilWait | SpanKind::LoopWait | SpanKind::Message => None,
     }
 }

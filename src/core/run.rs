@@ -54,6 +54,10 @@ pub struct RunResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,
     pub tasks: Vec<TaskRecord>,
+    /// What happened, as it happened (replay's record; `src/core/events.rs`). Absent where the tasks'
+    /// records came from elsewhere (`processes`: replay then reads the spans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<super::events::EventRecord>,
     /// Whether a Stop cut the run short (the facade then rejects with an `AbortError` carrying this).
     #[serde(skip)]
     pub cancelled: bool,
@@ -122,7 +126,9 @@ pub fn assemble_records(spec: &Spec, build: Build, wall_ms: f64, tasks: Vec<Task
 /// mode"): a plain loop raises the failure that stopped it; `Executor.map` raises the first failure in
 /// task order once the caller reaches it (the running tasks then finish); `gather` raises the first
 /// failure in time while the rest run on; a TaskGroup raises all of them together.
-fn assemble(spec: &Spec, build: Build, elapsed_ms: f64, tasks: Vec<TaskRecord>, cancel: &CancelToken) -> RunResult {
+fn assemble(spec: &Spec, build: Build, elapsed_ms: f64, mut tasks: Vec<TaskRecord>, cancel: &CancelToken) -> RunResult {
+    let events = super::events::merge(tasks.iter_mut().map(|t| std::mem::take(&mut t.events)));
+    let events = (!events.is_empty()).then_some(super::events::EventRecord { v: super::events::EVENTS_VERSION, list: events });
     let end_ms = tasks.iter().map(|t| t.end_ms).fold(0.0, f64::max).min(elapsed_ms).max(0.0);
     let failed: Vec<&TaskRecord> = tasks.iter().filter(|t| matches!(t.status, Status::Error | Status::Timeout)).collect();
     let first_in_time = failed.iter().copied().min_by(|a, b| a.end_ms.total_cmp(&b.end_ms));
@@ -165,6 +171,7 @@ fn assemble(spec: &Spec, build: Build, elapsed_ms: f64, tasks: Vec<TaskRecord>, 
         value: tasks.iter().map(|t| t.value).sum(),
         error,
         tasks,
+        events,
         cancelled: cancel.is_cancelled(),
     }
 }

@@ -337,3 +337,39 @@ test('prefers-reduced-motion: playback goes one event per step, in steps', async
     await page.emulateMedia({ reducedMotion: null });
   }
 });
+
+test("the engine's own record: GIL drop requests and whom they asked, the holder inside every run span, never two", async () => {
+  const { page } = session;
+  const out = await page.evaluate(async () => {
+    const r = await window.lab.run({ workload: 'cpu-primes', mode: 'threads-gil', tasks: 4, workers: 4, switchIntervalMs: 1 });
+    const rp = window.lab.replay(r);
+    // At the middle of every run span: who holds the GIL, and who runs.
+    const checks = r.tasks.flatMap((t) =>
+      t.spans.filter((s) => s.kind === 'run' && s.endMs > s.startMs).map((s) => {
+        const at = (s.startMs + s.endMs) / 2;
+        const st = rp.stateAt(at);
+        return { lane: t.lane, holder: st.gilHolder, running: st.running.includes(t.id) };
+      }),
+    );
+    const requests = r.events.list.filter((e) => e.kind === 'gil-drop-request');
+    return { v: r.events.v, n: r.events.list.length, source: rp.source, absent: rp.absent, detail: rp.detail, checks, requests: requests.slice(0, 5), nRequests: requests.length, kinds: [...new Set(r.events.list.map((e) => e.kind))] };
+  });
+  assert.equal(out.v, 1);
+  assert.equal(out.source, 'events', 'replayed from the engine record, not from spans');
+  assert.deepEqual(out.absent, [], 'nothing the record lacks');
+  assert.equal(out.detail, 'full');
+  assert.ok(out.nRequests > 0, 'with four threads on CPU work, waiters asked the holder to drop the GIL');
+  for (const r of out.requests) assert.ok(r.holder && r.holder !== r.lane, JSON.stringify(r));
+  for (const k of ['task-start', 'gil-wait', 'gil-take', 'gil-drop', 'gil-drop-request', 'run-start', 'run-end', 'task-end']) assert.ok(out.kinds.includes(k), `${k} recorded`);
+  assert.ok(out.checks.length > 10);
+  for (const c of out.checks) {
+    assert.equal(c.holder, c.lane, 'inside a run span its thread holds the GIL');
+    assert.ok(c.running);
+  }
+  // asyncio: when each task became ready, from the engine.
+  const a = await page.evaluate(async () => {
+    const r = await window.lab.run({ workload: 'mixed-pipeline', mode: 'asyncio', tasks: 4, latencyMs: 50 });
+    return r.events.list.filter((e) => e.kind === 'task-ready').length;
+  });
+  assert.ok(a >= 8, `${a} task-ready events: created, then ready again after each response`);
+});

@@ -17,7 +17,7 @@ import { renderTimeline } from './views/timeline';
 import { fmtMs, setNetwork } from './views/work';
 import { chapterById, unknownChapter } from './lesson/chapters';
 import { lessonSnippet } from './lesson/snippets';
-import { CLAIMS_BY_CLASS, CLAIM_TEXT } from './measure/verdicts';
+import { CLAIM_MODE, CLAIM_TEXT, claimsToTest } from './measure/verdicts';
 import { parseLink } from './url-state';
 import { LessonView } from './views/lesson-view';
 
@@ -228,7 +228,7 @@ function setUpChapter(cat: Catalogue): void {
 function showClaimsToTest(cat: Catalogue): void {
   const w = cat.workloads.find((x) => x.name === spec.workload);
   if (!w) return;
-  const ids = compare ? CLAIMS_BY_CLASS[w.class] : CLAIMS_BY_CLASS[w.class].filter((id) => id.startsWith(`${spec.mode}-`));
+  const ids = claimsToTest(spec, w.class).filter((id) => compare || CLAIM_MODE[id] === spec.mode);
   const box = $('#embed-claims');
   if (!ids.length) return;
   const list = document.createElement('ul');

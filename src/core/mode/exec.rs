@@ -227,12 +227,16 @@ async fn steps(ctx: &LoopCtx<'_>, spec: &Spec, id: u32, lane: &str, yield_every_
             Step::Fetch { ms } => {
                 turn = None; // `await`: the loop runs the next ready task while the request is in flight.
                 let start = now();
+                let asyncio = spec.mode == crate::core::mode::Mode::Asyncio;
+                rec.io_text(steps::io_text(spec, id, true, ms, asyncio), asyncio);
                 let r = ctx.io.fetch_delay(steps::fetch(spec, fault, id, ms)).await;
                 resume(ctx, event_loop, &mut rec, &mut turn, start, r).await
             }
             Step::Sleep { ms } => {
                 turn = None;
                 let start = now();
+                let asyncio = spec.mode == crate::core::mode::Mode::Asyncio;
+                rec.io_text(steps::io_text(spec, id, false, ms, asyncio), asyncio);
                 let (wait, timeout) = steps::sleep_plan(spec, ms);
                 let r = ctx.io.sleep(wait).await.and_then(|()| timeout.map_or(Ok(u64::from(ms)), Err));
                 resume(ctx, event_loop, &mut rec, &mut turn, start, r).await
@@ -249,6 +253,7 @@ async fn steps(ctx: &LoopCtx<'_>, spec: &Spec, id: u32, lane: &str, yield_every_
                     let start = now();
                     ctx.io.block_us(us);
                     let end = now();
+                    rec.io_text(steps::block_text(us), false);
                     rec.span(SpanKind::IoWait, start, end);
                     rec.add_call(end - start);
                 }
@@ -289,6 +294,8 @@ async fn resume<'a>(ctx: &LoopCtx<'_>, event_loop: Option<&'a LoopLock>, rec: &m
 async fn take_turn<'a>(ctx: &LoopCtx<'_>, event_loop: Option<&'a LoopLock>, rec: &mut TaskRecorder, ready: f64) -> Result<Option<LoopTurn<'a>>, IoError> {
     let Some(event_loop) = event_loop else { return Ok(None) };
     let mut acquire = event_loop.acquire(|| ctx.stopped());
+    // The task is in the loop's ready queue from `ready` until the loop takes it off to run it.
+    rec.event(crate::core::events::EventKind::TaskReady, ready);
     let turn = (&mut acquire).await;
     let got = ctx.clock.now_ms();
     // Only a task that queued behind another one waited for the loop; the rest is bookkeeping.
@@ -296,6 +303,7 @@ async fn take_turn<'a>(ctx: &LoopCtx<'_>, event_loop: Option<&'a LoopLock>, rec:
         rec.span(SpanKind::LoopWait, ready, got);
     }
     let turn = turn.ok_or(IoError::Cancelled)?;
+    rec.event(crate::core::events::EventKind::TaskScheduled, got);
     // Hand-overs between tasks are wakes within one turn of the engine's loop; every few ms it gets a
     // turn of its own (the task keeps the asyncio loop meanwhile, as during CPU work), to hear a Stop.
     if got - event_loop.engine_turn_at.get() >= ENGINE_TURN_EVERY_MS {

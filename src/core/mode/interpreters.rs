@@ -23,6 +23,7 @@ use crate::core::record::{SpanKind, TaskRecord, TaskRecorder};
 use crate::core::run::ThreadEnv;
 use crate::core::spec::Spec;
 use crate::core::workload::{kernels, CpuKernel};
+use crate::core::events::{Crossing, EventKind, MAIN_INTERPRETER};
 use crate::core::pickle;
 use std::sync::Arc;
 
@@ -86,7 +87,9 @@ pub(super) fn arrive(run: &PoolRun, start: StartInterpreter, slot: &mut Interpre
     pickle::encode(len, &item, &mut bytes);
     let arrived = interp.receive(&bytes);
     drop(bytes);
-    rec.span(SpanKind::Message, t, run.now_ms());
+    let end = run.now_ms();
+    rec.span(SpanKind::Message, t, end);
+    note_message(rec, Crossing::Task, t, end);
     match arrived {
         Ok((n, sum)) if n == len && sum == args_sum(id, items) => Ok(()),
         Ok((n, sum)) => Err(IoError::failed("InterpreterError", format!("the arguments arrived damaged: {n} items summing to {sum}"))),
@@ -114,8 +117,22 @@ pub(super) fn depart(run: &PoolRun, interp: &mut dyn Interpreter, computed: Opti
             Ok(())
         }
     };
-    rec.span(SpanKind::Message, t, run.now_ms());
+    let end = run.now_ms();
+    rec.span(SpanKind::Message, t, end);
+    note_message(rec, Crossing::Result, t, end);
     outcome
+}
+
+/// A message's events: sent at `t`, received (unpickled at the other end) at `end`; a task's arguments
+/// go from the main interpreter to the task's, its result back.
+fn note_message(rec: &mut TaskRecorder, what: Crossing, t: f64, end: f64) {
+    for (kind, at) in [(EventKind::MessageSend, t), (EventKind::MessageReceive, end)] {
+        let e = rec.event(kind, at);
+        let lane = e.lane.clone();
+        let main = Some(MAIN_INTERPRETER.to_string());
+        (e.from, e.to) = if what == Crossing::Task { (main, lane) } else { (lane, main) };
+        e.what = Some(what);
+    }
 }
 
 /// An interpreter on the host itself (native tests and the native benchmark): its own memory, the same

@@ -4,6 +4,7 @@
 //! facade's `TaskQueue`), so `Executor.map`'s failure rule lives here only.
 
 use crate::core::cancel::CancelToken;
+use crate::core::events::{DropReason, EventKind};
 use crate::core::gil::{Gil, ThreadId};
 use crate::core::platform::{BlockingIo, Clock, Interpreter, IoError, Progress, StartInterpreter};
 use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
@@ -102,6 +103,9 @@ pub struct PoolRun {
     lane_gils: Vec<Arc<Gil>>,
     /// `interpreters`: how a worker thread starts its interpreter (with its first task).
     start_interpreter: Option<StartInterpreter>,
+    /// Each worker thread's lane, by thread, for the events that name another thread (a drop request
+    /// names the holder).
+    lanes: Mutex<Vec<String>>,
 }
 
 /// A thread's subinterpreter, once started (`interpreters` only).
@@ -114,7 +118,7 @@ impl PoolRun {
         let queue = Mutex::new(MapQueue::new(&spec));
         let finished = Arc::new((0..capacity).map(|_| AtomicBool::new(false)).collect());
         let records = Mutex::new(Vec::with_capacity(capacity));
-        PoolRun { spec, clock, cancel, io, gil, t0, progress, queue, records, finished, lane_gils: Vec::new(), start_interpreter: None }
+        PoolRun { spec, clock, cancel, io, gil, t0, progress, queue, records, finished, lane_gils: Vec::new(), start_interpreter: None, lanes: Mutex::new(Vec::new()) }
     }
 
     /// Runs every task in a subinterpreter of its worker thread, each with its own GIL (`gils[thread]`).
@@ -133,6 +137,13 @@ impl PoolRun {
     pub fn worker(&self, me: ThreadId, lane: &str) {
         // `interpreters`: this thread's own interpreter, started with its first task, gone with the run.
         let mut interp: InterpreterSlot = None;
+        {
+            let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+            if lanes.len() <= me {
+                lanes.resize(me + 1, String::new());
+            }
+            lanes[me] = lane.to_string();
+        }
         loop {
             // Its own statement: the queue's lock must not be held while the task runs.
             let next = self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -161,13 +172,47 @@ impl PoolRun {
     fn take_gil(&self, me: ThreadId, rec: &mut TaskRecorder) -> bool {
         let Some(gil) = self.gil_of(me).filter(|g| g.is_enabled()) else { return !self.cancel.is_cancelled() };
         let start = self.now();
-        let held = gil.take(me);
-        rec.span(SpanKind::GilWait, start, self.now());
+        let mut requests = Vec::new();
+        let held = gil.take_noting(me, &mut |at, holder| requests.push((at, holder)));
+        let end = self.now();
+        rec.span(SpanKind::GilWait, start, end);
+        self.note_wait(me, rec, start, &requests, end, held);
         held
     }
 
-    fn drop_gil(&self, me: ThreadId) {
+    /// The events of one wait for the GIL: asked at `start`, the drop requests this thread made meanwhile
+    /// (and whom they asked), then taken at `end` (or given up: a Stop).
+    fn note_wait(&self, me: ThreadId, rec: &mut TaskRecorder, start: f64, requests: &[(f64, Option<ThreadId>)], end: f64, held: bool) {
+        let gil = self.gil_name(me);
+        rec.event(EventKind::GilWait, start).gil = gil.clone();
+        for &(at, holder) in requests {
+            let lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+            let holder = holder.and_then(|h| lanes.get(h).cloned());
+            drop(lanes);
+            let e = rec.event(EventKind::GilDropRequest, at);
+            e.gil = gil.clone();
+            e.holder = holder;
+        }
+        rec.event(if held { EventKind::GilTake } else { EventKind::GilWaitEnd }, end).gil = gil;
+    }
+
+    /// The name of thread `me`'s GIL in events: its interpreter's lane under `interpreters`, none for the
+    /// process's one GIL.
+    fn gil_name(&self, me: ThreadId) -> Option<String> {
+        if self.lane_gils.is_empty() {
+            return None;
+        }
+        self.lanes.lock().unwrap_or_else(|e| e.into_inner()).get(me).cloned()
+    }
+
+    /// Drops the GIL (if any), recording why.
+    fn drop_gil(&self, me: ThreadId, rec: &mut TaskRecorder, reason: DropReason) {
         if let Some(gil) = self.gil_of(me) {
+            if gil.is_enabled() {
+                let e = rec.event(EventKind::GilDrop, self.now());
+                e.reason = Some(reason);
+                e.gil = self.gil_name(me);
+            }
             gil.drop_gil(me);
         }
     }
@@ -207,11 +252,13 @@ impl PoolRun {
                 }
                 Step::Fetch { ms } => {
                     let req = steps::fetch(&self.spec, fault, id, ms);
-                    self.blocking(me, &mut rec, &mut held, |io| io.fetch_delay(req))
+                    let text = steps::io_text(&self.spec, id, true, ms, false);
+                    self.blocking(me, &mut rec, &mut held, text, |io| io.fetch_delay(req))
                 }
                 Step::Sleep { ms } => {
                     let (wait, timeout) = steps::sleep_plan(&self.spec, ms);
-                    self.blocking(me, &mut rec, &mut held, |io| io.sleep(wait).and_then(|()| timeout.map_or(Ok(u64::from(ms)), Err)))
+                    let text = steps::io_text(&self.spec, id, false, ms, false);
+                    self.blocking(me, &mut rec, &mut held, text, |io| io.sleep(wait).and_then(|()| timeout.map_or(Ok(u64::from(ms)), Err)))
                 }
                 Step::BlockingCalls { calls, us } => self.blocking_calls(me, &mut rec, &mut held, calls, us),
                 Step::CpuUntil { kernel, task } => {
@@ -228,7 +275,7 @@ impl PoolRun {
         }
         // Back to `queue.get()`, which blocks: the GIL is released (or the thread ends).
         if held {
-            self.drop_gil(me);
+            self.drop_gil(me, &mut rec, DropReason::End);
         }
         let now = self.now();
         let (record, output) = match outcome {
@@ -276,10 +323,17 @@ impl PoolRun {
             }
             if let Some(gil) = gil {
                 let before = self.now();
-                if let Some(again) = gil.check(me) {
+                let mut requests = Vec::new();
+                if let Some(again) = gil.check_noting(me, &mut |at, holder| requests.push((at, holder))) {
                     rec.span(SpanKind::Run, start, before);
                     start = self.now();
                     rec.span(SpanKind::GilWait, before, start);
+                    if gil.is_enabled() {
+                        let e = rec.event(EventKind::GilDrop, before);
+                        e.reason = Some(DropReason::Switch);
+                        e.gil = self.gil_name(me);
+                        self.note_wait(me, rec, before, &requests, start, again);
+                    }
                     *held = again;
                     if !again {
                         return Err(IoError::Cancelled);
@@ -295,7 +349,7 @@ impl PoolRun {
     /// `run-nogil`, so `run` keeps meaning "holds the GIL".
     fn cpu_releasing_gil(&self, me: ThreadId, rec: &mut TaskRecorder, kernel: &mut Box<dyn CpuKernel>, held: &mut bool, interp: &mut InterpreterSlot) -> Result<u64, IoError> {
         let called = self.now();
-        self.drop_gil(me);
+        self.drop_gil(me, rec, DropReason::Released);
         *held = false;
         let start = self.now();
         rec.span(SpanKind::Run, called, start);
@@ -327,7 +381,7 @@ impl PoolRun {
                 return Err(IoError::Cancelled);
             }
             let start = self.now();
-            self.blocking(me, rec, held, |io| {
+            self.blocking(me, rec, held, steps::block_text(us), |io| {
                 io.block_us(us);
                 Ok(0)
             })?;
@@ -346,11 +400,13 @@ impl PoolRun {
         me: ThreadId,
         rec: &mut TaskRecorder,
         held: &mut bool,
+        text: String,
         call: impl FnOnce(&dyn BlockingIo) -> Result<u64, IoError>,
     ) -> Result<u64, IoError> {
-        self.drop_gil(me);
+        self.drop_gil(me, rec, DropReason::Io);
         *held = false;
         let start = self.now();
+        rec.io_text(text, false);
         let r = call(self.io.as_ref());
         rec.span(SpanKind::IoWait, start, self.now());
         if !matches!(r, Err(IoError::Cancelled)) {

@@ -50,3 +50,28 @@ pub fn failure(e: IoError) -> (Status, Option<String>) {
         IoError::Failed { name, message } => (Status::Error, Some(format!("{name}: {message}"))),
     }
 }
+
+/// Seconds as the lab's Python programs write them (`0.2`, `1`, `0.0001`).
+fn secs(ms: f64) -> String {
+    format!("{}", ms / 1000.0)
+}
+
+/// What an I/O step waits on, as the lab's Python program writes it (replay shows it): a coroutine's
+/// await under `asyncio`, a blocking call elsewhere. `fetch`: a request (else a sleep of `ms`).
+pub fn io_text(spec: &Spec, id: u32, fetch: bool, ms: u32, asyncio: bool) -> String {
+    let call = match (fetch, asyncio) {
+        (true, true) => format!("session.get(url_for({id}))"),
+        (true, false) => format!("urlopen(url_for({id}))"),
+        (false, true) => format!("asyncio.sleep({})", secs(f64::from(ms))),
+        (false, false) => format!("time.sleep({})", secs(f64::from(ms))),
+    };
+    match spec.timeout_ms {
+        Some(t) if asyncio => format!("asyncio.wait_for({call}, timeout={})", secs(f64::from(t))),
+        _ => call,
+    }
+}
+
+/// A blocking call of `us` microseconds (`convoy`), as Python writes it.
+pub fn block_text(us: u32) -> String {
+    format!("time.sleep({})", secs(f64::from(us) / 1000.0))
+}

@@ -143,6 +143,18 @@ pub trait Workload: Sync {
     fn own_tasks(&self, _params: &Params) -> Option<u32> {
         None
     }
+    /// What [`own_tasks`](Self::own_tasks) makes of `tasks` and `workers`, in the lesson's words, for the
+    /// form to show in their place (`None` for a workload that takes them as given).
+    fn own_tasks_doc(&self) -> Option<&'static str> {
+        None
+    }
+    /// For a workload whose run lasts as long as one thread's waits (`convoy`: the I/O thread's blocking
+    /// calls), how long that is, ms, when each wait may also wait `gil_interval_ms` to take the GIL back
+    /// (`None`: no GIL to wait for, or no other thread holding it). The estimate uses this in place of
+    /// CPU work and latency ([`crate::core::estimate`]).
+    fn own_time_ms(&self, _params: &Params, _gil_interval_ms: Option<f64>) -> Option<f64> {
+        None
+    }
     /// The modes that can run it, when not all can, and why the others cannot.
     fn modes(&self) -> Option<(&'static [crate::core::mode::Mode], &'static str)> {
         None

@@ -42,6 +42,9 @@ export interface WorkloadInfo {
   calibration: CalibrationInfo | null;
   presets: PresetInfo[];
   modes: { mode: string; unsupported: string | null }[];
+  /** Set for a workload that fixes its tasks (and a thread mode's workers) itself, saying how (`convoy`:
+   * one thread each). The form shows this in place of those fields. */
+  ownTasks?: string | null;
 }
 
 export interface ModeInfo {

@@ -101,6 +101,47 @@ export const CLAIMS_BY_CLASS: Record<'cpu' | 'io' | 'mixed', string[]> = {
   mixed: ['mixed-cpu-heavy-processes', 'mixed-io-heavy-asyncio'],
 };
 
+/** The mode each claim measures against sequential (`interpreters-start` also needs `processes`, and
+ * `interpreters-data` `threads-gil`): a single run of that mode shows the claim it bears on. */
+export const CLAIM_MODE: Record<string, string> = {
+  'threads-gil-cpu': 'threads-gil',
+  'asyncio-cpu': 'asyncio',
+  'processes-cpu': 'processes',
+  'releases-gil-cpu': 'threads-gil',
+  'free-threaded-cpu': 'free-threaded',
+  'interpreters-cpu': 'interpreters',
+  'interpreters-start': 'interpreters',
+  'interpreters-data': 'interpreters',
+  'asyncio-io': 'asyncio',
+  'threads-io': 'threads-gil',
+  'mixed-cpu-heavy-processes': 'processes',
+  'mixed-io-heavy-asyncio': 'asyncio',
+  'convoy-effect': 'threads-gil',
+  'convoy-interval': 'threads-gil',
+  'convoy-free-threaded': 'free-threaded',
+};
+
+/**
+ * The claims a Compare of `spec`'s work tests, before it runs, as `claims` will pick them: convoy's own;
+ * for CPU work, `releases-gil-cpu` in place of `threads-gil-cpu` when the work releases the GIL, and
+ * `interpreters-data` in place of `interpreters-cpu` when large data crosses. (`convoy-interval` needs
+ * two Compares, at two switch intervals: a chapter's.)
+ */
+export function claimsToTest(spec: { workload?: unknown; releasesGil?: unknown; inputItems?: unknown }, cls: 'cpu' | 'io' | 'mixed'): string[] {
+  if (spec.workload === 'convoy') return ['convoy-effect', 'convoy-free-threaded'];
+  if (cls !== 'cpu') return CLAIMS_BY_CLASS[cls];
+  const releases = spec.releasesGil === true || spec.releasesGil === 'true';
+  const dataHeavy = Number(spec.inputItems) >= DATA_HEAVY_ITEMS;
+  return [
+    releases ? 'releases-gil-cpu' : 'threads-gil-cpu',
+    'asyncio-cpu',
+    'processes-cpu',
+    'free-threaded-cpu',
+    dataHeavy ? 'interpreters-data' : 'interpreters-cpu',
+    'interpreters-start',
+  ];
+}
+
 const isResult = (x: Outcome[string] | undefined): x is Measured => !!x && 'wallMs' in x;
 const usable = (x: Outcome[string] | undefined): x is Measured => isResult(x) && !x.cancelled;
 const roundsOf = (r: Measured) => (r.rounds?.length ? r.rounds : [r.wallMs]);

@@ -108,7 +108,8 @@ export class CompareView {
   /** The run whose timeline tells this work's lesson: the GIL for CPU work, the event loop for I/O. */
   lessonRun(): Recorded | undefined {
     const workload = this.catalogue?.workloads.find((w) => w.name === this.spec.workload);
-    const order = workload?.class === 'cpu' ? ['threads-gil', 'asyncio', 'processes'] : workload?.class === 'io' ? ['asyncio', 'threads-gil'] : ['asyncio', 'processes'];
+    // Mixed work that runs on threads only (the convoy) falls back to threads-gil.
+    const order = workload?.class === 'cpu' ? ['threads-gil', 'asyncio', 'processes'] : workload?.class === 'io' ? ['asyncio', 'threads-gil'] : ['asyncio', 'processes', 'threads-gil'];
     for (const mode of order) {
       const e = this.entries.get(mode);
       if (e && !isError(e)) return e;
@@ -378,6 +379,10 @@ export class CompareView {
       } else if (workload && isHttp(workload.name) && tasks > n) {
         notes.push(`Waves of ${n}: a browser opens at most ${n} connections to one host (HTTP/1.1), so ${tasks} requests go in ${Math.ceil(tasks / n)} waves whatever the mode. Python's aiohttp would send them all at once (up to 100). This is the browser, not the lab.`);
       }
+    } else if (workload?.name === 'convoy') {
+      notes.push(
+        "The convoy: each row's wall time is the I/O thread's (the CPU-bound threads stop when it is done), and sequential is that thread alone, so a speedup below 1× says how much the CPU-bound threads held it up: 0.10× is 10× slower. The lesson predicts it from the switch interval; the claims below decide it. Other modes cannot run it: its threads share one process.",
+      );
     } else if (workload?.class === 'mixed') {
       notes.push('Mixed work: the waiting overlaps in any concurrent mode (like I/O work); the computing only shares out across processes or threads without a GIL (like CPU work). Which wins depends on the mix: try both presets.');
     }

@@ -98,8 +98,10 @@ export class ExperimentForm {
   }
 
   private visibleFields(): string[] {
-    const names = ['workload', 'mode', ...this.catalogue.fields.map((f) => f.name), ...this.workload().fields.map((f) => f.name)];
-    if (this.mode().workers) names.push('workers');
+    // A workload that fixes its tasks (and workers) itself gets neither from the form.
+    const own = Boolean(this.workload().ownTasks);
+    const names = ['workload', 'mode', ...(own ? [] : this.catalogue.fields.map((f) => f.name)), ...this.workload().fields.map((f) => f.name)];
+    if (this.mode().workers && !own) names.push('workers');
     for (const f of this.modeFields()) names.push(f.name);
     names.push('onError');
     if (this.state['faults.kind']) names.push('faults.kind', 'faults.rate', 'faults.seed');
@@ -165,11 +167,11 @@ export class ExperimentForm {
           return { value: m.name, label: why ? `${m.title} (unavailable)` : m.title, title: why ?? undefined };
         }),
       ),
-      ...this.catalogue.fields.map((f) => this.number(f)),
+      ...(workload.ownTasks ? [this.ownTasksNote(workload.ownTasks, Boolean(mode.workers))] : this.catalogue.fields.map((f) => this.number(f))),
       ...workload.fields.map((f) => this.number(f)),
       ...this.presets(),
     ];
-    if (mode.workers) {
+    if (mode.workers && !workload.ownTasks) {
       controls.push(this.number({ name: 'workers', label: 'Workers', doc: 'Threads or processes', ...mode.workers }));
     }
     for (const f of this.modeFields()) controls.push(f.type === 'boolean' ? this.checkbox(f) : this.number({ ...f, calibrated: false } as FieldInfo));
@@ -186,6 +188,15 @@ export class ExperimentForm {
     note.hidden = !why;
     note.textContent = why ? `Unavailable here: ${why}.` : '';
     this.fieldsEl.replaceChildren(...controls, about, python, note, this.renderErrors(), this.extrasNote());
+  }
+
+  /** In place of the tasks (and workers) a workload fixes itself: what they are, and why. */
+  private ownTasksNote(how: string, workers: boolean): HTMLElement {
+    const p = document.createElement('p');
+    p.className = 'field own-tasks';
+    p.id = 'own-tasks';
+    p.append(Object.assign(document.createElement('strong'), { textContent: workers ? 'Tasks and workers' : 'Tasks' }), ` set by the workload: ${how}`);
+    return p;
   }
 
   /** Says which parameters from the link apply besides the controls, with a way to drop them. */

@@ -24,6 +24,8 @@ export class SweepView {
   private readonly statusEl: HTMLElement;
   private readonly chart: HTMLElement;
   private running = false;
+  /** How the form's workload sets its own workers, if it does. */
+  private ownTasks?: string;
 
   constructor(section: HTMLElement, private readonly catalogue: Catalogue, private readonly handlers: SweepHandlers) {
     this.select = section.querySelector('#sweep-mode')!;
@@ -40,7 +42,9 @@ export class SweepView {
   refresh(): void {
     const spec = this.handlers.spec();
     const workload = this.catalogue.workloads.find((w) => w.name === spec.workload);
-    const usable = this.catalogue.modes.filter((m) => m.workers && !m.unavailable && !workload?.modes.find((x) => x.mode === m.name)?.unsupported);
+    // A workload that sets its own workers (one thread per task) leaves nothing to sweep.
+    this.ownTasks = workload?.ownTasks ?? undefined;
+    const usable = this.ownTasks ? [] : this.catalogue.modes.filter((m) => m.workers && !m.unavailable && !workload?.modes.find((x) => x.mode === m.name)?.unsupported);
     const keep = usable.some((m) => m.name === spec.mode) ? String(spec.mode) : this.select.value;
     this.select.replaceChildren(...usable.map((m) => new Option(m.title, m.name, false, m.name === keep)));
     if (!usable.some((m) => m.name === this.select.value) && usable[0]) this.select.value = usable[0].name;
@@ -54,7 +58,11 @@ export class SweepView {
   private updateHint(): void {
     const mode = this.mode();
     this.button.disabled = this.running || !mode;
-    this.hint.textContent = mode ? `Runs sequential once, then ${mode.name} with 1 to ${sweepMax(mode, cores())} workers.` : 'No mode with workers can run this workload here.';
+    this.hint.textContent = mode
+      ? `Runs sequential once, then ${mode.name} with 1 to ${sweepMax(mode, cores())} workers.`
+      : this.ownTasks
+        ? `Nothing to sweep: this workload sets its own workers. ${this.ownTasks}`
+        : 'No mode with workers can run this workload here.';
   }
 
   private async sweep(): Promise<void> {

@@ -31,7 +31,7 @@ export const SPAN_KINDS: { kind: string; label: string }[] = [
   { kind: 'loop-wait', label: 'ready, waiting for the event loop' },
   { kind: 'gil-wait', label: 'waiting for the GIL' },
   { kind: 'message', label: 'message (pickled task or result)' },
-  { kind: 'start', label: 'process start-up' },
+  { kind: 'start', label: 'start-up (a process or an interpreter)' },
 ];
 const KNOWN_KINDS = new Set(SPAN_KINDS.map((k) => k.kind));
 const STATUSES: { status: Task['status']; label: string }[] = [
@@ -238,8 +238,13 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
   function laneRow(name: string, shown = name): { row: HTMLElement; track: HTMLElement } {
     const row = div('tl-lane');
     if (name) row.dataset.lane = name;
-    const label = div('lane-name', shown);
+    const label = div('lane-name');
     label.title = shown;
+    // A long pool thread's name keeps its number in sight when cut ("InterpreterPoo…-0_1"): the lanes
+    // of one pool differ only there.
+    const tail = /-[\w]{1,6}$/.exec(shown)?.[0];
+    if (tail && shown.length > 14) label.append(div('lane-head', shown.slice(0, -tail.length)), div('lane-tail', tail));
+    else label.textContent = shown;
     const track = div('tl-rows');
     rowsEls.push(track);
     row.append(label, track);
