@@ -22,7 +22,8 @@ pub fn estimate_ms(spec: &Spec, defaults: &Defaults, cores: u32) -> f64 {
     // A run that lasts as long as one thread's waits (`convoy`): the GIL, where there is one, adds a
     // switch interval to each.
     let gil_interval = match spec.mode {
-        Mode::ThreadsGil => Some(spec.switch_interval_ms.unwrap_or(5.0)),
+        // CPU-bound threads in C code that releases the GIL leave it free for the calls.
+        Mode::ThreadsGil if !spec.releases_gil => Some(spec.switch_interval_ms.unwrap_or(5.0)),
         _ => None,
     };
     if let Some(ms) = w.own_time_ms(&spec.params, gil_interval) {
@@ -116,6 +117,7 @@ mod tests {
         assert!((30.0..40.0).contains(&alone), "{alone}");
         assert_eq!(convoy(json!({ "mode": "free-threaded" })), alone, "no GIL to wait for");
         assert_eq!(convoy(json!({ "mode": "threads-gil", "cpuThreads": 0 })), alone, "no thread holding the GIL");
+        assert_eq!(convoy(json!({ "mode": "threads-gil", "releasesGil": true })), alone, "CPU-bound threads in C code that releases it");
         // Beside a CPU-bound thread: about an interval more a call (CPython 3.11: 1015 ms at 5 ms, 255 at 1 ms).
         let at5 = convoy(json!({ "mode": "threads-gil" }));
         assert!((900.0..1100.0).contains(&at5), "{at5}");

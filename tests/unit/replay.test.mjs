@@ -202,3 +202,50 @@ test('C code that released the GIL (releasesGil, a recorded run): the threads ru
   assert.deepEqual(drops, [], 'a zero-length run span (the call into C) takes no instant');
   assert.ok(rp.totalsAt(r.endMs).get(0).runNogil > 10);
 });
+
+// Results recorded with the engine's own events (src/core/events.rs), in Chromium.
+for (const name of ['threads-gil-events', 'asyncio-events', 'interpreters-events']) {
+  test(`${name}: replayed from the engine's events: the final state, the holder inside every run span, never two holders, drop requests`, () => {
+    const r = fixture(name);
+    const rp = R.replay(r);
+    assert.equal(rp.source, 'events');
+    assert.deepEqual(rp.absent, []);
+    const end = rp.stateAt(rp.durationMs);
+    assert.equal(end.gilHolder, null);
+    assert.deepEqual([end.gilWaiting, end.running, end.ioWaiting, end.messages, end.starting], [[], [], [], [], []]);
+    assert.deepEqual(end.ended, r.tasks.map((t) => ({ taskId: t.id, status: t.status })));
+    // Never two holders of one GIL: each take finds it free.
+    const holders = new Map();
+    for (const e of rp.events) {
+      const g = e.gil ?? '';
+      if (e.kind === 'gil-take') {
+        assert.equal(holders.get(g) ?? null, null, `${e.lane} took ${g || 'the GIL'} at ${e.tMs} while ${holders.get(g)} held it`);
+        holders.set(g, e.lane);
+      }
+      if (e.kind === 'gil-drop') {
+        assert.equal(holders.get(g), e.lane, 'only the holder drops it');
+        holders.set(g, null);
+      }
+    }
+    for (const t of r.tasks)
+      for (const s of t.spans.filter((x) => x.kind === 'run' && x.endMs > x.startMs)) {
+        const st = rp.stateAt((s.startMs + s.endMs) / 2);
+        assert.ok(st.running.includes(t.id), `task ${t.id} runs inside its run span`);
+        if (r.spec.mode === 'threads-gil') assert.equal(st.gilHolder, t.lane);
+        if (r.spec.mode === 'interpreters') assert.equal(st.gils[t.lane], t.lane, 'each interpreter holds its own GIL');
+      }
+    if (r.spec.mode === 'threads-gil') {
+      const requests = rp.events.filter((e) => e.kind === 'gil-drop-request');
+      assert.ok(requests.length > 0);
+      for (const q of requests) assert.equal(rp.stateAt(q.tMs).gilDropRequest?.holder, q.holder);
+    }
+    // Stepping back from the end visits the states stepping forward did, in reverse.
+    const forward = rp.times.map((t) => rp.stateAt(t));
+    const backward = [];
+    for (let t = rp.times.at(-1); ; t = rp.prev(t)) {
+      backward.push(rp.stateAt(t));
+      if (t === rp.times[0]) break;
+    }
+    assert.deepEqual(backward.reverse(), forward);
+  });
+}
