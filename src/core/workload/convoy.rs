@@ -84,7 +84,7 @@ impl Workload for Convoy {
         Some(params["cpuThreads"] as u32 + 1)
     }
     fn own_tasks_doc(&self) -> Option<&'static str> {
-        Some("One thread per task: the I/O thread and the cpuThreads CPU-bound threads, so tasks (and workers) are cpuThreads + 1.")
+        Some("set by the workload, one thread each: the I/O thread and the CPU-bound threads, so cpuThreads + 1.")
     }
     fn own_time_ms(&self, params: &Params, gil_interval_ms: Option<f64>) -> Option<f64> {
         let calls = params["calls"] as f64;

@@ -193,6 +193,10 @@ export class CompareView {
     }
   }
 
+  private workload(): WorkloadInfo | undefined {
+    return this.catalogue?.workloads.find((w) => w.name === this.spec.workload);
+  }
+
   private modes(catalogue: Catalogue): ModeInfo[] {
     return this.options.modes ? catalogue.modes.filter((m) => this.options.modes!.includes(m.name)) : catalogue.modes;
   }
@@ -255,7 +259,10 @@ export class CompareView {
       return td;
     };
     if (isError(entry)) {
-      const td = cell(`${entry.error.name}: ${entry.error.reason ?? entry.error.message}`, 'mode-error');
+      // A mode the workload cannot run says so in a few words; the note under the table says why, once.
+      const unsupported = entry.error.field === 'mode' && this.workload()?.modes.find((m) => m.mode === mode.name)?.unsupported;
+      const td = cell(unsupported ? `Not run: ${this.spec.workload} runs under ${entry.error.allowed} only (see below).` : `${entry.error.name}: ${entry.error.reason ?? entry.error.message}`, 'mode-error');
+      if (unsupported) td.title = entry.error.message;
       td.colSpan = 4;
       // In a frame that cannot be isolated, a tab of its own can: it runs this mode there.
       if (entry.error.name === 'Unavailable' && framed()) td.append(' ', ownTabLink());
@@ -381,10 +388,16 @@ export class CompareView {
       }
     } else if (workload?.name === 'convoy') {
       notes.push(
-        "The convoy: each row's wall time is the I/O thread's (the CPU-bound threads stop when it is done), and sequential is that thread alone, so a speedup below 1× says how much the CPU-bound threads held it up: 0.10× is 10× slower. The lesson predicts it from the switch interval; the claims below decide it. Other modes cannot run it: its threads share one process.",
+        "The convoy: each row's wall time is the I/O thread's (the CPU-bound threads stop when it is done), and sequential is that thread alone, so a speedup below 1× says how much the CPU-bound threads held it up: 0.10× is 10× slower. The lesson predicts it from the switch interval; the claims decide it.",
       );
     } else if (workload?.class === 'mixed') {
       notes.push('Mixed work: the waiting overlaps in any concurrent mode (like I/O work); the computing only shares out across processes or threads without a GIL (like CPU work). Which wins depends on the mix: try both presets.');
+    }
+    // Modes that cannot run this workload, with the catalogue's reason (once, not in every row).
+    const notFor = (workload?.modes ?? []).filter((m) => m.unsupported && this.states.has(m.mode));
+    for (const why of new Set(notFor.map((m) => m.unsupported!))) {
+      const modes = notFor.filter((m) => m.unsupported === why).map((m) => m.mode);
+      notes.push(`Not run: ${modes.join(', ')} cannot run ${workload!.name}: ${why}.`);
     }
     if (this.stopped) notes.push('Stopped: the rounds that finished are shown; the others did not run.');
     return notes.map((t) => Object.assign(document.createElement('p'), { className: 'note', textContent: t }));

@@ -195,7 +195,7 @@ export class ExperimentForm {
     const p = document.createElement('p');
     p.className = 'field own-tasks';
     p.id = 'own-tasks';
-    p.append(Object.assign(document.createElement('strong'), { textContent: workers ? 'Tasks and workers' : 'Tasks' }), ` set by the workload: ${how}`);
+    p.append(Object.assign(document.createElement('strong'), { textContent: workers ? 'Tasks and workers' : 'Tasks' }), ` ${how}`);
     return p;
   }
 

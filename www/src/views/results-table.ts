@@ -53,7 +53,14 @@ export class ResultsTable {
       ...this.rows.map((r, i) => {
         const tr = document.createElement('tr');
         const s = r.spec as Record<string, unknown>;
-        const sizeOrLatency = s.size !== undefined ? `N = ${Number(s.size).toLocaleString('en')}` : `${s.latencyMs} ms`;
+        const sizeOrLatency =
+          s.size !== undefined
+            ? `N = ${Number(s.size).toLocaleString('en')}`
+            : s.latencyMs !== undefined
+              ? `${s.latencyMs} ms`
+              : s.calls !== undefined
+                ? `${Number(s.calls).toLocaleString('en')} calls of ${s.blockingUs} µs`
+                : '—';
         const speedup = this.speedup(r);
         const outcome = outcomeText(r);
         const cells = [

@@ -61,7 +61,7 @@ export class SweepView {
     this.hint.textContent = mode
       ? `Runs sequential once, then ${mode.name} with 1 to ${sweepMax(mode, cores())} workers.`
       : this.ownTasks
-        ? `Nothing to sweep: this workload sets its own workers. ${this.ownTasks}`
+        ? `Nothing to sweep: tasks and workers are ${this.ownTasks}`
         : 'No mode with workers can run this workload here.';
   }
 
