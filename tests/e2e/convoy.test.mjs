@@ -112,3 +112,51 @@ test('chapter convoy: from a fresh page its claims are never contradicted, withi
     await context.close();
   }
 });
+
+test('the form shows that the convoy sets its own tasks and workers, warns before a long convoy, and its Compare predicts the convoy', async () => {
+  const { context, page, errors } = await freshPage(session.browser, session.server.url, '#playground');
+  try {
+    await page.selectOption('#f-workload', 'convoy');
+    await page.selectOption('#f-mode', 'threads-gil');
+    // The engine replaces tasks and workers (one thread each): the form has no control for them, and says so.
+    assert.equal(await page.locator('#f-tasks').count(), 0);
+    assert.equal(await page.locator('#f-workers').count(), 0);
+    assert.match(await page.textContent('#own-tasks'), /^Tasks and workers set by the workload.*cpuThreads \+ 1/);
+    assert.match(await page.textContent('#sweep-hint'), /Nothing to sweep/);
+    assert.equal(await page.isDisabled('#sweep'), true);
+    await page.selectOption('#f-mode', 'sequential');
+    assert.match(await page.textContent('#own-tasks'), /^Tasks set by the workload/);
+    // Under the GIL each of 5,000 calls of 10 ms waits a switch interval more: about 75 s, announced.
+    const est = await page.evaluate(() => window.lab.estimate({ workload: 'convoy', mode: 'threads-gil', calls: 5000, blockingUs: 10000 }));
+    assert.ok(est > 60_000 && est < 100_000, `estimate ${est} ms`);
+    await page.selectOption('#f-mode', 'threads-gil');
+    await page.fill('#f-calls', '5000');
+    await page.fill('#f-blockingUs', '10000');
+    await page.click('#run');
+    await page.waitForSelector('#run-estimate:not([hidden])', { timeout: 10_000 });
+    assert.match(await page.textContent('#run-estimate'), /should take about \d+ s/);
+    await page.click('#stop');
+    await page.waitForSelector('#run-estimate', { state: 'hidden' });
+    // A small Compare: each row's prediction is the convoy's, a mode that cannot run it is named once, below.
+    await page.fill('#f-calls', '50');
+    await page.fill('#f-blockingUs', '100');
+    await page.click('#compare');
+    await page.waitForSelector('#compare-view[data-state=done]', { timeout: 60_000 });
+    const predicted = (mode) => page.textContent(`#compare-view tr[data-mode="${mode}"] td.predicted`);
+    assert.match(await predicted('sequential'), /the I\/O thread alone/);
+    assert.match(await predicted('threads-gil'), /^0\.02×: each call waits about a switch interval \(5 ms\)/);
+    assert.match(await predicted('free-threaded'), /^1\.00×: no GIL/);
+    assert.match(await page.textContent('#compare-view tr[data-mode="processes"]'), /Not run: convoy runs under sequential, threads-gil, free-threaded only/);
+    const notes = await page.$$eval('#compare-view .note', (ps) => ps.map((p) => p.textContent));
+    assert.ok(notes.some((n) => /^Not run: asyncio, interpreters, processes, rayon cannot run convoy: its CPU-bound threads/.test(n)), notes.join('\n'));
+    assert.ok(notes.some((n) => /^The convoy: each row's wall time is the I\/O thread's/.test(n)), notes.join('\n'));
+    assert.ok(!notes.some((n) => /^Mixed work/.test(n)), 'not the generic mixed-work note');
+    const claims = await page.$$eval('#compare-view .claim', (els) => els.map((e) => e.dataset.claim));
+    assert.deepEqual(claims, ['convoy-effect', 'convoy-free-threaded']);
+    assert.match(await page.textContent('#results'), /50 calls of 100 µs/);
+    await shot(page, 'convoy-form-compare');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -133,3 +133,36 @@ test('interpreters: CPU work in parallel, a start-up shorter than a process, and
     await context.close();
   }
 });
+
+test('interpreters in the playground: the items field, and a timeline whose start-up and messages are in sight and in the legend', async () => {
+  const { context, page, errors } = await freshPage(session.browser, session.server.url, '#playground');
+  try {
+    await page.selectOption('#f-workload', 'cpu-primes');
+    await page.selectOption('#f-mode', 'interpreters');
+    assert.match(await page.textContent('label[for=f-inputItems]'), /Items passed to each task/);
+    await page.fill('#f-tasks', '4');
+    await page.fill('#f-size', '400000');
+    await page.fill('#f-workers', '2');
+    await page.fill('#f-inputItems', '100000');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#timeline')?.dataset.mode === 'interpreters', null, { timeout: 30_000 });
+    await page.waitForSelector('#timeline .span-start');
+    assert.match(await page.textContent('.timeline-caption'), /100,000 items passed to each task, interpreters \(2 workers\)/);
+    // A start-up or a message lasts a fraction of a millisecond: drawn at least 3 px wide, never lost.
+    for (const kind of ['start', 'message']) {
+      const widths = await page.$$eval(`#timeline .tl-task .span-${kind}`, (els) => els.map((e) => e.getBoundingClientRect().width));
+      assert.ok(widths.length > 0 && widths.every((w) => w >= 3), `${kind}: ${widths}`);
+    }
+    const legend = await page.textContent('#timeline .tl-legend');
+    assert.match(legend, /message \(pickled task or result\)/);
+    assert.match(legend, /start-up \(a process or an interpreter\)/);
+    // The lanes of one pool differ only in their number: a long name keeps it in sight when cut.
+    const tails = await page.$$eval('#timeline .lane-name .lane-tail', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(tails, ['-0_0', '-0_1']);
+    await page.locator('#timeline').scrollIntoViewIfNeeded();
+    await shot(page, 'interpreters-timeline');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

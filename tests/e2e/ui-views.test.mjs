@@ -80,6 +80,14 @@ test('Compare all modes: every mode gets a row with its wall time and spread, sp
   assert.match(await modeRow(page, 'sequential').locator('td.predicted').textContent(), /^1\.00×/);
   // The lesson predicts no gain for threads under the GIL on CPU work, whatever the cores.
   assert.match(await modeRow(page, 'threads-gil').locator('td.predicted').textContent(), /^1\.00×: the GIL/);
+  // The 2026 rows say what each stands for: no GIL at a cost, a GIL each, native code with no Python.
+  const available = (m) => !catalogue.modes.find((x) => x.name === m).unavailable;
+  const predictions = { 'free-threaded': /no GIL: \d cores, each thread 8% slower/, interpreters: /a GIL each: \d cores, once started/, rayon: /native code, no Python: \d cores \(the ceiling\)/ };
+  for (const [m, re] of Object.entries(predictions)) if (available(m)) assert.match(await modeRow(page, m).locator('td.predicted').textContent(), re, m);
+  if (available('interpreters')) {
+    assert.equal(await page.locator('#compare-view .claim[data-claim=interpreters-cpu]').count(), 1);
+    if (available('processes')) assert.equal(await page.locator('#compare-view .claim[data-claim=interpreters-start]').count(), 1);
+  }
   const claims = page.locator('#compare-view .claim');
   assert.ok((await claims.count()) >= 3, 'CPU work tests several claims');
   const gil = page.locator('#compare-view .claim[data-claim=threads-gil-cpu]');

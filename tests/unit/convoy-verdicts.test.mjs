@@ -79,3 +79,15 @@ test('the I/O thread of a run: its total time and percentiles per call', () => {
   assert.ok(Number.isNaN(v.convoyIo({ tasks: [] }).p50));
   assert.equal(v.percentile([5, 1, 3, 2, 4], 0.5), 3);
 });
+
+test('the claims shown before a Compare runs are the ones it will decide, each with the mode it bears on', async () => {
+  const v = await loadTs('www/src/measure/verdicts.ts');
+  assert.deepEqual(v.claimsToTest({ workload: 'convoy' }, 'mixed'), ['convoy-effect', 'convoy-free-threaded']);
+  assert.deepEqual(v.claimsToTest({ workload: 'cpu-primes' }, 'cpu'), ['threads-gil-cpu', 'asyncio-cpu', 'processes-cpu', 'free-threaded-cpu', 'interpreters-cpu', 'interpreters-start']);
+  const heavy = v.claimsToTest({ workload: 'cpu-primes', releasesGil: 'true', inputItems: 100_000 }, 'cpu');
+  assert.ok(heavy.includes('releases-gil-cpu') && heavy.includes('interpreters-data') && !heavy.includes('interpreters-cpu'), heavy.join());
+  assert.deepEqual(v.claimsToTest({ workload: 'io-sleep' }, 'io'), ['asyncio-io', 'threads-io']);
+  // Every claim has a mode, and a single run of that mode shows it.
+  for (const id of v.CLAIM_IDS) assert.ok(v.CLAIM_MODE[id], id);
+  assert.deepEqual(v.claimsToTest({ workload: 'cpu-primes' }, 'cpu').filter((id) => v.CLAIM_MODE[id] === 'interpreters'), ['interpreters-cpu', 'interpreters-start']);
+});

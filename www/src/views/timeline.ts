@@ -309,7 +309,7 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
     axis.replaceChildren(
       ...ticks.map((v) => {
         const tick = div('tick', zoomable && width < total ? tickLabel(v, step) : fmtMs(v));
-        place(tick, (v - win.startMs) / width);
+        place(tick, (v - win.startMs) / width, px);
         return tick;
       }),
     );
@@ -524,11 +524,14 @@ function fillSpans(parent: HTMLElement, segments: readonly { kind: string; start
   while (have.length > n) have[have.length - 1].remove();
 }
 
-function place(el: HTMLElement, frac: number): void {
+function place(el: HTMLElement, frac: number, px: number): void {
   el.style.left = `${100 * frac}%`;
-  // Labels near the right edge hang to the left of their point, so they stay inside the chart.
-  if (frac > 0.85) el.classList.add('end');
-  else if (frac < 0.05) el.classList.add('start');
+  // Labels near an edge hang to the inner side of their point, so they stay inside the chart; only
+  // those that would leave it centred (half a "1,000 ms" is about 32 px), or one hung earlier would
+  // cover its neighbour.
+  const edge = Math.min(0.15, 32 / Math.max(px, 1));
+  if (frac > 1 - edge) el.classList.add('end');
+  else if (frac < edge) el.classList.add('start');
 }
 
 function legend(): HTMLElement {
