@@ -57,7 +57,7 @@ for (const id of IDS) {
         if (c.verdict !== 'borne-out') assert.match(c.why ?? '', cores === 1 ? /one core/ : /busy/, `${id}: ${c.id} on this idle machine: ${c.measured.text} ${c.why ?? ''}`);
       }
       for (const { name, result } of out.results) {
-        assert.match(name, /^[a-z-]+\/[a-z-]+$/);
+        assert.match(name, /^[a-z0-9-]+\/[a-z-]+$/);
         assert.ok(result.wallMs > 0 || result.error, name);
       }
       // The chapter view, driven by a click as a learner would.
