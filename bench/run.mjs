@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { coldLoad, fetchRun, jsRun, labRun, launchBrowser, openLab, poolStart } from './lib/browser.mjs';
 import { convoy, convoyMarkdown } from './experiments/convoy.mjs';
 import { firstRun } from './experiments/first-run.mjs';
+import { pythonLoad } from './lib/python-load.mjs';
 import { python314, python314Markdown } from './experiments/python314.mjs';
 import { buildKernelWasm, buildNative, ensureVenv, machine, runJson, startServer } from './lib/host.mjs';
 import { loadVerdicts } from './lib/lab-modules.mjs';
@@ -133,6 +134,15 @@ function overheadImpls() {
         run: async () => {
           const r = await coldLoad(browser, server.url, { workload: 'cpu-primes', mode: 'sequential', size: 10_000, tasks: 1 });
           return { wallMs: r.firstResultMs, metrics: { readyMs: r.readyMs }, build: r.build };
+        },
+      },
+      {
+        // Real CPython in the page: the first lab.python.run on a fresh page, the runtime's load included.
+        id: 'python-in-page-load',
+        run: async () => {
+          const r = await pythonLoad(browser, server.url);
+          if (r.fetchedBeforeAsked) throw new Error(`the page fetched ${r.fetchedBeforeAsked} file(s) of the Python runtime before it was asked for`);
+          return { wallMs: r.firstResultMs, metrics: { loadMs: r.loadMs, transferredMB: r.transferredBytes / 1e6, nextRunMs: r.secondMs } };
         },
       },
       { id: 'cpython-pool-fork', run: () => python(['pool-start', 'fork']) },

@@ -1,5 +1,6 @@
 // Bundles the page and the engine worker with esbuild and lays out the site in dist/:
-//   dist/index.html, embed.html, style.css, boot.js, main.js, embed.js, sw.js, engine-worker.js, pkg/{threads,single}/...
+//   dist/index.html, embed.html, style.css, boot.js, main.js, embed.js, sw.js, engine-worker.js, pkg/{threads,single}/...,
+//   python-worker.js and pyodide/ (real CPython, fetched only when a learner first asks for it)
 // The wasm-bindgen output is copied, not bundled: wasm-bindgen-rayon's pool threads re-import the
 // engine module by its own URL.
 //

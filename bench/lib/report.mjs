@@ -345,6 +345,9 @@ export function markdown(results) {
     ['CPython `Pool(2)` start + trivial map + close: spawn', `${fmtRange(o['cpython-pool-spawn'])} ms`],
     ['page load to `lab.ready`, cold cache', `${fmtRange(o['cold-load']?.metrics.readyMs)} ms`],
     ['page load to first result, cold cache', `${fmtRange(o['cold-load'])} ms`],
+    ['real CPython in the page (Pyodide): first `lab.python.run` on a fresh page, load included', `${fmtRange(o['python-in-page-load'])} ms`],
+    ['  of which loading CPython; then a second run', `${fmtRange(o['python-in-page-load']?.metrics.loadMs)} ms; ${fmtRange(o['python-in-page-load']?.metrics.nextRunMs)} ms`],
+    ['  transferred for it (nothing before it is asked for)', `${fmtRange(o['python-in-page-load']?.metrics.transferredMB)} MB`],
     ...lagRows,
     ...Object.entries(results.sizes).map(([b, s]) => [`shipped size, \`${b}\` build (wasm + JS)`, `${fmt(s.raw / 1000, 1)} KB raw, ${fmt(s.gzip / 1000, 1)} KB gzip (wasm ${fmt(s.files['concurrency_lab_bg.wasm'].gzip / 1000, 1)} KB gzip)`]),
   ]));

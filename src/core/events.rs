@@ -271,6 +271,8 @@ mod tests {
         let sends: Vec<_> = list.iter().filter(|e| e.kind == EventKind::MessageSend).collect();
         assert_eq!(sends.len(), 8, "arguments in and a result out, per task");
         assert!(sends.iter().any(|e| e.what == Some(Crossing::Task) && e.from.as_deref() == Some(MAIN_INTERPRETER)));
-        assert_eq!(list.iter().filter(|e| e.kind == EventKind::ProcessStart).count(), 2, "an interpreter started per thread");
+        // One interpreter started per thread that took a task (a thread may find the queue empty).
+        let lanes: std::collections::HashSet<_> = r.tasks.iter().map(|t| t.lane.clone()).collect();
+        assert_eq!(list.iter().filter(|e| e.kind == EventKind::ProcessStart).count(), lanes.len());
     }
 }

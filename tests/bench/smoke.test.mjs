@@ -48,7 +48,7 @@ test('the bench runs every implementation on the same work and they agree', { ti
     }
 
     // Overheads, sizes, frame lag, and the report's derived tables and goals.
-    for (const id of ['pool-start', 'process-start', 'cold-load', 'cpython-pool-fork', 'cpython-pool-spawn']) {
+    for (const id of ['pool-start', 'process-start', 'cold-load', 'python-in-page-load', 'cpython-pool-fork', 'cpython-pool-spawn']) {
       assert.ok(Number.isFinite(r.overheads[id]?.median), `overhead ${id}`);
     }
     assert.ok(Number.isFinite(r.overheads['process-start'].metrics.roundTripMs.median));

@@ -266,6 +266,14 @@ mod tests {
     }
 
     #[test]
+    fn c_code_releasing_its_interpreters_gil_runs_inside_the_interpreter_too() {
+        let r = run(&spec(json!({"workload": "cpu-primes", "mode": "interpreters", "tasks": 4, "size": 200_000, "workers": 2, "releasesGil": true})));
+        assert_eq!(r.spec["releasesGil"], json!(true));
+        assert_eq!(r.value, 17_984, "pi(200000)");
+        assert!(!spans(&r, SpanKind::RunNogil).is_empty(), "the kernel ran with its interpreter's GIL released");
+    }
+
+    #[test]
     fn input_items_are_checked_and_kept_only_where_they_cross() {
         let e = parse(&json!({"workload": "cpu-primes", "mode": "interpreters", "inputItems": 2_000_000}), &CAPS).unwrap_err();
         assert!(e.to_json().contains("inputItems") && e.to_json().contains("1000000"), "{}", e.to_json());

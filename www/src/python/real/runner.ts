@@ -20,7 +20,7 @@ export interface RunOptions {
   onLoading?(): void;
 }
 
-type Plain = { name: string; message: string; reason?: string; result?: Partial<PythonResult> };
+type Plain = { name: string; message: string; reason?: string };
 const fail = (p: Plain) => Object.assign(new Error(p.message), p, { name: p.name });
 
 /** Bad input to `python.run`, named as the API names it. */
@@ -87,7 +87,8 @@ export class PythonRunner {
       job.stop = () => {
         settle();
         end();
-        reject(fail({ name: 'AbortError', message: 'the real-Python run was stopped', result: { wallMs: performance.now() - started, stdout } }));
+        // What it printed rides on the error as `stdout` (not `result`, which names a lab run's partial Result).
+        reject(Object.assign(fail({ name: 'AbortError', message: 'the real-Python run was stopped' }), { stdout, wallMs: performance.now() - started }));
       };
       const msg: RunMessage = {
         type: 'run',
