@@ -1,0 +1,243 @@
+// Real CPython beside the model (issue 15): CPython 3.14 (Pyodide) in a Worker of the page, loaded from
+// the lab's own files only when asked; the lesson's snippets run as written; real asyncio overlaps six
+// 200 ms calls as the model does; threads raise CPython's real error; Stop ends a run that awaits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { labSession, OUT } from './helpers.mjs';
+
+const s = labSession();
+
+/** A fresh context with every request it makes (page and workers) recorded. */
+async function open(path) {
+  const context = await s.browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const requests = [];
+  context.on('request', (r) => requests.push(r.url()));
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(new URL(path.replace(/^\//, ""), s.server.url).href);
+  await page.evaluate(() => window.lab.ready);
+  return { context, page, requests, errors };
+}
+
+const runtimeRequests = (requests) => requests.filter((u) => /\/pyodide\/|python-worker\.js/.test(u));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+test('the page does not fetch the Python runtime until asked; then only from the lab, and reports the cost', async () => {
+  const { context, page, requests, errors } = await open('/');
+  // The lesson view with its panes drawn, and a moment for anything eager to show itself.
+  await page.waitForSelector('.python-real .py-run');
+  await page.waitForTimeout(1000);
+  assert.deepEqual(runtimeRequests(requests), [], 'nothing of the runtime before a run is asked for');
+  const r = await page.evaluate(() => window.lab.python.run('import sys\nprint(sys.version_info[:2])'));
+  assert.equal(r.error, undefined, JSON.stringify(r.error));
+  assert.equal(r.stdout[0].text, '(3, 14)');
+  assert.ok(r.loadMs > 0 && r.load.bodyBytes > 10e6, `loadMs ${r.loadMs}, ${JSON.stringify(r.load)}`);
+  assert.ok(runtimeRequests(requests).some((u) => u.endsWith('pyodide.asm.wasm')), 'the runtime came from the lab');
+  // blob: URLs are the lab's own thread pool's workers, made in the page.
+  const foreign = requests.filter((u) => !u.startsWith(s.server.url) && !u.startsWith(`blob:${s.server.url}`));
+  assert.deepEqual(foreign, [], 'no request leaves the lab');
+  // The second run does not load again.
+  const again = await page.evaluate(() => window.lab.python.run('print("again")'));
+  assert.equal(again.loadMs, undefined);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the lesson's fetch_data prints its lines in order, with their times, in the chapter's pane", async () => {
+  const { context, page, errors } = await open('/?chapter=asyncio');
+  const pane = page.locator('#python-asyncio');
+  await pane.locator('.py-run').waitFor();
+  assert.match(await pane.locator('textarea').inputValue(), /async def fetch_data\(\):/);
+  await pane.locator('.py-run').click();
+  await page.waitForFunction(() => document.querySelector('#python-asyncio .py-compare'), null, { timeout: 60_000 });
+  const lines = (await pane.locator('.py-prints').innerText()).trim().split('\n').map((l) => l.trim());
+  assert.equal(lines.length, 2, lines.join(' | '));
+  assert.match(lines[0], /ms\s+Start fetching\.\.\.$/);
+  assert.match(lines[1], /ms\s+Done!$/);
+  const t = lines.map((l) => Number(l.replace(/[^\d.].*$/, '')));
+  assert.ok(t[1] - t[0] >= 290, `the 0.3 s sleep lies between the lines: ${t}`);
+  // The tracer's timeline: one coroutine, running, awaiting, running.
+  assert.equal(await pane.locator('.py-row').count(), 1);
+  assert.ok((await pane.locator('.py-span-await').count()) >= 1);
+  assert.match(await pane.locator('.py-load').innerText(), /CPython 3\.14\.\d+ \(Pyodide 314/);
+  const ratio = Number(await pane.locator('.py-compare').getAttribute('data-ratio'));
+  assert.ok(ratio > 0.8 && ratio < 1.25, `real / model = ${ratio}`);
+  await pane.screenshot({ path: join(OUT, 'python-real-pane.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('six 200 ms calls under gather: real CPython overlaps them (200 to 450 ms) and the model agrees within 25%', async () => {
+  const { context, page, errors } = await open('/#playground');
+  const program = `import asyncio
+from pyodide.http import pyfetch
+
+async def call_api(url):
+    response = await pyfetch(url)
+    return await response.json()
+
+async def main():
+    urls = [f"api/delay?ms=200&call={i}" for i in range(6)]  # six distinct URLs
+    results = await asyncio.gather(*(call_api(u) for u in urls))
+    print(results)
+
+asyncio.run(main())
+`;
+  const out = await page.evaluate(async (src) => {
+    await window.lab.python.run('print("loaded")'); // the runtime loaded first: not part of the timing
+    const real = [];
+    const model = [];
+    let printed;
+    for (let i = 0; i < 3; i++) {
+      const r = await window.lab.python.run(src);
+      if (r.error) return { error: r.error };
+      printed = r.stdout.map((l) => l.text);
+      real.push(r.wallMs);
+      model.push((await window.lab.run({ workload: 'io-fetch', mode: 'asyncio', tasks: 6, latencyMs: 200 })).wallMs);
+    }
+    return { real, model, printed };
+  }, program);
+  assert.equal(out.error, undefined, JSON.stringify(out.error));
+  assert.deepEqual(out.printed, [`[${Array(6).fill("{'delayMs': 200}").join(', ')}]`]);
+  const real = median(out.real);
+  const model = median(out.model);
+  assert.ok(real >= 200 && real < 450, `real CPython: ${out.real.map(Math.round)} ms`);
+  assert.ok(Math.abs(model - real) / real <= 0.25, `model ${out.model.map(Math.round)} ms against real ${out.real.map(Math.round)} ms`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a threads program shows CPython's real RuntimeError and why the lab models threads", async () => {
+  const { context, page, errors } = await open('/?chapter=gil');
+  const pane = page.locator('#python-gil');
+  await page.waitForFunction(() => document.querySelector('#python-gil textarea')?.value.includes('ThreadPoolExecutor'), null, { timeout: 30_000 });
+  await pane.locator('.py-run').click();
+  await pane.locator('.py-error').waitFor({ timeout: 60_000 });
+  assert.match(await pane.locator('.py-error').innerText(), /RuntimeError: can't start new thread/);
+  assert.match(await pane.locator('.py-error').innerText(), /File "<program>", line \d+, in main/);
+  assert.match(await pane.locator('.py-explain').innerText(), /no threads and no processes.*why the lab models threads and processes/s);
+  // processes: multiprocessing's own error.
+  const mp = await page.evaluate(() =>
+    window.lab.python.run('import multiprocessing\n\ndef work(i):\n    return i\n\nif __name__ == "__main__":\n    with multiprocessing.Pool(2) as pool:\n        print(pool.map(work, range(4)))\n'),
+  );
+  assert.equal(mp.error?.name, 'ModuleNotFoundError', JSON.stringify(mp.error));
+  assert.match(mp.error.message, /_multiprocessing/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('Stop ends a real-Python run that awaits a sleep within 200 ms, and the next run works', async () => {
+  const { context, page, errors } = await open('/#playground');
+  const out = await page.evaluate(async () => {
+    await window.lab.python.run('pass');
+    const abort = new AbortController();
+    let asked = 0;
+    const run = window.lab.python.run('import asyncio\n\nasync def main():\n    print("waiting")\n    await asyncio.sleep(30)\n\nasyncio.run(main())\n', {
+      signal: abort.signal,
+      onLine: () => {
+        // Stop once the program is inside its await.
+        setTimeout(() => {
+          asked = performance.now();
+          abort.abort();
+        }, 100);
+      },
+    });
+    const outcome = await run.then(
+      () => ({ name: 'resolved' }),
+      (e) => ({ name: e.name, stdout: e.stdout?.map((l) => l.text) }),
+    );
+    const stopMs = performance.now() - asked;
+    const next = await window.lab.python.run('print(6 * 7)');
+    return { outcome, stopMs, next: next.stdout.map((l) => l.text), nextLoad: next.loadMs, state: window.lab.status().state };
+  });
+  assert.equal(out.outcome.name, 'AbortError');
+  assert.deepEqual(out.outcome.stdout, ['waiting']);
+  assert.ok(out.stopMs < 200, `stopped in ${out.stopMs} ms`);
+  assert.deepEqual(out.next, ['42']);
+  assert.ok(out.nextLoad > 0, 'a fresh runtime was loaded after the Stop');
+  assert.equal(out.state, 'ready');
+  // Bad input is named.
+  const bad = await page.evaluate(() => window.lab.python.run(42).catch((e) => ({ name: e.name, field: e.field, allowed: e.allowed })));
+  assert.deepEqual(bad, { name: 'SpecError', field: 'source', allowed: 'Python source text, at most 100,000 characters' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an edited program runs, is kept in the share link, and Reset restores the generated one', async () => {
+  const { context, page, errors } = await open('/?chapter=asyncio');
+  const pane = page.locator('#python-asyncio');
+  const source = pane.locator('textarea');
+  await pane.locator('.py-run').waitFor();
+  const generated = await source.inputValue();
+  await source.fill('import asyncio\n\nasync def hello(n):\n    await asyncio.sleep(0.05 * n)\n    print("hello", n)\n\nasync def main():\n    await asyncio.gather(*(hello(n) for n in (3, 1, 2)))\n\nasyncio.run(main())\n');
+  assert.match(await pane.locator('.py-edited').innerText(), /^Edited/);
+  await pane.locator('.py-run').click();
+  await pane.locator('.py-wall').waitFor({ timeout: 60_000 });
+  assert.deepEqual((await pane.locator('.py-prints').innerText()).trim().split('\n').map((l) => l.replace(/^\s*[\d.,]+\s*ms\s+/, '')), ['hello 1', 'hello 2', 'hello 3']);
+  assert.equal(await pane.locator('.py-row').count(), 4, 'main and three hello coroutines');
+  await page.click('#quick-share');
+  const link = await page.inputValue('#share-link');
+  assert.equal(new URL(link).searchParams.get('py'), await source.inputValue());
+  await page.keyboard.press('Escape');
+  // The link opens the chapter with the edited program, said to be edited.
+  const other = await context.newPage();
+  await other.goto(link);
+  await other.evaluate(() => window.lab.ready);
+  await other.waitForFunction(() => document.querySelector('#python-asyncio textarea')?.value.includes('hello'), null, { timeout: 30_000 });
+  assert.match(await other.locator('#python-asyncio .py-edited').innerText(), /Edited \(from the link\)/);
+  await other.locator('#python-asyncio .py-reset').click();
+  assert.equal(await other.locator('#python-asyncio textarea').inputValue(), generated);
+  assert.equal(await other.locator('#python-asyncio .py-edited').isHidden(), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('CPU work runs for real, scaled to about a second, and the page gives the measured factor against the kernel', async () => {
+  const { context, page, errors } = await open('/?workload=cpu-primes&mode=sequential&tasks=4#playground');
+  const pane = page.locator('#python-playground');
+  await page.waitForFunction(() => document.querySelector('#python-playground textarea')?.value.includes('Scaled for real Python'), null, { timeout: 30_000 });
+  assert.equal(await pane.locator('select').inputValue(), 'mode:sequential');
+  await pane.locator('.py-run').click();
+  await pane.locator('.py-compare').waitFor({ timeout: 90_000 });
+  assert.match(await pane.locator('.py-prints').innerText(), /primes below \d+: \d+/);
+  await pane.screenshot({ path: join(OUT, 'python-real-cpu.png') });
+  const ratio = Number(await pane.locator('.py-compare').getAttribute('data-ratio'));
+  assert.ok(ratio > 5, `interpreted CPython against the compiled kernel: ${ratio}`);
+  assert.match(await pane.locator('.py-why').innerText(), new RegExp(`slower on CPU work than the lab's compiled kernels: ${Math.round(ratio)} times here`));
+  assert.ok((await pane.locator('.py-row').count()) === 4, 'one row per work(i) call');
+  // A compare row's button shows that mode's program in the pane.
+  await page.click('#compare');
+  await page.waitForFunction(() => document.querySelector('#compare-view')?.dataset.state === 'done', null, { timeout: 120_000 });
+  await page.locator('tr[data-mode="threads-gil"] .code-toggle').click();
+  await page.locator('tr.code-row:not([hidden]) .run-real-python').first().click();
+  await page.waitForFunction(() => document.querySelector('#python-playground select')?.value === 'mode:threads-gil', null, { timeout: 30_000 });
+  assert.match(await pane.locator('textarea').inputValue(), /ThreadPoolExecutor/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a top-level await runs as the rewrite of asyncio.run does in browsers without stack switching', async () => {
+  const { context, page, errors } = await open('/#playground');
+  const r = await page.evaluate(() =>
+    window.lab.python.run('import asyncio\n\nasync def main():\n    await asyncio.sleep(0.05)\n    print("awaited")\n\nif __name__ == "__main__":\n    await main()\n'),
+  );
+  assert.equal(r.error, undefined, JSON.stringify(r.error));
+  assert.deepEqual(r.stdout.map((l) => l.text), ['awaited']);
+  assert.ok(r.wallMs >= 50, `${r.wallMs}`);
+  assert.deepEqual(r.trace.map((t) => t.label), ['main()']);
+  // The sequential programs' urlopen, through the browser's blocking request: one after another.
+  const seq = await page.evaluate(() =>
+    window.lab.python.run('import json\nimport time\nimport lab_urllib as urllib\n\nt = time.perf_counter()\nfor i in range(2):\n    with urllib.request.urlopen(f"api/delay?ms=100&tag={i}") as r:\n        print(json.load(r))\nprint(time.perf_counter() - t >= 0.2)\n'),
+  );
+  assert.equal(seq.error, undefined, JSON.stringify(seq.error));
+  assert.deepEqual(seq.stdout.map((l) => l.text), ["{'delayMs': 100}", "{'delayMs': 100}", 'True']);
+  // A Python exception resolves with its class and traceback.
+  const e = await page.evaluate(() => window.lab.python.run('def f():\n    return 1 / 0\n\nf()\n'));
+  assert.equal(e.error.name, 'ZeroDivisionError');
+  assert.match(e.error.message, /File "<program>", line 2, in f\n    return 1 \/ 0/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
