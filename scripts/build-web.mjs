@@ -32,6 +32,8 @@ await build({
     'pool-thread': join(www, 'src/engine/pool-thread.ts'),
     'probe-worker': join(www, 'src/engine/probe-worker.ts'),
     'python-worker': join(www, 'src/python/real/worker.ts'),
+    // "Run it in real Python" itself: fetched when a learner opens it (views/python-pane-loader.ts).
+    'python-pane': join(www, 'src/views/python-pane.ts'),
   },
   outdir: out,
   bundle: true,

@@ -23,14 +23,21 @@ async function open(path) {
 }
 
 const runtimeRequests = (requests) => requests.filter((u) => /\/pyodide\/|python-worker\.js/.test(u));
+/** Opens the closed "Run it in real Python" section whose pane is `id` (the pane's script loads then). */
+const openPane = (page, id) => page.click(`details[data-pane="${id}"] > summary`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 test('the page does not fetch the Python runtime until asked; then only from the lab, and reports the cost', async () => {
   const { context, page, requests, errors } = await open('/');
-  // The lesson view with its panes drawn, and a moment for anything eager to show itself.
-  await page.waitForSelector('.python-real .py-run');
+  // The lesson view with its closed sections drawn, and a moment for anything eager to show itself.
+  await page.waitForSelector('details.python-real-host > summary');
   await page.waitForTimeout(1000);
   assert.deepEqual(runtimeRequests(requests), [], 'nothing of the runtime before a run is asked for');
+  assert.deepEqual(requests.filter((u) => u.includes('python-pane.js')), [], "not even the pane's own script");
+  await openPane(page, 'python-threads-vs-processes');
+  await page.waitForSelector('#python-threads-vs-processes .py-run');
+  assert.ok(requests.some((u) => u.includes('python-pane.js')), 'the pane loads when opened');
+  assert.deepEqual(runtimeRequests(requests), [], 'opening the pane loads no Python: a run does');
   const r = await page.evaluate(() => window.lab.python.run('import sys\nprint(sys.version_info[:2])'));
   assert.equal(r.error, undefined, JSON.stringify(r.error));
   assert.equal(r.stdout[0].text, '(3, 14)');
@@ -48,6 +55,7 @@ test('the page does not fetch the Python runtime until asked; then only from the
 
 test("the lesson's fetch_data prints its lines in order, with their times, in the chapter's pane", async () => {
   const { context, page, errors } = await open('/?chapter=asyncio');
+  await openPane(page, 'python-asyncio');
   const pane = page.locator('#python-asyncio');
   await pane.locator('.py-run').waitFor();
   assert.match(await pane.locator('textarea').inputValue(), /async def fetch_data\(\):/);
@@ -112,6 +120,7 @@ asyncio.run(main())
 
 test("a threads program shows CPython's real RuntimeError and why the lab models threads", async () => {
   const { context, page, errors } = await open('/?chapter=gil');
+  await openPane(page, 'python-gil');
   const pane = page.locator('#python-gil');
   await page.waitForFunction(() => document.querySelector('#python-gil textarea')?.value.includes('ThreadPoolExecutor'), null, { timeout: 30_000 });
   await pane.locator('.py-run').click();
@@ -168,6 +177,7 @@ test('Stop ends a real-Python run that awaits a sleep within 200 ms, and the nex
 
 test('an edited program runs, is kept in the share link, and Reset restores the generated one', async () => {
   const { context, page, errors } = await open('/?chapter=asyncio');
+  await openPane(page, 'python-asyncio');
   const pane = page.locator('#python-asyncio');
   const source = pane.locator('textarea');
   await pane.locator('.py-run').waitFor();
@@ -197,6 +207,7 @@ test('an edited program runs, is kept in the share link, and Reset restores the 
 
 test('CPU work runs for real, scaled to about a second, and the page gives the measured factor against the kernel', async () => {
   const { context, page, errors } = await open('/?workload=cpu-primes&mode=sequential&tasks=4#playground');
+  await openPane(page, 'python-playground');
   const pane = page.locator('#python-playground');
   await page.waitForFunction(() => document.querySelector('#python-playground textarea')?.value.includes('Scaled for real Python'), null, { timeout: 30_000 });
   assert.equal(await pane.locator('select').inputValue(), 'mode:sequential');

@@ -25,7 +25,7 @@ import { renderStatus } from './views/status-bar';
 import { SweepView } from './views/sweep';
 import { renderTimeline } from './views/timeline';
 import { setUpReplay } from './views/replay-view';
-import { MAX_LINK_PY_CHARS, PythonPane, PythonPanes } from './views/python-pane';
+import { LazyPythonPanes, MAX_LINK_PY_CHARS } from './views/python-pane-loader';
 import { setNetwork } from './views/work';
 
 declare global {
@@ -128,11 +128,11 @@ const compareView = new CompareView($('#compare-view'), {
   moreRounds: () => void compareAll({ budgetMs: 60_000, minRounds: 6 }),
   runInPython: (spec, mode) => {
     if (!pythonPanes) return;
-    void pythonPanes.follow(spec, mode).then(() => pythonPanes!.playground.element.scrollIntoView({ block: 'start' }));
+    void pythonPanes.showInPlayground(spec, mode);
   },
 });
 /** "Run it in real Python": a pane per chapter and one in the playground (created once the engine is ready). */
-let pythonPanes: PythonPanes | undefined;
+let pythonPanes: LazyPythonPanes | undefined;
 let comparing: { json: string } | undefined;
 const withoutMode = (spec: Spec) => {
   const { mode: _mode, ...rest } = spec;
@@ -367,8 +367,8 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
     });
     showIsolationNote();
 
-    const panes = (pythonPanes = new PythonPanes(lab));
-    $('#compare-view').after(panes.playground.element);
+    const panes = (pythonPanes = new LazyPythonPanes(lab));
+    $('#compare-view').after(panes.playground);
     void panes.follow(f.spec());
     $('#experiment').addEventListener('change', () => void panes.follow(f.spec()));
     lessonView = new LessonView($('#lesson'), lab, catalogue, {
@@ -392,7 +392,7 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
     const py = link.page.py;
     if (py !== undefined) {
       const chapter = known ? chapterById(chapterId!) : undefined;
-      const target = chapter ? panes.ready(chapter).then(() => panes.chapterPane(chapter)) : panes.follow(f.spec()).then(() => panes.playground);
+      const target = chapter ? panes.openChapter(chapter) : panes.showInPlayground(f.spec(), f.spec().mode as string | undefined);
       void target.then((pane) => pane?.loadEdited(py));
     }
     if (chapterId !== undefined || !hasSpec) {
@@ -473,7 +473,7 @@ const share = new ShareDialog($<HTMLDialogElement>('#share-dialog'), $<HTMLButto
 
 /** A program the learner edited in a real-Python pane on screen goes into the link (`py`) when it is short. */
 function withPython(state: { params: URLSearchParams; title: string }): { params: URLSearchParams; title: string } {
-  const text = PythonPane.editedOnScreen()?.editedText();
+  const text = pythonPanes?.editedOnScreen()?.editedText();
   if (text === undefined || text.length > MAX_LINK_PY_CHARS) return state;
   state.params.set('py', text);
   return { params: state.params, title: `${state.title}, with an edited Python program` };

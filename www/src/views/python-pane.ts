@@ -14,8 +14,7 @@ import { apiCallsProgram, fetchDataProgram, recordFactor, specProgram, type Pyth
 import type { LoadCost, PrintedLine, PythonResult, TracedTask } from '../python/real/protocol';
 import { fmtMs } from './work';
 
-/** The longest edited program a share link carries (characters of the program). */
-export const MAX_LINK_PY_CHARS = 2000;
+import { MAX_LINK_PY_CHARS } from './python-pane-loader';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {}, ...children: (Node | string)[]) => {
   const e = Object.assign(document.createElement(tag), props);
