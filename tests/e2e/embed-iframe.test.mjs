@@ -89,10 +89,10 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   assert.match(status.buildReason, /frame of a page that is not cross-origin isolated.*Document-Isolation-Policy/);
   assert.match(await frame.textContent('#status'), /Single build because .*frame of a page that is not cross-origin isolated/);
 
-  // rayon, threads-gil and free-threaded: unavailable, with the reason, and a way to a tab of their own.
+  // rayon, threads-gil, free-threaded and interpreters: unavailable, with the reason, and a way to a tab of their own.
   const catalogue = await frame.evaluate(() => window.lab.workloads());
   const off = catalogue.modes.filter((m) => m.unavailable).map((m) => m.name).sort();
-  assert.deepEqual(off, ['free-threaded', 'rayon', 'threads-gil']);
+  assert.deepEqual(off, ['free-threaded', 'interpreters', 'rayon', 'threads-gil']);
   const note = frame.locator('#isolation-note');
   assert.match(await note.textContent(), /rayon is unavailable here: .*not cross-origin isolated/);
   assert.equal(await frame.getAttribute('#run', 'disabled'), '', 'Run is off for a mode this frame cannot run');
