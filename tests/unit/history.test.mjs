@@ -92,12 +92,19 @@ test('a result within the budget is stored as it is; a larger one is coalesced u
   }
 });
 
-test('replay events are left out of a stored copy only when spans alone cannot bring it under the budget', () => {
+test('a stored copy over its budget loses its replay events first, and keeps its spans whole when that is enough', () => {
   const r = { ...bigResult(2, 10), events: 'x'.repeat(b.RESULT_BUDGET_BYTES) };
   const f = b.fitToBudget(r);
   assert.equal(f.stored.events, undefined);
   assert.ok(f.bytes <= b.RESULT_BUDGET_BYTES);
   assert.ok(r.events.length > 0, 'the original keeps them');
+  // Spans that fit by themselves are kept as they are: replay reads them, exactly.
+  const small = { ...bigResult(1, 1), events: 'x'.repeat(b.RESULT_BUDGET_BYTES) };
+  const g = b.fitToBudget(small);
+  assert.equal(g.stored.events, undefined);
+  assert.equal(g.coalesced, false);
+  assert.equal(g.stored.detail, undefined);
+  assert.deepEqual(g.stored.tasks, small.tasks);
 });
 
 test('a partial result (a crash: no spans on some tasks, no wall time) fits without error', () => {

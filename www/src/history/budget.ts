@@ -84,26 +84,27 @@ function withSpansCoalesced<R extends Budgeted>(r: R, resolutionMs: number): R {
 }
 
 /**
- * The copy of `r` to store: `r` itself when it fits `budget`; otherwise spans merged below one pixel of
- * the timeline, then (if still too big) the replay events left out, then coarser merging (four times
- * coarser each step, up to the run's whole length), and as a last resort no spans at all. A copy that
- * lost detail says so: `detail: "coalesced"`.
+ * The copy of `r` to store: `r` itself when it fits `budget`; otherwise first without the replay events
+ * (the bulk of a long run under the GIL: replay then reads the spans, which are whole), then with spans
+ * merged below one pixel of the timeline, then coarser merging (four times coarser each step, up to the
+ * run's whole length), and as a last resort no spans at all. A copy whose spans lost detail says so:
+ * `detail: "coalesced"`.
  */
 export function fitToBudget<R extends Budgeted>(r: R, budget = RESULT_BUDGET_BYTES): { stored: R; bytes: number; coalesced: boolean } {
   const bytes = sizeOf(r);
   if (bytes <= budget) return { stored: r, bytes, coalesced: false };
+  if (r.events !== undefined) {
+    const { events: _events, ...rest } = r;
+    r = rest as R;
+    const size = sizeOf(r);
+    if (size <= budget) return { stored: r, bytes: size, coalesced: false };
+  }
   const length = Math.max(r.endMs ?? 0, r.wallMs ?? 0, 1);
   let resolution = length / TIMELINE_PIXELS;
   let stored: R = { ...r, detail: 'coalesced' };
   for (;;) {
     stored = withSpansCoalesced(stored, resolution);
-    let size = sizeOf(stored);
-    if (size > budget && stored.events !== undefined) {
-      // Replay falls back to the spans when a stored result has no events.
-      const { events: _events, ...rest } = stored;
-      stored = rest as R;
-      size = sizeOf(stored);
-    }
+    const size = sizeOf(stored);
     if (size <= budget) return { stored, bytes: size, coalesced: true };
     if (resolution >= length) break;
     resolution = Math.min(length, resolution * 4);
