@@ -11,14 +11,12 @@
 
 use concurrency_lab::core::cancel::CancelToken;
 use concurrency_lab::core::mode::Mode;
-use concurrency_lab::core::platform::NoProgress;
-use concurrency_lab::core::run::{run_on_threads, RunResult, ThreadEnv};
+use concurrency_lab::core::run::RunResult;
 use concurrency_lab::core::spec;
-use concurrency_lab::core::testkit::{HostClock, HostIo, HostThreads};
+use concurrency_lab::core::testkit::run_on_host;
 use concurrency_lab::core::workload::Class;
 use concurrency_lab::core::{Build, Capabilities};
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 fn run(spec_json: &str) -> Result<RunResult, String> {
     let mut input: Value = serde_json::from_str(spec_json).map_err(|e| format!("the spec is not JSON: {e}"))?;
@@ -40,14 +38,7 @@ fn run(spec_json: &str) -> Result<RunResult, String> {
         other => return Err(format!("the native benchmark runs sequential and rayon, not {}", other.name())),
     }
     let spec = spec::parse(&input, &caps).map_err(|e| e.to_json())?;
-    let cancel = CancelToken::new();
-    let env = ThreadEnv {
-        clock: Arc::new(HostClock(std::time::Instant::now())),
-        io: Arc::new(HostIo { cancel: cancel.clone() }),
-        threads: &HostThreads,
-        progress: Arc::new(NoProgress),
-    };
-    let mut result = run_on_threads(&spec, Build::Native, &env, &cancel);
+    let mut result = run_on_host(&spec, &CancelToken::new());
     result.spec["mode"] = json!(asked.mode.name());
     Ok(result)
 }

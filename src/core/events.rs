@@ -151,27 +151,15 @@ mod tests {
     use super::*;
     use crate::core::cancel::CancelToken;
     use crate::core::record::SpanKind;
-    use crate::core::run::{run_on_loop, run_on_threads, RunResult, ThreadEnv};
-    use crate::core::spec::{parse, Spec};
-    use crate::core::testkit::{HostClock, HostIo, HostThreads, VirtualIo};
-    use crate::core::{Build, Capabilities};
-    use serde_json::{json, Value};
+    use crate::core::run::{run_on_loop, RunResult};
+    use crate::core::spec::Spec;
+    use crate::core::testkit::{native_spec as spec, run_on_host, VirtualIo};
+    use crate::core::Build;
+    use serde_json::json;
     use std::collections::HashMap;
-    use std::sync::Arc;
-
-    fn spec(v: Value) -> Spec {
-        parse(&v, &Capabilities { build: Build::Native, pool_threads: 2, cores: 2 }).unwrap()
-    }
 
     fn on_threads(s: &Spec) -> RunResult {
-        let cancel = CancelToken::new();
-        let env = ThreadEnv {
-            clock: Arc::new(HostClock(std::time::Instant::now())),
-            io: Arc::new(HostIo { cancel: cancel.clone() }),
-            threads: &HostThreads,
-            progress: Arc::new(crate::core::platform::NoProgress),
-        };
-        run_on_threads(s, Build::Native, &env, &cancel)
+        run_on_host(s, &CancelToken::new())
     }
 
     fn events(r: &RunResult) -> &[Event] {

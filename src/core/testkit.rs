@@ -211,3 +211,23 @@ impl PythonThreads for HostThreads {
         Some(crate::core::mode::interpreters::NativeInterpreter::start)
     }
 }
+
+/// The machine native tests describe: 2 cores, a rayon pool of 2.
+pub const NATIVE_CAPS: super::Capabilities = super::Capabilities { build: super::Build::Native, pool_threads: 2, cores: 2 };
+
+/// A spec for a native test, validated for [`NATIVE_CAPS`] (a bad one fails the test).
+pub fn native_spec(v: serde_json::Value) -> super::spec::Spec {
+    super::spec::parse(&v, &NATIVE_CAPS).unwrap_or_else(|e| panic!("a test's spec is refused: {}", e.to_json()))
+}
+
+/// Runs a thread-mode spec on real OS threads and the host's clock (the one the GIL reads, so its switch
+/// interval is real): native tests and the native benchmark.
+pub fn run_on_host(spec: &super::spec::Spec, cancel: &CancelToken) -> super::run::RunResult {
+    let env = super::run::ThreadEnv {
+        clock: std::sync::Arc::new(HostClock(std::time::Instant::now())),
+        io: std::sync::Arc::new(HostIo { cancel: cancel.clone() }),
+        threads: &HostThreads,
+        progress: std::sync::Arc::new(super::platform::NoProgress),
+    };
+    super::run::run_on_threads(spec, super::Build::Native, &env, cancel)
+}

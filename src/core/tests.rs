@@ -294,19 +294,7 @@ fn every_finished_task_is_reported_with_its_image_band() {
 mod threads {
     use super::*;
     use crate::core::cancel::CancelToken;
-    use crate::core::run::{run_on_threads, ThreadEnv};
-    use crate::core::testkit::{HostClock, HostIo, HostThreads};
-    use std::sync::Arc;
-
-    fn run_threads(s: &Spec, cancel: &CancelToken) -> RunResult {
-        let env = ThreadEnv {
-            clock: Arc::new(HostClock(std::time::Instant::now())),
-            io: Arc::new(HostIo { cancel: cancel.clone() }),
-            threads: &HostThreads,
-            progress: Arc::new(crate::core::platform::NoProgress),
-        };
-        run_on_threads(s, Build::Native, &env, cancel)
-    }
+    use crate::core::testkit::run_on_host as run_threads;
 
     /// All `run` spans of all tasks, sorted by start.
     fn run_spans(r: &RunResult) -> Vec<(f64, f64)> {

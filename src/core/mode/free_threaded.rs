@@ -75,26 +75,13 @@ pub fn spend(ms: f64, now: &dyn Fn() -> f64) -> f64 {
 mod tests {
     use crate::core::cancel::CancelToken;
     use crate::core::record::SpanKind;
-    use crate::core::run::{run_on_threads, RunResult, ThreadEnv};
+    use crate::core::run::RunResult;
     use crate::core::spec::{parse, Spec};
-    use crate::core::testkit::{HostClock, HostIo, HostThreads};
-    use crate::core::{Build, Capabilities};
+    use crate::core::testkit::{native_spec as spec, run_on_host, NATIVE_CAPS};
     use serde_json::{json, Value};
-    use std::sync::Arc;
-
-    fn spec(v: Value) -> Spec {
-        parse(&v, &Capabilities { build: Build::Native, pool_threads: 2, cores: 2 }).unwrap()
-    }
 
     fn run(s: &Spec) -> RunResult {
-        let cancel = CancelToken::new();
-        let env = ThreadEnv {
-            clock: Arc::new(HostClock(std::time::Instant::now())),
-            io: Arc::new(HostIo { cancel: cancel.clone() }),
-            threads: &HostThreads,
-            progress: Arc::new(crate::core::platform::NoProgress),
-        };
-        run_on_threads(s, Build::Native, &env, &cancel)
+        run_on_host(s, &CancelToken::new())
     }
 
     fn total(r: &RunResult, kind: SpanKind) -> f64 {
@@ -166,7 +153,7 @@ mod tests {
         let io = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "releasesGil": true}));
         assert!(!io.releases_gil);
         // A bad value is named.
-        let e = parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "releasesGil": "yes"}), &Capabilities { build: Build::Native, pool_threads: 2, cores: 2 }).unwrap_err();
+        let e = parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "releasesGil": "yes"}), &NATIVE_CAPS).unwrap_err();
         assert!(e.to_json().contains("releasesGil"), "{}", e.to_json());
     }
 }

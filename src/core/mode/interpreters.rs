@@ -195,28 +195,13 @@ impl Interpreter for NativeInterpreter {
 mod tests {
     use crate::core::cancel::CancelToken;
     use crate::core::record::SpanKind;
-    use crate::core::run::{run_on_threads, RunResult, ThreadEnv};
+    use crate::core::run::RunResult;
     use crate::core::spec::{parse, Spec};
-    use crate::core::testkit::{HostClock, HostIo, HostThreads};
-    use crate::core::{Build, Capabilities};
-    use serde_json::{json, Value};
-    use std::sync::Arc;
-
-    const CAPS: Capabilities = Capabilities { build: Build::Native, pool_threads: 2, cores: 2 };
-
-    fn spec(v: Value) -> Spec {
-        parse(&v, &CAPS).unwrap()
-    }
+    use crate::core::testkit::{native_spec as spec, run_on_host, NATIVE_CAPS as CAPS};
+    use serde_json::json;
 
     fn run(s: &Spec) -> RunResult {
-        let cancel = CancelToken::new();
-        let env = ThreadEnv {
-            clock: Arc::new(HostClock(std::time::Instant::now())),
-            io: Arc::new(HostIo { cancel: cancel.clone() }),
-            threads: &HostThreads,
-            progress: Arc::new(crate::core::platform::NoProgress),
-        };
-        run_on_threads(s, Build::Native, &env, &cancel)
+        run_on_host(s, &CancelToken::new())
     }
 
     fn spans(r: &RunResult, kind: SpanKind) -> Vec<(u32, f64, f64)> {

@@ -140,29 +140,15 @@ mod tests {
     use crate::core::cancel::CancelToken;
     use crate::core::error::LabError;
     use crate::core::platform::NoProgress;
-    use crate::core::run::{run_on_loop, run_on_threads, RunResult, ThreadEnv};
-    use crate::core::spec::{parse, Spec};
-    use crate::core::testkit::{HostClock, HostIo, HostThreads, VirtualIo};
-    use crate::core::{Build, Capabilities};
+    use crate::core::run::{run_on_loop, RunResult};
+    use crate::core::spec::parse;
+    use crate::core::testkit::{native_spec as spec, run_on_host, VirtualIo, NATIVE_CAPS as CAPS};
+    use crate::core::Build;
     use serde_json::{json, Value};
-    use std::sync::Arc;
-
-    const CAPS: Capabilities = Capabilities { build: Build::Native, pool_threads: 2, cores: 2 };
-
-    fn spec(v: Value) -> Spec {
-        parse(&v, &CAPS).unwrap()
-    }
 
     /// A run on real threads and the host's clock (the one the GIL reads: its switch interval is real).
     fn on_threads(v: Value) -> RunResult {
-        let cancel = CancelToken::new();
-        let env = ThreadEnv {
-            clock: Arc::new(HostClock(std::time::Instant::now())),
-            io: Arc::new(HostIo { cancel: cancel.clone() }),
-            threads: &HostThreads,
-            progress: Arc::new(NoProgress),
-        };
-        run_on_threads(&spec(v), Build::Native, &env, &cancel)
+        run_on_host(&spec(v), &CancelToken::new())
     }
 
     /// The I/O thread's total time (task 0, from its start to its end), ms.
