@@ -142,9 +142,12 @@ impl TaskRecorder {
                 // One span, so one pair of events: the end recorded for the old end moves to the new.
                 let old_end = last.end_ms;
                 last.end_ms = end_ms;
-                let end_kind = span_events(kind).map(|(_, end)| end);
-                if let Some(e) = self.record.events.iter_mut().rev().find(|e| Some(e.kind) == end_kind && e.t_ms == old_end) {
-                    e.t_ms = end_ms;
+                // Only kinds whose span records its own events have one to move; it is among the last
+                // few recorded (nothing else of this task happened inside the merged span).
+                if let Some((_, end_kind)) = span_events(kind) {
+                    if let Some(e) = self.record.events.iter_mut().rev().find(|e| e.kind == end_kind && e.t_ms == old_end) {
+                        e.t_ms = end_ms;
+                    }
                 }
                 return;
             }

@@ -163,20 +163,14 @@ impl Interpreter for NativeInterpreter {
     }
 
     fn count_primes(&mut self, lo: u32, hi: u32) -> u32 {
-        let n = (lo..hi).filter(|&n| kernels::is_prime(n)).count() as u32;
+        let n = kernels::count_primes(lo, hi);
         self.value += u64::from(n);
         n
     }
 
     fn mandelbrot(&mut self, size: u32, max_iter: u32, row: u32, px0: u32, px1: u32) -> u64 {
-        let scale = kernels::SPAN / f64::from(size);
-        let cy = kernels::Y0 + f64::from(row) * scale;
-        let mut total = 0;
-        for px in px0..px1 {
-            let n = kernels::escape(kernels::X0 + f64::from(px) * scale, cy, max_iter);
-            self.kept.push(n);
-            total += u64::from(n);
-        }
+        let kept = &mut self.kept;
+        let total = kernels::mandelbrot_pixels(size, max_iter, row, px0, px1, |n| kept.push(n));
         self.value += total;
         total
     }

@@ -15,7 +15,6 @@
 //! Numbers are 32-bit in every implementation (the lab, the benchmark's JavaScript and Python), so that
 //! the comparison is like for like: a 64-bit division is much slower in wasm than a 32-bit one.
 
-use super::kernels::is_prime;
 use crate::core::calibrate::{Calibration, TARGET_MS};
 use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, Workload};
 #[cfg(test)]
@@ -89,9 +88,7 @@ impl PrimeCount {
 impl CpuKernel for PrimeCount {
     fn step(&mut self, ms: f64) -> Option<u64> {
         let stop = self.end.min(self.next.saturating_add(chunk_len(self.next, ms)));
-        for n in self.next..stop {
-            self.count += u64::from(is_prime(n));
-        }
+        self.count += u64::from(super::kernels::count_primes(self.next, stop));
         self.next = stop;
         (self.next >= self.end).then_some(self.count)
     }
@@ -107,6 +104,7 @@ impl CpuKernel for PrimeCount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::workload::kernels::is_prime;
 
     fn count_below(n: i64, tasks: u32) -> u64 {
         let params = Params::from([("size", n)]);

@@ -41,3 +41,28 @@ pub fn escape(cx: f64, cy: f64, max_iter: u32) -> u32 {
     }
     max_iter
 }
+
+/// Primes in `lo..hi` (a subinterpreter's share of `cpu-primes`, counted inside it).
+#[inline]
+pub fn count_primes(lo: u32, hi: u32) -> u32 {
+    let mut count = 0;
+    for n in lo..hi {
+        count += u32::from(is_prime(n));
+    }
+    count
+}
+
+/// Escape counts of pixels `px0..px1` of `row` of a `size` x `size` image, each handed to `keep` in
+/// order; returns their total (a subinterpreter's share of `cpu-mandelbrot`, computed inside it).
+#[inline]
+pub fn mandelbrot_pixels(size: u32, max_iter: u32, row: u32, px0: u32, px1: u32, mut keep: impl FnMut(u32)) -> u64 {
+    let scale = SPAN / f64::from(size);
+    let cy = Y0 + f64::from(row) * scale;
+    let mut total = 0u64;
+    for px in px0..px1 {
+        let n = escape(X0 + f64::from(px) * scale, cy, max_iter);
+        keep(n);
+        total += u64::from(n);
+    }
+    total
+}

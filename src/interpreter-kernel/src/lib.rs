@@ -18,7 +18,7 @@ mod kernels;
 #[path = "../../core/pickle.rs"]
 mod pickle;
 
-use kernels::{escape, is_prime, SPAN, X0, Y0};
+use kernels::mandelbrot_pixels;
 
 extern "C" {
     static __heap_base: u8;
@@ -104,10 +104,7 @@ pub extern "C" fn args_sum() -> f64 {
 /// Primes in lo..hi, added to the task's value.
 #[no_mangle]
 pub extern "C" fn count_primes(lo: u32, hi: u32) -> u32 {
-    let mut count = 0;
-    for n in lo..hi {
-        count += u32::from(is_prime(n));
-    }
+    let count = kernels::count_primes(lo, hi);
     state().value += u64::from(count);
     count
 }
@@ -118,17 +115,14 @@ pub extern "C" fn count_primes(lo: u32, hi: u32) -> u32 {
 pub extern "C" fn mandelbrot(size: u32, max_iter: u32, row: u32, px0: u32, px1: u32) -> f64 {
     let s = state();
     ensure(s.results + (s.results_len + (px1 - px0) as usize) * 4);
-    let scale = SPAN / f64::from(size);
-    let cy = Y0 + f64::from(row) * scale;
     let out = s.results as *mut u32;
-    let mut total = 0u64;
-    for px in px0..px1 {
-        let n = escape(X0 + f64::from(px) * scale, cy, max_iter);
+    let mut len = s.results_len;
+    let total = mandelbrot_pixels(size, max_iter, row, px0, px1, |n| {
         // SAFETY: room for these slots was ensured above.
-        unsafe { out.add(s.results_len).write(n) };
-        s.results_len += 1;
-        total += u64::from(n);
-    }
+        unsafe { out.add(len).write(n) };
+        len += 1;
+    });
+    s.results_len = len;
     s.value += total;
     total as f64
 }
