@@ -130,16 +130,11 @@ export const CLAIM_MODE: Record<string, string> = {
 export function claimsToTest(spec: { workload?: unknown; releasesGil?: unknown; inputItems?: unknown }, cls: 'cpu' | 'io' | 'mixed'): string[] {
   if (spec.workload === 'convoy') return ['convoy-effect', 'convoy-free-threaded'];
   if (cls !== 'cpu') return CLAIMS_BY_CLASS[cls];
-  const releases = spec.releasesGil === true || spec.releasesGil === 'true';
-  const dataHeavy = Number(spec.inputItems) >= DATA_HEAVY_ITEMS;
-  return [
-    releases ? 'releases-gil-cpu' : 'threads-gil-cpu',
-    'asyncio-cpu',
-    'processes-cpu',
-    'free-threaded-cpu',
-    dataHeavy ? 'interpreters-data' : 'interpreters-cpu',
-    'interpreters-start',
-  ];
+  const replaced: Record<string, string | false> = {
+    'threads-gil-cpu': (spec.releasesGil === true || spec.releasesGil === 'true') && 'releases-gil-cpu',
+    'interpreters-cpu': Number(spec.inputItems) >= DATA_HEAVY_ITEMS && 'interpreters-data',
+  };
+  return [...CLAIMS_BY_CLASS.cpu.map((id) => replaced[id] || id), 'interpreters-start'];
 }
 
 const isResult = (x: Outcome[string] | undefined): x is Measured => !!x && 'wallMs' in x;
