@@ -73,13 +73,13 @@ fn args_sum(id: u32, items: u32) -> i64 {
 /// task, then the arguments are pickled, copied in and unpickled there.
 pub(super) fn arrive(run: &PoolRun, start: StartInterpreter, slot: &mut InterpreterSlot, id: u32, rec: &mut TaskRecorder) -> Result<(), IoError> {
     if slot.is_none() {
-        let t = run.now_ms();
+        let t = run.now();
         let started = start().map_err(|e| IoError::failed("InterpreterError", format!("the interpreter could not start: {e}")))?;
         *slot = Some(started);
-        rec.span(SpanKind::Start, t, run.now_ms());
+        rec.span(SpanKind::Start, t, run.now());
     }
     let interp = slot.as_deref_mut().expect("started above");
-    let t = run.now_ms();
+    let t = run.now();
     let items = run.spec.input_items;
     let item = |i: usize| if i == 0 { i64::from(id) } else { (i - 1) as i64 };
     let len = 1 + items as usize;
@@ -87,7 +87,7 @@ pub(super) fn arrive(run: &PoolRun, start: StartInterpreter, slot: &mut Interpre
     pickle::encode(len, &item, &mut bytes);
     let arrived = interp.receive(&bytes);
     drop(bytes);
-    let end = run.now_ms();
+    let end = run.now();
     rec.span(SpanKind::Message, t, end);
     note_message(rec, Crossing::Task, t, end);
     match arrived {
@@ -100,7 +100,7 @@ pub(super) fn arrive(run: &PoolRun, start: StartInterpreter, slot: &mut Interpre
 /// The task's result leaves the interpreter: pickled there (its value and what it kept for the page),
 /// copied out and unpickled here. The value computed inside must be the value the kernel reported.
 pub(super) fn depart(run: &PoolRun, interp: &mut dyn Interpreter, computed: Option<(Box<dyn CpuKernel>, u64)>, rec: &mut TaskRecorder) -> Result<(), IoError> {
-    let t = run.now_ms();
+    let t = run.now();
     let bytes = interp.send_result();
     let mut items = Vec::new();
     let decoded = pickle::decode(&bytes, &mut |x| items.push(x));
@@ -117,7 +117,7 @@ pub(super) fn depart(run: &PoolRun, interp: &mut dyn Interpreter, computed: Opti
             Ok(())
         }
     };
-    let end = run.now_ms();
+    let end = run.now();
     rec.span(SpanKind::Message, t, end);
     note_message(rec, Crossing::Result, t, end);
     outcome

@@ -164,7 +164,7 @@ impl PoolRun {
         fill_unfinished(self.spec.tasks, records, self.now() - self.t0)
     }
 
-    fn now(&self) -> f64 {
+    pub(super) fn now(&self) -> f64 {
         self.clock.now_ms()
     }
 
@@ -388,10 +388,6 @@ impl PoolRun {
             rec.add_call(self.now() - start);
         }
         Ok(u64::from(calls))
-    }
-
-    pub(super) fn now_ms(&self) -> f64 {
-        self.now()
     }
 
     /// A blocking call: drop the GIL, wait, take it back.
