@@ -188,11 +188,13 @@ function summarise<R extends Measured>(rs: R[], parallelism: number[]): R & { ro
   // The median round (the lower middle one for an even count): a real run, not an average of runs.
   const sorted = [...rs].sort((a, b) => a.wallMs - b.wallMs);
   const mid = sorted[Math.floor((sorted.length - 1) / 2)];
-  // The median probe (the lower middle one for an even count): a program that holds a core through the
-  // Compare shows in every probe, while one probe caught in another program's moment-long burst must not
-  // excuse (or decide) a verdict.
+  // The median probe (the mean of the two middle ones for an even count): a program that holds a core
+  // through the Compare shows in every probe, while one probe caught in a moment's burst (another program,
+  // or a virtual machine's host taking a core for a second) must not excuse (or decide) a verdict.
   const probes = [...parallelism].sort((a, b) => a - b);
-  const free = probes.length ? { parallelism: round2(probes[Math.floor((probes.length - 1) / 2)]) } : {};
+  const lo = probes[Math.floor((probes.length - 1) / 2)];
+  const hi = probes[Math.floor(probes.length / 2)];
+  const free = probes.length ? { parallelism: round2((lo + hi) / 2) } : {};
   const machine = mid.machine ? { ...mid.machine, ...free } : mid.machine;
   return { ...mid, machine, rounds: walls, spread: [Math.min(...walls), Math.max(...walls)] };
 }
