@@ -90,7 +90,7 @@ const busy = (on: boolean) => {
   active = Math.max(0, active + (on ? 1 : -1));
   stopButton.disabled = active === 0;
 };
-lab.onRunStart(() => image.reset());
+lab.onRunStart((spec) => image.reset(String(spec.mode ?? '')));
 lab.onTask((record, output) => {
   if (output) image.draw(record.id, record.lane, output);
 });

@@ -3,148 +3,29 @@
 
 import type { EngineClient } from './engine/client';
 import { HistoryStore, type HistoryState } from './history-store';
-import type { Build, Catalogue, Defaults, EngineState, Machine, PlainError, Result, Spec, TaskListener } from './engine/protocol';
-import { compareInRounds, CompareAborted, type CompareProgress } from './measure/procedure';
+import type { Catalogue, Defaults, Machine, PlainError, Result, Spec, TaskListener } from './engine/protocol';
+import { compareInRounds, CompareAborted } from './measure/procedure';
 import { claims as decideClaims, median, roundSpeedups, type ClaimVerdict, type Outcome } from './measure/verdicts';
-import { usesNetwork, type Network, type NetworkInfo } from './network';
+import { usesNetwork } from './network';
 import { chapterById, knobAccepts, unknownChapter } from './lesson/chapters';
 import { chapterList, runChapter, type ChapterRun, type ChapterRunOptions } from './lesson/run';
 import { replay as replayRun, type Replay } from './replay/replay';
 import type { RunRecord } from './replay/record';
 import { checkSource, PythonRunner, type RunOptions as PythonRunOptions } from './python/real/runner';
 import type { PythonResult } from './python/real/protocol';
+import { browserName, compareBudgetMs, newRunId, toError, type CompareOptions, type CompareOutcome, type LabOptions, type Recorded, type Status } from './lab/contract';
+import { loadCalibration, saveCalibration } from './lab/calibration';
+import { JobQueue, notStarted, type Job } from './lab/job-queue';
 
-/** A Compare's outcome: every mode's median-round Result (with `rounds` and `spread`), or its error. */
-export type CompareOutcome = Record<string, Recorded | { error: PlainError }>;
-
-export interface CompareOptions {
-  signal?: AbortSignal;
-  /** Time allowed for the whole Compare, warm-up included (default 20 s). */
-  budgetMs?: number;
-  /** Counted rounds at least (default 3), while the budget allows. */
-  minRounds?: number;
-  /** Told after every run of the Compare (views fill in as rounds go). */
-  onProgress?(progress: CompareProgress<Recorded>): void;
-  /** Only these modes (a chapter's experiment); every mode by default. */
-  modes?: string[];
-}
-
-/** The longest queue of waiting runs; past it a run is refused (`Unavailable`, "queue full"). */
-export const QUEUE_CAP = 100;
-/** A run expected to take longer than this is announced before it starts (src/core/estimate.rs). */
-export const LONG_RUN_MS = 60_000;
-/** A Compare's default budget for five rows (modes): warm-up and every round. */
-export const COMPARE_BUDGET_MS = 20_000;
-/** The default budget grows with the rows a Compare runs (each round runs every row once). */
-export const compareBudgetMs = (rows: number) => Math.round((COMPARE_BUDGET_MS * Math.max(5, rows)) / 5);
-
-/** Where calibrated defaults are kept per browser profile (so tabs and reloads agree). */
-const CALIBRATION_KEY = 'concurrency-lab:calibration';
-
-/** "Chromium 156", "Firefox 140", ...: where a result was measured. */
-export function browserName(ua = typeof navigator === 'undefined' ? '' : navigator.userAgent): string {
-  for (const [re, name] of [
-    [/Edg\/(\d+)/, 'Edge'],
-    [/Firefox\/(\d+)/, 'Firefox'],
-    [/Chrom(?:e|ium)\/(\d+)/, 'Chromium'],
-    [/Version\/(\d+).*Safari/, 'Safari'],
-  ] as const) {
-    const m = ua.match(re);
-    if (m) return `${name} ${m[1]}`;
-  }
-  return 'unknown browser';
-}
-
-export interface Status {
-  crossOriginIsolated: boolean;
-  build: Build;
-  threads: number;
-  state: EngineState;
-  workers: number;
-  memoryBytes: number;
-  /** Why the page runs the single build, when it does. */
-  buildReason?: string;
-  /** The last crash of the engine (it restarted by itself), if any. */
-  lastCrash?: string;
-  /** Whether results survive a reload (browser storage); `storageReason` says why not. */
-  persistent: boolean;
-  storageReason?: string;
-  /** Who answers the latency endpoint: a server (`real`) or the lab's service worker (`simulated`). */
-  network?: Network;
-  networkReason?: string;
-}
-
-/** What the page knows before the engine starts (embedding: how isolation went, who answers the network). */
-export interface LabOptions {
-  /** Why the page is not cross-origin isolated, when it is not (from the boot script). */
-  isolationReason?: string;
-  /** Who answers `api/delay`; `ready` waits for it. */
-  network?: Promise<NetworkInfo>;
-}
-
-/** A run as recorded: its Result, whether a Stop cut it short, and (a Compare's) how it was measured. */
-export type Recorded = Result & {
-  cancelled?: boolean;
-  network?: Network;
-  /** A Compare's warm-up order, each counted round's order, and why it stopped adding rounds. */
-  measurement?: { warmUp: string[]; orders: string[][]; ended?: string; probes?: number[]; budgetMs?: number };
-  /** Things the learner should know about how this run differs from what was asked. */
-  notes?: string[];
-  /** A Compare's entry: the median of its rounds' speedups over that Compare's sequential rounds. */
-  speedup?: number;
-  /** A stored copy whose timeline spans too short to see were merged (docs/API.md, History store). */
-  detail?: 'coalesced';
-};
-
-/** The rejection of a job that a Stop reached before it started. */
-const notStarted = () => toError({ name: 'AbortError', message: 'the run was cancelled before it started' });
-
-const newRunId = () => (typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
-
-/** Calibrated defaults kept in this browser profile, if any (none where storage is refused). */
-function loadCalibration(): { labVersion: string; defaults: Defaults } | undefined {
-  try {
-    const v = JSON.parse(localStorage.getItem(CALIBRATION_KEY) ?? 'null');
-    return v && typeof v.labVersion === 'string' && v.defaults && typeof v.defaults === 'object' ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function saveCalibration(labVersion: string, defaults: Defaults): void {
-  try {
-    localStorage.setItem(CALIBRATION_KEY, JSON.stringify({ labVersion, defaults, at: new Date().toISOString() }));
-  } catch {
-    // A frame without storage calibrates on every load; nothing is lost.
-  }
-}
-
-interface Job {
-  /** Runs the job once it is its turn (the engine ready, nothing else running). */
-  exec(job: Job): Promise<unknown>;
-  resolve(r: unknown): void;
-  reject(e: Error): void;
-  /** Set by a Stop: checked after every await, so a cancel is honoured whenever it comes. */
-  cancelled: boolean;
-  /** How a Stop ends this job when it is not the engine's (a real-Python run ends its Worker). */
-  stop?: () => void;
-}
-
-/** Turns a plain error object (as it crossed from the worker) into an Error with the same fields. */
-export function toError(plain: PlainError | unknown): Error {
-  const p = (plain && typeof plain === 'object' ? plain : { name: 'EngineError', message: String(plain) }) as PlainError;
-  const err = new Error(p.message ?? 'unknown error');
-  Object.assign(err, p);
-  err.name = p.name ?? 'EngineError';
-  return err;
-}
+export * from './lab/contract';
+export { QUEUE_CAP } from './lab/job-queue';
 
 export class Lab {
   readonly ready: Promise<Status>;
   /** Resolves when the engine can run: the first start, then each restart after a crash. */
   private engine: Promise<unknown>;
-  private current?: Job;
-  private readonly jobs: Job[] = [];
+  /** Runs, Compares and real-Python runs, one at a time. */
+  private readonly queue: JobQueue;
   private readonly store = new HistoryStore<Recorded>();
   /** Resolves once stored results are loaded (runs recorded meanwhile are kept too). */
   private readonly restored: Promise<void>;
@@ -214,6 +95,27 @@ export class Lab {
     });
     this.ready = this.boot();
     this.engine = this.ready;
+    this.queue = new JobQueue({
+      ready: async () => {
+        await this.ready;
+        await this.engine;
+      },
+      started: () => this.update({ state: 'busy' }),
+      cancelEngine: () => this.client.cancel(),
+      // A single run cut short is recorded as cancelled (a Compare records its own rows).
+      failed: (err) => {
+        const partial = (err as Error & { result?: Recorded }).result;
+        if (err.name === 'AbortError' && partial && !('partial' in err)) this.record(partial);
+      },
+      ended: async () => {
+        for (const l of this.endListeners) l();
+        const restarting = () => this.state.state === 'restarting';
+        if (restarting()) return;
+        const stats = await this.client.stats().catch(() => ({ memoryBytes: this.state.memoryBytes, workers: this.state.workers }));
+        // A job queued meanwhile may have started: the lab is busy again, not ready.
+        if (!restarting()) this.update({ ...stats, state: this.queue.current ? 'busy' : 'ready' });
+      },
+    });
     client.onCrash = (message) => this.restart(message);
   }
 
@@ -221,7 +123,7 @@ export class Lab {
   private restart(message: string): void {
     this.update({ state: 'restarting', lastCrash: message, workers: 0 });
     this.engine = this.client.start(this.state.build, this.defaults && { labVersion: this.catalogue?.labVersion ?? '', defaults: this.defaults }).then(
-      (started) => this.update({ state: this.current ? 'busy' : 'ready', workers: started.workers, memoryBytes: started.memoryBytes }),
+      (started) => this.update({ state: this.queue.current ? 'busy' : 'ready', workers: started.workers, memoryBytes: started.memoryBytes }),
       (e) => this.update({ state: 'restarting', lastCrash: `${message}; the restart failed too: ${toError(e).message}` }),
     );
   }
@@ -401,15 +303,7 @@ export class Lab {
 
   /** Cancels the running run (or Compare) and every waiting one. */
   cancel(): void {
-    for (const job of this.jobs.splice(0)) {
-      job.cancelled = true;
-      job.reject(notStarted());
-    }
-    if (this.current) {
-      this.current.cancelled = true;
-      if (this.current.stop) this.current.stop();
-      else this.client.cancel();
-    }
+    this.queue.cancelAll();
   }
 
   /**
@@ -498,33 +392,8 @@ export class Lab {
     this.statusListeners.add(listener);
   }
 
-  private abort(job: Job): void {
-    job.cancelled = true;
-    if (job === this.current) {
-      if (job.stop) job.stop();
-      else this.client.cancel();
-      return;
-    }
-    const i = this.jobs.indexOf(job);
-    if (i >= 0) {
-      this.jobs.splice(i, 1);
-      job.reject(notStarted());
-    }
-  }
-
-  /** Queues a job (a run, a Compare); refuses one past the cap. */
   private enqueue(exec: (job: Job) => Promise<unknown>, signal?: AbortSignal): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(notStarted());
-      if (this.jobs.length >= QUEUE_CAP) {
-        const reason = `queue full (${this.jobs.length} jobs)`;
-        return reject(toError({ name: 'Unavailable', message: `the lab's queue is full: ${reason}; wait for runs to finish or cancel them`, reason }));
-      }
-      const job: Job = { exec, resolve, reject, cancelled: false };
-      signal?.addEventListener('abort', () => this.abort(job), { once: true });
-      this.jobs.push(job);
-      void this.pump();
-    });
+    return this.queue.enqueue(exec, signal);
   }
 
   /**
@@ -549,33 +418,6 @@ export class Lab {
       // tasks, the crash as its error); recorded here, whether the run was a job of its own or a Compare's.
       if (err.name === 'EngineError' && partial) this.record(((err as Error & { result?: Result }).result = this.label(partial as Recorded)));
       throw err;
-    }
-  }
-
-  private async pump(): Promise<void> {
-    if (this.current || this.jobs.length === 0) return;
-    const job = this.jobs.shift()!;
-    this.current = job;
-    try {
-      await this.ready;
-      await this.engine;
-      if (job.cancelled) throw notStarted();
-      this.update({ state: 'busy' });
-      job.resolve(await job.exec(job));
-    } catch (e) {
-      const err = toError(e);
-      const partial = (err as Error & { result?: Recorded }).result;
-      // A single run cut short is recorded as cancelled (a Compare records its own rows).
-      if (err.name === 'AbortError' && partial && !('partial' in err)) this.record(partial);
-      job.reject(err);
-    } finally {
-      this.current = undefined;
-      for (const l of this.endListeners) l();
-      if (this.state.state !== 'restarting') {
-        const stats = await this.client.stats().catch(() => ({ memoryBytes: this.state.memoryBytes, workers: this.state.workers }));
-        this.update({ state: 'ready', ...stats });
-      }
-      void this.pump();
     }
   }
 

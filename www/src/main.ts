@@ -105,7 +105,7 @@ lab.onRunEnd(() => progress.stop());
 
 // Image workloads draw their picture band by band as tasks finish (the bands come from the engine).
 const image = new ImageView($<HTMLCanvasElement>('#image'), $('#image-caption'));
-lab.onRunStart(() => image.reset());
+lab.onRunStart((spec) => image.reset(String(spec.mode ?? '')));
 lab.onTask((record, output) => {
   if (output) image.draw(record.id, record.lane, output);
 });

@@ -7,12 +7,15 @@ import type { TaskOutput } from '../engine/protocol';
 export class ImageView {
   private ctx?: CanvasRenderingContext2D;
   private width = 0;
+  /** The mode of the run being drawn: after a Compare the picture is its last run's, not the timeline's. */
+  private mode = '';
 
   constructor(private readonly canvas: HTMLCanvasElement, private readonly caption: HTMLElement) {}
 
   /** A run began: clear the picture (the first band tells its size). */
-  reset(): void {
+  reset(mode = ''): void {
     this.width = 0;
+    this.mode = mode;
     this.canvas.hidden = true;
     this.caption.textContent = '';
   }
@@ -34,7 +37,7 @@ export class ImageView {
     const pixels = new Uint32Array(img.data.buffer);
     for (let i = 0; i < out.data.length; i++) pixels[i] = palette[Math.min(out.data[i], out.max)];
     this.ctx.putImageData(img, 0, Math.floor(out.offset / out.width));
-    this.caption.textContent = `Task ${taskId} drew rows ${Math.floor(out.offset / out.width)}–${Math.floor(out.offset / out.width) + rows - 1} on ${lane}`;
+    this.caption.textContent = `${this.mode ? `Drawn by the last run (${this.mode}): t` : 'T'}ask ${taskId} drew rows ${Math.floor(out.offset / out.width)}–${Math.floor(out.offset / out.width) + rows - 1} on ${lane}`;
   }
 }
 

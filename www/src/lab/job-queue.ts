@@ -1,0 +1,106 @@
+// The lab's one queue of jobs: runs, Compares, a chapter's experiments and real-Python runs go one at a
+// time, first come first served, so no measured run ever overlaps another. A Stop reaches the job that
+// runs (through its own `stop`, or the engine's cancel) and rejects every waiting one; an AbortSignal
+// reaches its own job only. What a job does, and what the lab does around it, is the owner's (../lab-api.ts).
+
+import { toError } from './contract';
+
+/** The longest queue of waiting runs; past it a run is refused (`Unavailable`, "queue full"). */
+export const QUEUE_CAP = 100;
+
+export interface Job {
+  /** Runs the job once it is its turn (the engine ready, nothing else running). */
+  exec(job: Job): Promise<unknown>;
+  resolve(r: unknown): void;
+  reject(e: Error): void;
+  /** Set by a Stop: checked after every await, so a cancel is honoured whenever it comes. */
+  cancelled: boolean;
+  /** How a Stop ends this job when it is not the engine's (a real-Python run ends its Worker). */
+  stop?: () => void;
+}
+
+/** What the queue asks of its owner around each job. */
+export interface JobHooks {
+  /** Resolves when a job may start (the engine started, or restarted after a crash). */
+  ready(): Promise<unknown>;
+  /** A job starts: the lab is busy. */
+  started(): void;
+  /** Stops the engine's run in progress (for a job without a `stop` of its own). */
+  cancelEngine(): void;
+  /** A job failed (before it is rejected with `err`). */
+  failed(err: Error): void;
+  /** A job is over, however it ended; awaited before the next one starts. */
+  ended(): Promise<void>;
+}
+
+/** The rejection of a job that a Stop reached before it started. */
+export const notStarted = () => toError({ name: 'AbortError', message: 'the run was cancelled before it started' });
+
+export class JobQueue {
+  /** The job that runs now, if any. */
+  current?: Job;
+  private readonly waiting: Job[] = [];
+
+  constructor(private readonly hooks: JobHooks) {}
+
+  /** Queues a job; refuses one past the cap, and one whose signal is already aborted. */
+  enqueue(exec: (job: Job) => Promise<unknown>, signal?: AbortSignal): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(notStarted());
+      if (this.waiting.length >= QUEUE_CAP) {
+        const reason = `queue full (${this.waiting.length} jobs)`;
+        return reject(toError({ name: 'Unavailable', message: `the lab's queue is full: ${reason}; wait for runs to finish or cancel them`, reason }));
+      }
+      const job: Job = { exec, resolve, reject, cancelled: false };
+      signal?.addEventListener('abort', () => this.abort(job), { once: true });
+      this.waiting.push(job);
+      void this.pump();
+    });
+  }
+
+  /** A Stop: cancels the running job and every waiting one. */
+  cancelAll(): void {
+    for (const job of this.waiting.splice(0)) {
+      job.cancelled = true;
+      job.reject(notStarted());
+    }
+    if (this.current) this.stop(this.current);
+  }
+
+  /** One job's signal: stops it if it runs, takes it out of the queue if it waits. */
+  private abort(job: Job): void {
+    if (job === this.current) return this.stop(job);
+    job.cancelled = true;
+    const i = this.waiting.indexOf(job);
+    if (i >= 0) {
+      this.waiting.splice(i, 1);
+      job.reject(notStarted());
+    }
+  }
+
+  private stop(job: Job): void {
+    job.cancelled = true;
+    if (job.stop) job.stop();
+    else this.hooks.cancelEngine();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.current || this.waiting.length === 0) return;
+    const job = this.waiting.shift()!;
+    this.current = job;
+    try {
+      await this.hooks.ready();
+      if (job.cancelled) throw notStarted();
+      this.hooks.started();
+      job.resolve(await job.exec(job));
+    } catch (e) {
+      const err = toError(e);
+      this.hooks.failed(err);
+      job.reject(err);
+    } finally {
+      this.current = undefined;
+      await this.hooks.ended();
+      void this.pump();
+    }
+  }
+}
