@@ -336,8 +336,9 @@ test('stored runs stay within their budget (a coarser timeline, said so); older 
   const size = await page.evaluate(() => window.lab.workloads().workloads.find((w) => w.name === 'cpu-primes').fields.find((f) => f.name === 'size').default);
   const tried = [];
   let full;
+  let spec;
   for (let times = 3; ; times *= 2) {
-    const spec = { workload: 'cpu-primes', mode: 'threads-gil', tasks: 4, switchIntervalMs: 0.1, size: times * size };
+    spec = { workload: 'cpu-primes', mode: 'threads-gil', tasks: 4, switchIntervalMs: 0.1, size: times * size };
     full = await page.evaluate((s) => window.lab.run(s), spec);
     tried.push(full.runId);
     if (JSON.stringify(full).length > 256 * 1024 || times >= 24) break;
@@ -346,6 +347,20 @@ test('stored runs stay within their budget (a coarser timeline, said so); older 
   const here = (await history(page)).at(-1);
   assert.equal(here.detail, undefined, 'this visit keeps the whole result');
   assert.equal(here.tasks.reduce((n, t) => n + t.spans.length, 0), fullSpans);
+  assert.deepEqual(here, full, "this visit's copy is the whole Result: every span and event, and the page's labels");
+  // The Result lab.run hands back is the caller's: changing it changes nothing the history keeps (a big
+  // Result's whole copy is the engine's own JSON, kept as it came: history/copies.ts).
+  const untouched = await page.evaluate(async (s) => {
+    const r = await window.lab.run(s);
+    const before = JSON.stringify((await window.lab.history()).at(-1));
+    r.wallMs = -1;
+    r.tasks[0].spans.length = 0;
+    if (r.events) r.events.list.length = 0;
+    const after = (await window.lab.history()).at(-1);
+    return { same: JSON.stringify(after) === before, wallMs: after.wallMs, spans: after.tasks[0].spans.length, big: before.length > 256 * 1024 };
+  }, spec);
+  assert.ok(untouched.big && untouched.same && untouched.wallMs > 0 && untouched.spans > 0, JSON.stringify(untouched));
+  tried.push((await history(page)).at(-1).runId);
 
   // A crashed run, as the engine's crash handling records it: its finished tasks and the crash.
   const crashed = { ...r1, runId: 'crashed-run', cancelled: true, error: { name: 'EngineError', message: 'the engine crashed: a worker died' }, tasks: r1.tasks.slice(0, 1) };
@@ -354,7 +369,7 @@ test('stored runs stay within their budget (a coarser timeline, said so); older 
   const other = await tab(context);
   const h = await history(other);
   assert.deepEqual(h.map((r) => r.runId), [undefined, ...tried, 'crashed-run']);
-  const kept = h.at(-2);
+  const kept = h.find((r) => r.runId === full.runId);
   const bytes = JSON.stringify(kept).length;
   console.log(`# ${fullSpans} spans, ${JSON.stringify(full).length} bytes; stored ${kept.tasks.reduce((n, t) => n + t.spans.length, 0)} spans, ${bytes} bytes`);
   assert.ok(JSON.stringify(full).length > 256 * 1024, 'the run is over the budget (else this test shows nothing)');

@@ -7,7 +7,8 @@
 // partitioned third-party iframe, some private modes) results live in memory, and the page says so.
 
 import { createStore, get, set, type UseStore } from 'idb-keyval';
-import { fitToBudget, RESULT_BUDGET_BYTES, type Budgeted } from './history/budget';
+import { fitToBudget, RESULT_BUDGET_BYTES, sizeOf, type Budgeted } from './history/budget';
+import { copiesOf } from './history/copies';
 import { transact } from './history/idb';
 import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, runKey, SETTINGS_VERSION, STORE_SCHEMA, type Identified } from './history/records';
 import { adjustTotal, dropForRoom, loadRuns, NewerStore, putBack, readMissing, removeUpToNow, writeRuns } from './history/transactions';
@@ -25,6 +26,11 @@ interface Entry<R> {
   order: string;
   /** The whole result, for runs recorded by this page (the stored copy may be coalesced). */
   full?: R;
+  /**
+   * Or, for a big run of this page, the whole result as the engine's JSON plus what the page set at its
+   * top level (history/copies.ts), and the object the page shows (read, never changed, by `view`).
+   */
+  whole?: { json: string; top: Partial<R>; shown: R };
   stored: R;
   bytes: number;
   state: 'stored' | 'writing' | 'unsaved';
@@ -55,6 +61,16 @@ export interface HistoryState {
   /** Runs whose stored copy was coalesced (shown with a coarser timeline once reloaded). */
   coalesced: number;
 }
+
+/** An entry's result as whole as this page has it: its own, or a copy it may keep (not the one it shows). */
+function wholeOf<R>(e: Entry<R>): R {
+  if (e.full) return e.full;
+  if (e.whole) return Object.assign(JSON.parse(e.whole.json), structuredClone(e.whole.top)) as R;
+  return e.stored;
+}
+
+/** A copy of an entry's result that the caller may change. */
+const copyOf = <R>(e: Entry<R>): R => (e.whole && !e.full ? wholeOf(e) : structuredClone(wholeOf(e)));
 
 const isQuota = (e: unknown) => (e as DOMException)?.name === 'QuotaExceededError';
 const byOrder = <R>(a: Entry<R>, b: Entry<R>) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
@@ -154,7 +170,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
 
   /** Every result, oldest first: this page's runs whole, others as stored. Copies: the caller may change them. */
   all(): R[] {
-    return this.entries.map((e) => structuredClone(e.full ?? e.stored));
+    return this.entries.map((e) => copyOf(e));
   }
 
   /**
@@ -162,7 +178,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
    * stall the page). For readers that change nothing, such as the page's table.
    */
   view(): readonly R[] {
-    return this.entries.map((e) => e.full ?? e.stored);
+    return this.entries.map((e) => e.full ?? e.whole?.shown ?? e.stored);
   }
 
   state(): HistoryState {
@@ -195,9 +211,21 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
 
   /** Records a run: shown at once, written in a transaction of its own (after this page's earlier ones). */
   add(r: R, legacyKey?: string): void {
-    const full = structuredClone(r);
-    const { stored, bytes } = fitToBudget(full);
-    this.entries.push({ order: this.newKey(Date.now()), full, stored, bytes, state: this.persistent ? 'writing' : 'unsaved', legacyKey });
+    const order = this.newKey(Date.now());
+    const state = this.persistent ? 'writing' : 'unsaved';
+    const made = copiesOf(r);
+    if (made?.stored) {
+      // A big run: its copies were made in the engine worker; only the top level the page set is copied here.
+      const { tasks: _tasks, events: _events, ...rest } = r;
+      const top = structuredClone(rest) as Partial<R>;
+      const budgeted = made.stored as R;
+      const stored = { ...top, tasks: budgeted.tasks, ...(budgeted.events !== undefined && { events: budgeted.events }), ...(budgeted.detail && { detail: budgeted.detail }) } as R;
+      this.entries.push({ order, whole: { json: made.json, top, shown: r }, stored, bytes: sizeOf(stored), state, legacyKey });
+    } else {
+      const full = structuredClone(r);
+      const { stored, bytes } = fitToBudget(full);
+      this.entries.push({ order, full, stored, bytes, state, legacyKey });
+    }
     this.entries.sort(byOrder);
     this.changed();
     this.flush();
@@ -274,7 +302,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
     // This page's copies of the cleared runs (whole, where it has them), and its unsaved runs of before.
     const cutoff = runKey(upTo, '\uffff', 0);
     const mine = new Map(this.entries.filter((e) => e.key).map((e) => [e.key!, e]));
-    const cleared: Entry<R>[] = removed.map(([key, r]) => ({ key, order: key, stored: r.result, bytes: r.bytes, state: 'stored', full: mine.get(key)?.full }));
+    const cleared: Entry<R>[] = removed.map(([key, r]) => ({ key, order: key, stored: r.result, bytes: r.bytes, state: 'stored', full: mine.get(key)?.full, whole: mine.get(key)?.whole }));
     cleared.push(...this.entries.filter((e) => e.state === 'unsaved' && e.order <= cutoff));
     const gone = new Set(cleared);
     const keys = new Set(removed.map(([k]) => k));
@@ -284,7 +312,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
     if (!this.entries.some((e) => e.state === 'unsaved')) this.full = false;
     if (removed.length) this.broadcast();
     this.changed();
-    return cleared.map((e) => structuredClone(e.full ?? e.stored));
+    return cleared.map((e) => copyOf(e));
   }
 
   /**
@@ -307,7 +335,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
       present.add(k);
       const e = this.lastCleared.get(k);
       if (e?.key) back.push(e);
-      else if (e) anew.push(e.full ?? e.stored);
+      else if (e) anew.push(wholeOf(e));
       else anew.push(r);
       this.lastCleared.delete(k);
     }
@@ -321,13 +349,13 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
         this.broadcast();
       } catch (e) {
         // Not written back: kept in memory, and written with the next run (or after "make room").
-        for (const x of back) anew.push(x.full ?? x.stored);
+        for (const x of back) anew.push(wholeOf(x));
         if (e instanceof NewerStore) this.becomeReadOnly(e.schema);
         else if (isQuota(e)) this.full = true;
         else this.fallBack(e);
       }
     } else {
-      for (const e of back) anew.push(e.full ?? e.stored);
+      for (const e of back) anew.push(wholeOf(e));
     }
     this.entries.sort(byOrder);
     for (const r of anew) this.add(r);

@@ -9,6 +9,7 @@
 
 import * as Comlink from 'comlink';
 import { CRASH_CHANNEL } from './crash-report';
+import { keepCopies, type Copies } from '../history/copies';
 import type { Build, EngineApi, EngineStartOptions, EngineStarted, EngineStats, PlainError, Result, Spec, Task, TaskListener } from './protocol';
 
 /** How long a running engine may leave a ping unanswered before it counts as dead. */
@@ -103,7 +104,13 @@ export class EngineClient {
         finished.push(record);
         onTask(record, output);
       };
-      remote.run(spec, Comlink.proxy(report)).then(settle(resolve), settle(reject));
+      // The Result comes as the engine's JSON (parsed here once), with the history's copy of a big one.
+      const parsed = (copies: Copies): Result => {
+        const result = JSON.parse(copies.json) as Result;
+        keepCopies(result, copies);
+        return result;
+      };
+      remote.run(spec, Comlink.proxy(report)).then(settle((copies: Copies) => resolve(parsed(copies))), settle(reject));
     }).finally(() => {
       if (this.failRun === fail) this.failRun = undefined;
     });

@@ -6,6 +6,8 @@ import { reportCrash, watchForDeath } from './crash-report';
 import { ParallelismProbe } from './probe';
 import { runProcesses, type ProcessRun, type TaskQueue } from './processes';
 import type { Build, Catalogue, Defaults, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, Task, TaskListener, TaskOutput } from './protocol';
+import { fitToBudget, RESULT_BUDGET_BYTES } from '../history/budget';
+import { COPIES_FROM_BYTES, TOP_LEVEL_ROOM_BYTES, type Copies } from '../history/copies';
 
 /** The wasm-bindgen module of either build (same exports; `initThreadPool` only in `threads`). */
 interface EngineModule {
@@ -203,7 +205,7 @@ const api: EngineApi = {
     probe = undefined;
   },
 
-  async run(spec: Spec, onTask?: TaskListener): Promise<Result> {
+  async run(spec: Spec, onTask?: TaskListener): Promise<Copies> {
     if (!engine) throw toPlainError('the engine has not started');
     // Outputs are copies in ordinary memory: hand their buffers over instead of copying them again.
     const report = (record: string, output?: TaskOutput) =>
@@ -211,8 +213,8 @@ const api: EngineApi = {
     try {
       const specJson = engine.validate(JSON.stringify(spec));
       const filled = JSON.parse(specJson);
-      if (filled.mode === 'processes') return await runOnProcesses(engine, specJson, filled, report);
-      return JSON.parse(await engine.run(specJson, report)) as Result;
+      if (filled.mode === 'processes') return copies(await runOnProcesses(engine, specJson, filled, report));
+      return copies(await engine.run(specJson, report));
     } catch (e) {
       throw toPlainError(e);
     }
@@ -260,12 +262,21 @@ const api: EngineApi = {
   },
 };
 
+/**
+ * A finished run's Result as it goes to the page: the engine's JSON and, for a big Result, the copy the
+ * history stores, made here so that the page's main thread does not (../history/copies.ts).
+ */
+function copies(json: string): Copies {
+  if (json.length <= COPIES_FROM_BYTES) return { json };
+  return { json, stored: fitToBudget(JSON.parse(json) as Result, RESULT_BUDGET_BYTES - TOP_LEVEL_ROOM_BYTES).stored };
+}
+
 async function runOnProcesses(
   mod: EngineModule,
   specJson: string,
   spec: { tasks: number; workers: number },
   onTask: (record: string, output?: TaskOutput) => void,
-): Promise<Result> {
+): Promise<string> {
   const queue = new mod.TaskQueue(specJson);
   const { baseUrl, cores, testFaults } = started!;
   processRun = runProcesses({ spec, specJson, queue, baseUrl, cores, engineId, testFaults: testFaults === true, module: await compileSingle(), onTask });
@@ -276,7 +287,7 @@ async function runOnProcesses(
       reportCrash(engineId, failure);
       throw toPlainError(JSON.stringify({ name: 'EngineError', message: failure }));
     }
-    return JSON.parse(mod.finish(specJson, JSON.stringify(records), wallMs, cancelled)) as Result;
+    return mod.finish(specJson, JSON.stringify(records), wallMs, cancelled);
   } finally {
     processRun = undefined;
     queue.free();

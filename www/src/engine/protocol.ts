@@ -1,5 +1,7 @@
 // Types shared by the page and the engine worker: the public contract of ../shared/API.md.
 
+import type { Copies } from '../history/copies';
+
 export type Build = 'threads' | 'single';
 export type EngineState = 'starting' | 'ready' | 'busy' | 'restarting';
 
@@ -192,7 +194,8 @@ export type TaskListener = (record: Task & { value: number }, output?: TaskOutpu
 /** What the engine worker offers the page (through Comlink). */
 export interface EngineApi {
   start(options: EngineStartOptions): Promise<EngineStarted>;
-  run(spec: Spec, onTask?: TaskListener): Promise<Result>;
+  /** A finished run: its Result as JSON, with the history's copy when it is big (../history/copies.ts). */
+  run(spec: Spec, onTask?: TaskListener): Promise<Copies>;
   /** The spec as it would run (defaults filled in), or a SpecError / Unavailable. */
   validate(spec: Spec): Promise<Spec>;
   /** How long the spec's run should take here, ms, from the calibration (src/core/estimate.rs). */
