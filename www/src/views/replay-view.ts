@@ -4,50 +4,35 @@
 // describe.ts), what `python -m asyncio pstree` would print (asyncio) or a profiler's GIL view (threads),
 // and a link to the instant. Keyboard operable (the keys are listed in the view); a screen reader hears
 // the state at the pace the learner picks; with prefers-reduced-motion the cursor moves in steps.
+//
+// This file holds the player (the instant shown, playing or not, at what speed) and lays out the dialog;
+// its parts: replay-controls.ts (the playback controls and the keys' list), replay-scrub.ts (the time
+// slider), replay-state-panel.ts, replay-python-panel.ts, replay-share.ts (a link to the instant) and
+// replay-open.ts (Import a run, a link's run).
 
 import type { Lab, Recorded } from '../lab-api';
-import { decodeRun, parseReplayTime, type LinkState } from '../url-state';
-import { importFile, importText, ImportError } from '../replay/import';
+import type { LinkState } from '../url-state';
 import { describe, fmtSpan, fmtT } from '../replay/describe';
-import { replayLink } from '../replay/link';
-import { gilProfile } from '../replay/profile';
-import { awaitGraph, pstreeText, PROGRAM_FILE } from '../replay/pstree';
 import { replay, type Replay } from '../replay/replay';
 import type { RunRecord } from '../replay/record';
+import { button, el } from './dom';
+import { keyList, PlaybackControls, SPEEDS, type Speed } from './replay-controls';
+import { openImportsAndLinks } from './replay-open';
+import { PythonPanel } from './replay-python-panel';
+import { TimeSlider } from './replay-scrub';
+import { LinkShare } from './replay-share';
+import { StatePanel } from './replay-state-panel';
 import { renderTimeline, setReplayOpener, type TimelineView } from './timeline';
 import { describeWork } from './work';
 
-/** Speeds offered: times real time, or one event per step. */
-export const SPEEDS = ['step', 0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
-type Speed = (typeof SPEEDS)[number];
-/** How often a screen reader hears the state while playing (ms), or only on steps, or never. */
-const PACES = [
-  { value: 'steps', label: 'on each step and pause' },
-  { value: '2000', label: 'every 2 s while playing' },
-  { value: '5000', label: 'every 5 s while playing' },
-  { value: 'off', label: 'never' },
-] as const;
+export { REPLAY_KEYS, SPEEDS } from './replay-controls';
+
 /** One event per step: the time between steps while playing (ms). */
 const STEP_EVERY_MS = 900;
 /** With reduced motion, the picture changes at most this often while playing (ms). */
 const REDUCED_FRAME_MS = 500;
 /** Otherwise the state's text is redrawn at most this often (the cursor every frame). */
 const TEXT_FRAME_MS = 100;
-
-export const REPLAY_KEYS: [string, string][] = [
-  ['Space or K', 'play / pause'],
-  [', and .', 'one event back / forward'],
-  ['← → on the time slider', 'one event back / forward; with Shift, 1% of the run; Page Up / Page Down, 10%; Home / End, start / end'],
-  ['[ and ]', 'slower / faster'],
-  ['+ − 0 on the timeline', 'zoom in, out, whole run; Shift + ← → pans'],
-  ['Esc', 'close'],
-];
-
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] => {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-};
 
 export interface ReplayViewOptions {
   /** The page's address without its query (links are made from it). */
@@ -70,28 +55,20 @@ export class ReplayView {
   private lastText = 0;
   private lastAnnounce = 0;
   private stepTimer = 0;
-  private scrubAnnounce = 0;
   private readonly reduced = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : undefined;
 
   private readonly title = el('h2', { id: 'h-replay', textContent: 'Replay' });
   private readonly sub = el('p', { className: 'replay-sub' });
   private readonly pick = el('select', { id: 'replay-pick' });
   private readonly pickBox = el('p', { className: 'replay-pick' }, el('label', { htmlFor: 'replay-pick', textContent: 'Run in the file ' }), this.pick);
-  private readonly playButton = el('button', { type: 'button', className: 'replay-play' });
-  private readonly speedSelect = el('select', { id: 'replay-speed' });
-  private readonly paceSelect = el('select', { id: 'replay-pace' });
-  private readonly scrub = el('div', { className: 'replay-scrub', tabIndex: 0 });
-  private readonly fill = el('div', { className: 'scrub-fill' });
-  private readonly thumb = el('div', { className: 'scrub-thumb' });
   private readonly clock = el('p', { className: 'replay-clock' });
   private readonly tl = el('div', { className: 'timeline replay-timeline' });
-  private readonly state = el('div', { className: 'replay-state' });
-  private readonly happened = el('ul', { className: 'replay-happened' });
-  private readonly python = el('div', { className: 'replay-python' });
-  private readonly pythonTitle = el('summary');
-  private readonly linkOut = el('input', { type: 'text', readOnly: true, className: 'replay-link', id: 'replay-link' });
-  private readonly linkStatus = el('p', { className: 'replay-link-status' });
   private readonly live = el('p', { className: 'visually-hidden replay-live' });
+  private readonly controls: PlaybackControls;
+  private readonly scrub: TimeSlider;
+  private readonly statePanel = new StatePanel();
+  private readonly pythonPanel = new PythonPanel();
+  private readonly share: LinkShare;
 
   constructor(
     private readonly dialog: HTMLDialogElement,
@@ -99,51 +76,30 @@ export class ReplayView {
   ) {
     dialog.setAttribute('aria-labelledby', 'h-replay');
     this.live.setAttribute('aria-live', 'polite');
-    this.linkStatus.setAttribute('role', 'status');
-    // It scrolls sideways on a narrow screen (a deep pstree): reachable by keyboard.
-    this.python.tabIndex = 0;
-    this.python.setAttribute('role', 'region');
-    this.python.setAttribute('aria-label', "What Python's own tools would show");
+    this.share = new LinkShare(() => this.options.baseUrl(), () => ({ r: this.r, tMs: this.t }));
     this.pick.addEventListener('change', () => {
       const r = this.runs[Number(this.pick.value)];
       if (r) this.load(r, 0);
     });
-
-    const button = (text: string, label: string, act: () => void) => {
-      const b = el('button', { type: 'button', textContent: text, title: label });
-      b.setAttribute('aria-label', label);
-      b.addEventListener('click', act);
-      return b;
-    };
-    for (const s of SPEEDS) this.speedSelect.append(new Option(s === 'step' ? 'one event per step' : `${s}×`, String(s)));
-    this.speedSelect.addEventListener('change', () => this.setSpeed(this.speedSelect.value === 'step' ? 'step' : (Number(this.speedSelect.value) as Speed)));
-    for (const p of PACES) this.paceSelect.append(new Option(p.label, p.value));
-    this.paceSelect.value = this.pace;
-    this.paceSelect.addEventListener('change', () => (this.pace = this.paceSelect.value));
-    const controls = el(
-      'div',
-      { className: 'replay-controls' },
-      button('Start', 'Start of the run (Home on the time slider)', () => this.seek(0, true)),
-      button('Step back', 'Step back one event (key ,)', () => this.step(-1)),
-      this.playButton,
-      button('Step forward', 'Step forward one event (key .)', () => this.step(1)),
-      button('End', 'End of the run (End on the time slider)', () => this.seek(this.end(), true)),
-      el('span', { className: 'replay-opt' }, el('label', { htmlFor: 'replay-speed', textContent: 'Speed' }), this.speedSelect),
-      el('span', { className: 'replay-opt' }, el('label', { htmlFor: 'replay-pace', textContent: 'Read the state aloud' }), this.paceSelect),
+    this.controls = new PlaybackControls(
+      {
+        start: () => this.seek(0, true),
+        step: (direction) => this.step(direction),
+        toggle: () => this.toggle(),
+        end: () => this.seek(this.end(), true),
+        setSpeed: (s) => this.setSpeed(s),
+        setPace: (pace) => (this.pace = pace),
+      },
+      this.pace,
     );
-    controls.setAttribute('role', 'group');
-    controls.setAttribute('aria-label', 'Playback');
-    this.playButton.addEventListener('click', () => this.toggle());
-
-    this.scrub.setAttribute('role', 'slider');
-    this.scrub.setAttribute('aria-label', 'Time in the run');
-    this.scrub.setAttribute('aria-valuemin', '0');
-    this.scrub.append(this.fill, this.thumb);
-    this.wireScrub();
-
-    const keys = el('dl', { className: 'replay-keys' });
-    for (const [k, what] of REPLAY_KEYS) keys.append(el('dt', { textContent: k }), el('dd', { textContent: what }));
-    const copy = button('Copy a link to this instant', 'Copy a link to this instant (it opens this run there)', () => void this.copyLink());
+    this.scrub = new TimeSlider({
+      now: () => this.t,
+      end: () => this.end(),
+      seek: (tMs, announce) => this.seek(tMs, announce),
+      step: (direction) => this.step(direction),
+      pause: () => this.pause(false),
+      announce: () => this.render(true),
+    });
     const close = button('Close', 'Close the replay (Esc)', () => this.close());
     close.className = 'replay-close';
 
@@ -151,18 +107,13 @@ export class ReplayView {
       el('div', { className: 'replay-head' }, this.title, close),
       this.sub,
       this.pickBox,
-      controls,
-      this.scrub,
+      this.controls.el,
+      this.scrub.el,
       this.clock,
       this.tl,
-      el(
-        'div',
-        { className: 'replay-body' },
-        el('section', { className: 'replay-now' }, el('h3', { textContent: 'At this instant' }), this.state, el('h3', { textContent: 'What happens at this instant' }), this.happened),
-        el('details', { className: 'replay-tools', open: true }, this.pythonTitle, this.python),
-      ),
-      el('div', { className: 'replay-share' }, copy, el('label', { htmlFor: 'replay-link', className: 'visually-hidden', textContent: 'Link to this instant' }), this.linkOut, this.linkStatus),
-      el('details', { className: 'replay-keys-box' }, el('summary', { textContent: 'Keys' }), keys),
+      el('div', { className: 'replay-body' }, this.statePanel.el, this.pythonPanel.el),
+      this.share.el,
+      el('details', { className: 'replay-keys-box' }, el('summary', { textContent: 'Keys' }), keyList()),
       this.live,
     );
     dialog.addEventListener('keydown', (e) => this.onKey(e));
@@ -189,7 +140,7 @@ export class ReplayView {
     if (this.runs.length) this.pick.value = String(Math.max(0, this.runs.indexOf(r)));
     if (!this.dialog.open) this.dialog.showModal();
     this.load(r, options.tMs ?? 0, options.from);
-    this.playButton.focus();
+    this.controls.focusPlay();
   }
 
   close(): void {
@@ -210,14 +161,13 @@ export class ReplayView {
       rp.note,
     ].filter(Boolean);
     this.sub.textContent = `${fmtT(rp.durationMs)} long, ${rp.events.length.toLocaleString('en')} events; replayed ${notes.join('; ')}.`;
-    this.scrub.setAttribute('aria-valuemax', String(this.end()));
+    this.scrub.setEnd(this.end());
     // A speed at which the run takes 10 s or more to play: 0.1x for most runs of the lab.
     const fit = SPEEDS.filter((s): s is Exclude<Speed, 'step'> => s !== 'step' && s <= rp.durationMs / 10_000);
     this.setSpeed(this.reduced?.matches ? 'step' : (fit.at(-1) ?? 0.1));
-    this.pythonTitle.textContent = rp.mode === 'asyncio' ? 'What python -m asyncio pstree prints at this instant (Python 3.14)' : "Per thread, as a profiler's GIL view shows it";
+    this.pythonPanel.setReplay(rp);
     this.timeline = renderTimeline(this.tl, r as Recorded, { onSeek: (t) => this.seek(t, true), noReplayButton: true });
-    this.linkOut.value = '';
-    this.linkStatus.textContent = '';
+    this.share.clear();
     this.t = Math.max(0, Math.min(tMs, this.end()));
     this.render(true);
   }
@@ -229,7 +179,7 @@ export class ReplayView {
 
   private setSpeed(s: Speed): void {
     this.speed = s;
-    this.speedSelect.value = String(s);
+    this.controls.showSpeed(s);
     if (this.playing) {
       this.pause(false);
       this.play();
@@ -282,8 +232,7 @@ export class ReplayView {
   }
 
   private updatePlayButton(): void {
-    this.playButton.textContent = this.playing ? '❚❚ Pause' : '▶ Play';
-    this.playButton.setAttribute('aria-label', `${this.playing ? 'Pause' : 'Play'} (Space or K)`);
+    this.controls.showPlaying(this.playing);
     this.dialog.dataset.playing = String(this.playing);
   }
 
@@ -311,25 +260,17 @@ export class ReplayView {
     if (announce === 'playing' && reduced && now - this.lastText < REDUCED_FRAME_MS) return;
     const t = this.t;
     const end = this.end();
-    const frac = end > 0 ? t / end : 0;
-    this.fill.style.width = `${100 * frac}%`;
-    this.thumb.style.left = `${100 * frac}%`;
+    this.scrub.place(end > 0 ? t / end : 0);
     this.timeline?.setCursor(t, true);
     this.dialog.dataset.t = String(t);
     if (announce === 'playing' && now - this.lastText < TEXT_FRAME_MS) return;
     this.lastText = now;
     const s = rp.stateAt(t);
     const d = describe(rp, s);
-    this.scrub.setAttribute('aria-valuenow', String(Math.round(t * 1000) / 1000));
-    this.scrub.setAttribute('aria-valuetext', `${fmtT(t)} of ${fmtT(rp.durationMs)}`);
+    this.scrub.tell(t, rp.durationMs);
     this.clock.textContent = d.clock;
-    this.state.replaceChildren(
-      ...d.sections.map((sec) =>
-        el('div', { className: 'replay-section' }, el('h4', { textContent: sec.title }), sec.items.length ? el('ul', {}, ...sec.items.map((i) => el('li', { textContent: i }))) : el('p', { className: 'none', textContent: sec.none })),
-      ),
-    );
-    this.happened.replaceChildren(...(d.happened.length ? d.happened.map((h) => el('li', { textContent: h })) : [el('li', { className: 'none', textContent: 'nothing: this is between events' })]));
-    this.renderPython(rp, s.tMs);
+    this.statePanel.show(d);
+    this.pythonPanel.show(r, rp, s.tMs);
     if (announce === true && this.pace !== 'off') this.say(d.text);
     else if (announce === 'playing' && /^\d+$/.test(this.pace) && now - this.lastAnnounce >= Number(this.pace)) this.say(d.text);
   }
@@ -337,58 +278,6 @@ export class ReplayView {
   private say(text: string): void {
     this.lastAnnounce = performance.now();
     this.live.textContent = text;
-  }
-
-  private renderPython(rp: Replay, t: number): void {
-    const r = this.r!;
-    if (rp.mode === 'asyncio') {
-      let text: string;
-      try {
-        text = pstreeText(awaitGraph(r, rp, rp.stateAt(t))) || '(no pending tasks)';
-      } catch (e) {
-        text = `ERROR: ${(e as Error).message}`;
-      }
-      this.python.replaceChildren(
-        el('pre', { className: 'pstree', textContent: `$ python -m asyncio pstree PID\n${text}` }),
-        el('p', { className: 'hint', textContent: `The lab's program (Copy it from the Compare view) as ${PROGRAM_FILE}; Task-1 is main(), task i is Task-(i + 2); aiohttp's own frames below call_api are left out. Drawn by CPython 3.14's own algorithm (asyncio/tools.py).` }),
-      );
-      return;
-    }
-    const p = gilProfile(rp, t);
-    const gil = rp.mode === 'threads-gil' || rp.mode === 'interpreters';
-    const nogil = p.lanes.some((l) => l.nogilMs > 0);
-    const head = el('tr', {}, ...[rp.mode === 'processes' ? 'process' : 'thread', 'running', ...(nogil ? ['in C, no GIL'] : []), ...(gil ? ['GIL wait'] : []), 'I/O wait', 'other'].map((h) => el('th', { scope: 'col', textContent: h })));
-    const share = (ms: number) => (p.elapsedMs > 0 ? `${((100 * ms) / p.elapsedMs).toFixed(0)}%` : '—');
-    const rows = p.lanes.map((l) => {
-      const bar = el('span', { className: 'share-bar' });
-      for (const [cls, ms] of [['run', l.runMs], ['run-nogil', l.nogilMs], ['gil-wait', l.gilWaitMs], ['io-wait', l.ioMs]] as const) {
-        if (ms <= 0) continue;
-        const part = el('span', { className: `span span-${cls}` });
-        part.style.width = `${(100 * ms) / Math.max(p.elapsedMs, 1e-9)}%`;
-        bar.append(part);
-      }
-      return el('tr', {}, el('th', { scope: 'row' }, l.lane, bar), el('td', { textContent: share(l.runMs) }), ...(nogil ? [el('td', { textContent: share(l.nogilMs) })] : []), ...(gil ? [el('td', { textContent: share(l.gilWaitMs) })] : []), el('td', { textContent: share(l.ioMs) }), el('td', { textContent: share(l.otherMs) }));
-    });
-    const caption = `From the start to ${fmtT(p.elapsedMs)}: the share of the time each ${rp.mode === 'processes' ? 'process' : 'thread'} spent ${gil ? 'running Python (holding the GIL)' : 'running'}, ${nogil ? 'in C code that released the GIL, ' : ''}${gil ? 'waiting for the GIL, ' : ''}waiting on I/O, or otherwise (between tasks, not started).${rp.mode === 'threads-gil' ? ` The GIL was held ${(100 * p.busy).toFixed(0)}% of the time.` : ''}`;
-    this.python.replaceChildren(el('table', { className: 'gil-profile' }, el('caption', { textContent: caption }), el('thead', {}, head), el('tbody', {}, ...rows)));
-  }
-
-  private async copyLink(): Promise<void> {
-    if (!this.r) return;
-    const { query, tooLarge } = await replayLink(this.r as RunRecord & Record<string, unknown>, this.t);
-    const url = `${this.options.baseUrl()}${query}`;
-    this.linkOut.value = url;
-    let copied = false;
-    try {
-      await navigator.clipboard.writeText(url);
-      copied = true;
-    } catch {
-      // No clipboard (permissions, an insecure page): the link is in the box, selected, to copy by hand.
-      this.linkOut.select();
-    }
-    this.linkStatus.textContent = tooLarge
-      ? `This run is too large to travel in a link (${Math.round(tooLarge.bytes / 1024)} KB): the link gives the instant only. Share the run as a file too (Results → Export JSON); whoever opens the link imports it (Import a run) to replay it at this instant.`
-      : `${copied ? 'Copied' : 'Here is'} a link that opens this run at ${fmtT(this.t)}.`;
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -401,7 +290,7 @@ export class ReplayView {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const inField = target.matches('select, input, textarea');
     const onButton = target.matches('button, summary');
-    if (target === this.scrub && this.scrubKey(e)) {
+    if (target === this.scrub.el && this.scrub.key(e)) {
       e.preventDefault();
       return;
     }
@@ -416,54 +305,6 @@ export class ReplayView {
     } else return;
     e.preventDefault();
   }
-
-  /** The time slider's keys; true if the key was one of them. */
-  private scrubKey(e: KeyboardEvent): boolean {
-    const end = this.end();
-    if (e.key === 'ArrowRight' || e.key === 'ArrowUp') {
-      if (e.shiftKey) this.seek(this.t + end / 100, true);
-      else this.step(1);
-    } else if (e.key === 'ArrowLeft' || e.key === 'ArrowDown') {
-      if (e.shiftKey) this.seek(this.t - end / 100, true);
-      else this.step(-1);
-    } else if (e.key === 'PageUp') this.seek(this.t + end / 10, true);
-    else if (e.key === 'PageDown') this.seek(this.t - end / 10, true);
-    else if (e.key === 'Home') this.seek(0, true);
-    else if (e.key === 'End') this.seek(end, true);
-    else return false;
-    this.pause(false);
-    return true;
-  }
-
-  private wireScrub(): void {
-    const at = (x: number) => {
-      const rect = this.scrub.getBoundingClientRect();
-      return (Math.max(0, Math.min(1, (x - rect.left) / Math.max(1, rect.width))) * this.end());
-    };
-    let dragging = false;
-    this.scrub.addEventListener('pointerdown', (e) => {
-      if (e.button !== 0) return;
-      dragging = true;
-      this.scrub.setPointerCapture(e.pointerId);
-      this.scrub.focus();
-      this.pause(false);
-      this.seek(at(e.clientX), false);
-    });
-    this.scrub.addEventListener('pointermove', (e) => {
-      if (!dragging) return;
-      this.seek(at(e.clientX), false);
-      // Heard once the learner stops moving, not at every pixel.
-      clearTimeout(this.scrubAnnounce);
-      this.scrubAnnounce = window.setTimeout(() => this.render(true), 400);
-    });
-    const up = () => {
-      if (!dragging) return;
-      dragging = false;
-      this.render(true);
-    };
-    this.scrub.addEventListener('pointerup', up);
-    this.scrub.addEventListener('pointercancel', up);
-  }
 }
 
 /**
@@ -471,9 +312,8 @@ export class ReplayView {
  * results table's, a Compare row's, a chapter's), Import a run, and links with `run` and `t`.
  */
 export function setUpReplay(lab: Lab, link: LinkState, showLinkError: (text: string, action?: HTMLElement) => void): ReplayView {
-  const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
   let back: HTMLElement | undefined;
-  const view = new ReplayView($<HTMLDialogElement>('#replay-dialog'), {
+  const view = new ReplayView(document.querySelector<HTMLDialogElement>('#replay-dialog')!, {
     baseUrl: () => `${location.origin}${location.pathname}`,
     onClose: () => back?.focus(),
   });
@@ -482,69 +322,6 @@ export function setUpReplay(lab: Lab, link: LinkState, showLinkError: (text: str
     view.open(r, options);
   };
   setReplayOpener((r) => open(r));
-
-  // A link's instant of a run shared as a file waits for the file.
-  let pendingT: string | undefined = link.page.t;
-  const schema = () => lab.workloads().v;
-  const at = (r: RunRecord): number => {
-    if (pendingT === undefined) return 0;
-    const t = pendingT;
-    pendingT = undefined;
-    try {
-      return parseReplayTime(t, Math.max(r.endMs, 0));
-    } catch (e) {
-      showLinkError(`${(e as Error).message}; the replay starts at the beginning instead.`);
-      return 0;
-    }
-  };
-
-  const file = $<HTMLInputElement>('#import-file');
-  const error = $('#import-error');
-  const status = $('#import-status');
-  $('#import-json').addEventListener('click', () => file.click());
-  file.addEventListener('change', async () => {
-    const f = file.files?.[0];
-    file.value = '';
-    if (!f) return;
-    error.hidden = true;
-    status.textContent = `Reading ${f.name}…`;
-    try {
-      await lab.ready;
-      const runs = await importFile(f, { schema: schema() });
-      status.textContent = `${f.name}: ${runs.length} run${runs.length === 1 ? '' : 's'} imported (not added to your results); replaying ${runs.length === 1 ? 'it' : 'the last one'}.`;
-      const last = runs[runs.length - 1];
-      open(last, { runs, tMs: at(last), from: `imported from ${f.name}` });
-    } catch (e) {
-      status.textContent = '';
-      const err = e as Error & { field?: string };
-      error.textContent = `Import refused: ${err.message}`;
-      error.dataset.field = err.field ?? '';
-      error.hidden = false;
-    }
-  });
-
-  if (link.page.run !== undefined) {
-    void (async () => {
-      try {
-        const text = await decodeRun(link.page.run!);
-        await lab.ready;
-        const [r] = importText(text, { schema: schema() });
-        open(r, { tMs: at(r), from: 'from the link' });
-      } catch (e) {
-        const err = e as Error & { field?: string };
-        showLinkError(err instanceof ImportError ? `The link's run cannot be replayed: run's ${err.message}` : err.message);
-      }
-    })();
-  } else if (pendingT !== undefined) {
-    try {
-      parseReplayTime(pendingT);
-      const importButton = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Import the run…' });
-      importButton.addEventListener('click', () => file.click());
-      showLinkError(`This link points at t = ${pendingT} ms of a run shared as a file (Export JSON): import the file to replay it at that instant. `, importButton);
-    } catch (e) {
-      pendingT = undefined;
-      showLinkError((e as Error).message);
-    }
-  }
+  openImportsAndLinks(lab, link, showLinkError, open);
   return view;
 }

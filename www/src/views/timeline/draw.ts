@@ -1,0 +1,120 @@
+// Drawing the window of time shown into the lanes: each bar placed and cut to the window, its spans
+// gathered into segments no narrower than a pixel (../../replay/window.ts) and written into the span
+// elements already there, the raise's marks, the axis's ticks and the time cursor. The elements drawn are
+// bounded by the pixels on screen, not by the spans of the run.
+
+import { drawSegments, tickLabel, windowTicks, type TimeWindow } from '../../replay/window';
+import { div } from '../dom';
+import { fmtMs } from '../work';
+import type { Lanes } from './lanes';
+import { KNOWN_KINDS } from './legend';
+
+export const pct = (x: number, total: number) => `${(100 * x) / total}%`;
+
+/**
+ * Places the bars, their spans, the marks of a raise at `wallMs` and the axis for `win`, `px` pixels
+ * wide; `fineTicks`: tick labels with as many decimals as a zoomed window needs.
+ */
+export function drawLanes(l: Lanes, win: TimeWindow, px: number, wallMs: number, fineTicks: boolean): void {
+  const width = win.endMs - win.startMs;
+  const pxPerMs = px / width;
+  // A bar is drawn from where the window starts to where it ends (a few pixels beyond, for its edges):
+  // a 10 s bar zoomed to 50 µs must not become a billion pixels wide.
+  const margin = 4 / pxPerMs;
+  for (const b of l.bars) {
+    const from = Math.max(b.startMs, win.startMs - margin);
+    const to = Math.min(b.endMs, win.endMs + margin);
+    const style = b.bar.style;
+    b.bar.classList.toggle('cut-start', b.startMs < from);
+    b.bar.classList.toggle('cut-end', b.endMs > to);
+    if (to < from || (to === from && b.endMs > b.startMs)) {
+      // Outside the window: kept (it stays reachable by keyboard), placed just off the plot.
+      b.bar.classList.add('off');
+      style.left = b.endMs < win.startMs ? '-20px' : 'calc(100% + 20px)';
+      style.width = '2px';
+      if (b.bar.firstChild) b.bar.replaceChildren();
+      continue;
+    }
+    b.bar.classList.remove('off');
+    style.left = pct(from - win.startMs, width);
+    style.width = pct(Math.max(0, to - from), width);
+    fillSpans(b.bar, drawSegments(b.index, { startMs: from, endMs: to }, pxPerMs), from, Math.max(to - from, 1e-9));
+  }
+  const inWindow = (t: number) => t >= win.startMs && t <= win.endMs;
+  for (const m of l.marks) {
+    m.hidden = !inWindow(wallMs);
+    m.style.left = pct(wallMs - win.startMs, width);
+  }
+  if (l.markLabel) {
+    l.markLabel.hidden = !inWindow(wallMs);
+    l.markLabel.style.left = pct(wallMs - win.startMs, width);
+    const frac = (wallMs - win.startMs) / width;
+    l.markLabel.classList.toggle('start', frac < 0.5);
+    l.markLabel.classList.toggle('end', frac >= 0.5);
+  }
+  // About one tick per 90 px, so labels never collide on a phone.
+  const { ticks, step } = windowTicks(win, Math.max(2, Math.min(8, Math.floor(px / 90))));
+  l.axis.replaceChildren(
+    ...ticks.map((v) => {
+      const tick = div('tick', fineTicks ? tickLabel(v, step) : fmtMs(v));
+      place(tick, (v - win.startMs) / width, px);
+      return tick;
+    }),
+  );
+}
+
+/** Draws the time cursor at `cursor` in every lane (null: hides it); the cursors are made on first use. */
+export function placeCursor(l: Lanes, cursor: number | null, win: TimeWindow): void {
+  if (cursor === null) {
+    for (const c of l.cursors) c.hidden = true;
+    return;
+  }
+  if (l.cursors.length === 0) {
+    for (const rowsEl of l.cursorTracks) {
+      const c = div('tl-cursor');
+      c.setAttribute('aria-hidden', 'true');
+      rowsEl.append(c);
+      l.cursors.push(c);
+    }
+  }
+  const width = win.endMs - win.startMs;
+  const visible = cursor >= win.startMs && cursor <= win.endMs;
+  for (const c of l.cursors) {
+    c.hidden = !visible;
+    c.style.left = pct(cursor - win.startMs, width);
+  }
+}
+
+/**
+ * Makes `parent`'s children the segments to draw, placed in percent of [fromMs, fromMs + widthMs]. The
+ * span elements already there are reused (a redraw while zooming changes styles, it does not rebuild the
+ * tree); styles go through the CSSOM, which the page's Content-Security-Policy allows.
+ */
+export function fillSpans(parent: HTMLElement, segments: readonly { kind: string; startMs: number; endMs: number }[], fromMs: number, widthMs: number): void {
+  const have = parent.children;
+  let n = 0;
+  for (const s of segments) {
+    if (!KNOWN_KINDS.has(s.kind)) continue;
+    let span = have[n] as HTMLElement | undefined;
+    if (!span) {
+      span = document.createElement('span');
+      parent.append(span);
+    }
+    const cls = `span span-${s.kind}`;
+    if (span.className !== cls) span.className = cls;
+    span.style.left = `${(100 * (s.startMs - fromMs)) / widthMs}%`;
+    span.style.width = `${(100 * (s.endMs - s.startMs)) / widthMs}%`;
+    n++;
+  }
+  while (have.length > n) have[have.length - 1].remove();
+}
+
+function place(el: HTMLElement, frac: number, px: number): void {
+  el.style.left = `${100 * frac}%`;
+  // Labels near an edge hang to the inner side of their point, so they stay inside the chart; only
+  // those that would leave it centred (half a "1,000 ms" is about 32 px), or one hung earlier would
+  // cover its neighbour.
+  const edge = Math.min(0.15, 32 / Math.max(px, 1));
+  if (frac > 1 - edge) el.classList.add('end');
+  else if (frac < edge) el.classList.add('start');
+}

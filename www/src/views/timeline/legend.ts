@@ -1,0 +1,39 @@
+// The timeline's words for what it draws: the kinds of span a task's time is made of, the outlines of a
+// task that raised, timed out or was cancelled, and the legend under the chart that names them.
+
+import type { Task } from '../../engine/protocol';
+import { div } from '../dom';
+
+export const SPAN_KINDS: { kind: string; label: string }[] = [
+  { kind: 'run', label: 'running Python' },
+  { kind: 'run-nogil', label: 'running C code that released the GIL' },
+  { kind: 'io-wait', label: 'waiting on I/O' },
+  { kind: 'loop-wait', label: 'ready, waiting for the event loop' },
+  { kind: 'gil-wait', label: 'waiting for the GIL' },
+  { kind: 'message', label: 'message (pickled task or result)' },
+  { kind: 'start', label: 'start-up (a process or an interpreter)' },
+];
+/** The kinds that are drawn: a span of any other kind has no colour and no words, so it is left out. */
+export const KNOWN_KINDS = new Set(SPAN_KINDS.map((k) => k.kind));
+const STATUSES: { status: Task['status']; label: string }[] = [
+  { status: 'error', label: 'raised (solid outline)' },
+  { status: 'timeout', label: 'timed out (dashed outline)' },
+  { status: 'cancelled', label: 'cancelled (dotted, faded)' },
+];
+export const kindLabel = (kind: string) => SPAN_KINDS.find((k) => k.kind === kind)?.label ?? kind;
+
+export function legend(): HTMLElement {
+  const el = div('tl-legend');
+  el.setAttribute('aria-label', 'Legend');
+  for (const { kind, label } of SPAN_KINDS) {
+    const item = div('legend-item');
+    item.append(Object.assign(document.createElement('span'), { className: `swatch span-${kind}` }), label);
+    el.append(item);
+  }
+  for (const { status, label } of STATUSES) {
+    const item = div('legend-item');
+    item.append(Object.assign(document.createElement('span'), { className: `swatch tl-task status-${status}` }), label);
+    el.append(item);
+  }
+  return el;
+}

@@ -1,0 +1,78 @@
+// The overview under the axis: the whole run in miniature (a map for the brush, not a second timeline)
+// and the brush, which shows the window of time drawn above. Drag the brush to pan, drag across the
+// overview to zoom to that stretch; for the keyboard the brush is a slider (its keys are in ./zoom.ts).
+
+import type { Recorded } from '../../lab-api';
+import { laneCoverage, panWindow, type TimeWindow } from '../../replay/window';
+import { div } from '../dom';
+import type { TimelineView } from '../timeline';
+import { spansOf } from '../timeline-layout';
+import { fmtMs } from '../work';
+import { fillSpans, pct } from './draw';
+
+/** Lanes drawn in the overview at most (it is a map for the brush, not a second timeline). */
+const OVERVIEW_LANES = 12;
+
+export interface Overview {
+  el: HTMLElement;
+  brush: HTMLElement;
+}
+
+/** The overview of `r` (its first lanes, each span gathered to the pixels of `host`'s width). */
+export function buildOverview(host: HTMLElement, r: Recorded, lanes: string[], total: number): Overview {
+  const box = div('tl-overview');
+  const lanesEl = div('tl-ov-lanes');
+  lanesEl.setAttribute('aria-hidden', 'true');
+  const px = Math.max(200, (host.clientWidth || 800) - 20);
+  for (const lane of lanes.slice(0, OVERVIEW_LANES)) {
+    const row = div('tl-ov-lane');
+    const spans = r.tasks.filter((t) => t.lane === lane).flatMap((t) => spansOf(t));
+    fillSpans(row, laneCoverage(spans, { startMs: 0, endMs: total }, px), 0, total);
+    lanesEl.append(row);
+  }
+  const brush = div('tl-brush');
+  brush.tabIndex = 0;
+  brush.setAttribute('role', 'slider');
+  brush.setAttribute('aria-label', 'Window of time shown: arrow keys pan, + and − zoom, Home and End go to the start and the end; or drag');
+  brush.setAttribute('aria-valuemin', '0');
+  brush.setAttribute('aria-valuemax', String(Math.round(total)));
+  box.append(lanesEl, brush);
+  box.title = 'Overview of the whole run: drag across it to zoom to that stretch, drag the window to pan';
+  return { el: box, brush };
+}
+
+/** Puts the brush over `win`. */
+export function showBrush(o: Overview, win: TimeWindow, total: number): void {
+  o.brush.style.left = pct(win.startMs, total);
+  o.brush.style.width = pct(win.endMs - win.startMs, total);
+  o.brush.setAttribute('aria-valuenow', String(Math.round(win.startMs)));
+  o.brush.setAttribute('aria-valuetext', `showing ${fmtMs(win.startMs)} to ${fmtMs(win.endMs)} of ${fmtMs(total)}`);
+}
+
+/** The overview's pointers: drag the window to pan it, or drag across the overview to zoom to that stretch. */
+export function wireBrush(o: Overview, view: Pick<TimelineView, 'total' | 'window' | 'setWindow'>): void {
+  const ov = o.el;
+  const total = view.total;
+  const atOverview = (x: number) => {
+    const rect = ov.getBoundingClientRect();
+    return Math.max(0, Math.min(1, (x - rect.left) / Math.max(1, rect.width))) * total;
+  };
+  let brushing: { from: number; move: boolean; w: TimeWindow } | undefined;
+  ov.addEventListener('pointerdown', (e) => {
+    if (e.button !== 0) return;
+    ov.setPointerCapture(e.pointerId);
+    const t = atOverview(e.clientX);
+    const win = view.window();
+    brushing = { from: t, move: t >= win.startMs && t <= win.endMs && win.endMs - win.startMs < total, w: win };
+    e.preventDefault();
+  });
+  ov.addEventListener('pointermove', (e) => {
+    if (!brushing) return;
+    const t = atOverview(e.clientX);
+    if (brushing.move) view.setWindow(panWindow(brushing.w, t - brushing.from, total));
+    else if (Math.abs(t - brushing.from) > total / 400) view.setWindow({ startMs: Math.min(t, brushing.from), endMs: Math.max(t, brushing.from) });
+  });
+  const end = () => (brushing = undefined);
+  ov.addEventListener('pointerup', end);
+  ov.addEventListener('pointercancel', end);
+}
