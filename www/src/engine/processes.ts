@@ -1,7 +1,7 @@
 // The `processes` mode, run from the engine worker: a pool of worker "processes" started afresh for the
 // run (`with multiprocessing.Pool(workers) as pool: pool.map(work, range(tasks), chunksize=1)`), each
 // handed the next task when it is free. Which task goes next, and when `map` stops handing them out
-// (it raised), is the core's decision (`queue`: src/core/mode/pool.rs, `MapQueue`), the same as for the
+// (it raised), is the core's decision (`queue`: src/core/mode/pool/queue.rs, `MapQueue`), the same as for the
 // thread modes. The timeline shows each process's start-up ("start") and the messages that carry tasks
 // out and records back ("message"). Cancel terminates the workers.
 
