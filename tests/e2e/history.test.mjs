@@ -108,9 +108,11 @@ test('Clear removes what was written before it, in every tab; a run recorded aft
   await Promise.all([waitRows(a, 3), waitRows(b, 3)]);
   const before = await history(a);
 
-  // A run in b that ends after the Clear in a.
+  // A run in b that ends after the Clear in a. (a is brought to the front first: in a background tab a
+  // click waits about a second for animation frames, which a busy machine can stretch past the run.)
+  await a.bringToFront();
   await b.evaluate((s) => {
-    window.late = window.lab.run({ ...s, latencyMs: 1500 });
+    window.late = window.lab.run({ ...s, latencyMs: 3000 });
   }, SPEC);
   await a.click('#clear-results');
   await Promise.all([waitRows(a, 0), waitRows(b, 0)]);
@@ -309,11 +311,21 @@ test('a full quota is told: the new run stays in memory, nothing is dropped unti
   assert.deepEqual(exported.results.map((x) => x.runId), [...stored, r.runId]);
 
   // Then chooses to drop the oldest: exactly as many as the button says, the oldest, and the run is saved.
-  const n = state.roomFor;
-  assert.ok(n >= 1 && n <= 3, `${n}`);
-  assert.equal(await page.textContent('#make-room'), n === 1 ? 'Drop the oldest saved run' : `Drop the oldest ${n} saved runs`);
-  await page.click('#make-room');
-  await page.waitForFunction(() => !window.lab.historyState().full, null, { polling: 100 });
+  // The button counts a run's bytes as its JSON, while the browser stores it compressed and may have let
+  // the filler past the quota by a few pages: one click may not free enough, and the page then says the
+  // storage is still full and offers the next oldest. Each click drops what its button says.
+  let n = 0;
+  for (let click = 0; click < 3 && (await page.evaluate(() => window.lab.historyState().full)); click++) {
+    const offered = (await page.evaluate(() => window.lab.historyState())).roomFor;
+    assert.ok(offered >= 1 && n + offered <= 3, `${n} dropped, ${offered} offered`);
+    assert.equal(await page.textContent('#make-room'), offered === 1 ? 'Drop the oldest saved run' : `Drop the oldest ${offered} saved runs`);
+    await page.click('#make-room');
+    await page.waitForFunction((before) => window.lab.historyState().roomDropped > before, n, { polling: 100 });
+    n += offered;
+    assert.equal((await page.evaluate(() => window.lab.historyState())).roomDropped, n, 'exactly as many as the button said');
+    assert.deepEqual(await runIds(page), [...stored.slice(n), r.runId], 'the oldest went');
+  }
+  assert.equal(await page.evaluate(() => window.lab.historyState().full), false, 'the unsaved run is saved');
   const left = [...stored.slice(n), r.runId];
   assert.deepEqual(await runIds(page), left);
   const c = await tab(context);

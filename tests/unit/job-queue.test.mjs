@@ -100,10 +100,12 @@ test('past the cap a job is refused as Unavailable, saying the queue is full', a
   const running = queue.enqueue(first.exec);
   await new Promise((r) => setTimeout(r, 0));
   const waiting = Array.from({ length: q.QUEUE_CAP }, () => queue.enqueue(async () => 'ok'));
+  assert.equal(queue.waiting, q.QUEUE_CAP);
   await assert.rejects(queue.enqueue(async () => 'one too many'), (e) => e.name === 'Unavailable' && /queue full/.test(e.reason));
   first.release();
   assert.equal(await running, 'first');
   assert.equal((await Promise.all(waiting)).length, q.QUEUE_CAP);
+  assert.equal(queue.waiting, 0);
 });
 
 test('hooks: ready before each job, started, ended after each; a job queued while one ends runs after it', async () => {

@@ -111,6 +111,9 @@ export class Lab {
         for (const l of this.endListeners) l();
         const restarting = () => this.state.state === 'restarting';
         if (restarting()) return;
+        // Ready at once when nothing else is to run (a caller reading the status as its run resolves
+        // sees it), then the engine's figures once it answers.
+        if (!this.queue.current && this.queue.waiting === 0) this.update({ state: 'ready' });
         const stats = await this.client.stats().catch(() => ({ memoryBytes: this.state.memoryBytes, workers: this.state.workers }));
         // A job queued meanwhile may have started: the lab is busy again, not ready.
         if (!restarting()) this.update({ ...stats, state: this.queue.current ? 'busy' : 'ready' });

@@ -39,28 +39,33 @@ export const notStarted = () => toError({ name: 'AbortError', message: 'the run 
 export class JobQueue {
   /** The job that runs now, if any. */
   current?: Job;
-  private readonly waiting: Job[] = [];
+  private readonly queued: Job[] = [];
 
   constructor(private readonly hooks: JobHooks) {}
+
+  /** How many jobs wait their turn. */
+  get waiting(): number {
+    return this.queued.length;
+  }
 
   /** Queues a job; refuses one past the cap, and one whose signal is already aborted. */
   enqueue(exec: (job: Job) => Promise<unknown>, signal?: AbortSignal): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(notStarted());
-      if (this.waiting.length >= QUEUE_CAP) {
-        const reason = `queue full (${this.waiting.length} jobs)`;
+      if (this.queued.length >= QUEUE_CAP) {
+        const reason = `queue full (${this.queued.length} jobs)`;
         return reject(toError({ name: 'Unavailable', message: `the lab's queue is full: ${reason}; wait for runs to finish or cancel them`, reason }));
       }
       const job: Job = { exec, resolve, reject, cancelled: false };
       signal?.addEventListener('abort', () => this.abort(job), { once: true });
-      this.waiting.push(job);
+      this.queued.push(job);
       void this.pump();
     });
   }
 
   /** A Stop: cancels the running job and every waiting one. */
   cancelAll(): void {
-    for (const job of this.waiting.splice(0)) {
+    for (const job of this.queued.splice(0)) {
       job.cancelled = true;
       job.reject(notStarted());
     }
@@ -71,9 +76,9 @@ export class JobQueue {
   private abort(job: Job): void {
     if (job === this.current) return this.stop(job);
     job.cancelled = true;
-    const i = this.waiting.indexOf(job);
+    const i = this.queued.indexOf(job);
     if (i >= 0) {
-      this.waiting.splice(i, 1);
+      this.queued.splice(i, 1);
       job.reject(notStarted());
     }
   }
@@ -85,8 +90,8 @@ export class JobQueue {
   }
 
   private async pump(): Promise<void> {
-    if (this.current || this.waiting.length === 0) return;
-    const job = this.waiting.shift()!;
+    if (this.current || this.queued.length === 0) return;
+    const job = this.queued.shift()!;
     this.current = job;
     try {
       await this.hooks.ready();
