@@ -182,6 +182,7 @@ test('an edited program runs, is kept in the share link, and Reset restores the 
   const source = pane.locator('textarea');
   await pane.locator('.py-run').waitFor();
   const generated = await source.inputValue();
+  assert.match(generated, /async def fetch_data\(\):/, 'the generated program is shown with its Run button');
   await source.fill('import asyncio\n\nasync def hello(n):\n    await asyncio.sleep(0.05 * n)\n    print("hello", n)\n\nasync def main():\n    await asyncio.gather(*(hello(n) for n in (3, 1, 2)))\n\nasyncio.run(main())\n');
   assert.match(await pane.locator('.py-edited').innerText(), /^Edited/);
   await pane.locator('.py-run').click();

@@ -92,6 +92,8 @@ export class PythonPane {
       this.output,
     );
     this.element.setAttribute('aria-label', heading);
+    // Hidden until its programs are made (a chapter's are made asynchronously): no Run over an empty program.
+    this.element.hidden = true;
   }
 
   /** The programs to offer; keeps the learner's edits and the choice when it is still offered. */
