@@ -200,12 +200,13 @@ test('stopped() between runs rejects the same way, and nothing runs after it', a
 });
 
 test("the probe runs once per counted round and once after the last; entries carry the median probe as machine.parallelism", async () => {
-  const values = [1.9, 1.234, 1.7, 1.8];
+  const values = [1.9, 1.634, 1.7, 1.8];
   let probes = 0;
   const lab = fakeLab();
   const rep = await p.compareInRounds(options(lab, { minRounds: 3, maxRounds: 3, probe: async () => values[probes++] }));
   assert.equal(probes, 4);
-  assert.deepEqual(rep.parallelism, [1.9, 1.234, 1.7, 1.8]);
+  assert.deepEqual(rep.parallelism, [1.9, 1.634, 1.7, 1.8]);
+  assert.deepEqual(rep.setAside, []);
   for (const mode of MODES) {
     assert.equal(rep.outcome[mode].machine.parallelism, 1.75, mode);
     assert.equal(rep.outcome[mode].machine.cores, 2, 'the rest of machine is kept');
@@ -224,6 +225,51 @@ test("the probe runs once per counted round and once after the last; entries car
   const busy = await p.compareInRounds(options(fakeLab({ table: { sequential: 1000, processes: 960 } }), { modes: ['sequential', 'processes'], maxRounds: 5, probe: async () => 1.1 }));
   assert.equal(busy.ended, 'decided');
   assert.equal(busy.orders.length, 3);
+  assert.equal(busy.setAside.length, 1, 'the first busy probe sets its round aside; then most probes read busy, so no more are');
+});
+
+test('a round whose probe finds the machine busy is set aside and runs again; its times are kept, not counted', async () => {
+  // Round 2's probe finds one core of two free; that round is run (its times kept) and run again.
+  const values = [1.9, 1.05, 1.85, 1.9, 1.95];
+  let probes = 0;
+  const slow = (mode, round) => DECIDED[mode] * (round === 0 ? WARM_UP_FACTOR : 1);
+  const lab = fakeLab({ wall: (mode, round) => (probes === 2 && mode === 'processes' ? 1500 : slow(mode, round)) });
+  const seen = [];
+  const rep = await p.compareInRounds(
+    options(lab, { minRounds: 3, maxRounds: 3, probe: async () => values[probes++], onProgress: (g) => seen.push([g.phase, g.round, g.mode]) }),
+  );
+  assert.equal(probes, 5, 'one probe per round, the set-aside one included, and one after the last');
+  assert.deepEqual(rep.parallelism, values);
+  assert.equal(rep.orders.length, 3, 'three counted rounds');
+  assert.equal(rep.setAside.length, 1);
+  const [a] = rep.setAside;
+  assert.equal(a.round, 2);
+  assert.equal(a.probe, 1.05);
+  assert.equal(a.cores, 2);
+  assert.equal(a.wallMs.processes, 1500, "the set-aside round's slow processes run is kept in the report");
+  assert.deepEqual(Object.keys(a.wallMs).sort(), [...MODES].sort());
+  assert.notDeepEqual(a.order, rep.orders[0], 'orders still change round to round');
+  assert.deepEqual(rep.outcome.processes.rounds, [620, 620, 620], 'the slow run is not among the counted rounds');
+  assert.equal(lab.calls.filter((c) => c.round === 2).length, 2 * MODES.length, 'round 2 ran twice');
+  assert.deepEqual(seen.filter((g) => g[0] === 'set-aside').map((g) => g[1]), MODES.map(() => 2));
+});
+
+test('at most two rounds are set aside, and none once most probes read busy', async () => {
+  // Busy every other probe: the first tries of rounds 1 and 2 are set aside, then the cap holds.
+  const flip = () => {
+    let n = 0;
+    return async () => (n++ % 2 === 0 ? 1.0 : 1.9);
+  };
+  const rep = await p.compareInRounds(options(fakeLab(), { minRounds: 5, maxRounds: 5, probe: flip() }));
+  assert.equal(rep.setAside.length, 2);
+  assert.equal(rep.orders.length, 5);
+  // A machine busy throughout: only the first round is set aside (then most probes read busy).
+  const held = await p.compareInRounds(options(fakeLab(), { minRounds: 4, maxRounds: 4, probe: async () => 1.0 }));
+  assert.equal(held.setAside.length, 1);
+  assert.equal(held.orders.length, 4);
+  // One core: nothing is ever busy.
+  const one = await p.compareInRounds(options(fakeLab(), { minRounds: 3, maxRounds: 3, probe: async () => 0.5, run: async (mode, round) => ({ ...(await fakeLab().run(mode, round)), machine: { cores: 1 } }) }));
+  assert.equal(one.setAside.length, 0);
 });
 
 test('onProgress: the warm-up, then every counted run', async () => {

@@ -4,7 +4,7 @@
 import type { EngineClient } from './engine/client';
 import { HistoryStore, type HistoryState } from './history-store';
 import type { Catalogue, Defaults, Machine, PlainError, Result, Spec, TaskListener } from './engine/protocol';
-import { compareInRounds, CompareAborted } from './measure/procedure';
+import { compareInRounds, CompareAborted, type SetAsideRound } from './measure/procedure';
 import { claims as decideClaims, median, roundSpeedups, type ClaimVerdict, type Outcome } from './measure/verdicts';
 import { usesNetwork } from './network';
 import { chapterById, knobAccepts, unknownChapter } from './lesson/chapters';
@@ -248,7 +248,7 @@ export class Lab {
   }
 
   /** Records one history row per mode of a Compare (its median round), with how it was measured. */
-  private finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string; parallelism: number[]; budgetMs: number }): CompareOutcome {
+  private finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string; parallelism: number[]; budgetMs: number; setAside: SetAsideRound[] }): CompareOutcome {
     const seq = outcome.sequential && 'wallMs' in outcome.sequential ? (outcome.sequential as Recorded) : undefined;
     for (const [mode, entry] of Object.entries(outcome)) {
       if (!('wallMs' in entry)) continue;
@@ -256,6 +256,7 @@ export class Lab {
       const speedups = seq && !seq.cancelled && !r.cancelled ? roundSpeedups(seq, r) : [];
       if (speedups.length) r.speedup = median(speedups);
       r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended, probes: report.parallelism.map((p) => Math.round(p * 100) / 100), budgetMs: report.budgetMs };
+      if (report.setAside.length) r.measurement.setAside = report.setAside.map((a) => ({ ...a, probe: Math.round(a.probe * 100) / 100 }));
       const note = notes.get(mode);
       if (note) r.notes = [...(r.notes ?? []), note];
       this.record(r);

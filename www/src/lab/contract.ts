@@ -3,7 +3,7 @@
 // the Lab itself is ../lab-api.ts.
 
 import type { Build, EngineState, PlainError, Result } from '../engine/protocol';
-import type { CompareProgress } from '../measure/procedure';
+import type { CompareProgress, SetAsideRound } from '../measure/procedure';
 import type { Network, NetworkInfo } from '../network';
 
 /** A Compare's outcome: every mode's median-round Result (with `rounds` and `spread`), or its error. */
@@ -74,7 +74,7 @@ export type Recorded = Result & {
   cancelled?: boolean;
   network?: Network;
   /** A Compare's warm-up order, each counted round's order, and why it stopped adding rounds. */
-  measurement?: { warmUp: string[]; orders: string[][]; ended?: string; probes?: number[]; budgetMs?: number };
+  measurement?: { warmUp: string[]; orders: string[][]; ended?: string; probes?: number[]; budgetMs?: number; setAside?: SetAsideRound[] };
   /** Things the learner should know about how this run differs from what was asked. */
   notes?: string[];
   /** A Compare's entry: the median of its rounds' speedups over that Compare's sequential rounds. */

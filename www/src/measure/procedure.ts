@@ -6,12 +6,31 @@
 //  2. Counted rounds, each running every mode once in a different order (no mode always first or last),
 //     and a short probe of the parallelism the machine has free (other programs may hold cores); one
 //     more probe after the last round; each Result carries the median probe.
-//  3. At least `minRounds` rounds while the budget allows; more while a claim is inconclusive.
+//  3. At least `minRounds` rounds while the budget allows; more while a claim is inconclusive. A round
+//     whose probe (taken before it, so blind to its results) finds the machine busy is set aside and run
+//     again: at most MAX_SET_ASIDE times, and only while most probes so far found the machine idle (a
+//     machine busy throughout is measured as it is, and the verdicts say it was busy).
 //  4. Each mode reports the Result of its median round, with every round's wall time and their spread.
 // Pure of the browser: the runner, the probe, the clock and the randomness are given, so it is tested in
 // node with a fake runner.
 
 import { claims as decideClaims, type ClaimVerdict, type Measured, type Outcome } from './verdicts';
+import { BUSY_SHARE } from './claims-catalogue';
+
+/** Rounds a Compare may set aside for a busy probe. */
+export const MAX_SET_ASIDE = 2;
+
+/** A round not counted: the probe before it found the machine busy. Its runs are kept here, not hidden. */
+export interface SetAsideRound {
+  /** The counted round it would have been (it ran again under the same number). */
+  round: number;
+  /** What the probe found free, of `cores`. */
+  probe: number;
+  cores: number;
+  order: string[];
+  /** Each mode's wall time in it, ms. */
+  wallMs: Record<string, number>;
+}
 
 export interface PlainErrorLike {
   name: string;
@@ -46,7 +65,8 @@ export interface ProcedureOptions<R extends Measured> {
 }
 
 export interface CompareProgress<R> {
-  phase: 'warm-up' | 'round';
+  /** `set-aside`: a run of a round that does not count (the probe before it found the machine busy). */
+  phase: 'warm-up' | 'round' | 'set-aside';
   /** 0 during the warm-up, then 1, 2, ... */
   round: number;
   /** The mode that just ran. */
@@ -55,6 +75,8 @@ export interface CompareProgress<R> {
   outcome: Record<string, (R & { rounds: number[]; spread: [number, number] }) | { error: PlainErrorLike }>;
   /** Each round's order so far. */
   orders: string[][];
+  /** The rounds set aside so far (the one running last, in phase `set-aside`). */
+  setAside?: SetAsideRound[];
 }
 
 export interface CompareReport<R> {
@@ -66,6 +88,8 @@ export interface CompareReport<R> {
   elapsedMs: number;
   /** Why it stopped adding rounds: every claim decided, the budget, or the round cap. */
   ended: 'decided' | 'budget' | 'max-rounds';
+  /** Rounds not counted because the probe before them found the machine busy. */
+  setAside: SetAsideRound[];
 }
 
 export class CompareAborted<R> extends Error {
@@ -98,8 +122,10 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
   const runs = new Map<string, R[]>();
   const orders: string[][] = [];
   const parallelism: number[] = [];
+  const setAside: SetAsideRound[] = [];
   let warmUp: string[] = [];
   let ended: CompareReport<R>['ended'] = 'max-rounds';
+  let cores: number | undefined;
 
   const outcome = () => {
     const out: CompareReport<R>['outcome'] = {};
@@ -111,7 +137,7 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
     }
     return out;
   };
-  const report = (): CompareReport<R> => ({ outcome: outcome(), orders, warmUp, parallelism, elapsedMs: o.now() - t0, ended });
+  const report = (): CompareReport<R> => ({ outcome: outcome(), orders, warmUp, parallelism, elapsedMs: o.now() - t0, ended, setAside });
   const checkStop = () => {
     if (o.stopped?.()) throw new CompareAborted(report());
   };
@@ -128,27 +154,38 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
     }
   };
   const live = () => o.modes.filter((m) => !failed.has(m));
-  const probe = async () => {
+  const probe = async (): Promise<number | undefined> => {
     const p = await o.probe?.().catch(() => undefined);
-    if (p !== undefined && Number.isFinite(p)) parallelism.push(p);
+    if (p === undefined || !Number.isFinite(p)) return undefined;
+    parallelism.push(p);
+    return p;
+  };
+  const isBusy = (p: number) => cores !== undefined && cores > 1 && p < BUSY_SHARE * cores;
+  /** Set a round aside for its probe `p`: busy, allowance left, and most earlier probes idle. */
+  const setsAside = (p: number | undefined) => {
+    if (p === undefined || !isBusy(p) || setAside.length >= MAX_SET_ASIDE) return false;
+    const earlier = parallelism.slice(0, -1);
+    return earlier.filter(isBusy).length <= earlier.length / 2;
   };
 
   // 1. The warm-up round: not counted.
   warmUp = nextOrder(live(), undefined, o.random);
   for (const mode of warmUp) {
-    await once(mode, 0);
+    const r = await once(mode, 0);
+    cores ??= r?.machine?.cores;
     if (!failed.has(mode)) o.onProgress?.({ phase: 'warm-up', round: 0, mode, outcome: outcome(), orders });
   }
 
   // 2. Counted rounds in changing orders.
   let lastRoundMs = 0;
-  for (let round = 1; round <= maxRounds; round++) {
+  let previous = warmUp;
+  for (let round = 1; round <= maxRounds; ) {
     const modes = live();
     if (!modes.length) break;
     const started = o.now();
-    if (round > 1) {
+    if (round > 1 || setAside.length) {
       const elapsed = started - t0;
-      if (elapsed + lastRoundMs > o.budgetMs) {
+      if (elapsed + lastRoundMs > o.budgetMs && round > 1) {
         ended = 'budget';
         break;
       }
@@ -163,19 +200,34 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
       }
     }
     checkStop();
-    await probe();
-    const order = nextOrder(modes, orders.at(-1) ?? warmUp, o.random);
+    const p = await probe();
+    const order = nextOrder(modes, previous, o.random);
+    previous = order;
+    if (setsAside(p)) {
+      // The probe came before the round, so setting it aside cannot favour any claim.
+      const aside: SetAsideRound = { round, probe: p!, cores: cores!, order, wallMs: {} };
+      setAside.push(aside);
+      for (const mode of order) {
+        const r = await once(mode, round);
+        if (!r) continue;
+        aside.wallMs[mode] = r.wallMs;
+        o.onProgress?.({ phase: 'set-aside', round, mode, outcome: outcome(), orders, setAside });
+      }
+      lastRoundMs = o.now() - started;
+      continue;
+    }
     orders.push(order);
     for (const mode of order) {
       const r = await once(mode, round);
       if (!r) continue;
       runs.set(mode, [...(runs.get(mode) ?? []), r]);
-      o.onProgress?.({ phase: 'round', round, mode, outcome: outcome(), orders });
+      o.onProgress?.({ phase: 'round', round, mode, outcome: outcome(), orders, setAside });
     }
     // A mode that failed in a later round has fewer rounds than the others: drop it whole, so every
     // counted round has every mode (the verdicts pair rounds by index).
     for (const [mode, rs] of runs) if (rs.length < round && failed.has(mode)) runs.delete(mode);
     lastRoundMs = o.now() - started;
+    round++;
   }
   // A last probe after the last round: the cores may have filled up while the modes ran.
   if (orders.length) await probe();

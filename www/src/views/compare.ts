@@ -81,7 +81,13 @@ export class CompareView {
   /** A run of the Compare finished: the outcome so far (each mode's median round so far). */
   update(p: CompareProgress<Recorded>): void {
     this.progress = p;
-    this.phase = p.phase === 'warm-up' ? 'Warming up: every mode runs once, not counted…' : `Round ${p.round}: every mode once, in the order ${p.orders.at(-1)?.join(', ')}…`;
+    const aside = p.setAside?.at(-1);
+    this.phase =
+      p.phase === 'warm-up'
+        ? 'Warming up: every mode runs once, not counted…'
+        : p.phase === 'set-aside' && aside
+          ? `Round ${p.round} set aside: the probe before it found ${aside.probe.toFixed(1)} of ${aside.cores} cores free (something else was using the machine), so it does not count and runs again after this…`
+          : `Round ${p.round}: every mode once, in the order ${p.orders.at(-1)?.join(', ')}…`;
     for (const [mode, entry] of Object.entries(p.outcome)) this.entries.set(mode, entry as Entry);
     if (this.states.get(p.mode) === 'running') this.states.set(p.mode, this.entries.has(p.mode) ? 'done' : 'waiting');
     this.render();
@@ -215,6 +221,7 @@ export class CompareView {
     parts.push('A claim is borne out when every round lies on its side of the threshold, not borne out when every round lies on the other side, and inconclusive otherwise.');
     if (m?.budgetMs) parts.push(`The time budget was ${Math.round(m.budgetMs / 1000)} s for ${this.entries.size} rows (${COMPARE_BUDGET_MS / 5000} s a row, at least ${COMPARE_BUDGET_MS / 1000} s).`);
     if (m?.ended === 'budget') parts.push('Rounds stopped at the time budget.');
+    for (const a of m?.setAside ?? []) parts.push(`A round was set aside and run again: the probe before it found ${a.probe.toFixed(1)} of ${a.cores} cores free (something else was using the machine); its times are in the exported record, not in the figures.`);
     return parts.join(' ');
   }
 
