@@ -221,7 +221,9 @@ export class CompareView {
     parts.push('A claim is borne out when every round lies on its side of the threshold, not borne out when every round lies on the other side, and inconclusive otherwise.');
     if (m?.budgetMs) parts.push(`The time budget was ${Math.round(m.budgetMs / 1000)} s for ${this.entries.size} rows (${COMPARE_BUDGET_MS / 5000} s a row, at least ${COMPARE_BUDGET_MS / 1000} s).`);
     if (m?.ended === 'budget') parts.push('Rounds stopped at the time budget.');
-    for (const a of m?.setAside ?? []) parts.push(`A round was set aside and run again: the probe before it found ${a.probe.toFixed(1)} of ${a.cores} cores free (something else was using the machine); its times are in the exported record, not in the figures.`);
+    const aside = m?.setAside ?? [];
+    if (aside.length === 1) parts.push(`Round ${aside[0].round} was set aside and run again: the probe before it found ${aside[0].probe.toFixed(1)} of ${aside[0].cores} cores free (something else was using the machine); its times are in the exported record, not in the figures.`);
+    else if (aside.length > 1) parts.push(`${aside.length} rounds were set aside and run again: the probes before them found ${aside.map((a) => a.probe.toFixed(1)).join(' and ')} of ${aside[0].cores} cores free (something else was using the machine); their times are in the exported record, not in the figures.`);
     return parts.join(' ');
   }
 
