@@ -127,3 +127,6 @@ export function contestedTurns(result) {
   }
   return turns.sort((a, b) => a - b);
 }
+
+/** The time of the rounds a Compare set aside (docs/API.md), which its budget does not count: their runs, and a second for each one's probe. */
+export const asideTime = (r) => (r?.measurement?.setAside ?? []).reduce((ms, a) => ms + 1000 + Object.values(a.wallMs).reduce((x, y) => x + y, 0), 0);

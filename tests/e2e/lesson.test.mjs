@@ -3,7 +3,7 @@
 // them on any), within 30 s; the chapter view after a click, screenshotted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshPage, labSession, shot } from './helpers.mjs';
+import { asideTime, freshPage, labSession, shot } from './helpers.mjs';
 
 const session = labSession();
 const fresh = (path = '') => freshPage(session.browser, session.server.url, path);
@@ -44,16 +44,31 @@ for (const id of IDS) {
     const { context, page, errors } = await fresh(`?chapter=${id}`);
     try {
       assert.equal(await page.getAttribute('article.chapter', 'data-chapter'), id);
-      const t0 = Date.now();
-      const out = await page.evaluate((c) => window.lab.lesson.run(c), id);
-      const took = Date.now() - t0;
-      assert.ok(took < 30_000, `${id} took ${took} ms`);
-      assert.ok(out.claims.length >= 1, `${id} decides claims`);
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      /** Runs the chapter as `lab.lesson.run` does; never contradicted, and on time. */
+      const runChapter = async () => {
+        const t0 = Date.now();
+        const out = await page.evaluate((c) => window.lab.lesson.run(c), id);
+        const took = Date.now() - t0;
+        // Rounds set aside for a busy probe are not charged to a Compare's budget: they add their own time.
+        const asideMs = out.results.filter((x, i, all) => all.findIndex((y) => y.name.split('/')[0] === x.name.split('/')[0]) === i).reduce((ms, x) => ms + asideTime(x.result), 0);
+        assert.ok(took < 30_000 + asideMs, `${id} took ${took} ms (${asideMs} ms in rounds set aside)`);
+        assert.ok(out.claims.length >= 1, `${id} decides claims`);
+        for (const c of out.claims) assert.notEqual(c.verdict, 'not-borne-out', `${id}: ${c.id}: ${c.measured.text} ${c.why ?? ''}`);
+        return out;
+      };
+      let out = await runChapter();
+      // A claim left open only because its rounds fell on both sides of the line (a moment's hiccup of the
+      // host in one round is enough) is what a learner runs again: one more run of the chapter, which must
+      // then bear it out. A claim the model got wrong stays open (or contradicted) run after run.
+      const straddled = out.claims.filter((c) => c.verdict === 'inconclusive' && c.undecided && !/busy/.test(c.why ?? ''));
+      if (cores > 1 && straddled.length) {
+        console.log(`# ${id}: run again, as a learner would: ${straddled.map((c) => `${c.id} ${c.measured.text}`).join('; ')}`);
+        out = await runChapter();
+      }
       // Borne out on an idle machine; where the lab's probe found the cores busy, or there is one core
       // (nothing can run at once), a claim may be left open, and says why.
-      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
       for (const c of out.claims) {
-        assert.notEqual(c.verdict, 'not-borne-out', `${id}: ${c.id}: ${c.measured.text} ${c.why ?? ''}`);
         if (c.verdict !== 'borne-out') assert.match(c.why ?? '', cores === 1 ? /one core/ : /busy/, `${id}: ${c.id} on this idle machine: ${c.measured.text} ${c.why ?? ''}`);
       }
       for (const { name, result } of out.results) {

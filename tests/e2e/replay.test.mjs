@@ -234,9 +234,12 @@ test('malformed, oversized and mistyped imports and links are refused, naming th
 
 test('a 10 s, 8-thread threads-gil run: about 2,000 hand-overs, legible zoomed, a zoomed frame drawn in under 50 ms', async () => {
   const { page } = session;
-  const size = await page.evaluate(() => window.lab.workloads().workloads.find((w) => w.name === 'cpu-primes').fields.find((f) => f.name === 'size').default);
-  // The default is sized for a 0.6 s sequential run; the work grows as N^1.4 (docs/API.md).
-  const spec = { workload: 'cpu-primes', mode: 'threads-gil', tasks: 8, workers: 8, size: Math.round(size * (10 / 0.6) ** (1 / 1.4)) };
+  const { size, targetMs } = await page.evaluate(() => ({
+    size: window.lab.workloads().workloads.find((w) => w.name === 'cpu-primes').fields.find((f) => f.name === 'size').default,
+    targetMs: window.lab.workloads().calibrationTargetMs,
+  }));
+  // The default is sized for a sequential run of calibrationTargetMs; the work grows as N^1.4 (docs/API.md).
+  const spec = { workload: 'cpu-primes', mode: 'threads-gil', tasks: 8, workers: 8, size: Math.round(size * (10_000 / targetMs) ** (1 / 1.4)) };
   const r = await page.evaluate(async (s) => (window.__long = await window.lab.run(s)), spec);
   const handOvers = await page.evaluate(() => window.lab.replay(window.__long).events.filter((e) => e.kind === 'gil-take').length);
   console.log(`# the run: ${(r.wallMs / 1000).toFixed(1)} s, ${handOvers} GIL hand-overs, ${r.tasks.reduce((a, t) => a + t.spans.length, 0)} spans`);

@@ -134,6 +134,14 @@ test('... or until the budget would be passed', async () => {
   assert.equal(one.ended, 'budget');
   assert.equal(one.orders.length, 1);
   assert.equal(one.outcome.processes.rounds.length, 1);
+
+  // A round set aside is not charged to the budget: the same counted rounds as with no busy probe.
+  const calm = await p.compareInRounds(options(fakeLab({ wall: straddling }), { modes: ['sequential', 'processes'], minRounds: 3, maxRounds: 12, budgetMs, probe: async () => 1.9 }));
+  let n = 0;
+  const blip = await p.compareInRounds(options(fakeLab({ wall: straddling }), { modes: ['sequential', 'processes'], minRounds: 3, maxRounds: 12, budgetMs, probe: async () => (n++ === 1 ? 1.0 : 1.9) }));
+  assert.equal(blip.setAside.length, 1);
+  assert.equal(blip.orders.length, calm.orders.length);
+  assert.ok(blip.elapsedMs > calm.elapsedMs, 'it took longer instead');
 });
 
 test('a mode whose run rejects is reported as { error }; the others keep their rounds', async () => {

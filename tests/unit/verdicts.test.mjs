@@ -51,7 +51,20 @@ test('noisy runs straddling 1.25x: inconclusive with a why', () => {
   for (const id of ['threads-gil-cpu', 'processes-cpu']) {
     assert.equal(cs[id].verdict, 'inconclusive', id);
     assert.match(cs[id].why, /both sides/);
+    assert.doesNotMatch(cs[id].why, /busy/, 'no probe read busy: nothing to say about it');
   }
+  // A probe that read busy at one point (the median idle) is named beside the open verdict, which it does not change.
+  const measured = cpuCompare({ 'threads-gil': [1.2, 1.3, 1.22], processes: [1.3, 1.2, 1.28] }, { machine: { parallelism: 1.9 } });
+  for (const r of Object.values(measured)) r.measurement = { probes: [1.9, 1.08, 1.95, 1.9] };
+  const seen = byId(v.claims(measured));
+  for (const id of ['threads-gil-cpu', 'processes-cpu']) {
+    assert.equal(seen[id].verdict, 'inconclusive', id);
+    assert.match(seen[id].why, /both sides of 1\.25×: the machine's speed changed during the Compare\. At one point a probe found only 1\.1 of the 2 cores free: something else kept the machine busy at times\. Run more rounds\./);
+  }
+  // Borne out whatever the probes said: no excuse added.
+  const fine = cpuCompare({ processes: [1.6, 1.55, 1.65] }, { machine: { parallelism: 1.9 } });
+  for (const r of Object.values(fine)) r.measurement = { probes: [1.9, 1.08, 1.95] };
+  assert.equal(byId(v.claims(fine))['processes-cpu'].why, undefined);
 });
 
 test('a busy machine: a parallel claim is inconclusive, never not-borne-out, and a borne-out one says so', () => {
@@ -174,6 +187,13 @@ test('mixed, CPU-heavy: processes must be faster than each of sequential, asynci
   const busy = v.claims(outcome)[0];
   assert.equal(busy.verdict, 'inconclusive');
   assert.match(busy.why, /busy/);
+  // Rounds on both sides on an idle machine: inconclusive; a probe that read busy at one point is named.
+  for (const m of Object.values(outcome)) m.machine.parallelism = 1.9;
+  outcome.processes = result('processes', at(seq, [1.6, 1.0, 1.7]), mixed);
+  assert.equal(v.claims(outcome)[0].verdict, 'inconclusive');
+  assert.match(v.claims(outcome)[0].why, /^In some rounds processes was the fastest, in others not\. Run more rounds\.$/);
+  for (const m of Object.values(outcome)) m.measurement = { probes: [1.5, 1.9, 1.9] };
+  assert.match(v.claims(outcome)[0].why, /found only 1\.5 of the 2 cores free/);
   // A rival missing: inconclusive.
   delete outcome.asyncio;
   assert.equal(v.claims(outcome)[0].verdict, 'inconclusive');

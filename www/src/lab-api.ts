@@ -144,7 +144,7 @@ export class Lab {
     }
     this.catalogue = started.catalogue;
     this.defaults = started.defaults;
-    if (started.calibrated) saveCalibration(started.catalogue.labVersion, started.defaults);
+    if (started.calibrated) saveCalibration(started.catalogue.labVersion, started.catalogue.calibrationTargetMs, started.defaults);
     if (this.options.network) this.update(await this.options.network);
     this.update({
       build: started.build,

@@ -104,7 +104,8 @@ const cpuMs = (r: Result) => r.tasks.reduce((sum, t) => sum + t.spans.filter((s)
  * they are, so tabs and reloads agree.
  */
 async function calibrate(mod: EngineModule, catalogue: Catalogue, stored?: EngineStartOptions['stored']): Promise<{ defaults: Defaults; measured: boolean }> {
-  if (stored?.labVersion === catalogue.labVersion && Object.keys(stored.defaults ?? {}).length) {
+  // Kept defaults count only if made by this version for the same target time.
+  if (stored?.labVersion === catalogue.labVersion && stored.targetMs === catalogue.calibrationTargetMs && Object.keys(stored.defaults ?? {}).length) {
     const defaults = JSON.parse(mod.setDefaults(JSON.stringify(stored.defaults))) as Defaults;
     if (Object.keys(defaults).length) return { defaults, measured: false };
   }

@@ -158,7 +158,7 @@ export type Defaults = Record<string, Record<string, number>>;
 export interface EngineStartOptions {
   /** Defaults calibrated earlier in this browser profile: taken as they are (if made by this version of
    * the lab), not measured again. */
-  stored?: { labVersion: string; defaults: Defaults };
+  stored?: { labVersion: string; targetMs?: number; defaults: Defaults };
   build: Build;
   /** The page's address: the latency endpoint is `api/delay` relative to it. */
   baseUrl: string;

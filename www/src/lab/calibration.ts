@@ -7,7 +7,7 @@ import type { Defaults } from '../engine/protocol';
 const CALIBRATION_KEY = 'concurrency-lab:calibration';
 
 /** Calibrated defaults kept in this browser profile, if any (none where storage is refused). */
-export function loadCalibration(): { labVersion: string; defaults: Defaults } | undefined {
+export function loadCalibration(): { labVersion: string; targetMs?: number; defaults: Defaults } | undefined {
   try {
     const v = JSON.parse(localStorage.getItem(CALIBRATION_KEY) ?? 'null');
     return v && typeof v.labVersion === 'string' && v.defaults && typeof v.defaults === 'object' ? v : undefined;
@@ -16,9 +16,10 @@ export function loadCalibration(): { labVersion: string; defaults: Defaults } | 
   }
 }
 
-export function saveCalibration(labVersion: string, defaults: Defaults): void {
+/** `targetMs`: the time the defaults were sized for (the engine's `calibrationTargetMs`); kept defaults sized for another are measured again. */
+export function saveCalibration(labVersion: string, targetMs: number, defaults: Defaults): void {
   try {
-    localStorage.setItem(CALIBRATION_KEY, JSON.stringify({ labVersion, defaults, at: new Date().toISOString() }));
+    localStorage.setItem(CALIBRATION_KEY, JSON.stringify({ labVersion, targetMs, defaults, at: new Date().toISOString() }));
   } catch {
     // A frame without storage calibrates on every load; nothing is lost.
   }

@@ -5,7 +5,7 @@
 // cores, tiny work, one worker).
 
 import { CLAIM_TEXT, DATA_HEAVY_ITEMS, NO_SPEEDUP_BELOW, TINY_WORK_MS, USES_CORES_FROM } from './claims-catalogue';
-import { decide, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable, workersOf } from './claims-rounds';
+import { busyAtTimes, decide, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable, workersOf } from './claims-rounds';
 import type { ClaimVerdict, Measured, Outcome } from './claims-rounds';
 
 /** The claims a Compare of CPU-bound work tests, each against `base`, its sequential run. */
@@ -37,7 +37,7 @@ export function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     } else if (verdict === 'not-borne-out') {
       why = `Every round was at least ${times(NO_SPEEDUP_BELOW)} faster than sequential, which the model of ${mode} cannot give on pure computation; please report it.`;
     } else if (verdict === 'inconclusive') {
-      why = `The rounds fell on both sides of ${times(NO_SPEEDUP_BELOW)}: the machine's speed changed during the Compare. Run more rounds.`;
+      why = `The rounds fell on both sides of ${times(NO_SPEEDUP_BELOW)}: the machine's speed changed during the Compare.${busyAtTimes(outcome)} Run more rounds.`;
     }
     const structural = cores === 1 || workers === 1 || !!tiny;
     out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: undecided(raw, values, structural) });
@@ -68,7 +68,7 @@ export function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
       else if (Number(r.spec.tasks) < 2) why = 'One task cannot be split across cores; use more tasks.';
       else if (busy) why = busyWhy;
       else if (tiny) why = tiny;
-      else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(USES_CORES_FROM)}: the machine's speed changed during the Compare. Run more rounds.`;
+      else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(USES_CORES_FROM)}: the machine's speed changed during the Compare.${busyAtTimes(outcome)} Run more rounds.`;
       else why = `No round reached ${times(USES_CORES_FROM)}; the browser may have given the workers fewer cores than it reports.`;
       if (structural) verdict = 'inconclusive';
     } else if (cores === 1) {

@@ -3,7 +3,7 @@
 // must beat sequential, asyncio and threads; waiting-heavy, asyncio must beat sequential and processes.
 
 import { CLAIM_TEXT, TINY_WORK_MS, WINS_BY } from './claims-catalogue';
-import { decide, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable } from './claims-rounds';
+import { busyAtTimes, decide, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable } from './claims-rounds';
 import type { ClaimVerdict, Measured, Outcome } from './claims-rounds';
 
 /** The share of a run's task time spent computing (vs waiting), from its spans. */
@@ -56,7 +56,7 @@ export function mixedClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
   if (verdict !== 'borne-out') {
     if (heavy === 'cpu' && cores === 1) why = 'This machine reports one core, so the computing cannot be shared out.';
     else if (heavy === 'cpu' && busy) why = `A probe found only ${parallelism!.toFixed(1)} of this machine's ${cores} cores free: other programs are keeping the cores busy.`;
-    else if (verdict === 'inconclusive') why = `In some rounds ${mode} was the fastest, in others not; run more rounds.`;
+    else if (verdict === 'inconclusive') why = `In some rounds ${mode} was the fastest, in others not.${busyAtTimes(outcome)} Run more rounds.`;
     else why = heavy === 'cpu' ? 'Start-up or the waiting outweighed the shared-out computing; give each task more numbers.' : "The computing outweighed the overlapped waits; lengthen the requests or shorten the computing.";
     if (structural) verdict = 'inconclusive';
   }

@@ -33,6 +33,8 @@ export interface Measured {
   error?: unknown;
   network?: string;
   machine?: { cores: number; build?: string; browser?: string; parallelism?: number };
+  /** How a Compare measured it: every probe's reading (rounds set aside included). */
+  measurement?: { probes?: number[] };
   tasks?: { spans?: { kind: string; startMs: number; endMs: number }[] }[];
 }
 
@@ -93,6 +95,20 @@ export function machineOf(outcome: Outcome) {
   const parallelism = m?.parallelism;
   const busy = parallelism !== undefined && cores > 1 && parallelism < BUSY_SHARE * cores;
   return { cores, parallelism, busy };
+}
+
+/**
+ * What the probes saw at their lowest, when that was busy though their median was not: said beside a
+ * verdict left open by rounds on both sides of its line (a fact about the Compare, for the learner to
+ * weigh; it does not change the verdict). Empty when no probe read busy.
+ */
+export function busyAtTimes(outcome: Outcome): string {
+  const r = Object.values(outcome).find(usable);
+  const cores = Math.max(1, r?.machine?.cores ?? 1);
+  const probes = r?.measurement?.probes ?? [];
+  if (cores < 2 || !probes.length) return '';
+  const low = Math.min(...probes);
+  return low < BUSY_SHARE * cores ? ` At one point a probe found only ${low.toFixed(1)} of the ${cores} cores free: something else kept the machine busy at times.` : '';
 }
 
 /** A claim that cannot be tested here: its mode did not run (unavailable, refused, or not run yet). */

@@ -9,7 +9,8 @@
 //  3. At least `minRounds` rounds while the budget allows; more while a claim is inconclusive. A round
 //     whose probe (taken before it, so blind to its results) finds the machine busy is set aside and run
 //     again: at most MAX_SET_ASIDE times, and only while most probes so far found the machine idle (a
-//     machine busy throughout is measured as it is, and the verdicts say it was busy).
+//     machine busy throughout is measured as it is, and the verdicts say it was busy). A round set aside
+//     is not charged to the budget, so a busy moment costs time, not counted rounds.
 //  4. Each mode reports the Result of its median round, with every round's wall time and their spread.
 // Pure of the browser: the runner, the probe, the clock and the randomness are given, so it is tested in
 // node with a fake runner.
@@ -178,13 +179,15 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
 
   // 2. Counted rounds in changing orders.
   let lastRoundMs = 0;
+  /** Time spent in rounds set aside: not charged to the budget (a busy moment must not cost counted rounds). */
+  let asideMs = 0;
   let previous = warmUp;
   for (let round = 1; round <= maxRounds; ) {
     const modes = live();
     if (!modes.length) break;
     const started = o.now();
     if (round > 1 || setAside.length) {
-      const elapsed = started - t0;
+      const elapsed = started - t0 - asideMs;
       if (elapsed + lastRoundMs > o.budgetMs && round > 1) {
         ended = 'budget';
         break;
@@ -214,6 +217,7 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
         o.onProgress?.({ phase: 'set-aside', round, mode, outcome: outcome(), orders, setAside });
       }
       lastRoundMs = o.now() - started;
+      asideMs += lastRoundMs;
       continue;
     }
     orders.push(order);

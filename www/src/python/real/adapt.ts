@@ -100,11 +100,11 @@ export function roundTwo(n: number): number {
 const SIZE_CONSTANT: Record<string, string> = { 'cpu-primes': 'N', 'cpu-mandelbrot': 'SIZE', 'mixed-pipeline': 'WINDOW' };
 
 /** The generated program with a comment above its size constant saying how and why it was scaled. */
-export function noteScaling(program: string, workload: string, labSize: number, size: number, factor: number, measured: boolean): string {
+export function noteScaling(program: string, workload: string, labSize: number, size: number, factor: number, measured: boolean, modelMs: number): string {
   const name = SIZE_CONSTANT[workload];
   if (!name || size === labSize) return program;
   const note = [
-    `# Scaled for real Python in the page: the lab ran ${name} = ${labSize} (about 0.6 s in its compiled kernel).`,
+    `# Scaled for real Python in the page: the lab ran ${name} = ${labSize} (about ${(modelMs / 1000).toFixed(1)} s in its compiled kernel).`,
     `# CPython's interpreter takes about ${Math.round(factor)} times as long on this work (${measured ? 'measured in this page' : 'measured on a 2-core machine'}),`,
     `# so ${name} = ${size} to finish in about a second.`,
   ].join('\n');

@@ -79,19 +79,21 @@ export async function specProgram(lab: LabQuestions, spec: Spec, options: { key?
   const workload = lab.workloads().workloads.find((w) => w.name === full.workload);
   let model: ProgramSpec = full;
   let scaled: PythonProgram['scaled'];
+  let modelMs = 0;
   const cal = workload?.calibration;
   if (cal && (full.mode === 'sequential' || full.mode === 'asyncio') && typeof full[cal.field] === 'number') {
     const from = full[cal.field] as number;
     const factor = measured.get(full.workload) ?? DEFAULT_PYTHON_FACTOR[full.workload] ?? 70;
     const fieldMin = workload.fields.find((f) => f.name === cal.field)?.min ?? 1;
-    const to = scaledSize(from, await lab.estimate(full), cal.exponent, factor, Math.max(fieldMin, full.workload === 'cpu-mandelbrot' ? 4 * full.tasks : fieldMin));
+    modelMs = await lab.estimate(full);
+    const to = scaledSize(from, modelMs, cal.exponent, factor, Math.max(fieldMin, full.workload === 'cpu-mandelbrot' ? 4 * full.tasks : fieldMin));
     if (to !== from) {
       model = { ...full, [cal.field]: to };
       scaled = { field: cal.field, from, to, factor };
     }
   }
   let text = pythonProgram(model, { baseUrl: baseUrl() });
-  if (scaled) text = noteScaling(text, full.workload, scaled.from, scaled.to, scaled.factor, measured.has(full.workload));
+  if (scaled) text = noteScaling(text, full.workload, scaled.from, scaled.to, scaled.factor, measured.has(full.workload), modelMs);
   return {
     key: options.key ?? `mode:${full.mode}`,
     label: options.label ?? `${full.workload}, ${full.mode}`,
