@@ -88,12 +88,15 @@ export const spreadText = (values: number[]) =>
 
 export const workersOf = (r: Measured) => (typeof r.spec.workers === 'number' ? r.spec.workers : Number(r.spec.workers) || undefined);
 
+/** A probe's reading on a machine of `cores` counts as busy below BUSY_SHARE of them (one core is never busy). */
+export const isBusyReading = (parallelism: number, cores: number) => cores > 1 && parallelism < BUSY_SHARE * cores;
+
 /** The machine as the Compare measured it: cores, and the parallelism a probe found free. */
 export function machineOf(outcome: Outcome) {
   const m = Object.values(outcome).find(usable)?.machine;
   const cores = Math.max(1, m?.cores ?? 1);
   const parallelism = m?.parallelism;
-  const busy = parallelism !== undefined && cores > 1 && parallelism < BUSY_SHARE * cores;
+  const busy = parallelism !== undefined && isBusyReading(parallelism, cores);
   return { cores, parallelism, busy };
 }
 
@@ -103,12 +106,11 @@ export function machineOf(outcome: Outcome) {
  * weigh; it does not change the verdict). Empty when no probe read busy.
  */
 export function busyAtTimes(outcome: Outcome): string {
-  const r = Object.values(outcome).find(usable);
-  const cores = Math.max(1, r?.machine?.cores ?? 1);
-  const probes = r?.measurement?.probes ?? [];
-  if (cores < 2 || !probes.length) return '';
+  const { cores } = machineOf(outcome);
+  const probes = Object.values(outcome).find(usable)?.measurement?.probes ?? [];
+  if (!probes.length) return '';
   const low = Math.min(...probes);
-  return low < BUSY_SHARE * cores ? ` At one point a probe found only ${low.toFixed(1)} of the ${cores} cores free: something else kept the machine busy at times.` : '';
+  return isBusyReading(low, cores) ? ` At one point a probe found only ${low.toFixed(1)} of the ${cores} cores free: something else kept the machine busy at times.` : '';
 }
 
 /** A claim that cannot be tested here: its mode did not run (unavailable, refused, or not run yet). */

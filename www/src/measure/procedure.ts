@@ -16,7 +16,7 @@
 // node with a fake runner.
 
 import { claims as decideClaims, type ClaimVerdict, type Measured, type Outcome } from './verdicts';
-import { BUSY_SHARE } from './claims-catalogue';
+import { isBusyReading } from './claims-rounds';
 
 /** Rounds a Compare may set aside for a busy probe. */
 export const MAX_SET_ASIDE = 2;
@@ -161,7 +161,7 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
     parallelism.push(p);
     return p;
   };
-  const isBusy = (p: number) => cores !== undefined && cores > 1 && p < BUSY_SHARE * cores;
+  const isBusy = (p: number) => cores !== undefined && isBusyReading(p, cores);
   /** Set a round aside for its probe `p`: busy, allowance left, and most earlier probes idle. */
   const setsAside = (p: number | undefined) => {
     if (p === undefined || !isBusy(p) || setAside.length >= MAX_SET_ASIDE) return false;
@@ -186,9 +186,9 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
     const modes = live();
     if (!modes.length) break;
     const started = o.now();
-    if (round > 1 || setAside.length) {
+    if (round > 1) {
       const elapsed = started - t0 - asideMs;
-      if (elapsed + lastRoundMs > o.budgetMs && round > 1) {
+      if (elapsed + lastRoundMs > o.budgetMs) {
         ended = 'budget';
         break;
       }
@@ -206,31 +206,25 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
     const p = await probe();
     const order = nextOrder(modes, previous, o.random);
     previous = order;
-    if (setsAside(p)) {
-      // The probe came before the round, so setting it aside cannot favour any claim.
-      const aside: SetAsideRound = { round, probe: p!, cores: cores!, order, wallMs: {} };
-      setAside.push(aside);
-      for (const mode of order) {
-        const r = await once(mode, round);
-        if (!r) continue;
-        aside.wallMs[mode] = r.wallMs;
-        o.onProgress?.({ phase: 'set-aside', round, mode, outcome: outcome(), orders, setAside });
-      }
-      lastRoundMs = o.now() - started;
-      asideMs += lastRoundMs;
-      continue;
-    }
-    orders.push(order);
+    // The probe came before the round, so setting it aside cannot favour any claim.
+    const aside: SetAsideRound | undefined = setsAside(p) ? { round, probe: p!, cores: cores!, order, wallMs: {} } : undefined;
+    if (aside) setAside.push(aside);
+    else orders.push(order);
     for (const mode of order) {
       const r = await once(mode, round);
       if (!r) continue;
-      runs.set(mode, [...(runs.get(mode) ?? []), r]);
-      o.onProgress?.({ phase: 'round', round, mode, outcome: outcome(), orders, setAside });
+      if (aside) aside.wallMs[mode] = r.wallMs;
+      else runs.set(mode, [...(runs.get(mode) ?? []), r]);
+      o.onProgress?.({ phase: aside ? 'set-aside' : 'round', round, mode, outcome: outcome(), orders, setAside });
+    }
+    lastRoundMs = o.now() - started;
+    if (aside) {
+      asideMs += lastRoundMs;
+      continue; // the same round again
     }
     // A mode that failed in a later round has fewer rounds than the others: drop it whole, so every
     // counted round has every mode (the verdicts pair rounds by index).
     for (const [mode, rs] of runs) if (rs.length < round && failed.has(mode)) runs.delete(mode);
-    lastRoundMs = o.now() - started;
     round++;
   }
   // A last probe after the last round: the cores may have filled up while the modes ran.
