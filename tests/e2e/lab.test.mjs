@@ -96,6 +96,39 @@ test('a bad spec is rejected naming the field and its range, and nothing on the 
   assert.equal((await session.page.evaluate(() => window.lab.history())).length, rowsBefore);
 });
 
+test('a Compare\'s bad options are refused naming each option and its range, before anything runs', async () => {
+  const { page } = session;
+  const historyBefore = (await page.evaluate(() => window.lab.history())).length;
+  const spec = { workload: 'io-sleep', tasks: 2, latencyMs: 20 };
+  const cases = [
+    [{ budgetMs: -5 }, 'budgetMs', '0..600000'],
+    [{ budgetMs: '20000' }, 'budgetMs', '0..600000'],
+    [{ minRounds: 0 }, 'minRounds', '1..20'],
+    [{ minRounds: 2.5 }, 'minRounds', '1..20'],
+    [{ modes: [] }, 'modes', 'sequential'],
+    [{ modes: ['asyncio', 'threads'] }, 'modes', 'threads-gil'],
+    [{ budget: 5000 }, 'budget', 'budgetMs'],
+    [{ signal: 'stop' }, 'signal', 'AbortSignal'],
+  ];
+  for (const [options, field, allowed] of cases) {
+    const r = await page.evaluate(([s, o]) => window.lab.compare(s, o).then(() => ({ ok: true }), (e) => ({ ok: false, name: e.name, message: e.message, field: e.field, allowed: e.allowed, errors: e.errors })), [spec, options]);
+    assert.equal(r.ok, false, JSON.stringify(options));
+    assert.equal(r.name, 'SpecError', JSON.stringify(r));
+    assert.equal(r.field, field);
+    assert.ok(r.allowed.includes(allowed), `${field}: ${r.allowed}`);
+    assert.ok(r.message.includes(field), r.message);
+  }
+  // Every bad option at once, each with its range; the first is `field`.
+  const all = await page.evaluate(([s]) => window.lab.compare(s, { budgetMs: 1e9, minRounds: 99 }).catch((e) => ({ field: e.field, errors: e.errors })), [spec]);
+  assert.deepEqual(all.errors.map((e) => e.field), ['budgetMs', 'minRounds']);
+  assert.equal(await page.evaluate(() => window.lab.status().state), 'ready', 'nothing was queued');
+  assert.equal((await page.evaluate(() => window.lab.history())).length, historyBefore, 'nothing recorded was touched');
+  // Good options still run: one mode, the smallest budget.
+  const ok = await page.evaluate(([s]) => window.lab.compare(s, { modes: ['sequential', 'asyncio'], budgetMs: 0, minRounds: 1 }), [spec]);
+  assert.deepEqual(Object.keys(ok).sort(), ['asyncio', 'sequential']);
+  assert.equal(ok.asyncio.rounds.length, 1);
+});
+
 test('through the UI: pick a workload and mode, press Run, read the table; a bad field is named', async () => {
   const rows = session.page.locator('#results tbody tr');
   const before = await rows.count();

@@ -16,6 +16,7 @@ import type { PythonResult } from './python/real/protocol';
 import { browserName, compareBudgetMs, newRunId, toError, type CompareOptions, type CompareOutcome, type LabOptions, type Recorded, type Status } from './lab/contract';
 import { loadCalibration, saveCalibration } from './lab/calibration';
 import { JobQueue, notStarted, type Job } from './lab/job-queue';
+import { compareOptionsError } from './lab/compare-options';
 
 export * from './lab/contract';
 export { QUEUE_CAP } from './lab/job-queue';
@@ -183,12 +184,19 @@ export class Lab {
    * last, and nothing else runs in between.
    */
   compare(spec: Spec, options: CompareOptions = {}): Promise<CompareOutcome> {
+    // Bad options are refused before anything is queued or run (the modes again once the engine has
+    // named them, in compareNow).
+    const bad = compareOptionsError(options, this.catalogue?.modes.map((m) => m.name));
+    if (bad) return Promise.reject(toError(bad));
+    options ??= {};
     return this.enqueue((job) => this.compareNow(job, spec, options), options.signal) as Promise<CompareOutcome>;
   }
 
   /** A Compare as part of `job` (a Compare of its own, or one experiment of a chapter). */
   private async compareNow(job: Job, spec: Spec, options: CompareOptions): Promise<CompareOutcome> {
     const catalogue = this.catalogue!;
+    const bad = compareOptionsError(options, catalogue.modes.map((m) => m.name));
+    if (bad) throw toError(bad);
     const refused: Record<string, PlainError> = {};
     const modes: string[] = [];
     for (const mode of catalogue.modes) {

@@ -1,0 +1,62 @@
+// lab/compare-options.ts: lab.compare's options are checked before anything is queued. Every bad one is
+// named with its range in one SpecError; good ones (and none at all) pass; before the engine has named its
+// modes, `modes` is checked for its shape only.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTs } from './load-ts.mjs';
+
+let o;
+before(async () => {
+  o = await loadTs('www/src/lab/compare-options.ts');
+});
+
+const MODES = ['sequential', 'asyncio', 'threads-gil', 'processes'];
+
+test('good options, and none, pass', () => {
+  for (const good of [undefined, null, {}, { budgetMs: 0 }, { budgetMs: 600_000, minRounds: 20 }, { minRounds: 1, modes: ['asyncio'] }, { signal: new AbortController().signal, onProgress: () => {} }]) {
+    assert.equal(o.compareOptionsError(good, MODES), undefined, JSON.stringify(good));
+  }
+});
+
+test('each bad option is named with its range', () => {
+  const cases = [
+    [{ budgetMs: -1 }, 'budgetMs', '0..600000'],
+    [{ budgetMs: 600_001 }, 'budgetMs', '0..600000'],
+    [{ budgetMs: Number.NaN }, 'budgetMs', '0..600000'],
+    [{ budgetMs: '5000' }, 'budgetMs', '0..600000'],
+    [{ minRounds: 0 }, 'minRounds', '1..20'],
+    [{ minRounds: 21 }, 'minRounds', '1..20'],
+    [{ minRounds: 1.5 }, 'minRounds', '1..20'],
+    [{ modes: 'asyncio' }, 'modes', 'sequential, asyncio'],
+    [{ modes: [] }, 'modes', 'non-empty'],
+    [{ modes: ['asyncio', 'asyncio'] }, 'modes', 'distinct'],
+    [{ modes: ['gevent'] }, 'modes', 'threads-gil'],
+    [{ signal: {} }, 'signal', 'AbortSignal'],
+    [{ onProgress: 'log' }, 'onProgress', 'a function'],
+    [{ rounds: 5 }, 'rounds', 'budgetMs'],
+    [5, 'options', 'an object'],
+  ];
+  for (const [options, field, allowed] of cases) {
+    const e = o.compareOptionsError(options, MODES);
+    assert.ok(e, JSON.stringify(options));
+    assert.equal(e.name, 'SpecError');
+    assert.equal(e.field, field);
+    assert.ok(e.allowed.includes(allowed), `${field}: ${e.allowed}`);
+    assert.ok(e.message.startsWith(field), e.message);
+    assert.equal(e.errors.length, 1);
+    assert.equal(e.errors[0].field, field);
+  }
+});
+
+test('every bad option at once, the first as field', () => {
+  const e = o.compareOptionsError({ minRounds: 0, budgetMs: -1, extra: 1 }, MODES);
+  assert.deepEqual(e.errors.map((x) => x.field).sort(), ['budgetMs', 'extra', 'minRounds']);
+  assert.equal(e.field, e.errors[0].field);
+  for (const x of e.errors) assert.ok(e.message.includes(x.message));
+});
+
+test('before the engine names its modes, only the shape of modes is checked', () => {
+  assert.equal(o.compareOptionsError({ modes: ['any-mode'] }), undefined);
+  assert.equal(o.compareOptionsError({ modes: [] }).field, 'modes');
+  assert.equal(o.compareOptionsError({ modes: [3] }).field, 'modes');
+});
