@@ -121,6 +121,11 @@ test('a Compare\'s bad options are refused naming each option and its range, bef
   // Every bad option at once, each with its range; the first is `field`.
   const all = await page.evaluate(([s]) => window.lab.compare(s, { budgetMs: 1e9, minRounds: 99 }).catch((e) => ({ field: e.field, errors: e.errors })), [spec]);
   assert.deepEqual(all.errors.map((e) => e.field), ['budgetMs', 'minRounds']);
+  // lab.run's and lab.lesson.run's options the same way.
+  const run = await page.evaluate(([s]) => window.lab.run({ ...s, mode: 'asyncio' }, { signal: 'stop' }).catch((e) => ({ name: e.name, field: e.field, allowed: e.allowed })), [spec]);
+  assert.deepEqual(run, { name: 'SpecError', field: 'signal', allowed: 'an AbortSignal' });
+  const chapter = await page.evaluate(() => window.lab.lesson.run('asyncio', { onProgres: () => {} }).catch((e) => ({ name: e.name, field: e.field })));
+  assert.deepEqual(chapter, { name: 'SpecError', field: 'onProgres' });
   assert.equal(await page.evaluate(() => window.lab.status().state), 'ready', 'nothing was queued');
   assert.equal((await page.evaluate(() => window.lab.history())).length, historyBefore, 'nothing recorded was touched');
   // Good options still run: one mode, the smallest budget.

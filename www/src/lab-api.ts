@@ -16,7 +16,7 @@ import type { PythonResult } from './python/real/protocol';
 import { browserName, compareBudgetMs, newRunId, toError, type CompareOptions, type CompareOutcome, type LabOptions, type Recorded, type Status } from './lab/contract';
 import { loadCalibration, saveCalibration } from './lab/calibration';
 import { JobQueue, notStarted, type Job } from './lab/job-queue';
-import { compareOptionsError } from './lab/compare-options';
+import { compareOptionsError, optionsError, RUN_OPTIONS, CHAPTER_OPTIONS, PYTHON_OPTIONS } from './lab/options';
 
 export * from './lab/contract';
 export { QUEUE_CAP } from './lab/job-queue';
@@ -48,6 +48,9 @@ export class Lab {
     run: (id: string, options: ChapterRunOptions = {}): Promise<ChapterRun> => {
       const chapter = chapterById(id);
       if (!chapter) return Promise.reject(toError(unknownChapter(id)));
+      const badOption = optionsError('lesson.run', options, CHAPTER_OPTIONS);
+      if (badOption) return Promise.reject(toError(badOption));
+      options ??= {};
       const k = chapter.knob;
       if (options.value !== undefined && !(k && knobAccepts(k, options.value))) {
         const allowed = k ? `${k.min}..${k.max}` : 'none (this chapter has no value to change)';
@@ -69,6 +72,9 @@ export class Lab {
     run: (source: string, options: { signal?: AbortSignal } & PythonRunOptions = {}): Promise<PythonResult> => {
       const bad = checkSource(source);
       if (bad) return Promise.reject(bad);
+      const badOption = optionsError('python.run', options, PYTHON_OPTIONS);
+      if (badOption) return Promise.reject(toError(badOption));
+      options ??= {};
       return this.enqueue((job) => this.pythonRunner.run(source, job, options), options.signal) as Promise<PythonResult>;
     },
   };
@@ -168,6 +174,9 @@ export class Lab {
 
   /** Runs one spec. Runs go one at a time, first come first served. */
   run(spec: Spec, options: { signal?: AbortSignal } = {}): Promise<Result> {
+    const bad = optionsError('run', options, RUN_OPTIONS);
+    if (bad) return Promise.reject(toError(bad));
+    options ??= {};
     return this.enqueue(async (job) => {
       const result = await this.runNow(job, spec);
       this.record(result);

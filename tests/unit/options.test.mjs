@@ -1,13 +1,13 @@
-// lab/compare-options.ts: lab.compare's options are checked before anything is queued. Every bad one is
-// named with its range in one SpecError; good ones (and none at all) pass; before the engine has named its
-// modes, `modes` is checked for its shape only.
+// lab/options.ts: the options of lab.run, lab.compare, lab.lesson.run and lab.python.run are checked before
+// anything is queued. Every bad one is named with its range in one SpecError; good ones (and none at all)
+// pass; before the engine has named its modes, `modes` is checked for its shape only.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTs } from './load-ts.mjs';
 
 let o;
 before(async () => {
-  o = await loadTs('www/src/lab/compare-options.ts');
+  o = await loadTs('www/src/lab/options.ts');
 });
 
 const MODES = ['sequential', 'asyncio', 'threads-gil', 'processes'];
@@ -59,4 +59,18 @@ test('before the engine names its modes, only the shape of modes is checked', ()
   assert.equal(o.compareOptionsError({ modes: ['any-mode'] }), undefined);
   assert.equal(o.compareOptionsError({ modes: [] }).field, 'modes');
   assert.equal(o.compareOptionsError({ modes: [3] }).field, 'modes');
+});
+
+test('run, lesson.run and python.run: a bad signal, a callback that is not a function, an unknown key', () => {
+  const good = { signal: new AbortController().signal };
+  assert.equal(o.optionsError('run', good, o.RUN_OPTIONS), undefined);
+  assert.equal(o.optionsError('python.run', { ...good, onLine: () => {}, onLoading: () => {} }, o.PYTHON_OPTIONS), undefined);
+  assert.equal(o.optionsError('lesson.run', { ...good, onProgress: () => {}, value: 3 }, o.CHAPTER_OPTIONS), undefined);
+  const sig = o.optionsError('run', { signal: true }, o.RUN_OPTIONS);
+  assert.deepEqual([sig.field, sig.allowed], ['signal', 'an AbortSignal']);
+  const line = o.optionsError('python.run', { onLine: 'print' }, o.PYTHON_OPTIONS);
+  assert.deepEqual([line.field, line.allowed], ['onLine', 'a function']);
+  const typo = o.optionsError('run', { signl: good.signal }, o.RUN_OPTIONS);
+  assert.equal(typo.field, 'signl');
+  assert.match(typo.message, /not an option of run: the options are signal/);
 });
