@@ -16,10 +16,9 @@ function runAndStop(page, spec, afterMs) {
     ({ spec, afterMs }) =>
       new Promise((resolve) => {
         let stoppedAt = 0;
-        let started = false;
-        window.lab.run(spec, { onProgress: () => { started = true; } }).then(
+        window.lab.run(spec).then(
           (r) => resolve({ name: 'finished', wallMs: r.wallMs }),
-          (e) => resolve({ name: e.name, message: e.message, latencyMs: performance.now() - stoppedAt, started, statuses: e.result?.tasks.map((t) => t.status) }),
+          (e) => resolve({ name: e.name, message: e.message, latencyMs: performance.now() - stoppedAt, statuses: e.result?.tasks.map((t) => t.status) }),
         );
         setTimeout(() => {
           stoppedAt = performance.now();
