@@ -99,6 +99,11 @@ test('a bad spec is rejected naming the field and its range, and nothing on the 
 test('a Compare\'s bad options are refused naming each option and its range, before anything runs', async () => {
   const { page } = session;
   const historyBefore = (await page.evaluate(() => window.lab.history())).length;
+  // Every state the lab passes through while the bad calls are made: none may be busy.
+  await page.evaluate(() => {
+    window.__states = [];
+    window.lab.onStatus((s) => window.__states?.push(s.state));
+  });
   const spec = { workload: 'io-sleep', tasks: 2, latencyMs: 20 };
   const cases = [
     [{ budgetMs: -5 }, 'budgetMs', '0..600000'],
@@ -126,12 +131,16 @@ test('a Compare\'s bad options are refused naming each option and its range, bef
   assert.deepEqual(run, { name: 'SpecError', field: 'signal', allowed: 'an AbortSignal' });
   const chapter = await page.evaluate(() => window.lab.lesson.run('asyncio', { onProgres: () => {} }).catch((e) => ({ name: e.name, field: e.field })));
   assert.deepEqual(chapter, { name: 'SpecError', field: 'onProgres' });
-  assert.equal(await page.evaluate(() => window.lab.status().state), 'ready', 'nothing was queued');
+  const states = await page.evaluate(() => [...window.__states]);
+  assert.ok(!states.includes('busy'), `nothing was queued or run: ${states}`);
   assert.equal((await page.evaluate(() => window.lab.history())).length, historyBefore, 'nothing recorded was touched');
-  // Good options still run: one mode, the smallest budget.
+  // Good options still run: two modes, the smallest budget.
   const ok = await page.evaluate(([s]) => window.lab.compare(s, { modes: ['sequential', 'asyncio'], budgetMs: 0, minRounds: 1 }), [spec]);
   assert.deepEqual(Object.keys(ok).sort(), ['asyncio', 'sequential']);
   assert.equal(ok.asyncio.rounds.length, 1);
+  // The same listener saw that Compare busy: its silence above was not deafness.
+  assert.ok(await page.evaluate(() => window.__states.includes('busy')));
+  await page.evaluate(() => (window.__states = undefined));
 });
 
 test('through the UI: pick a workload and mode, press Run, read the table; a bad field is named', async () => {

@@ -46,15 +46,17 @@ export function optionsError(call: string, options: unknown, rules: Record<strin
   if (options === undefined || options === null) return undefined;
   const known = Object.keys(rules);
   const bad: { field: string; label: string; allowed: string; message: string }[] = [];
-  const add = (field: string, allowed: string, got: unknown) =>
-    bad.push({ field, label: field, allowed, message: `${field} must be ${allowed} (got ${show(got)})` });
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    add('options', `an object with ${known.join(', ')}`, options);
+  const add = (field: string, allowed: string, got: unknown, message = `${field} must be ${allowed} (got ${show(got)})`) =>
+    bad.push({ field, label: field, allowed, message });
+  const proto = typeof options === 'object' ? Object.getPrototypeOf(options) : undefined;
+  if (typeof options !== 'object' || (proto !== Object.prototype && proto !== null)) {
+    // Not a plain object: a signal passed in its place, say, would otherwise be read as no options.
+    add('options', `a plain object with ${known.join(', ')}`, options, `the options of ${call} must be a plain object with ${known.join(', ')} (got ${show(options)})`);
   } else {
     const o = options as Record<string, unknown>;
     for (const [key, v] of Object.entries(o)) {
       const rule = rules[key];
-      if (!rule) add(key, `not an option of ${call}: the options are ${known.join(', ')}`, v);
+      if (!rule) add(key, `one of ${known.join(', ')}`, v, `${key} is not an option of ${call}; the options are ${known.join(', ')}`);
       else if (v !== undefined && !rule.ok(v)) add(key, rule.allowed, v);
     }
   }
@@ -67,6 +69,7 @@ export const compareOptionsError = (options: unknown, modeNames?: readonly strin
 
 function show(v: unknown): string {
   if (typeof v === 'function') return 'a function';
+  if (typeof AbortSignal !== 'undefined' && v instanceof AbortSignal) return 'an AbortSignal';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   try {
     const s = JSON.stringify(v);
