@@ -91,13 +91,13 @@ export const workersOf = (r: Measured) => (typeof r.spec.workers === 'number' ? 
 /** A probe's reading on a machine of `cores` counts as busy below BUSY_SHARE of them (one core is never busy). */
 export const isBusyReading = (parallelism: number, cores: number) => cores > 1 && parallelism < BUSY_SHARE * cores;
 
-/** The machine as the Compare measured it: cores, and the parallelism a probe found free. */
+/** The machine as the Compare measured it: cores, the parallelism a probe found free (the median), and every probe. */
 export function machineOf(outcome: Outcome) {
-  const m = Object.values(outcome).find(usable)?.machine;
-  const cores = Math.max(1, m?.cores ?? 1);
-  const parallelism = m?.parallelism;
+  const r = Object.values(outcome).find(usable);
+  const cores = Math.max(1, r?.machine?.cores ?? 1);
+  const parallelism = r?.machine?.parallelism;
   const busy = parallelism !== undefined && isBusyReading(parallelism, cores);
-  return { cores, parallelism, busy };
+  return { cores, parallelism, busy, probes: r?.measurement?.probes ?? [] };
 }
 
 /**
@@ -106,8 +106,7 @@ export function machineOf(outcome: Outcome) {
  * weigh; it does not change the verdict). Empty when no probe read busy.
  */
 export function busyAtTimes(outcome: Outcome): string {
-  const { cores } = machineOf(outcome);
-  const probes = Object.values(outcome).find(usable)?.measurement?.probes ?? [];
+  const { cores, probes } = machineOf(outcome);
   if (!probes.length) return '';
   const low = Math.min(...probes);
   return isBusyReading(low, cores) ? ` At one point a probe found only ${low.toFixed(1)} of the ${cores} cores free: something else kept the machine busy at times.` : '';
