@@ -160,6 +160,7 @@ test('a panic in any thread rejects with its message, the engine restarts by its
 
 test('results and settings survive a reload; clearHistory empties them', async () => {
   const { context, page } = await freshLab();
+  // Two runs, then a reload at once: a run's promise resolves once its record is stored.
   await labRun(page, { workload: 'io-sleep', mode: 'asyncio', tasks: 3, latencyMs: 20 });
   await labRun(page, { workload: 'io-sleep', mode: 'sequential', tasks: 3, latencyMs: 20 });
   assert.equal((await page.evaluate(() => window.lab.status())).persistent, true);
@@ -173,6 +174,27 @@ test('results and settings survive a reload; clearHistory empties them', async (
   await page.evaluate(() => window.lab.clearHistory());
   await page.reload();
   assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
+  await context.close();
+});
+
+test('a run is kept once it is reported: 20 times, a run and a reload in the same task as its promise resolves', async () => {
+  const { context, page } = await freshLab();
+  for (let i = 0; i < 20; i++) {
+    // The page reloads itself in the callback that hears the run resolve, with no round trip to the test
+    // between; the run's id goes through sessionStorage (written synchronously, kept across the reload).
+    const loaded = page.waitForEvent('load');
+    await page.evaluate((i) => {
+      void window.lab.run({ workload: 'io-sleep', mode: i % 2 ? 'asyncio' : 'sequential', tasks: 2, latencyMs: 1 }).then((r) => {
+        sessionStorage.setItem('kept', JSON.stringify([...JSON.parse(sessionStorage.getItem('kept') ?? '[]'), r.runId]));
+        location.reload();
+      });
+    }, i);
+    await loaded;
+    await page.waitForFunction(() => window.lab);
+    const { expected, stored } = await page.evaluate(async () => ({ expected: JSON.parse(sessionStorage.getItem('kept') ?? '[]'), stored: (await window.lab.history()).map((r) => r.runId) }));
+    assert.equal(expected.length, i + 1, 'the run resolved before the reload');
+    assert.deepEqual(stored, expected, `reload ${i + 1}: every run reported is in the history, in order`);
+  }
   await context.close();
 });
 

@@ -6,12 +6,12 @@
 // written by a newer lab is left untouched. Where the browser gives no storage at all (a sandboxed or
 // partitioned third-party iframe, some private modes) results live in memory, and the page says so.
 
-import { createStore, get, set, type UseStore } from 'idb-keyval';
+import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { fitToBudget, RESULT_BUDGET_BYTES, sizeOf, type Budgeted } from './history/budget';
 import { copiesOf } from './history/copies';
-import { transact } from './history/idb';
+import { commitNow, transact, type TxWatch } from './history/idb';
 import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, runKey, SETTINGS_VERSION, STORE_SCHEMA, type Identified } from './history/records';
-import { adjustTotal, dropForRoom, loadRuns, NewerStore, putBack, readMissing, removeUpToNow, writeRuns } from './history/transactions';
+import { adjustTotal, dropForRoom, loadRuns, NewerStore, putBack, putNow, readMissing, removeUpToNow, settleHiddenWrite, writeRuns } from './history/transactions';
 
 export { HISTORY_BYTES_CAP, HISTORY_CAP, RESULT_BUDGET_BYTES, STORE_SCHEMA };
 
@@ -33,7 +33,14 @@ interface Entry<R> {
   whole?: { json: string; top: Partial<R>; shown: R };
   stored: R;
   bytes: number;
+  /**
+   * `writing`: a write will carry it (queued, under way, or once the store is loaded); `stored`: its
+   * transaction committed; `unsaved`: kept in memory, no write will carry it until something changes
+   * (the quota, the learner's "make room"), and the history's state says why.
+   */
   state: 'stored' | 'writing' | 'unsaved';
+  /** Carried by the write the page started as it was hidden or closed (`writeAtOnce`), not by the queue. */
+  hidden?: boolean;
   /** When it was last marked stored (a reconcile does not remove what was stored after it began). */
   storedAt?: number;
   /** A previous schema's entry being taken in: its content key (marked merged when written). */
@@ -89,6 +96,10 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
   private reconciling = false;
   /** This page's writes, one after another, in the order runs were recorded. */
   private writes: Promise<unknown> = Promise.resolve();
+  /** The queued write under way: given over to the hidden page's write unless its commit was sent. */
+  private inFlight?: TxWatch & { batch: Entry<R>[]; handedOver: boolean };
+  /** Who waits for an entry to be kept (`add`'s promise): told once it is no longer `writing`. */
+  private readonly waiters = new Map<Entry<R>, (() => void)[]>();
   /** The last Clear's runs (by content key), so Undo puts each back under its own key. */
   private lastCleared = new Map<string, Entry<R>>();
   private readonly listeners = new Set<() => void>();
@@ -110,6 +121,14 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
       this.db = db;
     } catch (e) {
       this.fallBack(e);
+    }
+    // A page hidden (another tab, the phone's home screen) may never run again, and a page closed or
+    // reloaded runs no more tasks: either way, what is not yet stored is written at once.
+    if (this.db && typeof document !== 'undefined' && typeof addEventListener === 'function') {
+      addEventListener('pagehide', () => this.writeAtOnce());
+      document.addEventListener('visibilitychange', () => {
+        if (document.visibilityState === 'hidden') this.writeAtOnce();
+      });
     }
   }
 
@@ -146,6 +165,8 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
       }
     }
     this.loaded = true;
+    // With no store to write (none given, or a newer lab's), the runs recorded meanwhile stay in memory.
+    if (!this.persistent) for (const e of this.entries) if (e.state === 'writing' && !e.hidden) e.state = 'unsaved';
     if (this.dirty) void this.reconcile();
     this.flush();
     this.changed();
@@ -160,7 +181,9 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
     const loaded = await transact(db, write ? 'readwrite' : 'readonly', (os) => loadRuns<R>(os, write, this.newKey));
     this.capDropped += loaded.dropped;
     const now = performance.now();
-    const fromStore = loaded.all.map(([key, r]): Entry<R> => ({ key, order: key, stored: r.result, bytes: r.bytes, state: 'stored', storedAt: now }));
+    // A run this page wrote as it was hidden, before the load (`writeAtOnce`), is its own entry already.
+    const mine = new Set(this.entries.map((e) => e.key ?? e.pendingKey));
+    const fromStore = loaded.all.filter(([key]) => !mine.has(key)).map(([key, r]): Entry<R> => ({ key, order: key, stored: r.result, bytes: r.bytes, state: 'stored', storedAt: now }));
     // Runs recorded while the store was loading are kept, after the stored ones.
     this.entries = [...fromStore, ...this.entries].sort(byOrder);
     for (const { key, result } of loaded.unsaved) this.add(result, key);
@@ -209,26 +232,56 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
     };
   }
 
-  /** Records a run: shown at once, written in a transaction of its own (after this page's earlier ones). */
-  add(r: R, legacyKey?: string): void {
+  /**
+   * Records a run: shown at once, written in a transaction of its own (after this page's earlier ones).
+   * Resolves once it is kept: its transaction committed, or (where the page cannot store: no storage
+   * given, a full quota, a newer lab's store) kept in memory with the history's state saying why. Never
+   * rejects.
+   */
+  add(r: R, legacyKey?: string): Promise<void> {
     const order = this.newKey(Date.now());
-    const state = this.persistent ? 'writing' : 'unsaved';
+    // Until the store is loaded it is not known whether it can be written: the load decides.
+    const state = this.persistent || !this.loaded ? 'writing' : 'unsaved';
     const made = copiesOf(r);
+    let entry: Entry<R>;
     if (made?.stored) {
       // A big run: its copies were made in the engine worker; only the top level the page set is copied here.
       const { tasks: _tasks, events: _events, ...rest } = r;
       const top = structuredClone(rest) as Partial<R>;
       const budgeted = made.stored as R;
       const stored = { ...top, tasks: budgeted.tasks, ...(budgeted.events !== undefined && { events: budgeted.events }), ...(budgeted.detail && { detail: budgeted.detail }) } as R;
-      this.entries.push({ order, whole: { json: made.json, top, shown: r }, stored, bytes: sizeOf(stored), state, legacyKey });
+      entry = { order, whole: { json: made.json, top, shown: r }, stored, bytes: sizeOf(stored), state, legacyKey };
     } else {
       const full = structuredClone(r);
       const { stored, bytes } = fitToBudget(full);
-      this.entries.push({ order, full, stored, bytes, state, legacyKey });
+      entry = { order, full, stored, bytes, state, legacyKey };
     }
+    this.entries.push(entry);
     this.entries.sort(byOrder);
+    const kept = this.kept(entry);
     this.changed();
     this.flush();
+    return kept;
+  }
+
+  /** Resolves once `e` is no longer being written (stored, kept in memory, or gone by a Clear). */
+  private kept(e: Entry<R>): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.waiters.get(e);
+      if (list) list.push(resolve);
+      else this.waiters.set(e, [resolve]);
+    });
+  }
+
+  /** Tells those waiting for entries that are kept now (called on every change). */
+  private tellKept(): void {
+    if (!this.waiters.size) return;
+    const present = new Set(this.entries);
+    for (const [e, list] of this.waiters) {
+      if (e.state === 'writing' && present.has(e)) continue;
+      this.waiters.delete(e);
+      for (const resolve of list) resolve();
+    }
   }
 
   /** Resolves once this page's writes so far are done (written, or kept in memory and said so). */
@@ -248,15 +301,21 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
   private async flushNow(): Promise<void> {
     const db = this.db;
     if (!db || !this.loaded || !this.persistent) return;
-    const batch = this.entries.filter((e) => e.state !== 'stored');
+    const batch = this.entries.filter((e) => e.state !== 'stored' && !e.hidden);
     if (!batch.length) return;
     for (const e of batch) e.state = 'writing';
+    const flight = (this.inFlight = { batch, committing: false, handedOver: false });
     try {
       // The keys are known once the transaction runs, before it commits (a reconcile meanwhile skips them).
-      const { dropped } = await transact(db, 'readwrite', (os) => {
-        let i = 0;
-        return writeRuns(os, batch, (at) => (batch[i++].pendingKey = this.newKey(at)));
-      });
+      const { dropped } = await transact(
+        db,
+        'readwrite',
+        (os) => {
+          let i = 0;
+          return writeRuns(os, batch, (at) => (batch[i++].pendingKey = this.newKey(at)));
+        },
+        flight,
+      );
       const now = performance.now();
       for (const e of batch) Object.assign(e, { key: e.pendingKey, order: e.pendingKey, pendingKey: undefined, state: 'stored', storedAt: now, legacyKey: undefined });
       this.removeKeys(new Set(dropped));
@@ -265,12 +324,85 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
       this.entries.sort(byOrder);
       this.broadcast();
     } catch (e) {
-      for (const x of batch) Object.assign(x, { pendingKey: undefined, state: 'unsaved' });
-      if (e instanceof NewerStore) this.becomeReadOnly(e.schema);
-      else if (isQuota(e)) this.full = true;
-      else this.fallBack(e);
+      // Given up for the hidden page's write, which carries these runs now.
+      if (!flight.handedOver) {
+        for (const x of batch) Object.assign(x, { pendingKey: undefined, state: 'unsaved' });
+        this.failed(e);
+      }
+    } finally {
+      if (this.inFlight === flight) this.inFlight = undefined;
     }
     this.changed();
+  }
+
+  /** A write that failed: a newer lab's store, a full quota, or storage taken away. */
+  private failed(e: unknown): void {
+    if (e instanceof NewerStore) this.becomeReadOnly(e.schema);
+    else if (isQuota(e)) this.full = true;
+    else this.fallBack(e);
+  }
+
+  /**
+   * The page is being hidden or closed: every run not yet stored is written now, in one transaction whose
+   * requests are all made in this task and whose commit is sent at once, so that it finishes even if the
+   * page does not live to hear of it (a transaction whose commit was sent is committed, not aborted, when
+   * its page goes). A queued write that is still reading (its commit not sent) is aborted and its runs
+   * written here instead; one whose commit was sent finishes by itself. If the page lives on, what a write
+   * checks (the schema, the total, the caps) is done after, in the queue (`settleHiddenWrite`).
+   */
+  private writeAtOnce(): void {
+    const db = this.db;
+    if (!db || !this.persistent) return;
+    const flight = this.inFlight;
+    if (flight?.tx && !flight.committing && typeof flight.tx.commit === 'function') {
+      try {
+        flight.tx.abort();
+        flight.handedOver = true;
+      } catch {
+        // finished already
+      }
+    }
+    const carried = new Set(flight && !flight.handedOver ? flight.batch : []);
+    const batch = this.entries.filter((e) => e.state !== 'stored' && !e.hidden && !carried.has(e));
+    if (!batch.length) return;
+    for (const e of batch) Object.assign(e, { state: 'writing', hidden: true });
+    const bytes = batch.reduce((s, e) => s + e.bytes, 0);
+    const legacy = batch.filter((e) => e.legacyKey).map((e) => e.legacyKey!);
+    let keys: string[] = [];
+    // idb-keyval's store runs this at the end of this task (the database is open): still before the page goes.
+    db('readwrite', (os) => {
+      const done = promisifyRequest(os.transaction);
+      keys = putNow(os, batch, (at) => this.newKey(at));
+      batch.forEach((e, i) => (e.pendingKey = keys[i]));
+      commitNow(os.transaction);
+      return done;
+    }).then(
+      () => {
+        const now = performance.now();
+        for (const e of batch) Object.assign(e, { key: e.pendingKey, order: e.pendingKey, pendingKey: undefined, state: 'stored', storedAt: now, legacyKey: undefined, hidden: undefined });
+        this.entries.sort(byOrder);
+        this.broadcast();
+        this.changed();
+        // The page lived on: the checks a queued write makes, made now.
+        this.writes = this.writes
+          .then(() => transact(db, 'readwrite', (os) => settleHiddenWrite(os, keys, bytes, legacy)))
+          .then(({ newer, dropped }) => {
+            if (newer !== undefined) {
+              for (const e of batch) Object.assign(e, { key: undefined, order: e.key ?? e.order, state: 'unsaved' });
+              this.becomeReadOnly(newer);
+            }
+            this.removeKeys(new Set(dropped));
+            this.capDropped += dropped.length;
+            this.changed();
+          })
+          .catch(() => {}); // the next load counts the total afresh and applies the caps
+      },
+      (e) => {
+        for (const x of batch) Object.assign(x, { pendingKey: undefined, state: 'unsaved', hidden: undefined });
+        this.failed(e);
+        this.changed();
+      },
+    );
   }
 
   /**
@@ -448,6 +580,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
 
   private changed(): void {
     for (const l of this.listeners) l();
+    this.tellKept();
   }
 
   /** A newer lab wrote the store: this page stops reading and writing it (its runs stay in memory). */

@@ -109,10 +109,11 @@ export class Lab {
       },
       started: () => this.update({ state: 'busy' }),
       cancelEngine: () => this.client.cancel(),
-      // A single run cut short is recorded as cancelled (a Compare records its own rows).
-      failed: (err) => {
+      // A single run cut short is recorded as cancelled (a Compare records its own rows), and kept before
+      // the job rejects.
+      failed: async (err) => {
         const partial = (err as Error & { result?: Recorded }).result;
-        if (err.name === 'AbortError' && partial && !('partial' in err)) this.record(partial);
+        if (err.name === 'AbortError' && partial && !('partial' in err)) await this.record(partial);
       },
       ended: async () => {
         for (const l of this.endListeners) l();
@@ -172,14 +173,18 @@ export class Lab {
     return structuredClone(this.catalogue);
   }
 
-  /** Runs one spec. Runs go one at a time, first come first served. */
+  /**
+   * Runs one spec. Runs go one at a time, first come first served. Resolves once the run's record is
+   * kept (`record`): the wait is part of the job, so the lab stays busy until then and the next job's
+   * timings never share the machine with this one's write.
+   */
   run(spec: Spec, options: { signal?: AbortSignal } = {}): Promise<Result> {
     const bad = optionsError('run', options, RUN_OPTIONS);
     if (bad) return Promise.reject(toError(bad));
     options ??= {};
     return this.enqueue(async (job) => {
       const result = await this.runNow(job, spec);
-      this.record(result);
+      await this.record(result);
       return result;
     }, options.signal) as Promise<Result>;
   }
@@ -242,7 +247,7 @@ export class Lab {
       });
     } catch (e) {
       if (e instanceof CompareAborted) {
-        const partial = this.finishCompare(e.report.outcome as CompareOutcome, notes, { ...e.report, budgetMs });
+        const partial = await this.finishCompare(e.report.outcome as CompareOutcome, notes, { ...e.report, budgetMs });
         throw Object.assign(toError({ name: 'AbortError', message: 'the compare was cancelled' }), { partial });
       }
       throw e;
@@ -264,8 +269,12 @@ export class Lab {
     }, signal) as Promise<CompareOutcome[]>;
   }
 
-  /** Records one history row per mode of a Compare (its median round), with how it was measured. */
-  private finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string; parallelism: number[]; budgetMs: number; setAside: SetAsideRound[] }): CompareOutcome {
+  /**
+   * Records one history row per mode of a Compare (its median round), with how it was measured; resolves
+   * once every row is kept.
+   */
+  private async finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string; parallelism: number[]; budgetMs: number; setAside: SetAsideRound[] }): Promise<CompareOutcome> {
+    const kept: Promise<void>[] = [];
     const seq = outcome.sequential && 'wallMs' in outcome.sequential ? (outcome.sequential as Recorded) : undefined;
     for (const [mode, entry] of Object.entries(outcome)) {
       if (!('wallMs' in entry)) continue;
@@ -276,8 +285,9 @@ export class Lab {
       if (report.setAside.length) r.measurement.setAside = report.setAside.map((a) => ({ ...a, probe: Math.round(a.probe * 100) / 100 }));
       const note = notes.get(mode);
       if (note) r.notes = [...(r.notes ?? []), note];
-      this.record(r);
+      kept.push(this.record(r));
     }
+    await Promise.all(kept);
     return outcome;
   }
 
@@ -437,7 +447,7 @@ export class Lab {
       if (err.name === 'AbortError' && partial) (err as Error & { result?: Result }).result = this.label({ ...partial, cancelled: true } as Recorded);
       // The engine crashed under the run: the fresh engine assembled what it had done (its finished
       // tasks, the crash as its error); recorded here, whether the run was a job of its own or a Compare's.
-      if (err.name === 'EngineError' && partial) this.record(((err as Error & { result?: Result }).result = this.label(partial as Recorded)));
+      if (err.name === 'EngineError' && partial) await this.record(((err as Error & { result?: Result }).result = this.label(partial as Recorded)));
       throw err;
     }
   }
@@ -453,10 +463,17 @@ export class Lab {
     return r;
   }
 
-  private record(r: Recorded): void {
+  /**
+   * Records a run: the page is told at once; resolves once the record is kept, that is committed to the
+   * history's store (the IndexedDB transaction's `complete`), or, where the page cannot store (no storage
+   * given, a full quota, a newer lab's store), kept in memory with `historyState()` saying why. Never
+   * rejects. Every call that reports a run (`run`, `compare`, `lesson.run`, a Stop's or a crash's
+   * rejection) waits for this first, so a run reported is a run kept: a reload at once loses nothing.
+   */
+  private record(r: Recorded): Promise<void> {
     for (const l of this.listeners) l(r);
     // Any Result is kept, a partial one too (a run cut short by a Stop or a crash: its finished tasks).
-    this.store.add(r);
+    return this.store.add(r);
   }
 
   private update(patch: Partial<Status>): void {

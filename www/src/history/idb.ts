@@ -12,13 +12,37 @@ export const req = <T>(r: IDBRequest<T>): Promise<T> => promisifyRequest(r);
 /** The keys of every run, or of those written at or before `upTo`. */
 export const runRange = (upTo?: number) => IDBKeyRange.bound(...runKeyBounds(upTo));
 
+/** What a caller may watch of a transaction `transact` runs: the transaction, and whether its commit was sent. */
+export interface TxWatch {
+  tx?: IDBTransaction;
+  /** Set once every request is made and the commit sent: the transaction then finishes even if the page goes. */
+  committing: boolean;
+}
+
 /**
- * Runs `body` in one transaction and resolves once it has committed (so a write is on disk before anyone
- * is told). Only IndexedDB requests may be awaited in `body`: any other wait lets the transaction close.
+ * Sends the commit of `tx` at once (IndexedDB 3.0's `commit()`), rather than when the browser notices that
+ * no request is left. A transaction whose commit was sent is committed, not aborted, if its page is
+ * closed meanwhile (Chromium since 2019, the spec's w3c/IndexedDB#242). Returns whether it was sent.
+ */
+export function commitNow(tx: IDBTransaction): boolean {
+  if (typeof tx.commit !== 'function') return false;
+  try {
+    tx.commit();
+    return true;
+  } catch {
+    return false; // no longer active: it commits by itself
+  }
+}
+
+/**
+ * Runs `body` in one transaction and resolves once it has committed (its `complete` event: so a write is
+ * stored before anyone is told). Only IndexedDB requests may be awaited in `body`: any other wait lets the
+ * transaction close. Once `body` is done, a read-write transaction's commit is sent at once (`commitNow`).
  * A throw in `body` aborts the transaction; a failed commit (a full quota) rejects with its error.
  */
-export function transact<T>(db: UseStore, mode: IDBTransactionMode, body: (os: IDBObjectStore) => Promise<T>): Promise<T> {
+export function transact<T>(db: UseStore, mode: IDBTransactionMode, body: (os: IDBObjectStore) => Promise<T>, watch?: TxWatch): Promise<T> {
   return db(mode, async (os) => {
+    if (watch) watch.tx = os.transaction;
     const done = promisifyRequest(os.transaction);
     done.catch(() => {}); // awaited below, or replaced by the error that aborted it
     let value: T;
@@ -32,6 +56,7 @@ export function transact<T>(db: UseStore, mode: IDBTransactionMode, body: (os: I
       }
       throw e;
     }
+    if (mode === 'readwrite' && commitNow(os.transaction) && watch) watch.committing = true;
     await done;
     return value;
   });

@@ -95,6 +95,39 @@ export async function writeRuns<R>(os: IDBObjectStore, runs: { stored: R; bytes:
 }
 
 /**
+ * The page is being hidden or closed: writes runs each under its own new key, every request made now (no
+ * read first, so nothing waits for an answer the closing page would not live to hear), for the caller to
+ * commit at once. The schema, the stored total and the caps are left to `settleHiddenWrite` if the page
+ * lives on, or to the next load, which counts the total afresh and applies the caps. Returns the keys.
+ */
+export function putNow<R>(os: IDBObjectStore, runs: { stored: R; bytes: number }[], newKey: NewKey): string[] {
+  const at = Date.now();
+  return runs.map((run) => {
+    const key = newKey(at);
+    os.put({ at, bytes: run.bytes, result: run.stored } satisfies RunRecord<R>, key);
+    return key;
+  });
+}
+
+/**
+ * After a hidden page's write (`putNow`), if the page lives on: what a write checks, done after it. A
+ * newer lab's store gets its keys taken out again (`newer`, nothing else written); otherwise the total
+ * grows by `bytes`, runs taken from the previous schema are marked merged, and the caps apply.
+ */
+export async function settleHiddenWrite(os: IDBObjectStore, keys: string[], bytes: number, legacy: string[]) {
+  const schema = await req(os.get(KEYS.schema));
+  if (newerSchema(schema)) {
+    for (const key of keys) os.delete(key);
+    return { newer: schema as number, dropped: [] as string[] };
+  }
+  if (legacy.length) {
+    const merged = ((await req(os.get(KEYS.legacyMerged))) as string[] | undefined) ?? [];
+    os.put([...new Set([...merged, ...legacy])], KEYS.legacyMerged);
+  }
+  return { newer: undefined, dropped: await enforceCaps(os, (await tally(os)) + bytes, new Set(keys)) };
+}
+
+/**
  * Clear: deletes every run written at or before now (read here, inside the transaction). Deletes only: a
  * full store refuses a transaction that writes anything, so the total is adjusted apart (`adjustTotal`).
  */

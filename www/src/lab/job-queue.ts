@@ -1,7 +1,10 @@
 // The lab's one queue of jobs: runs, Compares, a chapter's experiments and real-Python runs go one at a
 // time, first come first served, so no measured run ever overlaps another. A Stop reaches the job that
 // runs (through its own `stop`, or the engine's cancel) and rejects every waiting one; an AbortSignal
-// reaches its own job only. What a job does, and what the lab does around it, is the owner's (../lab-api.ts).
+// reaches its own job only. A job is over when everything its caller is told of is done: a run's job
+// includes keeping its record (so `status().state` stays `busy` until then, and the next job starts on a
+// machine no write still shares). What a job does, and what the lab does around it, is the owner's
+// (../lab-api.ts).
 
 import { toError } from './contract';
 
@@ -27,8 +30,8 @@ export interface JobHooks {
   started(): void;
   /** Stops the engine's run in progress (for a job without a `stop` of its own). */
   cancelEngine(): void;
-  /** A job failed (before it is rejected with `err`). */
-  failed(err: Error): void;
+  /** A job failed: awaited before it is rejected with `err` (a run cut short is kept first). */
+  failed(err: Error): unknown;
   /** A job is over, however it ended; awaited before the next one starts. */
   ended(): Promise<void>;
 }
@@ -100,7 +103,11 @@ export class JobQueue {
       job.resolve(await job.exec(job));
     } catch (e) {
       const err = toError(e);
-      this.hooks.failed(err);
+      try {
+        await this.hooks.failed(err);
+      } catch {
+        // the job's own error is what its caller hears
+      }
       job.reject(err);
     } finally {
       this.current = undefined;

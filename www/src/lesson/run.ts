@@ -1,5 +1,6 @@
 // Runs a chapter's experiments (./chapters.ts) through the lab, fairly (each one a Compare of its modes,
-// all of them one job of the queue), and decides the chapter's claims with the one verdict module.
+// all of them one job of the queue), and decides the chapter's claims with the one verdict module. It
+// resolves once every experiment's history rows are kept (each Compare waits for its own, inside the job).
 
 import type { Catalogue, PlainError, Spec } from '../engine/protocol';
 import type { CompareOptions, CompareOutcome, Recorded } from '../lab-api';
