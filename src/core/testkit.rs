@@ -231,3 +231,62 @@ pub fn run_on_host(spec: &super::spec::Spec, cancel: &CancelToken) -> super::run
     };
     super::run::run_on_threads(spec, super::Build::Native, &env, cancel)
 }
+
+/// How the GIL hands over on this machine's real threads: what the bench reports (the rules themselves
+/// are tested on a virtual clock). Each figure in ms, in the order they happened.
+#[derive(Clone, Debug, Default)]
+pub struct GilHandovers {
+    /// Each wait of a CPU-bound thread for the GIL after a forced switch, from its drop until it held the
+    /// GIL again (by the rules: the other threads' turns, about an interval each, plus a chunk).
+    pub waits_ms: Vec<f64>,
+    /// Each hand-over, from a holder's drop to the next holder's take: the threads' wake-up (0 by the rules).
+    pub handovers_ms: Vec<f64>,
+    pub forced_switches: u64,
+}
+
+/// Runs `threads` CPU-bound threads under one GIL with `interval_ms` (`sys.setswitchinterval`) for
+/// `run_ms` on the host's clock, each computing in the pool's chunks and checking the eval breaker
+/// between them, as `threads-gil` does.
+pub fn gil_handovers(threads: usize, interval_ms: f64, run_ms: f64) -> GilHandovers {
+    use super::gil::Gil;
+    use std::sync::Arc;
+    let clock: Arc<dyn Clock> = Arc::new(HostClock(std::time::Instant::now()));
+    let gil = Arc::new(Gil::new(interval_ms, clock.clone(), CancelToken::new()));
+    let chunk = gil.chunk_ms();
+    // Each thread's holdings (took at, dropped at) and waits.
+    let seen = Arc::new(Mutex::new((Vec::<(f64, f64)>::new(), Vec::<f64>::new())));
+    let hs: Vec<_> = (0..threads)
+        .map(|me| {
+            let (gil, clock, seen) = (gil.clone(), clock.clone(), seen.clone());
+            std::thread::spawn(move || {
+                let end = clock.now_ms() + run_ms;
+                assert!(gil.take(me));
+                let mut took = clock.now_ms();
+                while clock.now_ms() < end {
+                    let chunk_end = clock.now_ms() + chunk;
+                    while clock.now_ms() < chunk_end {
+                        std::hint::spin_loop();
+                    }
+                    let before = clock.now_ms();
+                    if gil.check(me).is_some() {
+                        let now = clock.now_ms();
+                        let mut s = seen.lock().unwrap();
+                        s.0.push((took, before));
+                        s.1.push(now - before);
+                        took = now;
+                    }
+                }
+                let dropped = clock.now_ms();
+                gil.drop_gil(me);
+                seen.lock().unwrap().0.push((took, dropped));
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().expect("a GIL thread panicked");
+    }
+    let (mut holdings, waits_ms) = std::mem::take(&mut *seen.lock().unwrap());
+    holdings.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let handovers_ms = holdings.windows(2).map(|w| w[1].0 - w[0].1).collect();
+    GilHandovers { waits_ms, handovers_ms, forced_switches: gil.forced_switches() }
+}

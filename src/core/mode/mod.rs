@@ -110,7 +110,7 @@ impl Mode {
         match self {
             Mode::Sequential => "src/core/mode/sequential.rs",
             Mode::Asyncio => "src/core/mode/asyncio.rs",
-            Mode::ThreadsGil => "src/core/mode/threads_gil.rs + src/core/gil.rs",
+            Mode::ThreadsGil => "src/core/mode/threads_gil.rs + src/core/gil/state.rs",
             Mode::Processes => "www/src/engine/processes.ts + src/core/run.rs",
             Mode::Rayon => "src/core/mode/rayon.rs",
             Mode::FreeThreaded => "src/core/mode/free_threaded.rs + src/core/mode/pool.rs",

@@ -21,8 +21,8 @@ impl PoolRun {
         let mut owed = crate::core::mode::free_threaded::Overhead::default();
         let gil = self.gil_of(me);
         // Half the switch interval at most, so a waiter's drop request is heard in time (CPython checks
-        // its eval breaker every few bytecodes, far more often than any interval).
-        let chunk_ms = gil.filter(|g| g.is_enabled()).map_or(CHUNK_MS, |g| CHUNK_MS.min(g.interval_ms() / 2.0));
+        // its eval breaker every few bytecodes, far more often than any interval): the GIL's own rule.
+        let chunk_ms = gil.map_or(CHUNK_MS, Gil::chunk_ms);
         let mut start = self.now();
         loop {
             if self.cancel.is_cancelled() {
