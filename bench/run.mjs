@@ -14,6 +14,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { coldLoad, fetchRun, jsRun, labRun, launchBrowser, openLab, poolStart } from './lib/browser.mjs';
 import { convoy, convoyMarkdown } from './experiments/convoy.mjs';
+import { figures, figuresMarkdown } from './experiments/figures.mjs';
 import { firstRun } from './experiments/first-run.mjs';
 import { pythonLoad } from './lib/python-load.mjs';
 import { python314, python314Markdown } from './experiments/python314.mjs';
@@ -231,6 +232,14 @@ if (plan.convoy) {
   for (const e of convoyResult.errors) fail(e);
 }
 
+// ---- the figures the end-to-end tests no longer assert (bench/experiments/figures.mjs) ---------------------
+let figuresResult;
+if (plan.figures) {
+  log(`the figures the tests no longer assert: ${plan.figures.reps} repetition(s), with the machine's load`);
+  figuresResult = await figures({ browser, url: server.url, page: lab.page, nativeBin }, plan.figures, { log });
+  for (const e of figuresResult.errors) fail(e);
+}
+
 // ---- values must agree ------------------------------------------------------------------------------
 for (const c of cases.filter((c) => c.kind !== 'overhead')) {
   const seen = new Map();
@@ -288,11 +297,11 @@ const strip = (c) => {
   void impls;
   return { ...rest, rows };
 };
-const results = { meta, cpu: cases.filter((c) => c.kind === 'cpu').map(strip), io: cases.filter((c) => c.kind === 'io').map(strip), overheads: strip(cases.find((c) => c.kind === 'overhead')).rows, firstRun: firstRunResult, convoy: convoyResult, python314: python314Result, frames, sizes, errors };
+const results = { meta, cpu: cases.filter((c) => c.kind === 'cpu').map(strip), io: cases.filter((c) => c.kind === 'io').map(strip), overheads: strip(cases.find((c) => c.kind === 'overhead')).rows, firstRun: firstRunResult, convoy: convoyResult, python314: python314Result, figures: figuresResult, frames, sizes, errors };
 results.derived = derive(results, plan, verdicts);
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 1));
-const md = markdown(results) + convoyMarkdown(convoyResult) + python314Markdown(python314Result);
+const md = markdown(results) + convoyMarkdown(convoyResult) + python314Markdown(python314Result) + figuresMarkdown(figuresResult);
 writeFileSync(join(outDir, 'results.md'), md);
 process.stdout.write(md);
 if (errors.length) {

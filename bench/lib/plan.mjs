@@ -22,6 +22,17 @@ export const PROFILES = {
     convoy: { reps: 5, calls: 200 },
     // bench/experiments/python314.mjs: free-threaded and interpreters beside the published figures.
     python314: { reps: 5 },
+    // bench/experiments/figures.mjs: the figures the end-to-end tests no longer assert, with the load.
+    figures: {
+      reps: 5,
+      gil: { handoverSize: 6_000_000, turns: [{ workload: 'cpu-primes', size: 12_000_000 }, { workload: 'cpu-mandelbrot', size: 400, iterations: 5000 }, { workload: 'mixed-pipeline', latencyMs: 5, size: 3_000_000 }] },
+      stop: { workloads: ['cpu-mandelbrot', 'mixed-pipeline'], afterMs: 300 },
+      speedups: { size: 7_000_000 },
+      ioSleep: { latencyMs: 200 },
+      zoom: { runS: 10 },
+      longTask: { mandelbrotTasks: 24 },
+      python: { latencyMs: 200 },
+    },
   },
   quick: {
     reps: 3,
@@ -38,6 +49,16 @@ export const PROFILES = {
     firstRun: { pages: 2, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'] },
     convoy: { reps: 3, calls: 200 },
     python314: { reps: 3 },
+    figures: {
+      reps: 3,
+      gil: { handoverSize: 4_000_000, turns: [{ workload: 'cpu-primes', size: 6_000_000 }, { workload: 'cpu-mandelbrot', size: 300, iterations: 5000 }, { workload: 'mixed-pipeline', latencyMs: 5, size: 2_000_000 }] },
+      stop: { workloads: ['cpu-mandelbrot', 'mixed-pipeline'], afterMs: 300 },
+      speedups: { size: 4_000_000 },
+      ioSleep: { latencyMs: 200 },
+      zoom: { runS: 5 },
+      longTask: { mandelbrotTasks: 24 },
+      python: { latencyMs: 200 },
+    },
   },
   // For tests/bench/smoke.test.mjs: every implementation and every row, tiny sizes, one repetition.
   smoke: {
@@ -54,6 +75,17 @@ export const PROFILES = {
     firstRun: { pages: 1, runs: 2, modes: ['rayon'] },
     convoy: { reps: 1, calls: 20 },
     python314: { reps: 1, size: 200_000 },
+    // Every row once, at sizes that still show each effect (a few hundred ms of work each).
+    figures: {
+      reps: 1,
+      gil: { handoverSize: 2_000_000, turns: [{ workload: 'cpu-primes', size: 2_000_000 }, { workload: 'cpu-mandelbrot', size: 200, iterations: 3000 }, { workload: 'mixed-pipeline', latencyMs: 5, size: 1_000_000 }] },
+      stop: { workloads: ['cpu-mandelbrot', 'mixed-pipeline'], afterMs: 300 },
+      speedups: { size: 2_000_000 },
+      ioSleep: { latencyMs: 50 },
+      zoom: { runS: 1.5 },
+      longTask: { mandelbrotTasks: 8 },
+      python: { latencyMs: 100 },
+    },
   },
 };
 

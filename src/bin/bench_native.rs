@@ -7,7 +7,10 @@
 //! ```
 //! prints one line of JSON: `{"build":"native","mode":"rayon","threads":2,"workers":2,"wallMs":...,"value":...}`.
 //! `rayon` runs on a native rayon pool with one thread per core; `sequential` runs the same task code on
-//! one thread. CPU work only: the native binary has no browser to fetch with.
+//! one thread. `threads-gil` and `free-threaded` run the lab's Python threads as OS threads with the
+//! core's GIL on the host's clock (`testkit::run_on_host`, as the native tests do); their line also
+//! carries the tasks with their spans, so the bench can time each GIL hand-over exactly as it does the
+//! browser's. Their I/O (a `mixed-pipeline` request) is a sleep; the other modes run CPU work only.
 
 use concurrency_lab::core::cancel::CancelToken;
 use concurrency_lab::core::mode::Mode;
@@ -24,6 +27,10 @@ fn run(spec_json: &str) -> Result<RunResult, String> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let caps = Capabilities { build: Build::Native, pool_threads: threads, cores };
     let asked = spec::parse(&input, &caps).map_err(|e| e.to_json())?;
+    // Python threads on OS threads: any workload (I/O is a sleep on the host).
+    if matches!(asked.mode, Mode::ThreadsGil | Mode::FreeThreaded) {
+        return Ok(run_on_host(&asked, &CancelToken::new()));
+    }
     if asked.workload.class() != Class::Cpu {
         return Err(format!("{} is not CPU work; the native benchmark runs CPU work only", asked.workload.name()));
     }
@@ -35,7 +42,7 @@ fn run(spec_json: &str) -> Result<RunResult, String> {
             input["workers"] = json!(1);
         }
         Mode::Rayon => {}
-        other => return Err(format!("the native benchmark runs sequential and rayon, not {}", other.name())),
+        other => return Err(format!("the native benchmark runs sequential, rayon, threads-gil and free-threaded, not {}", other.name())),
     }
     let spec = spec::parse(&input, &caps).map_err(|e| e.to_json())?;
     let mut result = run_on_host(&spec, &CancelToken::new());
@@ -50,7 +57,7 @@ fn main() {
     };
     match run(&spec_json) {
         Ok(r) if r.error.is_none() => {
-            let out = json!({
+            let mut out = json!({
                 "build": "native",
                 "mode": r.spec["mode"],
                 "threads": rayon::current_num_threads(),
@@ -58,6 +65,9 @@ fn main() {
                 "wallMs": r.wall_ms,
                 "value": r.value,
             });
+            if r.spec["mode"] == "threads-gil" || r.spec["mode"] == "free-threaded" {
+                out["tasks"] = serde_json::to_value(&r.tasks).expect("task records serialise");
+            }
             println!("{out}");
         }
         Ok(r) => {

@@ -1,6 +1,8 @@
 // The benchmark in its smoke form: tiny sizes, one repetition, every implementation (wasm in Chromium,
 // native, plain JS, CPython) and every row. It checks that each row is produced and that every
-// implementation computes the same value for the same work. No test here asserts a speed goal.
+// implementation computes the same value for the same work. It asserts no speed goal: the figures the
+// end-to-end tests no longer assert (bench/experiments/figures.mjs) are checked against bounds loose
+// enough for a busy machine and tight enough that a 10x regression fails (BOUNDS below).
 // Needs the built site (dist/), as `npm test` builds it first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,35 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-test('the bench runs every implementation on the same work and they agree', { timeout: 240_000 }, () => {
+/**
+ * Every row of bench/experiments/figures.mjs and the bound its smoke figure must keep ({ min, max }; null:
+ * the row must only have a figure). The row's own definition must carry the same bound (it is printed in
+ * the report), so loosening one means changing both. GIL: 10 switch intervals of 5 ms; a Stop: 10x its
+ * 200 ms goal; a zoom step and the event-loop lag: 10x a frame; a long task: 10x the 50 ms line; a parallel
+ * speedup: half of sequential (a busy machine leaves about 1x; a run 10x slower is 0.14x).
+ */
+const GIL = { max: 50 };
+const STOP = { max: 2000 };
+const PARALLEL = { min: 0.5 };
+const BOUNDS = {
+  'gil-handover native': GIL, 'gil-turns cpu-primes native': GIL, 'gil-turns cpu-mandelbrot native': GIL, 'gil-turns mixed-pipeline native': GIL,
+  'gil-handover wasm': GIL, 'gil-turns cpu-primes wasm': GIL, 'gil-turns cpu-mandelbrot wasm': GIL, 'gil-turns mixed-pipeline wasm': GIL,
+  ...Object.fromEntries(['cpu-mandelbrot', 'mixed-pipeline'].flatMap((w) => ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'].map((m) => [`stop ${w} ${m}`, STOP]))),
+  'stop 1000 tasks': STOP,
+  'stop thread start-up': STOP,
+  'speedup rayon': PARALLEL, 'speedup processes': PARALLEL, 'speedup free-threaded': PARALLEL, 'speedup interpreters': PARALLEL, 'speedup releasesGil': PARALLEL,
+  'speedup threads-gil': null, 'speedup asyncio': null,
+  'free-threaded overhead 50%': { min: 1.05, max: 5 },
+  'io-sleep 100 asyncio': { max: 3 },
+  'zoom step worst': { max: 160 }, 'zoom step': { max: 160 },
+  'longest main-thread task': { max: 500 },
+  'event-loop lag p99': { max: 160 },
+  'python gather': { max: 4 },
+  'python model/real': { min: 0.25, max: 4 },
+  'stop python': STOP,
+};
+
+test('the bench runs every implementation on the same work and they agree', { timeout: 420_000 }, () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-bench-'));
   try {
     const run = spawnSync(process.execPath, [join(ROOT, 'bench', 'run.mjs'), '--smoke', '--out', out], { cwd: ROOT, encoding: 'utf8' });
@@ -75,6 +105,21 @@ test('the bench runs every implementation on the same work and they agree', { ti
       if (id !== 'free-threaded') assert.ok(Number.isFinite(row.cpython?.ioMs), `convoy ${id}: CPython's figure`);
     }
     assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /## The convoy effect/);
+    // The figures the end-to-end tests no longer assert: every row, with the machine's load beside it,
+    // within its bound.
+    const rows = Object.fromEntries(r.figures.rows.map((x) => [x.id, x]));
+    assert.deepEqual(Object.keys(rows).sort(), Object.keys(BOUNDS).sort(), 'the figures\' rows');
+    for (const [id, bound] of Object.entries(BOUNDS)) {
+      const row = rows[id];
+      assert.ok(Number.isFinite(row.figure), `${id}: no figure`);
+      assert.ok(row.load.loadAvg1m.length >= 1 && row.load.othersCores.every(Number.isFinite), `${id}: the load beside it`);
+      if (!bound) continue;
+      assert.deepEqual({ min: row.limit.min, max: row.limit.max }, { min: bound.min, max: bound.max }, `${id}: the report states the bound checked here`);
+      const shown = `${id}: ${row.figure} ${row.unit} (load average ${row.load.loadAvg1m}, others ${row.load.othersCores} cores)`;
+      if (bound.min !== undefined) assert.ok(row.figure >= bound.min, `${shown}, below ${bound.min}`);
+      if (bound.max !== undefined) assert.ok(row.figure <= bound.max, `${shown}, over ${bound.max}`);
+    }
+    assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /## Figures the tests no longer assert/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

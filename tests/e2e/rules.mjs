@@ -1,0 +1,42 @@
+// Rules read from a run's record, for the end-to-end tests: what ran at once and what did not. They hold
+// on a busy machine as on a quiet one (another program can stretch a span, not make two spans overlap or
+// stop overlapping), so the tests assert them where they used to compare wall times; how much faster or
+// slower a mode is on this machine is a figure, measured by the bench (bench/experiments/figures.mjs).
+
+/** Whether every task's first I/O wait overlaps one instant: all were waiting at once. */
+export function allWaitingAtOnce(tasks) {
+  const waits = tasks.map((t) => t.spans.find((s) => s.kind === 'io-wait'));
+  return waits.length > 0 && waits.every(Boolean) && Math.max(...waits.map((w) => w.startMs)) < Math.min(...waits.map((w) => w.endMs));
+}
+
+/**
+ * The share of the time from the first task's start to the last task's end during which two or more tasks
+ * were running at once (0: one after another; near 1: always at least two at once).
+ */
+export function parallelShare(tasks) {
+  const edges = tasks.flatMap((t) => [[t.startMs, 1], [t.endMs, -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (edges.length === 0) return 0;
+  let running = 0;
+  let atOnce = 0;
+  let last = edges[0][0];
+  for (const [at, d] of edges) {
+    if (running >= 2) atOnce += at - last;
+    running += d;
+    last = at;
+  }
+  const span = edges.at(-1)[0] - edges[0][0];
+  return span > 0 ? atOnce / span : 0;
+}
+
+/** The pairs of `kind` spans (default `run`: Python holding its GIL) of different lanes that overlap in time. */
+export function overlappingSpans(tasks, kind = 'run') {
+  const spans = tasks.flatMap((t) => t.spans.filter((s) => s.kind === kind && s.endMs > s.startMs).map((s) => ({ lane: t.lane, ...s }))).sort((a, b) => a.startMs - b.startMs);
+  const bad = [];
+  let latest; // the span seen so far that ends last
+  for (const s of spans) {
+    // Spans are stamped where they happen; a hand-over's two stamps may differ by a few microseconds.
+    if (latest && latest.lane !== s.lane && s.startMs < latest.endMs - 0.01) bad.push([latest, s]);
+    if (!latest || s.endMs > latest.endMs) latest = s;
+  }
+  return bad;
+}
