@@ -1,6 +1,8 @@
 // lab/job-queue.ts: the lab's one queue. Jobs run one at a time in order; a Stop reaches the running job and
 // rejects the waiting ones; a signal reaches its own job only; past the cap a job is refused; the owner's
-// hooks are called around each job, and a job queued while the last one ends starts after it.
+// hooks are called around each job, and a job queued while the last one ends starts after it; a failed job's
+// hook (which keeps a run cut short) is awaited before it rejects, and a job that waits for its record holds
+// the queue until then.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTs } from './load-ts.mjs';
@@ -147,4 +149,60 @@ test('a job waits for the engine; a Stop meanwhile rejects it before it starts',
   await assert.rejects(job, (e) => e.name === 'AbortError' && /before it started/.test(e.message));
   assert.equal(ran, false);
   assert.ok(!log.includes('started'), 'the lab was never marked busy for it');
+});
+
+test("a failed job's hook is awaited before the job rejects (a run cut short is kept first); a hook that throws changes nothing", async () => {
+  const order = [];
+  let keep;
+  const kept = new Promise((r) => (keep = r));
+  const queue = new q.JobQueue({
+    ready: () => Promise.resolve(),
+    started: () => {},
+    cancelEngine: () => {},
+    failed: async (err) => {
+      order.push(`failed ${err.name}`);
+      if (err.message === 'hook throws') throw new Error('the hook broke');
+      await kept;
+      order.push('kept');
+    },
+    ended: async () => {
+      order.push('ended');
+    },
+  });
+  const job = queue.enqueue(async () => {
+    throw Object.assign(new Error('stopped'), { name: 'AbortError' });
+  });
+  const next = queue.enqueue(async () => order.push('next ran'));
+  job.catch(() => order.push('rejected'));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(order, ['failed AbortError'], 'neither rejected nor ended, and the next job waits, until the record is kept');
+  assert.ok(queue.current, 'the failed job is still the current one');
+  keep();
+  await assert.rejects(job, { name: 'AbortError', message: 'stopped' });
+  await next;
+  assert.deepEqual(order.slice(0, 2), ['failed AbortError', 'kept']);
+  assert.deepEqual(order.slice(2, 4).sort(), ['ended', 'rejected'], 'rejected as the job ends (the end hook starts in the same turn)');
+  assert.equal(order[4], 'next ran');
+  await assert.rejects(queue.enqueue(async () => {
+    throw new Error('hook throws');
+  }), { message: 'hook throws' });
+});
+
+test('a job that waits for its record after its work holds the queue until then: busy to the very end', async () => {
+  const { queue, log } = makeQueue();
+  let commit;
+  const committed = new Promise((r) => (commit = r));
+  const first = queue.enqueue(async () => {
+    log.push('run done');
+    await committed; // as lab.run awaits its record's commit
+    log.push('committed');
+    return 'first';
+  });
+  const second = queue.enqueue(async () => log.push('second started'));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(log, ['started', 'run done'], "the second job waits for the first one's write");
+  commit();
+  assert.equal(await first, 'first');
+  await second;
+  assert.deepEqual(log, ['started', 'run done', 'committed', 'ended', 'started', 'second started', 'ended']);
 });
