@@ -3,7 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTs } from './load-ts.mjs';
-import { result } from './fixtures.mjs';
+import { result, probed } from './fixtures.mjs';
 
 let v;
 let run;
@@ -17,11 +17,15 @@ const ALONE = [36, 40, 38];
 const entry = (mode, rounds, spec = {}) => ({ ...result(mode, rounds, { spec: { ...WORK, ...spec } }), class: 'mixed' });
 const byId = (cs) => Object.fromEntries(cs.map((c) => [c.id, c]));
 
-function compare({ gil, free, interval = 5, cpuThreads = 1, machine } = {}) {
+/** A convoy Compare of three counted rounds; `probes`: what the probes around them read (idle by default). */
+function compare({ gil, free, interval = 5, cpuThreads = 1, machine, probes = 1.9 } = {}) {
   const out = { sequential: entry('sequential', ALONE, { cpuThreads }) };
   if (gil) out['threads-gil'] = entry('threads-gil', gil, { switchIntervalMs: interval, cpuThreads });
   if (free) out['free-threaded'] = entry('free-threaded', free, { cpuThreads });
-  if (machine) for (const r of Object.values(out)) r.machine = { ...r.machine, ...machine };
+  for (const r of Object.values(out)) {
+    if (machine) r.machine = { ...r.machine, ...machine };
+    r.measurement = probed(3, probes);
+  }
   return out;
 }
 
@@ -51,9 +55,32 @@ test('the claim is made at 5 ms; no CPU-bound thread or busy cores leave the cla
   assert.match(at1['convoy-effect'].why, /default switch interval \(5 ms\); this run used 1 ms/);
   const alone = byId(v.claims(compare({ gil: [40, 41, 42], free: [40, 41, 42], cpuThreads: 0 })));
   for (const c of Object.values(alone)) assert.match(c.why, /no CPU-bound thread/, c.id);
-  const busy = byId(v.claims(compare({ free: [100, 90, 95], machine: { parallelism: 1.1 } })));
+  const busy = byId(v.claims(compare({ free: [100, 90, 95], machine: { parallelism: 1.1 }, probes: 1.1 })));
   assert.equal(busy['convoy-free-threaded'].verdict, 'inconclusive');
   assert.match(busy['convoy-free-threaded'].why, /cores free/);
+  assert.equal(busy['convoy-free-threaded'].undecided, false);
+}); 
+
+test('a convoy that did not form on a machine seen busy in a counted round is left open, never contradicted', () => {
+  // The CPU-bound thread was not on a core when the GIL came free (other programs held the cores): no convoy.
+  const gil = [60, 70, 65];
+  const idle = byId(v.claims(compare({ gil, free: [120, 110, 100] })));
+  assert.equal(idle['convoy-effect'].verdict, 'not-borne-out', 'on a machine idle in every round, the model is at fault');
+  const busy = byId(v.claims(compare({ gil, free: [120, 110, 100], probes: [1.9, 1.9, 1.0, 1.9] })));
+  for (const id of ['convoy-effect', 'convoy-free-threaded']) {
+    assert.equal(busy[id].verdict, 'inconclusive', id);
+    assert.match(busy[id].why, /^In 2 of the 3 counted rounds a probe found the machine busy \(at the lowest, only 1\.0 of this machine's 2 cores free\)/, id);
+    assert.equal(busy[id].undecided, false, `${id}: more rounds cannot settle it`);
+  }
+  // Borne out on a busy machine stays borne out.
+  assert.equal(byId(v.claims(compare({ gil: [1070, 1080, 780], probes: 1.0 })))['convoy-effect'].verdict, 'borne-out');
+  // Across two Compares: no gain from the shorter interval, with one of them busy in a round: open.
+  const at5 = compare({ gil: [200, 210, 205] });
+  const at1busy = compare({ gil: [270, 280, 275], interval: 1, probes: [1.9, 1.2, 1.9, 1.9] });
+  const [c] = v.acrossClaims([at5, at1busy]);
+  assert.equal(c.verdict, 'inconclusive');
+  assert.match(c.why, /a probe found the machine busy/);
+  assert.equal(v.acrossClaims([at5, compare({ gil: [270, 280, 275], interval: 1 })])[0].verdict, 'not-borne-out');
 });
 
 test('across two Compares: a shorter interval that slows the I/O thread less is borne out', () => {

@@ -52,3 +52,13 @@ export function mulberry32(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A Compare's `measurement` as the procedure records it for `n` counted rounds whose probes read
+ * `readings`: one value for every probe, or the n + 1 probes in order (round i between probe i and i + 1,
+ * the probe after one round being the next one's before it).
+ */
+export function probed(n, readings = 1.9) {
+  const ps = Array.isArray(readings) ? readings : Array.from({ length: n + 1 }, () => readings);
+  return { probes: ps.filter((p) => p !== null), roundProbes: Array.from({ length: n }, (_, i) => [ps[i], ps[i + 1]]) };
+}

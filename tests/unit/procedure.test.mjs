@@ -5,9 +5,14 @@ import assert from 'node:assert/strict';
 import { loadTs } from './load-ts.mjs';
 import { result, mulberry32 } from './fixtures.mjs';
 
+/** A probe of a quiet 2-core machine. */
+const quiet = async () => 1.9;
+
 let p;
+let v;
 before(async () => {
   p = await loadTs('www/src/measure/procedure.ts');
+  v = await loadTs('www/src/measure/verdicts.ts');
 });
 
 /** Every claim decided: threads and asyncio clearly no faster, processes, free-threaded and rayon clearly faster. */
@@ -112,7 +117,7 @@ const straddling = (mode, round) => {
 
 test('keeps adding rounds while a claim is inconclusive, up to maxRounds', async () => {
   const lab = fakeLab({ wall: straddling });
-  const rep = await p.compareInRounds(options(lab, { modes: ['sequential', 'processes'], minRounds: 3, maxRounds: 6 }));
+  const rep = await p.compareInRounds(options(lab, { modes: ['sequential', 'processes'], minRounds: 3, maxRounds: 6, probe: quiet }));
   assert.equal(rep.ended, 'max-rounds');
   assert.equal(rep.orders.length, 6);
   assert.equal(rep.outcome.processes.rounds.length, 6);
@@ -121,7 +126,7 @@ test('keeps adding rounds while a claim is inconclusive, up to maxRounds', async
 test('... or until the budget would be passed', async () => {
   const lab = fakeLab({ wall: straddling });
   const budgetMs = 14000; // the warm-up (3x slower) and about four rounds
-  const rep = await p.compareInRounds(options(lab, { modes: ['sequential', 'processes'], minRounds: 3, maxRounds: 12, budgetMs }));
+  const rep = await p.compareInRounds(options(lab, { modes: ['sequential', 'processes'], minRounds: 3, maxRounds: 12, budgetMs, probe: quiet }));
   assert.equal(rep.ended, 'budget');
   assert.ok(rep.orders.length >= 3 && rep.orders.length < 12, `${rep.orders.length} rounds`);
   const last = counted(lab).filter((c) => c.round === rep.orders.length).reduce((s, c) => s + c.ms, 0);
@@ -136,8 +141,9 @@ test('... or until the budget would be passed', async () => {
   assert.equal(one.outcome.processes.rounds.length, 1);
 
   // A round set aside is not charged to the budget: the same counted rounds as with no busy probe.
-  const calm = await p.compareInRounds(options(fakeLab({ wall: straddling }), { modes: ['sequential', 'processes'], minRounds: 3, maxRounds: 12, budgetMs, probe: async () => 1.9 }));
+  const calm = await p.compareInRounds(options(fakeLab({ wall: straddling }), { modes: ['sequential', 'processes'], minRounds: 3, maxRounds: 12, budgetMs, probe: quiet }));
   let n = 0;
+  // The second probe (between round 1's two runs) reads busy: round 1 is set aside and runs again.
   const blip = await p.compareInRounds(options(fakeLab({ wall: straddling }), { modes: ['sequential', 'processes'], minRounds: 3, maxRounds: 12, budgetMs, probe: async () => (n++ === 1 ? 1.0 : 1.9) }));
   assert.equal(blip.setAside.length, 1);
   assert.equal(blip.orders.length, calm.orders.length);
@@ -207,77 +213,216 @@ test('stopped() between runs rejects the same way, and nothing runs after it', a
   assert.equal(early.calls.length, 0);
 });
 
-test("the probe runs once per counted round and once after the last; entries carry the median probe as machine.parallelism", async () => {
-  const values = [1.9, 1.634, 1.7, 1.8];
-  let probes = 0;
-  const lab = fakeLab();
-  const rep = await p.compareInRounds(options(lab, { minRounds: 3, maxRounds: 3, probe: async () => values[probes++] }));
-  assert.equal(probes, 4);
-  assert.deepEqual(rep.parallelism, [1.9, 1.634, 1.7, 1.8]);
+/** A fake lab whose probe takes `probeMs` of the fake clock and reads `values` in turn; `probes` records each. */
+function probedLab(values, { probeMs = 200, ...rest } = {}) {
+  const lab = fakeLab(rest);
+  lab.probes = [];
+  let t = 0;
+  const now = lab.now;
+  lab.now = () => now() + t;
+  const run = lab.run;
+  lab.run = async (mode, round) => {
+    const r = await run(mode, round);
+    lab.calls.at(-1).at += t;
+    return r;
+  };
+  lab.probe = async () => {
+    await null;
+    const at = lab.now();
+    t += probeMs;
+    const value = typeof values === 'function' ? values(lab.probes.length) : values[lab.probes.length];
+    lab.probes.push({ at, end: lab.now(), value });
+    return value ?? Promise.reject(new Error('no probe'));
+  };
+  return lab;
+}
+
+test('a probe before each round, between every two of its runs and after it; the one after a round is the next one\'s before', async () => {
+  const values = Array.from({ length: 19 }, (_, i) => Math.round((1.9 - 0.01 * i) * 100) / 100);
+  const lab = probedLab(values);
+  const rep = await p.compareInRounds(options(lab, { minRounds: 3, maxRounds: 3, probe: lab.probe }));
+  assert.equal(lab.probes.length, 1 + 3 * MODES.length, 'three rounds of six runs: one probe before, then one after each run');
+  assert.deepEqual(rep.parallelism, values);
+  assert.deepEqual(rep.roundProbes, [values.slice(0, 7), values.slice(6, 13), values.slice(12, 19)]);
   assert.deepEqual(rep.setAside, []);
+  // Probes and counted runs alternate with nothing in between: each probe stands for the moment it was taken
+  // between two runs, and the probe after a round's last run is the next round's first.
+  const events = [...lab.probes.map((x) => ({ at: x.at, end: x.end, kind: 'probe' })), ...counted(lab).map((c) => ({ at: c.at, end: c.at + c.ms, kind: c.mode }))].sort((x, y) => x.at - y.at);
+  events.forEach((e, i) => {
+    assert.equal(e.kind === 'probe', i % 2 === 0, `event ${i} is ${e.kind}`);
+    if (i > 0) assert.equal(e.at, events[i - 1].end, `event ${i} (${e.kind}) starts as the one before it ends`);
+  });
   for (const mode of MODES) {
-    assert.equal(rep.outcome[mode].machine.parallelism, 1.75, mode);
+    assert.equal(rep.outcome[mode].machine.parallelism, 1.81, `${mode}: the median probe`);
     assert.equal(rep.outcome[mode].machine.cores, 2, 'the rest of machine is kept');
+    assert.deepEqual(rep.outcome[mode].measurement, { probes: values, roundProbes: rep.roundProbes }, `${mode}: the verdicts see every round's probes`);
   }
 
-  // A failing probe is skipped; the mean of the two middle ones for an even count, to two decimals.
-  let n = 0;
-  const even = await p.compareInRounds(
-    options(fakeLab(), { minRounds: 3, maxRounds: 3, probe: async () => [1.234, 1.5, undefined][n++] ?? Promise.reject(new Error('no probe')) }),
-  );
-  assert.deepEqual(even.parallelism, [1.234, 1.5]);
-  assert.equal(even.outcome.sequential.machine.parallelism, 1.37);
+  // A probe that fails is kept as null in its round and left out of the readings; the median is the mean
+  // of the two middle ones for an even count, to two decimals.
+  const two = ['sequential', 'processes'];
+  const even = await p.compareInRounds(options(fakeLab(), { modes: two, minRounds: 3, maxRounds: 3, probe: probedLab([1.85, 1.9, 1.8, undefined, 1.95, 1.7, 1.75]).probe }));
+  assert.deepEqual(even.parallelism, [1.85, 1.9, 1.8, 1.95, 1.7, 1.75]);
+  assert.deepEqual(even.roundProbes, [[1.85, 1.9, 1.8], [1.8, null, 1.95], [1.95, 1.7, 1.75]]);
+  assert.equal(even.outcome.sequential.machine.parallelism, 1.83);
 
-  // A busy machine per the probe makes a parallel claim inconclusive, and more rounds cannot change that:
+  // A busy machine per the probes makes a parallel claim inconclusive, and more rounds cannot change that:
   // none are added past the minimum.
-  const busy = await p.compareInRounds(options(fakeLab({ table: { sequential: 1000, processes: 960 } }), { modes: ['sequential', 'processes'], maxRounds: 5, probe: async () => 1.1 }));
+  const busy = await p.compareInRounds(options(fakeLab({ table: { sequential: 1000, processes: 960 } }), { modes: two, maxRounds: 5, probe: async () => 1.1 }));
   assert.equal(busy.ended, 'decided');
   assert.equal(busy.orders.length, 3);
-  assert.equal(busy.setAside.length, 1, 'the first busy probe sets its round aside; then most probes read busy, so no more are');
+  assert.equal(busy.setAside.length, 1, 'the first busy round is set aside; then most probes read busy, so no more are');
+  assert.deepEqual(busy.roundProbes, [[1.1, 1.1, 1.1], [1.1, 1.1, 1.1], [1.1, 1.1, 1.1]]);
 });
 
-test('a round whose probe finds the machine busy is set aside and runs again; its times are kept, not counted', async () => {
-  // Round 2's probe finds one core of two free; that round is run (its times kept) and run again.
-  const values = [1.9, 1.05, 1.85, 1.9, 1.95];
-  let probes = 0;
-  const slow = (mode, round) => DECIDED[mode] * (round === 0 ? WARM_UP_FACTOR : 1);
-  const lab = fakeLab({ wall: (mode, round) => (probes === 2 && mode === 'processes' ? 1500 : slow(mode, round)) });
+test('a round whose probe before it reads busy is set aside and runs again; its times are kept, not counted', async () => {
+  const lab = probedLab((n) => (n === 0 ? 1.05 : 1.9));
   const seen = [];
-  const rep = await p.compareInRounds(
-    options(lab, { minRounds: 3, maxRounds: 3, probe: async () => values[probes++], onProgress: (g) => seen.push([g.phase, g.round, g.mode]) }),
-  );
-  assert.equal(probes, 5, 'one probe per round, the set-aside one included, and one after the last');
-  assert.deepEqual(rep.parallelism, values);
-  assert.equal(rep.orders.length, 3, 'three counted rounds');
-  assert.equal(rep.setAside.length, 1);
-  const [a] = rep.setAside;
-  assert.equal(a.round, 2);
-  assert.equal(a.probe, 1.05);
-  assert.equal(a.cores, 2);
-  assert.equal(a.wallMs.processes, 1500, "the set-aside round's slow processes run is kept in the report");
-  assert.deepEqual(Object.keys(a.wallMs).sort(), [...MODES].sort());
-  assert.notDeepEqual(a.order, rep.orders[0], 'orders still change round to round');
-  assert.deepEqual(rep.outcome.processes.rounds, [620, 620, 620], 'the slow run is not among the counted rounds');
-  assert.equal(lab.calls.filter((c) => c.round === 2).length, 2 * MODES.length, 'round 2 ran twice');
-  assert.deepEqual(seen.filter((g) => g[0] === 'set-aside').map((g) => g[1]), MODES.map(() => 2));
+  const rep = await p.compareInRounds(options(lab, { minRounds: 3, maxRounds: 3, probe: lab.probe, onProgress: (g) => seen.push([g.phase, g.round, g.mode]) }));
+  assert.equal(rep.orders.length, 3);
+  assert.equal(lab.probes.length, 1 + 4 * MODES.length, 'four rounds run, three counted');
+  const six = MODES.map(() => 1.9);
+  assert.deepEqual(rep.setAside.map((a) => [a.round, a.probe, a.probes, a.cores]), [[1, 1.05, [1.05, ...six], 2]]);
+  assert.deepEqual(Object.keys(rep.setAside[0].wallMs).sort(), [...MODES].sort());
+  assert.deepEqual(rep.roundProbes, [[1.9, ...six], [1.9, ...six], [1.9, ...six]]);
+  // Known before it ran: its runs are reported as set aside while they run.
+  assert.deepEqual(seen.filter((g) => g[0] === 'set-aside'), rep.setAside[0].order.map((m) => ['set-aside', 1, m]));
+  assert.equal(lab.calls.filter((c) => c.round === 1).length, 2 * MODES.length, 'round 1 ran twice');
 });
+
+for (const [where, busyProbe, asideRounds] of [
+  ['between two of its runs', 9, 1],
+  ['after it (the probe before its run again, too)', 12, 2],
+]) {
+  test(`a disturbance during a round, caught by the probe ${where}: the round is set aside whatever its times`, async () => {
+    // Round 1 runs between probes 0 and 6, round 2 between 6 and 12. Probe `busyProbe` reads one core of two
+    // free: something ran during round 2.
+    const sets = [];
+    for (const slowMs of [1500, 300]) {
+      // The disturbed round's processes run was slow (1500 ms: the claim looks worse) or fast (300 ms: it
+      // looks better): which rounds are set aside must not depend on it.
+      let lab;
+      const inRound2 = () => lab.probes.length > 6 && lab.probes.length <= 12;
+      lab = probedLab((n) => (n === busyProbe ? 1.05 : 1.9), { wall: (mode, round) => (inRound2() && mode === 'processes' ? slowMs : DECIDED[mode] * (round === 0 ? WARM_UP_FACTOR : 1)) });
+      const seen = [];
+      const rep = await p.compareInRounds(options(lab, { minRounds: 3, maxRounds: 3, probe: lab.probe, onProgress: (g) => seen.push([g.phase, g.round, g.mode, g.outcome.processes?.rounds.length]) }));
+      assert.equal(rep.orders.length, 3);
+      assert.deepEqual(rep.setAside.map((a) => [a.round, a.probe]), Array.from({ length: asideRounds }, () => [2, 1.05]));
+      assert.ok(rep.setAside.every((a) => a.probes.length === MODES.length + 1 && a.probes.includes(1.05)));
+      assert.equal(rep.setAside[0].wallMs.processes, slowMs, "the disturbed round's times are kept in the report");
+      assert.deepEqual(rep.outcome.processes.rounds, [620, 620, 620], 'and are not among the counted rounds');
+      assert.ok(rep.roundProbes.flat().every((x) => x === 1.9), 'every counted round between idle probes');
+      // Its runs counted as they went (round 2 was not known to be disturbed until its end), then the round
+      // was set aside as a whole, in one report: the outcome back to round 1.
+      const first = rep.setAside[0].order;
+      const during = seen.filter((g) => g[1] === 2).slice(0, first.length + 1);
+      assert.deepEqual(during.map((g) => g.slice(0, 3)), [...first.map((m) => ['round', 2, m]), ['set-aside', 2, first.at(-1)]]);
+      assert.equal(during.at(-2)[3], 2, 'processes showed round 2 while it ran');
+      assert.equal(during.at(-1)[3], 1, 'and not once it was set aside');
+      sets.push(JSON.stringify(rep.setAside.map((a) => [a.round, a.probes, a.order])));
+    }
+    assert.equal(sets[0], sets[1], 'the same rounds are set aside whatever their times');
+  });
+}
 
 test('at most two rounds are set aside, and none once most probes read busy', async () => {
-  // Busy every other probe: the first tries of rounds 1 and 2 are set aside, then the cap holds.
-  const flip = () => {
-    let n = 0;
-    return async () => (n++ % 2 === 0 ? 1.0 : 1.9);
-  };
-  const rep = await p.compareInRounds(options(fakeLab(), { minRounds: 5, maxRounds: 5, probe: flip() }));
-  assert.equal(rep.setAside.length, 2);
+  // Busy every other probe: every round has busy probes; round 1 is set aside twice (the allowance), and the
+  // rounds counted after that keep their busy probes.
+  const flip = (n) => (n % 2 === 0 ? 1.0 : 1.9);
+  const rep = await p.compareInRounds(options(fakeLab(), { minRounds: 5, maxRounds: 5, probe: probedLab(flip).probe }));
+  assert.deepEqual(rep.setAside.map((a) => a.round), [1, 1]);
   assert.equal(rep.orders.length, 5);
-  // A machine busy throughout: only the first round is set aside (then most probes read busy).
+  assert.ok(rep.roundProbes.every((ps) => ps.includes(1.0)), 'the counted rounds keep their busy probes: the verdicts see them');
+  // A machine busy throughout (a held core): only the first round is set aside (then most probes read busy).
   const held = await p.compareInRounds(options(fakeLab(), { minRounds: 4, maxRounds: 4, probe: async () => 1.0 }));
   assert.equal(held.setAside.length, 1);
   assert.equal(held.orders.length, 4);
   // One core: nothing is ever busy.
   const one = await p.compareInRounds(options(fakeLab(), { minRounds: 3, maxRounds: 3, probe: async () => 0.5, run: async (mode, round) => ({ ...(await fakeLab().run(mode, round)), machine: { cores: 1 } }) }));
   assert.equal(one.setAside.length, 0);
+});
+
+/**
+ * A 2-core machine on the fake clock, shared with other programs: `load(t)` is how many cores they keep busy
+ * at time t (ms). A mode using `u` cores beside `l` busy ones gets its share: its work takes (u + l) / 2
+ * times as long once u + l > 2. The probe is modelled on engine/probe.ts: 60 ms of quiet, then (here) three
+ * trials of two workers 110 ms apart, the best counting; each worker's share of a core is 2 / (2 + l).
+ */
+function machineLab({ load = () => 0, seed = 1 } = {}) {
+  const WORK = { sequential: 600, asyncio: 610, 'threads-gil': 640, processes: 380, 'free-threaded': 350, interpreters: 360, rayon: 320 };
+  const USES = { sequential: 1, asyncio: 1, 'threads-gil': 1, processes: 2, 'free-threaded': 2, interpreters: 2, rayon: 2 };
+  let t = 0;
+  const noise = mulberry32(seed);
+  const work = (ms, u) => {
+    const t0 = t;
+    for (let done = 0; done < ms; t += 5) done += 5 / Math.max(1, (u + load(t)) / 2);
+    return t - t0;
+  };
+  return {
+    modes: Object.keys(WORK),
+    now: () => t,
+    random: mulberry32(seed + 100),
+    async run(mode, round) {
+      await null;
+      const wall = work(WORK[mode] * (0.98 + 0.04 * noise()) * (round === 0 ? 2 : 1), USES[mode]);
+      const r = result(mode, [wall], { spec: { workers: USES[mode] === 2 ? 2 : mode === 'threads-gil' ? 6 : undefined } });
+      delete r.rounds;
+      return r;
+    },
+    async probe() {
+      await null;
+      t += 60;
+      let best = 0;
+      for (let i = 0; i < 3; i++, t += 110) best = Math.max(best, 2 * Math.min(1, 2 / (2 + load(t))));
+      return best;
+    },
+  };
+}
+
+const compareOn = async (m) => {
+  const rep = await p.compareInRounds({ modes: m.modes, run: m.run, probe: m.probe, now: m.now, random: m.random, budgetMs: 20_000 });
+  return { rep, claims: Object.fromEntries(v.claims(rep.outcome).map((c) => [c.id, c])) };
+};
+
+test('a quiet machine: every claim borne out, no round set aside, every probe idle', async () => {
+  for (const seed of [1, 2, 3]) {
+    const { rep, claims } = await compareOn(machineLab({ seed }));
+    assert.deepEqual(rep.setAside, []);
+    assert.ok(rep.roundProbes.flat().every((x) => x >= 1.6), String(rep.roundProbes));
+    for (const c of Object.values(claims)) assert.equal(c.verdict, 'borne-out', `${c.id}: ${c.measured.text} ${c.why ?? ''}`);
+  }
+});
+
+test('a held core: the parallel claims are inconclusive with the busy reason, never not-borne-out; the GIL\'s claims still borne out', async () => {
+  const { rep, claims } = await compareOn(machineLab({ load: () => 1 }));
+  assert.equal(rep.setAside.length, 1);
+  assert.ok(rep.roundProbes.flat().every((x) => x < 1.6));
+  for (const id of v.NEEDS_IDLE_MACHINE.filter((x) => claims[x])) {
+    assert.notEqual(claims[id].verdict, 'not-borne-out', id);
+    if (claims[id].verdict === 'inconclusive') assert.match(claims[id].why, /counted rounds? a probe found the machine busy/, id);
+  }
+  assert.equal(claims['processes-cpu'].verdict, 'inconclusive', `${claims['processes-cpu'].measured.text}: a held core leaves processes 1.5 / 1.5 cores`);
+  assert.equal(claims['threads-gil-cpu'].verdict, 'borne-out');
+  assert.equal(claims['asyncio-cpu'].verdict, 'borne-out');
+});
+
+test('a bursty load (a build: two jobs on, then off, for seconds at a time): no claim CPython bears out is ever not-borne-out', async () => {
+  const tally = {};
+  let n = 0;
+  for (const onMs of [1500, 3000, 5000])
+    for (const offMs of [1500, 3000, 5000])
+      for (let phase = 0; phase < 8; phase++) {
+        const period = onMs + offMs;
+        const load = (t) => ((t + (phase * period) / 8) % period < onMs ? 2 : 0);
+        const { rep, claims } = await compareOn(machineLab({ load, seed: ++n }));
+        for (const c of Object.values(claims)) {
+          (tally[c.id] ??= {})[c.verdict] = (tally[c.id][c.verdict] ?? 0) + 1;
+          assert.notEqual(c.verdict, 'not-borne-out', `on ${onMs} off ${onMs} phase ${phase}: ${c.id}: ${c.measured.text} ${c.why ?? ''} probes ${JSON.stringify(rep.roundProbes)}`);
+        }
+      }
+  // The rule is not "never refute": on a quiet machine the same Compare bears the claims out (above), and
+  // some of these bursty Compares do too, between bursts.
+  assert.ok(tally['processes-cpu']['borne-out'] > 0, JSON.stringify(tally));
 });
 
 test('onProgress: the warm-up, then every counted run', async () => {

@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTs } from './load-ts.mjs';
-import { result, at } from './fixtures.mjs';
+import { result, at, probed, mulberry32 } from './fixtures.mjs';
 
 let v;
 before(async () => {
@@ -53,14 +53,23 @@ test('noisy runs straddling 1.25x: inconclusive with a why', () => {
     assert.match(cs[id].why, /both sides/);
     assert.doesNotMatch(cs[id].why, /busy/, 'no probe read busy: nothing to say about it');
   }
-  // A probe that read busy at one point (the median idle) is named beside the open verdict, which it does not change.
+  // A probe that read busy at one point (a round set aside for it; every counted round's probes idle) is
+  // named beside the open verdict, which it does not change.
   const measured = cpuCompare({ 'threads-gil': [1.2, 1.3, 1.22], processes: [1.3, 1.2, 1.28] }, { machine: { parallelism: 1.9 } });
-  for (const r of Object.values(measured)) r.measurement = { probes: [1.9, 1.08, 1.95, 1.9] };
+  for (const r of Object.values(measured)) r.measurement = { probes: [1.9, 1.08, 1.95, 1.9, 1.92, 1.93], roundProbes: [[1.95, 1.9], [1.9, 1.92], [1.92, 1.93]] };
   const seen = byId(v.claims(measured));
   for (const id of ['threads-gil-cpu', 'processes-cpu']) {
     assert.equal(seen[id].verdict, 'inconclusive', id);
     assert.match(seen[id].why, /both sides of 1\.25×: the machine's speed changed during the Compare\. At one point a probe found only 1\.1 of the 2 cores free: something else kept the machine busy at times\. Run more rounds\./);
   }
+  // A record with every probe but not each round's (made before rounds kept theirs): a busy probe may have
+  // been in a counted round, so the parallel claim gives that reason and more rounds cannot settle it.
+  for (const r of Object.values(measured)) r.measurement = { probes: [1.9, 1.08, 1.95, 1.9] };
+  const old = byId(v.claims(measured));
+  assert.equal(old['processes-cpu'].verdict, 'inconclusive');
+  assert.match(old['processes-cpu'].why, /A probe found only 1\.1 of this machine's 2 cores free during the Compare: other programs were keeping the cores busy/);
+  assert.equal(old['processes-cpu'].undecided, false);
+  assert.match(old['threads-gil-cpu'].why, /A probe found only 1\.1 .* can make a mode look faster than sequential, so this says nothing about the GIL\./);
   // Borne out whatever the probes said: no excuse added.
   const fine = cpuCompare({ processes: [1.6, 1.55, 1.65] }, { machine: { parallelism: 1.9 } });
   for (const r of Object.values(fine)) r.measurement = { probes: [1.9, 1.08, 1.95] };
@@ -178,21 +187,31 @@ test('mixed, CPU-heavy: processes must be faster than each of sequential, asynci
   assert.ok(Math.abs(c.measured.spread[0] - Math.min(1.6 / 1.1, 1.55 / 1.05, 1.7 / 1.12)) < 1e-9);
 
   // Processes slower than threads in every round: not-borne-out (idle machine); a tie is not a win.
-  outcome.processes = result('processes', at(seq, [1.0, 0.98, 1.05]), mixed);
+  const idle = { ...mixed, measurement: probed(3) };
+  for (const m of Object.values(outcome)) m.measurement = probed(3);
+  outcome.processes = result('processes', at(seq, [1.0, 0.98, 1.05]), idle);
   assert.equal(v.claims(outcome)[0].verdict, 'not-borne-out');
-  outcome.processes = result('processes', at(seq, [1.1, 1.05, 1.12]), mixed);
+  outcome.processes = result('processes', at(seq, [1.1, 1.05, 1.12]), idle);
   assert.equal(v.claims(outcome)[0].verdict, 'not-borne-out');
-  // ... but on a busy machine that is inconclusive.
-  for (const m of Object.values(outcome)) m.machine.parallelism = 1.1;
+  // ... but on a busy machine that is inconclusive: busy in some counted rounds, or (below) throughout.
+  for (const m of Object.values(outcome)) m.measurement = probed(3, [1.9, 1.9, 1.1, 1.9]);
+  const once = v.claims(outcome)[0];
+  assert.equal(once.verdict, 'inconclusive');
+  assert.match(once.why, /^In 2 of the 3 counted rounds a probe found the machine busy \(at the lowest, only 1\.1 of this machine's 2 cores free\)/);
+  for (const m of Object.values(outcome)) {
+    m.machine.parallelism = 1.1;
+    delete m.measurement;
+  }
   const busy = v.claims(outcome)[0];
   assert.equal(busy.verdict, 'inconclusive');
   assert.match(busy.why, /busy/);
   // Rounds on both sides on an idle machine: inconclusive; a probe that read busy at one point is named.
   for (const m of Object.values(outcome)) m.machine.parallelism = 1.9;
   outcome.processes = result('processes', at(seq, [1.6, 1.0, 1.7]), mixed);
+  for (const m of Object.values(outcome)) m.measurement = probed(3);
   assert.equal(v.claims(outcome)[0].verdict, 'inconclusive');
   assert.match(v.claims(outcome)[0].why, /^In some rounds processes was the fastest, in others not\. Run more rounds\.$/);
-  for (const m of Object.values(outcome)) m.measurement = { probes: [1.5, 1.9, 1.9] };
+  for (const m of Object.values(outcome)) m.measurement = { probes: [1.5, 1.9, 1.9, 1.9, 1.9], roundProbes: [[1.9, 1.9], [1.9, 1.9], [1.9, 1.9]] };
   assert.match(v.claims(outcome)[0].why, /found only 1\.5 of the 2 cores free/);
   // A rival missing: inconclusive.
   delete outcome.asyncio;
@@ -237,7 +256,8 @@ test('single runs (no rounds): each Result is one round', () => {
 
 test('undecided: only rounds that straddle the threshold can be settled by more rounds', () => {
   const seq = [1000, 1000, 1000];
-  const straddling = v.claims({ sequential: result('sequential', seq), processes: result('processes', at(seq, [1.3, 1.2, 1.4])) }).find((c) => c.id === 'processes-cpu');
+  const idle = { measurement: probed(3) };
+  const straddling = v.claims({ sequential: result('sequential', seq, idle), processes: result('processes', at(seq, [1.3, 1.2, 1.4]), idle) }).find((c) => c.id === 'processes-cpu');
   assert.equal(straddling.verdict, 'inconclusive');
   assert.equal(straddling.undecided, true);
   const busy = v.claims({ sequential: result('sequential', seq, { machine: { cores: 2, parallelism: 1.1 } }), processes: result('processes', at(seq, [1.3, 1.2, 1.4]), { machine: { cores: 2, parallelism: 1.1 } }) }).find((c) => c.id === 'processes-cpu');
@@ -282,4 +302,130 @@ test('interpreters with 100,000 items crossing: the data claim replaces the core
   // Fewer items: the cores claim, as any CPU Compare.
   const few = cpuCompare({ interpreters: 1.7 }, { machine: { parallelism: 2 }, spec: { inputItems: 99_999 } });
   assert.equal(byId(v.claims(few))['interpreters-cpu'].verdict, 'borne-out');
+});
+
+test('a parallel claim is refuted only when every counted round\'s probes, before and after it, read the machine idle', () => {
+  const slow = [1.1, 1.05, 1.12]; // processes never reached 1.25x
+  const withProbes = (speed, measurement) => {
+    const out = cpuCompare(speed, { machine: { parallelism: 1.9 } });
+    for (const r of Object.values(out)) r.measurement = measurement;
+    return byId(v.claims(out));
+  };
+  // Idle in every round: the lab's model is at fault, and the verdict says so.
+  const idle = withProbes({ processes: slow, 'threads-gil': 1.6 }, probed(3))['processes-cpu'];
+  assert.equal(idle.verdict, 'not-borne-out');
+  assert.match(idle.why, /No round reached 1\.25×/);
+  // A disturbance during round 3, caught by the probe after it: left open, saying why, and not for more rounds.
+  const after = withProbes({ processes: slow }, probed(3, [1.9, 1.92, 1.88, 1.2]))['processes-cpu'];
+  assert.equal(after.verdict, 'inconclusive');
+  assert.equal(
+    after.why,
+    "In 1 of the 3 counted rounds a probe found the machine busy (at the lowest, only 1.2 of this machine's 2 cores free): other programs were using the cores. A parallel mode cannot show its gain on cores other programs are using, so a missing gain here says nothing about Python. Close other programs and run it again.",
+  );
+  assert.equal(after.undecided, false);
+  // Busy throughout (a held core); one round; a probe that could not measure; no probe for a round.
+  assert.match(withProbes({ processes: slow }, probed(3, 1.05))['processes-cpu'].why, /^In all 3 counted rounds a probe found the machine busy \(at the lowest, only 1\.1 of/);
+  const one = cpuCompare({ processes: [1.1] }, { seq: [1000] });
+  for (const r of Object.values(one)) r.measurement = probed(1, [1.9, 1.0]);
+  assert.match(byId(v.claims(one))['processes-cpu'].why, /^In its one counted round a probe found the machine busy/);
+  const lost = withProbes({ processes: slow }, probed(3, [1.9, null, 1.9, 1.9]))['processes-cpu'];
+  assert.equal(lost.verdict, 'inconclusive');
+  assert.match(lost.why, /^In 2 of the 3 counted rounds the probe could not tell how many cores were free/);
+  const short = withProbes({ processes: slow }, { probes: [1.9, 1.9, 1.9], roundProbes: [[1.9, 1.9], [1.9, 1.9]] })['processes-cpu'];
+  assert.equal(short.verdict, 'inconclusive', 'a counted round with no probes of its own is not known to be idle');
+  // A gain shows through busy rounds: still borne out, with no excuse while the median probe read idle.
+  const fast = withProbes({ processes: [1.6, 1.55, 1.65] }, probed(3, [1.9, 1.2, 1.9, 1.9]))['processes-cpu'];
+  assert.equal(fast.verdict, 'borne-out');
+  assert.equal(fast.why, undefined);
+  // The claims of no speedup likewise: a burst in a sequential run and not in the threads' makes them look
+  // faster. Refuted on a machine idle throughout; left open, saying why, on one busy in a round.
+  assert.equal(withProbes({ 'threads-gil': 1.6 }, probed(3))['threads-gil-cpu'].verdict, 'not-borne-out');
+  const threads = withProbes({ 'threads-gil': 1.6, asyncio: 1.5 }, probed(3, [1.9, 1.0, 1.9, 1.9]));
+  for (const id of ['threads-gil-cpu', 'asyncio-cpu']) {
+    assert.equal(threads[id].verdict, 'inconclusive', id);
+    assert.match(threads[id].why, /^In 2 of the 3 counted rounds a probe found the machine busy .* can make a mode look faster than sequential, so this says nothing about the GIL\. Close other programs and run it again\.$/, id);
+    assert.equal(threads[id].undecided, false);
+  }
+  // Borne out stays borne out on a busy machine.
+  assert.equal(withProbes({ 'threads-gil': 0.95 }, probed(3, 1.0))['threads-gil-cpu'].verdict, 'borne-out');
+});
+
+test('runs made one by one carry no probe: a parallel claim is never refuted by them, and says why', () => {
+  const one = (mode, ms) => {
+    const r = result(mode, [ms]);
+    delete r.rounds;
+    return r;
+  };
+  const cs = byId(v.claims({ sequential: one('sequential', 1000), processes: one('processes', 1000), 'threads-gil': one('threads-gil', 600) }));
+  assert.equal(cs['processes-cpu'].verdict, 'inconclusive');
+  assert.match(cs['processes-cpu'].why, /^No probe measured how many of this machine's 2 cores were free while these ran\. .* Compare all modes: it probes the machine before and after every run\.$/);
+  assert.equal(cs['threads-gil-cpu'].verdict, 'inconclusive', 'nor a claim of no speedup');
+  assert.match(cs['threads-gil-cpu'].why, /^No probe measured/);
+  // One of the runs from a Compare that probed its rounds idle, the other from a run with no probe: still open.
+  const seq = result('sequential', [1000, 1000, 1000], { measurement: probed(3) });
+  assert.equal(byId(v.claims({ sequential: seq, processes: one('processes', 1000) }))['processes-cpu'].verdict, 'inconclusive');
+  assert.equal(byId(v.claims({ sequential: seq, processes: result('processes', [1000, 1000, 1000], { measurement: probed(3) }) }))['processes-cpu'].verdict, 'not-borne-out');
+});
+
+/**
+ * For each claim the machine's load can turn, an outcome whose counted rounds all lie on the claim's other
+ * side, with `measurement` on every run; returns that claim's verdict.
+ */
+const WRONG_SIDE = {
+  'threads-gil-cpu': (m, k) => cpuVerdict({ 'threads-gil': k.map((x) => x + 0.6) }, m, 'threads-gil-cpu'),
+  'asyncio-cpu': (m, k) => cpuVerdict({ asyncio: k.map((x) => x + 0.6) }, m, 'asyncio-cpu'),
+  'processes-cpu': (m, k) => cpuVerdict({ processes: k }, m, 'processes-cpu'),
+  'free-threaded-cpu': (m, k) => cpuVerdict({ 'free-threaded': k }, m, 'free-threaded-cpu'),
+  'interpreters-cpu': (m, k) => cpuVerdict({ interpreters: k }, m, 'interpreters-cpu'),
+  'releases-gil-cpu': (m, k) => cpuVerdict({ 'threads-gil': k }, m, 'releases-gil-cpu', { releasesGil: true }),
+  'mixed-cpu-heavy-processes': (m, k) => {
+    const mixed = { class: 'mixed', spec: { workload: 'mixed-pipeline' }, measurement: m };
+    const seq = [1000, 1030, 990];
+    const out = {
+      sequential: result('sequential', seq, { ...mixed, tasks: mixedSpans(100, 25) }),
+      asyncio: result('asyncio', at(seq, 1.0), mixed),
+      'threads-gil': result('threads-gil', at(seq, 1.05), mixed),
+      processes: result('processes', at(seq, k.map((x) => x * 0.9)), mixed),
+    };
+    return v.claims(out).find((c) => c.id === 'mixed-cpu-heavy-processes');
+  },
+  'convoy-effect': (m, k) => convoyVerdict({ 'threads-gil': k.map((x) => 40 * x * 4) }, m, 'convoy-effect'),
+  'convoy-free-threaded': (m, k) => convoyVerdict({ 'free-threaded': k.map((x) => 40 * (2 + x)) }, m, 'convoy-free-threaded'),
+  'convoy-interval': (m, k) => {
+    const at5 = convoyOutcome({ 'threads-gil': k.map((x) => 200 * x) }, m, { switchIntervalMs: 5 });
+    const at1 = convoyOutcome({ 'threads-gil': [210, 205, 215] }, probed(3), { switchIntervalMs: 1 });
+    return v.acrossClaims([at5, at1])[0];
+  },
+};
+function cpuVerdict(speeds, measurement, id, spec) {
+  const out = cpuCompare(speeds, { machine: { parallelism: 1.9 }, spec });
+  for (const r of Object.values(out)) r.measurement = measurement;
+  return v.claims(out).find((c) => c.id === id);
+}
+function convoyOutcome(modes, measurement, spec = {}) {
+  const work = { workload: 'convoy', calls: 200, cpuThreads: 1, blockingUs: 100, tasks: 2, switchIntervalMs: 5, ...spec };
+  const out = { sequential: result('sequential', [40, 41, 39], { spec: work, class: 'mixed', measurement }) };
+  for (const [mode, rounds] of Object.entries(modes)) out[mode] = result(mode, rounds, { spec: work, class: 'mixed', measurement });
+  return out;
+}
+const convoyVerdict = (modes, measurement, id) => v.claims(convoyOutcome(modes, measurement)).find((c) => c.id === id);
+
+test('every claim the machine\'s load can turn: not-borne-out on a machine idle in every round, never with a busy round', () => {
+  assert.deepEqual([...v.NEEDS_IDLE_MACHINE].sort(), Object.keys(WRONG_SIDE).sort(), 'each such claim is tested here');
+  for (const id of v.NEEDS_IDLE_MACHINE) assert.ok(v.CLAIM_IDS.includes(id), id);
+  const random = mulberry32(20);
+  for (const [id, verdictOf] of Object.entries(WRONG_SIDE)) {
+    const k = [1, 1.02, 0.98];
+    assert.equal(verdictOf(probed(3), k)?.verdict, 'not-borne-out', `${id}: on an idle machine the rule can refute it`);
+    for (let trial = 0; trial < 40; trial++) {
+      // Probes idle but one (or more) somewhere among the four: before, between and after the rounds.
+      const readings = Array.from({ length: 4 }, () => 1.6 + 0.4 * random());
+      const busyAt = Math.floor(random() * 4);
+      readings[busyAt] = random() < 0.1 ? null : 0.6 + 0.99 * random();
+      if (random() < 0.3) readings[(busyAt + 2) % 4] = 0.6 + 0.99 * random();
+      const c = verdictOf(probed(3, readings), k);
+      assert.equal(c.verdict, 'inconclusive', `${id} with probes ${readings.map((p) => p?.toFixed(2))}`);
+      assert.match(c.why, /busy|could not tell/, `${id}: ${c.why}`);
+    }
+  }
 });

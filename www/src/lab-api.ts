@@ -273,7 +273,7 @@ export class Lab {
    * Records one history row per mode of a Compare (its median round), with how it was measured; resolves
    * once every row is kept.
    */
-  private async finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string; parallelism: number[]; budgetMs: number; setAside: SetAsideRound[] }): Promise<CompareOutcome> {
+  private async finishCompare(outcome: CompareOutcome, notes: Map<string, string>, report: { orders: string[][]; warmUp: string[]; ended?: string; parallelism: number[]; roundProbes: (number | null)[][]; budgetMs: number; setAside: SetAsideRound[] }): Promise<CompareOutcome> {
     const kept: Promise<void>[] = [];
     const seq = outcome.sequential && 'wallMs' in outcome.sequential ? (outcome.sequential as Recorded) : undefined;
     for (const [mode, entry] of Object.entries(outcome)) {
@@ -281,8 +281,10 @@ export class Lab {
       const r = entry as Recorded;
       const speedups = seq && !seq.cancelled && !r.cancelled ? roundSpeedups(seq, r) : [];
       if (speedups.length) r.speedup = median(speedups);
-      r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended, probes: report.parallelism.map((p) => Math.round(p * 100) / 100), budgetMs: report.budgetMs };
-      if (report.setAside.length) r.measurement.setAside = report.setAside.map((a) => ({ ...a, probe: Math.round(a.probe * 100) / 100 }));
+      const r2 = <P extends number | null>(p: P) => (p === null ? p : Math.round(p * 100) / 100) as P;
+      // Each counted round keeps its probes (before it, between its runs, after it): the verdicts read them.
+      r.measurement = { warmUp: report.warmUp, orders: report.orders, ended: report.ended, probes: report.parallelism.map(r2), roundProbes: report.roundProbes.map((ps) => ps.map(r2)), budgetMs: report.budgetMs };
+      if (report.setAside.length) r.measurement.setAside = report.setAside.map((a) => ({ ...a, probe: r2(a.probe), probes: a.probes.map(r2) }));
       const note = notes.get(mode);
       if (note) r.notes = [...(r.notes ?? []), note];
       kept.push(this.record(r));

@@ -74,7 +74,7 @@ export type Recorded = Result & {
   cancelled?: boolean;
   network?: Network;
   /** A Compare's warm-up order, each counted round's order, and why it stopped adding rounds. */
-  measurement?: { warmUp: string[]; orders: string[][]; ended?: string; probes?: number[]; budgetMs?: number; setAside?: SetAsideRound[] };
+  measurement?: { warmUp: string[]; orders: string[][]; ended?: string; probes?: number[]; roundProbes?: (number | null)[][]; budgetMs?: number; setAside?: SetAsideRound[] };
   /** Things the learner should know about how this run differs from what was asked. */
   notes?: string[];
   /** A Compare's entry: the median of its rounds' speedups over that Compare's sequential rounds. */

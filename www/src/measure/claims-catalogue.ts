@@ -18,6 +18,28 @@ export const TINY_WORK_MS = 100;
  * few at 1.3 to 1.6. The median of a Compare's probes (the mean of the middle two for an even count)
  * read idle CI pages at 1.71 to 1.74 and a held core at up to 1.56: 0.8 lies between. */
 export const BUSY_SHARE = 0.8;
+/**
+ * Claims that other programs' load can turn against the lesson, so each is `not-borne-out` only when every
+ * counted round's probes (before it, between its runs, after it) read the machine idle, else `inconclusive`
+ * with the busy reason (../shared/API.md, `claims`): those whose "borne out" needs cores others can take
+ * (processes, C code that releases the GIL, the free-threaded build and subinterpreters using more than one
+ * core; the computing-heavy pipeline won by processes; the convoy's, which need the CPU-bound thread on a
+ * core whenever the GIL comes free), and the claims of no speedup on CPU work: a burst of another program
+ * during a sequential run and not during the threads' makes the threads look faster (a build's pattern,
+ * simulated in tests/unit/procedure.test.mjs, gave threads-gil 1.42x in a Compare's one counted round).
+ */
+export const NEEDS_IDLE_MACHINE: readonly string[] = [
+  'threads-gil-cpu',
+  'asyncio-cpu',
+  'processes-cpu',
+  'releases-gil-cpu',
+  'free-threaded-cpu',
+  'interpreters-cpu',
+  'mixed-cpu-heavy-processes',
+  'convoy-effect',
+  'convoy-interval',
+  'convoy-free-threaded',
+];
 /** Connections a browser opens to one host (HTTP/1.1): requests beyond go in waves. */
 export const BROWSER_CONNECTIONS_PER_HOST = 6;
 /** Items crossing to each task from which the Compare tests `interpreters-data` (the issue's 100,000;

@@ -4,13 +4,14 @@
 // from the rounds against sequential, left open where the machine could not show it (one core, busy
 // cores, tiny work, one worker).
 
-import { CLAIM_TEXT, DATA_HEAVY_ITEMS, NO_SPEEDUP_BELOW, TINY_WORK_MS, USES_CORES_FROM } from './claims-catalogue';
-import { busyAtTimes, decide, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable, workersOf } from './claims-rounds';
+import { CLAIM_TEXT, DATA_HEAVY_ITEMS, NEEDS_IDLE_MACHINE, NO_SPEEDUP_BELOW, TINY_WORK_MS, USES_CORES_FROM } from './claims-catalogue';
+import { BUSY_MEANS, busyAtTimes, busyReason, decide, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable, workersOf } from './claims-rounds';
 import type { ClaimVerdict, Measured, Outcome } from './claims-rounds';
 
 /** The claims a Compare of CPU-bound work tests, each against `base`, its sequential run. */
 export function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
-  const { cores, parallelism, busy } = machineOf(outcome);
+  const machine = machineOf(outcome);
+  const { cores, parallelism, busy } = machine;
   const baseMs = median(roundsOf(base));
   const tiny = baseMs < TINY_WORK_MS ? `The work is tiny (sequential took ${baseMs.toFixed(0)} ms), so start-up and timer noise decide; give it more work.` : undefined;
   const out: ClaimVerdict[] = [];
@@ -25,6 +26,9 @@ export function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     const raw = decide(values, (x) => x < NO_SPEEDUP_BELOW);
     let verdict = raw;
     let why: string | undefined;
+    // A burst of another program in a sequential run and not in this mode's can make it look faster: only a
+    // machine seen idle in every counted round can refute a claim of no speedup.
+    const notIdle = NEEDS_IDLE_MACHINE.includes(id) && !machine.idleThroughout;
     if (cores === 1) {
       verdict = 'inconclusive';
       why = 'This machine reports one core, so nothing could run at once anyway: the test cannot tell the GIL from the hardware.';
@@ -34,12 +38,15 @@ export function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     } else if (tiny && verdict !== 'borne-out') {
       verdict = 'inconclusive';
       why = tiny;
+    } else if (notIdle && verdict !== 'borne-out') {
+      verdict = 'inconclusive';
+      why = busyReason(machine, BUSY_MEANS.noSpeedup);
     } else if (verdict === 'not-borne-out') {
       why = `Every round was at least ${times(NO_SPEEDUP_BELOW)} faster than sequential, which the model of ${mode} cannot give on pure computation; please report it.`;
     } else if (verdict === 'inconclusive') {
       why = `The rounds fell on both sides of ${times(NO_SPEEDUP_BELOW)}: the machine's speed changed during the Compare.${busyAtTimes(outcome)} Run more rounds.`;
     }
-    const structural = cores === 1 || workers === 1 || !!tiny;
+    const structural = cores === 1 || workers === 1 || !!tiny || notIdle;
     out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: undecided(raw, values, structural) });
   };
   const threads = outcome['threads-gil'];
@@ -56,17 +63,15 @@ export function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     const raw = decide(values, (x) => x >= USES_CORES_FROM);
     let verdict = raw;
     let why: string | undefined;
-    // Only a machine that could have shown the gain can contradict the claim (or settle it in more rounds).
-    const structural = cores === 1 || workers === 1 || Number(r.spec.tasks) < 2 || busy || !!tiny;
-    const busyWhy =
-      parallelism !== undefined
-        ? `A probe found only ${parallelism.toFixed(1)} of this machine's ${cores} cores free during the Compare: other programs are keeping the cores busy, so a parallel mode cannot show its gain.`
-        : undefined;
+    // Only a machine that could have shown the gain in every counted round can contradict the claim (or
+    // settle it in more rounds): one whose probes, before and after each round, all read it idle.
+    const notIdle = NEEDS_IDLE_MACHINE.includes(id) && !machine.idleThroughout;
+    const structural = cores === 1 || workers === 1 || Number(r.spec.tasks) < 2 || notIdle || !!tiny;
     if (verdict !== 'borne-out') {
       if (cores === 1) why = 'This machine reports one core, so nothing can run at the same time.';
       else if (workers === 1) why = 'It had one worker, so it ran one task at a time; give it more workers.';
       else if (Number(r.spec.tasks) < 2) why = 'One task cannot be split across cores; use more tasks.';
-      else if (busy) why = busyWhy;
+      else if (notIdle) why = busyReason(machine, BUSY_MEANS.parallel);
       else if (tiny) why = tiny;
       else if (verdict === 'inconclusive') why = `The rounds fell on both sides of ${times(USES_CORES_FROM)}: the machine's speed changed during the Compare.${busyAtTimes(outcome)} Run more rounds.`;
       else why = `No round reached ${times(USES_CORES_FROM)}; the browser may have given the workers fewer cores than it reports.`;
@@ -75,8 +80,8 @@ export function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
       // One core cannot run two things at once: a gain seen there is noise, not the claim borne out.
       verdict = 'inconclusive';
       why = 'This machine reports one core, so nothing can run at the same time; the gain measured is noise.';
-    } else if (busy) {
-      why = `Borne out even though ${busyWhy?.replace(/^A probe/, 'a probe')}`;
+    } else if (busy && parallelism !== undefined) {
+      why = `Borne out even though a probe found only ${parallelism.toFixed(1)} of this machine's ${cores} cores free during the Compare: other programs were keeping the cores busy.`;
     }
     out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: undecided(raw, values, structural) });
   };

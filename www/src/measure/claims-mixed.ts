@@ -2,8 +2,8 @@
 // on which half outweighs the other, read from the sequential run's spans. Computing-heavy, processes
 // must beat sequential, asyncio and threads; waiting-heavy, asyncio must beat sequential and processes.
 
-import { CLAIM_TEXT, TINY_WORK_MS, WINS_BY } from './claims-catalogue';
-import { busyAtTimes, decide, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable } from './claims-rounds';
+import { CLAIM_TEXT, NEEDS_IDLE_MACHINE, TINY_WORK_MS, WINS_BY } from './claims-catalogue';
+import { BUSY_MEANS, busyAtTimes, busyReason, decide, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable } from './claims-rounds';
 import type { ClaimVerdict, Measured, Outcome } from './claims-rounds';
 
 /** The share of a run's task time spent computing (vs waiting), from its spans. */
@@ -46,16 +46,19 @@ export function mixedClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
   const n = Math.min(...perRival.map((v) => v.length));
   const margins = Array.from({ length: n }, (_, i) => Math.min(...perRival.map((v) => v[i])));
   const vsSequential = roundSpeedups(base, r);
-  const { cores, busy, parallelism } = machineOf(outcome);
+  const machine = machineOf(outcome);
+  const { cores } = machine;
   const text = `${mode}: ${times(median(margins))} the speed of the fastest of ${beat.join(', ')}${spreadText(margins)}; ${times(median(vsSequential))} of sequential. Computing was ${(100 * share).toFixed(0)}% of the sequential run's task time.`;
   const raw = decide(margins, (x) => x > WINS_BY);
   let verdict = raw;
   let why: string | undefined;
-  // Only a machine that could have shown the win can refute the claim (or settle it in more rounds).
-  const structural = (heavy === 'cpu' && (cores === 1 || busy)) || median(roundsOf(base)) < TINY_WORK_MS;
+  // Only a machine that could have shown the win in every counted round can refute the claim (or settle it
+  // in more rounds): the computing-heavy claim needs the cores idle, round by round.
+  const notIdle = NEEDS_IDLE_MACHINE.includes(id) && !machine.idleThroughout;
+  const structural = (heavy === 'cpu' && (cores === 1 || notIdle)) || median(roundsOf(base)) < TINY_WORK_MS;
   if (verdict !== 'borne-out') {
     if (heavy === 'cpu' && cores === 1) why = 'This machine reports one core, so the computing cannot be shared out.';
-    else if (heavy === 'cpu' && busy) why = `A probe found only ${parallelism!.toFixed(1)} of this machine's ${cores} cores free: other programs are keeping the cores busy.`;
+    else if (heavy === 'cpu' && notIdle) why = busyReason(machine, BUSY_MEANS.parallel);
     else if (verdict === 'inconclusive') why = `In some rounds ${mode} was the fastest, in others not.${busyAtTimes(outcome)} Run more rounds.`;
     else why = heavy === 'cpu' ? 'Start-up or the waiting outweighed the shared-out computing; give each task more numbers.' : "The computing outweighed the overlapped waits; lengthen the requests or shorten the computing.";
     if (structural) verdict = 'inconclusive';

@@ -33,8 +33,9 @@ export interface Measured {
   error?: unknown;
   network?: string;
   machine?: { cores: number; build?: string; browser?: string; parallelism?: number };
-  /** How a Compare measured it: every probe's reading (rounds set aside included). */
-  measurement?: { probes?: number[] };
+  /** How a Compare measured it: every probe's reading (rounds set aside included), and each counted
+   * round's probes, before it, between its runs and after it (null: that probe could not measure). */
+  measurement?: { probes?: number[]; roundProbes?: (number | null)[][] };
   tasks?: { spans?: { kind: string; startMs: number; endMs: number }[] }[];
 }
 
@@ -91,13 +92,80 @@ export const workersOf = (r: Measured) => (typeof r.spec.workers === 'number' ? 
 /** A probe's reading on a machine of `cores` counts as busy below BUSY_SHARE of them (one core is never busy). */
 export const isBusyReading = (parallelism: number, cores: number) => cores > 1 && parallelism < BUSY_SHARE * cores;
 
-/** The machine as the Compare measured it: cores, the parallelism a probe found free (the median), and every probe. */
-export function machineOf(outcome: Outcome) {
-  const r = Object.values(outcome).find(usable);
+/** The machine as the Compare found it. */
+export interface MachineSeen {
+  cores: number;
+  /** The median probe's reading (free cores), if a probe ran. */
+  parallelism?: number;
+  /** The median probe read busy. */
+  busy: boolean;
+  /** Every probe's reading (rounds set aside included). */
+  probes: number[];
+  /**
+   * Every counted round's probes read the machine idle: the only machine on which a claim that needs
+   * parallel hardware may be called not borne out (../shared/API.md, `claims`). False where any counted
+   * round had a probe that read busy, a probe that could not measure, or no probe at all.
+   */
+  idleThroughout: boolean;
+  /** Why the machine was not seen idle throughout: what the probes found, in a sentence for the learner,
+   * and what to do about it (absent when it was idle throughout). A claim says what it means for it
+   * between the two (`busyReason`). */
+  busyWhy?: string;
+  busyAdvice?: string;
+}
+
+/** What busy cores mean for each kind of claim (`busyReason`). */
+export const BUSY_MEANS = {
+  parallel: 'A parallel mode cannot show its gain on cores other programs are using, so a missing gain here says nothing about Python.',
+  noSpeedup: 'A program that takes a core during one run and not during another can make a mode look faster than sequential, so this says nothing about the GIL.',
+  convoy: 'The CPU-bound thread may not have been on a core when the GIL came free, so the convoy may not have formed: this says nothing about the GIL.',
+} as const;
+
+/** The busy reason of a claim left open by the machine: what the probes found, what it means for this claim, what to do. */
+export const busyReason = (m: MachineSeen, means: string) => [m.busyWhy, means, m.busyAdvice].filter(Boolean).join(' ');
+
+/**
+ * The machine as the Compare measured it: cores, the probes (the median, every reading), and whether every
+ * counted round of every run in it was seen idle (runs made one by one may each carry their own probes, or
+ * none).
+ */
+export function machineOf(outcome: Outcome): MachineSeen {
+  const all = Object.values(outcome).filter(usable);
+  const r = all[0];
   const cores = Math.max(1, r?.machine?.cores ?? 1);
   const parallelism = r?.machine?.parallelism;
   const busy = parallelism !== undefined && isBusyReading(parallelism, cores);
-  return { cores, parallelism, busy, probes: r?.measurement?.probes ?? [] };
+  const seen = { cores, parallelism, busy, probes: r?.measurement?.probes ?? [] };
+  const notIdle = all.map((x) => busyWhyOf(x, cores)).find((why) => why !== undefined);
+  if (notIdle === undefined && all.length) return { ...seen, idleThroughout: true };
+  const busyWhy = notIdle ?? busyWhyOf(undefined, cores)!;
+  const busyAdvice = busyWhy.startsWith('No probe') ? 'Compare all modes: it probes the machine before and after every run.' : 'Close other programs and run it again.';
+  return { ...seen, idleThroughout: false, busyWhy, busyAdvice };
+}
+
+/** Why the probes of run `r` did not see every counted round idle, or undefined when they did. */
+function busyWhyOf(r: Measured | undefined, cores: number): string | undefined {
+  const idle = (p: unknown) => typeof p === 'number' && Number.isFinite(p) && !isBusyReading(p, cores);
+  const free = (x: number) => `${x.toFixed(1)} of this machine's ${cores} cores`;
+  const perRound = r?.measurement?.roundProbes;
+  if (r && Array.isArray(perRound)) {
+    // Each counted round against its own probes.
+    const n = roundsOf(r).length;
+    // A round's probes: before it, between its runs, after it; at least the two around it.
+    const notIdle = Array.from({ length: n }, (_, i) => perRound[i]).filter((ps) => !(Array.isArray(ps) && ps.length >= 2 && ps.every(idle)));
+    if (!notIdle.length) return undefined;
+    const busiest = Math.min(...notIdle.flat().filter((p): p is number => typeof p === 'number' && Number.isFinite(p)));
+    const which = notIdle.length === n ? (n === 1 ? 'In its one counted round' : `In all ${n} counted rounds`) : `In ${notIdle.length} of the ${n} counted rounds`;
+    return Number.isFinite(busiest) && isBusyReading(busiest, cores)
+      ? `${which} a probe found the machine busy (at the lowest, only ${free(busiest)} free): other programs were using the cores.`
+      : `${which} the probe could not tell how many cores were free.`;
+  }
+  // A record from before each round kept its own probes: every probe must read idle.
+  const probes = r?.measurement?.probes ?? [];
+  const low = probes.length ? Math.min(...probes) : r?.machine?.parallelism;
+  if (low !== undefined)
+    return idle(low) ? undefined : `A probe found only ${free(low)} free during the Compare: other programs were keeping the cores busy.`;
+  return `No probe measured how many of this machine's ${cores} cores were free while these ran.`;
 }
 
 /**

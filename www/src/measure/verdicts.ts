@@ -8,7 +8,9 @@
 // so noise cannot flip a verdict: threads under the GIL give CPython 0.89x on CPU work, and "no speedup"
 // means below 1.25x; processes give 1.57x on 2 cores, and "uses the cores" means at least 1.25x.
 // Where the measurement cannot decide (one core, busy cores, tiny work, one worker), the claim is
-// `inconclusive` with a `why`, never a verdict the machine could not have earned.
+// `inconclusive` with a `why`, never a verdict the machine could not have earned: a claim that needs
+// parallel hardware (NEEDS_IDLE_MACHINE) is `not-borne-out` only when every counted round's probes, the one
+// before it and the one after it, read the machine idle.
 //
 // This file picks the claims a Compare tests by its work and is what every caller imports; the parts sit
 // beside it: claims-catalogue.ts (each claim's text, the thresholds, which claims a Compare tests),
@@ -34,12 +36,13 @@ export {
   CONVOY_INTERVAL_MS,
   CONVOY_SLOWER_FROM,
   DATA_HEAVY_ITEMS,
+  NEEDS_IDLE_MACHINE,
   NO_SPEEDUP_BELOW,
   TINY_WORK_MS,
   USES_CORES_FROM,
   WINS_BY,
 } from './claims-catalogue';
-export { classOf, decide, median, roundSpeedups, type ClaimVerdict, type Measured, type Outcome, type Verdict } from './claims-rounds';
+export { classOf, decide, isBusyReading, machineOf, median, roundSpeedups, type ClaimVerdict, type MachineSeen, type Measured, type Outcome, type Verdict } from './claims-rounds';
 export { startSpans } from './claims-cpu';
 export { ioIdeal, overlapThreshold } from './claims-io';
 export { cpuShare } from './claims-mixed';

@@ -86,7 +86,7 @@ export class CompareView {
       p.phase === 'warm-up'
         ? 'Warming up: every mode runs once, not counted…'
         : p.phase === 'set-aside' && aside
-          ? `Round ${p.round} set aside: the probe before it found ${aside.probe.toFixed(1)} of ${aside.cores} cores free (something else was using the machine), so it does not count and runs again after this…`
+          ? `Round ${p.round} set aside: a probe around it found ${aside.probe.toFixed(1)} of ${aside.cores} cores free (something else was using the machine), so it does not count and runs again…`
           : `Round ${p.round}: every mode once, in the order ${p.orders.at(-1)?.join(', ')}…`;
     for (const [mode, entry] of Object.entries(p.outcome)) this.entries.set(mode, entry as Entry);
     if (this.states.get(p.mode) === 'running') this.states.set(p.mode, this.entries.has(p.mode) ? 'done' : 'waiting');
@@ -217,13 +217,13 @@ export class CompareView {
     const parts = [`Each figure is the median of ${rounds} counted round${rounds === 1 ? '' : 's'}, after a warm-up round that was not counted.`];
     if (orders.length) parts.push(`Every round ran each mode once, in a new order (round 1: ${orders[0].join(', ')}), so no mode always ran first or last.`);
     const p = any.machine?.parallelism;
-    if (p !== undefined) parts.push(`A probe in each round found ${p.toFixed(1)} of ${any.machine.cores} cores free.`);
+    if (p !== undefined) parts.push(`Probes before every run and after the last of each round found ${p.toFixed(1)} of ${any.machine.cores} cores free (the median).`);
     parts.push('A claim is borne out when every round lies on its side of the threshold, not borne out when every round lies on the other side, and inconclusive otherwise.');
     if (m?.budgetMs) parts.push(`The time budget was ${Math.round(m.budgetMs / 1000)} s for ${this.entries.size} rows (${COMPARE_BUDGET_MS / 5000} s a row, at least ${COMPARE_BUDGET_MS / 1000} s).`);
     if (m?.ended === 'budget') parts.push('Rounds stopped at the time budget.');
     const aside = m?.setAside ?? [];
-    if (aside.length === 1) parts.push(`Round ${aside[0].round} was set aside and run again: the probe before it found ${aside[0].probe.toFixed(1)} of ${aside[0].cores} cores free (something else was using the machine); its times are in the exported record, not in the figures.`);
-    else if (aside.length > 1) parts.push(`${aside.length} rounds were set aside and run again: the probes before them found ${aside.map((a) => a.probe.toFixed(1)).join(' and ')} of ${aside[0].cores} cores free (something else was using the machine); their times are in the exported record, not in the figures.`);
+    if (aside.length === 1) parts.push(`Round ${aside[0].round} was set aside and run again: a probe before or after it found ${aside[0].probe.toFixed(1)} of ${aside[0].cores} cores free (something else was using the machine); its times are in the exported record, not in the figures.`);
+    else if (aside.length > 1) parts.push(`${aside.length} rounds were set aside and run again: probes around them found ${aside.map((a) => a.probe.toFixed(1)).join(' and ')} of ${aside[0].cores} cores free (something else was using the machine); their times are in the exported record, not in the figures.`);
     return parts.join(' ');
   }
 
