@@ -294,6 +294,7 @@ fn every_finished_task_is_reported_with_its_image_band() {
 mod threads {
     use super::*;
     use crate::core::cancel::CancelToken;
+    use crate::core::events::{DropReason, EventKind};
     use crate::core::testkit::run_on_host as run_threads;
 
     /// All `run` spans of all tasks, sorted by start.
@@ -309,15 +310,15 @@ mod threads {
         let r = run_threads(&s, &CancelToken::new());
         assert_eq!(r.value, 49_098);
         let lanes: std::collections::BTreeSet<_> = r.tasks.iter().map(|t| t.lane.clone()).collect();
-        assert_eq!(lanes.len(), 4, "one lane per thread: {lanes:?}");
+        // One lane per thread (a thread that starts late on a busy machine may find its task taken).
+        assert!(!lanes.is_empty() && lanes.iter().all(|l| ["ThreadPool-0", "ThreadPool-1", "ThreadPool-2", "ThreadPool-3"].contains(&l.as_str())), "{lanes:?}");
         // The GIL's invariant: running spans never overlap (beyond the clock reads around the lock).
         for w in run_spans(&r).windows(2) {
             assert!(w[1].0 >= w[0].1 - 0.2, "overlapping Python: {:?} and {:?}", w[0], w[1]);
         }
-        // Four CPU-bound threads on one GIL: each spends much of its time waiting for it.
-        let waited: f64 = r.tasks.iter().map(|t| t.gil_wait_ms.unwrap_or(0.0)).sum();
-        let ran: f64 = run_spans(&r).iter().map(|(a, b)| b - a).sum();
-        assert!(waited > ran, "GIL wait {waited:.1} ms vs running {ran:.1} ms");
+        // Four CPU-bound threads on one GIL: the holder was made to let others run.
+        let events = &r.events.as_ref().unwrap().list;
+        assert!(events.iter().any(|e| e.reason == Some(DropReason::Switch)), "no hand-over on request");
     }
 
     #[test]
@@ -355,12 +356,17 @@ mod threads {
 
     #[test]
     fn threads_gil_overlaps_io_waits() {
-        let s = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "tasks": 6, "latencyMs": 100, "workers": 6}));
+        let s = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "tasks": 6, "latencyMs": 300, "workers": 6}));
         let r = run_threads(&s, &CancelToken::new());
-        assert_eq!(r.value, 600);
-        assert!(r.wall_ms < 300.0, "six 100 ms sleeps on six threads took {} ms", r.wall_ms);
-        assert!(r.tasks.iter().all(|t| t.gil_wait_ms.unwrap_or(0.0) < 50.0));
-        assert!(r.tasks.iter().all(|t| t.io_wait_ms.unwrap() >= 99.0));
+        assert_eq!(r.value, 1800);
+        // Each thread dropped the GIL for its sleep, so all six slept at one instant (with the GIL held
+        // across a sleep, they would have slept one after another).
+        let events = &r.events.as_ref().unwrap().list;
+        assert_eq!(events.iter().filter(|e| e.kind == EventKind::GilDrop && e.reason == Some(DropReason::Io)).count(), 6);
+        let sleeps: Vec<(f64, f64)> = r.tasks.iter().flat_map(|t| t.spans.iter().filter(|s| s.kind == SpanKind::IoWait).map(|s| (s.start_ms, s.end_ms))).collect();
+        assert_eq!(sleeps.len(), 6);
+        let (last_start, first_end) = (sleeps.iter().map(|s| s.0).fold(f64::MIN, f64::max), sleeps.iter().map(|s| s.1).fold(f64::MAX, f64::min));
+        assert!(last_start < first_end, "the six sleeps did not overlap: {sleeps:?}");
     }
 
     #[test]
@@ -379,10 +385,9 @@ mod threads {
             std::thread::sleep(std::time::Duration::from_millis(50));
             c.cancel();
         });
+        // Sleeps of 10 s: a run that was not stopped would end with every task done, not cancelled.
         let s = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "tasks": 10, "latencyMs": 10_000, "workers": 2}));
-        let t = std::time::Instant::now();
         let r = run_threads(&s, &cancel);
-        assert!(t.elapsed() < std::time::Duration::from_millis(1000), "stopped after {:?}", t.elapsed());
         assert!(r.cancelled && r.tasks.iter().all(|t| t.status == Status::Cancelled));
     }
 

@@ -33,6 +33,7 @@ mod rule_tests;
 mod thread_tests;
 
 use super::cancel::CancelToken;
+use super::events::DropReason;
 use super::platform::Clock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -155,15 +156,20 @@ impl Gil {
         true
     }
 
-    /// Drops the GIL (before blocking I/O, or on a drop request); the longest waiter takes it next. With
-    /// a drop request pending it waits until that thread has taken the GIL (forced switching).
+    /// Drops the GIL (around a blocking call or C code that releases it, or at the end of the work); the
+    /// longest waiter takes it next. With a drop request pending it waits until that thread has taken the
+    /// GIL (forced switching).
     pub fn drop_gil(&self, me: ThreadId) {
+        self.release(me, DropReason::Io);
+    }
+
+    fn release(&self, me: ThreadId, why: DropReason) {
         if !self.enabled {
             return;
         }
         let mut st = self.lock();
         debug_assert_eq!(st.holder(), Some(me), "only the holder drops the GIL");
-        let released = st.release(me);
+        let released = st.release(me, why);
         self.publish(&st);
         if released.next.is_some() {
             self.cond.notify_all();
@@ -188,7 +194,7 @@ impl Gil {
         if !self.enabled || !self.drop_request.load(Ordering::Acquire) {
             return None;
         }
-        self.drop_gil(me);
+        self.release(me, DropReason::Switch);
         Some(self.take_noting(me, on_request))
     }
 }

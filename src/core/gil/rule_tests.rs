@@ -3,7 +3,7 @@
 
 use super::scripted::{Act, Scripted, Seen};
 use super::state::{DropRequest, GilState, Released, Turn};
-use crate::core::events::DropReason;
+use crate::core::events::DropReason::{self, End, Io, Switch};
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
@@ -19,7 +19,7 @@ fn the_first_to_ask_holds_it_and_the_others_queue_in_the_order_they_came() {
     assert_eq!(g.waiters(), vec![2, 1]);
     assert_eq!(g.request(0, 3.0), Turn::Granted, "the holder asking again holds it still");
     // A drop names the longest waiter; a thread that asks before that one has taken it queues.
-    assert_eq!(g.release(0), Released { next: Some(2), must_wait: false });
+    assert_eq!(g.release(0, Io), Released { next: Some(2), must_wait: false });
     assert_eq!(g.holder(), None);
     assert_eq!(g.request(3, 3.5), Turn::Wait { until: 8.5 }, "free, but named for 2");
     assert_eq!(g.poll(1, 3.5), (Turn::Wait { until: 7.0 }, None), "only the named waiter takes it");
@@ -54,7 +54,7 @@ fn a_switch_during_the_interval_starts_another_interval_instead_of_a_request() {
     g.request(0, 0.0);
     g.request(1, 0.0);
     g.request(2, 0.0);
-    assert_eq!(g.release(0), Released { next: Some(1), must_wait: false });
+    assert_eq!(g.release(0, Io), Released { next: Some(1), must_wait: false });
     assert_eq!(g.poll(1, 3.0).0, Turn::Granted);
     assert!(g.tick(5.0).is_empty(), "a switch happened in 2's interval");
     assert_eq!(g.next_deadline(), Some(10.0));
@@ -68,14 +68,15 @@ fn forced_switching_the_dropper_cannot_take_it_straight_back() {
     g.request(1, 0.0);
     assert_eq!(g.tick(5.0).len(), 1);
     assert!(g.check(0));
-    assert_eq!(g.release(0), Released { next: Some(1), must_wait: true });
+    assert_eq!(g.release(0, Switch), Released { next: Some(1), must_wait: true });
     assert_eq!(g.forced_switches(), 1);
     assert!(g.drop_request().is_none(), "the request is answered");
     assert!(g.awaits_switch(0), "the dropper waits until 1 has taken the GIL");
     assert!(!g.awaits_switch(1));
     assert_eq!(g.poll(1, 5.0).0, Turn::Granted);
     assert!(!g.awaits_switch(0), "1 took it: the dropper goes on");
-    assert_eq!(g.request(0, 5.0), Turn::Wait { until: 10.0 }, "and queues like any waiter");
+    assert_eq!(g.waiters(), vec![0], "it queued as the switch happened, its interval starting then");
+    assert_eq!(g.request(0, 5.1), Turn::Wait { until: 10.0 }, "and waits like any waiter");
     assert_eq!(g.switch_number(), 2);
 }
 
@@ -86,11 +87,13 @@ fn with_a_request_pending_a_drop_for_io_waits_for_the_switch_too() {
     g.request(0, 0.0);
     g.request(1, 0.0);
     g.tick(5.0);
-    assert_eq!(g.release(0), Released { next: Some(1), must_wait: true });
+    assert_eq!(g.release(0, Io), Released { next: Some(1), must_wait: true });
+    assert_eq!(g.poll(1, 5.0).0, Turn::Granted);
+    assert!(!g.awaits_switch(0) && g.waiters().is_empty(), "off to its I/O, it does not queue");
     // With nobody left to take it, nobody waits for a switch.
     let mut g = GilState::new(5.0);
     g.request(0, 0.0);
-    assert_eq!(g.release(0), Released { next: None, must_wait: false });
+    assert_eq!(g.release(0, Io), Released { next: None, must_wait: false });
     assert_eq!(g.request(0, 0.1), Turn::Granted, "free, nobody named: the first to ask takes it");
     assert_eq!(g.switch_number(), 1, "taking it back is no switch");
 }
@@ -103,7 +106,6 @@ fn two_cpu_bound_threads_take_turns_of_one_interval() {
     assert_eq!(s.holdings(), vec![(0, 0.0, 5.0), (1, 5.0, 10.0), (0, 10.0, 15.0), (1, 15.0, 20.0), (0, 20.0, 22.0), (1, 22.0, 24.0)]);
     assert_eq!(s.requests(), vec![(5.0, 1, 0), (10.0, 0, 1), (15.0, 1, 0), (20.0, 0, 1)]);
     let drops: Vec<_> = s.log.iter().filter_map(|&(_, t, seen)| if let Seen::Drop(why) = seen { Some((t, why)) } else { None }).collect();
-    use DropReason::{End, Switch};
     assert_eq!(drops, vec![(0, Switch), (1, Switch), (0, Switch), (1, Switch), (0, End), (1, End)]);
     assert_eq!(s.gil.forced_switches(), 4);
     assert_eq!((s.end_ms(0), s.end_ms(1)), (22.0, 24.0));
@@ -159,7 +161,7 @@ fn free_threaded_never_blocks_anyone() {
     assert_eq!((g.request(0, 0.0), g.request(1, 0.0)), (Turn::Granted, Turn::Granted));
     assert_eq!((g.holder(), g.next_deadline()), (None, None));
     assert!(!g.check(0) && g.tick(100.0).is_empty());
-    assert_eq!(g.release(0), Released { next: None, must_wait: false });
+    assert_eq!(g.release(0, End), Released { next: None, must_wait: false });
     // Two threads of 10 ms of Python run at once and both end at 10.
     let s = Scripted::new(GilState::free_threaded(), vec![vec![Act::Python(10.0)]; 2]).run();
     assert_eq!((s.end_ms(0), s.end_ms(1)), (10.0, 10.0));
@@ -176,7 +178,7 @@ fn a_cancelled_waiter_passes_its_turn_on_and_frees_a_dropper_waiting_for_it() {
     g.leave(3);
     assert_eq!(g.waiters(), vec![1, 2], "a queued waiter leaves the queue");
     assert_eq!(g.tick(5.0).iter().map(|r| r.by).collect::<Vec<_>>(), vec![1, 2]);
-    assert_eq!(g.release(0), Released { next: Some(1), must_wait: true });
+    assert_eq!(g.release(0, Switch), Released { next: Some(1), must_wait: true });
     g.leave(1);
     assert_eq!(g.waiters(), vec![2], "the named waiter left: the next one is named");
     assert!(g.awaits_switch(0));
@@ -233,7 +235,7 @@ fn the_convoy_forms_even_when_the_cpu_thread_is_slow_to_wake() {
     let mut g = GilState::new(5.0);
     g.request(0, 0.0);
     g.request(1, 0.0);
-    assert_eq!(g.release(0), Released { next: Some(1), must_wait: false });
+    assert_eq!(g.release(0, Io), Released { next: Some(1), must_wait: false });
     assert_eq!(g.request(0, 0.1), Turn::Wait { until: 5.1 }, "back from I/O before 1 ran: it queues");
     assert_eq!(g.poll(1, 0.3).0, Turn::Granted, "1 wakes late and takes it");
     assert_eq!(g.tick(5.1), vec![DropRequest { by: 0, holder: 1, at_ms: 5.1 }]);

@@ -273,6 +273,6 @@ impl Scripted {
         if self.gil.holder() == Some(i) {
             self.note(i, Seen::Drop(why));
         }
-        self.gil.release(i).must_wait
+        self.gil.release(i, why).must_wait
     }
 }

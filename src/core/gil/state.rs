@@ -50,6 +50,7 @@
 //! nothing more there: the dropper is not run until `next` has taken the GIL. The tests drive it the same
 //! way on a virtual clock (`scripted.rs`).
 
+use crate::core::events::DropReason;
 use crate::core::workload::CHUNK_MS;
 use std::collections::VecDeque;
 
@@ -88,6 +89,15 @@ pub struct Released {
 }
 
 #[derive(Clone, Copy, Debug)]
+struct Forced {
+    thread: ThreadId,
+    /// The takes counted at its drop: the next take is the switch it waits for.
+    takes: u64,
+    /// It dropped the GIL on request, to run Python again: it queues as the switch happens.
+    queues: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
 struct Waiter {
     thread: ThreadId,
     /// The switch number when this interval began: a waiter asks only if no switch happened since.
@@ -117,8 +127,8 @@ pub struct GilState {
     drop_request: Option<DropRequest>,
     /// Counts takes, for forced switching.
     takes: u64,
-    /// A dropper in forced switching, and the takes counted at its drop.
-    forced: Option<(ThreadId, u64)>,
+    /// A dropper in forced switching.
+    forced: Option<Forced>,
     forced_switches: u64,
 }
 
@@ -201,12 +211,12 @@ impl GilState {
         if !self.enabled || self.holder == Some(me) {
             return Turn::Granted;
         }
-        if self.forced.is_some_and(|(t, _)| t == me) {
+        if self.forced.is_some_and(|f| f.thread == me) {
             self.forced = None;
         }
         // Free and nobody named: whoever asks first takes it (nobody waits then: a drop names a waiter).
         if self.next == Some(me) || (self.holder.is_none() && self.next.is_none()) {
-            self.take(me);
+            self.take(me, now);
             return Turn::Granted;
         }
         if let Some(w) = self.waiters.iter().find(|w| w.thread == me) {
@@ -225,7 +235,7 @@ impl GilState {
             return (Turn::Granted, None);
         }
         if self.next == Some(me) {
-            self.take(me);
+            self.take(me, now);
             return (Turn::Granted, None);
         }
         let Some(i) = self.waiters.iter().position(|w| w.thread == me) else {
@@ -252,9 +262,12 @@ impl GilState {
         self.enabled && self.holder == Some(me) && self.drop_request.is_some_and(|r| r.holder == me)
     }
 
-    /// The holder `me` drops the GIL: asked to, before a blocking call, around C code that releases it, or
-    /// at the end of its work. The waiter that has waited longest is named to take it.
-    pub fn release(&mut self, me: ThreadId) -> Released {
+    /// The holder `me` drops the GIL, for `why`: asked to ([`DropReason::Switch`]), before a blocking call,
+    /// around C code that releases it, or at the end of its work. The waiter that has waited longest is
+    /// named to take it. A holder that drops on request wants the GIL back to go on with its Python: it
+    /// queues for it as the named waiter takes it (CPython: it calls `take_gil` as its forced wait ends),
+    /// so it is first in line behind the threads that were already waiting.
+    pub fn release(&mut self, me: ThreadId, why: DropReason) -> Released {
         if !self.enabled || self.holder != Some(me) {
             debug_assert!(!self.enabled, "only the holder drops the GIL");
             return Released { next: None, must_wait: false };
@@ -265,14 +278,14 @@ impl GilState {
         self.forced_switches += u64::from(asked);
         self.name_next();
         let must_wait = asked && self.next.is_some();
-        self.forced = must_wait.then_some((me, self.takes));
+        self.forced = must_wait.then_some(Forced { thread: me, takes: self.takes, queues: why == DropReason::Switch });
         Released { next: self.next, must_wait }
     }
 
     /// Forced switching: whether `me`, having dropped the GIL on request, must still wait because no
     /// other thread has taken it yet. It waits for nothing once nobody is left to take it.
     pub fn awaits_switch(&self, me: ThreadId) -> bool {
-        self.forced.is_some_and(|(t, takes)| t == me && takes == self.takes) && self.next.is_some()
+        self.forced.is_some_and(|f| f.thread == me && f.takes == self.takes) && self.next.is_some()
     }
 
     /// `me` gives up waiting (the run was cancelled). If a drop had named it, the next waiter is named.
@@ -281,7 +294,7 @@ impl GilState {
         if self.next == Some(me) {
             self.name_next();
         }
-        if self.forced.is_some_and(|(t, _)| t == me) {
+        if self.forced.is_some_and(|f| f.thread == me) {
             self.forced = None;
         }
     }
@@ -301,7 +314,7 @@ impl GilState {
         }
     }
 
-    fn take(&mut self, me: ThreadId) {
+    fn take(&mut self, me: ThreadId, now: f64) {
         self.waiters.retain(|w| w.thread != me);
         if self.next == Some(me) {
             self.next = None;
@@ -309,6 +322,10 @@ impl GilState {
         self.holder = Some(me);
         self.takes += 1;
         self.switch_to(me);
+        // The switch a dropper on request waited for: it queues now, its interval starting.
+        if let Some(f) = self.forced.filter(|f| f.queues && f.takes + 1 == self.takes && f.thread != me) {
+            self.waiters.push_back(Waiter { thread: f.thread, saved: self.switch_number, deadline: now + self.interval_ms });
+        }
         // The new holder was not the one asked: the request is spent (a waiter asks again after its
         // own interval).
         self.drop_request = None;

@@ -111,29 +111,27 @@ mod tests {
     }
 
     #[test]
-    fn the_overhead_is_spent_as_cpu_time_in_proportion() {
-        // Compared on one worker, so the cores do not matter: 50% overhead makes the run's CPU spans
-        // about 1.5x as long as with none, and the value is the same.
+    fn the_overhead_is_spent_in_the_runs_own_cpu_time() {
+        // On one worker and a clock that moves a microsecond at each reading, a run does the same
+        // readings every time, so its `run` spans are exact: asked for 50%, it spends more than with
+        // none (paying reads the clock); with the overhead lost on the way, both would be equal. The
+        // proportion is the rule below; what it costs on this machine is the bench's figure.
         let at = |pct: f64| {
-            let r = run(&spec(json!({"workload": "cpu-primes", "mode": "free-threaded", "tasks": 2, "size": 800_000, "workers": 1, "freeThreadedOverheadPct": pct})));
+            let s = spec(json!({"workload": "cpu-primes", "mode": "free-threaded", "tasks": 2, "size": 200_000, "workers": 1, "freeThreadedOverheadPct": pct}));
+            let cancel = CancelToken::new();
+            let env = crate::core::run::ThreadEnv {
+                clock: std::sync::Arc::new(crate::core::testkit::VirtualIo::with(0.001, None)),
+                io: std::sync::Arc::new(crate::core::testkit::HostIo { cancel: cancel.clone() }),
+                threads: &crate::core::testkit::HostThreads,
+                progress: std::sync::Arc::new(crate::core::platform::NoProgress),
+            };
+            let r = crate::core::run::run_on_threads(&s, crate::core::Build::Native, &env, &cancel);
             (r.value, total(&r, SpanKind::Run))
         };
-        let (mut plain, mut costly) = (Vec::new(), Vec::new());
-        for _ in 0..3 {
-            let (v0, t0) = at(0.0);
-            let (v1, t1) = at(50.0);
-            assert_eq!(v0, v1);
-            plain.push(t0);
-            costly.push(t1);
-        }
-        plain.sort_by(f64::total_cmp);
-        costly.sort_by(f64::total_cmp);
-        // The best of three of each: other programs on the machine only ever add time. The other tests of
-        // this binary run beside this one on a 2-core machine, so either side's best can still be slowed;
-        // the bounds prove the cost is spent and is not wildly off, and the proportion itself is checked
-        // on a clock that only this test moves (below).
-        let ratio = costly[0] / plain[0];
-        assert!((1.1..2.2).contains(&ratio), "50% overhead gave {ratio:.2}x the CPU time");
+        let (plain, again, costly) = (at(0.0), at(0.0), at(50.0));
+        assert_eq!(plain, again, "the same readings every time");
+        assert_eq!(plain.0, costly.0, "the overhead never touches the value");
+        assert!(costly.1 > plain.1, "50% overhead: {:.3} ms of run, none: {:.3} ms", costly.1, plain.1);
     }
 
     /// A clock that moves only when it is read: `step` ms per reading, as if each reading took that long.
@@ -192,10 +190,12 @@ mod tests {
         assert!(s.releases_gil);
         let r = run(&s);
         assert_eq!(r.value, 49_098);
-        // The kernel ran without the GIL; Python held it only at the call's ends.
-        let nogil = total(&r, SpanKind::RunNogil);
-        let held = total(&r, SpanKind::Run);
-        assert!(nogil > 0.0 && held < nogil / 10.0, "run-nogil {nogil:.1} ms, run {held:.1} ms");
+        // The kernel ran without the GIL: each task dropped it once, for the C code, not for a request.
+        assert!(total(&r, SpanKind::RunNogil) > 0.0);
+        let events = &r.events.as_ref().unwrap().list;
+        let drops = |why| events.iter().filter(|e| e.reason == Some(why)).count();
+        use crate::core::events::DropReason::{Released, Switch};
+        assert_eq!((drops(Released), drops(Switch)), (4, 0));
         // Two kernels were running at once at some instant (they do not wait for one another).
         let mut spans: Vec<(f64, f64)> = r.tasks.iter().flat_map(|t| t.spans.iter()).filter(|s| s.kind == SpanKind::RunNogil).map(|s| (s.start_ms, s.end_ms)).collect();
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -218,8 +218,9 @@ mod tests {
             let kinds: Vec<_> = t.spans.iter().map(|s| s.kind).filter(|k| *k != SpanKind::Start && *k != SpanKind::GilWait).collect();
             assert_eq!(kinds, [SpanKind::Message, SpanKind::Run, SpanKind::Message], "task {}", t.id);
         }
-        // Its own GIL: nobody ever waits for it long.
-        assert!(r.tasks.iter().all(|t| t.gil_wait_ms.unwrap_or(0.0) < 5.0));
+        // Its own GIL: nobody else wants it, so nobody ever asks its holder to drop it.
+        let events = &r.events.as_ref().unwrap().list;
+        assert!(!events.iter().any(|e| e.kind == crate::core::events::EventKind::GilDropRequest));
     }
 
     #[test]
@@ -234,14 +235,14 @@ mod tests {
     }
 
     #[test]
-    fn many_items_make_the_crossing_cost_more_than_the_work() {
-        let at = |items: u32| {
+    fn a_million_items_cross_both_ways_and_the_work_is_unchanged() {
+        // What the crossing costs against the work is a figure for the bench; here, that it all crosses.
+        for items in [10, 1_000_000] {
             let r = run(&spec(json!({"workload": "cpu-primes", "mode": "interpreters", "tasks": 2, "size": 20_000, "workers": 2, "inputItems": items})));
-            assert!(r.error.is_none());
-            spans(&r, SpanKind::Message).iter().map(|s| s.2 - s.1).sum::<f64>()
-        };
-        let (few, many) = (at(10), at(1_000_000));
-        assert!(many > few * 20.0 && many > 1.0, "crossing 10 items: {few:.3} ms, 1,000,000: {many:.3} ms");
+            assert!(r.error.is_none(), "{:?}", r.error);
+            assert_eq!(r.value, 2_262, "pi(20000)");
+            assert_eq!(spans(&r, SpanKind::Message).len(), 4, "arguments in and a result out, per task");
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ const SIZE: FieldInfo = FieldInfo {
 
 /// Trial divisions in a millisecond, about, a little under what the development machine does (about
 /// 400,000 natively; a 32-bit remainder is the costly part). Chunks are priced at the worst case.
-const DIVISIONS_PER_MS: f64 = 250_000.0;
+pub(super) const DIVISIONS_PER_MS: f64 = 250_000.0;
 
 /// Numbers tested in a chunk of `ms` starting at `n`, so a chunk stays in its time whatever the numbers'
 /// size: testing n costs up to sqrt(n)/2 divisions (a prime), priced at the chunk's far end. At least
