@@ -1,6 +1,8 @@
 // The convoy effect (issue 13): an I/O thread making short blocking calls beside a CPU-bound thread, under
-// the GIL and without it, measured through window.lab (medians of 3 where timing decides); the chapter
-// from a fresh page; a mode that cannot run it is refused by name, and a Compare's row says why.
+// the GIL and without it, measured through window.lab: the rules (each call's I/O is followed by a wait
+// for the GIL that a CPU-bound thread holds; a shorter interval shortens it; no GIL, no wait); how many
+// times slower the I/O thread is, beside CPython's, is the bench's figure (bench/experiments/convoy.mjs).
+// The chapter from a fresh page; a mode that cannot run it is refused by name, and a Compare's row says why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshPage, labSession, shot } from './helpers.mjs';
@@ -10,50 +12,42 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) 
 /** The I/O thread's total time: task 0, from its start to its end. */
 const ioMs = (r) => r.tasks[0].endMs - r.tasks[0].startMs;
 
-/** Runs each spec three times, interleaved; the median I/O time of each, and its last Result. */
-async function medians(page, specs) {
-  const times = specs.map(() => []);
-  const last = [];
-  for (let i = 0; i < 3; i++) {
-    for (const [k, s] of specs.entries()) {
-      const r = await page.evaluate((s) => window.lab.run(s), s);
-      times[k].push(ioMs(r));
-      last[k] = r;
-    }
-  }
-  return specs.map((_, k) => ({ ioMs: median(times[k]), result: last[k] }));
-}
-
-test('beside a CPU-bound thread the I/O thread is 10x slower under the GIL at 5 ms, less at 1 ms, and not without the GIL', async (t) => {
+test('beside a CPU-bound thread the I/O thread waits for the GIL after each call under the GIL, less at 1 ms, and not at all without the GIL', async (t) => {
   const { context, page, errors } = await freshPage(session.browser, session.server.url, '#playground');
   try {
     const work = { workload: 'convoy', calls: 200, blockingUs: 100 };
-    const [alone, at5, at1, free] = await medians(page, [
+    const runs = [];
+    for (const s of [
       { ...work, mode: 'threads-gil', cpuThreads: 0 },
       { ...work, mode: 'threads-gil', cpuThreads: 1, switchIntervalMs: 5 },
       { ...work, mode: 'threads-gil', cpuThreads: 1, switchIntervalMs: 1 },
       { ...work, mode: 'free-threaded', cpuThreads: 1 },
-    ]);
-    for (const { result } of [alone, at5, at1, free]) {
+    ]) runs.push(await page.evaluate((s) => window.lab.run(s), s));
+    const [rAlone, r5, r1, rFree] = runs;
+    for (const result of runs) {
       assert.equal(result.value, 200, 'the value is the calls made, in every mode');
       assert.equal(result.tasks[0].calls.length, 200, 'one latency per call');
       assert.ok(result.tasks.slice(1).every((x) => x.calls === undefined && x.value === 0), 'the CPU-bound threads make no calls');
     }
-    assert.equal(at5.result.spec.tasks, 2, 'one task per thread');
-    assert.equal(at5.result.spec.workers, 2);
-    // Each call's GIL wait comes after its I/O on the timeline.
-    const spans = at5.result.tasks[0].spans.filter((s) => s.kind === 'io-wait' || s.kind === 'gil-wait');
-    const afterIo = spans.filter((s, i) => s.kind === 'gil-wait' && s.endMs - s.startMs > 1 && spans[i - 1]?.kind === 'io-wait').length;
-    assert.ok(afterIo >= 100, `long GIL waits right after an I/O wait: ${afterIo}`);
-    assert.ok(!free.result.tasks[0].gilWaitMs, 'no GIL, no waits for it');
+    assert.equal(r5.spec.tasks, 2, 'one task per thread');
+    assert.equal(r5.spec.workers, 2);
     const p = (r, q) => [...r.tasks[0].calls].sort((a, b) => a - b)[Math.ceil(q * 200) - 1];
     t.diagnostic(
-      `I/O thread: alone ${alone.ioMs.toFixed(1)} ms; beside a CPU thread at 5 ms ${at5.ioMs.toFixed(0)} ms (p50 ${p(at5.result, 0.5).toFixed(2)}, p99 ${p(at5.result, 0.99).toFixed(2)} ms), ` +
-        `at 1 ms ${at1.ioMs.toFixed(0)} ms (p99 ${p(at1.result, 0.99).toFixed(2)} ms); free-threaded ${free.ioMs.toFixed(1)} ms`,
+      `I/O thread: alone ${ioMs(rAlone).toFixed(1)} ms; beside a CPU thread at 5 ms ${ioMs(r5).toFixed(0)} ms (p50 ${p(r5, 0.5).toFixed(2)}, p99 ${p(r5, 0.99).toFixed(2)} ms), ` +
+        `at 1 ms ${ioMs(r1).toFixed(0)} ms (p50 ${p(r1, 0.5).toFixed(2)} ms); free-threaded ${ioMs(rFree).toFixed(1)} ms (the bench compares them with CPython)`,
     );
-    assert.ok(at5.ioMs >= 10 * alone.ioMs, `at 5 ms ${at5.ioMs.toFixed(0)} ms vs alone ${alone.ioMs.toFixed(1)} ms`);
-    assert.ok(at1.ioMs < at5.ioMs, `at 1 ms ${at1.ioMs.toFixed(0)} ms vs at 5 ms ${at5.ioMs.toFixed(0)} ms`);
-    assert.ok(free.ioMs < 2 * alone.ioMs, `free-threaded ${free.ioMs.toFixed(1)} ms vs alone ${alone.ioMs.toFixed(1)} ms`);
+    // The convoy: each call's I/O wait is followed by a wait for the GIL, which the CPU-bound thread took
+    // meanwhile and gives back only when asked, a switch interval later. So most calls take at least the
+    // interval (a busy machine can only lengthen them).
+    const spans = r5.tasks[0].spans.filter((s) => s.kind === 'io-wait' || s.kind === 'gil-wait');
+    const afterIo = spans.filter((s, i) => s.kind === 'gil-wait' && s.endMs - s.startMs > 1 && spans[i - 1]?.kind === 'io-wait').length;
+    assert.ok(afterIo >= 100, `long GIL waits right after an I/O wait: ${afterIo}`);
+    assert.ok(median(r5.tasks[0].calls) >= 5, `at 5 ms the median call took ${median(r5.tasks[0].calls).toFixed(2)} ms`);
+    assert.ok(median(r1.tasks[0].calls) >= 1, `at 1 ms the median call took ${median(r1.tasks[0].calls).toFixed(2)} ms`);
+    // A shorter interval shortens the convoy: 200 waits of about 1 ms against about 5 ms.
+    assert.ok(ioMs(r1) < ioMs(r5), `at 1 ms ${ioMs(r1).toFixed(0)} ms vs at 5 ms ${ioMs(r5).toFixed(0)} ms`);
+    // No GIL, no convoy: the I/O thread never waits for one.
+    assert.ok(!rFree.tasks[0].gilWaitMs && !rFree.tasks[0].spans.some((s) => s.kind === 'gil-wait'), 'no GIL, no waits for it');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
@@ -87,17 +81,16 @@ test('a mode that cannot run the convoy is refused by name; a Compare shows it a
 test('chapter convoy: from a fresh page its claims are never contradicted, within 30 s; the figures and the timeline', async () => {
   const { context, page, errors } = await freshPage(session.browser, session.server.url, '?chapter=convoy');
   try {
+    // The chapter view, driven by a click: its claims, the per-call figures beside CPython's, the timeline.
     const t0 = Date.now();
-    const out = await page.evaluate(() => window.lab.lesson.run('convoy'));
-    const took = Date.now() - t0;
-    assert.ok(took < 30_000, `convoy took ${took} ms`);
-    assert.deepEqual(out.claims.map((c) => c.id), ['convoy-effect', 'convoy-interval', 'convoy-free-threaded']);
-    for (const c of out.claims) assert.notEqual(c.verdict, 'not-borne-out', `${c.id}: ${c.measured.text} ${c.why ?? ''}`);
-    // The chapter view, driven by a click: the per-call figures beside CPython's, the timeline.
     await page.click('#chapter-run');
     await page.waitForSelector('article.chapter[data-state=done]', { timeout: 40_000 });
-    const shown = await page.$$eval('.chapter-claims .claim', (els) => els.map((e) => e.dataset.verdict));
-    assert.ok(shown.length === 3 && !shown.includes('not-borne-out'), String(shown));
+    const took = Date.now() - t0;
+    // The chapter's budget keeps it within 30 s, however slow the machine.
+    assert.ok(took < 30_000, `convoy took ${took} ms`);
+    const shown = await page.$$eval('.chapter-claims .claim', (els) => els.map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, text: e.textContent })));
+    assert.deepEqual(shown.map((c) => c.id), ['convoy-effect', 'convoy-interval', 'convoy-free-threaded']);
+    for (const c of shown) assert.notEqual(c.verdict, 'not-borne-out', `${c.id}: ${c.text}`);
     const rows = await page.$$eval('table.convoy-calls tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
     assert.equal(rows.length, 4);
     for (const r of rows) assert.match(r[1], /\d+(\.\d)? ms$/, `the I/O thread's total: ${r}`);

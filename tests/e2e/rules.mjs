@@ -28,14 +28,19 @@ export function parallelShare(tasks) {
   return span > 0 ? atOnce / span : 0;
 }
 
-/** The pairs of `kind` spans (default `run`: Python holding its GIL) of different lanes that overlap in time. */
+/**
+ * The pairs of `kind` spans (default `run`: a task's Python running, holding its GIL) of different tasks
+ * that overlap in time: under one GIL, or on one event loop, there are none.
+ */
 export function overlappingSpans(tasks, kind = 'run') {
-  const spans = tasks.flatMap((t) => t.spans.filter((s) => s.kind === kind && s.endMs > s.startMs).map((s) => ({ lane: t.lane, ...s }))).sort((a, b) => a.startMs - b.startMs);
+  const spans = tasks
+    .flatMap((t, task) => t.spans.filter((s) => s.kind === kind && s.endMs > s.startMs).map((s) => ({ task, lane: t.lane, ...s })))
+    .sort((a, b) => a.startMs - b.startMs);
   const bad = [];
   let latest; // the span seen so far that ends last
   for (const s of spans) {
     // Spans are stamped where they happen; a hand-over's two stamps may differ by a few microseconds.
-    if (latest && latest.lane !== s.lane && s.startMs < latest.endMs - 0.01) bad.push([latest, s]);
+    if (latest && latest.task !== s.task && s.startMs < latest.endMs - 0.01) bad.push([latest, s]);
     if (!latest || s.endMs > latest.endMs) latest = s;
   }
   return bad;
