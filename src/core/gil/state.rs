@@ -24,9 +24,12 @@
 //!   the drop woke, or a thread that just came back from I/O and never waited. Here it is deterministic:
 //!   the waiter that has waited longest (first in, first out) is named at the drop
 //!   ([`Released::next`]) and nobody else may take it before that waiter has; a thread that asks
-//!   meanwhile queues. So the convoy effect forms every time the CPU-bound thread is waiting, whatever
-//!   the operating system's scheduler does (in CPython it almost always does, at the measured 196 ms for
-//!   200 calls).
+//!   meanwhile queues. The naming is the switch (CPython counts it at the take).
+//! - **A holder that drops on request queues again as the switch happens**, its interval starting then
+//!   (CPython: it calls `take_gil` when its forced wait ends, a wake-up later).
+//! - So the convoy effect forms at every call of an I/O thread once a CPU-bound thread is computing,
+//!   however late the operating system wakes either thread (in CPython it almost always forms: 196 ms for
+//!   200 calls on this machine).
 //! - A hand-over takes no time here; a real thread takes a wake-up to notice it (the bench measures it).
 //!
 //! # Driving it
@@ -37,7 +40,8 @@
 //!   (and stops waiting when [`Turn::Granted`]);
 //! - the holder calls [`check`](GilState::check) between chunks, and [`release`](GilState::release) to
 //!   drop (asked, before a blocking call, around C code, at the end of its work); after a release with
-//!   `must_wait`, it asks for the GIL again only once [`awaits_switch`](GilState::awaits_switch) is false;
+//!   `must_wait`, it waits while [`awaits_switch`](GilState::awaits_switch), then (asked) requests the GIL
+//!   again, or (for I/O) makes its call;
 //! - a cancelled waiter calls [`leave`](GilState::leave).
 //!
 //! The real-thread runner ([`super::Gil`]) holds a `GilState` in a mutex: each thread drives its own part
