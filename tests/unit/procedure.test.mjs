@@ -451,3 +451,73 @@ test('nextOrder: a permutation that differs from the previous order, even when t
   assert.deepEqual([...next].sort(), xs);
   assert.deepEqual(p.nextOrder(['only'], ['only'], Math.random), ['only']);
 });
+
+/**
+ * engine/probe.ts against a fake machine of 2 cores: its workers' `work(n)` takes n / 1000 ms with a core
+ * to itself, and shares the cores with the other workers running at the time and
+ * busy cores of other programs (`others(trial)`). One probe for each function in `probes`, in turn, as the
+ * rounds of a Compare do; returns the reading (or readings).
+ */
+async function probeReads(probes, cores = 2) {
+  const { ParallelismProbe } = await loadTs('www/src/engine/probe.ts');
+  let active = 0;
+  let trial = 0;
+  let others = probes[0];
+  class FakeWorker {
+    listeners = { message: new Set(), error: new Set() };
+    addEventListener(type, fn) {
+      this.listeners[type].add(fn);
+    }
+    removeEventListener(type, fn) {
+      this.listeners[type].delete(fn);
+    }
+    postMessage({ n }) {
+      active++;
+      const busy = others(trial);
+      // Answered once every worker of this trial has been asked (they are asked together).
+      setTimeout(() => {
+        const ms = (n / 1000) * Math.max(1, (active + busy) / cores);
+        setTimeout(() => {
+          active--;
+          if (active === 0) trial++;
+          for (const fn of this.listeners.message) fn({ data: { ms } });
+        }, 1);
+      }, 0);
+    }
+    terminate() {}
+  }
+  const saved = globalThis.Worker;
+  globalThis.Worker = FakeWorker;
+  try {
+    const probe = new ParallelismProbe(cores);
+    const readings = [];
+    for (const p of probes) {
+      others = p;
+      trial = 0;
+      readings.push(await probe.measure());
+    }
+    probe.close();
+    return readings.length === 1 ? readings[0] : readings;
+  } finally {
+    globalThis.Worker = saved;
+  }
+}
+
+test('the probe reads a quiet machine idle, a held core busy, a burst in most of its trials busy, a moment\'s hiccup idle', async () => {
+  // Trials: 0 the workers' warm-up, 1 and 2 alone, then together from 3.
+  const idle = await probeReads([() => 0]);
+  assert.ok(idle >= 1.9, `a quiet machine: ${idle} of 2 cores free`);
+  const held = await probeReads([() => 1]);
+  assert.ok(held < 1.4 && held > 1.2, `a held core: ${held} of 2 cores free`);
+  const hiccup = await probeReads([(trial) => (trial === 3 ? 1 : 0)]);
+  assert.ok(hiccup >= 1.9, `a hiccup in one trial together: ${hiccup}`);
+  const burst = await probeReads([(trial) => (trial === 3 || trial === 4 ? 2 : 0)]);
+  assert.ok(burst <= 1.1, `two other programs in two of the three trials together: ${burst}`);
+  // The same probe in a later round, with two other programs there from the start: its time alone is the
+  // fastest it has seen, not one measured while others shared the core (which would read 1.5, nearly idle).
+  const [first, later] = await probeReads([() => 0, () => 2]);
+  assert.ok(first >= 1.9 && later <= 1.05, `idle, then two others: ${first}, ${later}`);
+  // And the verdicts' line between them.
+  for (const x of [idle, hiccup, first]) assert.equal(v.isBusyReading(x, 2), false, String(x));
+  for (const x of [held, burst, later]) assert.equal(v.isBusyReading(x, 2), true, String(x));
+});

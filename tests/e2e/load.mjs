@@ -1,0 +1,273 @@
+// The machine's load as the operating system sees it, for the end-to-end tests whose verdicts need parallel
+// hardware (issue 20, item 3): how much CPU processes other than the browser under test, the lab's server
+// and this test used while an experiment ran, in cores (0.35 = a third of one core), read from /proc; the
+// number of cores from Node (`os.availableParallelism()`), never from the browser. And the loads the tests
+// put beside the lab: a held core, and a build's bursty pattern.
+//
+// What counts as "others": every process on the machine, and the hypervisor's steal (another virtual
+// machine on our cores), except this test's own process tree (this node process, the Chromium it launched
+// and every helper of it, the lab's server) and the `node --test` runner above it. CPU time of a process
+// that ends is kept by the kernel in its parent's cutime/cstime once reaped, so the tree's reading counts a
+// Chromium renderer that came and went. The load generators below are started outside the tree (a shell
+// that starts them in the background and exits), so they are others, as another program would be.
+//
+// Linux only: elsewhere `watchOthers` reads NaN and the tests say so.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+/** The machine's cores, as Node sees them. */
+export const CORES = availableParallelism();
+/** Below this many cores used by others during an experiment (and no second above PEAK_QUIET_BELOW), the machine was quiet. */
+export const QUIET_BELOW = 0.2;
+/** A quiet machine has no second in which others used this much: a burst that long can slow one run by itself. */
+export const PEAK_QUIET_BELOW = 0.5;
+/** Above this many cores used by others, the machine was busy. */
+export const BUSY_ABOVE = 0.8;
+/** /proc's unit of CPU time (USER_HZ): 100 on every Linux the lab runs on. */
+const TICKS_PER_S = 100;
+
+/** The whole machine's busy CPU time, in ticks (every CPU's user, nice, system, irq, softirq, and steal). */
+function machineTicks() {
+  const [user, nice, system, , , irq, softirq, steal = 0] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return user + nice + system + irq + softirq + steal;
+}
+
+/** Every process: its parent, its command, its own CPU time and its reaped children's, in ticks. */
+function processes() {
+  const out = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      // Fields after the command (which may hold spaces and brackets): state, ppid, ..., utime (14), stime,
+      // cutime, cstime (17).
+      const f = stat.slice(close + 2).split(' ');
+      out.set(Number(name), { ppid: Number(f[1]), comm: stat.slice(stat.indexOf('(') + 1, close), own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) });
+    } catch {
+      // It ended while the list was read.
+    }
+  }
+  return out;
+}
+
+/** The test runner above this process, if it is one (`node --test`): its own time is ours. */
+const runner = (() => {
+  try {
+    return readFileSync(`/proc/${process.ppid}/cmdline`, 'utf8').split('\0').includes('--test') ? process.ppid : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** One reading: the machine's ticks, ours (this test's tree and the runner), and each other process's. */
+function reading() {
+  const at = performance.now();
+  const machine = machineTicks();
+  const procs = processes();
+  const children = new Map();
+  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+  // This process's tree, reaped children included; the runner's own time only (its other children would be
+  // other test files, running beside this one).
+  let ours = runner !== undefined ? (procs.get(runner)?.own ?? 0) : 0;
+  const mine = new Set([runner]);
+  const todo = [process.pid];
+  while (todo.length) {
+    const pid = todo.pop();
+    const p = procs.get(pid);
+    if (!p) continue;
+    mine.add(pid);
+    ours += p.own + p.reaped;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  // Each other process's own time (not its reaped children's, which may have run before the watch began):
+  // only to name the ones that used the most.
+  const others = new Map([...procs].filter(([pid]) => !mine.has(pid)).map(([pid, p]) => [pid, { comm: p.comm, ticks: p.own }]));
+  return { at, machine, ours, others };
+}
+
+const round2 = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);
+
+/**
+ * Starts watching the CPU others use, sampled every `everyMs`. `stop()` gives `{ cores, peak, seconds,
+ * machineCores, top }`: the cores' worth of CPU others used on average, the most they used in any second
+ * (NaN for a watch shorter than a second), how long it watched, the machine's cores, and the three other
+ * processes alive throughout that used the most (command, cores).
+ */
+export function watchOthers({ everyMs = 250 } = {}) {
+  /** Exposed for the self-check in tests: the raw readings. */
+  const samples = [];
+  const take = () => {
+    try {
+      samples.push(reading());
+    } catch {
+      samples.push(undefined); // no /proc here
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  timer.unref?.();
+  return {
+    samples,
+    stop() {
+      clearInterval(timer);
+      take();
+      const first = samples[0];
+      const last = samples.at(-1);
+      if (samples.some((s) => !s)) return { cores: NaN, peak: NaN, seconds: NaN, machineCores: CORES, top: [] };
+      const seconds = (last.at - first.at) / 1000;
+      const othersCores = (a, b) => Math.max(0, (b.machine - a.machine - (b.ours - a.ours)) / TICKS_PER_S / ((b.at - a.at) / 1000));
+      // The most used in any second: each sample against the first at least a second before it.
+      let peak = NaN;
+      for (let j = 1, i = 0; j < samples.length; j++) {
+        while (i + 1 < j && samples[j].at - samples[i + 1].at >= 1000) i++;
+        if (samples[j].at - samples[i].at >= 1000) peak = Math.max(Number.isNaN(peak) ? 0 : peak, othersCores(samples[i], samples[j]));
+      }
+      const top = [...last.others]
+        .filter(([pid]) => first.others.has(pid))
+        .map(([pid, p]) => ({ pid, comm: p.comm, cores: round2((p.ticks - first.others.get(pid).ticks) / TICKS_PER_S / seconds) }))
+        .filter((p) => p.cores > 0)
+        .sort((a, b) => b.cores - a.cores)
+        .slice(0, 3);
+      return { cores: round2(othersCores(first, last)), peak: round2(peak), seconds: round2(seconds), machineCores: CORES, top };
+    },
+  };
+}
+
+/** Runs `fn` with the others' load watched; resolves to `{ value, load }`. */
+export async function othersDuring(fn) {
+  const watch = watchOthers();
+  try {
+    const value = await fn();
+    return { value, load: watch.stop() };
+  } catch (e) {
+    watch.stop();
+    throw e;
+  }
+}
+
+/** `quiet` (under QUIET_BELOW on average and no second over PEAK_QUIET_BELOW), `busy` (over BUSY_ABOVE), or `between`. */
+export function loadClass(load) {
+  if (!Number.isFinite(load.cores)) return 'unknown';
+  if (load.cores > BUSY_ABOVE) return 'busy';
+  if (load.cores < QUIET_BELOW && !(load.peak >= PEAK_QUIET_BELOW)) return 'quiet';
+  return 'between';
+}
+
+/** A load in words, for messages: "0.93 cores (peak 1.12) used by others over 18.2 s: python3 0.9, ..." */
+export const describeLoad = (load) =>
+  `${load.cores} cores (peak ${load.peak} in a second) used by others over ${load.seconds} s on ${load.machineCores} cores${load.top.length ? `: ${load.top.map((p) => `${p.comm} ${p.cores}`).join(', ')}` : ''}`;
+
+/**
+ * What a learner's machine must get from the lab's verdicts under the load measured (issue 20, item 3),
+ * for claims that CPython bears out. Quiet: the lab's probes read the machine idle (their median), and
+ * every claim is borne out. Busy: a probe read the machine busy, and each claim is borne out or
+ * inconclusive with the busy reason (a claim of another kind, not turned by load, may not be refuted either).
+ * Between: no claim is refuted. One core: no claim is refuted, and one not borne out says "one core".
+ * Returns the problems found (empty: the rule holds) and the load's class.
+ *
+ * `claims`: the lab's verdicts; `machine`: `{ parallelism, probes }` as a Compare's Result carries them
+ * (several Compares of a chapter: pass each one's); `needsIdle`: the ids the verdicts leave open on a
+ * busy machine and the share of the cores below which a probe reads busy (verdicts.ts NEEDS_IDLE_MACHINE,
+ * BUSY_SHARE).
+ */
+export function verdictRule({ claims, machines, load, needsIdle, busyShare, cores = CORES }) {
+  const cls = loadClass(load);
+  const problems = [];
+  const bad = (c, what) => problems.push(`${c.id} ${c.verdict} (${what}): ${c.measured.text} ${c.why ?? ''}`);
+  for (const c of claims) if (c.verdict === 'not-borne-out') bad(c, 'a claim CPython bears out, refuted');
+  if (cores === 1) {
+    for (const c of claims) if (c.verdict === 'inconclusive' && !/one core/.test(c.why ?? '')) bad(c, 'one core, but the reason does not say so');
+    return { cls: `${cls}, one core`, problems };
+  }
+  const busyLine = busyShare * cores;
+  const medians = machines.map((m) => m.parallelism);
+  const lowest = Math.min(...machines.flatMap((m) => m.probes ?? []));
+  if (cls === 'quiet') {
+    for (const p of medians) if (!(p >= busyLine)) problems.push(`the machine was quiet, but the lab's probes read it busy: median ${p} of ${cores} cores free (probes ${machines.map((m) => m.probes).join(' | ')})`);
+    for (const c of claims) if (c.verdict !== 'borne-out') bad(c, 'the machine was quiet');
+  } else if (cls === 'busy') {
+    if (!(lowest < busyLine)) problems.push(`others used ${load.cores} cores, but no probe of the lab read the machine busy (the lowest: ${lowest} of ${cores} free)`);
+    for (const c of claims) if (c.verdict === 'inconclusive' && needsIdle.includes(c.id) && !/busy/.test(c.why ?? '')) bad(c, 'the machine was busy, but the reason does not say so');
+  }
+  return { cls, problems };
+}
+
+/** The machine as each Compare of a chapter's run (`lab.lesson.run`) found it, as `verdictRule` reads it. */
+export const machinesOf = (run) =>
+  Object.values(run.outcomes)
+    .map((o) => Object.values(o).find((r) => r.measurement))
+    .filter(Boolean)
+    .map((r) => ({ parallelism: r.machine.parallelism, probes: r.measurement.probes }));
+
+/** Stops every generator still running when this process exits (a failed test must not leave a core held). */
+const running = new Set();
+process.on('exit', () => {
+  for (const stop of running) stop();
+});
+
+/**
+ * Starts `python3 -c code args...` in a process group of its own, outside this test's process tree (a shell
+ * starts it in the background and exits, so its CPU is never reaped into ours); returns `{ stop() }`,
+ * which kills the group: it and every job it started. It ends by itself if this process goes away.
+ */
+function generator(code, args = []) {
+  const shell = spawn('sh', ['-c', 'python3 -c "$0" "$@" </dev/null >/dev/null 2>&1 &', code, String(process.pid), ...args.map(String)], { stdio: 'ignore', detached: true });
+  const group = shell.pid;
+  const stop = () => {
+    running.delete(stop);
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  running.add(stop);
+  return { stop };
+}
+
+// A busy loop that ends once the test process (argv[1]) has gone, in case it was killed without its `finally`.
+const SPIN = `import os, sys
+owner = int(sys.argv[1])
+i = 0
+while True:
+    i += 1
+    if i % 2000000 == 0:
+        try:
+            os.kill(owner, 0)
+        except OSError:
+            break
+`;
+
+/** Another program holding one core, like `python3 -c "while True: pass"`, until `stop()`. */
+export function holdCore() {
+  return generator(SPIN);
+}
+
+/**
+ * A build's pattern: `jobs` busy processes for `onMs`, then none for `offMs`, over and over, until
+ * `stop()`. The first burst starts at once.
+ */
+export function burstyLoad({ jobs = 2, onMs = 3000, offMs = 3000 } = {}) {
+  return generator(
+    `import os, subprocess, sys, time
+owner, jobs, on, off, spin = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]) / 1000, float(sys.argv[4]) / 1000, sys.argv[5]
+def alive():
+    try:
+        os.kill(owner, 0)
+        return True
+    except OSError:
+        return False
+while alive():
+    ps = [subprocess.Popen([sys.executable, '-c', spin, str(owner)]) for _ in range(jobs)]
+    time.sleep(on)
+    for p in ps:
+        p.kill()
+    for p in ps:
+        p.wait()
+    time.sleep(off)
+`,
+    [jobs, onMs, offMs, SPIN],
+  );
+}
