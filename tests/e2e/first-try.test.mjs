@@ -1,15 +1,23 @@
 // The first try, as a new learner makes it: a fresh page, the defaults, "Compare all modes". The lesson must
-// be borne out on this idle machine, and on a busy one never contradicted (issue: first try teaches the
-// lesson). Every Compare here starts in a fresh browser context, so the engine, its calibration and the
-// browser's compiled code are all cold.
-import { test } from 'node:test';
+// be borne out where the machine is quiet, and never called false however busy it is (issue: first try
+// teaches the lesson; issue 20, item 3). How busy the machine was is read from the operating system while
+// each Compare runs (./load.mjs), not from the lab, and each page's verdicts are held to the rule for that
+// load: no tally over pages. Every Compare here starts in a fresh browser context, so the engine, its
+// calibration and the browser's compiled code are all cold. (A held core and a build's bursty load beside
+// the lab: ./busy-machine.test.mjs.)
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { asideTime, freshPage, labSession, shot } from './helpers.mjs';
+import { freshPage, labSession, shot } from './helpers.mjs';
+import { asideMs, describeLoad, loadClass, othersDuring, verdictRule } from './load.mjs';
+import { loadTs } from '../unit/load-ts.mjs';
 
 const session = labSession();
-/** verdicts.ts's BUSY_SHARE: below this share of the cores free, the machine counts as busy. */
-const BUSY_SHARE = 0.8;
+let verdicts;
+before(async () => {
+  verdicts = await loadTs('www/src/measure/verdicts.ts');
+});
+/** Cold pages per workload: each one's first Compare is judged on its own. */
+const PAGES = 3;
 /** A fresh context (no storage, no cache) with the lab open and ready. */
 const freshLab = (path = '') => freshPage(session.browser, session.server.url, path);
 
@@ -39,13 +47,12 @@ async function compareFromThePage(page, workload) {
 }
 
 for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
-  test(`a fresh page's first Compare at defaults bears the lesson out: ${workload}, five cold pages`, async () => {
-    const tally = {};
-    let cores;
-    for (let i = 0; i < 5; i++) {
+  test(`a fresh page's first Compare at defaults bears the lesson out on a quiet machine, and never calls it false: ${workload}, ${PAGES} cold pages`, async (t) => {
+    for (let i = 0; i < PAGES; i++) {
       const { context, page, errors } = await freshLab();
       try {
-        const { shown, claims, tookMs, sampled, history } = await compareFromThePage(page, workload);
+        const { value: compared, load } = await othersDuring(() => compareFromThePage(page, workload));
+        const { shown, claims, tookMs, sampled, history } = compared;
         assert.equal(await page.isVisible('#lesson'), false, 'Compare opened the playground in place of the lesson');
         // The timeline then shows the run that tells CPU work's lesson: the threads under the GIL.
         assert.equal(await page.getAttribute('#timeline', 'data-mode'), 'threads-gil');
@@ -61,69 +68,31 @@ for (const workload of ['cpu-primes', 'cpu-mandelbrot']) {
           assert.equal(typeof r.runId, 'string');
           assert.equal(r.machine.cores, await page.evaluate(() => navigator.hardwareConcurrency));
           assert.ok(r.measurement.orders.length === r.rounds.length, 'one order per counted round');
+          assert.equal(r.measurement.roundProbes.length, r.rounds.length, 'the probes of each counted round are kept');
         }
-        // On this idle machine the probe must not see busy cores (a wrong "busy" would excuse a wrong result).
-        // One core has nothing to share, so nothing to probe.
-        cores = history[0].machine.cores;
-        if (cores > 1) (tally.__idle ??= []).push(history[0].machine.parallelism >= BUSY_SHARE * cores ? 'idle' : `busy ${history[0].machine.parallelism} (probes ${history[0].measurement.probes})`);
         const orders = history[0].measurement.orders;
         for (let k = 1; k < orders.length; k++) assert.notDeepEqual(orders[k], orders[k - 1], 'consecutive rounds run in different orders');
         // busy from the first run to the last (the sampler starts just before the click).
         const busyPart = sampled.slice(sampled.indexOf('busy'), sampled.lastIndexOf('busy') + 1);
         assert.ok(busyPart.length > 10 && busyPart.every((s) => s === 'busy'), `state during the Compare: ${[...new Set(sampled)]}`);
-        // A round set aside for a busy probe is not charged to the budget: it adds its own time (and its probe's).
-        const asideMs = asideTime(history[0]);
-        assert.ok(tookMs < 40_000 + asideMs, `a Compare at defaults took ${tookMs} ms (budget 28 s, plus the page's own work, plus ${asideMs} ms set aside)`);
-        for (const c of claims) {
-          assert.notEqual(c.verdict, 'not-borne-out', `${workload}, page ${i + 1}: ${c.id}: ${c.measured.text} ${c.why ?? ''}`);
-          assert.equal(shown[c.id], c.verdict, 'the page shows the verdict lab.claims gives');
-          (tally[c.id] ??= []).push(c);
-        }
+        for (const c of claims) assert.equal(shown[c.id], c.verdict, 'the page shows the verdict lab.claims gives');
+        // The verdicts against the machine's load: borne out on a quiet machine (where the lab's probes must
+        // also read it idle, so a probe that always says "busy" fails here); on a busy or half-busy one,
+        // never not-borne-out, and left open only with the busy reason.
+        const machine = { parallelism: history[0].machine.parallelism, probes: history[0].measurement.probes };
+        const rule = verdictRule({ claims, machines: [machine], load, needsIdle: verdicts.NEEDS_IDLE_MACHINE, busyShare: verdicts.BUSY_SHARE });
+        t.diagnostic(`${workload}, page ${i + 1}: ${describeLoad(load)} (${rule.cls}); probes ${machine.probes.join(' ')}; ${claims.map((c) => `${c.id} ${c.verdict}`).join(', ')}; ${tookMs} ms`);
+        assert.deepEqual(rule.problems, [], `${workload}, page ${i + 1}, ${describeLoad(load)}: ${rule.problems.join('; ')}`);
+        // Within its budget (28 s, plus the page's own work, plus rounds set aside) where the machine is quiet;
+        // a busy machine makes every run and probe slower, and only the rule above holds there.
+        if (loadClass(load) === 'quiet') assert.ok(tookMs < 40_000 + asideMs(history[0]), `a Compare at defaults took ${tookMs} ms on a quiet machine (${asideMs(history[0])} ms set aside)`);
         assert.deepEqual(errors, []);
       } finally {
         await context.close();
       }
     }
-    if (cores > 1) {
-      const idle = tally.__idle.filter((v) => v === 'idle').length;
-      assert.ok(idle >= 4, `${workload}: the probe found the idle machine idle in ${idle} of 5: ${tally.__idle}`);
-      delete tally.__idle;
-    }
-    for (const [id, seen] of Object.entries(tally)) {
-      const verdicts = seen.map((c) => c.verdict);
-      if (cores === 1) {
-        // One core cannot tell the GIL from the hardware, nor show a parallel gain: a claim not borne
-        // out is left open and says so (docs/API.md: one core never refutes a claim).
-        for (const c of seen) assert.ok(c.verdict === 'borne-out' || (c.verdict === 'inconclusive' && /one core/.test(c.why ?? '')), `${workload}, one core: ${id} ${c.verdict}: ${c.measured.text} ${c.why ?? ''}`);
-        continue;
-      }
-      const borne = verdicts.filter((v) => v === 'borne-out').length;
-      assert.ok(borne >= 4, `${workload}: ${id} borne out in ${borne} of 5 cold pages: ${verdicts}`);
-    }
   });
 }
-
-test('with another program keeping a core busy, no claim is contradicted and the parallel ones name the busy cores', async (t) => {
-  const { context, page } = await freshLab();
-  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-  if (cores < 2) return t.skip('one core: nothing parallel to test');
-  // A real busy loop in another process, for the whole Compare, on as many cores as leave one free.
-  const hogs = Array.from({ length: Math.max(1, cores - 1) }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
-  try {
-    const out = await page.evaluate(() => window.lab.compare({ workload: 'cpu-primes' }).then((o) => ({ o, claims: window.lab.claims(o) })));
-    const parallelism = out.o.sequential.machine.parallelism;
-    assert.ok(parallelism < BUSY_SHARE * cores, `the probe saw the busy core: ${parallelism} of ${cores}`);
-    for (const c of out.claims) assert.notEqual(c.verdict, 'not-borne-out', `${c.id}: ${c.measured.text} ${c.why ?? ''}`);
-    for (const id of ['processes-cpu', 'free-threaded-cpu']) {
-      const c = out.claims.find((x) => x.id === id);
-      assert.match(c.why ?? '', /cores/, `${id} (${c.verdict}) says why: ${c.why}`);
-      assert.match(c.why ?? '', /busy/);
-    }
-  } finally {
-    for (const h of hogs) h.kill('SIGKILL');
-    await context.close();
-  }
-});
 
 test('asyncio runs a CPU-bound coroutine to its end: no two tasks interleave; a finished fetch waits behind another task computing', async () => {
   const { context, page } = await freshLab('#playground');
@@ -188,23 +157,21 @@ test('sizes are calibrated for this machine, kept across reloads, and each workl
   }
 });
 
-test('mixed work: the computing-heavy pipeline is won by processes, the waiting-heavy one by asyncio', async () => {
+test('mixed work: the computing-heavy pipeline is won by processes, the waiting-heavy one by asyncio (on a quiet machine; never the other way)', async (t) => {
   const { context, page } = await freshLab();
   try {
     const presets = await page.evaluate(() => window.lab.workloads().workloads.find((w) => w.name === 'mixed-pipeline').presets);
     for (const [name, id] of [['cpu-heavy', 'mixed-cpu-heavy-processes'], ['io-heavy', 'mixed-io-heavy-asyncio']]) {
       const values = presets.find((p) => p.name === name).values;
-      const out = await page.evaluate((v) => window.lab.compare({ workload: 'mixed-pipeline', ...v }).then((o) => ({ o, claims: window.lab.claims(o) })), values);
-      assert.ok(out.o.sequential.wallMs <= 2200, `${name}: sequential ${out.o.sequential.wallMs} ms`);
+      const { value: out, load } = await othersDuring(() => page.evaluate((v) => window.lab.compare({ workload: 'mixed-pipeline', ...v }).then((o) => ({ o, claims: window.lab.claims(o) })), values));
       const c = out.claims.find((x) => x.id === id);
       assert.ok(c, `${name} tests ${id}: ${out.claims.map((x) => x.id)}`);
-      if (name === 'cpu-heavy' && out.o.sequential.machine.cores === 1) {
-        // On one core the computing cannot be shared out: the claim is left open, and says why.
-        assert.equal(c.verdict, 'inconclusive', `${name}: ${c.measured.text} ${c.why ?? ''}`);
-        assert.match(c.why ?? '', /one core/);
-      } else {
-        assert.equal(c.verdict, 'borne-out', `${name}: ${c.measured.text} ${c.why ?? ''}`);
-      }
+      const machine = { parallelism: out.o.sequential.machine.parallelism, probes: out.o.sequential.measurement.probes };
+      const rule = verdictRule({ claims: [c], machines: [machine], load, needsIdle: verdicts.NEEDS_IDLE_MACHINE, busyShare: verdicts.BUSY_SHARE });
+      t.diagnostic(`${name}: ${describeLoad(load)} (${rule.cls}); probes ${machine.probes.join(' ')}; ${c.id} ${c.verdict}; sequential ${out.o.sequential.wallMs} ms`);
+      assert.deepEqual(rule.problems, [], `${name}, ${describeLoad(load)}: ${rule.problems.join('; ')}`);
+      // The presets are sized for this machine: about 0.6 s of computing, where nothing else slows it down.
+      if (loadClass(load) === 'quiet') assert.ok(out.o.sequential.wallMs <= 2200, `${name}: sequential ${out.o.sequential.wallMs} ms`);
     }
   } finally {
     await context.close();

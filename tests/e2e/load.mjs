@@ -201,6 +201,13 @@ export const machinesOf = (run) =>
     .filter(Boolean)
     .map((r) => ({ parallelism: r.machine.parallelism, probes: r.measurement.probes }));
 
+/**
+ * The time a Compare spent in rounds it set aside, which its budget does not count (docs/API.md): their
+ * runs, and up to half a second for each of their probes (a probe on a busy machine takes longer). `r`: any
+ * Result of the Compare.
+ */
+export const asideMs = (r) => (r?.measurement?.setAside ?? []).reduce((ms, a) => ms + Object.values(a.wallMs).reduce((x, y) => x + y, 0) + 500 * (a.probes?.length ?? 2), 0);
+
 /** Stops every generator still running when this process exits (a failed test must not leave a core held). */
 const running = new Set();
 process.on('exit', () => {
