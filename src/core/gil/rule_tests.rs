@@ -240,3 +240,53 @@ fn the_convoy_forms_even_when_the_cpu_thread_is_slow_to_wake() {
     assert_eq!(g.poll(1, 0.3).0, Turn::Granted, "1 wakes late and takes it");
     assert_eq!(g.tick(5.1), vec![DropRequest { by: 0, holder: 1, at_ms: 5.1 }]);
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+mod any_threads {
+    //! Whatever the threads do, on any interval: one holder at a time, every thread ends, and nobody
+    //! waits more than a turn per thread (a turn: at most two intervals until someone asks, plus the
+    //! chunk in which the holder hears it), because a drop names the longest waiter.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_act() -> impl Strategy<Value = Act> {
+        prop_oneof![
+            (0.05f64..20.0).prop_map(Act::Python),
+            (0.01f64..10.0).prop_map(Act::Blocking),
+            (0.01f64..10.0).prop_map(Act::ReleasingC),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn one_holder_at_a_time_everyone_ends_and_nobody_waits_more_than_a_turn_per_thread(
+            scripts in prop::collection::vec(prop::collection::vec(any_act(), 0..6), 1..5),
+            interval in 0.2f64..10.0,
+        ) {
+            let n = scripts.len();
+            let least: Vec<f64> = scripts.iter().map(|acts| acts.iter().map(|a| match *a {
+                Act::Python(ms) | Act::Blocking(ms) | Act::ReleasingC(ms) => ms,
+                Act::PythonUntil(_) => 0.0,
+            }).sum()).collect();
+            let s = Scripted::new(GilState::new(interval), scripts).run();
+            let h = s.holdings(); // panics if two threads ever held it at once
+            prop_assert!(h.windows(2).all(|w| w[1].1 >= w[0].2));
+            let turn = 2.0 * interval + s.gil.chunk_ms();
+            for t in 0..n {
+                prop_assert!(s.end_ms(t) + 1e-9 >= least[t], "thread {} ended at {} before its {} ms of work", t, s.end_ms(t), least[t]);
+                let mut since = None;
+                for &(at, who, seen) in s.log.iter().filter(|e| e.1 == t) {
+                    match seen {
+                        Seen::Wait => since = Some(at),
+                        Seen::Take => {
+                            let waited = since.take().map_or(0.0, |w| at - w);
+                            prop_assert!(waited <= n as f64 * turn + 1e-9, "thread {} waited {} ms, over {} turns of {} ms", who, waited, n, turn);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            prop_assert!(s.gil.holder().is_none() && s.gil.waiters().is_empty(), "nobody holds or waits at the end");
+        }
+    }
+}
