@@ -134,7 +134,7 @@ test('the form shows that the convoy sets its own tasks and workers, warns befor
     await page.fill('#f-calls', '50');
     await page.fill('#f-blockingUs', '100');
     await page.click('#compare');
-    await page.waitForSelector('#compare-view[data-state=done]', { timeout: 60_000 });
+    await page.waitForSelector('#compare-view[data-state=done]', { timeout: 120_000 });
     const predicted = (mode) => page.textContent(`#compare-view tr[data-mode="${mode}"] td.predicted`);
     assert.match(await predicted('sequential'), /the I\/O thread alone/);
     assert.match(await predicted('threads-gil'), /^0\.02×: each call waits about a switch interval \(5 ms\)/);

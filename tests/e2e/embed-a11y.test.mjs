@@ -56,7 +56,7 @@ for (const colorScheme of ['light', 'dark']) {
     await page.goto(`${server.url}embed.html?workload=cpu-primes&mode=compare&tasks=4&size=200000`);
     await labReady(page);
     await page.click('#run');
-    await page.waitForSelector('#compare-view[data-state=done]', { timeout: 30_000 });
+    await page.waitForSelector('#compare-view[data-state=done]', { timeout: 120_000 });
     await page.locator('#compare-view tr[data-mode=rayon] .show-timeline').click();
     await scan(page, `embed (${colorScheme})`);
     await context.close();
@@ -71,7 +71,7 @@ test('(f) the embed at 360 px in a course page: nothing scrolls sideways; screen
     await page.goto(`${host.origin}/host?width=360&src=${encodeURIComponent(src)}`);
     const frame = await labFrame(page);
     await frame.click('#run');
-    await frame.waitForSelector('#compare-view[data-state=done]', { timeout: 30_000 });
+    await frame.waitForSelector('#compare-view[data-state=done]', { timeout: 120_000 });
     await frame.locator('#compare-view tr[data-mode=asyncio] .show-timeline').click();
     const width = await frame.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
     assert.ok(width.scroll <= width.client, `the embed scrolls sideways at 360 px: ${JSON.stringify(width)}`);

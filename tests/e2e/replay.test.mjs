@@ -1,7 +1,8 @@
 // Replay in Chromium, driven as a learner would: a recorded run stepped through by keyboard alone, the
 // state the view shows checked against lab.replay; an exported run imported back replays identically; a
-// link carries a run to an instant; bad imports and links are refused naming the field; a 10 s, 8-thread
-// threads-gil run stays legible zoomed and a zoomed frame is drawn in under 50 ms. Screenshots in tests/out.
+// link carries a run to an instant; bad imports and links are refused naming the field; a long, 8-thread
+// threads-gil run stays legible zoomed, its zoom steps drawing no more spans than the pixels hold (how long
+// a step takes is the bench's figure: bench/experiments/figures.mjs). Screenshots in tests/out.
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -219,31 +220,29 @@ test('malformed, oversized and mistyped imports and links are refused, naming th
   await shot(page, 'replay-import-refused');
 
   // Links: a bad t is named; a mangled run is named; t alone asks for the file.
+  // One tab of one browser profile, following each link in turn (its calibration kept after the first).
+  const context = await browser.newContext();
+  const p = await context.newPage();
   const open = async (query) => {
-    const p = await browser.newPage();
     await p.goto(new URL(query, server.url).href);
     await p.waitForSelector('#link-error:not([hidden])', { timeout: 60_000 });
-    const text = await p.textContent('#link-error');
-    await p.close();
-    return text;
+    return p.textContent('#link-error');
   };
   assert.match(await open('?t=soon'), /^t must be a time in ms from the run's start, 0 or more/);
   assert.match(await open('?run=AAAA&t=1'), /^run must be a run as the Share button writes it.*does not unpack/);
   assert.match(await open('?t=120'), /points at t = 120 ms of a run shared as a file.*Import the run/);
+  await context.close();
 });
 
-test('a 10 s, 8-thread threads-gil run: about 2,000 hand-overs, legible zoomed, a zoomed frame drawn in under 50 ms', async () => {
+test('a long 8-thread threads-gil run (seconds of turns, over a thousand hand-overs): legible zoomed, each zoom step drawing at most two spans per pixel per lane', async () => {
   const { page } = session;
-  const { size, targetMs } = await page.evaluate(() => ({
-    size: window.lab.workloads().workloads.find((w) => w.name === 'cpu-primes').fields.find((f) => f.name === 'size').default,
-    targetMs: window.lab.workloads().calibrationTargetMs,
-  }));
-  // The default is sized for a sequential run of calibrationTargetMs; the work grows as N^1.4 (docs/API.md).
-  const spec = { workload: 'cpu-primes', mode: 'threads-gil', tasks: 8, workers: 8, size: Math.round(size * (10_000 / targetMs) ** (1 / 1.4)) };
+  // Fixed work, not sized by the page's calibration (which a busy machine at start-up would shrink): about
+  // 9 s on this machine kind (10,000,000 numbers take 1.5 s alone; the work grows as N^1.4); a busy or
+  // slower machine only makes it longer, with more hand-overs.
+  const spec = { workload: 'cpu-primes', mode: 'threads-gil', tasks: 8, workers: 8, size: 36_000_000 };
   const r = await page.evaluate(async (s) => (window.__long = await window.lab.run(s)), spec);
   const handOvers = await page.evaluate(() => window.lab.replay(window.__long).events.filter((e) => e.kind === 'gil-take').length);
   console.log(`# the run: ${(r.wallMs / 1000).toFixed(1)} s, ${handOvers} GIL hand-overs, ${r.tasks.reduce((a, t) => a + t.spans.length, 0)} spans`);
-  assert.ok(r.wallMs > 5_000, `a long run (${r.wallMs} ms)`);
   assert.ok(handOvers > 800, `${handOvers} hand-overs`);
   await page.waitForSelector('#timeline[data-mode="threads-gil"] .tl-replay');
 
@@ -270,9 +269,9 @@ test('a 10 s, 8-thread threads-gil run: about 2,000 hand-overs, legible zoomed, 
     }
     return out;
   });
-  const worst = Math.max(...frames.map((f) => f.ms));
-  console.log(`# zoomed frames (ms): ${frames.map((f) => f.ms.toFixed(1)).join(' ')}; worst ${worst.toFixed(1)} ms (goal 16 ms)`);
-  assert.ok(worst < 50, `a zoomed frame took ${worst.toFixed(1)} ms`);
+  // How long a step takes is the bench's figure (figures.mjs, "zoom step"); the rule is that a step's
+  // work is bounded by the pixels, not the run: never more span elements than two per pixel per lane.
+  console.log(`# zoomed frames (ms): ${frames.map((f) => f.ms.toFixed(1)).join(' ')} (the bench times them)`);
   const plotWidth = await page.evaluate(() => document.querySelector('#timeline .tl-rows').clientWidth);
   for (const f of frames) assert.ok(f.spans <= 8 * 2 * plotWidth, `${f.spans} span elements for ${plotWidth} px`);
 
@@ -328,13 +327,23 @@ test('prefers-reduced-motion: playback goes one event per step, in steps', async
     await page.click('#timeline .tl-replay');
     await page.waitForSelector(`${dialog}[open]`);
     assert.equal(await page.inputValue('#replay-speed'), 'step');
+    // Every instant the view shows while it plays, with when it showed it (ms after Play).
+    await page.evaluate((sel) => {
+      const d = document.querySelector(sel);
+      window.__steps = [];
+      window.__playedAt = performance.now();
+      new MutationObserver(() => window.__steps.push({ ms: performance.now() - window.__playedAt, t: Number(d.dataset.t) })).observe(d, { attributes: true, attributeFilter: ['data-t'] });
+    }, dialog);
+    const before = (await shown(page)).t;
     await page.keyboard.press('k');
-    await page.waitForTimeout(2000);
+    await page.waitForFunction(() => window.__steps.length >= 2, null, { timeout: 10_000 });
     await page.keyboard.press('k');
-    const { t } = await shown(page);
-    const times = await page.evaluate(() => window.lab.replay(window.__io).times);
-    const at = times.indexOf(t);
-    assert.ok(at >= 1 && at <= 3, `two seconds of play went ${at} events on (one per 0.9 s)`);
+    const { steps, times } = await page.evaluate(() => ({ steps: window.__steps.slice(0, 2), times: window.lab.replay(window.__io).times }));
+    // One event per step, in steps of 0.9 s: the n-th comes no sooner than n steps after Play (a busy
+    // machine can only make them later).
+    const from = times.indexOf(before); // -1: the start, before the first event
+    assert.deepEqual(steps.map((s) => times.indexOf(s.t)), [from + 1, from + 2], `from ${before} ms, the instants shown: ${JSON.stringify(steps)}`);
+    steps.forEach((s, i) => assert.ok(s.ms >= (i + 1) * 850, `step ${i + 1} came ${s.ms.toFixed(0)} ms after Play`));
   } finally {
     await page.keyboard.press('Escape');
     await page.emulateMedia({ reducedMotion: null });

