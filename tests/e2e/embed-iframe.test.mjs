@@ -1,14 +1,15 @@
 // (c) The lab in an iframe of a course page on another origin (another port) that is not isolated:
 //  - served by the lab's own server, in Chromium as it is: Document-Isolation-Policy isolates the frame,
-//    the threads build runs there and rayon beats sequential;
+//    the threads build runs there and rayon computes on several threads at once;
 //  - served by a plain static server: the service worker's Document-Isolation-Policy does the same;
 //  - the static site in Chromium without Document-Isolation-Policy: the frame falls back to the single
-//    build, says why, offers its own tab (where rayon works), and processes still beat sequential.
+//    build, says why, offers its own tab (where rayon works), and processes still compute at once.
 //  - a sandboxed frame that cannot start workers says so, with a link to a tab of its own.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, shot } from './helpers.mjs';
 import { startStaticServer, startHostServer, labFrame, labReady } from './embed-helpers.mjs';
+import { parallelShare } from './rules.mjs';
 
 let server, statik, host, browser, noDip;
 
@@ -29,20 +30,14 @@ const CPU = { workload: 'cpu-primes', tasks: 8, size: 4_000_000 };
 const PRIMES = { 4_000_000: 283_146, 8_000_000: 539_777 };
 const hostUrl = (labUrl, extra = '') => `${host.origin}/host?src=${encodeURIComponent(labUrl)}${extra}`;
 
-/** Best wall time of each mode over `rounds` interleaved runs (a busy machine slows both alike). */
-async function best(frame, modes, rounds = 2) {
-  const out = {};
-  for (let i = 0; i < rounds; i++) {
-    for (const [name, spec] of Object.entries(modes)) {
-      const r = await frame.evaluate((s) => window.lab.run(s).then((r) => ({ wallMs: r.wallMs, value: r.value, lanes: new Set(r.tasks.map((t) => t.lane)).size })), spec);
-      assert.equal(r.value, PRIMES[spec.size], `pi(${spec.size})`);
-      out[name] = Math.min(out[name] ?? Infinity, r.wallMs);
-    }
-  }
-  return out;
+/** One run in the frame: its value checked, its tasks' times kept (for what ran at once). */
+async function runIn(frame, spec) {
+  const r = await frame.evaluate((s) => window.lab.run(s).then((r) => ({ wallMs: r.wallMs, value: r.value, tasks: r.tasks.map((t) => ({ lane: t.lane, startMs: t.startMs, endMs: t.endMs })) })), spec);
+  assert.equal(r.value, PRIMES[spec.size], `pi(${spec.size})`);
+  return r;
 }
 
-test('(c) in a non-isolated course page, the lab\'s own server: the frame is isolated (Document-Isolation-Policy) and rayon beats sequential', async (t) => {
+test('(c) in a non-isolated course page, the lab\'s own server: the frame is isolated (Document-Isolation-Policy) and rayon computes at once', async (t) => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(hostUrl(`${server.url}embed.html?workload=cpu-primes&mode=rayon&tasks=8&size=4000000`));
@@ -52,12 +47,13 @@ test('(c) in a non-isolated course page, the lab\'s own server: the frame is iso
   assert.equal(status.crossOriginIsolated, true);
   assert.equal(status.build, 'threads');
   assert.equal(await frame.evaluate(() => window.labBoot.framed), true);
-  await t.test(`rayon beats sequential in the frame on ${status.threads} pool thread${status.threads === 1 ? '' : 's'}`, async (st) => {
+  await t.test(`rayon computes on ${status.threads} pool thread${status.threads === 1 ? '' : 's'} at once in the frame`, async (st) => {
     if (status.threads < 2) return st.skip('one core, one pool thread: nothing runs in parallel');
-    const times = await best(frame, { sequential: { ...CPU, mode: 'sequential' }, rayon: { ...CPU, mode: 'rayon' } });
-    const speedup = times.sequential / times.rayon;
-    console.log(`# in the frame: sequential ${times.sequential.toFixed(0)} ms, rayon ${times.rayon.toFixed(0)} ms, speedup ${speedup.toFixed(2)}`);
-    assert.ok(speedup >= 1.3, `rayon speedup ${speedup.toFixed(2)} < 1.3`);
+    // What ran at once, from the run's record (how much faster that is here is the bench's figure).
+    const r = await runIn(frame, { ...CPU, mode: 'rayon' });
+    const share = parallelShare(r.tasks);
+    console.log(`# in the frame: rayon ${r.wallMs.toFixed(0)} ms, two tasks or more at once ${(100 * share).toFixed(0)}% of the time`);
+    assert.ok(new Set(r.tasks.map((x) => x.lane)).size >= 2 && share >= 0.5, `rayon in the frame: two tasks at once only ${(100 * share).toFixed(0)}% of the time`);
   });
   await context.close();
 });
@@ -77,7 +73,7 @@ test('(c) the static site in a course page, Chromium as it is: the service worke
   await context.close();
 });
 
-test('(c) without Document-Isolation-Policy: the static site in a frame falls back to single, says why, links its own tab; processes beat sequential', async (t) => {
+test('(c) without Document-Isolation-Policy: the static site in a frame falls back to single, says why, links its own tab; processes compute at once', async (t) => {
   const context = await noDip.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await context.newPage();
   const query = 'workload=cpu-primes&mode=rayon&tasks=8&size=4000000';
@@ -110,12 +106,12 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   // Twice the work of the rayon test: each run starts its processes afresh (~100 ms here).
   const work = { ...CPU, size: 8_000_000 };
   const cores = await frame.evaluate(() => navigator.hardwareConcurrency);
-  await t.test(`processes beat sequential in the single build on ${cores} core${cores === 1 ? '' : 's'}`, async (st) => {
+  await t.test(`processes compute at once in the single build on ${cores} core${cores === 1 ? '' : 's'}`, async (st) => {
     if (cores < 2) return st.skip('one core: two processes cannot run at once');
-    const times = await best(frame, { sequential: { ...work, mode: 'sequential' }, processes: { ...work, mode: 'processes', workers: 2 } });
-    const speedup = times.sequential / times.processes;
-    console.log(`# single build in the frame: sequential ${times.sequential.toFixed(0)} ms, processes ${times.processes.toFixed(0)} ms, speedup ${speedup.toFixed(2)}`);
-    assert.ok(speedup >= 1.25, `processes speedup ${speedup.toFixed(2)} < 1.25`);
+    const r = await runIn(frame, { ...work, mode: 'processes', workers: 2 });
+    const share = parallelShare(r.tasks);
+    console.log(`# single build in the frame: processes ${r.wallMs.toFixed(0)} ms, two tasks or more at once ${(100 * share).toFixed(0)}% of the time`);
+    assert.ok(new Set(r.tasks.map((x) => x.lane)).size === 2 && share >= 0.5, `processes in the single build: two tasks at once only ${(100 * share).toFixed(0)}% of the time`);
   });
 
   // Its own tab can be isolated (the service worker, top level): rayon works there.
