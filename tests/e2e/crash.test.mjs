@@ -35,7 +35,7 @@ function runCrashing(page, spec) {
 
 /** Waits for the restarted engine, checks a clean run of the same mode, and returns the history. */
 async function afterCrash(page, spec) {
-  await page.waitForFunction(() => window.lab.status().state === 'ready', null, { timeout: 15_000 });
+  await page.waitForFunction(() => window.lab.status().state === 'ready', null, { timeout: 60_000 });
   const { faults, ...clean } = spec;
   const next = await labRun(page, clean);
   assert.ok(next.ok, `the next run works: ${JSON.stringify(next)}`);
