@@ -10,8 +10,9 @@ use super::workload::{accepted, Params, ALL};
 use super::Capabilities;
 use serde_json::{json, Value};
 
-/// The fields a mode adds to the spec (shown with the mode in the form).
-fn mode_fields(m: Mode) -> Value {
+/// The fields a mode adds to the spec (shown with the mode in the form). A field this engine cannot
+/// take says why (`unavailable`).
+fn mode_fields(m: Mode, caps: &Capabilities) -> Value {
     let (min, max, default) = FREE_THREADED_OVERHEAD_PCT;
     match m {
         Mode::ThreadsGil => json!([{
@@ -22,6 +23,7 @@ fn mode_fields(m: Mode) -> Value {
             "classes": ["cpu", "mixed"],
             "doc": "The CPU work is C code that releases the GIL while it runs, as NumPy's array loops, hashlib and \
                     zlib do: the threads then compute in parallel, and take the GIL only at the call's ends.",
+            "unavailable": m.releases_gil_unavailable(caps),
         }]),
         Mode::FreeThreaded => json!([{
             "name": "freeThreadedOverheadPct",
@@ -110,7 +112,7 @@ pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
                 "source": m.source(),
                 "workers": m.workers(caps),
                 "unavailable": m.unavailable(caps),
-                "fields": mode_fields(*m),
+                "fields": mode_fields(*m, caps),
             })
         })
         .collect();
@@ -155,6 +157,13 @@ mod tests {
         assert_eq!(c["workloads"][0]["fields"][0]["max"], 2_000_000_000i64);
         let rayon = c["modes"].as_array().unwrap().iter().find(|m| m["name"] == "rayon").unwrap();
         assert!(rayon["unavailable"].as_str().unwrap().contains("isolated"));
+        // threads-gil runs in the single build (its threads take turns); C code beside them cannot.
+        let gil = c["modes"].as_array().unwrap().iter().find(|m| m["name"] == "threads-gil").unwrap();
+        assert!(gil["unavailable"].is_null());
+        assert!(gil["fields"][0]["unavailable"].as_str().unwrap().contains("take turns on one real thread"));
+        let threads = catalogue(&Capabilities { build: Build::Threads, pool_threads: 2, cores: 2 });
+        let gil = threads["modes"].as_array().unwrap().iter().find(|m| m["name"] == "threads-gil").unwrap();
+        assert!(gil["fields"][0]["unavailable"].is_null());
         assert_eq!(c["fields"][0]["name"], "tasks");
         // A workload that fixes its own tasks says so (and how), for the form to show in their place.
         for w in c["workloads"].as_array().unwrap() {

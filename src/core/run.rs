@@ -3,7 +3,7 @@
 use super::cancel::CancelToken;
 use super::faults::OnError;
 use super::mode::exec::LoopCtx;
-use super::mode::{asyncio, sequential, threads_gil, Mode};
+use super::mode::{asyncio, sequential, threads_gil, turns, Mode};
 use super::platform::{AsyncIo, BlockingIo, Clock, Progress, PythonThreads};
 use std::sync::Arc;
 use super::record::{Status, TaskRecord};
@@ -69,13 +69,15 @@ impl RunResult {
     }
 }
 
-/// Runs a `sequential` or `asyncio` spec on the caller's event loop.
+/// Runs a spec whose mode runs on the caller's event loop ([`Mode::runs_on_loop`]): `sequential`,
+/// `asyncio`, and `threads-gil` with its threads taking turns (where there is no shared memory).
 pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dyn Clock, cancel: &CancelToken, progress: &dyn Progress) -> RunResult {
     let t0 = clock.now_ms();
     let ctx = LoopCtx { io, clock, cancel, t0, progress, group: CancelToken::new() };
     let records = match spec.mode {
         Mode::Sequential => sequential::run(&ctx, spec).await,
         Mode::Asyncio => asyncio::run(&ctx, spec).await,
+        Mode::ThreadsGil => turns::run(&ctx, spec).await,
         other => unreachable!("{} does not run on the event loop", other.name()),
     };
     assemble(spec, build, clock.now_ms() - t0, records, cancel)

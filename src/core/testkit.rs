@@ -20,6 +20,9 @@ pub struct VirtualIo {
     cancel_at: Option<f64>,
     /// Set by `abort_all` (a TaskGroup cancelling its tasks).
     aborted: CancelToken,
+    /// Whether a future that asks to be polled again at once (a CPU-bound thread giving the loop a turn,
+    /// `yield_now`) holds the clock: see [`VirtualIo::exact_yields`].
+    exact_yields: bool,
 }
 
 impl VirtualIo {
@@ -27,7 +30,21 @@ impl VirtualIo {
         Self::with(0.0, None)
     }
     pub fn with(tick_ms: f64, cancel_at: Option<f64>) -> Self {
-        VirtualIo { now_bits: AtomicU64::new(0f64.to_bits()), tick_ms, timers: Mutex::new(Vec::new()), cancel: CancelToken::new(), cancel_at, aborted: CancelToken::new() }
+        VirtualIo { now_bits: AtomicU64::new(0f64.to_bits()), tick_ms, timers: Mutex::new(Vec::new()), cancel: CancelToken::new(), cancel_at, aborted: CancelToken::new(), exact_yields: false }
+    }
+
+    /// A yield takes no time and moves no timer: while a future asks to be polled again at once (CPU work
+    /// giving the loop a turn), the clock stays where that work has brought it, and a timer fires only when
+    /// nothing is left to run. Without it the clock jumps to the next timer at every yield (the CPU work
+    /// in between then seems to take no time). The Stop comes when the clock reaches `cancel_at`.
+    pub fn exact_yields(mut self) -> Self {
+        self.exact_yields = true;
+        self
+    }
+
+    /// Moves the clock on by `ms`: CPU work of that long, for a test's own kernels.
+    pub fn advance(&self, ms: f64) {
+        self.set_now(self.peek() + ms);
     }
     fn set_now(&self, t: f64) {
         self.now_bits.store(t.to_bits(), Ordering::SeqCst);
@@ -39,14 +56,24 @@ impl VirtualIo {
     /// Drives `fut` to completion, advancing the clock to the next timer whenever nothing is ready.
     pub fn drive<F: Future>(&self, fut: F) -> F::Output {
         let mut fut = std::pin::pin!(fut);
-        let waker = futures_util::task::noop_waker();
+        let woken = std::sync::Arc::new(Woken(std::sync::atomic::AtomicBool::new(false)));
+        let waker = if self.exact_yields { Waker::from(woken.clone()) } else { futures_util::task::noop_waker() };
         let mut cx = Context::from_waker(&waker);
         for _ in 0..10_000_000 {
+            woken.0.store(false, Ordering::SeqCst);
             if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
                 return v;
             }
             let mut timers = self.timers.lock().unwrap();
             let now = self.peek();
+            if woken.0.load(Ordering::SeqCst) {
+                // Something asked to run again at once: it is still working, no timer is due yet.
+                if self.cancel_at.is_some_and(|s| s <= now) && !self.cancel.is_cancelled() {
+                    self.cancel.cancel();
+                    timers.drain(..).for_each(|(_, w)| w.wake());
+                }
+                continue;
+            }
             let next = timers.iter().map(|(at, _)| *at).fold(f64::INFINITY, f64::min);
             if let Some(stop) = self.cancel_at.filter(|&s| s <= next && !self.cancel.is_cancelled()) {
                 self.set_now(stop.max(now));
@@ -80,6 +107,15 @@ impl Clock for VirtualIo {
             self.set_now(t + self.tick_ms);
         }
         t
+    }
+}
+
+/// Tells [`VirtualIo::drive`] that the future asked to be polled again.
+struct Woken(std::sync::atomic::AtomicBool);
+
+impl std::task::Wake for Woken {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
     }
 }
 

@@ -152,9 +152,11 @@ pub async fn run(spec_json: String, on_task: Option<js_sys::Function>) -> Result
     let (sink, events) = super::progress::channel();
     let io = WebIo { endpoint, controller: controller.clone() };
     let work = async move {
-        let result = match spec.mode {
-            Mode::Sequential | Mode::Asyncio => Ok(run_on_loop(&spec, BUILD, &io, &WebClock, &cancel, &*sink).await),
-            _ => run_on_threads(spec, cancel, io, sink.clone()).await,
+        // sequential, asyncio, and threads-gil in the single build (its threads take turns) run here.
+        let result = if spec.mode.runs_on_loop(BUILD) {
+            Ok(run_on_loop(&spec, BUILD, &io, &WebClock, &cancel, &*sink).await)
+        } else {
+            run_on_threads(spec, cancel, io, sink.clone()).await
         };
         drop(sink); // the last sink: delivery ends once the threads' copies are gone too
         result
@@ -281,7 +283,7 @@ pub fn thread_workers() -> u32 {
     pool
 }
 
-/// Runs a `threads-gil` or `rayon` spec without blocking this worker: the run's controller goes onto the
+/// Runs a thread mode's spec (`threads-gil`, `free-threaded`, `interpreters`, `rayon`) without blocking this worker: the run's controller goes onto the
 /// rayon pool (where blocking is allowed), while this worker's event loop serves the threads' I/O and
 /// stays free to hear Stop.
 #[cfg(feature = "threads")]
@@ -320,5 +322,5 @@ async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo, progress: st
 
 #[cfg(not(feature = "threads"))]
 async fn run_on_threads(_spec: Spec, _cancel: CancelToken, _io: WebIo, _progress: std::sync::Arc<super::progress::Sink>) -> Result<RunResult, LabError> {
-    unreachable!("validation refuses thread modes in the single build")
+    unreachable!("validation refuses the modes that need real threads in the single build, and threads-gil runs on the loop")
 }

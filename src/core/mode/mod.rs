@@ -11,6 +11,7 @@ pub mod rayon;
 pub mod sequential;
 pub mod steps;
 pub mod threads_gil;
+pub mod turns;
 
 use super::workload::Class;
 use super::{Build, Capabilities};
@@ -110,7 +111,7 @@ impl Mode {
         match self {
             Mode::Sequential => "src/core/mode/sequential.rs",
             Mode::Asyncio => "src/core/mode/asyncio.rs",
-            Mode::ThreadsGil => "src/core/mode/threads_gil.rs + src/core/gil/state.rs",
+            Mode::ThreadsGil => "src/core/mode/threads_gil.rs + src/core/gil/state.rs + src/core/mode/turns/mod.rs",
             Mode::Processes => "www/src/engine/processes.ts + src/core/run.rs",
             Mode::Rayon => "src/core/mode/rayon.rs",
             Mode::FreeThreaded => "src/core/mode/free_threaded.rs + src/core/mode/pool.rs",
@@ -133,10 +134,12 @@ impl Mode {
         }
     }
 
-    /// Why this engine cannot run the mode at all, if it cannot.
+    /// Why this engine cannot run the mode at all, if it cannot. Without shared memory (the single build)
+    /// what needs threads running at the same time cannot run; `threads-gil` can, its threads taking turns
+    /// on one real thread ([`turns`]): under the GIL only one runs Python at a time anyway.
     pub fn unavailable(self, caps: &Capabilities) -> Option<String> {
         match self {
-            Mode::Rayon | Mode::ThreadsGil | Mode::FreeThreaded | Mode::Interpreters if caps.build == Build::Single => Some(format!(
+            Mode::Rayon | Mode::FreeThreaded | Mode::Interpreters if caps.build == Build::Single => Some(format!(
                 "{} needs threads over shared memory (SharedArrayBuffer), which this page cannot have \
                  because it is not cross-origin isolated (a frame in a page that is not, or a host that \
                  sends no isolation headers and no service worker could add them)",
@@ -144,6 +147,24 @@ impl Mode {
             )),
             _ => None,
         }
+    }
+
+    /// Why `releasesGil` cannot be had with this mode on this engine, if it cannot: C code that releases
+    /// the GIL runs beside the other threads at the same time, which needs real threads over shared memory.
+    pub fn releases_gil_unavailable(self, caps: &Capabilities) -> Option<String> {
+        (self == Mode::ThreadsGil && caps.build == Build::Single).then(|| {
+            "releasesGil (C code that runs beside the other threads at the same time) needs threads over shared \
+             memory (SharedArrayBuffer), which this page cannot have because it is not cross-origin isolated; \
+             here threads-gil's threads take turns on one real thread"
+                .to_string()
+        })
+    }
+
+    /// Whether this mode runs on the engine's own event loop in `build` (the others run on real threads,
+    /// or, `processes`, in worker processes): `sequential`, `asyncio`, and `threads-gil` without shared
+    /// memory, its threads taking turns ([`turns`]).
+    pub fn runs_on_loop(self, build: Build) -> bool {
+        matches!(self, Mode::Sequential | Mode::Asyncio) || (self == Mode::ThreadsGil && build == Build::Single)
     }
 
     /// Why this mode does not run this class of work, if it does not.

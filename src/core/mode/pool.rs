@@ -12,6 +12,7 @@ mod cpu;
 mod handover;
 mod queue;
 
+pub use handover::{record_drop, record_wait};
 pub use queue::{fill_unfinished, MapQueue};
 
 use crate::core::cancel::CancelToken;

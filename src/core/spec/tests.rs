@@ -228,8 +228,20 @@ fn a_mode_the_build_cannot_run_says_why() {
     let (field, reason) = field_of(parse(&json!({"workload": "cpu-primes", "mode": "rayon"}), &SINGLE));
     assert_eq!(field, "mode");
     assert!(reason.contains("cross-origin isolated"));
-    let (field, reason) = field_of(parse(&json!({"workload": "io-fetch", "mode": "threads-gil"}), &SINGLE));
-    assert_eq!(field, "mode");
-    assert!(reason.starts_with("threads-gil needs threads"));
+    for mode in ["free-threaded", "interpreters"] {
+        let (field, reason) = field_of(parse(&json!({"workload": "cpu-primes", "mode": mode}), &SINGLE));
+        assert_eq!(field, "mode");
+        assert!(reason.starts_with(&format!("{mode} needs threads")), "{reason}");
+    }
     assert!(parse(&json!({"workload": "io-fetch", "mode": "rayon"}), &THREADS).is_ok());
+    // threads-gil runs there, its threads taking turns on one real thread; C code that releases the GIL
+    // to run beside them at the same time cannot.
+    assert!(parse(&json!({"workload": "io-fetch", "mode": "threads-gil"}), &SINGLE).is_ok());
+    assert!(parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "releasesGil": false}), &SINGLE).is_ok());
+    let (field, reason) = field_of(parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "releasesGil": true}), &SINGLE));
+    assert_eq!(field, "releasesGil");
+    assert!(reason.contains("cross-origin isolated") && reason.contains("take turns on one real thread"), "{reason}");
+    assert!(parse(&json!({"workload": "cpu-primes", "mode": "threads-gil", "releasesGil": true}), &THREADS).is_ok());
+    // Where it does not apply (I/O work), it is dropped, not refused.
+    assert!(!parse(&json!({"workload": "io-sleep", "mode": "threads-gil", "releasesGil": true}), &SINGLE).unwrap().releases_gil);
 }

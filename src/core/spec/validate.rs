@@ -153,6 +153,9 @@ pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Re
     if let Some(reason) = mode.unavailable(caps) {
         return Err(LabError::unavailable("mode", reason));
     }
+    if let Some(reason) = mode.releases_gil_unavailable(caps).filter(|_| releases_gil) {
+        return Err(LabError::unavailable("releasesGil", reason));
+    }
     if let Some(reason) = mode.unsupported(workload.class()) {
         return Err(LabError::unavailable("mode", format!("{} with {}: {reason}", mode.name(), workload.name())));
     }

@@ -3,7 +3,7 @@
 //! inside the thread's interpreter.
 
 use super::{InterpreterSlot, PoolRun};
-use crate::core::events::{DropReason, EventKind};
+use crate::core::events::DropReason;
 use crate::core::gil::{Gil, ThreadId};
 use crate::core::platform::IoError;
 use crate::core::record::{SpanKind, TaskRecorder};
@@ -50,9 +50,7 @@ impl PoolRun {
                     start = self.now();
                     rec.span(SpanKind::GilWait, before, start);
                     if gil.is_enabled() {
-                        let e = rec.event(EventKind::GilDrop, before);
-                        e.reason = Some(DropReason::Switch);
-                        e.gil = self.gil_name(me);
+                        super::handover::record_drop(rec, self.gil_name(me), before, DropReason::Switch);
                         self.note_wait(me, rec, before, &requests, start, again);
                     }
                     *held = again;

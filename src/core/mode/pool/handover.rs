@@ -24,17 +24,11 @@ impl PoolRun {
     /// The events of one wait for the GIL: asked at `start`, the drop requests this thread made meanwhile
     /// (and whom they asked), then taken at `end` (or given up: a Stop).
     pub(super) fn note_wait(&self, me: ThreadId, rec: &mut TaskRecorder, start: f64, requests: &[(f64, Option<ThreadId>)], end: f64, held: bool) {
-        let gil = self.gil_name(me);
-        rec.event(EventKind::GilWait, start).gil = gil.clone();
-        for &(at, holder) in requests {
+        let requests: Vec<(f64, Option<String>)> = {
             let lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
-            let holder = holder.and_then(|h| lanes.get(h).cloned());
-            drop(lanes);
-            let e = rec.event(EventKind::GilDropRequest, at);
-            e.gil = gil.clone();
-            e.holder = holder;
-        }
-        rec.event(if held { EventKind::GilTake } else { EventKind::GilWaitEnd }, end).gil = gil;
+            requests.iter().map(|&(at, holder)| (at, holder.and_then(|h| lanes.get(h).cloned()))).collect()
+        };
+        record_wait(rec, self.gil_name(me), start, &requests, end, held);
     }
 
     /// The name of thread `me`'s GIL in events: its interpreter's lane under `interpreters`, none for the
@@ -50,9 +44,7 @@ impl PoolRun {
     pub(super) fn drop_gil(&self, me: ThreadId, rec: &mut TaskRecorder, reason: DropReason) {
         if let Some(gil) = self.gil_of(me) {
             if gil.is_enabled() {
-                let e = rec.event(EventKind::GilDrop, self.now());
-                e.reason = Some(reason);
-                e.gil = self.gil_name(me);
+                record_drop(rec, self.gil_name(me), self.now(), reason);
             }
             gil.drop_gil(me);
         }
@@ -99,4 +91,25 @@ impl PoolRun {
         }
         r
     }
+}
+
+/// The events of one wait for a GIL (`gil`: its name under `interpreters`, else none): asked at `start`,
+/// the drop requests the waiter made meanwhile with the lane each asked, then taken at `end` (or given up:
+/// a Stop). Every runner of the GIL records its waits so (the real threads here, the single build's turns
+/// in `mode/turns`), so the timeline and replay read them alike.
+pub fn record_wait(rec: &mut TaskRecorder, gil: Option<String>, start: f64, requests: &[(f64, Option<String>)], end: f64, held: bool) {
+    rec.event(EventKind::GilWait, start).gil = gil.clone();
+    for (at, holder) in requests {
+        let e = rec.event(EventKind::GilDropRequest, *at);
+        e.gil = gil.clone();
+        e.holder = holder.clone();
+    }
+    rec.event(if held { EventKind::GilTake } else { EventKind::GilWaitEnd }, end).gil = gil;
+}
+
+/// The holder dropped a GIL at `at`, for `reason`.
+pub fn record_drop(rec: &mut TaskRecorder, gil: Option<String>, at: f64, reason: DropReason) {
+    let e = rec.event(EventKind::GilDrop, at);
+    e.reason = Some(reason);
+    e.gil = gil;
 }
