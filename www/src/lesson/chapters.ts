@@ -1,4 +1,4 @@
-// The lesson as a path: one record per chapter, in the lesson's order and words (../shared/lesson/). A
+// The lesson as a path: one record per chapter, in the lesson's order and words (docs/LESSON.md). A
 // chapter is data: its claim as the lesson words it, the experiments that test it (specs and modes, sized
 // for this machine where the spec leaves a size out), the claims they decide, what to look at on the
 // timeline, what CPython shows for the same experiment (with its source), and where the lesson is
@@ -48,7 +48,7 @@ export interface Chapter {
   calls?: { run: string; label: string; cpython?: { totalMs: number; p99Ms?: number } }[];
 }
 
-const SOURCE = 'measured with CPython 3.11.7 on this project\'s 2-core machine kind (docs: shared/PYTHON-MODEL.md)';
+const SOURCE = 'measured by the lab\'s authors with CPython 3.11.7 on a 2-core Linux machine (the lab\'s benchmark runs the same programs again beside the lab)';
 
 export const CHAPTERS: Chapter[] = [
   {
@@ -186,7 +186,7 @@ export const CHAPTERS: Chapter[] = [
     lookAt: 'No GIL, so no waits for it: every thread runs (blue) at once, each a little slower than alone (the build\'s single-thread cost).',
     cpython: {
       text: 'Four threads on 4 cores, arithmetic: 506 ms serial, 494 ms with the GIL, 179 ms on the free-threaded build. Its single-thread cost: about 8% on x86-64 Linux (1% on macOS aarch64), "roughly 5-10%" (What\'s New in 3.14); about 40% in 3.13.',
-      source: 'Python 3.14 docs (free-threading HOWTO, What\'s New in 3.14), PEP 779; 3.15.0rc1 recordings (shared/PYTHON-MODEL.md)',
+      source: 'Python 3.14 docs (free-threading HOWTO, What\'s New in 3.14), PEP 779; CPython 3.15.0rc1 recordings (github.com/tamnd/cpython-internals)',
     },
     notes: [
       'The free-threaded build is supported but optional since Python 3.14 (PEP 779): the python you install is still the GIL build unless you ask for python3.14t. An extension module that does not declare free-threading support turns the GIL back on for the whole process (sys._is_gil_enabled() tells).',
@@ -214,7 +214,7 @@ export const CHAPTERS: Chapter[] = [
       'Each interpreter starts once on its thread (start, green), its task arrives pickled (message, yellow), and then the interpreters compute (blue) at the same time: each holds only its own GIL, which no other thread wants. Start-up and messages take a fraction of a millisecond here: zoom into the first milliseconds (+, or drag over the overview) to see them at their true length.',
     cpython: {
       text: 'Work split 4 ways on 4 cores, pool start included: arithmetic 507 ms serial, 494 ms on 4 threads, 208 ms on 4 interpreters; summing a 400,000-item list that must cross: 6 ms serial, 8 ms on threads, 255 ms on interpreters. Start and join a thread: 0.33 ms; create and close an interpreter: 16.8 ms; a spawned process pool: tens of ms.',
-      source: 'What\'s New in Python 3.14; PEP 734; 3.15.0rc1 recordings (shared/PYTHON-MODEL.md)',
+      source: 'What\'s New in Python 3.14; PEP 734; CPython 3.15.0rc1 recordings (github.com/tamnd/cpython-internals)',
     },
     notes: [
       'Each interpreter in the lab is a fresh instance of its own small module with its own memory, started on its worker thread: the same kind of cost as CPython\'s (a new interpreter state that imports its modules anew), not a timer. It is much smaller: the lab\'s interpreter is a module of a few kilobytes, compiled once when the page starts, so it starts far faster than CPython\'s 16.8 ms (the claim above gives this machine\'s figure), while a process in the lab starts a whole engine of its own. Arguments and results really are pickled (protocol 2, byte for byte what CPython\'s pickle writes) and unpickled inside the interpreter.',

@@ -1,5 +1,5 @@
 // The lesson's own Python, shown whole in the chapters that have some: the very text of
-// ../shared/lesson/, made by the one module that writes Python programs (../python/programs.ts).
+// docs/LESSON.md, made by the one module that writes Python programs (../python/programs.ts).
 
 import { lessonSnippets } from '../python/programs';
 import type { Chapter } from './chapters';
