@@ -271,24 +271,6 @@ test("a run's promise resolves once its record is committed: while another tab h
   await context.close();
 });
 
-test("a tab closed while its run's write waits for the store keeps the run: the write starts as the page goes, its commit sent", async () => {
-  const context = await session.browser.newContext();
-  const page = await tab(context);
-  const holder = await bare(context);
-  await hold(holder);
-  const runId = await startRun(page, SPEC);
-  // The write waits behind the holder, still reading (its commit not sent): without a write of its own
-  // as the page goes, the browser aborts it with the page (checked: the run was lost).
-  await page.close({ runBeforeUnload: false });
-  await release(holder);
-  const other = await tab(context);
-  assert.deepEqual(await runIds(other), [runId], 'the run is stored');
-  const d = await dump(other);
-  assert.equal(runKeys(d).length, 1, 'once');
-  assert.equal(d.entries.schema, 2);
-  await context.close();
-});
-
 test('a page hidden while its write waits: the write it starts at once carries the run, stored once, the total counted, the run resolved', async () => {
   const context = await session.browser.newContext();
   const page = await tab(context);

@@ -9,7 +9,7 @@
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { fitToBudget, RESULT_BUDGET_BYTES, sizeOf, type Budgeted } from './history/budget';
 import { copiesOf } from './history/copies';
-import { commitNow, transact, type TxWatch } from './history/idb';
+import { commitNow, STORE, transact, transactNow, type TxWatch } from './history/idb';
 import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, runKey, SETTINGS_VERSION, STORE_SCHEMA, type Identified } from './history/records';
 import { adjustTotal, dropForRoom, loadRuns, NewerStore, putBack, putNow, readMissing, removeUpToNow, settleHiddenWrite, writeRuns } from './history/transactions';
 
@@ -85,6 +85,8 @@ const CHANNEL = 'concurrency-lab:history';
 
 export class HistoryStore<R extends Storable, S = Record<string, string>> {
   private db?: UseStore;
+  /** The same database's open connection, to begin a write in the task that records a run. */
+  private idb?: IDBDatabase;
   private channel?: BroadcastChannel;
   private readonly tab = Math.random().toString(36).slice(2, 8).padEnd(6, '0');
   private n = 0;
@@ -94,8 +96,9 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
   private loaded = false;
   private dirty = false;
   private reconciling = false;
-  /** This page's writes, one after another, in the order runs were recorded. */
+  /** This page's writes, one after another, in the order runs were recorded; how many are pending. */
   private writes: Promise<unknown> = Promise.resolve();
+  private pendingWrites = 0;
   /** The queued write under way: given over to the hidden page's write unless its commit was sent. */
   private inFlight?: TxWatch & { batch: Entry<R>[]; handedOver: boolean };
   /** Who waits for an entry to be kept (`add`'s promise): told once it is no longer `writing`. */
@@ -119,11 +122,15 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
       const db = createStore('concurrency-lab', 'kv');
       await get('probe', db); // a sandboxed or blocked context fails here, not at createStore
       this.db = db;
+      const idb = await new Promise<IDBDatabase>((resolve) => db('readonly', async (os) => resolve(os.transaction.db)));
+      idb.addEventListener('close', () => this.idb === idb && (this.idb = undefined));
+      this.idb = idb;
     } catch (e) {
       this.fallBack(e);
     }
     // A page hidden (another tab, the phone's home screen) may never run again, and a page closed or
-    // reloaded runs no more tasks: either way, what is not yet stored is written at once.
+    // reloaded runs no more tasks: either way, what is not yet stored is written at once. (pagehide, not
+    // unload: it keeps the page fit for the back/forward cache.)
     if (this.db && typeof document !== 'undefined' && typeof addEventListener === 'function') {
       addEventListener('pagehide', () => this.writeAtOnce());
       document.addEventListener('visibilitychange', () => {
@@ -295,7 +302,18 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
    * the caps, which the page reports.
    */
   private flush(): void {
-    this.writes = this.writes.then(() => this.flushNow()).catch((e) => this.fallBack(e));
+    this.queueWrite(() => this.flushNow()).catch((e) => this.fallBack(e));
+  }
+
+  /**
+   * Runs `write` after this page's earlier writes, or at once, in this task, when none is pending (a run
+   * recorded is then written before the page goes on to draw it). Resolves (or rejects) as `write` does.
+   */
+  private queueWrite<T>(write: () => Promise<T>): Promise<T> {
+    const out = (this.pendingWrites === 0 ? write() : this.writes.then(write)).finally(() => this.pendingWrites--);
+    this.pendingWrites++;
+    this.writes = out.catch(() => {});
+    return out;
   }
 
   private async flushNow(): Promise<void> {
@@ -307,7 +325,8 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
     const flight = (this.inFlight = { batch, committing: false, handedOver: false });
     try {
       // The keys are known once the transaction runs, before it commits (a reconcile meanwhile skips them).
-      const { dropped } = await transact(
+      const { dropped } = await transactNow(
+        this.idb,
         db,
         'readwrite',
         (os) => {
@@ -344,11 +363,13 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
 
   /**
    * The page is being hidden or closed: every run not yet stored is written now, in one transaction whose
-   * requests are all made in this task and whose commit is sent at once, so that it finishes even if the
-   * page does not live to hear of it (a transaction whose commit was sent is committed, not aborted, when
-   * its page goes). A queued write that is still reading (its commit not sent) is aborted and its runs
-   * written here instead; one whose commit was sent finishes by itself. If the page lives on, what a write
-   * checks (the schema, the total, the caps) is done after, in the queue (`settleHiddenWrite`).
+   * requests are all made in this task and whose commit is sent at once, so the browser can finish it with
+   * no further turn of the page (a hidden page may not get one; a closing page lives only while it is torn
+   * down). A queued write that is still reading (its commit not sent) is aborted and its runs written here
+   * instead; one whose commit was sent finishes by itself. If the page lives on, what a write checks (the
+   * schema, the total, the caps) is done after, in the queue (`settleHiddenWrite`). No browser promises
+   * more: Chromium aborts every unfinished transaction of a page that goes (closed, reloaded or left),
+   * commit sent or not (docs/API.md, "A run is kept once it is reported").
    */
   private writeAtOnce(): void {
     const db = this.db;
@@ -369,14 +390,28 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
     const bytes = batch.reduce((s, e) => s + e.bytes, 0);
     const legacy = batch.filter((e) => e.legacyKey).map((e) => e.legacyKey!);
     let keys: string[] = [];
-    // idb-keyval's store runs this at the end of this task (the database is open): still before the page goes.
-    db('readwrite', (os) => {
+    const write = (os: IDBObjectStore) => {
       const done = promisifyRequest(os.transaction);
       keys = putNow(os, batch, (at) => this.newKey(at));
       batch.forEach((e, i) => (e.pendingKey = keys[i]));
       commitNow(os.transaction);
       return done;
-    }).then(
+    };
+    // On the open connection, in this task; else idb-keyval's store runs it at the end of this task (as
+    // microtasks do): still before the page goes.
+    let os: IDBObjectStore | undefined;
+    try {
+      os = this.idb?.transaction(STORE, 'readwrite').objectStore(STORE);
+    } catch {
+      os = undefined;
+    }
+    let started: Promise<unknown>;
+    try {
+      started = os ? write(os) : db('readwrite', write);
+    } catch (e) {
+      started = Promise.reject(e);
+    }
+    started.then(
       () => {
         const now = performance.now();
         for (const e of batch) Object.assign(e, { key: e.pendingKey, order: e.pendingKey, pendingKey: undefined, state: 'stored', storedAt: now, legacyKey: undefined, hidden: undefined });
@@ -384,8 +419,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
         this.broadcast();
         this.changed();
         // The page lived on: the checks a queued write makes, made now.
-        this.writes = this.writes
-          .then(() => transact(db, 'readwrite', (os) => settleHiddenWrite(os, keys, bytes, legacy)))
+        this.queueWrite(() => transact(db, 'readwrite', (os) => settleHiddenWrite(os, keys, bytes, legacy)))
           .then(({ newer, dropped }) => {
             if (newer !== undefined) {
               for (const e of batch) Object.assign(e, { key: undefined, order: e.key ?? e.order, state: 'unsaved' });
@@ -412,9 +446,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
    * what was cleared, oldest first, for Undo.
    */
   clear(): Promise<R[]> {
-    const out = this.writes.then(() => this.clearNow());
-    this.writes = out.catch(() => {});
-    return out;
+    return this.queueWrite(() => this.clearNow());
   }
 
   private async clearNow(): Promise<R[]> {
@@ -452,9 +484,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
    * tab); any other result is recorded anew, after what is there. A run that is there already is skipped.
    */
   restore(results: R[]): Promise<void> {
-    const out = this.writes.then(() => this.restoreNow(results));
-    this.writes = out.catch(() => {});
-    return out;
+    return this.queueWrite(() => this.restoreNow(results));
   }
 
   private async restoreNow(results: R[]): Promise<void> {
@@ -499,9 +529,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
    * twice over, then writes those. Resolves to how many runs were dropped.
    */
   makeRoom(): Promise<number> {
-    const out = this.writes.then(() => this.makeRoomNow());
-    this.writes = out.catch(() => {});
-    return out;
+    return this.queueWrite(() => this.makeRoomNow());
   }
 
   private async makeRoomNow(): Promise<number> {
@@ -595,6 +623,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
 
   private fallBack(e: unknown): void {
     this.db = undefined;
+    this.idb = undefined;
     this.channel?.close();
     this.channel = undefined;
     for (const x of this.entries) if (x.state !== 'stored') x.state = 'unsaved';

@@ -473,9 +473,11 @@ export class Lab {
    * rejection) waits for this first, so a run reported is a run kept: a reload at once loses nothing.
    */
   private record(r: Recorded): Promise<void> {
-    for (const l of this.listeners) l(r);
     // Any Result is kept, a partial one too (a run cut short by a Stop or a crash: its finished tasks).
-    return this.store.add(r);
+    // The store copies it and begins its write first; the page then draws it while the browser writes.
+    const kept = this.store.add(r);
+    for (const l of this.listeners) l(r);
+    return kept;
   }
 
   private update(patch: Partial<Status>): void {

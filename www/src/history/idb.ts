@@ -15,14 +15,15 @@ export const runRange = (upTo?: number) => IDBKeyRange.bound(...runKeyBounds(upT
 /** What a caller may watch of a transaction `transact` runs: the transaction, and whether its commit was sent. */
 export interface TxWatch {
   tx?: IDBTransaction;
-  /** Set once every request is made and the commit sent: the transaction then finishes even if the page goes. */
+  /** Set once every request is made and the commit sent: the transaction then finishes without the page's help. */
   committing: boolean;
 }
 
 /**
- * Sends the commit of `tx` at once (IndexedDB 3.0's `commit()`), rather than when the browser notices that
- * no request is left. A transaction whose commit was sent is committed, not aborted, if its page is
- * closed meanwhile (Chromium since 2019, the spec's w3c/IndexedDB#242). Returns whether it was sent.
+ * Sends the commit of `tx` at once (IndexedDB 3.0's `commit()`), rather than when the page's next turn
+ * notices that no request is left: the browser can then finish the transaction without the page. (It
+ * does not make the write outlive the page: Chromium aborts every unfinished transaction of a connection
+ * when its page goes, commit sent or not.) Returns whether it was sent.
  */
 export function commitNow(tx: IDBTransaction): boolean {
   if (typeof tx.commit !== 'function') return false;
@@ -41,25 +42,47 @@ export function commitNow(tx: IDBTransaction): boolean {
  * A throw in `body` aborts the transaction; a failed commit (a full quota) rejects with its error.
  */
 export function transact<T>(db: UseStore, mode: IDBTransactionMode, body: (os: IDBObjectStore) => Promise<T>, watch?: TxWatch): Promise<T> {
-  return db(mode, async (os) => {
-    if (watch) watch.tx = os.transaction;
-    const done = promisifyRequest(os.transaction);
-    done.catch(() => {}); // awaited below, or replaced by the error that aborted it
-    let value: T;
+  return db(mode, (os) => inTransaction(os, mode, body, watch));
+}
+
+/**
+ * `transact` on an open database, begun in this task: the transaction is created and `body` makes its
+ * first requests before this returns, so the browser works on them while the page does other things
+ * (drawing the run just recorded). Falls back to `fallback` (idb-keyval's store, which opens the database
+ * again) when this connection is closed.
+ */
+export function transactNow<T>(idb: IDBDatabase | undefined, fallback: UseStore, mode: IDBTransactionMode, body: (os: IDBObjectStore) => Promise<T>, watch?: TxWatch): Promise<T> {
+  let os: IDBObjectStore;
+  try {
+    if (!idb) throw new Error('no open connection');
+    os = idb.transaction(STORE, mode).objectStore(STORE);
+  } catch {
+    return transact(fallback, mode, body, watch);
+  }
+  return inTransaction(os, mode, body, watch);
+}
+
+/** The object store every transaction of the history uses (idb-keyval's store `kv`). */
+export const STORE = 'kv';
+
+async function inTransaction<T>(os: IDBObjectStore, mode: IDBTransactionMode, body: (os: IDBObjectStore) => Promise<T>, watch?: TxWatch): Promise<T> {
+  if (watch) watch.tx = os.transaction;
+  const done = promisifyRequest(os.transaction);
+  done.catch(() => {}); // awaited below, or replaced by the error that aborted it
+  let value: T;
+  try {
+    value = await body(os);
+  } catch (e) {
     try {
-      value = await body(os);
-    } catch (e) {
-      try {
-        os.transaction.abort();
-      } catch {
-        // already finished
-      }
-      throw e;
+      os.transaction.abort();
+    } catch {
+      // already finished
     }
-    if (mode === 'readwrite' && commitNow(os.transaction) && watch) watch.committing = true;
-    await done;
-    return value;
-  });
+    throw e;
+  }
+  if (mode === 'readwrite' && commitNow(os.transaction) && watch) watch.committing = true;
+  await done;
+  return value;
 }
 
 /**

@@ -1,7 +1,8 @@
 // Each change to the stored history as one IndexedDB transaction (run by `transact`, history/idb.ts).
 // IndexedDB runs read-write transactions on one store one at a time across all tabs of the origin, so
-// what each reads, decides and writes cannot interleave with another tab's. Each first checks the
-// schema: a newer lab's store is never written (`NewerStore` aborts the transaction).
+// what each reads, decides and writes cannot interleave with another tab's. Each checks the schema
+// before it commits: a newer lab's store is never written (`NewerStore` aborts the transaction, undoing
+// what it had put).
 
 import { fitToBudget } from './budget';
 import { dropOldest, req, runRange } from './idb';
@@ -25,9 +26,9 @@ async function checkSchema(os: IDBObjectStore): Promise<unknown> {
 
 const tally = async (os: IDBObjectStore) => ((await req(os.get(KEYS.bytes))) as number | undefined) ?? 0;
 
-/** Past either cap, the oldest runs go (never those in `keep`); resolves to their keys. */
-async function enforceCaps(os: IDBObjectStore, total: number, keep: ReadonlySet<string>): Promise<string[]> {
-  const count = await req(os.count(runRange()));
+/** Past either cap, the oldest runs go (never those in `keep`); resolves to their keys. `count`: the runs stored, if read. */
+async function enforceCaps(os: IDBObjectStore, total: number, keep: ReadonlySet<string>, counted?: number): Promise<string[]> {
+  const count = counted ?? (await req(os.count(runRange())));
   let dropped: string[] = [];
   if (count > HISTORY_CAP || total > HISTORY_BYTES_CAP) {
     const d = await dropOldest(os, (k, b) => count - k <= HISTORY_CAP && total - b <= HISTORY_BYTES_CAP, keep);
@@ -73,25 +74,30 @@ export async function loadRuns<R extends Identified>(os: IDBObjectStore, write: 
 }
 
 /**
- * Writes runs, each under its own new key (written at `at`, read here, inside the transaction); a run
- * taken from the previous schema is marked merged. Resolves to the keys given and those the caps dropped.
+ * Writes runs, each under its own new key (written at `at`, read as the transaction begins); a run taken
+ * from the previous schema is marked merged. Resolves to the keys given and those the caps dropped. The
+ * puts are made first and every read at once after them (one round trip, not one per read: the page is
+ * often busy drawing the run it records, and each answer waits for it): a newer lab's store aborts the
+ * transaction, so nothing of it is written.
  */
 export async function writeRuns<R>(os: IDBObjectStore, runs: { stored: R; bytes: number; legacyKey?: string }[], newKey: NewKey) {
-  await checkSchema(os);
-  let total = await tally(os);
   const at = Date.now();
   const keys = runs.map((run) => {
     const key = newKey(at);
     os.put({ at, bytes: run.bytes, result: run.stored } satisfies RunRecord<R>, key);
-    total += run.bytes;
     return key;
   });
   const legacy = runs.filter((r) => r.legacyKey).map((r) => r.legacyKey!);
-  if (legacy.length) {
-    const merged = ((await req(os.get(KEYS.legacyMerged))) as string[] | undefined) ?? [];
-    os.put([...new Set([...merged, ...legacy])], KEYS.legacyMerged);
-  }
-  return { keys, dropped: await enforceCaps(os, total, new Set(keys)) };
+  const [schema, counted, count, merged] = await Promise.all([
+    req(os.get(KEYS.schema)),
+    req(os.get(KEYS.bytes)) as Promise<number | undefined>,
+    req(os.count(runRange())),
+    legacy.length ? (req(os.get(KEYS.legacyMerged)) as Promise<string[] | undefined>) : undefined,
+  ]);
+  if (newerSchema(schema)) throw new NewerStore(schema as number);
+  if (legacy.length) os.put([...new Set([...(merged ?? []), ...legacy])], KEYS.legacyMerged);
+  const total = (counted ?? 0) + runs.reduce((s, r) => s + r.bytes, 0);
+  return { keys, dropped: await enforceCaps(os, total, new Set(keys), count) };
 }
 
 /**
