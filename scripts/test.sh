@@ -3,44 +3,130 @@
 #   1. type check of the front end        4. the wasm facade in headless Chromium (wasm-bindgen-test)
 #   2. the Rust core, natively             5. end to end: the served lab in Chromium (playwright-core)
 #   3. the server (node:test) and a short load run   6. the benchmark in its smoke form
+# `npm run test:quick` (--quick): the set-up and build, 1, 2, the front end's unit tests, the server's
+# tests, and one browser file (tests/e2e/lab.test.mjs): a few minutes, for while you work.
+# Either way it ends with each layer's time (and each end-to-end file's), as in the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+# ---- layers, timed ------------------------------------------------------------------------------------
+names=()
+secs=()
+states=()
+started=$(date +%s.%N)
+current=""
+current_t0=""
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+summary() {
+  local code=$?
+  # A layer cut short by a failure (set -e) is reported as failed.
+  if [ -n "$current" ]; then
+    names+=("$current")
+    secs+=("$(elapsed "$current_t0" "$(now)")")
+    states+=("FAILED")
+  fi
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
+  echo
+  echo "== time per layer ($([ $quick = 1 ] && echo 'npm run test:quick' || echo 'npm test'))"
+  local i
+  for i in "${!names[@]}"; do
+    printf '  %-58s %8s s  %s\n' "${names[$i]}" "${secs[$i]}" "${states[$i]}"
+  done
+  printf '  %-58s %8s s  %s\n' "total" "$(elapsed "$started" "$(now)")" "$([ $code = 0 ] && echo ok || echo "FAILED (exit $code)")"
+  printf '  (load average at the end: %s)\n' "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+  exit $code
+}
+trap summary EXIT
+
+# begin NAME: a layer starts; end: it passed (a failure in between ends the script, and summary says so).
+begin() {
+  echo "== $1"
+  current="$1"
+  current_t0=$(now)
+}
+end() {
+  names+=("$current")
+  secs+=("$(elapsed "$current_t0" "$(now)")")
+  states+=("${1:-ok}")
+  current=""
+}
+
+# Runs test files one at a time, each timed on its own row; every file runs, and the layer fails at the
+# end if any did. One at a time: these tests drive a browser over the machine's cores.
+files() {
+  local label=$1
+  shift
+  local failed=()
+  for f in "$@"; do
+    begin "$label: $(basename "$f")"
+    if node --test --test-concurrency=1 "$f"; then end; else end FAILED; failed+=("$f"); fi
+  done
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "$label: ${#failed[@]} file(s) failed: ${failed[*]}"
+    return 1
+  fi
+}
+
+# ---- the layers ---------------------------------------------------------------------------------------
+begin "set-up and build"
 bash scripts/setup.sh --test
-echo "== build"
 bash scripts/build-wasm.sh
 node scripts/build-web.mjs
+end
 
-echo "== 1. type check"
+begin "1. type check"
 node_modules/.bin/tsc -p .
+end
 
-echo "== 2. Rust core, native (cargo test)"
+begin "2. Rust core, native (cargo test)"
 cargo test --features parallel --target-dir target/native
+end
 
-echo "== 2b. front-end logic (node:test)"
+begin "2b. front-end logic (node:test, tests/unit)"
 node --test tests/unit/*.test.mjs
-node --test tests/python/*.test.mjs
+end
 
-echo "== 3. server (node:test), and a short load run"
+if [ $quick = 1 ]; then
+  begin "3. server (node:test)"
+  node --test tests/server/*.test.mjs
+  end
+  # One browser file: the foundation (isolation, the threads build, a CPU and an I/O run, bad specs, the form).
+  files "5. end to end (smoke)" tests/e2e/lab.test.mjs
+  exit 0
+fi
+
+begin "2c. every shown Python program in CPython (tests/python)"
+node --test tests/python/*.test.mjs
+end
+
+begin "3. server (node:test), and a short load run"
 node --test tests/server/*.test.mjs
 node scripts/loadtest.mjs --short
+end
 
-echo "== 4. wasm facade in headless Chromium (wasm-bindgen-test)"
+begin "4. wasm facade in headless Chromium (wasm-bindgen-test)"
 log=$(mktemp)
 PORT=0 LAB_ROOT=dist node server/server.mjs >"$log" 2>&1 &
 server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q 'Concurrency Lab: http' "$log" && break; sleep 0.1; done
 url=$(grep -o 'http://[^ ]*' "$log" | head -1)
 [ -n "$url" ] || { cat "$log"; echo "the server did not start"; exit 1; }
 LAB_TEST_SERVER="$url" CHROMEDRIVER=/usr/bin/chromedriver \
   cargo +stable test --target wasm32-unknown-unknown --target-dir target/single-test --test web_facade
 kill $server_pid 2>/dev/null || true
+server_pid=""
+end
 
-echo "== 5. end to end in Chromium (playwright-core)"
-# One file at a time: timing assertions must not share the two cores with another test.
-node --test --test-concurrency=1 tests/e2e/*.test.mjs
+# 5. End to end in Chromium, one file at a time (each on its own row of the summary).
+files "5. end to end" tests/e2e/*.test.mjs
 
-echo "== 6. benchmark smoke run (every implementation, tiny sizes, values agree)"
-node --test --test-concurrency=1 tests/bench/*.test.mjs
+# 6. The benchmark's smoke form: every row runs, the implementations agree, each figure within a bound a
+# 10x regression breaks (tests/bench/smoke.test.mjs), and the report's own tests.
+files "6. benchmark smoke run" tests/bench/*.test.mjs
