@@ -87,3 +87,63 @@ async fn a_failing_request_is_reported_as_the_task_error() {
     assert_eq!(r["tasks"][0]["status"], "error");
     assert_eq!(r["tasks"][1]["status"], "cancelled", "a plain loop stops at the first exception");
 }
+
+/// The `run` spans of a Result, as (start, end), sorted by start.
+fn run_spans(r: &Value) -> Vec<(f64, f64)> {
+    let mut spans: Vec<(f64, f64)> = r["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["spans"].as_array().unwrap().iter().filter(|s| s["kind"] == "run").map(|s| (s["startMs"].as_f64().unwrap(), s["endMs"].as_f64().unwrap())))
+        .collect();
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    spans
+}
+
+#[wasm_bindgen_test]
+async fn threads_gil_runs_in_the_single_build_its_threads_taking_turns() {
+    start();
+    // CPU work: the same count as one task after another, on the pool's lanes, never two threads at once,
+    // and the GIL changing hands on request (switch interval 1 ms).
+    let r = run(json!({"workload": "cpu-primes", "mode": "threads-gil", "tasks": 4, "workers": 4, "size": 2_000_000, "switchIntervalMs": 1})).await.unwrap();
+    assert_eq!((r["value"].as_u64(), r["build"].as_str()), (Some(148_933), Some("single")));
+    let lanes: std::collections::BTreeSet<&str> = r["tasks"].as_array().unwrap().iter().map(|t| t["lane"].as_str().unwrap()).collect();
+    assert_eq!(lanes.into_iter().collect::<Vec<_>>(), ["ThreadPool-0", "ThreadPool-1", "ThreadPool-2", "ThreadPool-3"]);
+    let spans = run_spans(&r);
+    assert!(spans.windows(2).all(|w| w[1].0 >= w[0].1), "two threads ran Python at once: {spans:?}");
+    let events = r["events"]["list"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["kind"] == "gil-drop-request" && e["holder"].as_str().is_some_and(|h| h.starts_with("ThreadPool-"))));
+    assert!(events.iter().any(|e| e["kind"] == "gil-drop" && e["reason"] == "switch"));
+
+    // I/O: six requests of 200 ms, each dropping the GIL, are all in flight at once.
+    let r = run(json!({"workload": "io-fetch", "mode": "threads-gil", "tasks": 6, "workers": 6, "latencyMs": 200})).await.unwrap();
+    assert_eq!(r["value"], 1200);
+    let waits: Vec<(f64, f64)> = r["tasks"].as_array().unwrap().iter().map(|t| {
+        let s = t["spans"].as_array().unwrap().iter().find(|s| s["kind"] == "io-wait").expect("an io-wait span");
+        (s["startMs"].as_f64().unwrap(), s["endMs"].as_f64().unwrap())
+    }).collect();
+    let last_start = waits.iter().map(|w| w.0).fold(f64::MIN, f64::max);
+    let first_end = waits.iter().map(|w| w.1).fold(f64::MAX, f64::min);
+    assert!(last_start < first_end, "the six requests were not all in flight at once: {waits:?}");
+
+    // C code running beside the threads needs real threads: refused with the reason.
+    let e = run(json!({"workload": "cpu-primes", "mode": "threads-gil", "releasesGil": true})).await.unwrap_err();
+    assert_eq!((e["name"].as_str(), e["field"].as_str()), (Some("Unavailable"), Some("releasesGil")));
+}
+
+#[wasm_bindgen_test]
+async fn a_stop_reaches_threads_gil_in_the_single_build_while_it_computes() {
+    start();
+    // The Stop comes from a timer of this worker's event loop: it fires only if the run gives the loop
+    // turns while its threads compute (a run that did not would end with every task done, seconds later).
+    let stop = async {
+        gloo_timers::future::TimeoutFuture::new(150).await;
+        facade::cancel();
+    };
+    let spec = json!({"workload": "cpu-primes", "mode": "threads-gil", "tasks": 4, "workers": 4, "size": 30_000_000});
+    let (r, ()) = futures_util::future::join(run(spec), stop).await;
+    let e = r.unwrap_err();
+    assert_eq!(e["name"], "AbortError");
+    let tasks = e["result"]["tasks"].as_array().unwrap();
+    assert!(tasks.iter().all(|t| t["status"] == "cancelled"), "{tasks:?}");
+}
