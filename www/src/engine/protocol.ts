@@ -63,7 +63,7 @@ export interface ModeInfo {
 
 export type ModeField =
   | { name: string; label: string; min: number; max: number; default: number; doc: string; type?: undefined }
-  | { name: string; label: string; type: 'boolean'; default: boolean; doc: string; classes: string[] };
+  | { name: string; label: string; type: 'boolean'; default: boolean; doc: string; classes: string[]; unavailable?: string | null };
 
 /** Faults a run can ask for, and what the caller does when a task raises (`onError`). */
 export interface ErrorOptions {

@@ -301,6 +301,12 @@ export class ExperimentForm {
     const label = document.createElement('label');
     label.htmlFor = input.id;
     label.textContent = f.label;
+    // This engine cannot take it (C code beside threads that take turns on one real thread): say why.
+    if (f.unavailable) {
+      input.disabled = true;
+      input.title = f.unavailable;
+      label.textContent = `${f.label} (unavailable here)`;
+    }
     input.addEventListener('change', () => {
       this.state[f.name] = input.checked ? 'true' : 'false';
     });

@@ -68,6 +68,15 @@ export function setReplayOpener(open: ((r: Recorded) => void) | undefined): void
 }
 
 /** Draws a run; `live` marks a run still going (its finished tasks so far, the time so far). */
+/** Where the page cannot start threads that share memory, threads-gil's threads run on one: say so. */
+function turnsNote(): HTMLElement {
+  const note = document.createElement('p');
+  note.className = 'timeline-note turns-note';
+  note.textContent =
+    'Here the threads take turns on one real thread: this page cannot run threads side by side. Under the GIL only one of them runs Python at a time anyway, so the turns you see follow the same rules.';
+  return note;
+}
+
 export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOptions = {}): TimelineView {
   const lanes = laneOrder(r.tasks);
   const total = Math.max(r.endMs, r.wallMs, ...r.tasks.map((t) => extent(t).endMs), 0.001);
@@ -97,6 +106,7 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
   wireTooltip(plot, tooltip, r);
 
   const parts: HTMLElement[] = [caption];
+  if (r.build === 'single' && r.spec.mode === 'threads-gil') parts.push(turnsNote());
   let tools: Toolbar | undefined;
   let overview: Overview | undefined;
   if (zoomable) {
