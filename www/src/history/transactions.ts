@@ -1,8 +1,7 @@
 // Each change to the stored history as one IndexedDB transaction (run by `transact`, history/idb.ts).
 // IndexedDB runs read-write transactions on one store one at a time across all tabs of the origin, so
-// what each reads, decides and writes cannot interleave with another tab's. Each checks the schema
-// before it commits: a newer lab's store is never written (`NewerStore` aborts the transaction, undoing
-// what it had put).
+// what each reads, decides and writes cannot interleave with another tab's. Each first checks the
+// schema: a newer lab's store is never written (`NewerStore` aborts the transaction).
 
 import { fitToBudget } from './budget';
 import { dropOldest, req, runRange } from './idb';
@@ -74,13 +73,14 @@ export async function loadRuns<R extends Identified>(os: IDBObjectStore, write: 
 }
 
 /**
- * Writes runs, each under its own new key (written at `at`, read as the transaction begins); a run taken
- * from the previous schema is marked merged. Resolves to the keys given and those the caps dropped. The
- * puts are made first and every read at once after them (one round trip, not one per read: the page is
- * often busy drawing the run it records, and each answer waits for it): a newer lab's store aborts the
- * transaction, so nothing of it is written.
+ * Writes runs, each under its own new key (written at `at`, read once the transaction holds the store,
+ * so "written before a Clear" is exact across tabs); a run taken from the previous schema is marked
+ * merged. Resolves to the keys given and those the caps dropped. Two round trips in all (the schema; then
+ * the puts with every other read at once after them): the page is often busy drawing the run it records,
+ * and each answer waits for it.
  */
 export async function writeRuns<R>(os: IDBObjectStore, runs: { stored: R; bytes: number; legacyKey?: string }[], newKey: NewKey) {
+  await checkSchema(os);
   const at = Date.now();
   const keys = runs.map((run) => {
     const key = newKey(at);
@@ -88,13 +88,11 @@ export async function writeRuns<R>(os: IDBObjectStore, runs: { stored: R; bytes:
     return key;
   });
   const legacy = runs.filter((r) => r.legacyKey).map((r) => r.legacyKey!);
-  const [schema, counted, count, merged] = await Promise.all([
-    req(os.get(KEYS.schema)),
+  const [counted, count, merged] = await Promise.all([
     req(os.get(KEYS.bytes)) as Promise<number | undefined>,
     req(os.count(runRange())),
     legacy.length ? (req(os.get(KEYS.legacyMerged)) as Promise<string[] | undefined>) : undefined,
   ]);
-  if (newerSchema(schema)) throw new NewerStore(schema as number);
   if (legacy.length) os.put([...new Set([...(merged ?? []), ...legacy])], KEYS.legacyMerged);
   const total = (counted ?? 0) + runs.reduce((s, r) => s + r.bytes, 0);
   return { keys, dropped: await enforceCaps(os, total, new Set(keys), count) };
@@ -103,7 +101,8 @@ export async function writeRuns<R>(os: IDBObjectStore, runs: { stored: R; bytes:
 /**
  * The page is being hidden or closed: writes runs each under its own new key, every request made now (no
  * read first, so nothing waits for an answer the closing page would not live to hear), for the caller to
- * commit at once. The schema, the stored total and the caps are left to `settleHiddenWrite` if the page
+ * commit at once. `at` is the moment the page was hidden (not read inside the transaction: a Clear in
+ * another tab that runs between may not remove it). The schema, the stored total and the caps are left to `settleHiddenWrite` if the page
  * lives on, or to the next load, which counts the total afresh and applies the caps. Returns the keys.
  */
 export function putNow<R>(os: IDBObjectStore, runs: { stored: R; bytes: number }[], newKey: NewKey): string[] {
