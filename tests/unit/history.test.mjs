@@ -1,5 +1,6 @@
 // The history's pure parts: the stored result's budget (spans merged below a pixel, kinds never mixed),
-// record keys that sort by time, merging the previous schema's array once, and the table's markers.
+// record keys that sort by time, merging the previous schema's array once, the table's markers, and the
+// transactions that write a run (the normal write and a hidden page's) against a stand-in object store.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -171,4 +172,101 @@ test('rows say how a run ended and mark an older model and a coarser stored time
   assert.equal(old[0].text, 'model 1');
   assert.match(old[0].title, /model 1 .*this page runs model 2.*asyncio switched/);
   assert.deepEqual(mk.rowMarkers({ modelVersion: 2, detail: 'coalesced' }, 2).map((m) => m.kind), ['coalesced']);
+});
+
+/**
+ * A stand-in for one IndexedDB object store inside a transaction: requests answer a tick later (as the
+ * browser's do), keys in order; enough for the history's transactions (history/transactions.ts).
+ */
+function fakeStore(entries = {}) {
+  const data = new Map(Object.entries(entries));
+  const log = [];
+  const inRange = (k, r) => r === undefined || (typeof r === 'object' ? k >= r.lower && k <= r.upper : k === r);
+  const request = (f) => {
+    const r = {};
+    setTimeout(() => {
+      r.result = f();
+      r.onsuccess?.();
+    }, 0);
+    return r;
+  };
+  const keys = (range) => [...data.keys()].filter((k) => inRange(k, range)).sort();
+  const os = {
+    data,
+    log,
+    get: (k) => (log.push(`get ${k}`), request(() => structuredClone(data.get(k)))),
+    put: (v, k) => (log.push(`put ${k}`), data.set(k, structuredClone(v)), request(() => k)),
+    delete: (k) => (log.push(`delete ${typeof k === 'object' ? 'range' : k}`), keys(k).forEach((x) => data.delete(x)), request(() => undefined)),
+    count: (range) => (log.push('count'), request(() => keys(range).length)),
+    getAllKeys: (range) => request(() => keys(range)),
+    getAll: (range) => request(() => keys(range).map((k) => structuredClone(data.get(k)))),
+  };
+  return os;
+}
+
+let tx;
+before(async () => {
+  globalThis.IDBKeyRange ??= { bound: (lower, upper) => ({ lower, upper }) };
+  tx = await loadTs('www/src/history/transactions.ts');
+});
+
+const run = (n, bytes = 100) => ({ stored: { runId: `r${n}`, spec: {}, tasks: [] }, bytes });
+
+test("a run's write: the schema read first (a newer lab's store: nothing written), then the records with the other reads at once; the total and the caps follow", async () => {
+  let n = 0;
+  const newKey = (at) => rec.runKey(at, 'tab000', n++);
+  const os = fakeStore({ schema: 2, bytes: 1000, [rec.runKey(1, 'old000', 0)]: { at: 1, bytes: 1000, result: { runId: 'old' } } });
+  const before = Date.now();
+  const out = await tx.writeRuns(os, [run(1), run(2, 50)], newKey);
+  assert.deepEqual(os.log.slice(0, 4), ['get schema', `put ${out.keys[0]}`, `put ${out.keys[1]}`, 'get bytes'], 'the schema, then the puts, then the reads');
+  assert.ok(rec.keyTime(out.keys[0]) >= before, 'the time is read once the schema has answered');
+  assert.equal(os.data.get('bytes'), 1150);
+  assert.deepEqual(out.dropped, []);
+
+  const newer = fakeStore({ schema: 3, bytes: 7 });
+  await assert.rejects(tx.writeRuns(newer, [run(3)], newKey), (e) => e instanceof tx.NewerStore && e.schema === 3);
+  assert.deepEqual(newer.log, ['get schema'], "a newer lab's store: nothing is written");
+});
+
+test('past the cap the oldest runs go, never the ones just written', async () => {
+  let n = 0;
+  const newKey = (at) => rec.runKey(at, 'tab000', n++);
+  const stored = Object.fromEntries(Array.from({ length: rec.HISTORY_CAP }, (_, i) => [rec.runKey(1000 + i, 'old000', i), { at: 1000 + i, bytes: 10, result: {} }]));
+  const os = fakeStore({ schema: 2, bytes: 10 * rec.HISTORY_CAP, ...stored });
+  // dropOldest walks a cursor: the stand-in gives the oldest keys in order.
+  os.openCursor = (range) => {
+    const r = {};
+    const list = [...os.data.keys()].filter((k) => k >= range.lower && k <= range.upper).sort();
+    let i = 0;
+    const step = () =>
+      setTimeout(() => {
+        const k = list[i++];
+        r.result = k === undefined ? null : { primaryKey: k, value: os.data.get(k), delete: () => os.data.delete(k), continue: step };
+        r.onsuccess?.();
+      }, 0);
+    step();
+    return r;
+  };
+  const out = await tx.writeRuns(os, [run(1, 10), run(2, 10)], newKey);
+  assert.deepEqual(out.dropped, [rec.runKey(1000, 'old000', 0), rec.runKey(1001, 'old000', 1)]);
+  assert.ok(out.keys.every((k) => os.data.has(k)));
+  assert.equal([...os.data.keys()].filter(rec.isRunKey).length, rec.HISTORY_CAP);
+  assert.equal(os.data.get('bytes'), 10 * rec.HISTORY_CAP);
+});
+
+test("a hidden page's write makes every request at once, before any answer; if the page lives on, the checks follow (a newer lab's store gets its keys taken out)", async () => {
+  let n = 0;
+  const newKey = (at) => rec.runKey(at, 'tab000', n++);
+  const os = fakeStore({ schema: 2, bytes: 40 });
+  const keys = tx.putNow(os, [run(1, 10), run(2, 20)], newKey);
+  assert.deepEqual(os.log, keys.map((k) => `put ${k}`), 'only puts, made before this returns');
+  const settled = await tx.settleHiddenWrite(os, keys, 30, ['legacy-1']);
+  assert.deepEqual(settled, { newer: undefined, dropped: [] });
+  assert.equal(os.data.get('bytes'), 70);
+  assert.deepEqual(os.data.get('v1-merged'), ['legacy-1']);
+
+  const newer = fakeStore({ schema: 3 });
+  const k2 = tx.putNow(newer, [run(3)], newKey);
+  assert.deepEqual(await tx.settleHiddenWrite(newer, k2, 100, []), { newer: 3, dropped: [] });
+  assert.deepEqual([...newer.data.keys()], ['schema'], 'its records are taken out again, nothing else written');
 });
