@@ -17,7 +17,10 @@
 //! others look at the state and wait for a later round. The holder gives the engine's own event loop a
 //! turn every [`ENGINE_TURN_EVERY_MS`] (keeping the GIL), so a Stop and the page's watchdog are answered
 //! within about one chunk, and the threads whose I/O has completed ask for the GIL then. A thread whose
-//! short blocking call is over is also let in at the next chunk's end. So nothing waits without a way
+//! short blocking call is over is let in at the next chunk's end, and asks as of when its call ended (and
+//! a waiter's drop request is dated when its interval ended), as a thread of its own would have. The
+//! tests hold the single build's turns to the scripted model of the rules (`gil/scripted.rs`), time for
+//! time. So nothing waits without a way
 //! out: a round that changes nothing ends with the holder in a turn of the engine's loop, or every other
 //! thread in I/O, whose completion wakes the run.
 
