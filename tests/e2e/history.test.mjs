@@ -271,6 +271,56 @@ test("a run's promise resolves once its record is committed: while another tab h
   await context.close();
 });
 
+test('a Compare and a chapter resolve once their rows are stored; the wait is inside the job: the next experiment waits for it', async () => {
+  const context = await session.browser.newContext();
+  const page = await tab(context);
+  const holder = await bare(context);
+  await page.evaluate(() => {
+    window.log = [];
+    window.lab.onRecord((r) => window.log.push(`record ${r.spec.mode}`));
+    window.lab.onRunStart((s) => window.log.push(`start ${s.mode}`));
+  });
+  const settle = () => page.evaluate(() => new Promise((r) => setTimeout(() => setTimeout(r, 0), 0)));
+  const waitLog = (n) => page.waitForFunction((n) => window.log.filter((l) => l.startsWith('record')).length >= n, n, { polling: 10, timeout: 120_000 });
+
+  // A Compare of two modes: its rows are recorded at its end, and it resolves once they are stored.
+  await hold(holder);
+  await page.evaluate((s) => {
+    window.done = {};
+    window.lab.compare({ ...s, latencyMs: 5 }, { modes: ['sequential', 'asyncio'], budgetMs: 0 }).then(() => (window.done.compare = true));
+  }, SPEC);
+  await waitLog(2);
+  await settle();
+  assert.deepEqual(await page.evaluate(() => [window.done.compare ?? false, window.lab.status().state]), [false, 'busy'], 'recorded, not stored: the Compare waits');
+  await release(holder);
+  await page.waitForFunction(() => window.done.compare, null, { polling: 10 });
+
+  // A chapter of two experiments (asyncio: fetch-data, then gather): the first one's row is recorded, and
+  // the second experiment does not start until it is stored.
+  await hold(holder);
+  await page.evaluate(() => {
+    window.log.length = 0;
+    window.lab.lesson.run('asyncio').then(() => (window.done.chapter = true));
+  });
+  await waitLog(1);
+  await settle();
+  const during = await page.evaluate(() => ({ log: [...window.log], done: window.done.chapter ?? false, state: window.lab.status().state }));
+  assert.equal(during.done, false);
+  assert.equal(during.state, 'busy');
+  assert.deepEqual(during.log.filter((l) => l.startsWith('record')), ['record asyncio'], 'the first experiment recorded');
+  assert.equal(during.log.at(-1), 'record asyncio', 'and nothing started after it: the next experiment waits for its row to be stored');
+  await release(holder);
+  const loaded = page.waitForEvent('load');
+  await page.evaluate(() => new Promise((r) => {
+    const wait = () => (window.done.chapter ? r() : setTimeout(wait, 1));
+    wait();
+  }).then(() => location.reload()));
+  await loaded;
+  await page.evaluate(() => window.lab.ready);
+  assert.deepEqual((await history(page)).map((r) => r.spec.mode), ['sequential', 'asyncio', 'asyncio', 'sequential', 'asyncio'], "the Compare's rows and the chapter's, all stored before a reload at once");
+  await context.close();
+});
+
 test('a page hidden while its write waits: the write it starts at once carries the run, stored once, the total counted, the run resolved', async () => {
   const context = await session.browser.newContext();
   const page = await tab(context);
