@@ -369,7 +369,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
    * instead; one whose commit was sent finishes by itself. If the page lives on, what a write checks (the
    * schema, the total, the caps) is done after, in the queue (`settleHiddenWrite`). No browser promises
    * more: Chromium aborts every unfinished transaction of a page that goes (closed, reloaded or left),
-   * commit sent or not (docs/API.md, "A run is kept once it is reported").
+   * commit sent or not (docs/API.md, "A run's promise resolves once its record is stored").
    */
   private writeAtOnce(): void {
     const db = this.db;
