@@ -85,10 +85,11 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   assert.match(status.buildReason, /frame of a page that is not cross-origin isolated.*Document-Isolation-Policy/);
   assert.match(await frame.textContent('#status'), /Single build because .*frame of a page that is not cross-origin isolated/);
 
-  // rayon, threads-gil, free-threaded and interpreters: unavailable, with the reason, and a way to a tab of their own.
+  // rayon, free-threaded and interpreters: unavailable, with the reason, and a way to a tab of their own
+  // (threads-gil runs here, its threads taking turns on one real thread: tests/e2e/single-threads-gil.test.mjs).
   const catalogue = await frame.evaluate(() => window.lab.workloads());
   const off = catalogue.modes.filter((m) => m.unavailable).map((m) => m.name).sort();
-  assert.deepEqual(off, ['free-threaded', 'interpreters', 'rayon', 'threads-gil']);
+  assert.deepEqual(off, ['free-threaded', 'interpreters', 'rayon']);
   const note = frame.locator('#isolation-note');
   assert.match(await note.textContent(), /rayon is unavailable here: .*not cross-origin isolated/);
   assert.equal(await frame.getAttribute('#run', 'disabled'), '', 'Run is off for a mode this frame cannot run');
@@ -157,22 +158,23 @@ test('a browser without WebAssembly, or without module workers, gets a plain mes
   }
 });
 
-test('(c) a chapter in a frame without Document-Isolation-Policy says what it cannot run: its threads claims are inconclusive with the reason', async () => {
+test('(c) a chapter in a frame without Document-Isolation-Policy says what it cannot run: the free-threaded claim is inconclusive with the reason', async () => {
   const context = await noDip.newContext({ viewport: { width: 900, height: 900 } });
   const page = await context.newPage();
-  await page.goto(hostUrl(`${statik.url}embed.html?chapter=gil&parentOrigin=${encodeURIComponent(host.origin)}`));
+  await page.goto(hostUrl(`${statik.url}embed.html?chapter=free-threading&parentOrigin=${encodeURIComponent(host.origin)}`));
   const frame = await labFrame(page);
   assert.equal((await frame.evaluate(() => window.lab.status())).build, 'single');
-  assert.equal(await frame.getAttribute('article.chapter', 'data-chapter'), 'gil');
+  assert.equal(await frame.getAttribute('article.chapter', 'data-chapter'), 'free-threading');
   await frame.click('#chapter-run');
   await frame.waitForSelector('article.chapter[data-state=done]', { timeout: 40_000 });
   const claims = await frame.$$eval('.chapter-claims .claim', (els) => els.map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, text: e.textContent })));
-  const gil = claims.find((c) => c.id === 'threads-gil-cpu');
-  assert.equal(gil.verdict, 'inconclusive');
-  assert.match(gil.text, /threads-gil cannot run here: .*not cross-origin isolated/);
-  // What this frame can run still runs: processes on several cores.
-  assert.notEqual(claims.find((c) => c.id === 'processes-cpu').verdict, 'not-borne-out');
+  // The free-threaded build needs shared memory: its claim is left open, and says why.
+  const free = claims.find((c) => c.id === 'free-threaded-cpu');
+  assert.equal(free.verdict, 'inconclusive');
+  assert.match(free.text, /free-threaded cannot run here: .*not cross-origin isolated/);
   assert.match(await frame.textContent('[data-experiment=cpu-bound]'), /Unavailable/);
+  // What this frame can run still runs: threads under the GIL, taking turns on one thread, are never faster.
+  assert.notEqual(claims.find((c) => c.id === 'threads-gil-cpu').verdict, 'not-borne-out');
   await shot(page, 'embed-chapter-no-dip');
   await context.close();
 });
