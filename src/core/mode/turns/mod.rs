@@ -8,21 +8,25 @@
 //!   until that thread has taken it (forced switching) and queues for it again;
 //! - a thread in a blocking call has dropped the GIL and lets the others run: a request or `time.sleep`
 //!   is a real browser future (the engine's async I/O, as under `asyncio`), so the waits overlap; a
-//!   short blocking call (`convoy`'s) is a wait on the clock while the others run, and with nothing
-//!   else to run, one under [`SPIN_BELOW_MS`] spins (a browser timer would take a millisecond or more);
+//!   short blocking call (`convoy`'s, 10 µs to 10 ms) is a wait on the clock while the others run; with
+//!   nothing else to run the thread spins it out (a browser timer would take a millisecond or more), a
+//!   chunk at a time, the engine's loop having its turns between;
 //! - `Executor.map` hands out the tasks and raises by the pool's own rule ([`MapQueue`]).
 //!
-//! How it runs: each Python thread is a future, and [`Turns`] polls all of them, round after round, until
-//! a round changes nothing. Only the GIL's holder computes (inside its poll, chunk after chunk); the
-//! others look at the state and wait for a later round. The holder gives the engine's own event loop a
-//! turn every [`ENGINE_TURN_EVERY_MS`] (keeping the GIL), so a Stop and the page's watchdog are answered
-//! within about one chunk, and the threads whose I/O has completed ask for the GIL then. A thread whose
-//! short blocking call is over is let in at the next chunk's end, and asks as of when its call ended (and
-//! a waiter's drop request is dated when its interval ended), as a thread of its own would have. The
-//! tests hold the single build's turns to the scripted model of the rules (`gil/scripted.rs`), time for
-//! time. So nothing waits without a way
-//! out: a round that changes nothing ends with the holder in a turn of the engine's loop, or every other
-//! thread in I/O, whose completion wakes the run.
+//! How it runs: each Python thread is a future, and [`Turns`] polls all of them, round after round (in
+//! the threads' order), until a round changes nothing. Only the GIL's holder computes, inside its poll,
+//! chunk after chunk; the others look at the state and wait for a later round. What happens at one
+//! instant happens in the threads' order, as in the scripted model of the rules (`gil/scripted.rs`): a
+//! thread about to compute, or to spin, first lets every other thread do what it does at that instant
+//! ([`Hop`]); a thread whose short call ended during the holder's chunk asks for the GIL before that
+//! chunk's end decides anything, as of when its call ended; a waiter's drop request is dated when its
+//! interval ended. The tests hold the turns to that model, time for time, whatever the threads do.
+//!
+//! The holder gives the engine's own event loop a turn every [`ENGINE_TURN_EVERY_MS`] (keeping the GIL),
+//! so a Stop and the page's watchdog are answered within about one chunk, and the threads whose I/O has
+//! completed ask for the GIL then. Nothing waits without a way out: a round that changes nothing ends
+//! with the holder in a turn of the engine's loop, a thread spinning, or every thread in I/O, whose
+//! completion wakes the run.
 
 #[cfg(test)]
 mod tests;
@@ -46,9 +50,6 @@ use std::task::{Context, Poll};
 /// The engine's own event loop gets a turn this often while a thread computes, ms: one chunk.
 pub const ENGINE_TURN_EVERY_MS: f64 = CHUNK_MS;
 
-/// A short blocking call with nothing else to run spins for what is left of it when less than this, ms.
-pub const SPIN_BELOW_MS: f64 = 1.0;
-
 /// Runs a `threads-gil` spec with its threads taking turns on this event loop.
 pub async fn run(ctx: &LoopCtx<'_>, spec: &Spec) -> Vec<TaskRecord> {
     run_plans(ctx, spec, &|id| spec.plan(id)).await
@@ -58,11 +59,13 @@ pub async fn run(ctx: &LoopCtx<'_>, spec: &Spec) -> Vec<TaskRecord> {
 pub(crate) async fn run_plans(ctx: &LoopCtx<'_>, spec: &Spec, plan: &dyn Fn(u32) -> TaskPlan) -> Vec<TaskRecord> {
     debug_assert!(!spec.releases_gil, "C code running beside the threads needs real threads (validation refuses it here)");
     let clock = InOrder { clock: ctx.clock, last: AtomicU64::new(f64::NEG_INFINITY.to_bits()) };
+    let rules = ctx.clock;
     let ctx = &LoopCtx { io: ctx.io, clock: &clock, cancel: ctx.cancel, t0: ctx.t0, progress: ctx.progress, group: ctx.group.clone() };
     let gil = GilState::new(spec.switch_interval_ms.unwrap_or(DEFAULT_SWITCH_INTERVAL_MS));
     let k = spec.worker_count().min(spec.tasks) as usize;
     let run = Pool {
         ctx,
+        rules,
         spec,
         plan,
         chunk_ms: gil.chunk_ms(),
@@ -72,9 +75,9 @@ pub(crate) async fn run_plans(ctx: &LoopCtx<'_>, spec: &Spec, plan: &dyn Fn(u32)
         records: RefCell::new(Vec::with_capacity(spec.tasks as usize)),
         slots: RefCell::new((0..k).map(|_| Slot::default()).collect()),
         lanes: (0..k).map(lane).collect(),
-        not_asked: Cell::new(k),
         changes: Cell::new(0),
-        engine_turn_at: Cell::new(ctx.clock.now_ms()),
+        engine_turn_at: Cell::new(rules.now_ms()),
+        chunk_end: Cell::new(None),
     };
     let threads = (0..k).map(|me| Some(Box::pin(run.thread(me)) as LocalFuture<'_, ()>)).collect();
     Turns { threads, changes: &run.changes }.await;
@@ -115,7 +118,11 @@ struct Slot {
 
 /// One run's threads and what they share. Single-threaded: no borrow is held across an await.
 struct Pool<'a> {
+    /// Its clock reads in order ([`InOrder`]): what the records read.
     ctx: &'a LoopCtx<'a>,
+    /// The clock as it is: what the GIL's rules and the scheduler read (a reading made in order may be a
+    /// hair later than the clock, which would move a deadline past the chunk's end that meets it).
+    rules: &'a dyn Clock,
     spec: &'a Spec,
     plan: &'a dyn Fn(u32) -> TaskPlan,
     chunk_ms: f64,
@@ -126,18 +133,24 @@ struct Pool<'a> {
     records: RefCell<Vec<TaskRecord>>,
     slots: RefCell<Vec<Slot>>,
     lanes: Vec<String>,
-    /// Threads that have not yet asked for the GIL for their first task. A pool's threads start together:
-    /// the first holder computes once every thread has queued, as on real threads.
-    not_asked: Cell<usize>,
     /// Counts the changes another thread may be waiting for: a round of [`Turns`] that changes nothing ends.
     changes: Cell<u64>,
     /// When the engine's event loop last had a turn.
     engine_turn_at: Cell<f64>,
+    /// The holder's chunk that has just ended (when, whose), while the threads back from short calls
+    /// before it ask first: one back later waits until the holder has done what it does then.
+    chunk_end: Cell<Option<(f64, ThreadId)>>,
 }
 
 impl Pool<'_> {
+    /// The time, for the records.
     fn now(&self) -> f64 {
         self.ctx.clock.now_ms()
+    }
+
+    /// The time, for the rules.
+    fn rule_now(&self) -> f64 {
+        self.rules.now_ms()
     }
 
     fn stopped(&self) -> bool {
@@ -150,29 +163,32 @@ impl Pool<'_> {
 
     /// One worker thread's life: take the next task until none is left (or `map` has raised).
     async fn thread(&self, me: ThreadId) {
-        let mut first = true;
         loop {
             let next = self.queue.borrow_mut().take();
             let Some(id) = next else { break };
-            let record = self.task(me, id, std::mem::take(&mut first)).await;
+            let record = self.task(me, id).await;
             if let Some(done) = self.finished.borrow_mut().get_mut(id as usize) {
                 *done = true;
             }
             self.queue.borrow_mut().finish(id, record.status);
             self.records.borrow_mut().push(record);
             self.changed();
+            // Many short tasks one after another must not keep the engine's loop waiting either.
+            if self.engine_turn_due(self.rule_now()) {
+                self.engine_turn().await;
+            }
         }
     }
 
     /// Task `id` on thread `me`, as a pool thread runs it (`pool.rs`, `run_task`).
-    async fn task(&self, me: ThreadId, id: u32, first: bool) -> TaskRecord {
+    async fn task(&self, me: ThreadId, id: u32) -> TaskRecord {
         let lane = &self.lanes[me];
         if self.stopped() {
             return TaskRecord::cancelled(id, lane, self.now() - self.ctx.t0);
         }
         let mut rec = TaskRecorder::start(id, lane, self.ctx.t0, self.now());
         // A pool thread picks up a work item holding the GIL and runs it as Python code.
-        let mut held = self.take_gil(me, &mut rec, first).await;
+        let mut held = self.take_gil(me, &mut rec).await;
         let mut outcome = if held { Ok(()) } else { Err(IoError::Cancelled) };
         let TaskPlan { steps: plan, fault } = (self.plan)(id);
         if held {
@@ -221,13 +237,14 @@ impl Pool<'_> {
     }
 
     /// Takes the GIL for thread `me`, recording the wait. `false`: a Stop came first.
-    async fn take_gil(&self, me: ThreadId, rec: &mut TaskRecorder, first: bool) -> bool {
-        self.take_gil_from(me, rec, first, self.now()).await
+    async fn take_gil(&self, me: ThreadId, rec: &mut TaskRecorder) -> bool {
+        self.take_gil_from(me, rec, None).await
     }
 
-    /// [`take_gil`](Self::take_gil), asking at `start` (now, or when a short blocking call ended).
-    async fn take_gil_from(&self, me: ThreadId, rec: &mut TaskRecorder, first: bool, start: f64) -> bool {
-        let held = self.acquire(me, first, start).await;
+    /// [`take_gil`](Self::take_gil), asking now or, `back`, when a short blocking call ended.
+    async fn take_gil_from(&self, me: ThreadId, rec: &mut TaskRecorder, back: Option<f64>) -> bool {
+        let (start, at) = back.map_or_else(|| (self.now(), self.rule_now()), |t| (t, t));
+        let held = self.acquire(me, at).await;
         let end = self.now();
         rec.span(SpanKind::GilWait, start, end);
         self.note_wait(me, rec, start, end, held);
@@ -236,17 +253,10 @@ impl Pool<'_> {
 
     /// Thread `me` asks for the GIL and waits until it holds it (`false`: a Stop came first). A waiter's
     /// drop requests are made by the holder's [`tick`](Self::tick) between its chunks, or here.
-    async fn acquire(&self, me: ThreadId, first: bool, at: f64) -> bool {
+    async fn acquire(&self, me: ThreadId, at: f64) -> bool {
         let turn = self.gil.borrow_mut().request(me, at);
         self.changed();
-        if first {
-            self.not_asked.set(self.not_asked.get().saturating_sub(1));
-        }
         if turn == Turn::Granted {
-            // The pool's threads start together: the first holder computes once the others have queued.
-            while first && self.not_asked.get() > 0 && !self.stopped() {
-                Later::default().await;
-            }
             return true;
         }
         loop {
@@ -256,15 +266,15 @@ impl Pool<'_> {
                 self.changed();
                 return false;
             }
-            let (turn, asked) = self.gil.borrow_mut().poll(me, self.now());
+            // Every interval that has passed, at the moment it ended (as a thread of its own would look).
+            let now = self.rule_now();
+            self.tick(now);
+            let (turn, asked) = self.gil.borrow_mut().poll(me, now);
             if let Some(r) = asked {
                 self.slots.borrow_mut()[me].requests.push((r.at_ms, r.holder));
             }
             if turn == Turn::Granted {
-                // The hand-over: a dropper waiting for this switch (forced switching) goes on at this
-                // instant, in the round that comes next, before this thread computes.
                 self.changed();
-                Later::default().await;
                 return true;
             }
             Later::default().await;
@@ -312,6 +322,9 @@ impl Pool<'_> {
     /// and now and then a turn of the engine's loop. `until`: the work ends once that task has finished
     /// (`convoy`'s CPU-bound threads), looked at before each chunk.
     async fn cpu(&self, me: ThreadId, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, until: Option<u32>, held: &mut bool) -> Result<u64, IoError> {
+        // Its first chunk takes time: what the other threads do at this instant comes first (the pool's
+        // threads, starting together, queue for the GIL before the first holder's chunk ends).
+        Hop::default().await;
         let mut start = self.now();
         loop {
             if self.stopped() {
@@ -322,17 +335,22 @@ impl Pool<'_> {
                 Some(task) if self.finished.borrow().get(task as usize).is_none_or(|&d| d) => Some(0),
                 _ => kernel.step(self.chunk_ms),
             };
+            // A thread whose short blocking call ended during this chunk asks for the GIL first (as of when
+            // its call ended): it queues before anything this chunk's end decides.
+            let end = self.rule_now();
+            self.chunk_end.set(Some((end, me)));
+            while self.blocked_due(end, me) {
+                Hop::default().await;
+            }
+            self.chunk_end.set(None);
             // The waiters' intervals pass whether or not the work goes on.
             let before = self.now();
-            self.tick(before);
+            let rule_now = self.rule_now();
+            self.tick(rule_now);
             if let Some(v) = done {
                 rec.span(SpanKind::Run, start, before);
                 if until.is_none() {
                     rec.output = kernel.take_output();
-                }
-                // Many short tasks one after another must not keep the engine's loop waiting either.
-                if self.engine_turn_due(before) {
-                    self.engine_turn().await;
                 }
                 return Ok(v);
             }
@@ -344,7 +362,12 @@ impl Pool<'_> {
                 if released.must_wait {
                     self.switched(me).await;
                 }
-                let again = self.acquire(me, false, self.now()).await;
+                let again = self.acquire(me, self.rule_now()).await;
+                if again {
+                    // Held again, it computes on: what the others do at this instant comes first (a
+                    // dropper waiting for this switch goes on).
+                    Hop::default().await;
+                }
                 start = self.now();
                 rec.span(SpanKind::GilWait, before, start);
                 self.note_wait(me, rec, before, start, again);
@@ -352,7 +375,7 @@ impl Pool<'_> {
                 if !again {
                     return Err(IoError::Cancelled);
                 }
-            } else if self.engine_turn_due(before) || self.blocked_due(before) {
+            } else if self.engine_turn_due(rule_now) {
                 // Not Python's: the thread keeps the GIL, and no other thread runs Python meanwhile.
                 self.engine_turn().await;
             }
@@ -362,7 +385,7 @@ impl Pool<'_> {
     /// A turn of the engine's own event loop: a Stop, the page's watchdog, completed I/O.
     async fn engine_turn(&self) {
         self.ctx.io.yield_now().await;
-        self.engine_turn_at.set(self.now());
+        self.engine_turn_at.set(self.rule_now());
     }
 
     /// Whether the engine's loop should have a turn by `now`.
@@ -370,9 +393,18 @@ impl Pool<'_> {
         now - self.engine_turn_at.get() >= ENGINE_TURN_EVERY_MS
     }
 
-    /// Whether a thread's short blocking call is over by `now` (it should ask for the GIL).
-    fn blocked_due(&self, now: f64) -> bool {
-        self.slots.borrow().iter().any(|s| s.blocked_until.is_some_and(|u| u <= now))
+    /// Whether a thread's short blocking call ended before `now`, when thread `me`'s chunk ends (it should
+    /// ask for the GIL first). Things of one instant happen in the threads' order, as in the scripted model.
+    fn blocked_due(&self, now: f64, me: ThreadId) -> bool {
+        self.first_back(now).is_some_and(|(u, t)| (u, t) < (now, me))
+    }
+
+    /// Of the threads whose short blocking call has ended by `now`, the one whose call ended first (the
+    /// first in the threads' order, of those that ended at one instant), with when: it asks first.
+    fn first_back(&self, now: f64) -> Option<(f64, ThreadId)> {
+        let slots = self.slots.borrow();
+        let back = slots.iter().enumerate().filter_map(|(t, s)| s.blocked_until.filter(|&u| u <= now).map(|u| (u, t)));
+        back.min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
     }
 
     /// Whether another thread holds the GIL or is to take it: something else runs Python.
@@ -396,11 +428,11 @@ impl Pool<'_> {
         let start = self.now();
         rec.io_text(text, false);
         let r = call().await;
-        let back = self.slots.borrow_mut()[me].back_at.take().unwrap_or_else(|| self.now());
-        rec.span(SpanKind::IoWait, start, back);
+        let back = self.slots.borrow_mut()[me].back_at.take();
+        rec.span(SpanKind::IoWait, start, back.unwrap_or_else(|| self.now()));
         if r != Err(IoError::Cancelled) {
             // The exception (or the result) is handled in Python code: the GIL is needed again.
-            *held = self.take_gil_from(me, rec, false, back).await;
+            *held = self.take_gil_from(me, rec, back).await;
             if !*held {
                 return Err(IoError::Cancelled);
             }
@@ -423,27 +455,52 @@ impl Pool<'_> {
     }
 
     /// One short blocking call of `us` microseconds without the GIL: the others run meanwhile; with
-    /// nothing else to run, what is left spins when under [`SPIN_BELOW_MS`], else the engine's loop has
-    /// turns until then.
+    /// nothing else to run, the thread spins what is left of it, a chunk at a time, with the engine's
+    /// loop's turns between (a timer would wake it a millisecond or more late).
     async fn block(&self, me: ThreadId, us: u32) -> Result<u64, IoError> {
-        let until = self.now() + f64::from(us) / 1000.0;
+        let until = self.rule_now() + f64::from(us) / 1000.0;
         self.slots.borrow_mut()[me].blocked_until = Some(until);
+        // What the other threads do at this instant comes first (one may be about to run).
+        Hop::default().await;
         let r = loop {
             if self.stopped() {
                 break Err(IoError::Cancelled);
             }
-            let left = until - self.now();
+            let now = self.rule_now();
+            let left = until - now;
             if left <= 0.0 {
+                // Another thread's call ended first (or at the same instant, and it comes first), or the
+                // holder's chunk did: that thread acts first.
+                let before_me = |(u, t): (f64, ThreadId)| u.total_cmp(&until).then(t.cmp(&me)).is_lt();
+                if self.first_back(now).is_some_and(|(_, t)| t != me) || self.chunk_end.get().is_some_and(before_me) {
+                    Hop::default().await;
+                    continue;
+                }
                 self.slots.borrow_mut()[me].back_at = Some(until);
                 break Ok(0);
             }
             if self.others_run() {
                 // The holder lets this thread in at its first chunk's end after `until`.
                 Later::default().await;
-            } else if left < SPIN_BELOW_MS {
-                self.ctx.io.block_us((left * 1000.0).ceil() as u32);
             } else {
-                self.engine_turn().await;
+                // Nothing runs Python. Once every thread has done what it does at this instant (a round that
+                // changes nothing), spin until the first call of any thread ends: then each thread whose call
+                // has ended looks, in the threads' order (as threads woken together would race for the GIL).
+                let seen = self.changes.get();
+                Hop::default().await;
+                if self.changes.get() != seen || self.others_run() {
+                    continue;
+                }
+                let first = self.slots.borrow().iter().filter_map(|s| s.blocked_until).fold(until, f64::min);
+                let spin = (first - self.rule_now()).min(ENGINE_TURN_EVERY_MS);
+                if spin > 0.0 {
+                    self.ctx.io.block_us((spin * 1000.0).ceil() as u32);
+                }
+                if self.engine_turn_due(self.rule_now()) {
+                    self.engine_turn().await;
+                } else {
+                    Hop::default().await;
+                }
             }
         };
         self.slots.borrow_mut()[me].blocked_until = None;
@@ -463,6 +520,23 @@ impl Future for Later {
             return Poll::Ready(());
         }
         self.0 = true;
+        Poll::Pending
+    }
+}
+
+/// Pending once, asking to be polled again at once (a microtask in the browser, no turn of its loop):
+/// every thread looks in the next round, in order.
+#[derive(Default)]
+struct Hop(bool);
+
+impl Future for Hop {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
         Poll::Pending
     }
 }
