@@ -29,6 +29,26 @@ after(async () => {
   server?.close();
 });
 
+/**
+ * The GIL's holders as the run's events tell them, in the order the Result lists them (the order replay
+ * reads): problems found, if any. A take while another thread holds it, or a drop by a thread that does
+ * not, would be a record out of order (the frame's clock ticks every 100 µs).
+ */
+function holderProblems(events) {
+  const problems = [];
+  let holder = null;
+  for (const e of events) {
+    if (e.kind === 'gil-take') {
+      if (holder !== null) problems.push(`${e.lane} took the GIL at ${e.tMs} while ${holder} held it`);
+      holder = e.lane;
+    } else if (e.kind === 'gil-drop') {
+      if (holder !== e.lane) problems.push(`${e.lane} dropped the GIL at ${e.tMs}, held by ${holder}`);
+      holder = null;
+    }
+  }
+  return problems;
+}
+
 /** The lab (served by its own server) in a frame of a course page on another origin, once ready. */
 async function courseFrame(query) {
   const context = await noDip.newContext({ viewport: { width: 1000, height: 900 } });
@@ -68,6 +88,7 @@ test('the gil chapter in a course frame on the single build: threads-gil runs, i
       assert.ok(r.tasks.every((task) => /^ThreadPool-\d+$/.test(task.lane)), r.tasks.map((task) => task.lane).join());
       assert.deepEqual(overlappingSpans(r.tasks), [], 'two threads ran Python at once');
       const events = r.events.list;
+      assert.deepEqual(holderProblems(events), []);
       assert.ok(events.some((e) => e.kind === 'gil-drop' && e.reason === 'switch'), 'the GIL changed hands on request');
       assert.ok(events.filter((e) => e.kind === 'gil-drop-request').every((e) => /^ThreadPool-\d+$/.test(e.holder)), 'each request names the holder');
     }
@@ -93,6 +114,10 @@ test('six 200 ms requests on threads-gil overlap in the single build; the page s
     assert.ok(allWaitingAtOnce(r.tasks), JSON.stringify(r.tasks.map((task) => task.spans)));
     assert.ok(r.wallMs < 6 * 200, `${r.wallMs} ms`);
     assert.ok(r.tasks.every((task) => task.ioWaitMs >= 200), 'each waited for its answer');
+    // Each thread took the GIL and dropped it for its request within a tick of the frame's clock: the
+    // record still has them in the order they happened.
+    assert.deepEqual(holderProblems(r.events.list), []);
+    assert.equal(r.events.list.filter((e) => e.kind === 'gil-drop' && e.reason === 'io').length, 6);
 
     // A Stop during CPU work of minutes: the run rejects with its Result, unfinished tasks cancelled; the
     // engine answered (no crash) and runs the next one.
