@@ -429,3 +429,19 @@ test('every claim the machine\'s load can turn: not-borne-out on a machine idle 
     }
   }
 });
+
+test('C code releasing the GIL refused by this build (the single build: one real thread): the claim is open with the reason, not dropped', () => {
+  const outcome = cpuCompare({}, { machine: { parallelism: 1.9 } });
+  const reason = 'in this build the threads take turns on one real thread, so no C code can run beside them';
+  outcome['threads-gil'] = { error: { name: 'Unavailable', message: `threads-gil cannot run with releasesGil here: ${reason}`, field: 'releasesGil', reason } };
+  const cs = v.claims(outcome);
+  const c = cs.find((x) => x.id === 'releases-gil-cpu');
+  assert.ok(c, `claims: ${cs.map((x) => x.id)}`);
+  assert.equal(c.verdict, 'inconclusive');
+  assert.match(c.why, /cannot run here: .*one real thread/);
+  assert.ok(!cs.some((x) => x.id === 'threads-gil-cpu'), 'the pure-Python claim is not what this experiment tests');
+  // A threads-gil refused for another reason still leaves the pure-Python claim open, as before.
+  outcome['threads-gil'] = { error: { name: 'Unavailable', message: 'no threads here', reason: 'no threads here' } };
+  const ids = v.claims(outcome).map((x) => x.id);
+  assert.ok(ids.includes('threads-gil-cpu') && !ids.includes('releases-gil-cpu'), `claims: ${ids}`);
+});

@@ -5,7 +5,7 @@
 // cores, tiny work, one worker).
 
 import { CLAIM_TEXT, DATA_HEAVY_ITEMS, NEEDS_IDLE_MACHINE, NO_SPEEDUP_BELOW, TINY_WORK_MS, USES_CORES_FROM } from './claims-catalogue';
-import { BUSY_MEANS, busyAtTimes, busyReason, decide, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable, workersOf } from './claims-rounds';
+import { BUSY_MEANS, busyAtTimes, busyReason, decide, isResult, machineOf, measure, median, roundSpeedups, roundsOf, spreadText, times, undecided, untested, usable, workersOf } from './claims-rounds';
 import type { ClaimVerdict, Measured, Outcome } from './claims-rounds';
 
 /** The claims a Compare of CPU-bound work tests, each against `base`, its sequential run. */
@@ -50,7 +50,11 @@ export function cpuClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: undecided(raw, values, structural) });
   };
   const threads = outcome['threads-gil'];
-  const releasesGil = usable(threads) && threads.spec.releasesGil === true;
+  // C code that releases the GIL: the threads-gil run says so, or this build refused it for that very field
+  // (the single build runs its threads on one real thread, so no C code can run beside them): the claim
+  // is then shown open with the reason, not dropped.
+  const refusedForGil = !!threads && !isResult(threads) && threads.error.field === 'releasesGil';
+  const releasesGil = (usable(threads) && threads.spec.releasesGil === true) || refusedForGil;
   if (!releasesGil) noSpeedup('threads-gil-cpu', 'threads-gil', CLAIM_TEXT['threads-gil-cpu'], 'threads');
   noSpeedup('asyncio-cpu', 'asyncio', CLAIM_TEXT['asyncio-cpu'], 'workers');
 

@@ -39,7 +39,7 @@ export interface Measured {
   tasks?: { spans?: { kind: string; startMs: number; endMs: number }[] }[];
 }
 
-export type Outcome = Record<string, Measured | { error: { name: string; message: string; reason?: string } }>;
+export type Outcome = Record<string, Measured | { error: { name: string; message: string; reason?: string; field?: string } }>;
 
 export const isResult = (x: Outcome[string] | undefined): x is Measured => !!x && 'wallMs' in x;
 export const usable = (x: Outcome[string] | undefined): x is Measured => isResult(x) && !x.cancelled;
