@@ -1,5 +1,5 @@
 // The lab's production HTTP handler: static files of the build plus the latency endpoint
-// (`…/api/delay`, see shared/API.md "The latency endpoint").
+// (`…/api/delay`, see docs/CONTRACT.md "The latency endpoint").
 //
 // Plain Node (no framework): one function sets the isolation and security headers on every
 // response, the path is checked by us before sirv sees it, and the endpoint's timers are tied to

@@ -1,4 +1,4 @@
-// The latency endpoint's contract (shared/API.md "The latency endpoint"): which queries it accepts, the
+// The latency endpoint's contract (docs/CONTRACT.md "The latency endpoint"): which queries it accepts, the
 // 400 answers it gives otherwise, and what its injected faults answer. One source of truth for the
 // server (app.mjs) and the static build's service worker (www/src/sw.ts), which answers the same
 // requests where there is no server; so the two cannot drift apart. Plain JavaScript with no imports:

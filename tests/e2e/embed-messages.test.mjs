@@ -1,4 +1,4 @@
-// (d) The embed's postMessage API (shared/API.md "Embedding"), driven from host pages on other origins:
+// (d) The embed's postMessage API (docs/CONTRACT.md "Embedding"), driven from host pages on other origins:
 // the allowed origin commands it and hears back; a wrong origin, or a frame with no parentOrigin, is
 // ignored; malformed messages get a lab:error naming the field; everyone hears lab:height.
 import { test, before, after } from 'node:test';

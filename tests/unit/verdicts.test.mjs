@@ -1,4 +1,4 @@
-// verdicts.ts: the lesson's claims decided from a Compare's rounds (../shared/API.md, `claims`).
+// verdicts.ts: the lesson's claims decided from a Compare's rounds (docs/CONTRACT.md, `claims`).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTs } from './load-ts.mjs';

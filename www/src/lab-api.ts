@@ -1,4 +1,4 @@
-// `window.lab`: the scriptable API (../shared/API.md). Host pages, tests and the page's own views all go
+// `window.lab`: the scriptable API (docs/CONTRACT.md). Host pages, tests and the page's own views all go
 // through it, so the page can do nothing a script cannot.
 
 import type { EngineClient } from './engine/client';
@@ -40,7 +40,7 @@ export class Lab {
   private state: Status;
 
   /**
-   * The lesson as a path (`../shared/API.md`, `lesson`): its chapters, and a chapter's experiments run
+   * The lesson as a path (`docs/CONTRACT.md`, `lesson`): its chapters, and a chapter's experiments run
    * fairly, with the chapter's claims decided.
    */
   readonly lesson = {

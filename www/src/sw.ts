@@ -5,7 +5,7 @@
 //     same-origin response it serves gets the COOP/COEP/CORP headers the lab's own server sends, plus
 //     Document-Isolation-Policy, which isolates a frame inside a page that is not isolated (Chromium
 //     137+). Headers the host sends already are left as they are.
-//  2. The latency endpoint (`api/delay`, shared/API.md) where there is no server: it probes the network
+//  2. The latency endpoint (`api/delay`, docs/CONTRACT.md) where there is no server: it probes the network
 //     once; if a real endpoint answers, requests go to it untouched (not even through this worker);
 //     otherwise it answers them here with the same contract: the same validation and 400 bodies (the
 //     module the server uses), the delay, and `fail=status|reset|hang` (reset = a network error, hang =

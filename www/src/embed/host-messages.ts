@@ -1,4 +1,4 @@
-// The embed view's postMessage API (shared/API.md "Embedding"). The embed URL's `parentOrigin` names the
+// The embed view's postMessage API (docs/CONTRACT.md "Embedding"). The embed URL's `parentOrigin` names the
 // origins allowed to command the lab; only they receive `lab:ready`, `lab:result` and `lab:error`.
 // `lab:height` goes to any parent (it carries nothing else). Messages from other origins, or when no
 // `parentOrigin` was given, are ignored without a word.

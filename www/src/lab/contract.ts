@@ -1,4 +1,4 @@
-// The names and shapes of `window.lab` that its users see (../shared/API.md): a Compare's options and
+// The names and shapes of `window.lab` that its users see (docs/CONTRACT.md): a Compare's options and
 // outcome, a recorded Result, the status, the budgets, and errors as Errors. No behaviour lives here;
 // the Lab itself is ../lab-api.ts.
 

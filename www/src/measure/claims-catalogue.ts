@@ -21,7 +21,7 @@ export const BUSY_SHARE = 0.8;
 /**
  * Claims that other programs' load can turn against the lesson, so each is `not-borne-out` only when every
  * counted round's probes (before it, between its runs, after it) read the machine idle, else `inconclusive`
- * with the busy reason (../shared/API.md, `claims`): those whose "borne out" needs cores others can take
+ * with the busy reason (docs/CONTRACT.md, `claims`): those whose "borne out" needs cores others can take
  * (processes, C code that releases the GIL, the free-threaded build and subinterpreters using more than one
  * core; the computing-heavy pipeline won by processes; the convoy's, which need the CPU-bound thread on a
  * core whenever the GIL comes free), and the claims of no speedup on CPU work: a burst of another program

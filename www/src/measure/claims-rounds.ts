@@ -103,7 +103,7 @@ export interface MachineSeen {
   probes: number[];
   /**
    * Every counted round's probes read the machine idle: the only machine on which a claim that needs
-   * parallel hardware may be called not borne out (../shared/API.md, `claims`). False where any counted
+   * parallel hardware may be called not borne out (docs/CONTRACT.md, `claims`). False where any counted
    * round had a probe that read busy, a probe that could not measure, or no probe at all.
    */
   idleThroughout: boolean;

@@ -2,7 +2,7 @@
 // rule. The page, the embed, `window.lab.claims` and the benchmark's fidelity table all call `claims`;
 // none keeps thresholds of its own. Pure: no DOM, no clock, nothing but the Compare it is given.
 //
-// The rule (../shared/API.md, `claims`): a claim is `borne-out` when every counted round lies on the
+// The rule (docs/CONTRACT.md, `claims`): a claim is `borne-out` when every counted round lies on the
 // claim's side of its threshold, `not-borne-out` when every round lies on the other side, else
 // `inconclusive`. Thresholds sit well away from what CPython itself gives on such work (PYTHON-MODEL.md),
 // so noise cannot flip a verdict: threads under the GIL give CPython 0.89x on CPU work, and "no speedup"

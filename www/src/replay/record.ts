@@ -1,4 +1,4 @@
-// What replay reads of a run: the parts of a Result (../shared/API.md) it needs. A recorded Result, a
+// What replay reads of a run: the parts of a Result (docs/CONTRACT.md) it needs. A recorded Result, a
 // stored copy, an imported export and a run carried by a share link all have this shape.
 
 import type { Span as EngineSpan, Task } from '../engine/protocol';

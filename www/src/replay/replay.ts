@@ -1,5 +1,5 @@
 // Replay: the state of a recorded run at any instant, a pure function of its record. `window.lab.replay`
-// returns this (../shared/API.md): the events, the run's length, whether the record is whole, and
+// returns this (docs/CONTRACT.md): the events, the run's length, whether the record is whole, and
 // `stateAt(tMs)`. The state at `t` is every event with `tMs <= t` folded in order (events.ts); a
 // checkpoint every few hundred events keeps any instant, forwards or back, a short fold away.
 

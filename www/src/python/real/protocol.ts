@@ -1,5 +1,5 @@
 // What the page and the real-Python worker (./worker.ts) say to each other, and what a real-Python run
-// gives back (`window.lab.python.run`, ../shared/API.md). Types only: both sides import them.
+// gives back (`window.lab.python.run`, docs/CONTRACT.md). Types only: both sides import them.
 
 /** One printed line, `tMs` after the program started (the runtime's load excluded). */
 export interface PrintedLine {
