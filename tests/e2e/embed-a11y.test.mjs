@@ -1,6 +1,6 @@
-// (e) axe-core scans of the full lab (with its Share dialog open too) and of the embed view, light and
-// dark: no serious or critical violations. (f) The embed at 360 px in a course page's iframe: no sideways
-// scrolling, and a screenshot to look at. Plus the keyboard: Share and Run without a mouse.
+// (e) axe-core scans of the full lab (with its Share dialog open too) and of the embed view with a compare,
+// light and dark: no serious or critical violations. (f) The same embed at 360 px in a course page's
+// iframe: no sideways scrolling, and a screenshot to look at. Plus the keyboard: Share and Run without a mouse.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -20,7 +20,7 @@ after(async () => {
   server?.close();
 });
 
-/** axe-core's serious and critical violations on the page as it is now (WCAG 2.1 A/AA and best practice). */
+/** axe-core's serious and critical violations on the page (or in the frame) as it is now (WCAG 2.1 A/AA and best practice). */
 async function scan(page, label) {
   // Injected through the DevTools protocol: the page's CSP (script-src 'self') stays as it is.
   await page.evaluate(AXE);
@@ -59,22 +59,8 @@ test('(e) axe: the full lab after a run and its Share dialog, light and dark', a
   await context.close();
 });
 
-test('(e) axe: the embed view with a compare, light and dark', async () => {
-  const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${server.url}embed.html?workload=cpu-primes&mode=compare&tasks=4&size=200000`);
-  await labReady(page);
-  await page.click('#run');
-  await page.waitForSelector('#compare-view[data-state=done]', { timeout: 120_000 });
-  await page.locator('#compare-view tr[data-mode=rayon] .show-timeline').click();
-  for (const colorScheme of SCHEMES) {
-    await page.emulateMedia({ colorScheme });
-    await scan(page, `embed (${colorScheme})`);
-  }
-  await context.close();
-});
-
-test('(f) the embed at 360 px in a course page: nothing scrolls sideways; screenshots', async () => {
+test('(e) axe and (f) 360 px: the embed with a compare, in a course page\'s frame, light and dark: no serious issues, nothing scrolls sideways; screenshots', async () => {
+  // One Compare, in the embed as a course page frames it at 360 px, read in both colour schemes.
   const context = await browser.newContext({ viewport: { width: 380, height: 1400 } });
   const page = await context.newPage();
   const src = `${server.url}embed.html?workload=io-fetch&mode=compare&tasks=8&latencyMs=100&parentOrigin=${encodeURIComponent(host.origin)}`;
@@ -85,6 +71,7 @@ test('(f) the embed at 360 px in a course page: nothing scrolls sideways; screen
   await frame.locator('#compare-view tr[data-mode=asyncio] .show-timeline').click();
   for (const colorScheme of SCHEMES) {
     await page.emulateMedia({ colorScheme });
+    await scan(frame, `embed with a compare (${colorScheme})`);
     const width = await frame.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
     assert.ok(width.scroll <= width.client, `the embed scrolls sideways at 360 px (${colorScheme}): ${JSON.stringify(width)}`);
     // The host sized the frame from lab:height: the whole lab shows, no inner scroll bar.
