@@ -10,7 +10,7 @@
 import * as Comlink from 'comlink';
 import { CRASH_CHANNEL } from './crash-report';
 import { keepCopies, type Copies } from '../history/copies';
-import type { Build, EngineApi, EngineStartOptions, EngineStarted, EngineStats, PlainError, Result, Spec, Task, TaskListener } from './protocol';
+import type { Build, SpawnRequest, EngineApi, EngineStartOptions, EngineStarted, EngineStats, PlainError, Result, Spec, Task, TaskListener } from './protocol';
 
 /** How long a running engine may leave a ping unanswered before it counts as dead. */
 export const WATCHDOG_MS = 10_000;
@@ -37,6 +37,8 @@ export class EngineClient {
   /** Fails the run in progress when the engine dies (its own promise never settles then). */
   private failRun?: (message: string, restarted?: Promise<EngineStarted>) => void;
   private panics?: BroadcastChannel;
+  /** The Workers made for the running engine (its threads, processes, probe workers), by spawn id. */
+  private children = new Map<number, Worker>();
   started?: EngineStarted;
   /** Told when the engine crashed (a panic, or a worker died); the owner restarts it (calls `start`). */
   onCrash?: (message: string) => void;
@@ -53,8 +55,10 @@ export class EngineClient {
     const engineId = (this.engineId = crypto.getRandomValues(new Uint32Array(1))[0] || 1);
     // Named for what it is: a crash report says "the engine worker died".
     const worker = (this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'the engine worker' }));
+    const children = (this.children = new Map());
     worker.addEventListener('message', ({ data }) => {
       if (data?.type === 'engine:panic') this.crashed(data.engineId, data.message);
+      else if (data?.type === 'engine:spawn' || data?.type === 'engine:terminate') this.spawn(worker, children, data);
     });
     worker.addEventListener('error', (e) => {
       e.preventDefault(); // handled: the run fails with it, the engine restarts
@@ -180,10 +184,40 @@ export class EngineClient {
     return this.remote ? this.remote.stats() : { memoryBytes: 0, workers: 0 };
   }
 
-  /** Ends the worker and, with it, every pool worker it started. */
+  /**
+   * Makes or ends a Worker for the engine worker `engine` (engine-worker.ts, `EngineWorker`: the engine's
+   * Workers are the page's, so that Firefox never has a worker construct one). The new Worker runs
+   * spawned-worker.ts, which takes `port` as its line to the engine and then imports the script asked for;
+   * its `error` events go to the engine, which reports the death of whatever it was.
+   */
+  private spawn(engine: Worker, children: Map<number, Worker>, request: SpawnRequest): void {
+    if (request.type === 'engine:terminate') {
+      children.get(request.spawnId)?.terminate();
+      children.delete(request.spawnId);
+      return;
+    }
+    if (request.type !== 'engine:spawn' || engine !== this.worker) {
+      // A spawn asked for by an engine that has since been stopped: nothing to make.
+      if (request.type === 'engine:spawn') request.port.close();
+      return;
+    }
+    const { spawnId, url, name, port } = request;
+    const child = new Worker(new URL('./spawned-worker.js', import.meta.url), { type: 'module', name });
+    children.set(spawnId, child);
+    child.addEventListener('error', (e) => {
+      e.preventDefault();
+      const forward: SpawnRequest = { type: 'engine:child-error', spawnId, message: e.message || 'its script failed to load' };
+      engine.postMessage(forward);
+    });
+    child.postMessage({ type: 'lab:adopt', url, port }, [port]);
+  }
+
+  /** Ends the worker and every Worker made for it (pool threads, Python threads, processes, probes). */
   stop(): void {
     this.remote?.[Comlink.releaseProxy]();
     this.worker?.terminate();
+    for (const child of this.children.values()) child.terminate();
+    this.children = new Map();
     this.worker = undefined;
     this.remote = undefined;
   }

@@ -5,7 +5,7 @@ import * as Comlink from 'comlink';
 import { reportCrash, watchForDeath } from './crash-report';
 import { ParallelismProbe } from './probe';
 import { runProcesses, type ProcessRun, type TaskQueue } from './processes';
-import type { Build, Catalogue, Defaults, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, Task, TaskListener, TaskOutput } from './protocol';
+import type { Build, Catalogue, SpawnRequest, Defaults, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, Task, TaskListener, TaskOutput } from './protocol';
 import { fitToBudget, RESULT_BUDGET_BYTES } from '../history/budget';
 import { COPIES_FROM_BYTES, TOP_LEVEL_ROOM_BYTES, type Copies } from '../history/copies';
 
@@ -36,16 +36,35 @@ let engineId = 0;
 
 // Every Worker the engine starts goes through this constructor, so that none can die unseen: the rayon
 // pool's threads (started inside wasm-bindgen-rayon's helper, which keeps no watch on them), the Python
-// threads (src/web/threads.js) and the processes. Each is named for what it is, so a report says which
-// one died; an error that reaches its Worker object here is reported as that worker's death (and stops
-// there, rather than reaching the page as the engine worker's own error). The parallelism probe's
-// workers are not the engine's: the probe handles them.
+// threads (src/web/threads.js), the processes and the parallelism probe's workers. Each is named for what
+// it is, so a report says which one died; an error that reaches it is reported as that worker's death
+// (the probe handles its own workers' errors).
+//
+// The page creates these Workers, not this worker (the page's EngineClient, on a `spawn` message), and
+// each talks to this worker through a MessagePort, as if this worker were its parent (spawned-worker.ts).
+// Firefox can deadlock a worker that constructs a Worker: with a worker-debugger listener registered (an
+// automation session over WebDriver BiDi, or DevTools open), the parent thread waits for the main thread
+// to register the new worker's debugger on the new worker's condition variable, the new worker's own thread
+// waits on that same variable for its first event, and the main thread's single notify can wake the new
+// worker instead: the engine worker then sleeps for ever (a plain-JS worker making Workers one after
+// another, under puppeteer's BiDi, stuck within 2 to 15 of them; none in 1,000 without automation). It
+// showed as "the engine stopped responding" in `processes` runs, in a Compare's first probe and in the
+// first threads-gil run, and at start-up (the rayon pool). A Worker whose parent is the page's main thread
+// has its debugger registered on that thread, with no wait.
 /** Set while `initThreadPool` starts the pool: the Workers made meanwhile are its threads. */
 let startingPool = false;
 let poolThreads = 0;
-const NativeWorker = self.Worker;
-class EngineWorker extends NativeWorker {
+let spawned = 0;
+/** The Workers made for this engine, by spawn id, until they end (to hear the errors the page forwards). */
+const children = new Map<number, EngineWorker>();
+class EngineWorker extends EventTarget {
+  private readonly port: MessagePort;
+  private readonly id = ++spawned;
+  onmessage: ((e: MessageEvent) => void) | null = null;
+  onerror: ((e: ErrorEvent) => void) | null = null;
+
   constructor(url: string | URL, options: WorkerOptions = {}) {
+    super();
     let name = options.name ?? 'a worker of the engine';
     if (startingPool) {
       // wasm-bindgen-rayon's own thread script would hide a trap: pool-thread.ts speaks its protocol
@@ -53,15 +72,44 @@ class EngineWorker extends NativeWorker {
       name = `rayon pool thread ${++poolThreads}`;
       url = new URL(`./pool-thread.js?engine=${engineId}`, import.meta.url);
     }
-    super(url, { ...options, name });
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    port1.onmessage = ({ data }) => this.dispatchEvent(new MessageEvent('message', { data }));
+    children.set(this.id, this);
+    const request: SpawnRequest = { type: 'engine:spawn', spawnId: this.id, url: new URL(url, import.meta.url).href, name, port: port2 };
+    self.postMessage(request, { transfer: [port2] });
     if (name.startsWith('probe-')) return;
     this.addEventListener('error', (e) => {
       e.preventDefault();
-      reportCrash(engineId, `${name} died: ${e.message || 'its script failed to load'}`);
+      reportCrash(engineId, `${name} died: ${(e as ErrorEvent).message || 'its script failed to load'}`);
     });
   }
+
+  postMessage(message: unknown, transfer?: Transferable[] | StructuredSerializeOptions): void {
+    this.port.postMessage(message, transfer as Transferable[]);
+  }
+
+  terminate(): void {
+    children.delete(this.id);
+    this.port.onmessage = null;
+    this.port.close();
+    const request: SpawnRequest = { type: 'engine:terminate', spawnId: this.id };
+    self.postMessage(request);
+  }
+
+  override dispatchEvent(e: Event): boolean {
+    if (e.type === 'message') this.onmessage?.(e as MessageEvent);
+    if (e.type === 'error') this.onerror?.(e as ErrorEvent);
+    return super.dispatchEvent(e);
+  }
 }
-(globalThis as { Worker: typeof Worker }).Worker = EngineWorker;
+(globalThis as unknown as { Worker: typeof EngineWorker }).Worker = EngineWorker;
+// The page forwards the `error` events of the Workers it made for this engine (an uncaught error, a
+// script that failed to load).
+self.addEventListener('message', ({ data }: MessageEvent<SpawnRequest>) => {
+  if (data?.type !== 'engine:child-error') return;
+  children.get(data.spawnId)?.dispatchEvent(new ErrorEvent('error', { message: data.message, cancelable: true }));
+});
 
 // The engine worker itself: a trap in its own wasm (a sequential or asyncio task) surfaces as an
 // unhandled rejection of wasm-bindgen's task queue, which no one else would see.

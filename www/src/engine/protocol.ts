@@ -155,6 +155,16 @@ export interface PlainError {
 /** Defaults calibrated on this machine: `{ "cpu-primes": { "size": 4700000 }, ... }`. */
 export type Defaults = Record<string, Record<string, number>>;
 
+/**
+ * The engine worker and the page about the Workers the page makes for the engine (engine-worker.ts,
+ * `EngineWorker`): `spawn` asks for one running the script at `url`, wired to the engine by `port`;
+ * `terminate` ends it; `child-error` (page to engine) is an `error` event of that Worker.
+ */
+export type SpawnRequest =
+  | { type: 'engine:spawn'; spawnId: number; url: string; name: string; port: MessagePort }
+  | { type: 'engine:terminate'; spawnId: number }
+  | { type: 'engine:child-error'; spawnId: number; message: string };
+
 export interface EngineStartOptions {
   /** Defaults calibrated earlier in this browser profile: taken as they are (if made by this version of
    * the lab), not measured again. */
