@@ -20,6 +20,7 @@ import { pythonLoad } from './lib/python-load.mjs';
 import { python314, python314Markdown } from './experiments/python314.mjs';
 import { buildKernelWasm, buildNative, ensureVenv, machine, runJson, startServer } from './lib/host.mjs';
 import { loadVerdicts } from './lib/lab-modules.mjs';
+import { watchLoad } from './lib/load.mjs';
 import { OUT, ROOT, BENCH } from './lib/paths.mjs';
 import { LAB_CPU_MODES, LAB_IO_MODES, PROFILES, PY_CPU_MODES, PY_IO_MODES } from './lib/plan.mjs';
 import { derive, markdown } from './lib/report.mjs';
@@ -186,6 +187,7 @@ for (let rep = 0; rep < maxReps; rep++) {
       const row = c.rows[impl.id];
       try {
         const restarts = server.restarts;
+        const watch = watchLoad();
         const r = await impl.run().catch(async (e) => {
           // The server was stopped from outside during this run: once it is back, run it again.
           if (server.restarts === restarts) throw e;
@@ -194,6 +196,8 @@ for (let rep = 0; rep < maxReps; rep++) {
           return impl.run();
         });
         row.samples.push(r.wallMs);
+        // The machine's load during this repetition: the fidelity verdicts' probes (bench/lib/report.mjs).
+        (row.loads ??= []).push(watch.stop());
         if (r.value !== undefined) row.values.push(r.value);
         if (r.workers !== undefined) row.workers = r.workers;
         if (r.run) row.run = r.run;

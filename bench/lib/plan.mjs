@@ -25,8 +25,8 @@ export const PROFILES = {
     // bench/experiments/figures.mjs: the figures the end-to-end tests no longer assert, with the load.
     figures: {
       reps: 5,
-      gil: { handoverSize: 6_000_000, turns: [{ workload: 'cpu-primes', size: 12_000_000 }, { workload: 'cpu-mandelbrot', size: 400, iterations: 5000 }, { workload: 'mixed-pipeline', latencyMs: 5, size: 3_000_000 }] },
-      stop: { workloads: ['cpu-mandelbrot', 'mixed-pipeline'], afterMs: 300 },
+      gil: { aloneRunMs: 2000, handoverSize: 6_000_000, turns: [{ workload: 'cpu-primes', size: 12_000_000 }, { workload: 'cpu-mandelbrot', size: 400, iterations: 5000 }, { workload: 'mixed-pipeline', latencyMs: 5, size: 3_000_000 }] },
+      stop: { workloads: ['cpu-mandelbrot', 'mixed-pipeline'], afterMs: 300, jobSize: 7_000_000 },
       speedups: { size: 7_000_000 },
       ioSleep: { latencyMs: 200 },
       zoom: { runS: 10 },
@@ -51,8 +51,8 @@ export const PROFILES = {
     python314: { reps: 3 },
     figures: {
       reps: 3,
-      gil: { handoverSize: 4_000_000, turns: [{ workload: 'cpu-primes', size: 6_000_000 }, { workload: 'cpu-mandelbrot', size: 300, iterations: 5000 }, { workload: 'mixed-pipeline', latencyMs: 5, size: 2_000_000 }] },
-      stop: { workloads: ['cpu-mandelbrot', 'mixed-pipeline'], afterMs: 300 },
+      gil: { aloneRunMs: 1000, handoverSize: 4_000_000, turns: [{ workload: 'cpu-primes', size: 6_000_000 }, { workload: 'cpu-mandelbrot', size: 300, iterations: 5000 }, { workload: 'mixed-pipeline', latencyMs: 5, size: 2_000_000 }] },
+      stop: { workloads: ['cpu-mandelbrot', 'mixed-pipeline'], afterMs: 300, jobSize: 4_000_000 },
       speedups: { size: 4_000_000 },
       ioSleep: { latencyMs: 200 },
       zoom: { runS: 5 },
@@ -78,8 +78,8 @@ export const PROFILES = {
     // Every row once, at sizes that still show each effect (a few hundred ms of work each).
     figures: {
       reps: 1,
-      gil: { handoverSize: 2_000_000, turns: [{ workload: 'cpu-primes', size: 2_000_000 }, { workload: 'cpu-mandelbrot', size: 200, iterations: 3000 }, { workload: 'mixed-pipeline', latencyMs: 5, size: 1_000_000 }] },
-      stop: { workloads: ['cpu-mandelbrot', 'mixed-pipeline'], afterMs: 300 },
+      gil: { aloneRunMs: 500, handoverSize: 2_000_000, turns: [{ workload: 'cpu-primes', size: 2_000_000 }, { workload: 'cpu-mandelbrot', size: 200, iterations: 3000 }, { workload: 'mixed-pipeline', latencyMs: 5, size: 1_000_000 }] },
+      stop: { workloads: ['cpu-mandelbrot', 'mixed-pipeline'], afterMs: 300, jobSize: 2_000_000 },
       speedups: { size: 2_000_000 },
       ioSleep: { latencyMs: 50 },
       zoom: { runS: 1.5 },

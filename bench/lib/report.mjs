@@ -22,11 +22,19 @@ const CLAIM_OF = {
 };
 
 /** A bench row as the verdict module reads a Result: the lab's spec, class and machine as its last run
- *  reported them, every repetition's wall time in order as the rounds, the median as `wallMs`. */
-function measured(c, id, extra) {
+ *  reported them, every repetition's wall time in order as the rounds, the median as `wallMs`, and each
+ *  round's probes from the machine's load during that repetition (`loads`: bench/lib/load.mjs, the cores
+ *  that processes outside the bench left free), as a Compare's probes before and after a round. A claim
+ *  the load can turn is refuted only when every round's probes read the machine idle. */
+export function measured(c, id, extra) {
   const row = c?.rows[id];
   if (!row?.samples?.length) return undefined;
-  return { ...(row.run ?? {}), ...extra, wallMs: row.median, rounds: row.samples };
+  const out = { ...(row.run ?? {}), ...extra, wallMs: row.median, rounds: row.samples };
+  if (row.loads?.length === row.samples.length) {
+    const free = (l) => Math.max(0, (l.cores ?? row.run?.machine?.cores ?? NaN) - l.othersCores);
+    out.measurement = { ...(out.measurement ?? {}), roundProbes: row.loads.map((l) => [free(l), free(l)]) };
+  }
+  return out;
 }
 
 /**

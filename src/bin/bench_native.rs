@@ -10,7 +10,14 @@
 //! one thread. `threads-gil` and `free-threaded` run the lab's Python threads as OS threads with the
 //! core's GIL on the host's clock (`testkit::run_on_host`, as the native tests do); their line also
 //! carries the tasks with their spans, so the bench can time each GIL hand-over exactly as it does the
-//! browser's. Their I/O (a `mixed-pipeline` request) is a sleep; the other modes run CPU work only.
+//! browser's; `interpreters` too (its spans show what crossing costs). Their I/O (a `mixed-pipeline`
+//! request) is a sleep; the other modes run CPU work only.
+//!
+//! ```sh
+//! bench_native '{"gilHandovers":{"threads":2,"intervalMs":5,"runMs":1000}}'
+//! ```
+//! runs CPU-bound threads under the core's GIL alone (`testkit::gil_handovers`) and prints each wait after a
+//! forced switch and each hand-over (a drop to the next holder's take): `{"waitsMs":[...],"handoversMs":[...],...}`.
 
 use concurrency_lab::core::cancel::CancelToken;
 use concurrency_lab::core::mode::Mode;
@@ -28,7 +35,7 @@ fn run(spec_json: &str) -> Result<RunResult, String> {
     let caps = Capabilities { build: Build::Native, pool_threads: threads, cores };
     let asked = spec::parse(&input, &caps).map_err(|e| e.to_json())?;
     // Python threads on OS threads: any workload (I/O is a sleep on the host).
-    if matches!(asked.mode, Mode::ThreadsGil | Mode::FreeThreaded) {
+    if matches!(asked.mode, Mode::ThreadsGil | Mode::FreeThreaded | Mode::Interpreters) {
         return Ok(run_on_host(&asked, &CancelToken::new()));
     }
     if asked.workload.class() != Class::Cpu {
@@ -42,7 +49,7 @@ fn run(spec_json: &str) -> Result<RunResult, String> {
             input["workers"] = json!(1);
         }
         Mode::Rayon => {}
-        other => return Err(format!("the native benchmark runs sequential, rayon, threads-gil and free-threaded, not {}", other.name())),
+        other => return Err(format!("the native benchmark runs sequential, rayon, threads-gil, free-threaded and interpreters, not {}", other.name())),
     }
     let spec = spec::parse(&input, &caps).map_err(|e| e.to_json())?;
     let mut result = run_on_host(&spec, &CancelToken::new());
@@ -55,6 +62,15 @@ fn main() {
         eprintln!("usage: bench_native '<spec as JSON>'   e.g. '{{\"workload\":\"cpu-primes\",\"mode\":\"rayon\",\"size\":1000000}}'");
         std::process::exit(2);
     };
+    // The GIL alone, on the host's threads: its waits and hand-overs.
+    if let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&spec_json) {
+        if let Some(g) = o.get("gilHandovers") {
+            let num = |k: &str, d: f64| g.get(k).and_then(Value::as_f64).unwrap_or(d);
+            let h = concurrency_lab::core::testkit::gil_handovers(num("threads", 2.0) as usize, num("intervalMs", 5.0), num("runMs", 1000.0));
+            println!("{}", json!({"build": "native", "waitsMs": h.waits_ms, "handoversMs": h.handovers_ms, "forcedSwitches": h.forced_switches}));
+            return;
+        }
+    }
     match run(&spec_json) {
         Ok(r) if r.error.is_none() => {
             let mut out = json!({
@@ -65,7 +81,7 @@ fn main() {
                 "wallMs": r.wall_ms,
                 "value": r.value,
             });
-            if r.spec["mode"] == "threads-gil" || r.spec["mode"] == "free-threaded" {
+            if ["threads-gil", "free-threaded", "interpreters"].iter().any(|m| r.spec["mode"] == *m) {
                 out["tasks"] = serde_json::to_value(&r.tasks).expect("task records serialise");
             }
             println!("{out}");

@@ -8,8 +8,11 @@ import { derive, markdown } from '../../bench/lib/report.mjs';
 import { summarize } from '../../bench/lib/stats.mjs';
 
 const machine = { cores: 2, build: 'threads', browser: 'Chromium' };
-/** A bench row: repetitions' wall times, and (for the lab) what its last run reported. */
-const row = (samples, run) => ({ samples, ...summarize(samples), values: [], metrics: {}, ...(run ? { run, workers: run.spec.workers ?? 1 } : {}) });
+/** The machine's load during each repetition (bench/lib/load.mjs): nobody else using the cores, or another
+ *  program holding more than one of the two. */
+let othersCores = 0;
+/** A bench row: repetitions' wall times, and (for the lab) what its last run reported, with the load. */
+const row = (samples, run) => ({ samples, ...summarize(samples), values: [], metrics: {}, ...(run ? { run, workers: run.spec.workers ?? 1, loads: samples.map(() => ({ cores: 2, othersCores, loadAvg1m: 0 })) } : {}) });
 const cpuRun = (mode, workers) => ({ spec: { workload: 'cpu-primes', mode, tasks: 8, size: 5_000_000, ...(workers ? { workers } : {}) }, class: 'cpu', machine });
 const ioRun = (mode, workers) => ({ spec: { workload: 'io-fetch', mode, tasks: 20, latencyMs: 200, ...(workers ? { workers } : {}) }, class: 'io', machine, network: 'real' });
 
@@ -62,9 +65,9 @@ test('fidelity: the lab side is claims() of the verdict module, CPython is judge
   assert.equal(by('cpu', 'processes').threshold, v.USES_CORES_FROM);
   assert.equal(by('cpu', 'asyncio').verdict, 'agree');
 
-  // The lab's verdicts are exactly the module's on the same outcome.
+  // The lab's verdicts are exactly the module's on the same outcome (each round's probes: both cores free).
   const c = r.cpu[0];
-  const m = (id) => ({ ...c.rows[id].run, wallMs: c.rows[id].median, rounds: c.rows[id].samples });
+  const m = (id) => ({ ...c.rows[id].run, wallMs: c.rows[id].median, rounds: c.rows[id].samples, measurement: { roundProbes: c.rows[id].samples.map(() => [2, 2]) } });
   const direct = v.claims({ sequential: m('wasm:sequential'), 'threads-gil': m('wasm:threads-gil'), processes: m('wasm:processes'), asyncio: m('wasm:asyncio') });
   for (const claim of direct.filter((x) => ['threads-gil-cpu', 'processes-cpu', 'asyncio-cpu'].includes(x.id))) {
     assert.equal(d.fidelity.find((f) => f.claim === claim.id).labVerdict, claim.verdict, claim.id);
@@ -80,6 +83,22 @@ test('fidelity: the lab side is claims() of the verdict module, CPython is judge
   assert.equal(by('io', 'processes').claim, null);
   assert.match(by('io', 'processes').verdict, /^n\/a/);
   assert.match(markdown({ ...r, derived: d }), /\*\*DISAGREE\*\*/);
+
+  // The same rounds while another program held more than a core: the lab's probes read busy, so a claim
+  // the load can turn is not refuted (inconclusive, saying why), and nothing disagrees.
+  othersCores = 1.3;
+  try {
+    const busy = derive(results({
+      lab: { 'threads-gil': [1.9, 2.0, 1.95], processes: [1.6, 1.7, 1.65], asyncio: [0.99, 1.0, 1.01] },
+      py: { threads: [0.89, 0.9, 0.88], processes: [1.57, 1.6, 1.5], asyncio: [1.0, 0.98, 1.0] },
+    }), {}, v);
+    const gil = busy.fidelity.find((f) => f.class === 'cpu' && f.mode === 'threads-gil');
+    assert.equal(gil.labVerdict, 'inconclusive');
+    assert.match(gil.why, /busy/);
+    assert.equal(gil.verdict, 'inconclusive');
+  } finally {
+    othersCores = 0;
+  }
 });
 
 test('first-run goal: the mode farthest from 1 decides; within 10% is met', async () => {
