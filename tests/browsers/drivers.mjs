@@ -1,0 +1,174 @@
+// One small driver over the three browser engines the cross-browser suite runs in (issue 22, item 1):
+// Chromium through playwright-core, Firefox ESR through puppeteer-core over WebDriver BiDi (no driver), and
+// WebKitGTK's MiniBrowser through webdriverio in WebDriver classic mode, WebKitWebDriver started inside an
+// Xvfb display of its own (../../../shared/TOOLCHAIN.md, "Firefox and WebKit on this machine"). A test
+// sees the same four things in each: a fresh page (new storage) at a URL, `evaluate(fn, arg)` (a promise
+// returned by `fn` is awaited), `reload()`, `screenshot(file)`.
+//
+// Engines, by name (LAB_BROWSER): `chromium`, `firefox`, `webkit` (default settings: no SharedArrayBuffer
+// to post, so the single build), `webkit-sab` (JavaScriptCore's useSharedArrayBuffer on in the driver's
+// environment, as Safari under cross-origin isolation: the threads build).
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { CHROMIUM_ARGS } from '../e2e/helpers.mjs';
+
+export const ENGINES = ['chromium', 'firefox', 'webkit', 'webkit-sab'];
+const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+/** Longest an `evaluate` may take (a chapter of the lesson on a busy machine). */
+const EVALUATE_MS = 300_000;
+
+/** The engine named `name`, started: `{ name, fresh(url), close() }`. */
+export async function openEngine(name) {
+  if (name === 'chromium') return chromium();
+  if (name === 'firefox') return firefox();
+  if (name === 'webkit' || name === 'webkit-sab') return webkit(name === 'webkit-sab');
+  throw new Error(`LAB_BROWSER must be one of ${ENGINES.join(', ')}; got ${name}`);
+}
+
+async function chromium() {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return {
+    name: 'chromium',
+    async fresh(url) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(EVALUATE_MS);
+      await page.goto(url);
+      return {
+        evaluate: (fn, arg) => page.evaluate(fn, arg),
+        reload: () => page.reload().then(() => undefined),
+        screenshot: (file) => page.screenshot({ path: file, fullPage: true }).then(() => undefined),
+        close: () => context.close(),
+      };
+    },
+    close: () => browser.close(),
+  };
+}
+
+async function firefox() {
+  const puppeteer = (await import('puppeteer-core')).default;
+  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, protocolTimeout: EVALUATE_MS });
+  return {
+    name: 'firefox',
+    async fresh(url) {
+      const context = await browser.createBrowserContext();
+      const page = await context.newPage();
+      await page.setViewport({ width: 1280, height: 900 });
+      await page.goto(url);
+      return {
+        evaluate: (fn, arg) => page.evaluate(fn, arg),
+        reload: () => page.reload().then(() => undefined),
+        screenshot: (file) => page.screenshot({ path: file, fullPage: true }).then(() => undefined),
+        close: () => context.close(),
+      };
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** A free TCP port on loopback. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until `port` on loopback accepts connections (a driver or display that has started). */
+async function listening(port, what, ms = 20_000) {
+  const { connect } = await import('node:net');
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const c = connect(port, '127.0.0.1', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`${what} did not start listening on port ${port} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** An Xvfb display of its own (`-displayfd` says which number it took); resolves to `{ display, stop }`. */
+function xvfb() {
+  return new Promise((resolve, reject) => {
+    const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdio[3].on('data', (d) => {
+      out += d;
+      const m = out.match(/^(\d+)\n/);
+      if (m) resolve({ display: `:${m[1]}`, stop: () => child.kill() });
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}: ${err}`)));
+  });
+}
+
+async function webkit(sharedArrayBuffer) {
+  const { remote } = await import('webdriverio');
+  const display = await xvfb();
+  const port = await freePort();
+  const env = { ...process.env, DISPLAY: display.display };
+  if (sharedArrayBuffer) env.JSC_useSharedArrayBuffer = '1';
+  else delete env.JSC_useSharedArrayBuffer;
+  const driver = spawn('WebKitWebDriver', [`--port=${port}`], { env, stdio: 'ignore' });
+  const stop = () => {
+    driver.kill();
+    display.stop();
+  };
+  try {
+    await listening(port, 'WebKitWebDriver');
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  // One MiniBrowser session per page: a new session is a new browser with its own storage.
+  let session;
+  const end = async () => {
+    const s = session;
+    session = undefined;
+    await s?.deleteSession().catch(() => {});
+  };
+  return {
+    name: sharedArrayBuffer ? 'webkit-sab' : 'webkit',
+    async fresh(url) {
+      await end();
+      const b = (session = await remote({
+        hostname: '127.0.0.1',
+        port,
+        logLevel: 'error',
+        connectionRetryTimeout: EVALUATE_MS,
+        capabilities: {
+          browserName: 'MiniBrowser',
+          'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+          'wdio:enforceWebDriverClassic': true,
+        },
+      }));
+      await b.setTimeout({ script: EVALUATE_MS, pageLoad: 60_000 });
+      await b.setWindowSize(1280, 900).catch(() => {});
+      await b.url(url);
+      return {
+        // WebDriver classic awaits a promise the script returns.
+        evaluate: (fn, arg) => b.execute(fn, arg),
+        reload: () => b.refresh(),
+        screenshot: async (file) => writeFileSync(file, Buffer.from(await b.takeScreenshot(), 'base64')),
+        close: () => (session === b ? end() : Promise.resolve()),
+      };
+    },
+    async close() {
+      await end();
+      stop();
+    },
+  };
+}
