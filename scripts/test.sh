@@ -2,7 +2,8 @@
 # `npm test`: set up, build, and run every test layer:
 #   1. type check of the front end        4. the wasm facade in headless Chromium (wasm-bindgen-test)
 #   2. the Rust core, natively             5. end to end: the served lab in Chromium (playwright-core)
-#   3. the server (node:test) and a short load run   6. the benchmark in its smoke form
+#   3. the server (node:test) and a short load run   5b. the cross-browser suite (Chromium, Firefox, WebKit x2)
+#                                                    6. the benchmark in its smoke form
 # `npm run test:quick` (--quick): the set-up and build, 1, 2, the front end's unit tests, the server's
 # tests, and one browser file (tests/e2e/lab.test.mjs): a few minutes, for while you work.
 # Either way it ends with each layer's time (and each end-to-end file's), as in the README.
@@ -126,6 +127,21 @@ end
 
 # 5. End to end in Chromium, one file at a time (each on its own row of the summary).
 files "5. end to end" tests/e2e/*.test.mjs
+
+# ---- 5b. the cross-browser suite (issue 22; H-firefox's block) -------------------------------------------
+# tests/browsers/cross-browser.test.mjs once per engine, each on its own row: Chromium (playwright-core),
+# Firefox ESR (puppeteer-core over WebDriver BiDi), WebKitGTK at default settings (webdriverio and
+# WebKitWebDriver in an Xvfb of its own) and with SharedArrayBuffer on, as Safari under isolation.
+browsers_failed=()
+for engine in chromium firefox webkit webkit-sab; do
+  begin "5b. cross-browser: $engine"
+  if LAB_BROWSER=$engine node --test --test-concurrency=1 tests/browsers/cross-browser.test.mjs; then end; else end FAILED; browsers_failed+=("$engine"); fi
+done
+if [ ${#browsers_failed[@]} -gt 0 ]; then
+  echo "5b. cross-browser: failed in ${browsers_failed[*]}"
+  exit 1
+fi
+# ---- end of 5b ------------------------------------------------------------------------------------------
 
 # 6. The benchmark's smoke form: every row runs, the implementations agree, each figure within a bound a
 # 10x regression breaks (tests/bench/smoke.test.mjs), and the report's own tests.
