@@ -4,7 +4,7 @@
 // take turns, one at a time, and a turn is not cut short of the switch interval. How fast a Stop is heard
 // and how long a turn lasts are figures of the machine as much as of the lab: bench/experiments/figures.mjs
 // measures them with the machine's load beside them (and the smoke run bounds them: a Stop within 2 s,
-// a turn's p99 within 10 switch intervals).
+// nine turns in ten within 10 switch intervals).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contestedTurns, freshPage, labSession, shot } from './helpers.mjs';
