@@ -12,8 +12,16 @@ import { CRASH_CHANNEL } from './crash-report';
 import { keepCopies, type Copies } from '../history/copies';
 import type { Build, SpawnRequest, EngineApi, EngineStartOptions, EngineStarted, EngineStats, PlainError, Result, Spec, Task, TaskListener } from './protocol';
 
-/** How long a running engine may leave a ping unanswered before it counts as dead. */
+/** How long a running (or starting) engine may leave a ping unanswered before it counts as dead. */
 export const WATCHDOG_MS = 10_000;
+/**
+ * How many times in a row an engine is started when each start dies or stops answering before it is
+ * ready; then the start gives up and says so (a crash loop at start-up must not restart for ever).
+ */
+export const START_ATTEMPTS = 3;
+
+/** A start that failed because the engine died or stopped answering (worth another try, unlike a refusal). */
+class StartFailure extends Error {}
 /** Longest wait for a fresh engine to assemble a crashed run's Result. */
 const CRASH_REPORT_MS = 60_000;
 
@@ -34,6 +42,8 @@ export class EngineClient {
   private engineId = 0;
   /** The start in progress or done (the restart a crashed run waits for). */
   private starting?: Promise<EngineStarted>;
+  /** Fails the start in progress when the engine dies or stops answering before it is ready. */
+  private failStart?: (message: string) => void;
   /** Fails the run in progress when the engine dies (its own promise never settles then). */
   private failRun?: (message: string, restarted?: Promise<EngineStarted>) => void;
   private panics?: BroadcastChannel;
@@ -43,14 +53,37 @@ export class EngineClient {
   /** Told when the engine crashed (a panic, or a worker died); the owner restarts it (calls `start`). */
   onCrash?: (message: string) => void;
 
-  /** Starts a worker running `build`; resolves once the engine (and its pool) can run. */
+  /**
+   * Starts a worker running `build`; resolves once the engine (and its pool) can run. A start whose
+   * engine dies or stops answering (the watchdog, as during a run) is tried again, up to
+   * START_ATTEMPTS times in all; then it rejects with an EngineError saying the engine could not start
+   * and why. A start the engine refuses (it answered with an error) rejects at once.
+   */
   start(build: Build, stored?: EngineStartOptions['stored']): Promise<EngineStarted> {
-    const starting = this.startNow(build, stored);
+    const starting = this.startWithRetries(build, stored);
     this.starting = starting;
     return starting;
   }
 
-  private async startNow(build: Build, stored?: EngineStartOptions['stored']): Promise<EngineStarted> {
+  private async startWithRetries(build: Build, stored?: EngineStartOptions['stored']): Promise<EngineStarted> {
+    const failures: string[] = [];
+    while (failures.length < START_ATTEMPTS) {
+      try {
+        return await this.startNow(build, stored);
+      } catch (e) {
+        if (!(e instanceof StartFailure)) throw e;
+        failures.push(e.message);
+      }
+    }
+    this.stop();
+    const crash: PlainError = {
+      name: 'EngineError',
+      message: `the engine could not start: ${START_ATTEMPTS} tries in a row failed (${[...new Set(failures)].join('; ')}); reload the page to try again`,
+    };
+    throw crash;
+  }
+
+  private startNow(build: Build, stored?: EngineStartOptions['stored']): Promise<EngineStarted> {
     this.stop();
     const engineId = (this.engineId = crypto.getRandomValues(new Uint32Array(1))[0] || 1);
     // Named for what it is: a crash report says "the engine worker died".
@@ -61,16 +94,35 @@ export class EngineClient {
       else if (data?.type === 'engine:spawn' || data?.type === 'engine:terminate') this.spawn(worker, children, data);
     });
     worker.addEventListener('error', (e) => {
-      e.preventDefault(); // handled: the run fails with it, the engine restarts
+      e.preventDefault(); // handled: the run (or the start) fails with it, the engine restarts
       this.crashed(engineId, `the engine worker died: ${e.message || 'unknown error'}`);
     });
     // Every other worker of the engine (pool threads, Python threads, processes) reports by this channel.
     this.panics ??= new BroadcastChannel(CRASH_CHANNEL);
     this.panics.onmessage = ({ data }) => this.crashed(data?.engineId, data?.message);
-    this.remote = Comlink.wrap<EngineApi>(worker);
+    const remote = (this.remote = Comlink.wrap<EngineApi>(worker));
     const options: EngineStartOptions = { build, baseUrl: document.baseURI, cores: navigator.hardwareConcurrency || 1, engineId, stored, testFaults: testFlag().faults === true };
-    this.started = await this.remote.start(options);
-    return this.started;
+    let fail: EngineClient['failStart'];
+    return new Promise<EngineStarted>((resolve, reject) => {
+      let over = false;
+      // The same watchdog as a run's: an engine stuck as it starts (Firefox once deadlocked the engine
+      // worker as it started its thread pool) would otherwise leave the start, and every run waiting
+      // for it, waiting for ever.
+      const unwatch = this.watch(remote, engineId, 'as it started');
+      const settle = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
+        if (over) return;
+        over = true;
+        unwatch();
+        f(...args);
+      };
+      fail = this.failStart = settle((message: string) => reject(new StartFailure(message)));
+      remote.start(options).then(
+        settle((started: EngineStarted) => resolve((this.started = started))),
+        settle(reject),
+      );
+    }).finally(() => {
+      if (this.failStart === fail) this.failStart = undefined;
+    });
   }
 
   /**
@@ -85,7 +137,7 @@ export class EngineClient {
     let fail: EngineClient['failRun'];
     return new Promise<Result>((resolve, reject) => {
       let over = false;
-      const unwatch = this.watch(remote, this.engineId);
+      const unwatch = this.watch(remote, this.engineId, 'during a run');
       const settle = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
         if (over) return;
         over = true;
@@ -125,7 +177,7 @@ export class EngineClient {
    * watchdog's time means the engine's thread is stuck for good (a lock a dead thread held, an endless
    * loop), and counts as a crash. Returns the function that ends the watch.
    */
-  private watch(remote: Comlink.Remote<EngineApi>, engineId: number): () => void {
+  private watch(remote: Comlink.Remote<EngineApi>, engineId: number, when: string): () => void {
     const limit = testFlag().watchdogMs ?? WATCHDOG_MS;
     const tick = Math.min(1000, limit / 4);
     let sentAt: number | undefined;
@@ -140,7 +192,7 @@ export class EngineClient {
         const at = (sentAt = now);
         remote.alive().then(() => sentAt === at && (sentAt = undefined), () => {});
       } else if (now - sentAt > limit) {
-        this.crashed(engineId, `the engine stopped responding: no answer for ${((now - sentAt) / 1000).toFixed(0)} s during a run`);
+        this.crashed(engineId, `the engine stopped responding: no answer for ${((now - sentAt) / 1000).toFixed(0)} s ${when}`);
       }
     }, tick);
     return () => clearInterval(timer);
@@ -156,10 +208,19 @@ export class EngineClient {
     return this.remote.estimate(spec);
   }
 
-  /** Engine `engineId` died: stop it, let the owner restart it, then fail the run that was going on. */
+  /**
+   * Engine `engineId` died: stop it, let the owner restart it, then fail the run that was going on. An
+   * engine that dies as it starts fails that start instead (which tries again, a few times).
+   */
   private crashed(engineId: number, message: string): void {
     if (engineId !== this.engineId || !this.worker) return;
     this.stop();
+    const failStart = this.failStart;
+    if (failStart) {
+      this.failStart = undefined;
+      failStart(message);
+      return;
+    }
     const fail = this.failRun;
     this.failRun = undefined;
     this.starting = undefined;

@@ -1,0 +1,127 @@
+// Starting the engine, when starting goes wrong (issue 22, item 2): an engine worker that dies as it
+// starts, or starts and never answers, is tried again a few times and then given up, plainly: `lab.ready`
+// rejects saying so and the page says it (boot), or the runs waiting for a restart reject with an
+// EngineError and the status says the engine cannot start (after a crash). Nothing waits for ever and
+// nothing restarts for ever. Firefox once deadlocked the engine worker as it started its thread pool:
+// the restart after a crash never answered, and a chapter's run never settled.
+//
+// The engine worker is replaced, in the page, by a script that fails the way asked (an init script wraps
+// `Worker`): `die` throws as it loads, `mute` loads and never answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { labSession } from './helpers.mjs';
+
+const session = labSession();
+/** The watchdog's time in these tests (the page's test flag): a start that answers nothing fails after it. */
+const WATCHDOG_MS = 2000;
+
+/**
+ * A fresh page whose engine workers, in the order the page makes them, behave as `plan` says ('ok',
+ * 'die', 'mute'; the last entry repeats), with the test flag set. Does not wait for `lab.ready`.
+ */
+async function pageWith(plan) {
+  const context = await session.browser.newContext();
+  await context.addInitScript(
+    ({ plan, watchdogMs }) => {
+      window.__concurrencyLabTest = { faults: true, watchdogMs };
+      const Native = window.Worker;
+      window.__engineStarts = 0;
+      const scripts = {
+        die: 'throw new Error("test: this engine worker dies as it loads");',
+        mute: 'self.addEventListener("message", () => {});',
+      };
+      window.Worker = class extends Native {
+        constructor(url, options) {
+          if (options?.name === 'the engine worker') {
+            const how = plan[Math.min(window.__engineStarts++, plan.length - 1)];
+            if (how !== 'ok') url = URL.createObjectURL(new Blob([scripts[how]], { type: 'text/javascript' }));
+          }
+          super(url, options);
+        }
+      };
+    },
+    { plan, watchdogMs: WATCHDOG_MS },
+  );
+  const page = await context.newPage();
+  await page.goto(`${session.server.url}#playground`);
+  return { context, page };
+}
+
+/** How `lab.ready` settles within `ms`: `{ settled: 'resolved' | 'rejected' | 'no', ... }`. */
+const readyWithin = (page, ms) =>
+  page.evaluate(
+    (ms) =>
+      Promise.race([
+        window.lab.ready.then((s) => ({ settled: 'resolved', state: s.state }), (e) => ({ settled: 'rejected', name: e.name, message: e.message })),
+        new Promise((r) => setTimeout(() => r({ settled: 'no' }), ms)),
+      ]).then((out) => ({ ...out, starts: window.__engineStarts, status: window.lab.status() })),
+    ms,
+  );
+
+test('an engine worker that dies at every start: lab.ready rejects saying so, after a few tries, and the page says it', async () => {
+  const { context, page } = await pageWith(['die']);
+  try {
+    const out = await readyWithin(page, 60_000);
+    assert.equal(out.settled, 'rejected', JSON.stringify(out));
+    assert.match(out.message, /could not start/, out.message);
+    assert.match(out.message, /dies as it loads/, 'the reason is kept');
+    const starts = out.starts;
+    assert.ok(starts >= 2 && starts <= 6, `${starts} starts (a few tries of each build, not an endless loop)`);
+    await page.waitForTimeout(3 * WATCHDOG_MS);
+    assert.equal(await page.evaluate(() => window.__engineStarts), starts, 'no start after giving up');
+    assert.match(await page.textContent('#fatal'), /could not start/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an engine worker that dies at its first start only: the next try starts the lab', async () => {
+  const { context, page } = await pageWith(['die', 'ok']);
+  try {
+    const out = await readyWithin(page, 120_000);
+    assert.equal(out.settled, 'resolved', JSON.stringify(out));
+    assert.equal(out.status.state, 'ready');
+    assert.equal(out.status.build, 'threads', 'the same build, tried again');
+    const r = await page.evaluate(() => window.lab.run({ workload: 'cpu-primes', mode: 'threads-gil', tasks: 2, size: 20_000, workers: 2 }));
+    assert.equal(r.value, 2262);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an engine worker that never answers as it starts is given up by the watchdog', async () => {
+  const { context, page } = await pageWith(['mute']);
+  try {
+    const out = await readyWithin(page, 60_000);
+    assert.equal(out.settled, 'rejected', JSON.stringify(out));
+    assert.match(out.message, /could not start/);
+    assert.match(out.message, /stopped responding/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('after a crash mid-run, restarts that fail: the crashed run and the next one reject, and the status says the engine cannot start', async () => {
+  const { context, page } = await pageWith(['ok', 'die']);
+  try {
+    assert.equal((await readyWithin(page, 120_000)).settled, 'resolved');
+    const out = await page.evaluate(async () => {
+      const settle = (p) =>
+        Promise.race([
+          p.then((r) => ({ ok: true, value: r.value }), (e) => ({ ok: false, name: e.name, message: e.message })),
+          new Promise((r) => setTimeout(() => r({ ok: false, name: 'still waiting after 60 s' }), 60_000)),
+        ]);
+      // Task 4 of 6 traps (seed 6): the engine worker dies under the run.
+      const crashed = await settle(window.lab.run({ workload: 'cpu-primes', mode: 'sequential', tasks: 6, size: 3_000_000, faults: { kind: 'trap', rate: 1 / 6, seed: 6 } }));
+      const next = await settle(window.lab.run({ workload: 'cpu-primes', mode: 'sequential', tasks: 2, size: 20_000 }));
+      return { crashed, next, status: window.lab.status(), starts: window.__engineStarts };
+    });
+    assert.equal(out.crashed.name, 'EngineError', JSON.stringify(out));
+    assert.equal(out.next.name, 'EngineError', `the next run rejects, it does not wait for ever: ${JSON.stringify(out)}`);
+    assert.match(out.status.lastCrash, /could not start/, JSON.stringify(out.status));
+    assert.notEqual(out.status.state, 'busy');
+    assert.ok(out.starts <= 4, `${out.starts} starts: the restarts stopped`);
+  } finally {
+    await context.close();
+  }
+});
