@@ -118,43 +118,57 @@ function xvfb() {
 async function webkit(sharedArrayBuffer) {
   const { remote } = await import('webdriverio');
   const display = await xvfb();
-  const port = await freePort();
   const env = { ...process.env, DISPLAY: display.display };
   if (sharedArrayBuffer) env.JSC_useSharedArrayBuffer = '1';
   else delete env.JSC_useSharedArrayBuffer;
-  const driver = spawn('WebKitWebDriver', [`--port=${port}`], { env, stdio: 'ignore' });
-  const stop = () => {
-    driver.kill();
-    display.stop();
-  };
-  try {
-    await listening(port, 'WebKitWebDriver');
-  } catch (e) {
-    stop();
-    throw e;
-  }
-  // One MiniBrowser session per page: a new session is a new browser with its own storage.
-  let session;
+  // A driver of its own for each page (a new session is a new MiniBrowser with its own storage): a second
+  // session asked of the same driver once waited for ever here. The driver, and the MiniBrowser it
+  // starts, are one process group, ended together.
+  let current;
   const end = async () => {
-    const s = session;
-    session = undefined;
-    await s?.deleteSession().catch(() => {});
+    const c = current;
+    current = undefined;
+    if (!c) return;
+    await Promise.race([c.session?.deleteSession().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
+    try {
+      process.kill(-c.driver.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  const session = async () => {
+    const port = await freePort();
+    const driver = spawn('WebKitWebDriver', [`--port=${port}`], { env, stdio: 'ignore', detached: true });
+    current = { driver };
+    await listening(port, 'WebKitWebDriver');
+    current.session = await remote({
+      hostname: '127.0.0.1',
+      port,
+      logLevel: 'error',
+      // A MiniBrowser starts in about a second here; a session not made in a minute will not be.
+      connectionRetryTimeout: 60_000,
+      connectionRetryCount: 0,
+      capabilities: {
+        browserName: 'MiniBrowser',
+        'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+        'wdio:enforceWebDriverClassic': true,
+      },
+    });
+    return current.session;
   };
   return {
     name: sharedArrayBuffer ? 'webkit-sab' : 'webkit',
     async fresh(url) {
       await end();
-      const b = (session = await remote({
-        hostname: '127.0.0.1',
-        port,
-        logLevel: 'error',
-        connectionRetryTimeout: EVALUATE_MS,
-        capabilities: {
-          browserName: 'MiniBrowser',
-          'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
-          'wdio:enforceWebDriverClassic': true,
-        },
-      }));
+      let b;
+      try {
+        b = await session();
+      } catch {
+        // Once more, with a new driver.
+        await end();
+        b = await session();
+      }
+      const mine = current;
       await b.setTimeout({ script: EVALUATE_MS, pageLoad: 60_000 });
       await b.setWindowSize(1280, 900).catch(() => {});
       await b.url(url);
@@ -163,12 +177,12 @@ async function webkit(sharedArrayBuffer) {
         evaluate: (fn, arg) => b.execute(fn, arg),
         reload: () => b.refresh(),
         screenshot: async (file) => writeFileSync(file, Buffer.from(await b.takeScreenshot(), 'base64')),
-        close: () => (session === b ? end() : Promise.resolve()),
+        close: () => (current === mine ? end() : Promise.resolve()),
       };
     },
     async close() {
       await end();
-      stop();
+      display.stop();
     },
   };
 }
