@@ -49,8 +49,9 @@ let engineId = 0;
 // worker instead: the engine worker then sleeps for ever (a plain-JS worker making Workers one after
 // another, under puppeteer's BiDi, stuck within 2 to 15 of them; none in 1,000 without automation). It
 // showed as "the engine stopped responding" in `processes` runs, in a Compare's first probe and in the
-// first threads-gil run, and at start-up (the rayon pool). A Worker whose parent is the page's main thread
-// has its debugger registered on that thread, with no wait.
+// first threads-gil run (and the rayon pool's threads, started the same way, could hang a start or a
+// restart). A Worker whose parent is the page's main thread has its debugger registered on that thread,
+// with no wait.
 /** Set while `initThreadPool` starts the pool: the Workers made meanwhile are its threads. */
 let startingPool = false;
 let poolThreads = 0;
