@@ -125,8 +125,22 @@ kill $server_pid 2>/dev/null || true
 server_pid=""
 end
 
-# 5. End to end in Chromium, one file at a time (each on its own row of the summary).
-files "5. end to end" tests/e2e/*.test.mjs
+# 5. End to end in Chromium. Files that measure the machine (a claim judged against the load the operating
+# system saw, a speedup, the main thread's lag, the GIL's turns on a clock) run one at a time, each on its
+# own row; the rest (the page's views, history, links, embedding, real Python: what a run did, never how
+# fast) run two at a time, one row for them all, which saves a few minutes on two cores.
+PARALLEL_E2E="embed-a11y embed-fuzz embed-hosts embed-iframe embed-messages history path-state python-real reliability replay ui-views url-fuzz"
+serial_e2e=()
+parallel_e2e=()
+for f in tests/e2e/*.test.mjs; do
+  name=$(basename "$f" .test.mjs)
+  if [[ " $PARALLEL_E2E " == *" $name "* ]]; then parallel_e2e+=("$f"); else serial_e2e+=("$f"); fi
+done
+e2e_failed=0
+files "5. end to end" "${serial_e2e[@]}" || e2e_failed=1
+begin "5. end to end, two at a time: ${#parallel_e2e[@]} files"
+if node --test --test-concurrency=2 "${parallel_e2e[@]}"; then end; else end FAILED; e2e_failed=1; fi
+[ $e2e_failed = 0 ] || { echo "5. end to end: failed (see above)"; exit 1; }
 
 # ---- 5b. the cross-browser suite (issue 22; H-firefox's block) -------------------------------------------
 # tests/browsers/cross-browser.test.mjs once per engine, each on its own row: Chromium (playwright-core),
