@@ -88,6 +88,12 @@ for (const id of IDS) {
       assert.match(await page.textContent('.chapter-timeline'), /ms on \d+ lane/, 'the timeline that shows why is drawn');
       assert.match(await page.textContent('.look-at'), /What to look at/);
       assert.match(await page.textContent('.cpython'), /CPython/);
+      // The mixed presets are sized for this machine: about 0.6 s of computing, where nothing else slows it down.
+      if (id === 'throughput' && loadClass(load) === 'quiet') {
+        const sequential = (await page.evaluate(() => window.lab.history())).filter((r) => r.spec.mode === 'sequential');
+        assert.equal(sequential.length, 2, 'both presets ran sequentially');
+        for (const r of sequential) assert.ok(r.wallMs <= 2200, `${r.spec.preset ?? JSON.stringify(r.spec)}: sequential ${r.wallMs} ms`);
+      }
       if (id === 'asyncio') assert.match(await page.textContent('.output'), /Start fetching\.\.\.[\s\S]*Done!/);
       if (id === 'api-calls' || id === 'asyncio') assert.match(await page.textContent('.lesson-code'), /asyncio\.run\(/);
       await shot(page, `lesson-${id}`);
