@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: set up, build, and run every test layer:
-#   1. type check of the front end (1b: no import cycle in the crate)   4. the wasm facade in headless Chromium (wasm-bindgen-test)
+#   1. type check of the front end        4. the wasm facade in headless Chromium (wasm-bindgen-test)
+#   1b. no import cycle in the crate
 #   2. the Rust core, natively             5. end to end: the served lab in Chromium (playwright-core)
 #   3. the server (node:test) and a short load run   5b. the cross-browser suite (Chromium, Firefox, WebKit x2)
 #                                                    6. the benchmark in its smoke form
