@@ -7,7 +7,7 @@
 //! drop it (and whom it asked), why a holder dropped it, when an asyncio task became ready and when the
 //! loop took it off the ready queue, what a task awaits or calls.
 
-use super::record::Status;
+use super::status::Status;
 use serde::Serialize;
 
 /// The version of the event format (`events.v`).

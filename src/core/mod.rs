@@ -19,6 +19,7 @@ pub mod platform;
 pub mod record;
 pub mod run;
 pub mod spec;
+pub mod status;
 pub mod workload;
 
 /// Version of the result and history schema (`v` in results, exports and stored history).

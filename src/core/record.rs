@@ -2,16 +2,8 @@
 //! All times are milliseconds from the run's start.
 
 use super::events::{Event, EventKind};
+pub use super::status::Status;
 use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    Ok,
-    Error,
-    Timeout,
-    Cancelled,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -98,7 +90,7 @@ pub struct TaskRecorder {
     /// `asyncio` task) or a thread blocks in it.
     io: Option<(String, bool)>,
     /// What the task hands the page when it finishes (not part of the Result).
-    pub output: Option<crate::core::workload::TaskOutput>,
+    pub output: Option<crate::core::workload::types::TaskOutput>,
 }
 
 impl TaskRecorder {
@@ -183,7 +175,7 @@ impl TaskRecorder {
     }
 
     /// Finishes the record and hands back the task's output for the page.
-    pub fn finish_with_output(mut self, status: Status, error: Option<String>, now: f64) -> (TaskRecord, Option<crate::core::workload::TaskOutput>) {
+    pub fn finish_with_output(mut self, status: Status, error: Option<String>, now: f64) -> (TaskRecord, Option<crate::core::workload::types::TaskOutput>) {
         self.event(EventKind::TaskEnd, now).status = Some(status);
         self.record.end_ms = now - self.t0;
         self.record.status = status;

@@ -4,8 +4,7 @@ use super::cancel::CancelToken;
 use super::faults::OnError;
 use super::mode::exec::LoopCtx;
 use super::mode::{asyncio, sequential, threads_gil, turns, Mode};
-use super::platform::{AsyncIo, BlockingIo, Clock, Progress, PythonThreads};
-use std::sync::Arc;
+use super::platform::{AsyncIo, Clock, Progress, ThreadEnv};
 use super::record::{Status, TaskRecord};
 use super::spec::Spec;
 use super::{Build, SCHEMA_VERSION};
@@ -89,14 +88,6 @@ pub async fn run_one_task(spec: &Spec, id: u32, lane: &str, t0: f64, io: &dyn As
     let cancel = CancelToken::new();
     let ctx = LoopCtx { io, clock, cancel: &cancel, t0, progress, group: CancelToken::new() };
     super::mode::exec::run_task(&ctx, spec, id, lane, f64::INFINITY).await
-}
-
-/// What the thread modes run on: the clock, blocking I/O, and (for `threads-gil`) real threads.
-pub struct ThreadEnv<'a> {
-    pub clock: Arc<dyn Clock>,
-    pub io: Arc<dyn BlockingIo>,
-    pub threads: &'a dyn PythonThreads,
-    pub progress: Arc<dyn Progress>,
 }
 
 /// Runs a `threads-gil` or `rayon` spec, blocking the calling thread until it ends (`rayon` runs on the

@@ -259,7 +259,7 @@ pub fn native_spec(v: serde_json::Value) -> super::spec::Spec {
 /// Runs a thread-mode spec on real OS threads and the host's clock (the one the GIL reads, so its switch
 /// interval is real): native tests and the native benchmark.
 pub fn run_on_host(spec: &super::spec::Spec, cancel: &CancelToken) -> super::run::RunResult {
-    let env = super::run::ThreadEnv {
+    let env = super::platform::ThreadEnv {
         clock: std::sync::Arc::new(HostClock(std::time::Instant::now())),
         io: std::sync::Arc::new(HostIo { cancel: cancel.clone() }),
         threads: &HostThreads,

@@ -21,19 +21,6 @@ use web_sys::AbortController;
 #[allow(unused_imports)]
 pub use wasm_bindgen_rayon::init_thread_pool;
 
-#[wasm_bindgen(module = "/src/web/glue.js")]
-extern "C" {
-    fn report_panic(engine_id: u32, message: &str);
-}
-
-/// Tags panic reports so the page restarts only its own engine (in shared memory: every thread sees it).
-static ENGINE_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-
-/// The engine id given to `start` (what every worker of this engine tags its crash reports with).
-pub(crate) fn engine_id() -> u32 {
-    ENGINE_ID.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 /// Lets this engine's specs name the test-only fault kinds `trap` and `stall` (docs/API.md): the page
 /// turns it on only under its test flag, so a learner's spec never reaches them.
 #[wasm_bindgen(js_name = allowTestFaults)]
@@ -61,15 +48,7 @@ thread_local! {
 /// single build), `engine_id` tags this engine's panic reports. Returns the catalogue as JSON.
 #[wasm_bindgen]
 pub fn start(base_url: &str, cores: u32, pool_threads: u32, engine_id: u32) -> Result<String, JsValue> {
-    ENGINE_ID.store(engine_id, std::sync::atomic::Ordering::Relaxed);
-    std::panic::set_hook(Box::new(|info| {
-        let message = match info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()) {
-            Some(text) => format!("{text} (at {})", info.location().map_or("?".into(), |l| format!("{}:{}", l.file(), l.line()))),
-            None => info.to_string(),
-        };
-        // The JavaScript side adds which worker panicked (its name).
-        report_panic(self::engine_id(), &message);
-    }));
+    super::panic::install(engine_id);
     let endpoint = web_sys::Url::new_with_base("api/delay", base_url)?.href();
     let caps = Capabilities { build: BUILD, pool_threads: if BUILD == Build::Threads { pool_threads } else { 0 }, cores: cores.max(1) };
     ENGINE.with(|e| *e.borrow_mut() = Some(Engine { caps, defaults: Defaults::default(), endpoint, current: None }));
@@ -269,7 +248,7 @@ fn with_engine<T>(f: impl FnOnce(&Engine) -> T) -> T {
 
 fn parse(spec_json: &str) -> Result<Spec, LabError> {
     let value: serde_json::Value =
-        serde_json::from_str(spec_json).map_err(|e| LabError::spec("spec", "a JSON object", format!("the spec is not valid JSON: {e}")))?;
+        serde_json::from_str(spec_json).map_err(|e| spec::error("spec", "a JSON object", format!("the spec is not valid JSON: {e}")))?;
     with_engine(|e| spec::parse_with(&value, &e.caps, &e.defaults))
 }
 
@@ -289,7 +268,7 @@ pub fn thread_workers() -> u32 {
 #[cfg(feature = "threads")]
 async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo, progress: std::sync::Arc<super::progress::Sink>) -> Result<RunResult, LabError> {
     use crate::core::platform::Clock;
-    use crate::core::run::ThreadEnv;
+    use crate::core::platform::ThreadEnv;
     use futures_util::future::{select, Either};
     use std::sync::Arc;
 

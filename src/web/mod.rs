@@ -8,6 +8,7 @@ pub mod facade;
 #[cfg(feature = "threads")]
 pub mod interpreter;
 mod io;
+mod panic;
 mod progress;
 #[cfg(feature = "threads")]
 mod threads;

@@ -40,7 +40,7 @@ pub async fn ensure(k: usize, stopped: &dyn Fn() -> bool) -> Result<(), JsValue>
         let receiver = Box::into_raw(Box::new(rx)) as u32;
         let main_js = MAIN_JS.with(|u| String::from(u));
         let index = count() as u32;
-        JsFuture::from(spawn_thread(wasm_bindgen::module(), wasm_bindgen::memory(), &main_js, receiver, index, super::facade::engine_id())).await?;
+        JsFuture::from(spawn_thread(wasm_bindgen::module(), wasm_bindgen::memory(), &main_js, receiver, index, super::panic::engine_id())).await?;
         THREADS.lock().map_err(|_| JsValue::from_str("thread list poisoned"))?.push(tx);
     }
     Ok(())

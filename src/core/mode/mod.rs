@@ -13,7 +13,7 @@ pub mod steps;
 pub mod threads_gil;
 pub mod turns;
 
-use super::workload::Class;
+use super::workload::class::Class;
 use super::{Build, Capabilities};
 use serde::Serialize;
 

@@ -20,7 +20,8 @@
 //! the effect behind its own latency.
 
 use super::kernels::is_prime;
-use super::{Class, CpuKernel, FieldInfo, Params, Step, Workload};
+use super::class::Class;
+use super::types::{CpuKernel, FieldInfo, Params, Step, Workload};
 use crate::core::mode::Mode;
 
 pub struct Convoy;

@@ -3,6 +3,10 @@
 //! The browser engine implements these with `performance`, `fetch` and timers (`src/web/`); native tests
 //! implement them on a virtual clock so that schedules are exact and never flaky on a loaded machine.
 
+pub mod interpreter;
+
+pub use interpreter::{Interpreter, StartInterpreter};
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -105,35 +109,23 @@ pub trait PythonThreads: Send + Sync {
     }
 }
 
-/// Starts a fresh subinterpreter on the calling thread: its own code and memory, nothing shared with any
-/// other (in the browser, a new instance of the raw kernel module, `src/interpreter-kernel`). `Err` says
-/// why it could not.
-pub type StartInterpreter = fn() -> Result<Box<dyn Interpreter>, String>;
-
-/// One subinterpreter (`concurrent.interpreters`): what runs inside it runs on its own memory. Lives on
-/// the thread that started it (a browser instance cannot move between workers).
-pub trait Interpreter {
-    /// Copies a pickle of a task's arguments (`pickle.rs`) into the interpreter's memory and unpickles it
-    /// there: how many items arrived and their sum, or why it could not.
-    fn receive(&mut self, pickle: &[u8]) -> Result<(usize, i64), String>;
-    /// Primes in `lo..hi`, counted inside the interpreter.
-    fn count_primes(&mut self, lo: u32, hi: u32) -> u32;
-    /// Pixels `px0..px1` of `row` of a Mandelbrot image, computed inside the interpreter and kept there
-    /// until the result crosses back; returns their total escape count.
-    fn mandelbrot(&mut self, size: u32, max_iter: u32, row: u32, px0: u32, px1: u32) -> u64;
-    /// Pickles the task's result inside the interpreter (`[value, *kept]`) and copies the bytes out.
-    fn send_result(&mut self) -> Vec<u8>;
+/// What the thread modes run on: the clock, blocking I/O, and (for `threads-gil`) real threads.
+pub struct ThreadEnv<'a> {
+    pub clock: std::sync::Arc<dyn Clock>,
+    pub io: std::sync::Arc<dyn BlockingIo>,
+    pub threads: &'a dyn PythonThreads,
+    pub progress: std::sync::Arc<dyn Progress>,
 }
 
 /// Told of every task as it finishes, with what it hands the page (views draw results as they arrive).
 /// Called from whichever thread ran the task.
 pub trait Progress: Send + Sync {
-    fn task_done(&self, record: &super::record::TaskRecord, output: Option<super::workload::TaskOutput>);
+    fn task_done(&self, record: &crate::core::record::TaskRecord, output: Option<crate::core::workload::types::TaskOutput>);
 }
 
 /// For runs nobody watches.
 pub struct NoProgress;
 
 impl Progress for NoProgress {
-    fn task_done(&self, _: &super::record::TaskRecord, _: Option<super::workload::TaskOutput>) {}
+    fn task_done(&self, _: &crate::core::record::TaskRecord, _: Option<crate::core::workload::types::TaskOutput>) {}
 }
