@@ -23,7 +23,7 @@ use concurrency_lab::core::cancel::CancelToken;
 use concurrency_lab::core::mode::Mode;
 use concurrency_lab::core::run::RunResult;
 use concurrency_lab::core::spec;
-use concurrency_lab::core::testkit::run_on_host;
+use concurrency_lab::core::platform::native::run_on_host;
 use concurrency_lab::core::workload::Class;
 use concurrency_lab::core::{Build, Capabilities};
 use serde_json::{json, Value};
@@ -66,7 +66,7 @@ fn main() {
     if let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&spec_json) {
         if let Some(g) = o.get("gilHandovers") {
             let num = |k: &str, d: f64| g.get(k).and_then(Value::as_f64).unwrap_or(d);
-            let h = concurrency_lab::core::testkit::gil_handovers(num("threads", 2.0) as usize, num("intervalMs", 5.0), num("runMs", 1000.0));
+            let h = concurrency_lab::core::platform::native::gil_handovers(num("threads", 2.0) as usize, num("intervalMs", 5.0), num("runMs", 1000.0));
             println!("{}", json!({"build": "native", "waitsMs": h.waits_ms, "handoversMs": h.handovers_ms, "forcedSwitches": h.forced_switches}));
             return;
         }

@@ -153,7 +153,7 @@ mod tests {
     use crate::core::record::SpanKind;
     use crate::core::run::{run_on_loop, RunResult};
     use crate::core::spec::Spec;
-    use crate::core::testkit::{native_spec as spec, run_on_host, VirtualIo};
+    use crate::core::platform::native::{native_spec as spec, run_on_host, VirtualIo};
     use crate::core::Build;
     use serde_json::json;
     use std::collections::HashMap;

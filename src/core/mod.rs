@@ -66,9 +66,6 @@ impl Capabilities {
     }
 }
 
-#[cfg(any(test, not(target_arch = "wasm32")))]
-pub mod testkit;
+// The core's own tests, across modules (runs, faults, thread modes; the spec's properties).
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod spec_props;

@@ -25,12 +25,9 @@
 mod state;
 pub use state::{DropRequest, GilState, Released, ThreadId, Turn};
 
+// The rules on a virtual clock (`tests/rules.rs`, with `tests/scripted.rs`), real threads (`tests/threads.rs`).
 #[cfg(test)]
-pub mod scripted;
-#[cfg(test)]
-mod rule_tests;
-#[cfg(test)]
-mod thread_tests;
+pub(crate) mod tests;
 
 use super::cancel::CancelToken;
 use super::events::DropReason;

@@ -31,7 +31,7 @@ mod tests {
     use crate::core::record::SpanKind;
     use crate::core::run::RunResult;
     use crate::core::spec::{parse, Spec};
-    use crate::core::testkit::{native_spec as spec, run_on_host, NATIVE_CAPS};
+    use crate::core::platform::native::{native_spec as spec, run_on_host, NATIVE_CAPS};
     use serde_json::{json, Value};
 
     fn run(s: &Spec) -> RunResult {
@@ -74,9 +74,9 @@ mod tests {
             let s = spec(json!({"workload": "cpu-primes", "mode": "free-threaded", "tasks": 2, "size": 200_000, "workers": 1, "freeThreadedOverheadPct": pct}));
             let cancel = CancelToken::new();
             let env = crate::core::platform::ThreadEnv {
-                clock: std::sync::Arc::new(crate::core::testkit::VirtualIo::with(0.001, None)),
-                io: std::sync::Arc::new(crate::core::testkit::HostIo { cancel: cancel.clone() }),
-                threads: &crate::core::testkit::HostThreads,
+                clock: std::sync::Arc::new(crate::core::platform::native::VirtualIo::with(0.001, None)),
+                io: std::sync::Arc::new(crate::core::platform::native::HostIo { cancel: cancel.clone() }),
+                threads: &crate::core::platform::native::HostThreads,
                 progress: std::sync::Arc::new(crate::core::platform::NoProgress),
             };
             let r = crate::core::run::run_on_threads(&s, crate::core::Build::Native, &env, &cancel);

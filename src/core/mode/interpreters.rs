@@ -195,7 +195,7 @@ mod tests {
     use crate::core::record::SpanKind;
     use crate::core::run::RunResult;
     use crate::core::spec::{parse, Spec};
-    use crate::core::testkit::{native_spec as spec, run_on_host, NATIVE_CAPS as CAPS};
+    use crate::core::platform::native::{native_spec as spec, run_on_host, NATIVE_CAPS as CAPS};
     use serde_json::json;
 
     fn run(s: &Spec) -> RunResult {

@@ -4,6 +4,10 @@
 //! implement them on a virtual clock so that schedules are exact and never flaky on a loaded machine.
 
 pub mod interpreter;
+/// The host as a platform: a virtual clock for exact native tests, the host's clock and threads for the
+/// benchmark.
+#[cfg(any(test, not(target_arch = "wasm32")))]
+pub mod native;
 
 pub use interpreter::{Interpreter, StartInterpreter};
 

@@ -148,7 +148,7 @@ mod tests {
     use crate::core::platform::NoProgress;
     use crate::core::run::{run_on_loop, RunResult};
     use crate::core::spec::parse;
-    use crate::core::testkit::{native_spec as spec, run_on_host, VirtualIo, NATIVE_CAPS as CAPS};
+    use crate::core::platform::native::{native_spec as spec, run_on_host, VirtualIo, NATIVE_CAPS as CAPS};
     use crate::core::Build;
     use serde_json::{json, Value};
 

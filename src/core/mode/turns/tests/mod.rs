@@ -5,14 +5,14 @@
 use super::{run_plans, Turns};
 use crate::core::cancel::CancelToken;
 use crate::core::events::{DropReason, EventKind};
-use crate::core::gil::scripted::{Act, Scripted};
+use crate::core::gil::tests::scripted::{Act, Scripted};
 use crate::core::gil::GilState;
 use crate::core::mode::exec::LoopCtx;
 use crate::core::platform::{AsyncIo, Clock, Fetch, IoError, LocalFuture, NoProgress};
 use crate::core::record::{SpanKind, Status, TaskRecord};
 use crate::core::run::{run_on_loop, RunResult};
 use crate::core::spec::{Spec, TaskPlan};
-use crate::core::testkit::{native_spec as spec, run_on_host, VirtualIo};
+use crate::core::platform::native::{native_spec as spec, run_on_host, VirtualIo};
 use crate::core::workload::{CpuKernel, Step};
 use crate::core::Build;
 use serde_json::json;

@@ -1,9 +1,9 @@
 //! A virtual-time platform for native tests: timers fire in deadline order on a clock that only moves
 //! when the test loop advances it, so schedules are exact and never flaky on a loaded machine.
 
-use super::cancel::CancelToken;
-use super::faults::FaultKind;
-use super::platform::{AsyncIo, BlockingIo, Clock, Fetch, IoError, LocalFuture, PythonThreads};
+use crate::core::cancel::CancelToken;
+use crate::core::faults::FaultKind;
+use crate::core::platform::{AsyncIo, BlockingIo, Clock, Fetch, IoError, LocalFuture, PythonThreads};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -249,23 +249,23 @@ impl PythonThreads for HostThreads {
 }
 
 /// The machine native tests describe: 2 cores, a rayon pool of 2.
-pub const NATIVE_CAPS: super::Capabilities = super::Capabilities { build: super::Build::Native, pool_threads: 2, cores: 2 };
+pub const NATIVE_CAPS: crate::core::Capabilities = crate::core::Capabilities { build: crate::core::Build::Native, pool_threads: 2, cores: 2 };
 
 /// A spec for a native test, validated for [`NATIVE_CAPS`] (a bad one fails the test).
-pub fn native_spec(v: serde_json::Value) -> super::spec::Spec {
-    super::spec::parse(&v, &NATIVE_CAPS).unwrap_or_else(|e| panic!("a test's spec is refused: {}", e.to_json()))
+pub fn native_spec(v: serde_json::Value) -> crate::core::spec::Spec {
+    crate::core::spec::parse(&v, &NATIVE_CAPS).unwrap_or_else(|e| panic!("a test's spec is refused: {}", e.to_json()))
 }
 
 /// Runs a thread-mode spec on real OS threads and the host's clock (the one the GIL reads, so its switch
 /// interval is real): native tests and the native benchmark.
-pub fn run_on_host(spec: &super::spec::Spec, cancel: &CancelToken) -> super::run::RunResult {
-    let env = super::platform::ThreadEnv {
+pub fn run_on_host(spec: &crate::core::spec::Spec, cancel: &CancelToken) -> crate::core::run::RunResult {
+    let env = crate::core::platform::ThreadEnv {
         clock: std::sync::Arc::new(HostClock(std::time::Instant::now())),
         io: std::sync::Arc::new(HostIo { cancel: cancel.clone() }),
         threads: &HostThreads,
-        progress: std::sync::Arc::new(super::platform::NoProgress),
+        progress: std::sync::Arc::new(crate::core::platform::NoProgress),
     };
-    super::run::run_on_threads(spec, super::Build::Native, &env, cancel)
+    crate::core::run::run_on_threads(spec, crate::core::Build::Native, &env, cancel)
 }
 
 /// How the GIL hands over on this machine's real threads: what the bench reports (the rules themselves
@@ -284,7 +284,7 @@ pub struct GilHandovers {
 /// `run_ms` on the host's clock, each computing in the pool's chunks and checking the eval breaker
 /// between them, as `threads-gil` does.
 pub fn gil_handovers(threads: usize, interval_ms: f64, run_ms: f64) -> GilHandovers {
-    use super::gil::Gil;
+    use crate::core::gil::Gil;
     use std::sync::Arc;
     let clock: Arc<dyn Clock> = Arc::new(HostClock(std::time::Instant::now()));
     let gil = Arc::new(Gil::new(interval_ms, clock.clone(), CancelToken::new()));

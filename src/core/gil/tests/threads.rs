@@ -3,8 +3,8 @@
 //! (`rule_tests.rs`); how long a hand-over takes on this machine is the bench's figure
 //! (`testkit::gil_handovers`).
 
-use super::*;
-use crate::core::testkit::HostClock;
+use crate::core::gil::*;
+use crate::core::platform::native::HostClock;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Barrier;
 use std::thread;
