@@ -5,7 +5,7 @@
 //!
 //! What it costs is real work of the lab's machine, of the same nature as CPython's, not a timer:
 //! - starting an interpreter starts a fresh instance of its own code with its own memory, on the kept
-//!   worker thread (in the browser: the raw module `src/interpreter-kernel`, compiled and instantiated
+//!   worker thread (in the browser: the raw module `crates/interpreter-kernel`, compiled and instantiated
 //!   anew; CPython: a new interpreter state that imports its modules anew), with the thread's first task
 //!   (span `start`);
 //! - a task's arguments (its id and `inputItems` integers) are pickled (`pickle.rs`, protocol 2, byte for

@@ -115,7 +115,7 @@ impl Mode {
             Mode::Processes => "www/src/engine/processes.ts + src/core/run.rs",
             Mode::Rayon => "src/core/mode/rayon.rs",
             Mode::FreeThreaded => "src/core/mode/free_threaded.rs + src/core/mode/pool.rs",
-            Mode::Interpreters => "src/core/mode/interpreters.rs + src/interpreter-kernel + src/web/interpreter.rs",
+            Mode::Interpreters => "src/core/mode/interpreters.rs + crates/interpreter-kernel + src/web/interpreter.rs",
         }
     }
 

@@ -4,7 +4,7 @@
 //! records).
 
 /// Starts a fresh subinterpreter on the calling thread: its own code and memory, nothing shared with any
-/// other (in the browser, a new instance of the raw kernel module, `src/interpreter-kernel`). `Err` says
+/// other (in the browser, a new instance of the raw kernel module, `crates/interpreter-kernel`). `Err` says
 /// why it could not.
 pub type StartInterpreter = fn() -> Result<Box<dyn Interpreter>, String>;
 

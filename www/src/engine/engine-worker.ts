@@ -175,7 +175,7 @@ let processRun: ProcessRun | undefined;
 
 // The generated modules are loaded by URL, not bundled: wasm-bindgen-rayon's worker helper re-imports
 // the same module by its URL on every pool thread.
-/** The raw bytes of `pkg/interpreter.wasm` (src/interpreter-kernel), or none when it cannot load (the
+/** The raw bytes of `pkg/interpreter.wasm` (crates/interpreter-kernel), or none when it cannot load (the
  *  mode's runs then fail, saying so). */
 async function interpreterModule(): Promise<Uint8Array> {
   try {
