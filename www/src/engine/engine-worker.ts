@@ -6,8 +6,8 @@ import { reportCrash, watchForDeath } from './crash-report';
 import { ParallelismProbe } from './probe';
 import { runProcesses, type ProcessRun, type TaskQueue } from './processes';
 import type { Build, Catalogue, SpawnRequest, Defaults, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, Task, TaskListener, TaskOutput } from './protocol';
-import { fitToBudget, RESULT_BUDGET_BYTES } from '../history/budget';
-import { COPIES_FROM_BYTES, TOP_LEVEL_ROOM_BYTES, type Copies } from '../history/copies';
+import { fitToBudget, RESULT_BUDGET_BYTES } from './budget';
+import { COPIES_FROM_BYTES, TOP_LEVEL_ROOM_BYTES, type Copies } from './copies';
 
 /** The wasm-bindgen module of either build (same exports; `initThreadPool` only in `threads`). */
 interface EngineModule {
@@ -314,7 +314,7 @@ const api: EngineApi = {
 
 /**
  * A finished run's Result as it goes to the page: the engine's JSON and, for a big Result, the copy the
- * history stores, made here so that the page's main thread does not (../history/copies.ts).
+ * history stores, made here so that the page's main thread does not (./copies.ts).
  */
 function copies(json: string): Copies {
   if (json.length <= COPIES_FROM_BYTES) return { json };
