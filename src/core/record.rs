@@ -62,7 +62,36 @@ pub struct TaskRecord {
     pub events: Vec<Event>,
 }
 
+/// A task's record with its events, as a worker process sends it back to the parent (in a Result the
+/// events are gathered into its `events` instead).
+#[derive(Serialize)]
+struct CarriedRef<'a> {
+    #[serde(flatten)]
+    record: &'a TaskRecord,
+    events: &'a [Event],
+}
+
+#[derive(Deserialize)]
+struct Carried {
+    #[serde(flatten)]
+    record: TaskRecord,
+    #[serde(default)]
+    events: Vec<Event>,
+}
+
 impl TaskRecord {
+    /// The record and its events as JSON, for the trip from a worker process to the parent.
+    pub fn to_carried_json(&self) -> String {
+        serde_json::to_string(&CarriedRef { record: self, events: &self.events }).expect("records serialise")
+    }
+
+    /// A record (with its events) as [`to_carried_json`](Self::to_carried_json) wrote it.
+    pub fn from_carried_json(json: &str) -> Result<TaskRecord, String> {
+        let Carried { mut record, events } = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        record.events = events;
+        Ok(record)
+    }
+
     /// A task that never started because the run was cancelled (or stopped) first.
     pub fn cancelled(id: u32, lane: &str, at_ms: f64) -> Self {
         TaskRecord {

@@ -9,6 +9,7 @@ pub mod facade;
 pub mod interpreter;
 mod io;
 mod panic;
+mod processes;
 mod progress;
 #[cfg(feature = "threads")]
 mod threads;

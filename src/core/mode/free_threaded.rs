@@ -73,13 +73,12 @@ mod tests {
         let at = |pct: f64| {
             let s = spec(json!({"workload": "cpu-primes", "mode": "free-threaded", "tasks": 2, "size": 200_000, "workers": 1, "freeThreadedOverheadPct": pct}));
             let cancel = CancelToken::new();
-            let env = crate::core::platform::ThreadEnv {
-                clock: std::sync::Arc::new(crate::core::platform::native::VirtualIo::with(0.001, None)),
-                io: std::sync::Arc::new(crate::core::platform::native::HostIo { cancel: cancel.clone() }),
-                threads: &crate::core::platform::native::HostThreads,
-                progress: std::sync::Arc::new(crate::core::platform::NoProgress),
-            };
-            let r = crate::core::run::run_on_threads(&s, crate::core::Build::Native, &env, &cancel);
+            use crate::core::platform::native::{HostThreadHost, VirtualIo};
+            use crate::core::platform::{NoProgress, Platform};
+            let host = HostThreadHost { progress: std::sync::Arc::new(NoProgress), clock: Some(std::sync::Arc::new(VirtualIo::with(0.001, None))) };
+            let io = VirtualIo::new();
+            let platform = Platform { clock: &io, io: &io, progress: &NoProgress, threads: Some(&host), processes: None };
+            let r = io.drive(crate::core::run::run(&s, crate::core::Build::Native, &platform, &cancel)).expect("a native run");
             (r.value, total(&r, SpanKind::Run))
         };
         let (plain, again, costly) = (at(0.0), at(0.0), at(50.0));

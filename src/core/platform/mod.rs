@@ -121,6 +121,56 @@ pub struct ThreadEnv<'a> {
     pub progress: std::sync::Arc<dyn Progress>,
 }
 
+/// What a thread mode's run does on its controller thread, given the platform's [`ThreadEnv`]: its task
+/// records, and how long it took on the env's clock.
+pub type ThreadJob = Box<dyn FnOnce(&ThreadEnv<'_>) -> (Vec<crate::core::record::TaskRecord>, f64) + Send>;
+
+/// Where the thread modes run (`threads-gil`, `free-threaded`, `interpreters`, `rayon`), on a platform
+/// that has real threads: the job runs on a thread allowed to block, while the caller's event loop stays
+/// free (in the browser it serves the threads' I/O and hears Stop).
+pub trait ThreadHost {
+    /// Starts `python_threads` Python threads where they are started on demand, then runs `job`.
+    /// `Ok(None)`: a Stop came while the threads started (the run never started). `Err` says what failed.
+    fn run<'a>(&'a self, python_threads: usize, cancel: &'a crate::core::cancel::CancelToken, job: ThreadJob) -> LocalFuture<'a, Result<Option<(Vec<crate::core::record::TaskRecord>, f64)>, String>>;
+}
+
+/// Why a worker process gave no record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProcessFailure {
+    /// The run was stopped (its processes are ended).
+    Stopped,
+    /// The process died, or its task could not run there; the text says which process and why.
+    Died(String),
+}
+
+/// Worker processes for `processes` (`multiprocessing.Pool`): each a fresh instance of the engine with
+/// its own memory, started for the run (in the browser: a Worker the page makes, with its own instance
+/// of the single build).
+pub trait Processes {
+    /// Starts the process named `lane`; resolves once it is ready, with when (on the run's clock).
+    fn start<'a>(&'a self, lane: &'a str) -> LocalFuture<'a, Result<(Box<dyn Process + 'a>, f64), ProcessFailure>>;
+}
+
+/// One started worker process; ended when dropped.
+pub trait Process {
+    /// Sends task `id` of `spec` to the process (`t0`: the run's start on the shared clock, so its lane
+    /// lines up) and resolves to the record that comes back (with its events) and what the task hands
+    /// the page.
+    fn run_task<'a>(&'a self, spec: &'a crate::core::spec::Spec, id: u32, t0: f64, lane: &'a str) -> LocalFuture<'a, Result<(crate::core::record::TaskRecord, Option<crate::core::workload::types::TaskOutput>), ProcessFailure>>;
+}
+
+/// What a run runs on: the event loop's clock and I/O, where finished tasks are reported, and, where
+/// the platform has them, real threads and worker processes.
+pub struct Platform<'a> {
+    pub clock: &'a dyn Clock,
+    pub io: &'a dyn AsyncIo,
+    pub progress: &'a dyn Progress,
+    /// `None` where there are no threads over shared memory (the single build): `threads-gil`'s threads
+    /// then take turns on the event loop.
+    pub threads: Option<&'a dyn ThreadHost>,
+    pub processes: Option<&'a dyn Processes>,
+}
+
 /// Told of every task as it finishes, with what it hands the page (views draw results as they arrive).
 /// Called from whichever thread ran the task.
 pub trait Progress: Send + Sync {

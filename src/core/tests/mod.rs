@@ -3,7 +3,8 @@
 mod spec_props;
 
 use super::record::{SpanKind, Status};
-use super::run::{run_on_loop, RunResult};
+use super::platform::native::run_on_loop;
+use super::run::RunResult;
 use super::spec::{parse, Spec};
 use crate::core::platform::native::VirtualIo;
 use super::{Build, Capabilities};

@@ -146,7 +146,8 @@ mod tests {
     use crate::core::error::LabError;
     use crate::core::events::{DropReason, Event, EventKind};
     use crate::core::platform::NoProgress;
-    use crate::core::run::{run_on_loop, RunResult};
+    use crate::core::platform::native::run_on_loop;
+    use crate::core::run::RunResult;
     use crate::core::spec::parse;
     use crate::core::platform::native::{native_spec as spec, run_on_host, VirtualIo, NATIVE_CAPS as CAPS};
     use crate::core::Build;
