@@ -40,7 +40,7 @@ pub fn run(spec: &Spec, env: &ThreadEnv<'_>, cancel: CancelToken, t0: f64) -> Ve
         return (0..spec.tasks).map(|id| failed(id, t0, env.clock.now_ms(), "this engine cannot start subinterpreters")).collect();
     };
     // One GIL per interpreter: a thread takes its own, which no other thread ever asks for.
-    let gils = (0..k).map(|_| Arc::new(Gil::new(5.0, env.clock.clone(), cancel.clone()))).collect();
+    let gils = (0..k).map(|_| Arc::new(Gil::new(crate::core::spec::DEFAULT_SWITCH_INTERVAL_MS, env.clock.clone(), cancel.clone()))).collect();
     let run = Arc::new(PoolRun::new(spec.clone(), env, cancel, None, t0).with_interpreters(gils, Box::new(Pickled { start })));
     let shared = run.clone();
     env.threads.run(k, Arc::new(move |i| shared.worker(i, &lane(i))));
