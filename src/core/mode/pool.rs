@@ -1,9 +1,10 @@
 //! Running tasks on real threads that may block: shared by `threads-gil` (with a GIL) and `rayon`
 //! (without). Each thread pulls the next task in order from a shared [`MapQueue`], as `Executor.map`
-//! hands items to its workers; `processes` hands tasks to its worker processes from the same queue (the
-//! facade's `TaskQueue`), so `Executor.map`'s failure rule lives here only.
+//! hands items to its workers; `processes` hands tasks to its worker processes from the same queue
+//! (`mode/processes.rs`), so `Executor.map`'s failure rule lives here only.
 //!
-//! This file holds one run's shared state and a worker thread's task loop; `queue.rs` is `Executor.map`'s
+//! This file holds a worker thread's task loop; `shared.rs` one run's shared state (and the [`TaskHook`]
+//! a mode adds around each task); `overhead.rs` free-threaded Python's cost; `queue.rs` is `Executor.map`'s
 //! hand-out and failure rule, `handover.rs` the GIL taken and dropped (around blocking calls too), and
 //! `cpu.rs` CPU work in chunks between which the GIL may change hands. This file stays at `pool.rs`
 //! (beside its folder, not `pool/mod.rs`) because the catalogue's `source` of `free-threaded` links here.
