@@ -3,7 +3,7 @@
 //! pool, its hand-out of tasks and its records are the core's (`src/core/mode/processes.rs`).
 
 use super::io::WebIo;
-use crate::core::platform::{LocalFuture, Process, ProcessFailure, Processes};
+use crate::core::platform::{Clock, LocalFuture, Process, ProcessFailure, Processes};
 use crate::core::record::TaskRecord;
 use crate::core::spec::Spec;
 use crate::core::workload::types::TaskOutput;
@@ -16,8 +16,8 @@ use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(module = "/src/web/processes.js")]
 extern "C" {
-    fn start_process(url: &str, name: &str, init: &JsValue) -> Promise;
-    fn process_ready_at(handle: &JsValue) -> f64;
+    fn start_process(url: &str, name: &str, init: &JsValue) -> JsValue;
+    fn process_ready(handle: &JsValue) -> Promise;
     fn process_run_task(handle: &JsValue, spec: &str, id: u32, t0: f64, lane: &str) -> Promise;
     fn end_process(handle: &JsValue);
 }
@@ -108,18 +108,13 @@ impl Processes for WebProcesses<'_> {
             set("engineId", super::panic::engine_id().into());
             set("testFaults", TEST_FAULTS.with(Cell::get).into());
             // Named for what it is: a crash report or a panic says "process Process-2".
-            let promise = start_process(&url, &format!("process {lane}"), &init);
+            let handle = start_process(&url, &format!("process {lane}"), &init);
             LIVE.with(|l| l.set(l.get() + 1));
-            let handle = until_stopped(self.io, promise).await;
-            let handle = match handle {
-                Ok(h) => h,
-                Err(e) => {
-                    LIVE.with(|l| l.set(l.get().saturating_sub(1)));
-                    return Err(e);
-                }
-            };
-            let ready = process_ready_at(&handle);
-            Ok((Box::new(WebProcess { handle, io: self.io }) as Box<dyn Process + 'a>, ready))
+            // Ended when dropped: on a Stop or a failure during its start-up too.
+            let process = WebProcess { handle, io: self.io };
+            let ready = until_stopped(self.io, process_ready(&process.handle)).await?;
+            let ready = ready.as_f64().unwrap_or_else(|| super::clock::WebClock.now_ms());
+            Ok((Box::new(process) as Box<dyn Process + 'a>, ready))
         })
     }
 }
