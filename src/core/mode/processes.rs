@@ -123,3 +123,53 @@ fn carried(record: &mut TaskRecord, start_up: Option<(f64, f64)>, sent: f64, rec
     note(EventKind::MessageSend, task_end, Some(Crossing::Result));
     note(EventKind::MessageReceive, received, Some(Crossing::Result));
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::core::events::{Crossing, EventKind};
+    use crate::core::platform::native::{native_spec as spec, run_on_loop, VirtualIo};
+    use crate::core::platform::NoProgress;
+    use crate::core::record::{SpanKind, Status};
+    use crate::core::run::RunResult;
+    use crate::core::Build;
+    use serde_json::json;
+
+    fn run(v: serde_json::Value) -> RunResult {
+        let io = VirtualIo::new();
+        io.drive(run_on_loop(&spec(v), Build::Native, &io, &io, &io.cancel, &NoProgress))
+    }
+
+    #[test]
+    fn each_process_starts_once_and_every_task_travels_out_and_back_with_its_events() {
+        let r = run(json!({"workload": "io-sleep", "mode": "processes", "tasks": 5, "workers": 2, "latencyMs": 100}));
+        assert!(r.error.is_none(), "{:?}", r.error);
+        assert_eq!(r.value, 500);
+        let lanes: std::collections::BTreeSet<_> = r.tasks.iter().map(|t| t.lane.clone()).collect();
+        assert_eq!(lanes.into_iter().collect::<Vec<_>>(), ["Process-1", "Process-2"]);
+        let starts = r.tasks.iter().filter(|t| t.spans.iter().any(|s| s.kind == SpanKind::Start)).count();
+        assert_eq!(starts, 2, "one start-up per process, on its first task");
+        for t in &r.tasks {
+            let kinds: Vec<_> = t.spans.iter().map(|s| s.kind).filter(|k| *k != SpanKind::Start).collect();
+            assert_eq!(kinds.first(), Some(&SpanKind::Message), "task {}: the task travels out first", t.id);
+            assert_eq!(kinds.last(), Some(&SpanKind::Message), "task {}: its record travels back last", t.id);
+        }
+        let events = &r.events.as_ref().expect("processes record events like every other mode").list;
+        let count = |k: EventKind| events.iter().filter(|e| e.kind == k).count();
+        assert_eq!((count(EventKind::ProcessStart), count(EventKind::ProcessReady)), (2, 2));
+        assert_eq!((count(EventKind::MessageSend), count(EventKind::MessageReceive)), (10, 10));
+        assert_eq!((count(EventKind::TaskStart), count(EventKind::TaskEnd)), (5, 5));
+        let out = events.iter().find(|e| e.kind == EventKind::MessageSend && e.what == Some(Crossing::Task)).unwrap();
+        assert_eq!(out.from.as_deref(), Some(super::MAIN_PROCESS));
+        assert!(out.to.as_deref().is_some_and(|l| l.starts_with("Process-")));
+    }
+
+    #[test]
+    fn pool_map_raises_at_the_first_failure_in_task_order_and_starts_nothing_after_it() {
+        let r = run(json!({"workload": "io-fetch", "mode": "processes", "tasks": 5, "latencyMs": 20, "workers": 1,
+            "faults": {"kind": "status", "rate": 0.2, "seed": 6}}));
+        let failed = r.tasks.iter().position(|t| t.status == Status::Error).expect("one task fails");
+        assert_eq!(r.error.as_ref().and_then(|e| e.task_id), Some(failed as u32));
+        assert!(r.tasks[..failed].iter().all(|t| t.status == Status::Ok));
+        assert!(r.tasks[failed + 1..].iter().all(|t| t.status == Status::Cancelled), "{:?}", r.tasks.iter().map(|t| t.status).collect::<Vec<_>>());
+    }
+}
