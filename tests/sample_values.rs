@@ -7,7 +7,7 @@
 
 use concurrency_lab::core::cancel::CancelToken;
 use concurrency_lab::core::run::RunResult;
-use concurrency_lab::core::platform::native::{native_spec, VirtualIo};
+use concurrency_lab::core::platform::native::VirtualIo;
 use serde_json::{json, Value};
 
 const FIXTURE: &str = "tests/fixtures/sample-results.json";

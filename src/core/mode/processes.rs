@@ -11,7 +11,7 @@
 //! and events as the process ran it. A Stop ends the processes; a process that dies ends the run.
 
 use super::exec::LoopCtx;
-use super::pool::MapQueue;
+use super::pool::{fill_unfinished, MapQueue};
 use crate::core::events::{Crossing, EventKind};
 use crate::core::platform::{ProcessFailure, Processes};
 use crate::core::record::{Span, SpanKind, TaskRecord};
@@ -28,8 +28,8 @@ pub fn lane(i: usize) -> String {
     format!("Process-{}", i + 1)
 }
 
-/// Runs every task in `processes`' workers; the records of the tasks that came back (the others never
-/// did: the run was stopped). `Err`: a process failed (which one, and why), and the run ends with it.
+/// Runs every task in `processes`' workers: every task's record, in task order (a task that never came
+/// back is cancelled: the run was stopped, or `map` raised first). `Err`: a process failed (which one, and why), and the run ends with it.
 pub async fn run(ctx: &LoopCtx<'_>, spec: &Spec, processes: &dyn Processes) -> Result<Vec<TaskRecord>, String> {
     let k = spec.worker_count().min(spec.tasks) as usize;
     let queue = RefCell::new(MapQueue::new(spec));
@@ -75,15 +75,23 @@ pub async fn run(ctx: &LoopCtx<'_>, spec: &Spec, processes: &dyn Processes) -> R
             }
         }
     };
-    let all = Box::pin(join_all((0..k).map(worker)));
-    match select(all, failed).await {
-        Either::Left(_) => Ok(records.into_inner()),
-        Either::Right((Ok(why), _)) => Err(why),
-        // Every worker has finished with its sender dropped only once the run is over: wait for them.
-        Either::Right((Err(_), all)) => {
-            all.await;
-            Ok(records.into_inner())
+    let failure = {
+        let all = Box::pin(join_all((0..k).map(worker)));
+        let outcome = select(all, failed).await;
+        match outcome {
+            Either::Left(_) => None,
+            Either::Right((Ok(why), _)) => Some(why),
+            // The sender lives as long as the run: kept for completeness, the workers are waited for.
+            Either::Right((Err(_), all)) => {
+                all.await;
+                None
+            }
         }
+    };
+    match failure {
+        Some(why) => Err(why),
+        // In task order; those never handed out (the run was stopped, or `map` raised) are cancelled.
+        None => Ok(fill_unfinished(spec.tasks, records.into_inner(), ctx.clock.now_ms() - ctx.t0)),
     }
 }
 

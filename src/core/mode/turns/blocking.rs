@@ -6,7 +6,7 @@ use super::cpu::ENGINE_TURN_EVERY_MS;
 use super::scheduler::{Hop, Later};
 use super::shared::Pool;
 use crate::core::events::DropReason;
-use crate::core::gil::{ThreadId, Turn};
+use crate::core::gil::ThreadId;
 use crate::core::mode::steps;
 use crate::core::platform::{IoError, LocalFuture};
 use crate::core::record::{SpanKind, TaskRecorder};

@@ -1,10 +1,10 @@
 //! CPU work on a turns thread, in chunks: between them the eval breaker, and now and then a turn of the
 //! engine's own event loop.
 
-use super::scheduler::{Hop, Later};
+use super::scheduler::Hop;
 use super::shared::Pool;
 use crate::core::events::DropReason;
-use crate::core::gil::{ThreadId, Turn};
+use crate::core::gil::ThreadId;
 use crate::core::mode::pool::record_drop;
 use crate::core::platform::IoError;
 use crate::core::record::{SpanKind, TaskRecorder};

@@ -42,20 +42,19 @@ mod tests;
 pub use cpu::ENGINE_TURN_EVERY_MS;
 
 use super::exec::LoopCtx;
-use super::pool::{fill_unfinished, record_drop, record_wait, MapQueue};
+use super::pool::{fill_unfinished, MapQueue};
 use super::steps;
 use super::threads_gil::{lane, DEFAULT_SWITCH_INTERVAL_MS};
 use crate::core::events::DropReason;
-use crate::core::gil::{GilState, ThreadId, Turn};
-use crate::core::platform::{Clock, IoError, LocalFuture};
-use crate::core::record::{SpanKind, Status, TaskRecord, TaskRecorder};
+use crate::core::gil::{GilState, ThreadId};
+use crate::core::platform::{IoError, LocalFuture};
+use crate::core::record::{Status, TaskRecord, TaskRecorder};
 use crate::core::spec::{Spec, TaskPlan};
-use crate::core::workload::types::{CpuKernel, Step, CHUNK_MS};
-use scheduler::{Hop, Later, Turns};
+use crate::core::workload::types::Step;
+use scheduler::Turns;
 use shared::{InOrder, Pool, Slot};
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::AtomicU64;
-
 
 /// Runs a `threads-gil` spec with its threads taking turns on this event loop.
 pub async fn run(ctx: &LoopCtx<'_>, spec: &Spec) -> Vec<TaskRecord> {
