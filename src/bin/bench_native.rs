@@ -8,7 +8,7 @@
 //! prints one line of JSON: `{"build":"native","mode":"rayon","threads":2,"workers":2,"wallMs":...,"value":...}`.
 //! `rayon` runs on a native rayon pool with one thread per core; `sequential` runs the same task code on
 //! one thread. `threads-gil` and `free-threaded` run the lab's Python threads as OS threads with the
-//! core's GIL on the host's clock (`testkit::run_on_host`, as the native tests do); their line also
+//! core's GIL on the host's clock (`platform::native::run_on_host`, as the native tests do); their line also
 //! carries the tasks with their spans, so the bench can time each GIL hand-over exactly as it does the
 //! browser's; `interpreters` too (its spans show what crossing costs). Their I/O (a `mixed-pipeline`
 //! request) is a sleep; the other modes run CPU work only.
@@ -16,7 +16,7 @@
 //! ```sh
 //! bench_native '{"gilHandovers":{"threads":2,"intervalMs":5,"runMs":1000}}'
 //! ```
-//! runs CPU-bound threads under the core's GIL alone (`testkit::gil_handovers`) and prints each wait after a
+//! runs CPU-bound threads under the core's GIL alone (`platform::native::gil_handovers`) and prints each wait after a
 //! forced switch and each hand-over (a drop to the next holder's take): `{"waitsMs":[...],"handoversMs":[...],...}`.
 
 use concurrency_lab::core::cancel::CancelToken;

@@ -227,7 +227,7 @@ mod tests {
 
     #[test]
     fn on_real_threads_every_call_is_timed_and_under_the_gil_each_waits_for_the_cpu_bound_thread() {
-        // Order, not time (the per-call latency is a rule on a virtual clock: gil/rule_tests.rs). Once the
+        // Order, not time (the per-call latency is a rule on a virtual clock: gil/tests/rules.rs). Once the
         // CPU-bound thread has held the GIL, it is always holding it or waiting for it, so each call the I/O
         // thread starts afterwards ends with a wait and a drop request naming that thread; however slowly
         // a busy machine wakes either thread.

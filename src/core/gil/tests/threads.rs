@@ -1,7 +1,7 @@
 //! The real-thread runner, for order and progress only: no time bounds and no retries, so a busy machine
 //! can slow these tests but not fail them. The rules' timing is tested exactly on a clock the tests move
-//! (`rule_tests.rs`); how long a hand-over takes on this machine is the bench's figure
-//! (`testkit::gil_handovers`).
+//! (`rules.rs`); how long a hand-over takes on this machine is the bench's figure
+//! (`platform::native::gil_handovers`).
 
 use crate::core::gil::*;
 use crate::core::platform::native::HostClock;
