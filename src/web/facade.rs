@@ -52,6 +52,8 @@ struct Engine {
 
 thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+    /// In a `processes` worker: the spec of its run, as sent and as parsed.
+    static PROCESS_SPEC: RefCell<Option<(String, Spec)>> = const { RefCell::new(None) };
 }
 
 /// Sets the engine up: `base_url` is the page's address (the endpoint is `api/delay` relative to it),
@@ -169,7 +171,16 @@ pub async fn run(spec_json: String, on_task: Option<js_sys::Function>) -> Result
 /// the shared clock. Resolves to the task record, with its events, as JSON.
 #[wasm_bindgen(js_name = runTask)]
 pub async fn run_task(spec_json: String, id: u32, t0: f64, lane: String, on_task: Option<js_sys::Function>) -> Result<String, JsValue> {
-    let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+    // A process is sent the same spec with every task of its run: it parses it once.
+    let known = PROCESS_SPEC.with(|p| p.borrow().as_ref().filter(|(json, _)| *json == spec_json).map(|(_, spec)| spec.clone()));
+    let spec = match known {
+        Some(spec) => spec,
+        None => {
+            let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+            PROCESS_SPEC.with(|p| *p.borrow_mut() = Some((spec_json.clone(), spec.clone())));
+            spec
+        }
+    };
     let endpoint = with_engine(|e| e.endpoint.clone());
     // A process is stopped by terminating its worker, so its own I/O is never aborted from here.
     let io = WebIo { endpoint, controller: AbortController::new()? };
