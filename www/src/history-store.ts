@@ -7,8 +7,8 @@
 // partitioned third-party iframe, some private modes) results live in memory, and the page says so.
 
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
-import { fitToBudget, RESULT_BUDGET_BYTES, sizeOf, type Budgeted } from './history/budget';
-import { copiesOf } from './history/copies';
+import { fitToBudget, RESULT_BUDGET_BYTES, sizeOf, type Budgeted } from './engine/budget';
+import { copiesOf } from './engine/copies';
 import { commitNow, STORE, transact, transactNow, type TxWatch } from './history/idb';
 import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, runKey, SETTINGS_VERSION, STORE_SCHEMA, type Identified } from './history/records';
 import { adjustTotal, dropForRoom, loadRuns, NewerStore, putBack, putNow, readMissing, removeUpToNow, settleHiddenWrite, writeRuns } from './history/transactions';
@@ -28,7 +28,7 @@ interface Entry<R> {
   full?: R;
   /**
    * Or, for a big run of this page, the whole result as the engine's JSON plus what the page set at its
-   * top level (history/copies.ts), and the object the page shows (read, never changed, by `view`).
+   * top level (engine/copies.ts), and the object the page shows (read, never changed, by `view`).
    */
   whole?: { json: string; top: Partial<R>; shown: R };
   stored: R;
