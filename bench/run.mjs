@@ -279,6 +279,8 @@ const meta = {
   labBuild: lab.status.build,
   labThreads,
   crossOriginIsolated: lab.status.crossOriginIsolated,
+  // The engine's rules the report and the verdicts read (connections per host, ...): src/core/catalogue.rs.
+  rules: lab.catalogue.rules,
   serverRestarts: 0,
   reps: { cpu: plan.reps, io: plan.ioReps, overheads: plan.overheadReps },
   loadAvg1m: loads.map((l) => Math.round(l * 100) / 100),

@@ -8,6 +8,8 @@ mod io_fetch;
 mod io_sleep;
 pub mod kernels;
 mod mixed_pipeline;
+#[cfg(feature = "test-workload")]
+mod test_nap;
 
 use crate::core::platform::Interpreter;
 use serde::Serialize;
@@ -21,6 +23,8 @@ pub static ALL: &[&dyn Workload] = &[
     &io_sleep::IoSleep,
     &mixed_pipeline::MixedPipeline,
     &convoy::Convoy,
+    #[cfg(feature = "test-workload")]
+    &test_nap::TestNap,
 ];
 
 /// Finds a workload by its public name.
