@@ -104,12 +104,12 @@ function fidelityRow(v, cls, mode, labOutcome, pyCase, pySeqId, pyModeId) {
 export function derive(results, plan, verdicts) {
   const v = verdicts;
   if (!v?.claims) throw new Error('derive needs the lab\'s verdict module (bench/lib/lab-modules.mjs loadVerdicts())');
-  // The engine's rules, as the lab the bench ran gave them (its catalogue's `rules`): the browser's
-  // connections per host for the I/O ideal, and for the verdicts' own I/O claims.
-  const rules = results.meta?.rules;
-  if (!rules?.connectionsPerHost) throw new Error("derive needs the engine's rules (results.meta.rules, from lab.workloads().rules)");
-  v.useCatalogue({ workloads: [], modes: [], rules });
-  const BROWSER_CONNECTIONS = rules.connectionsPerHost; // HTTP/1.1 connections per host
+  // The engine's catalogue, as the lab the bench ran gave it (lab.workloads()): the browser's connections
+  // per host for the I/O ideal, and the rules the verdicts read (which workloads make requests, ...).
+  const catalogue = results.meta?.catalogue;
+  if (!catalogue?.rules?.connectionsPerHost) throw new Error("derive needs the engine's catalogue (results.meta.catalogue, from lab.workloads())");
+  v.useCatalogue(catalogue);
+  const BROWSER_CONNECTIONS = catalogue.rules.connectionsPerHost; // HTTP/1.1 connections per host
   const cpu = results.cpu;
   const kernels = [...new Set(cpu.map((c) => c.kernel))];
   const threadsOf = (c, id) => c.rows[id]?.workers ?? NaN;

@@ -4,7 +4,7 @@
 import type { ModeInfo, Spec, WorkloadInfo } from '../engine/protocol';
 import type { Recorded } from '../lab-api';
 import { CONVOY_INTERVAL_MS, DATA_HEAVY_ITEMS } from '../measure/verdicts';
-import { connectionsPerHost } from '../rules';
+import { connectionsPerHost, usesNetwork } from '../rules';
 
 /**
  * Spec fields that say *how* the work runs, not *what* it is: runs that differ only in these did the same
@@ -49,11 +49,6 @@ export function speedupOf(records: readonly Recorded[], r: Recorded): number | u
 /** Logical cores the browser reports (what a pool of workers can really use at once). */
 export const cores = () => Math.max(1, navigator.hardwareConcurrency || 1);
 
-/**
- * Workloads whose requests go through the browser's HTTP stack, which opens at most 6 HTTP/1.1
- * connections per host: more requests than that go in waves of 6, whatever the mode (PYTHON-MODEL.md).
- */
-const HTTP_WORKLOADS = new Set(['io-fetch']);
 // One number for the whole lab: the engine's catalogue holds it.
 export { connectionsPerHost };
 
@@ -63,7 +58,12 @@ export const setNetwork = (kind: string | undefined) => {
   network = kind ?? 'real';
 };
 
-export const isHttp = (workload: string) => network === 'real' && HTTP_WORKLOADS.has(workload);
+/**
+ * Whether a workload's requests go through the browser's HTTP stack (the catalogue says which make
+ * requests), which opens at most `connectionsPerHost()` HTTP/1.1 connections per host: more requests than
+ * that go in waves, whatever the mode (PYTHON-MODEL.md).
+ */
+export const isHttp = (workload: string) => network === 'real' && usesNetwork(workload);
 
 /** How many workers a run of `mode` had: the spec's value, else the mode's default (Python's). */
 export function workersOf(mode: ModeInfo, spec: Spec): number | undefined {
