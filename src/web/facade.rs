@@ -128,7 +128,7 @@ pub fn validate(spec_json: &str) -> Result<String, JsValue> {
 /// the spec's workload or mode has no program.
 #[wasm_bindgen(js_name = pythonProgram)]
 pub fn python_program(spec_json: &str, options_json: &str) -> Result<String, JsValue> {
-    let options: crate::core::python::Options = serde_json::from_str(options_json).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let options = crate::core::python::Options::from_json(options_json).map_err(|e| JsValue::from_str(&e))?;
     crate::core::python::program(spec_json, &options).map_err(|e| JsValue::from_str(&e.to_json()))
 }
 

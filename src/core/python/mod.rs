@@ -55,11 +55,22 @@ const THREAD_MODES: [&str; 4] = ["threads-gil", "free-threaded", "rayon", "inter
 
 /// What the caller may add: the lab's address (the program calls `<baseUrl>api/delay?ms=M&tag=ID`), and
 /// the failing tasks when they are known already (by default the engine's pick from `spec.faults`).
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub base_url: Option<String>,
     pub failing: Option<Vec<u32>>,
+}
+
+impl Options {
+    /// From `{ baseUrl?, failing? }` (JSON, as the page sends it); anything else is left out.
+    pub fn from_json(text: &str) -> Result<Options, String> {
+        let o = Json::parse(text)?;
+        let failing = match o.get("failing") {
+            Some(Json::Arr(ids)) => Some(ids.iter().filter_map(|id| if let Json::Num(n) = id { n.as_u64().map(|n| n as u32) } else { None }).collect()),
+            _ => None,
+        };
+        Ok(Options { base_url: o.str("baseUrl").map(String::from), failing })
+    }
 }
 
 /// Why a spec has no program: the field at fault (`workload`, `mode`, or `spec` when it is no JSON

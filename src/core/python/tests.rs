@@ -13,7 +13,7 @@ use serde::Deserialize;
 struct Case {
     /// Read with its keys in their order, as the page sent it.
     spec: Json,
-    options: Options,
+    options: Json,
     program: Option<String>,
     error: Option<String>,
 }
@@ -44,7 +44,7 @@ fn every_program_is_the_one_the_page_wrote_before_byte_for_byte() {
     let mut wrong = Vec::new();
     for c in &f.cases {
         let spec = c.spec.stringify();
-        let got = program(&spec, &c.options).map_err(|e| e.message);
+        let got = program(&spec, &Options::from_json(&c.options.stringify()).unwrap()).map_err(|e| e.message);
         let want = match (&c.program, &c.error) {
             (Some(p), _) => Ok(p.clone()),
             (None, e) => Err(e.clone().unwrap_or_default()),
