@@ -140,6 +140,8 @@ pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
                 "class": w.class(),
                 "network": w.uses_network(),
                 "waits": waits(*w, &params),
+                // The constant each field becomes in the workload's Python program.
+                "pythonConstants": w.fields().iter().filter_map(|f| super::python::constant_of(w.name(), f.name).map(|c| (f.name.to_string(), json!(c)))).collect::<serde_json::Map<_, _>>(),
                 "fields": fields,
                 "calibration": w.calibration(),
                 "presets": w.presets(&params),
@@ -264,6 +266,8 @@ mod tests {
         ] {
             assert_eq!((w(name)["network"].clone(), w(name)["waits"].clone()), (json!(network), waits), "{name}");
         }
+        assert_eq!(w("cpu-primes")["pythonConstants"], json!({ "size": "N" }));
+        assert_eq!(w("mixed-pipeline")["pythonConstants"], json!({ "latencyMs": "LATENCY_MS", "size": "WINDOW" }));
         let gil = |name: &str| c["modes"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap()["gil"].clone();
         assert_eq!((gil("threads-gil"), gil("interpreters"), gil("free-threaded"), gil("processes")), (json!("one"), json!("per-lane"), json!("none"), json!("none")));
     }
@@ -276,6 +280,7 @@ mod tests {
         let nap = c["workloads"].as_array().unwrap().iter().find(|w| w["name"] == "test-nap").unwrap();
         assert_eq!(nap["waits"], json!({ "on": "sleep", "msField": "napMs" }));
         assert_eq!(nap["network"], false);
+        assert_eq!(nap["pythonConstants"], json!({ "napMs": "NAP_MS" }));
         let options = crate::core::python::Options::default();
         for mode in ["sequential", "asyncio", "threads-gil", "processes", "interpreters"] {
             let spec = json!({ "workload": "test-nap", "mode": mode, "tasks": 3, "napMs": 40, "workers": 2, "onError": "raise" });

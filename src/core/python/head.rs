@@ -82,23 +82,40 @@ pub fn imports(p: &Plan) -> String {
     }
 }
 
+/// The constant a workload's field becomes in its program (the catalogue's `pythonConstants`: the page
+/// notes a size it scaled for real Python above it).
+pub fn constant_of(workload: &str, field: &str) -> Option<&'static str> {
+    Some(match (workload, field) {
+        ("cpu-primes", "size") => "N",
+        ("cpu-mandelbrot", "size") => "SIZE",
+        ("cpu-mandelbrot", "iterations") => "MAX_ITER",
+        ("io-fetch" | "io-sleep" | "mixed-pipeline", "latencyMs") => "LATENCY_MS",
+        ("mixed-pipeline", "size") => "WINDOW",
+        (super::work::TEST_WORKLOAD, "napMs") => "NAP_MS",
+        _ => return None,
+    })
+}
+
 /// The run's values as Python constants, with FAILING when tasks fail.
 pub fn constants(p: &Plan) -> String {
     let spec = p.spec;
+    // `NAME = value` and its comment, for the workload's `field`.
+    let line = |field: &str, note: &str| format!("{} = {}{note}", constant_of(&p.workload, field).unwrap_or(field), spec.show(field));
     let mut lines = vec![format!("TASKS = {}", spec.show("tasks"))];
     match p.workload.as_str() {
-        "cpu-primes" => lines.push(format!("N = {}  # count the primes below N", spec.show("size"))),
+        "cpu-primes" => lines.push(line("size", "  # count the primes below N")),
         "cpu-mandelbrot" => {
-            lines.push(format!("SIZE = {}  # the image is SIZE x SIZE pixels", spec.show("size")));
-            lines.push(format!("MAX_ITER = {}", spec.show("iterations")));
+            lines.push(line("size", "  # the image is SIZE x SIZE pixels"));
+            lines.push(line("iterations", ""));
             lines.push("X0, Y0, SPAN = -2.1, -1.3, 2.6  # the square of the complex plane drawn".into());
         }
-        "io-fetch" | "io-sleep" => lines.push(format!("LATENCY_MS = {}", spec.show("latencyMs"))),
+        "io-fetch" | "io-sleep" => lines.push(line("latencyMs", "")),
         "mixed-pipeline" => {
-            lines.push(format!("LATENCY_MS = {}", spec.show("latencyMs")));
-            lines.push(format!("WINDOW = {}  # task i counts the primes in [i * WINDOW, (i + 1) * WINDOW)", spec.show("size")));
+            lines.push(line("latencyMs", ""));
+            lines.push(line("size", "  # task i counts the primes in [i * WINDOW, (i + 1) * WINDOW)"));
         }
-        _ => lines.extend(super::work::constants(p)),
+        super::work::TEST_WORKLOAD => lines.push(line("napMs", "  # each task naps this long")),
+        _ => {}
     }
     if p.mode != "sequential" && p.mode != "asyncio" && spec.num("workers").is_some() {
         lines.push(format!("WORKERS = {}", spec.show("workers")));

@@ -36,6 +36,7 @@ mod driver;
 mod head;
 pub mod text;
 mod work;
+pub use head::constant_of;
 pub use work::TEST_WORKLOAD;
 #[cfg(test)]
 mod tests;

@@ -43,14 +43,6 @@ pub fn has_program(workload: &str) -> bool {
 /// workload the page has never heard of gets its program, and its catalogue entry, from the engine alone.
 pub const TEST_WORKLOAD: &str = "test-nap";
 
-/// The constants of a workload whose constants [`super::head::constants`] does not write itself.
-pub fn constants(p: &Plan) -> Vec<String> {
-    match p.workload.as_str() {
-        TEST_WORKLOAD => vec![format!("NAP_MS = {}  # each task naps this long", p.spec.show("napMs"))],
-        _ => vec![],
-    }
-}
-
 fn fault_text(kind: &str) -> &'static str {
     match kind {
         "status" => "the server answers 503",

@@ -48,6 +48,8 @@ export interface WorkloadInfo {
   network: boolean;
   /** What a task waits on, a request or a timer, and the field its length comes from; null if neither. */
   waits: { on: 'fetch' | 'sleep'; msField: string | null } | null;
+  /** The constant each field becomes in the workload's Python program (`size`: `N`, say). */
+  pythonConstants: Record<string, string>;
   /** Set for a workload that fixes its tasks (and a thread mode's workers) itself, saying how (`convoy`:
    * one thread each). The form shows this in place of those fields. */
   ownTasks?: string | null;
