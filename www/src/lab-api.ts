@@ -7,6 +7,7 @@ import type { Catalogue, Defaults, Machine, PlainError, Result, Spec, TaskListen
 import { compareInRounds, CompareAborted, type SetAsideRound } from './measure/procedure';
 import { claims as decideClaims, median, roundSpeedups, type ClaimVerdict, type Outcome } from './measure/verdicts';
 import { usesNetwork } from './network';
+import { useCatalogue } from './rules';
 import { chapterById, knobAccepts, unknownChapter } from './lesson/chapters';
 import { chapterList, runChapter, type ChapterRun, type ChapterRunOptions } from './lesson/run';
 import { replay as replayRun, type Replay } from './replay/replay';
@@ -77,6 +78,8 @@ export class Lab {
       options ??= {};
       return this.enqueue((job) => this.pythonRunner.run(source, job, options), options.signal) as Promise<PythonResult>;
     },
+    /** The Python program that does what `spec`'s run does, as the engine writes it (src/core/python). */
+    program: (spec: Spec, options: { baseUrl?: string } = {}): Promise<string> => this.ask(() => this.client.pythonProgram(spec, { baseUrl: options.baseUrl })),
   };
 
   constructor(private readonly client: EngineClient, private readonly options: LabOptions = {}) {
@@ -151,6 +154,7 @@ export class Lab {
       started = await this.client.start('single', stored);
     }
     this.catalogue = started.catalogue;
+    useCatalogue(started.catalogue);
     this.defaults = started.defaults;
     if (started.calibrated) saveCalibration(started.catalogue.labVersion, started.catalogue.calibrationTargetMs, started.defaults);
     if (this.options.network) this.update(await this.options.network);

@@ -1,7 +1,8 @@
 // The lesson's own snippets, runnable: its `fetch_data` and its "Essential Snippet (Concurrent API
 // Calls)", verbatim but for the chapter's knob.
 
-import { pyNum } from './program-parts/python-text';
+/** A number as a Python literal (the lesson's knob: a few seconds). */
+const pyNum = (x: number): string => String(x);
 
 export const lessonSnippets = {
   /** The lesson's `fetch_data` (section 2) verbatim, sleeping `seconds` instead of 2. */
