@@ -94,7 +94,7 @@ node scripts/check-rust-cycles.mjs src/lib.rs
 end
 
 begin "2. Rust core, native (cargo test)"
-cargo test --features parallel --target-dir target/native
+cargo test --features parallel,test-workload --target-dir target/native
 end
 
 begin "2b. front-end logic (node:test, tests/unit)"

@@ -3,13 +3,13 @@
 
 use super::text::{comment, fill, indent, join, py_num, seconds, spec_text, when, Json};
 use super::work::IS_PRIME;
-use super::DEFAULT_SWITCH_INTERVAL_MS;
+use super::plan::DEFAULT_SWITCH_INTERVAL_MS;
 
 /// The whole convoy program for `spec` (sequential, threads-gil or free-threaded).
-pub fn program(spec: &Json) -> Result<String, super::NoProgram> {
+pub fn program(spec: &Json) -> Result<String, super::plan::NoProgram> {
     let mode = spec.show("mode");
     if !["sequential", "threads-gil", "free-threaded"].contains(&mode.as_str()) {
-        return Err(super::NoProgram { field: "mode", message: format!("no Python program for convoy under mode \"{mode}\"") });
+        return Err(super::plan::NoProgram { field: "mode", message: format!("no Python program for convoy under mode \"{mode}\"") });
     }
     let cpu = spec.num("cpuThreads").unwrap_or(f64::NAN);
     let us = spec.num("blockingUs").unwrap_or(f64::NAN);

@@ -3,7 +3,7 @@
 //! plain loop), timed, and the output: the results, the lab's `value`, the wall time.
 
 use super::text::{fill, indent, join, seconds, when};
-use super::Plan;
+use super::plan::Plan;
 use crate::core::workload::Class;
 
 /// The output: the results, the lab's value, the wall time.

@@ -2,7 +2,7 @@
 //! row), the imports (the standard library first, aiohttp apart), and the run's values as constants.
 
 use super::text::{comment, join, py_num, seconds, spec_text, when};
-use super::Plan;
+use super::plan::Plan;
 
 /// The header: what ran, what it needs, and where the Python is not what the lab ran.
 pub fn header(p: &Plan) -> String {

@@ -4,7 +4,7 @@
 //! its constants are its own, in [`constants`]).
 
 use super::text::{fill, indent, join, when};
-use super::Plan;
+use super::plan::Plan;
 use crate::core::workload::Class;
 
 /// The primes kernel (../workload/kernels.rs `count_primes`), as Python.

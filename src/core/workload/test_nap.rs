@@ -3,7 +3,8 @@
 //! front-end change: its fields, ranges and rules reach the page through the catalogue, and its Python
 //! program comes from the engine (crate::core::python).
 
-use super::{Class, FieldInfo, Params, Step, Workload};
+use super::class::Class;
+use super::types::{FieldInfo, Params, Step, Workload};
 
 pub struct TestNap;
 
