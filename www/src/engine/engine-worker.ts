@@ -24,6 +24,7 @@ interface EngineModule {
   finish(spec: string, records: string, wallMs: number, cancelled: boolean): string;
   finishCrashed(spec: string, records: string, wallMs: number, message: string): string;
   allowTestFaults(on: boolean): void;
+  setUnavailableWhy?(why: string): void;
   TaskQueue: new (spec: string) => TaskQueue & { free(): void };
   cancel(): void;
   memoryBytes(): number;
@@ -224,6 +225,7 @@ const api: EngineApi = {
         startingPool = false;
       }
     }
+    if (options.unavailableWhy) mod.setUnavailableWhy?.(options.unavailableWhy); // what this browser lacks (capabilities/)
     mod.start(baseUrl, cores, threads, engineId);
     // The subinterpreters' own module (mode `interpreters`): each interpreter instantiates it anew.
     if (build === 'threads') mod.setInterpreterKernel(await interpreterModule());

@@ -4,6 +4,7 @@
 import type { ModeInfo, Spec, WorkloadInfo } from '../engine/protocol';
 import type { Recorded } from '../lab-api';
 import { BROWSER_CONNECTIONS_PER_HOST, CONVOY_INTERVAL_MS, DATA_HEAVY_ITEMS } from '../measure/verdicts';
+import { labCores } from '../capabilities';
 
 /**
  * Spec fields that say *how* the work runs, not *what* it is: runs that differ only in these did the same
@@ -45,8 +46,8 @@ export function speedupOf(records: readonly Recorded[], r: Recorded): number | u
   return base && !r.cancelled && r.wallMs > 0 ? base.wallMs / r.wallMs : undefined;
 }
 
-/** Logical cores the browser reports (what a pool of workers can really use at once). */
-export const cores = () => Math.max(1, navigator.hardwareConcurrency || 1);
+/** The cores the lab counts on this visit: measured by its probe, at most what the browser reports (capabilities/). */
+export const cores = () => labCores();
 
 /**
  * Workloads whose requests go through the browser's HTTP stack, which opens at most 6 HTTP/1.1
