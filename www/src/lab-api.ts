@@ -17,7 +17,7 @@ import { browserName, compareBudgetMs, newRunId, toError, type CompareOptions, t
 import { loadCalibration, saveCalibration } from './lab/calibration';
 import { JobQueue, notStarted, type Job } from './lab/job-queue';
 import { compareOptionsError, optionsError, RUN_OPTIONS, CHAPTER_OPTIONS, PYTHON_OPTIONS } from './lab/options';
-import { checkCapabilities, noteProbe, preliminary, threadsFailed } from './capabilities';
+import { checkCapabilities, labCores, noteProbe, preliminary, threadsFailed } from './capabilities';
 
 export * from './lab/contract';
 export { QUEUE_CAP } from './lab/job-queue';
@@ -465,7 +465,7 @@ export class Lab {
    */
   private label(r: Recorded): Recorded {
     if (this.state.network && usesNetwork(r.spec.workload)) r.network = this.state.network;
-    r.machine = { cores: Math.max(1, navigator.hardwareConcurrency || 1), build: this.state.build, browser: browserName() } satisfies Machine;
+    r.machine = { cores: labCores(), build: this.state.build, browser: browserName() } satisfies Machine;
     r.runId ??= newRunId();
     return r;
   }

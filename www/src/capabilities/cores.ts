@@ -76,14 +76,15 @@ export async function measureParallelism(k: number): Promise<number | undefined>
 }
 
 /**
- * The cores this page counts on, from the record, measuring first if this profile has none yet (a
- * `hardwareConcurrency` of 1 needs no probe). A reading below the reported count is measured once more,
+ * The cores this page counts on, from the record, measuring first if this profile has none yet and the
+ * browser reports more than 2 (with 1 or 2 the count is the report whatever the probe reads: ./decide.ts
+ * `coresOf`; the Compares' probes confirm it). A reading below the reported count is measured once more,
  * after a pause, and the better kept: a first visit on a busy moment should not settle for too few.
  */
 export async function sessionCores(hardwareConcurrency: number): Promise<ReturnType<typeof coresOf>> {
   const hc = Math.max(1, hardwareConcurrency || 1);
   let record = loadCores();
-  if (hc >= 2 && !(record && record.hardwareConcurrency === hc)) {
+  if (hc > 2 && !(record && record.hardwareConcurrency === hc)) {
     const k = Math.min(hc, 8);
     record = noteReading(await measureParallelism(k), hc);
     if (record && Math.round(record.best) < hc) {

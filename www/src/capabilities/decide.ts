@@ -73,13 +73,15 @@ export interface CoresRecord {
 
 /**
  * The cores the lab counts on: the best probe reading kept for this `hardwareConcurrency`, rounded, at
- * least 1 and at most `hardwareConcurrency`; without one (a first visit, one core, a record made beside
- * another `hardwareConcurrency`), `hardwareConcurrency` itself.
+ * most `hardwareConcurrency` and at least 2 where it reports 2 or more (a probe cannot tell a busy 2-core
+ * machine from an idle single core, and counting one core would stop the probes that could correct it);
+ * without a reading (a first visit, one core, a record made beside another `hardwareConcurrency`),
+ * `hardwareConcurrency` itself.
  */
 export function coresOf(hardwareConcurrency: number, record?: CoresRecord | null): { cores: number; coresSource: 'probe' | 'hardwareConcurrency'; coresMeasured?: number } {
   const hc = Math.max(1, Math.floor(hardwareConcurrency) || 1);
   if (!validRecord(record) || record.hardwareConcurrency !== hc || hc < 2) return { cores: hc, coresSource: 'hardwareConcurrency' };
-  return { cores: Math.min(hc, Math.max(1, Math.round(record.best))), coresSource: 'probe', coresMeasured: record.best };
+  return { cores: Math.min(hc, Math.max(2, Math.round(record.best))), coresSource: 'probe', coresMeasured: record.best };
 }
 
 /** The record after a probe read `reading` free cores: the best reading only ever rises (a busy reading lowers nothing). */

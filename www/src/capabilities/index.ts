@@ -66,5 +66,9 @@ export const hasJspi = (): Promise<boolean> => (jspi ??= detectJspi().then((j) =
 /** A probe's reading during a Compare: kept if it is the best in this profile (for the next visit). */
 export function noteProbe(reading: number | null | undefined): void {
   const record = noteReading(reading, hc());
-  if (current && record) current.capabilities.coresMeasured = record.best;
+  if (!current || !record) return;
+  const c = current.capabilities;
+  c.coresMeasured = record.best;
+  // The count in use, now backed by a measurement (with 1 or 2 reported, the probe confirms it).
+  if (c.coresSource === 'hardwareConcurrency' && coresOf(hc(), record).cores === c.cores) c.coresSource = 'probe';
 }
