@@ -69,6 +69,8 @@ export interface CoresRecord {
   /** The most free cores a probe has read (a fraction). */
   best: number;
   hardwareConcurrency: number;
+  /** How many visits measured it before the engine started (./cores.ts). */
+  measures?: number;
 }
 
 /**
@@ -90,7 +92,7 @@ export function withReading(record: CoresRecord | null | undefined, reading: num
   const kept = validRecord(record) && record.hardwareConcurrency === hc ? record : undefined;
   if (typeof reading !== 'number' || !Number.isFinite(reading) || reading <= 0) return kept;
   const best = Math.round(Math.min(hc, Math.max(reading, kept?.best ?? 0)) * 100) / 100;
-  return { v: 1, best, hardwareConcurrency: hc };
+  return { ...kept, v: 1, best, hardwareConcurrency: hc };
 }
 
 export function validRecord(r: unknown): r is CoresRecord {

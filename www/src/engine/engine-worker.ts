@@ -246,10 +246,9 @@ const api: EngineApi = {
   },
 
   async probe() {
-    // As many workers as the browser reports, not the cores counted (capabilities/cores.ts): a reading may then rise above a count measured low.
-    const k = Math.min(Math.max(started?.cores ?? 1, navigator.hardwareConcurrency || 1), 8);
-    if (k < 2) return undefined;
-    probe ??= new ParallelismProbe(k);
+    const cores = started?.cores ?? 1;
+    if (cores < 2) return undefined;
+    probe ??= new ParallelismProbe(Math.min(cores, 8));
     return probe.measure();
   },
 
