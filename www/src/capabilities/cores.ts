@@ -2,9 +2,10 @@
 // (WebKitGTK says 4 on a 2-core machine); the lab counts on the most parallelism its own probe has
 // measured in this browser profile, at most that (./decide.ts `coresOf`). The best reading is kept in
 // localStorage; every probe of a Compare may raise it, none lowers it (a busy machine reads low). A first
-// visit measures once before the engine starts, with the probe's own workers (../engine/probe-worker.ts).
+// visit measures before the engine starts (`measureParallelism`, in workers of ./worker.ts).
 
 import { coresOf, validRecord, withReading, type CoresRecord } from './decide';
+import type { Worked } from './protocol';
 
 export const CORES_KEY = 'concurrency-lab:cores';
 /** Visits that measure while the count is below what the browser reports. */
@@ -36,45 +37,47 @@ export function noteReading(reading: number | null | undefined, hardwareConcurre
   return after;
 }
 
-/** How long `w` took to do `n`'s work, on the page's clock: from the ask to the answer. */
+/** When `w` began and ended `n`'s work, on the clock all workers share. */
 const time = (w: Worker, n: number) =>
-  new Promise<number>((resolve, reject) => {
-    const t0 = performance.now();
-    w.onmessage = () => resolve(performance.now() - t0);
+  new Promise<Worked>((resolve, reject) => {
+    w.onmessage = ({ data }: MessageEvent<Worked>) => resolve(data);
     w.onerror = (e) => {
       e.preventDefault();
       reject(new Error(e.message || 'the probe worker failed'));
     };
-    w.postMessage({ n });
+    w.postMessage({ type: 'work', n });
   });
+const took = (w: Worked) => w.end - w.start;
 
 /**
  * The parallelism this machine gives `k` workers now: `k` pieces of work that take `alone` ms one at a
  * time, done at once in `together` ms, give `k * alone / together`. Both are timed on the page's clock,
- * from the ask to the last answer (a worker's own clock would not count the time it waited to start:
- * four workers on two cores then read about 3, as the Compare's per-worker probe does when it has more
- * workers than cores). The best of three trials: this reading is a core count (a floor under the truth),
+ * from the first worker's start to the last one's end on the clock the workers share (a worker's own
+ * duration would not count the time it waited to start: four workers on two cores then read about 3, as
+ * the Compare's per-worker probe does when it has more workers than cores; the page's clock would count
+ * the page's own delays in answering). The best of three trials: this reading is a core count (a floor under the truth),
  * not a busy check, so a trial another program disturbed should not lower it.
  */
 export async function measureParallelism(k: number): Promise<number | undefined> {
   if (k < 2) return undefined;
   const ws: Worker[] = [];
   try {
-    for (let i = 0; i < k; i++) ws.push(new Worker(new URL('./probe-worker.js', import.meta.url), { type: 'module', name: `core count ${i + 1}` }));
+    for (let i = 0; i < k; i++) ws.push(new Worker(new URL('./capabilities-worker.js', import.meta.url), { type: 'module', name: `core count ${i + 1}` }));
     let n = 40_000;
     await Promise.all(ws.map((w) => time(w, n)));
-    let alone = await time(ws[0], n);
+    let alone = took(await time(ws[0], n));
     while (alone < 25 && n < 5_000_000) {
       n *= 2;
-      alone = await time(ws[0], n);
+      alone = took(await time(ws[0], n));
     }
-    alone = Math.min(alone, await time(ws[0], n));
+    await Promise.all(ws.map((w) => time(w, n)));
+    alone = Math.min(alone, took(await time(ws[0], n)));
     let best = 0;
     for (let i = 0; i < 3; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 40));
-      const t0 = performance.now();
-      await Promise.all(ws.map((w) => time(w, n)));
-      best = Math.max(best, (k * alone) / Math.max(performance.now() - t0, 1e-3));
+      const runs = await Promise.all(ws.map((w) => time(w, n)));
+      const span = Math.max(...runs.map((r) => r.end)) - Math.min(...runs.map((r) => r.start));
+      best = Math.max(best, (k * alone) / Math.max(span, 1e-3));
     }
     return Math.min(k, best);
   } catch {
@@ -96,7 +99,7 @@ export async function sessionCores(hardwareConcurrency: number): Promise<ReturnT
   // Measured on a first visit, and again on the next visits while the count is below the report (at most
   // MEASURES times in all: a busy first visit should not settle it; WebKit's 4 on 2 cores stays 2).
   const tries = record?.hardwareConcurrency === hc ? (record.measures ?? 1) : 0;
-  if (hc > 2 && tries < MEASURES && !(record && Math.round(record.best) >= hc)) {
+  if (hc > 2 && tries < MEASURES && !(record && coresOf(hc, record).cores >= hc)) {
     const k = Math.min(hc, 8);
     record = noteReading(await measureParallelism(k), hc, tries + 1);
   }

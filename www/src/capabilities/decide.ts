@@ -63,6 +63,13 @@ export function chooseBuild(d: Detected, bootReason?: string): BuildChoice {
   return { build: 'threads' };
 }
 
+/**
+ * A reading counts as a core more from this much below the next whole number (an idle machine's cores
+ * read about 0.95 each); rounding the other way would let noise add one (four workers on WebKitGTK's two
+ * cores have read 2.4).
+ */
+export const COUNT_SLACK = 0.3;
+
 /** What the probe keeps in this profile: its best reading, against the `hardwareConcurrency` it was made beside. */
 export interface CoresRecord {
   v: 1;
@@ -74,7 +81,8 @@ export interface CoresRecord {
 }
 
 /**
- * The cores the lab counts on: the best probe reading kept for this `hardwareConcurrency`, rounded, at
+ * The cores the lab counts on: the best probe reading kept for this `hardwareConcurrency` (whole cores,
+ * `COUNT_SLACK`), at
  * most `hardwareConcurrency` and at least 2 where it reports 2 or more (a probe cannot tell a busy 2-core
  * machine from an idle single core, and counting one core would stop the probes that could correct it);
  * without a reading (a first visit, one core, a record made beside another `hardwareConcurrency`),
@@ -83,7 +91,7 @@ export interface CoresRecord {
 export function coresOf(hardwareConcurrency: number, record?: CoresRecord | null): { cores: number; coresSource: 'probe' | 'hardwareConcurrency'; coresMeasured?: number } {
   const hc = Math.max(1, Math.floor(hardwareConcurrency) || 1);
   if (!validRecord(record) || record.hardwareConcurrency !== hc || hc < 2) return { cores: hc, coresSource: 'hardwareConcurrency' };
-  return { cores: Math.min(hc, Math.max(2, Math.round(record.best))), coresSource: 'probe', coresMeasured: record.best };
+  return { cores: Math.min(hc, Math.max(2, Math.floor(record.best + COUNT_SLACK))), coresSource: 'probe', coresMeasured: record.best };
 }
 
 /** The record after a probe read `reading` free cores: the best reading only ever rises (a busy reading lowers nothing). */

@@ -3,9 +3,23 @@
 // the page), that `Atomics.wait` may block in a worker, and that a worker can start a worker of its own.
 // Each answer is what happened when it tried, never the presence of a global.
 
-import { MARK, MARK_INDEX, type Check, type WorkerAnswer } from './protocol';
+import { MARK, MARK_INDEX, type Check, type Work, type WorkerAnswer, type Worked } from './protocol';
 
-const scope = self as unknown as { onmessage: ((e: MessageEvent<Check>) => void) | null; postMessage(m: unknown): void };
+const scope = self as unknown as { onmessage: ((e: MessageEvent<Check | Work>) => void) | null; postMessage(m: unknown): void };
+
+/** The shared clock of every worker (the contract's: timeOrigin + now). */
+const clock = () => performance.timeOrigin + performance.now();
+
+function work(n: number): Worked {
+  const start = clock();
+  let count = 0;
+  for (let k = 2; k < n; k++) {
+    let prime = k % 2 !== 0 || k === 2;
+    for (let d = 3; prime && d * d <= k; d += 2) if (k % d === 0) prime = false;
+    if (prime) count++;
+  }
+  return { type: 'worked', start, end: clock(), count };
+}
 
 function atomicsWait(memory?: WebAssembly.Memory): true | string {
   if (!memory) return 'no shared memory reached the worker';
@@ -46,7 +60,8 @@ function nestedWorkers(ms: number): Promise<true | string> {
   });
 }
 
-scope.onmessage = async ({ data }: MessageEvent<Check>) => {
+scope.onmessage = async ({ data }: MessageEvent<Check | Work>) => {
+  if (data?.type === 'work') return scope.postMessage(work(data.n));
   if (data?.type !== 'check') return;
   const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory), nestedWorkers: await nestedWorkers(data.nestedMs) };
   scope.postMessage(answer);
