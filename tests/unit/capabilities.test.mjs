@@ -40,6 +40,7 @@ test('a page that is not cross-origin isolated (a course page in Firefox): the s
   assert.equal(choice.build, 'single');
   assert.match(choice.reason, /^this page is not cross-origin isolated.*: this lab is in a frame/);
   assert.match(choice.unavailableWhy, /^because it is not cross-origin isolated \(this lab is in a frame/);
+  assert.equal(chooseBuild(framed).unavailableWhy, undefined, "the engine's default words, which name the usual causes");
   const c = capabilitiesOf(framed, coresOf(2));
   assert.equal(c.sharedMemory, false);
   assert.match(c.why.sharedMemory, /not cross-origin isolated/);

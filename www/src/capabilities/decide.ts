@@ -50,7 +50,8 @@ const notIsolated = (bootReason?: string) =>
  */
 export function chooseBuild(d: Detected, bootReason?: string): BuildChoice {
   if (!d.crossOriginIsolated) {
-    return { build: 'single', reason: notIsolated(bootReason), unavailableWhy: `because it is not cross-origin isolated${bootReason ? ` (${bootReason})` : ''}` };
+    // Without the boot script's reason the engine's own default words stand (they name the usual causes).
+    return { build: 'single', reason: notIsolated(bootReason), unavailableWhy: bootReason ? `because it is not cross-origin isolated (${bootReason})` : undefined };
   }
   if (d.sharedMemory !== true) {
     const what = d.sharedMemory;
