@@ -4,6 +4,7 @@
 //   node scripts/browser-table.mjs            render from tests/out/browsers.json (else docs/browsers.json)
 //   node scripts/browser-table.mjs --check    fail if README.md's table differs from docs/browsers.json's
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,15 +17,16 @@ const END = '<!-- browser-table: end -->';
 const ENGINES = [
   ['chromium', 'Chromium'],
   ['firefox', 'Firefox ESR'],
-  ['webkit', 'WebKitGTK, default settings'],
-  ['webkit-sab', 'WebKitGTK, SharedArrayBuffer on (as Safari under isolation)'],
+  ['webkit', 'WebKit, default settings'],
+  ['webkit-sab', 'WebKit, `JSC_useSharedArrayBuffer=1` (as Safari under isolation)'],
 ];
 
 const check = process.argv.includes('--check');
 const results = JSON.parse(readFileSync(!check && existsSync(fresh) ? fresh : kept, 'utf8'));
 
 /** "Firefox 153", "WebKitGTK 2.50 (MiniBrowser)", "Chromium 156" from a user agent. */
-function version(ua = '') {
+function version(ua = '', webkitgtk) {
+  if (webkitgtk) return `WebKitGTK ${webkitgtk.replace(/-.*/, '')}, MiniBrowser`;
   const ff = ua.match(/Firefox\/(\d+)/);
   if (ff) return `Firefox ${ff[1]}`;
   const ch = ua.match(/Chrom(?:e|ium)\/(\d+)/);
@@ -34,9 +36,18 @@ function version(ua = '') {
   return 'unknown';
 }
 
+/** WebKitGTK's version from Debian, for results recorded before the suite noted it. */
+const installedWebkit = () => {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'webkit2gtk-driver'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+};
 const yes = (b) => (b ? 'yes' : 'no');
 function row(key, name) {
   const r = results[key];
+  if (r && key.startsWith('webkit') && !r.webkitgtk) r.webkitgtk = installedWebkit();
   if (!r) return `| ${name} | not run | | | | | | |`;
   const caps = r.capabilities ?? {};
   const modes = Object.entries(r.modes ?? {});
@@ -46,7 +57,7 @@ function row(key, name) {
   const cores = r.cores !== undefined ? `${r.cores} (${r.coresSource === 'probe' ? 'measured' : 'reported'}; the browser says ${r.hardwareConcurrency})` : '';
   const py = r.python ? `${r.python.fetchData?.join(' / ')}; gather of six 200 ms calls ${r.python.gatherMs} ms${r.python.changes?.length ? `; changed: \`${r.python.changes.join('`, `')}\`` : ''}` : '';
   const gil = r.gil ? Object.entries(r.gil.verdicts).map(([k, v]) => `${k} ${v}`).join(', ') + ` (machine ${r.gil.load})` : '';
-  return `| ${name} (${version(r.userAgent)}) | ${r.build} | ${yes(caps.sharedMemory)}${caps.sharedMemory ? '' : `: ${caps.why?.sharedMemory ?? ''}`} | ${yes(caps.jspi)} | ${modeText} | ${cores} | ${py} | ${gil} |`;
+  return `| ${name} (${version(r.userAgent, r.webkitgtk)}) | ${r.build} | ${yes(caps.sharedMemory)}${caps.sharedMemory ? '' : `: ${caps.why?.sharedMemory ?? ''}`} | ${yes(caps.jspi)} | ${modeText} | ${cores} | ${py} | ${gil} |`;
 }
 
 const dates = Object.values(results).map((r) => r.at).filter(Boolean).sort();

@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { noteEngine } from './results.mjs';
 import { OUT, startServer } from '../e2e/helpers.mjs';
 import { allWaitingAtOnce } from '../e2e/rules.mjs';
@@ -35,6 +36,14 @@ const EXPECTED_CAPS = {
   webkit: { sharedMemory: false, atomicsWait: false, jspi: false },
   'webkit-sab': { sharedMemory: true, atomicsWait: true, jspi: false },
 }[ENGINE];
+/** A Debian package's version ("2.50.6-1~deb12u1"), for the README's table: WebKitGTK's user agent does not say it. */
+const debianVersion = (name) => {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+};
 /** The machine's cores, from the operating system: what the lab's measured count should say. */
 const CORES = availableParallelism();
 
@@ -70,7 +79,7 @@ test(`${ENGINE}: the page boots, says which build runs, and what this browser ca
     assert.doesNotMatch(status.buildReason, /not cross-origin isolated/);
   }
   if (!caps.jspi) assert.match(caps.why.jspi, /stack switching/);
-  noteEngine(ENGINE, { userAgent: await page.evaluate(() => navigator.userAgent), build: status.build, buildReason: status.buildReason ?? null, capabilities: caps });
+  noteEngine(ENGINE, { userAgent: await page.evaluate(() => navigator.userAgent), webkitgtk: ENGINE.startsWith('webkit') ? debianVersion('webkit2gtk-driver') : undefined, build: status.build, buildReason: status.buildReason ?? null, capabilities: caps });
   await shot(page, 'boot');
 });
 
