@@ -91,7 +91,8 @@ export class Lab {
       memoryBytes: 0,
       persistent: false,
       capabilities: preliminary(),
-      buildReason: isolated
+      // Until the capabilities are tried (boot), only a missing isolation is certain (WebKitGTK is isolated and cannot post shared memory).
+      buildReason: self.crossOriginIsolated === true
         ? undefined
         : `this page is not cross-origin isolated, so it cannot share memory between threads (no SharedArrayBuffer)${options.isolationReason ? `: ${options.isolationReason}` : ''}`,
     };
