@@ -31,6 +31,8 @@ await build({
     'process-worker': join(www, 'src/engine/process-worker.ts'),
     'pool-thread': join(www, 'src/engine/pool-thread.ts'),
     'probe-worker': join(www, 'src/engine/probe-worker.ts'),
+    // The capability check's worker (src/capabilities/detect.ts): what the browser can do, tried.
+    'capabilities-worker': join(www, 'src/capabilities/worker.ts'),
     // The first script of every Worker the page makes for the engine (src/engine/engine-worker.ts, EngineWorker).
     'spawned-worker': join(www, 'src/engine/spawned-worker.ts'),
     'python-worker': join(www, 'src/python/real/worker.ts'),

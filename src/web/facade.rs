@@ -23,6 +23,14 @@ pub use wasm_bindgen_rayon::init_thread_pool;
 
 /// Lets this engine's specs name the test-only fault kinds `trap` and `stall` (docs/API.md): the page
 /// turns it on only under its test flag, so a learner's spec never reaches them.
+/// How the single build's Unavailable reasons say what is missing, as the page found it (its capability
+/// check, www/src/capabilities/): "because it is not cross-origin isolated (...)" by default; in WebKitGTK at
+/// default settings "here: this browser cannot send shared memory to a worker (...)".
+#[wasm_bindgen(js_name = setUnavailableWhy)]
+pub fn set_unavailable_why(why: &str) {
+    crate::core::mode::set_no_shared_memory_why(why);
+}
+
 #[wasm_bindgen(js_name = allowTestFaults)]
 pub fn allow_test_faults(on: bool) {
     crate::core::faults::allow_test_kinds(on);

@@ -18,6 +18,7 @@ import { browserName, compareBudgetMs, newRunId, toError, type CompareOptions, t
 import { loadCalibration, saveCalibration } from './lab/calibration';
 import { JobQueue, notStarted, type Job } from './lab/job-queue';
 import { compareOptionsError, optionsError, RUN_OPTIONS, CHAPTER_OPTIONS, PYTHON_OPTIONS } from './lab/options';
+import { checkCapabilities, labCores, noteProbe, preliminary, threadsFailed } from './capabilities';
 
 export * from './lab/contract';
 export { QUEUE_CAP } from './lab/job-queue';
@@ -92,7 +93,9 @@ export class Lab {
       workers: 0,
       memoryBytes: 0,
       persistent: false,
-      buildReason: isolated
+      capabilities: preliminary(),
+      // Until the capabilities are tried (boot), only a missing isolation is certain (WebKitGTK is isolated and cannot post shared memory).
+      buildReason: self.crossOriginIsolated === true
         ? undefined
         : `this page is not cross-origin isolated, so it cannot share memory between threads (no SharedArrayBuffer)${options.isolationReason ? `: ${options.isolationReason}` : ''}`,
     };
@@ -145,12 +148,15 @@ export class Lab {
   private async boot(): Promise<Status> {
     let started;
     const stored = loadCalibration();
+    // What this browser can do, each tried (capabilities/): the build follows from it, and its reason.
+    const { capabilities, choice } = await checkCapabilities(this.options.isolationReason);
+    this.state = { ...this.state, capabilities, build: choice.build, buildReason: choice.reason };
     try {
       started = await this.client.start(this.state.build, stored);
     } catch (e) {
       if (this.state.build !== 'threads') throw toError(e);
       // The threads build reserves a large shared memory up front; a browser may refuse it.
-      this.state.buildReason = `the threads build could not start (${toError(e).message}); running the single build`;
+      this.state.buildReason = threadsFailed(toError(e).message).reason;
       started = await this.client.start('single', stored);
     }
     this.catalogue = started.catalogue;
@@ -169,7 +175,7 @@ export class Lab {
   }
 
   status(): Status {
-    return { ...this.state };
+    return { ...this.state, capabilities: structuredClone(this.state.capabilities) };
   }
 
   workloads(): Catalogue {
@@ -241,7 +247,7 @@ export class Lab {
         modes,
         refused,
         run: (mode) => this.runNow(job, specFor(mode)),
-        probe: () => this.client.probe(),
+        probe: () => this.client.probe().then((p) => (noteProbe(p), p)),
         budgetMs,
         minRounds: options.minRounds,
         now: () => performance.now(),
@@ -464,7 +470,7 @@ export class Lab {
    */
   private label(r: Recorded): Recorded {
     if (this.state.network && usesNetwork(r.spec.workload)) r.network = this.state.network;
-    r.machine = { cores: Math.max(1, navigator.hardwareConcurrency || 1), build: this.state.build, browser: browserName() } satisfies Machine;
+    r.machine = { cores: labCores(), build: this.state.build, browser: browserName() } satisfies Machine;
     r.runId ??= newRunId();
     return r;
   }

@@ -18,6 +18,27 @@ use super::workload::class::Class;
 use super::{Build, Capabilities};
 use serde::Serialize;
 
+/// Why a page has no shared memory, as the page found it (`set_no_shared_memory_why`; the page tries what
+/// the browser can do, www/src/capabilities/): by default the usual cause, no cross-origin isolation.
+static NO_SHARED_MEMORY_WHY: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+/// The default words: a page that is not cross-origin isolated.
+const NOT_ISOLATED: &str = "because it is not cross-origin isolated (a frame in a page that is not, or a host that \
+     sends no isolation headers and no service worker could add them)";
+
+/// Sets how the single build's Unavailable reasons end ("because it is not cross-origin isolated (...)",
+/// "here: this browser cannot send shared memory to a worker (...)"); empty restores the default.
+pub fn set_no_shared_memory_why(why: &str) {
+    let why = why.trim();
+    if let Ok(mut w) = NO_SHARED_MEMORY_WHY.write() {
+        *w = (!why.is_empty()).then(|| why.to_string());
+    }
+}
+
+fn no_shared_memory_why() -> String {
+    NO_SHARED_MEMORY_WHY.read().ok().and_then(|w| w.clone()).unwrap_or_else(|| NOT_ISOLATED.to_string())
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
@@ -141,10 +162,9 @@ impl Mode {
     pub fn unavailable(self, caps: &Capabilities) -> Option<String> {
         match self {
             Mode::Rayon | Mode::FreeThreaded | Mode::Interpreters if caps.build == Build::Single => Some(format!(
-                "{} needs threads over shared memory (SharedArrayBuffer), which this page cannot have \
-                 because it is not cross-origin isolated (a frame in a page that is not, or a host that \
-                 sends no isolation headers and no service worker could add them)",
-                self.name()
+                "{} needs threads over shared memory (SharedArrayBuffer), which this page cannot have {}",
+                self.name(),
+                no_shared_memory_why()
             )),
             _ => None,
         }
@@ -154,10 +174,12 @@ impl Mode {
     /// the GIL runs beside the other threads at the same time, which needs real threads over shared memory.
     pub fn releases_gil_unavailable(self, caps: &Capabilities) -> Option<String> {
         (self == Mode::ThreadsGil && caps.build == Build::Single).then(|| {
-            "releasesGil (C code that runs beside the other threads at the same time) needs threads over shared \
-             memory (SharedArrayBuffer), which this page cannot have because it is not cross-origin isolated; \
-             here threads-gil's threads take turns on one real thread"
-                .to_string()
+            format!(
+                "releasesGil (C code that runs beside the other threads at the same time) needs threads over shared \
+                 memory (SharedArrayBuffer), which this page cannot have {}; here threads-gil's threads take turns \
+                 on one real thread",
+                no_shared_memory_why()
+            )
         })
     }
 

@@ -10,6 +10,7 @@
 import * as Comlink from 'comlink';
 import { CRASH_CHANNEL } from './crash-report';
 import { keepCopies, type Copies } from './copies';
+import { labCores, unavailableWhy } from '../capabilities';
 import type { Build, SpawnRequest, EngineApi, EngineStartOptions, EngineStarted, EngineStats, PlainError, Result, Spec, Task, TaskListener } from './protocol';
 
 /** How long a running (or starting) engine may leave a ping unanswered before it counts as dead. */
@@ -101,7 +102,7 @@ export class EngineClient {
     this.panics ??= new BroadcastChannel(CRASH_CHANNEL);
     this.panics.onmessage = ({ data }) => this.crashed(data?.engineId, data?.message);
     const remote = (this.remote = Comlink.wrap<EngineApi>(worker));
-    const options: EngineStartOptions = { build, baseUrl: document.baseURI, cores: navigator.hardwareConcurrency || 1, engineId, stored, testFaults: testFlag().faults === true };
+    const options: EngineStartOptions = { build, baseUrl: document.baseURI, cores: labCores(), engineId, stored, testFaults: testFlag().faults === true, unavailableWhy: unavailableWhy() };
     let fail: EngineClient['failStart'];
     return new Promise<EngineStarted>((resolve, reject) => {
       let over = false;

@@ -24,6 +24,7 @@ interface EngineModule {
   setDefaults(defaults: string): string;
   finishCrashed(spec: string, records: string, wallMs: number, message: string): string;
   allowTestFaults(on: boolean): void;
+  setUnavailableWhy?(why: string): void;
   cancel(): void;
   memoryBytes(): number;
   threadWorkers(): number;
@@ -221,6 +222,7 @@ const api: EngineApi = {
         startingPool = false;
       }
     }
+    if (options.unavailableWhy) mod.setUnavailableWhy?.(options.unavailableWhy); // what this browser lacks (capabilities/)
     mod.start(baseUrl, cores, threads, engineId);
     // What each `processes` worker is started with (its script, beside this one, and the single build).
     mod.setProcessWorker(new URL('./process-worker.js', import.meta.url).href, await compiled);

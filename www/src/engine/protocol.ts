@@ -197,6 +197,8 @@ export interface EngineStartOptions {
   engineId: number;
   /** The page's test flag: specs may name the test-only fault kinds `trap` and `stall` (docs/API.md). */
   testFaults?: boolean;
+  /** How the single build ends its Unavailable reasons: what this browser lacks (capabilities/decide.ts). */
+  unavailableWhy?: string;
 }
 
 export interface EngineStarted extends EngineStats {

@@ -5,6 +5,7 @@
 import type { Build, EngineState, PlainError, Result } from '../engine/protocol';
 import type { CompareProgress, SetAsideRound } from '../measure/procedure';
 import type { Network, NetworkInfo } from '../network';
+import type { Capabilities } from '../capabilities/decide';
 
 /** A Compare's outcome: every mode's median-round Result (with `rounds` and `spread`), or its error. */
 export type CompareOutcome = Record<string, Recorded | { error: PlainError }>;
@@ -49,6 +50,8 @@ export interface Status {
   state: EngineState;
   workers: number;
   memoryBytes: number;
+  /** What this browser can do for the lab, each tried (docs/API.md, "Capabilities"). */
+  capabilities: Capabilities;
   /** Why the page runs the single build, when it does. */
   buildReason?: string;
   /** The last crash of the engine (it restarted by itself), if any. */

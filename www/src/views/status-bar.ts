@@ -1,6 +1,7 @@
 // What the engine is: isolation, build, threads, state; whether results survive a reload; its last crash.
 
 import type { Status } from '../lab-api';
+import { describeCores } from '../capabilities/decide';
 
 export function renderStatus(el: HTMLElement, s: Status): void {
   const items: [string, string, string?][] = [
@@ -8,6 +9,7 @@ export function renderStatus(el: HTMLElement, s: Status): void {
     ['Build', s.build],
     ['Thread pool', s.build === 'threads' ? `${s.threads} threads` : 'none'],
     ['Engine', s.state, s.state === 'ready' || s.state === 'busy' ? 'ok' : 'warn'],
+    ['Cores', s.capabilities ? describeCores(s.capabilities) : String(navigator.hardwareConcurrency || 1)],
     ['Results', s.persistent ? 'kept in this browser' : 'this visit only', s.persistent ? undefined : 'warn'],
   ];
   // Who answers the I/O workloads' requests (a static host has no server: the service worker simulates it).

@@ -5,6 +5,7 @@ import type { ModeInfo, Spec, WorkloadInfo } from '../engine/protocol';
 import type { Recorded } from '../lab-api';
 import { CONVOY_INTERVAL_MS, DATA_HEAVY_ITEMS } from '../measure/verdicts';
 import { connectionsPerHost, usesNetwork } from '../rules';
+import { labCores } from '../capabilities';
 
 /**
  * Spec fields that say *how* the work runs, not *what* it is: runs that differ only in these did the same
@@ -46,8 +47,8 @@ export function speedupOf(records: readonly Recorded[], r: Recorded): number | u
   return base && !r.cancelled && r.wallMs > 0 ? base.wallMs / r.wallMs : undefined;
 }
 
-/** Logical cores the browser reports (what a pool of workers can really use at once). */
-export const cores = () => Math.max(1, navigator.hardwareConcurrency || 1);
+/** The cores the lab counts on this visit: measured by its probe, at most what the browser reports (capabilities/). */
+export const cores = () => labCores();
 
 // One number for the whole lab: the engine's catalogue holds it.
 export { connectionsPerHost };

@@ -54,6 +54,20 @@ export function adaptForBrowser(source: string, options: { jspi: boolean }): { c
   return { code: lines.join('\n'), changes };
 }
 
+/** A change as `lab.python.run` lists it in its result (the contract's `changes: [{ line, from, to, why }]`). */
+export interface ApiChange {
+  line: number;
+  from: string;
+  to: string;
+  why: string;
+}
+
+/** The program `lab.python.run` runs (the pane's adaptation) and its changes in the API's words; none: `[]`. */
+export function apiChanges(source: string, jspi: boolean): { code: string; changes: ApiChange[] } {
+  const { code, changes } = adaptForBrowser(source, { jspi });
+  return { code, changes: changes.map((c) => ({ line: c.line, from: c.before, to: c.after, why: c.why })) };
+}
+
 /** Whether the program uses the network (so the page says why each request has its own URL). */
 export const usesRequests = (source: string) => /\b(aiohttp|urllib\.request|pyfetch|pyxhr)\b/.test(source);
 

@@ -49,6 +49,11 @@ export interface PythonResult {
   trace?: TracedTask[];
   /** On the run that loaded the runtime. */
   load?: LoadCost;
+  /**
+   * What was changed to run the program in this browser, line by line (`[]` when nothing was): the same
+   * changes the page's pane makes and shows (./adapt.ts).
+   */
+  changes?: { line: number; from: string; to: string; why: string }[];
 }
 
 /** Page -> worker. */

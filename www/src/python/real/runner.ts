@@ -3,6 +3,8 @@
 // time and never beside a measured run. Nothing here is fetched or started until a run is asked for.
 
 import type { PrintedLine, PythonResult, RunMessage, WorkerMessage } from './protocol';
+import { apiChanges } from './adapt';
+import { hasJspi } from '../../capabilities';
 
 /** The longest program `lab.python.run` takes (characters). */
 export const MAX_SOURCE_CHARS = 100_000;
@@ -42,8 +44,19 @@ export class PythonRunner {
     return this.worker !== undefined;
   }
 
-  /** Runs `source` as part of `job`; a Stop of the job ends the Worker and rejects with AbortError. */
-  run(source: string, job: StoppableJob, options: RunOptions = {}): Promise<PythonResult> {
+  /**
+   * Runs `source` as part of `job`, adapted as the page's pane runs it (./adapt.ts: aiohttp and urllib over
+   * the browser's requests; without JSPI a trailing `asyncio.run(main())` as `await main()`), the changes
+   * listed in the result's `changes`. A Stop of the job ends the Worker and rejects with AbortError.
+   */
+  async run(source: string, job: StoppableJob, options: RunOptions = {}): Promise<PythonResult> {
+    const { code, changes } = apiChanges(source, await hasJspi());
+    const result = await this.runAsIs(code, job, options);
+    return { ...result, changes };
+  }
+
+  /** Runs `source` exactly as given. */
+  private runAsIs(source: string, job: StoppableJob, options: RunOptions = {}): Promise<PythonResult> {
     return new Promise<PythonResult>((resolve, reject) => {
       if (job.cancelled) return reject(fail({ name: 'AbortError', message: 'the run was cancelled before it started' }));
       const worker = (this.worker ??= new Worker(new URL('python-worker.js', this.base()), { type: 'module', name: 'real-python' }));

@@ -1,0 +1,107 @@
+// The core count, measured (issue 22, item 6): `navigator.hardwareConcurrency` is what the browser says
+// (WebKitGTK says 4 on a 2-core machine); the lab counts on the most parallelism its own probe has
+// measured in this browser profile, at most that (./decide.ts `coresOf`). The best reading is kept in
+// localStorage; every probe of a Compare may raise it, none lowers it (a busy machine reads low). A first
+// visit measures before the engine starts (`measureParallelism`, in workers of ./worker.ts).
+
+import { coresOf, validRecord, withReading, type CoresRecord } from './decide';
+import type { Worked } from './protocol';
+
+export const CORES_KEY = 'concurrency-lab:cores';
+/** Visits that measure while the count is below what the browser reports. */
+export const MEASURES = 3;
+
+export function loadCores(): CoresRecord | undefined {
+  try {
+    const r = JSON.parse(localStorage.getItem(CORES_KEY) ?? 'null');
+    return validRecord(r) ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveCores(r: CoresRecord): void {
+  try {
+    localStorage.setItem(CORES_KEY, JSON.stringify(r));
+  } catch {
+    // No storage (a private window, a full quota): this visit measures again next time.
+  }
+}
+
+/** Keeps a probe's reading if it is the best so far; returns the record now. */
+export function noteReading(reading: number | null | undefined, hardwareConcurrency: number, measures?: number): CoresRecord | undefined {
+  const before = loadCores();
+  let after = withReading(before, reading, hardwareConcurrency);
+  if (after && measures !== undefined) after = { ...after, measures };
+  if (after && (after.best !== before?.best || after.measures !== before?.measures)) saveCores(after);
+  return after;
+}
+
+/** When `w` began and ended `n`'s work, on the clock all workers share. */
+const time = (w: Worker, n: number) =>
+  new Promise<Worked>((resolve, reject) => {
+    w.onmessage = ({ data }: MessageEvent<Worked>) => resolve(data);
+    w.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(e.message || 'the probe worker failed'));
+    };
+    w.postMessage({ type: 'work', n });
+  });
+const took = (w: Worked) => w.end - w.start;
+
+/**
+ * The parallelism this machine gives `k` workers now: `k` pieces of work that take `alone` ms one at a
+ * time, done at once in `together` ms, give `k * alone / together`. Both are timed on the page's clock,
+ * from the first worker's start to the last one's end on the clock the workers share (a worker's own
+ * duration would not count the time it waited to start: four workers on two cores then read about 3, as
+ * the Compare's per-worker probe does when it has more workers than cores; the page's clock would count
+ * the page's own delays in answering). The best of three trials: this reading is a core count (a floor under the truth),
+ * not a busy check, so a trial another program disturbed should not lower it.
+ */
+export async function measureParallelism(k: number): Promise<number | undefined> {
+  if (k < 2) return undefined;
+  const ws: Worker[] = [];
+  try {
+    for (let i = 0; i < k; i++) ws.push(new Worker(new URL('./capabilities-worker.js', import.meta.url), { type: 'module', name: `core count ${i + 1}` }));
+    let n = 40_000;
+    await Promise.all(ws.map((w) => time(w, n)));
+    let alone = took(await time(ws[0], n));
+    while (alone < 25 && n < 5_000_000) {
+      n *= 2;
+      alone = took(await time(ws[0], n));
+    }
+    await Promise.all(ws.map((w) => time(w, n)));
+    alone = Math.min(alone, took(await time(ws[0], n)));
+    let best = 0;
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 40));
+      const runs = await Promise.all(ws.map((w) => time(w, n)));
+      const span = Math.max(...runs.map((r) => r.end)) - Math.min(...runs.map((r) => r.start));
+      best = Math.max(best, (k * alone) / Math.max(span, 1e-3));
+    }
+    return Math.min(k, best);
+  } catch {
+    return undefined;
+  } finally {
+    for (const w of ws) w.terminate();
+  }
+}
+
+/**
+ * The cores this page counts on, from the record, measuring first if this profile has none yet and the
+ * browser reports more than 2 (with 1 or 2 the count is the report whatever the probe reads: ./decide.ts
+ * `coresOf`; the Compares' probes confirm it). A reading below the reported count is measured once more,
+ * after a pause, and the better kept: a first visit on a busy moment should not settle for too few.
+ */
+export async function sessionCores(hardwareConcurrency: number): Promise<ReturnType<typeof coresOf>> {
+  const hc = Math.max(1, hardwareConcurrency || 1);
+  let record = loadCores();
+  // Measured on a first visit, and again on the next visits while the count is below the report (at most
+  // MEASURES times in all: a busy first visit should not settle it; WebKit's 4 on 2 cores stays 2).
+  const tries = record?.hardwareConcurrency === hc ? (record.measures ?? 1) : 0;
+  if (hc > 2 && tries < MEASURES && !(record && coresOf(hc, record).cores >= hc)) {
+    const k = Math.min(hc, 8);
+    record = noteReading(await measureParallelism(k), hc, tries + 1);
+  }
+  return coresOf(hc, record);
+}

@@ -1,0 +1,110 @@
+// What this browser can do for the lab, each tried directly (issue 22, item 3; docs/API.md,
+// "Capabilities"), not read from the presence of a global:
+//   - shared memory: the lab's own shared WebAssembly memory (the threads build's size: 19 pages, at most
+//     8192 = 512 MiB) is made, posted to a worker, and a value the worker stores in it is seen here. WebKitGTK
+//     at default settings makes it but cannot post it (DataCloneError), though crossOriginIsolated is true;
+//   - `Atomics.wait` in a worker, on that memory (what every pool thread and Python thread blocks on);
+//   - a worker started from a worker (the rayon pool once started its threads so; the page makes every
+//     Worker now, www/src/engine/spawned-worker.ts, so this is reported, not required);
+//   - JSPI (WebAssembly stack switching): a one-function module whose import suspends, run through
+//     `WebAssembly.promising` (what Pyodide's asyncio.run needs).
+// The worker's half is ./worker.ts; the decision from these answers is ./decide.ts (pure, unit-tested).
+
+import { MARK, MARK_INDEX, type WorkerAnswer } from './protocol';
+
+/** The threads build's memory, as its glue makes it (www/pkg/threads/concurrency_lab.js; checked by tests/unit/capabilities.test.mjs). */
+export const LAB_MEMORY = { initial: 19, maximum: 8192 } as const;
+/** How long the whole check may take before what has not answered counts as missing, ms. */
+export const CHECK_MS = 4000;
+/** How long a nested worker may take to answer, ms. */
+const NESTED_MS = 2500;
+
+/** Each capability: true, or the reason it is missing (what happened when it was tried). */
+export interface Detected {
+  crossOriginIsolated: boolean;
+  sharedMemory: true | string;
+  atomicsWait: true | string;
+  nestedWorkers: true | string;
+  jspi: true | string;
+  hardwareConcurrency: number;
+}
+
+const describe = (e: unknown) => `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
+
+/** JSPI, tried: an import that suspends on a promise, called through `WebAssembly.promising`. */
+export async function detectJspi(): Promise<true | string> {
+  const W = WebAssembly as unknown as { Suspending?: new (f: () => Promise<number>) => unknown; promising?: (f: unknown) => () => Promise<number> };
+  if (typeof W.Suspending !== 'function' || typeof W.promising !== 'function') return 'this browser has no WebAssembly stack switching (JSPI: no WebAssembly.Suspending)';
+  try {
+    // (module (import "m" "f" (func (result i32))) (func (export "g") (result i32) call 0))
+    const bytes = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x02, 0x07, 0x01, 0x01, 0x6d, 0x01, 0x66, 0x00, 0x00,
+      0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x67, 0x00, 0x01, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x00, 0x0b,
+    ]);
+    const f = new W.Suspending(() => new Promise<number>((r) => setTimeout(() => r(42), 0)));
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { f } } as unknown as WebAssembly.Imports);
+    const got = await W.promising(instance.exports.g)();
+    return got === 42 ? true : `WebAssembly stack switching (JSPI) gave ${got} where it should have given 42`;
+  } catch (e) {
+    return `WebAssembly stack switching (JSPI) failed: ${describe(e)}`;
+  }
+}
+
+/** The lab's shared memory, made and posted to a worker, and what that worker could do with it. */
+async function detectWorkerSide(): Promise<Pick<Detected, 'sharedMemory' | 'atomicsWait' | 'nestedWorkers'>> {
+  const missing = (why: string) => ({ sharedMemory: why, atomicsWait: why, nestedWorkers: why });
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./capabilities-worker.js', import.meta.url), { type: 'module', name: 'capability check' });
+  } catch (e) {
+    return missing(`a worker could not start: ${describe(e)}`);
+  }
+  let memory: WebAssembly.Memory | undefined;
+  let sharedMemory: true | string = true;
+  try {
+    // Whether it is really shared is seen below: the worker's mark must show here.
+    memory = new WebAssembly.Memory({ ...LAB_MEMORY, shared: true } as WebAssembly.MemoryDescriptor);
+  } catch (e) {
+    sharedMemory = `this browser cannot make the lab's shared memory (512 MiB at most): ${describe(e)}`;
+    memory = undefined;
+  }
+  const answer = new Promise<WorkerAnswer | string>((resolve) => {
+    const timer = setTimeout(() => resolve(`the capability check's worker did not answer within ${CHECK_MS} ms`), CHECK_MS);
+    worker.onmessage = ({ data }: MessageEvent<WorkerAnswer>) => {
+      clearTimeout(timer);
+      resolve(data);
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      clearTimeout(timer);
+      resolve(`the capability check's worker failed: ${e.message || 'error'}`);
+    };
+  });
+  try {
+    worker.postMessage({ type: 'check', memory, nestedMs: NESTED_MS });
+  } catch (e) {
+    // WebKitGTK at default settings: DataCloneError. The worker still checks nested workers.
+    if (sharedMemory === true) sharedMemory = `this browser cannot send shared memory to a worker (${describe(e)})`;
+    memory = undefined;
+    worker.postMessage({ type: 'check', nestedMs: NESTED_MS });
+  }
+  const got = await answer;
+  worker.terminate();
+  if (typeof got === 'string') return { sharedMemory: sharedMemory === true ? got : sharedMemory, atomicsWait: got, nestedWorkers: got };
+  if (sharedMemory === true && memory && Atomics.load(new Int32Array(memory.buffer), MARK_INDEX) !== MARK) {
+    sharedMemory = got.atomicsWait === true ? 'this browser sent a copy of the shared memory to the worker, not the memory itself' : `the worker could not use the shared memory it was sent: ${got.atomicsWait}`;
+  }
+  const atomicsWait = memory ? got.atomicsWait : typeof sharedMemory === 'string' ? `not tried: ${sharedMemory}` : got.atomicsWait;
+  return { sharedMemory, atomicsWait, nestedWorkers: got.nestedWorkers };
+}
+
+/** Every capability, tried at once (a few ms; at most CHECK_MS). */
+export async function detectCapabilities(): Promise<Detected> {
+  const [workerSide, jspi] = await Promise.all([detectWorkerSide(), detectJspi()]);
+  return {
+    crossOriginIsolated: self.crossOriginIsolated === true,
+    ...workerSide,
+    jspi,
+    hardwareConcurrency: Math.max(1, navigator.hardwareConcurrency || 1),
+  };
+}

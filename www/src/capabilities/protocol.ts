@@ -1,0 +1,34 @@
+// What the page and the capability check's worker (./worker.ts) say to each other. Types and constants only.
+
+export interface Check {
+  type: 'check';
+  /** The lab's shared memory as the page posted it (absent when the page could not post it). */
+  memory?: WebAssembly.Memory;
+  /** How long a nested worker may take to answer before it counts as missing, ms. */
+  nestedMs: number;
+}
+
+export interface WorkerAnswer {
+  type: 'answer';
+  /** `Atomics.wait` in the worker on the shared memory: timed out as asked (true), or why not. */
+  atomicsWait: true | string;
+  /** A Worker started from the worker answered (true), or why not. */
+  nestedWorkers: true | string;
+}
+
+/** Work for the core count (./cores.ts): trial division below `n`, timed on the clock all workers share. */
+export interface Work {
+  type: 'work';
+  n: number;
+}
+export interface Worked {
+  type: 'worked';
+  /** `performance.timeOrigin + performance.now()` when the work began and ended. */
+  start: number;
+  end: number;
+  count: number;
+}
+
+/** Where the worker stores its mark in the shared memory (an Int32 index), and the mark. */
+export const MARK_INDEX = 1;
+export const MARK = 0x1ab;

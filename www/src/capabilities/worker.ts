@@ -1,0 +1,68 @@
+// The capability check's worker (./detect.ts): told the lab's own shared memory, it checks from inside a
+// Worker what the threads build needs there: that the memory arrived shared (a value it stores is seen by
+// the page), that `Atomics.wait` may block in a worker, and that a worker can start a worker of its own.
+// Each answer is what happened when it tried, never the presence of a global.
+
+import { MARK, MARK_INDEX, type Check, type Work, type WorkerAnswer, type Worked } from './protocol';
+
+const scope = self as unknown as { onmessage: ((e: MessageEvent<Check | Work>) => void) | null; postMessage(m: unknown): void };
+
+/** The shared clock of every worker (the contract's: timeOrigin + now). */
+const clock = () => performance.timeOrigin + performance.now();
+
+function work(n: number): Worked {
+  const start = clock();
+  let count = 0;
+  for (let k = 2; k < n; k++) {
+    let prime = k % 2 !== 0 || k === 2;
+    for (let d = 3; prime && d * d <= k; d += 2) if (k % d === 0) prime = false;
+    if (prime) count++;
+  }
+  return { type: 'worked', start, end: clock(), count };
+}
+
+function atomicsWait(memory?: WebAssembly.Memory): true | string {
+  if (!memory) return 'no shared memory reached the worker';
+  try {
+    const view = new Int32Array(memory.buffer);
+    const outcome = Atomics.wait(view, 0, 0, 1);
+    if (outcome !== 'timed-out') return `Atomics.wait answered "${outcome}" where it should have waited 1 ms`;
+    Atomics.store(view, MARK_INDEX, MARK);
+    return true;
+  } catch (e) {
+    return `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
+  }
+}
+
+function nestedWorkers(ms: number): Promise<true | string> {
+  return new Promise((resolve) => {
+    let url = '';
+    let child: Worker | undefined;
+    const done = (answer: true | string) => {
+      clearTimeout(timer);
+      child?.terminate();
+      if (url) URL.revokeObjectURL(url);
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done(`a worker started from a worker did not answer within ${ms} ms`), ms);
+    try {
+      if (typeof Worker !== 'function') return done('a worker has no Worker constructor here');
+      url = URL.createObjectURL(new Blob(['postMessage("up")'], { type: 'text/javascript' }));
+      child = new Worker(url);
+      child.onmessage = () => done(true);
+      child.onerror = (e) => {
+        e.preventDefault();
+        done(`a worker started from a worker failed: ${e.message || 'error'}`);
+      };
+    } catch (e) {
+      done(`${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`);
+    }
+  });
+}
+
+scope.onmessage = async ({ data }: MessageEvent<Check | Work>) => {
+  if (data?.type === 'work') return scope.postMessage(work(data.n));
+  if (data?.type !== 'check') return;
+  const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory), nestedWorkers: await nestedWorkers(data.nestedMs) };
+  scope.postMessage(answer);
+};
