@@ -29,7 +29,7 @@
 // The parts, one file each in program-parts/: plan.ts (the spec, the options, the plan every part
 // reads, the failing tasks), python-text.ts (indenting, comments, literals), head.ts (header, imports,
 // constants), work.ts (the work of one task), driver.ts (the driver and the output), convoy.ts (the
-// convoy effect's own program). The lesson's own snippets are in lesson-snippets.ts.
+// convoy effect's own program). The lesson's own snippets are in ../lesson/snippets.ts.
 
 import { convoyProgram } from './program-parts/convoy';
 import { driver } from './program-parts/driver';
@@ -38,7 +38,7 @@ import { plan, type ProgramOptions, type ProgramSpec } from './program-parts/pla
 import { helpers } from './program-parts/work';
 
 export { DEFAULT_BASE_URL, failingTasks, type ProgramOptions, type ProgramSpec } from './program-parts/plan';
-export { lessonSnippets } from './lesson-snippets';
+export { lessonSnippets } from '../lesson/snippets';
 
 /** The whole Python program for `spec`: the same tasks, run the way the spec's mode runs them. */
 export function pythonProgram(spec: ProgramSpec, options: ProgramOptions = {}): string {

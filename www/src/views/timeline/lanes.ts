@@ -4,10 +4,10 @@
 // shown is ./draw.ts's work; the packing itself is ../timeline-layout.ts.
 
 import type { Task } from '../../engine/protocol';
-import type { Recorded } from '../../lab-api';
+import type { Recorded } from '../../lab/lab-api';
 import { indexSpans, type SpanIndex, type TimeWindow } from '../../replay/window';
 import { div } from '../dom';
-import { extent, packRows, spansOf } from '../timeline-layout';
+import { extent, packRows, spansOf } from './layout';
 import { fmtMs } from '../work';
 import { taskLines } from './bar-access';
 
