@@ -1,7 +1,7 @@
 // The embed view (embed.html): one experiment, configured entirely by the URL (the full lab's parameters,
 // `mode=compare` for every mode), compact enough for a course page's iframe. A host page may command it
-// by postMessage (embed/host-messages.ts). Like the full lab, it runs nothing itself: every run goes
-// through `window.lab`.
+// by postMessage (./host-messages.ts). Like the full lab, it runs nothing itself: every run goes
+// through `window.lab`, with the Run / Compare / busy / Stop handling of the full page (../session.ts).
 
 import { bootInfo } from '../boot-info';
 import { EngineClient } from '../engine/client';
@@ -9,6 +9,7 @@ import type { Catalogue, PlainError, Result, Spec } from '../engine/protocol';
 import { HostChannel, parseParentOrigins, reportHeight } from './host-messages';
 import { Lab, toError, type Recorded } from '../lab/lab-api';
 import { detectNetwork } from '../network';
+import { PageSession } from '../session';
 import { CompareView, type CompareOutcome } from '../views/compare/compare';
 import { ImageView } from '../views/run/image-view';
 import { framed, fullLabUrl, ownTabLink } from '../views/page/own-tab';
@@ -43,7 +44,6 @@ const announce = $('#announce');
 const say = (text: string) => (announce.textContent = text);
 const summary = $('#result-summary');
 const timeline = $('#timeline');
-const image = new ImageView($<HTMLCanvasElement>('#image'), $('#image-caption'));
 const compareView = new CompareView($('#compare-view'), {
   showTimeline(r) {
     showRun(r);
@@ -85,26 +85,19 @@ function describeExperiment(s: Spec = spec, every = compare): void {
 }
 
 // --- Runs: from the Run button or from the host page; either way the view shows them.
-let active = 0;
-const busy = (on: boolean) => {
-  active = Math.max(0, active + (on ? 1 : -1));
-  stopButton.disabled = active === 0;
-};
-lab.onRunStart((spec) => image.reset(String(spec.mode ?? '')));
-lab.onTask((record, output) => {
-  if (output) image.draw(record.id, record.lane, output);
-});
-
-let comparing: string | undefined;
-lab.onRunStart((s) => {
-  if (comparing !== undefined) compareView.running(String(s.mode));
-});
-lab.onRecord((r) => {
-  // In a compare, the table shows each mode (filled in as rounds go); its Timeline buttons draw a run.
-  // A chapter draws its own.
-  if (comparing !== undefined || lessonView) return;
-  showRun(r);
-  say(`${r.spec.mode} ${r.cancelled ? 'cancelled after' : 'took'} ${fmtMs(r.wallMs)}${r.network === 'simulated' ? ' (simulated network)' : ''}.`);
+const session = new PageSession(lab, {
+  compare: compareView,
+  busy: (on) => (stopButton.disabled = !on),
+  recorded(r, inCompare) {
+    // In a compare, the table shows each mode (filled in as rounds go); its Timeline buttons draw a run.
+    // A chapter draws its own.
+    if (inCompare || lessonView) return;
+    showRun(r);
+    say(`${r.spec.mode} ${r.cancelled ? 'cancelled after' : 'took'} ${fmtMs(r.wallMs)}${r.network === 'simulated' ? ' (simulated network)' : ''}.`);
+  },
+  lessonRun: showRun,
+  say,
+  watchers: [new ImageView($<HTMLCanvasElement>('#image'), $('#image-caption'))],
 });
 
 function showRun(r: Recorded): void {
@@ -119,16 +112,13 @@ function showRun(r: Recorded): void {
 
 /** One run; `fromHost`: asked by the host page, whose own errors go back to it, not on the learner's screen. */
 async function runOne(s: Spec, fromHost = false): Promise<Result> {
-  busy(true);
   if (fromHost) describeExperiment(s, false);
   try {
-    return await lab.run(s);
+    return await session.run(s);
   } catch (e) {
     const err = toError(e);
     if (err.name !== 'AbortError' && !fromHost) showProblems([...urlProblems, err.message]);
     throw err;
-  } finally {
-    busy(false);
   }
 }
 
@@ -136,36 +126,17 @@ async function runCompare(s: Spec, options: { budgetMs?: number; minRounds?: num
   if (!catalogue) await lab.ready;
   const { mode: _ignored, ...work } = s;
   if (fromHost) describeExperiment(work, true);
-  comparing = JSON.stringify(work);
   // The view's caption says what runs, defaults filled in (a link may leave tasks out).
   const filled = await lab.validate({ ...work, mode: 'sequential' }).then(({ mode: _m, ...rest }) => rest, () => work);
-  compareView.start(catalogue!, filled);
-  busy(true);
-  try {
-    const out = await lab.compare(work, { ...options, onProgress: (p) => compareView.update(p) });
-    compareView.finish(out, false);
-    const lesson = compareView.lessonRun();
-    if (lesson) showRun(lesson);
-    return out;
-  } catch (e) {
-    const err = e as Error & { partial?: CompareOutcome };
-    compareView.finish(err.partial ?? {}, true);
-    throw err;
-  } finally {
-    comparing = undefined;
-    busy(false);
-    say(compareView.summary());
-  }
+  return session.compare(catalogue!, work, filled, options);
 }
 
 runButton.addEventListener('click', () => {
   if (lessonView) return void lessonView.run();
   void (compare ? runCompare(spec) : runOne(spec)).catch(() => {});
 });
-stopButton.addEventListener('click', () => lab.cancel());
-document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape') lab.cancel();
-});
+stopButton.addEventListener('click', () => session.stop());
+session.stopOnEscape();
 
 // --- The host page: commands from the allowed origins; results back to them; the height to anyone.
 const host = new HostChannel(origins, { run: (s) => runOne(s, true), compare: (s) => runCompare(s, {}, true), cancel: () => lab.cancel() });
@@ -218,7 +189,7 @@ function setUpChapter(cat: Catalogue): void {
   $('#params').hidden = true;
   const box = $('#lesson');
   box.hidden = false;
-  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy, snippet: lessonSnippet }, true);
+  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy: session.busy, snippet: lessonSnippet }, true);
   lessonView.show(known.id);
   // The chapter has its own Run button; the frame's would run the same.
   runButton.hidden = true;

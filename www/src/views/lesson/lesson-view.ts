@@ -8,6 +8,7 @@ import type { Catalogue, Spec } from '../../engine/protocol';
 import type { CompareOutcome, Lab, Recorded } from '../../lab/lab-api';
 import { CHAPTERS, chapterById, knobAccepts, type Chapter, type ChapterExperiment } from '../../lesson/chapters';
 import { resolveSpec, type ChapterRun } from '../../lesson/run';
+import type { CompareStart } from '../../measure/procedure';
 import { renderVerdicts } from '../compare/claims-view';
 import { CompareView } from '../compare/compare';
 import { convoyTable } from './convoy-view';
@@ -22,7 +23,7 @@ export interface LessonHandlers {
   /** The lesson's own Python for a chapter that has some (with the knob's value, if it has one). */
   snippet(chapter: Chapter, value?: number): string | undefined;
   /** The chapter's "Run it in real Python" pane (its programs for the knob's value), and a compare row's
-   *  button that shows one experiment's mode in it (./python-pane.ts). */
+   *  button that shows one experiment's mode in it (../python/pane.ts). */
   python?: { pane(chapter: Chapter, value?: number): HTMLElement; select(chapter: Chapter, experiment: string, mode: string): void };
 }
 
@@ -39,8 +40,6 @@ export class LessonView {
   private running = false;
   /** The knob's value per chapter, as the learner set it. */
   private readonly knob = new Map<string, number>();
-  /** While a chapter runs: its experiments' views, and the one whose rounds are going now. */
-  private live?: { views: Map<string, CompareView>; active: string; last: Map<string, CompareOutcome> };
 
   constructor(
     private readonly root: HTMLElement,
@@ -49,9 +48,7 @@ export class LessonView {
     private readonly handlers: LessonHandlers,
     /** One chapter alone (an embed): no path beside it, no steps to the others. */
     private readonly single = false,
-  ) {
-    lab.onRunStart((spec) => this.live?.views.get(this.live.active)?.running(String(spec.mode)));
-  }
+  ) {}
 
   /** Shows chapter `id` (the first one when unknown: the caller reports a bad id). */
   show(id: string, focus = false): void {
@@ -76,16 +73,24 @@ export class LessonView {
     const status = this.root.querySelector<HTMLElement>('.chapter-status')!;
     status.textContent = 'Running: a warm-up round first (not counted), then rounds in changing orders…';
     this.handlers.announce(`Running the experiments of ${chapter.title}.`);
-    const live = (this.live = { views, active: chapter.experiments[0].name, last: new Map<string, CompareOutcome>() });
-    const onProgress = (name: string, p: Parameters<CompareView['update']>[0]) => {
-      // Experiments run one after another: the first news of the next one ends the one before.
+    // While the chapter runs: the experiment whose rounds are going now, and each one's outcome so far.
+    const live = { active: chapter.experiments[0].name, last: new Map<string, CompareOutcome>() };
+    // Experiments run one after another: the first news of the next one ends the one before.
+    const reached = (name: string) => {
       if (name !== live.active) views.get(live.active)?.finish(live.last.get(live.active) ?? {}, false);
       live.active = name;
+    };
+    const onStart = (name: string, s: CompareStart) => {
+      reached(name);
+      views.get(name)?.running(s.mode);
+    };
+    const onProgress = (name: string, p: Parameters<CompareView['update']>[0]) => {
+      reached(name);
       live.last.set(name, p.outcome as CompareOutcome);
       views.get(name)?.update(p);
     };
     try {
-      const result = await this.lab.lesson.run(chapter.id, { onProgress, value: this.knob.get(chapter.id) });
+      const result = await this.lab.lesson.run(chapter.id, { onProgress, onStart, value: this.knob.get(chapter.id) });
       this.runs.set(chapter.id, result);
       for (const [name, outcome] of Object.entries(result.outcomes)) views.get(name)?.finish(outcome, false);
       if (chapter === this.current) this.render();
@@ -99,7 +104,6 @@ export class LessonView {
       return undefined;
     } finally {
       this.running = false;
-      this.live = undefined;
       this.handlers.busy(false);
     }
   }

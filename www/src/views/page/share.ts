@@ -2,6 +2,9 @@
 // page (embed.html with the same parameters), each with a Copy button. A modal <dialog>: it keeps the
 // focus while open, Esc closes it, and the focus goes back to the Share button.
 
+import type { Spec } from '../../engine/protocol';
+import { linkFor } from '../../url-state';
+import { MAX_LINK_PY_CHARS } from '../python/link';
 import { embedUrl } from './own-tab';
 
 /** Put in the snippet for the author to replace: the origin of the page that will hold the frame. */
@@ -12,6 +15,26 @@ export interface ShareState {
   params: URLSearchParams;
   /** A few words for the frame's title (screen readers announce it). */
   title: string;
+}
+
+/**
+ * What is on screen, to share: a chapter of the lesson, or the playground's experiment (every mode, for a
+ * Compare); with a program the learner edited in a real-Python pane on screen (`py`) when it is short.
+ */
+export function shownState(shown: { chapter?: { id: string; title: string }; compare: boolean; spec: Spec; edited?: string }): ShareState {
+  const { chapter, compare, edited } = shown;
+  let state: ShareState;
+  if (chapter) {
+    state = { params: new URLSearchParams(linkFor({ spec: {}, chapter: chapter.id })), title: `the lesson, ${chapter.title}` };
+  } else {
+    const spec = { ...shown.spec };
+    if (compare) delete spec.mode;
+    const title = `${spec.workload ?? 'an experiment'}${compare ? ', every mode' : spec.mode ? `, ${spec.mode}` : ''}`;
+    state = { params: new URLSearchParams(linkFor({ spec, compare })), title };
+  }
+  if (edited === undefined || edited.length > MAX_LINK_PY_CHARS) return state;
+  state.params.set('py', edited);
+  return { params: state.params, title: `${state.title}, with an edited Python program` };
 }
 
 export class ShareDialog {

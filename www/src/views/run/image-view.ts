@@ -2,7 +2,7 @@
 // it arrives, so a learner sees bands come one at a time (sequential, threads under the GIL) or several
 // at once (processes, rayon). The bands arrive by message; nothing is computed here.
 
-import type { TaskOutput } from '../../engine/protocol';
+import type { Spec, TaskOutput } from '../../engine/protocol';
 
 export class ImageView {
   private ctx?: CanvasRenderingContext2D;
@@ -11,6 +11,17 @@ export class ImageView {
   private mode = '';
 
   constructor(private readonly canvas: HTMLCanvasElement, private readonly caption: HTMLElement) {}
+
+  /** As a watcher of the run in progress (../../session.ts): cleared as it starts, then a band per task. */
+  start(spec: Spec): void {
+    this.reset(String(spec.mode ?? ''));
+  }
+
+  task(record: { id: number; lane: string }, output?: TaskOutput): void {
+    if (output) this.draw(record.id, record.lane, output);
+  }
+
+  end(): void {}
 
   /** A run began: clear the picture (the first band tells its size). */
   reset(mode = ''): void {

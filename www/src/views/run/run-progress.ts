@@ -25,11 +25,12 @@ export class RunProgress {
     this.timer = window.setInterval(() => this.show(String(spec.mode ?? '')), 250);
   }
 
-  taskDone(): void {
+  /** A task finished. */
+  task(): void {
     this.done++;
   }
 
-  stop(): void {
+  end(): void {
     window.clearInterval(this.timer);
     this.bar.hidden = this.text.hidden = true;
   }
