@@ -5,82 +5,19 @@
 // Nothing is dropped without the learner knowing: a full quota keeps new runs in memory and asks; a store
 // written by a newer lab is left untouched. Where the browser gives no storage at all (a sandboxed or
 // partitioned third-party iframe, some private modes) results live in memory, and the page says so.
+// What an entry is, and what the page is told of the history, is ./entries.ts; the transactions,
+// ./transactions.ts.
 
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
-import { fitToBudget, RESULT_BUDGET_BYTES, sizeOf, type Budgeted } from './budget';
-import { copiesOf } from './copies';
+import { RESULT_BUDGET_BYTES } from './budget';
+import { byOrder, copyOf, isQuota, KeptWaiters, newEntry, stateOf, wholeOf, type Entry, type HistoryState, type Storable } from './entries';
 import { commitNow, STORE, transact, transactNow, type TxWatch } from './idb';
-import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, runKey, SETTINGS_VERSION, STORE_SCHEMA, type Identified } from './records';
+import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, runKey, SETTINGS_VERSION, STORE_SCHEMA } from './records';
 import { adjustTotal, dropForRoom, loadRuns, NewerStore, putBack, putNow, readMissing, removeUpToNow, settleHiddenWrite, writeRuns } from './transactions';
 
 export { HISTORY_BYTES_CAP, HISTORY_CAP, RESULT_BUDGET_BYTES, STORE_SCHEMA };
+export type { HistoryState, Storable };
 
-/** What the store needs of a result: what identifies it, and what its size budget reads. */
-export type Storable = Budgeted & Identified;
-
-interface Entry<R> {
-  /** Its record's key once written (`pendingKey` while the write is under way). */
-  key?: string;
-  pendingKey?: string;
-  /** Where it sorts: its key, or until written a key made when it was recorded. */
-  order: string;
-  /** The whole result, for runs recorded by this page (the stored copy may be coalesced). */
-  full?: R;
-  /**
-   * Or, for a big run of this page, the whole result as the engine's JSON plus what the page set at its
-   * top level (history/copies.ts), and the object the page shows (read, never changed, by `view`).
-   */
-  whole?: { json: string; top: Partial<R>; shown: R };
-  stored: R;
-  bytes: number;
-  /**
-   * `writing`: a write will carry it (queued, under way, or once the store is loaded); `stored`: its
-   * transaction committed; `unsaved`: kept in memory, no write will carry it until something changes
-   * (the quota, the learner's "make room"), and the history's state says why.
-   */
-  state: 'stored' | 'writing' | 'unsaved';
-  /** Carried by the write the page started as it was hidden or closed (`writeAtOnce`), not by the queue. */
-  hidden?: boolean;
-  /** When it was last marked stored (a reconcile does not remove what was stored after it began). */
-  storedAt?: number;
-  /** A previous schema's entry being taken in: its content key (marked merged when written). */
-  legacyKey?: string;
-}
-
-/** What the page shows about the history besides its rows. */
-export interface HistoryState {
-  /** Runs written here survive a reload. */
-  persistent: boolean;
-  /** The store was written by a newer lab: this page neither reads nor changes it. */
-  readOnly: boolean;
-  /** Why results are not kept, in plain words (`detail`: the browser's own message). */
-  reason?: string;
-  detail?: string;
-  runs: number;
-  /** Runs kept only in memory because the browser's storage is full (`full`) or the store is read-only. */
-  unsaved: number;
-  full: boolean;
-  /** How many of the oldest runs "make room" would drop now (enough for the unsaved runs, twice over). */
-  roomFor: number;
-  /** Old runs dropped by the history's caps, and by the learner's choice, during this visit. */
-  capDropped: number;
-  roomDropped: number;
-  /** Runs whose stored copy was coalesced (shown with a coarser timeline once reloaded). */
-  coalesced: number;
-}
-
-/** An entry's result as whole as this page has it: its own, or a copy it may keep (not the one it shows). */
-function wholeOf<R>(e: Entry<R>): R {
-  if (e.full) return e.full;
-  if (e.whole) return Object.assign(JSON.parse(e.whole.json), structuredClone(e.whole.top)) as R;
-  return e.stored;
-}
-
-/** A copy of an entry's result that the caller may change. */
-const copyOf = <R>(e: Entry<R>): R => (e.whole && !e.full ? wholeOf(e) : structuredClone(wholeOf(e)));
-
-const isQuota = (e: unknown) => (e as DOMException)?.name === 'QuotaExceededError';
-const byOrder = <R>(a: Entry<R>, b: Entry<R>) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
 const CHANNEL = 'concurrency-lab:history';
 
 export class HistoryStore<R extends Storable, S = Record<string, string>> {
@@ -101,8 +38,8 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
   private pendingWrites = 0;
   /** The queued write under way: given over to the hidden page's write unless its commit was sent. */
   private inFlight?: TxWatch & { batch: Entry<R>[]; handedOver: boolean };
-  /** Who waits for an entry to be kept (`add`'s promise): told once it is no longer `writing`. */
-  private readonly waiters = new Map<Entry<R>, (() => void)[]>();
+  /** Who waits for an entry to be kept (`add`'s promise). */
+  private readonly waiters = new KeptWaiters<R>();
   /** The last Clear's runs (by content key), so Undo puts each back under its own key. */
   private lastCleared = new Map<string, Entry<R>>();
   private readonly listeners = new Set<() => void>();
@@ -212,31 +149,9 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
   }
 
   state(): HistoryState {
-    const unsaved = this.entries.filter((e) => e.state === 'unsaved');
-    const need = 2 * unsaved.reduce((s, e) => s + e.bytes, 0) + 64 * 1024;
-    let roomFor = 0;
-    if (this.full) {
-      let freed = 0;
-      for (const e of this.entries) {
-        if (freed >= need) break;
-        if (e.state !== 'stored') continue;
-        freed += e.bytes;
-        roomFor++;
-      }
-    }
-    return {
-      persistent: this.persistent,
-      readOnly: this.readonlySchema !== undefined,
-      reason: this.reason,
-      detail: this.detail,
-      runs: this.entries.length,
-      unsaved: this.db && (this.full || this.readonlySchema !== undefined) ? unsaved.length : 0,
-      full: this.full,
-      roomFor,
-      capDropped: this.capDropped,
-      roomDropped: this.roomDropped,
-      coalesced: this.entries.filter((e) => e.stored.detail === 'coalesced').length,
-    };
+    const readOnly = this.readonlySchema !== undefined;
+    const { persistent, reason, detail, full, capDropped, roomDropped } = this;
+    return stateOf(this.entries, { persistent, readOnly, reason, detail, stored: this.db !== undefined, full, capDropped, roomDropped });
   }
 
   /**
@@ -246,49 +161,14 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
    * rejects.
    */
   add(r: R, legacyKey?: string): Promise<void> {
-    const order = this.newKey(Date.now());
     // Until the store is loaded it is not known whether it can be written: the load decides.
-    const state = this.persistent || !this.loaded ? 'writing' : 'unsaved';
-    const made = copiesOf(r);
-    let entry: Entry<R>;
-    if (made?.stored) {
-      // A big run: its copies were made in the engine worker; only the top level the page set is copied here.
-      const { tasks: _tasks, events: _events, ...rest } = r;
-      const top = structuredClone(rest) as Partial<R>;
-      const budgeted = made.stored as R;
-      const stored = { ...top, tasks: budgeted.tasks, ...(budgeted.events !== undefined && { events: budgeted.events }), ...(budgeted.detail && { detail: budgeted.detail }) } as R;
-      entry = { order, whole: { json: made.json, top, shown: r }, stored, bytes: sizeOf(stored), state, legacyKey };
-    } else {
-      const full = structuredClone(r);
-      const { stored, bytes } = fitToBudget(full);
-      entry = { order, full, stored, bytes, state, legacyKey };
-    }
+    const entry = newEntry(r, this.newKey(Date.now()), this.persistent || !this.loaded ? 'writing' : 'unsaved', legacyKey);
     this.entries.push(entry);
     this.entries.sort(byOrder);
-    const kept = this.kept(entry);
+    const kept = this.waiters.wait(entry);
     this.changed();
     this.flush();
     return kept;
-  }
-
-  /** Resolves once `e` is no longer being written (stored, kept in memory, or gone by a Clear). */
-  private kept(e: Entry<R>): Promise<void> {
-    return new Promise((resolve) => {
-      const list = this.waiters.get(e);
-      if (list) list.push(resolve);
-      else this.waiters.set(e, [resolve]);
-    });
-  }
-
-  /** Tells those waiting for entries that are kept now (called on every change). */
-  private tellKept(): void {
-    if (!this.waiters.size) return;
-    const present = new Set(this.entries);
-    for (const [e, list] of this.waiters) {
-      if (e.state === 'writing' && present.has(e)) continue;
-      this.waiters.delete(e);
-      for (const resolve of list) resolve();
-    }
   }
 
   /** Resolves once this page's writes so far are done (written, or kept in memory and said so). */
@@ -608,7 +488,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
 
   private changed(): void {
     for (const l of this.listeners) l();
-    this.tellKept();
+    this.waiters.tell(this.entries);
   }
 
   /** A newer lab wrote the store: this page stops reading and writing it (its runs stay in memory). */
