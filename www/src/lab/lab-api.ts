@@ -1,9 +1,6 @@
-// `window.lab`: the scriptable API (docs/API.md). Host pages, tests and the page's own views all go
-// through it, so the page can do nothing a script cannot. Thin: each call checks its options, then hands
-// over to the lab's parts: the engine's life (./engine.ts), the one queue of jobs (./job-queue.ts), a run
-// on the engine (./runs.ts), a Compare (./compare.ts, measured by ../measure/procedure.ts), the verdicts
-// (../measure/verdicts.ts), the history (../history/store.ts), the lesson (../lesson/run.ts), replay
-// (../replay/replay.ts) and real Python (../python/real/runner.ts).
+// `window.lab`: the scriptable API (docs/API.md); host pages, tests and the page's own views all go through
+// it, so the page can do nothing a script cannot. Thin: each call checks its options, then hands over to
+// lab/ (engine.ts, job-queue.ts, runs.ts, compare.ts), measure/, history/, lesson/, replay/ and python/real/.
 
 import type { EngineClient } from '../engine/client';
 import type { Catalogue, Result, Spec, TaskListener } from '../engine/protocol';
