@@ -1,5 +1,5 @@
 // Shows the lesson's claims for a set of runs of the same work: a Compare, or the runs a learner made one
-// by one. Every verdict comes from the one verdict module (../measure/verdicts.ts); this file only
+// by one. Every verdict comes from the one verdict module (../../measure/verdicts.ts); this file only
 // renders. The verdict is a word and a symbol, not a colour alone.
 
 import type { Recorded } from '../../lab/lab-api';

@@ -1,5 +1,5 @@
 // The compare view: the same work in every mode, measured fairly (a warm-up round, then rounds in changing
-// orders; ../measure/procedure.ts): each mode's median wall time with its spread, its speedup over
+// orders; ../../measure/procedure.ts): each mode's median wall time with its spread, its speedup over
 // sequential beside what the lesson predicts (and the hardware's ideal, labelled as such), the Python it
 // stands for and the Rust that ran it, and the lesson's claims. Rows fill in as rounds go; a Stop keeps
 // what is done.

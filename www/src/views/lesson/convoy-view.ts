@@ -1,4 +1,4 @@
-// The convoy chapter's figures (../lesson/chapters.ts `calls`): for each run, the I/O thread's total time
+// The convoy chapter's figures (../../lesson/chapters.ts `calls`): for each run, the I/O thread's total time
 // and its latency per blocking call (p50, p99), beside CPython's figure for the same run and their ratio.
 // Renders only; the figures come from the runs' `tasks[0].calls`.
 

@@ -1,4 +1,4 @@
-// The lesson view: the lesson's chapters as a path (../lesson/chapters.ts). Each chapter shows the claim
+// The lesson view: the lesson's chapters as a path (../../lesson/chapters.ts). Each chapter shows the claim
 // in the lesson's words, one button that runs the experiments that test it (through `lab.lesson.run`,
 // measured fairly), each experiment's modes side by side, the verdicts, what CPython shows for the same
 // experiment, and the timeline that shows why, with a sentence saying what to look at. It renders only;

@@ -1,5 +1,5 @@
 // Replays of runs that are not in this page's history: Import a run (an exported JSON file, checked as
-// untrusted input by ../replay/import.ts) and a link's run (`run`) at its instant (`t`). A link's instant
+// untrusted input by ../../replay/import.ts) and a link's run (`run`) at its instant (`t`). A link's instant
 // of a run shared as a file waits for the file; a bad file or link is refused, naming the field.
 
 import type { Lab } from '../../lab/lab-api';

@@ -1,7 +1,7 @@
 // What Python's own tools would show at the replay's instant: under asyncio, what
-// `python -m asyncio pstree` prints (drawn by CPython 3.14's own algorithm, ../replay/pstree.ts); under
+// `python -m asyncio pstree` prints (drawn by CPython 3.14's own algorithm, ../../replay/pstree.ts); under
 // the other modes, a profiler's GIL view: the share of the time each thread or process spent running,
-// waiting for the GIL, waiting on I/O (../replay/profile.ts).
+// waiting for the GIL, waiting on I/O (../../replay/profile.ts).
 
 import { fmtT } from '../../replay/describe';
 import { gilProfile } from '../../replay/profile';

@@ -1,6 +1,6 @@
 // "At this instant": the replay's state in the lesson's words, section by section (who holds the GIL,
 // who waits; the running task and the ready queue), and what happens at exactly this instant. The words
-// are ../replay/describe.ts's; this only lays them out.
+// are ../../replay/describe.ts's; this only lays them out.
 
 import type { Description } from '../../replay/describe';
 import { el } from '../dom';
