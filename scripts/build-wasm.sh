@@ -42,7 +42,7 @@ build single stable ""
 # The subinterpreters' raw module (mode `interpreters`): no_std, no imports, its own memory; each
 # interpreter instantiates it anew (src/web/interpreter.rs).
 echo "== building the interpreter module"
-cargo +stable build --release --target wasm32-unknown-unknown --manifest-path src/interpreter-kernel/Cargo.toml \
+cargo +stable build --release --target wasm32-unknown-unknown --manifest-path crates/interpreter-kernel/Cargo.toml \
   --target-dir target/interpreter-kernel
 cp target/interpreter-kernel/wasm32-unknown-unknown/release/interpreter_kernel.wasm "$OUT/interpreter.wasm"
 

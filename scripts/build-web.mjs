@@ -94,11 +94,12 @@ for (const f of PYODIDE_FILES) {
   if (!f.endsWith('.map')) pyodideBytes += statSync(join(pyodideDir, f)).size;
 }
 // The source that runs each mode, served as plain text so the compare view can link "the Rust that ran
-// it" (and the TypeScript that orchestrates processes) to the very code shipped.
-for (const dir of ['src/core', 'www/src/engine']) {
+// it" (the core, and the browser glue that starts threads and processes) to the very code shipped. Test
+// code (the `tests/` folders, `tests.rs`) is left out.
+for (const dir of ['src/core', 'src/web', 'www/src/engine']) {
   cpSync(join(root, dir), join(out, 'source', dir), {
     recursive: true,
-    filter: (src) => !/\.(rs|ts)$/.test(src) || !src.endsWith('tests.rs'),
+    filter: (src) => !/[\\/]tests([\\/]|$)/.test(src.slice(root.length)) && !src.endsWith('tests.rs'),
   });
 }
 for (const f of readdirSync(join(out, 'source'), { recursive: true })) {

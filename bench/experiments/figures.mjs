@@ -123,7 +123,7 @@ function gilProbe(ctx, p) {
   // makes that; nine in ten over 10 intervals is the GIL itself.
   const limit = { stat: 'p90', max: 10 * INTERVAL_MS, why: '10 switch intervals' };
   const rows = [];
-  // The core's GIL alone on the host's threads (testkit::gil_handovers): each wait after a forced switch,
+  // The core's GIL alone on the host's threads (platform::native::gil_handovers): each wait after a forced switch,
   // and each hand-over from a drop to the next holder's take (the threads' wake-up; 0 by the rules).
   rows.push({ id: 'gil-wait-after-switch native', label: `GIL alone, 2 CPU-bound threads, ${INTERVAL_MS} ms interval, native: a thread's wait after a forced switch`, unit: 'ms', stat: 'p99', goal: goalHand, limit });
   rows.push({ id: 'gil-wake native', label: 'the same: a hand-over, from the drop to the next holder\'s take (wake-up)', unit: 'ms', stat: 'p99', goal: { text: 'p99 under 1 ms (0 by the rules)', value: 1, dir: '<=' }, limit });

@@ -8,7 +8,7 @@
 //! prints one line of JSON: `{"build":"native","mode":"rayon","threads":2,"workers":2,"wallMs":...,"value":...}`.
 //! `rayon` runs on a native rayon pool with one thread per core; `sequential` runs the same task code on
 //! one thread. `threads-gil` and `free-threaded` run the lab's Python threads as OS threads with the
-//! core's GIL on the host's clock (`testkit::run_on_host`, as the native tests do); their line also
+//! core's GIL on the host's clock (`platform::native::run_on_host`, as the native tests do); their line also
 //! carries the tasks with their spans, so the bench can time each GIL hand-over exactly as it does the
 //! browser's; `interpreters` too (its spans show what crossing costs). Their I/O (a `mixed-pipeline`
 //! request) is a sleep; the other modes run CPU work only.
@@ -16,14 +16,14 @@
 //! ```sh
 //! bench_native '{"gilHandovers":{"threads":2,"intervalMs":5,"runMs":1000}}'
 //! ```
-//! runs CPU-bound threads under the core's GIL alone (`testkit::gil_handovers`) and prints each wait after a
+//! runs CPU-bound threads under the core's GIL alone (`platform::native::gil_handovers`) and prints each wait after a
 //! forced switch and each hand-over (a drop to the next holder's take): `{"waitsMs":[...],"handoversMs":[...],...}`.
 
 use concurrency_lab::core::cancel::CancelToken;
 use concurrency_lab::core::mode::Mode;
 use concurrency_lab::core::run::RunResult;
 use concurrency_lab::core::spec;
-use concurrency_lab::core::testkit::run_on_host;
+use concurrency_lab::core::platform::native::run_on_host;
 use concurrency_lab::core::workload::Class;
 use concurrency_lab::core::{Build, Capabilities};
 use serde_json::{json, Value};
@@ -66,7 +66,7 @@ fn main() {
     if let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&spec_json) {
         if let Some(g) = o.get("gilHandovers") {
             let num = |k: &str, d: f64| g.get(k).and_then(Value::as_f64).unwrap_or(d);
-            let h = concurrency_lab::core::testkit::gil_handovers(num("threads", 2.0) as usize, num("intervalMs", 5.0), num("runMs", 1000.0));
+            let h = concurrency_lab::core::platform::native::gil_handovers(num("threads", 2.0) as usize, num("intervalMs", 5.0), num("runMs", 1000.0));
             println!("{}", json!({"build": "native", "waitsMs": h.waits_ms, "handoversMs": h.handovers_ms, "forcedSwitches": h.forced_switches}));
             return;
         }

@@ -35,7 +35,7 @@ fn mode_fields(m: Mode, caps: &Capabilities) -> Value {
                     on x86-64 Linux (Python 3.14 docs, free-threading HOWTO), \"roughly 5-10%\" (What's New in 3.14).",
         }]),
         Mode::Interpreters => {
-            let items = super::mode::interpreters::INPUT_ITEMS;
+            let items = super::spec::INPUT_ITEMS;
             json!([{
                 "name": items.name,
                 "label": items.label,

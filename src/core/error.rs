@@ -33,12 +33,6 @@ pub enum LabError {
 }
 
 impl LabError {
-    /// A `SpecError` about one field.
-    pub fn spec(field: &str, allowed: impl Into<String>, message: impl Into<String>) -> Self {
-        let label = super::spec::label_of(field, None).unwrap_or(field);
-        Self::spec_errors(vec![FieldError::new(field, label, allowed, message)])
-    }
-
     /// A `SpecError` listing `errors` (not empty); the first one is the error's own field.
     pub fn spec_errors(errors: Vec<FieldError>) -> Self {
         let first = errors.first().expect("a SpecError names at least one field").clone();

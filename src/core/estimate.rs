@@ -23,7 +23,7 @@ pub fn estimate_ms(spec: &Spec, defaults: &Defaults, cores: u32) -> f64 {
     // switch interval to each.
     let gil_interval = match spec.mode {
         // CPU-bound threads in C code that releases the GIL leave it free for the calls.
-        Mode::ThreadsGil if !spec.releases_gil => Some(spec.switch_interval_ms.unwrap_or(5.0)),
+        Mode::ThreadsGil if !spec.releases_gil => Some(spec.switch_interval_ms.unwrap_or(super::spec::DEFAULT_SWITCH_INTERVAL_MS)),
         _ => None,
     };
     if let Some(ms) = w.own_time_ms(&spec.params, gil_interval) {

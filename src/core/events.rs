@@ -7,13 +7,13 @@
 //! drop it (and whom it asked), why a holder dropped it, when an asyncio task became ready and when the
 //! loop took it off the ready queue, what a task awaits or calls.
 
-use super::record::Status;
-use serde::Serialize;
+use super::status::Status;
+use serde::{Deserialize, Serialize};
 
 /// The version of the event format (`events.v`).
 pub const EVENTS_VERSION: u32 = 1;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventKind {
     TaskStart,
@@ -37,7 +37,7 @@ pub enum EventKind {
 }
 
 /// Why the GIL's holder dropped it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DropReason {
     /// A waiter's drop request, after the switch interval.
@@ -51,7 +51,7 @@ pub enum DropReason {
 }
 
 /// What crosses in a message: a task's arguments, or its result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Crossing {
     Task,
@@ -59,7 +59,7 @@ pub enum Crossing {
 }
 
 /// One event. `lane` and `task_id` say whose; the other fields belong to some kinds only.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub t_ms: f64,
@@ -151,9 +151,10 @@ mod tests {
     use super::*;
     use crate::core::cancel::CancelToken;
     use crate::core::record::SpanKind;
-    use crate::core::run::{run_on_loop, RunResult};
+    use crate::core::platform::native::run_on_loop;
+    use crate::core::run::RunResult;
     use crate::core::spec::Spec;
-    use crate::core::testkit::{native_spec as spec, run_on_host, VirtualIo};
+    use crate::core::platform::native::{native_spec as spec, run_on_host, VirtualIo};
     use crate::core::Build;
     use serde_json::json;
     use std::collections::HashMap;

@@ -19,6 +19,7 @@ pub mod platform;
 pub mod record;
 pub mod run;
 pub mod spec;
+pub mod status;
 pub mod workload;
 
 /// Version of the result and history schema (`v` in results, exports and stored history).
@@ -65,9 +66,6 @@ impl Capabilities {
     }
 }
 
-#[cfg(any(test, not(target_arch = "wasm32")))]
-pub mod testkit;
+// The core's own tests, across modules (runs, faults, thread modes; the spec's properties).
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod spec_props;

@@ -4,7 +4,7 @@
 //! (a memcpy would hide it).
 //!
 //! Plain `core` only (no allocation, no std): the subinterpreter's raw wasm module
-//! (`src/interpreter-kernel`) compiles this very file, so both sides speak the same format. Checked against
+//! (`crates/interpreter-kernel`) compiles this very file, so both sides speak the same format. Checked against
 //! CPython's own `pickle.dumps` in the tests (when `python3` is on the machine).
 //!
 //! The opcodes used (CPython's `Lib/pickle.py`, `save_list`, `_batch_appends`, `save_long`): `PROTO 2`,

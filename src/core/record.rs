@@ -2,16 +2,8 @@
 //! All times are milliseconds from the run's start.
 
 use super::events::{Event, EventKind};
+pub use super::status::Status;
 use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    Ok,
-    Error,
-    Timeout,
-    Cancelled,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -70,7 +62,36 @@ pub struct TaskRecord {
     pub events: Vec<Event>,
 }
 
+/// A task's record with its events, as a worker process sends it back to the parent (in a Result the
+/// events are gathered into its `events` instead).
+#[derive(Serialize)]
+struct CarriedRef<'a> {
+    #[serde(flatten)]
+    record: &'a TaskRecord,
+    events: &'a [Event],
+}
+
+#[derive(Deserialize)]
+struct Carried {
+    #[serde(flatten)]
+    record: TaskRecord,
+    #[serde(default)]
+    events: Vec<Event>,
+}
+
 impl TaskRecord {
+    /// The record and its events as JSON, for the trip from a worker process to the parent.
+    pub fn to_carried_json(&self) -> String {
+        serde_json::to_string(&CarriedRef { record: self, events: &self.events }).expect("records serialise")
+    }
+
+    /// A record (with its events) as [`to_carried_json`](Self::to_carried_json) wrote it.
+    pub fn from_carried_json(json: &str) -> Result<TaskRecord, String> {
+        let Carried { mut record, events } = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        record.events = events;
+        Ok(record)
+    }
+
     /// A task that never started because the run was cancelled (or stopped) first.
     pub fn cancelled(id: u32, lane: &str, at_ms: f64) -> Self {
         TaskRecord {
@@ -98,7 +119,7 @@ pub struct TaskRecorder {
     /// `asyncio` task) or a thread blocks in it.
     io: Option<(String, bool)>,
     /// What the task hands the page when it finishes (not part of the Result).
-    pub output: Option<crate::core::workload::TaskOutput>,
+    pub output: Option<crate::core::workload::types::TaskOutput>,
 }
 
 impl TaskRecorder {
@@ -183,7 +204,7 @@ impl TaskRecorder {
     }
 
     /// Finishes the record and hands back the task's output for the page.
-    pub fn finish_with_output(mut self, status: Status, error: Option<String>, now: f64) -> (TaskRecord, Option<crate::core::workload::TaskOutput>) {
+    pub fn finish_with_output(mut self, status: Status, error: Option<String>, now: f64) -> (TaskRecord, Option<crate::core::workload::types::TaskOutput>) {
         self.event(EventKind::TaskEnd, now).status = Some(status);
         self.record.end_ms = now - self.t0;
         self.record.status = status;

@@ -1,11 +1,15 @@
-//! One run from start to result: dispatch to the mode, then assemble the [`RunResult`] the page draws.
+//! One run from start to result: the one entry ([`run`]), where each mode says how it runs ([`runner`]),
+//! then the [`RunResult`] the page draws, assembled by Python's error rules.
 
 use super::cancel::CancelToken;
+use super::error::LabError;
 use super::faults::OnError;
 use super::mode::exec::LoopCtx;
-use super::mode::{asyncio, sequential, threads_gil, turns, Mode};
-use super::platform::{AsyncIo, BlockingIo, Clock, Progress, PythonThreads};
-use std::sync::Arc;
+use super::mode::pool::fill_unfinished;
+#[cfg(feature = "parallel")]
+use super::mode::rayon;
+use super::mode::{asyncio, free_threaded, interpreters, processes, sequential, threads_gil, turns, Mode};
+use super::platform::{AsyncIo, Clock, Platform, Progress, ThreadEnv, ThreadJob};
 use super::record::{Status, TaskRecord};
 use super::spec::Spec;
 use super::{Build, SCHEMA_VERSION};
@@ -54,8 +58,8 @@ pub struct RunResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,
     pub tasks: Vec<TaskRecord>,
-    /// What happened, as it happened (replay's record; `src/core/events.rs`). Absent where the tasks'
-    /// records came from elsewhere (`processes`: replay then reads the spans).
+    /// What happened, as it happened (replay's record; `src/core/events.rs`). Absent only in records
+    /// made before every mode recorded events (replay then reads the spans).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<super::events::EventRecord>,
     /// Whether a Stop cut the run short (the facade then rejects with an `AbortError` carrying this).
@@ -69,18 +73,85 @@ impl RunResult {
     }
 }
 
-/// Runs a spec whose mode runs on the caller's event loop ([`Mode::runs_on_loop`]): `sequential`,
-/// `asyncio`, and `threads-gil` with its threads taking turns (where there is no shared memory).
-pub async fn run_on_loop(spec: &Spec, build: Build, io: &dyn AsyncIo, clock: &dyn Clock, cancel: &CancelToken, progress: &dyn Progress) -> RunResult {
+/// How a mode runs. Each mode says it once, in [`runner`]; [`run`] follows it.
+pub enum Runner {
+    /// On the caller's event loop.
+    Loop(OnLoop),
+    /// On real threads (`run` on the controller thread the platform gives), with the run's Python
+    /// threads started first where `python_threads`.
+    Threads { run: fn(&Spec, &ThreadEnv<'_>, CancelToken, f64) -> Vec<TaskRecord>, python_threads: bool },
+    /// In worker processes the platform starts (`mode/processes.rs`).
+    Processes,
+    /// Not in this build, and why.
+    Unavailable(&'static str),
+}
+
+/// The modes that run on the caller's event loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnLoop {
+    Sequential,
+    Asyncio,
+    /// `threads-gil` where the platform has no real threads: its threads take turns ([`turns`]).
+    Turns,
+}
+
+/// How `mode` runs on a platform with real threads (`real_threads`) or without.
+pub fn runner(mode: Mode, real_threads: bool) -> Runner {
+    match mode {
+        Mode::Sequential => Runner::Loop(OnLoop::Sequential),
+        Mode::Asyncio => Runner::Loop(OnLoop::Asyncio),
+        Mode::ThreadsGil if !real_threads => Runner::Loop(OnLoop::Turns),
+        Mode::ThreadsGil => Runner::Threads { run: threads_gil::run, python_threads: true },
+        Mode::FreeThreaded => Runner::Threads { run: free_threaded::run, python_threads: true },
+        Mode::Interpreters => Runner::Threads { run: interpreters::run, python_threads: true },
+        #[cfg(feature = "parallel")]
+        Mode::Rayon => Runner::Threads { run: rayon::run, python_threads: false },
+        #[cfg(not(feature = "parallel"))]
+        Mode::Rayon => Runner::Unavailable("rayon is not part of this build (no shared-memory pool)"),
+        Mode::Processes => Runner::Processes,
+    }
+}
+
+/// Runs a spec on `platform`, the one way every run goes: the mode's [`runner`] says where its tasks run,
+/// then the Result is assembled by Python's rules. `Err`: the run could not go on (its threads or a
+/// process failed, or the platform lacks what the mode needs).
+pub async fn run(spec: &Spec, build: Build, platform: &Platform<'_>, cancel: &CancelToken) -> Result<RunResult, LabError> {
+    let clock = platform.clock;
     let t0 = clock.now_ms();
-    let ctx = LoopCtx { io, clock, cancel, t0, progress, group: CancelToken::new() };
-    let records = match spec.mode {
-        Mode::Sequential => sequential::run(&ctx, spec).await,
-        Mode::Asyncio => asyncio::run(&ctx, spec).await,
-        Mode::ThreadsGil => turns::run(&ctx, spec).await,
-        other => unreachable!("{} does not run on the event loop", other.name()),
+    let ctx = LoopCtx { io: platform.io, clock, cancel, t0, progress: platform.progress, group: CancelToken::new() };
+    let unavailable = || LabError::unavailable("mode", format!("{} cannot run on this platform", spec.mode.name()));
+    let (records, elapsed_ms) = match runner(spec.mode, platform.threads.is_some()) {
+        Runner::Loop(how) => {
+            let records = match how {
+                OnLoop::Sequential => sequential::run(&ctx, spec).await,
+                OnLoop::Asyncio => asyncio::run(&ctx, spec).await,
+                OnLoop::Turns => turns::run(&ctx, spec).await,
+            };
+            (records, clock.now_ms() - t0)
+        }
+        Runner::Threads { run, python_threads } => {
+            let host = platform.threads.ok_or_else(unavailable)?;
+            let k = if python_threads { spec.worker_count().min(spec.tasks) as usize } else { 0 };
+            let (job_spec, job_cancel) = (spec.clone(), cancel.clone());
+            let job: ThreadJob = Box::new(move |env| {
+                let t0 = env.clock.now_ms();
+                let records = run(&job_spec, env, job_cancel, t0);
+                (records, env.clock.now_ms() - t0)
+            });
+            match host.run(k, ctx.cancel, job).await.map_err(|message| LabError::EngineError { message })? {
+                Some(done) => done,
+                // Stopped while its threads were starting: the run never started; every task is cancelled.
+                None => (fill_unfinished(spec.tasks, Vec::new(), 0.0), 0.0),
+            }
+        }
+        Runner::Processes => {
+            let pool = platform.processes.ok_or_else(unavailable)?;
+            let records = processes::run(&ctx, spec, pool).await.map_err(|message| LabError::EngineError { message })?;
+            (records, clock.now_ms() - t0)
+        }
+        Runner::Unavailable(why) => return Err(LabError::unavailable("mode", why)),
     };
-    assemble(spec, build, clock.now_ms() - t0, records, cancel)
+    Ok(assemble(spec, build, elapsed_ms, records, cancel))
 }
 
 /// Runs one task of a spec on this event loop: what a `processes` worker does with each task it is
@@ -91,31 +162,8 @@ pub async fn run_one_task(spec: &Spec, id: u32, lane: &str, t0: f64, io: &dyn As
     super::mode::exec::run_task(&ctx, spec, id, lane, f64::INFINITY).await
 }
 
-/// What the thread modes run on: the clock, blocking I/O, and (for `threads-gil`) real threads.
-pub struct ThreadEnv<'a> {
-    pub clock: Arc<dyn Clock>,
-    pub io: Arc<dyn BlockingIo>,
-    pub threads: &'a dyn PythonThreads,
-    pub progress: Arc<dyn Progress>,
-}
-
-/// Runs a `threads-gil` or `rayon` spec, blocking the calling thread until it ends (`rayon` runs on the
-/// current rayon pool).
-pub fn run_on_threads(spec: &Spec, build: Build, env: &ThreadEnv<'_>, cancel: &CancelToken) -> RunResult {
-    let t0 = env.clock.now_ms();
-    let records = match spec.mode {
-        Mode::ThreadsGil => threads_gil::run(spec, env, cancel.clone(), t0),
-        Mode::FreeThreaded => super::mode::free_threaded::run(spec, env, cancel.clone(), t0),
-        Mode::Interpreters => super::mode::interpreters::run(spec, env, cancel.clone(), t0),
-        #[cfg(feature = "parallel")]
-        Mode::Rayon => super::mode::rayon::run(spec, env, cancel.clone(), t0),
-        other => unreachable!("{} does not run on threads in this build", other.name()),
-    };
-    assemble(spec, build, env.clock.now_ms() - t0, records, cancel)
-}
-
-/// Assembles the Result of a run whose tasks ran elsewhere (the `processes` mode: each worker process
-/// returns its records), with the same error rules as every other mode.
+/// Assembles the Result of a run from records that came from elsewhere (a crashed run's, kept by the
+/// page), with the same error rules as every other run.
 pub fn assemble_records(spec: &Spec, build: Build, wall_ms: f64, tasks: Vec<TaskRecord>, cancelled: bool) -> RunResult {
     let cancel = CancelToken::new();
     if cancelled {

@@ -1,4 +1,5 @@
-//! The `#[wasm_bindgen]` surface the engine worker calls: configure, describe, validate, run, cancel.
+//! The `#[wasm_bindgen]` surface the engine worker calls: configure, describe, validate, run, cancel
+//! (and `runTask`, what a `processes` worker runs).
 //! It converts types and calls the core; specs and results cross as JSON text.
 
 use super::clock::WebClock;
@@ -7,9 +8,8 @@ use crate::core::cancel::CancelToken;
 use crate::core::calibrate::Defaults;
 use crate::core::catalogue::catalogue_with as describe;
 use crate::core::error::LabError;
-use crate::core::mode::pool::{fill_unfinished, MapQueue};
-use crate::core::mode::Mode;
-use crate::core::run::{run_on_loop, RunResult};
+use crate::core::platform::Platform;
+use crate::core::run::RunResult;
 use crate::core::spec::{self, Spec};
 use crate::core::{Build, Capabilities};
 use std::cell::RefCell;
@@ -21,24 +21,20 @@ use web_sys::AbortController;
 #[allow(unused_imports)]
 pub use wasm_bindgen_rayon::init_thread_pool;
 
-#[wasm_bindgen(module = "/src/web/glue.js")]
-extern "C" {
-    fn report_panic(engine_id: u32, message: &str);
-}
-
-/// Tags panic reports so the page restarts only its own engine (in shared memory: every thread sees it).
-static ENGINE_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-
-/// The engine id given to `start` (what every worker of this engine tags its crash reports with).
-pub(crate) fn engine_id() -> u32 {
-    ENGINE_ID.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 /// Lets this engine's specs name the test-only fault kinds `trap` and `stall` (docs/API.md): the page
 /// turns it on only under its test flag, so a learner's spec never reaches them.
 #[wasm_bindgen(js_name = allowTestFaults)]
 pub fn allow_test_faults(on: bool) {
     crate::core::faults::allow_test_kinds(on);
+    super::processes::allow_test_faults(on);
+}
+
+/// Keeps what the `processes` mode starts each worker process with: `url`, the process script (the
+/// engine worker's `process-worker.js`), and `module`, the single build compiled once by the engine
+/// worker (each process instantiates it with its own memory).
+#[wasm_bindgen(js_name = setProcessWorker)]
+pub fn set_process_worker(url: String, module: JsValue) {
+    super::processes::set_worker(url, module);
 }
 
 const BUILD: Build = if cfg!(feature = "threads") { Build::Threads } else { Build::Single };
@@ -48,12 +44,16 @@ struct Engine {
     /// Defaults calibrated on this machine (`setDefaults`).
     defaults: Defaults,
     endpoint: String,
+    /// The page's address (what the `processes` workers are started with).
+    base_url: String,
     /// The run in progress: its cancel flag (read by CPU work) and abort controller (fetches, sleeps).
     current: Option<(CancelToken, AbortController)>,
 }
 
 thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+    /// In a `processes` worker: the spec of its run, as sent and as parsed.
+    static PROCESS_SPEC: RefCell<Option<(String, Spec)>> = const { RefCell::new(None) };
 }
 
 /// Sets the engine up: `base_url` is the page's address (the endpoint is `api/delay` relative to it),
@@ -61,18 +61,10 @@ thread_local! {
 /// single build), `engine_id` tags this engine's panic reports. Returns the catalogue as JSON.
 #[wasm_bindgen]
 pub fn start(base_url: &str, cores: u32, pool_threads: u32, engine_id: u32) -> Result<String, JsValue> {
-    ENGINE_ID.store(engine_id, std::sync::atomic::Ordering::Relaxed);
-    std::panic::set_hook(Box::new(|info| {
-        let message = match info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()) {
-            Some(text) => format!("{text} (at {})", info.location().map_or("?".into(), |l| format!("{}:{}", l.file(), l.line()))),
-            None => info.to_string(),
-        };
-        // The JavaScript side adds which worker panicked (its name).
-        report_panic(self::engine_id(), &message);
-    }));
+    super::panic::install(engine_id);
     let endpoint = web_sys::Url::new_with_base("api/delay", base_url)?.href();
     let caps = Capabilities { build: BUILD, pool_threads: if BUILD == Build::Threads { pool_threads } else { 0 }, cores: cores.max(1) };
-    ENGINE.with(|e| *e.borrow_mut() = Some(Engine { caps, defaults: Defaults::default(), endpoint, current: None }));
+    ENGINE.with(|e| *e.borrow_mut() = Some(Engine { caps, defaults: Defaults::default(), endpoint, base_url: base_url.to_string(), current: None }));
     Ok(catalogue())
 }
 
@@ -131,33 +123,37 @@ pub fn estimate(spec_json: &str) -> Result<f64, JsValue> {
     Ok(with_engine(|e| crate::core::estimate::estimate_ms(&spec, &e.defaults, e.caps.cores)))
 }
 
-/// Runs a spec. Resolves to the Result as JSON; rejects with a JSON error object
-/// (`SpecError`, `Unavailable`, or `AbortError` with the partial `result`). `on_task(recordJson, output)`
-/// is called as each task finishes.
+/// Runs a spec: the one way every run goes (the core's `run::run`, where each mode says how it runs).
+/// Resolves to the Result as JSON; rejects with a JSON error object (`SpecError`, `Unavailable`,
+/// `EngineError`, or `AbortError` with the partial `result`). `on_task(recordJson, output)` is called as
+/// each task finishes.
 #[wasm_bindgen]
 pub async fn run(spec_json: String, on_task: Option<js_sys::Function>) -> Result<String, JsValue> {
     let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
     let cancel = CancelToken::new();
     let controller = AbortController::new()?;
-    let (endpoint, busy) = with_engine(|e| (e.endpoint.clone(), e.current.is_some()));
+    let (endpoint, base_url, cores, busy) = with_engine(|e| (e.endpoint.clone(), e.base_url.clone(), e.caps.cores, e.current.is_some()));
     if busy {
         let e = LabError::EngineError { message: "a run is already in progress in this engine".into() };
-        return Err(JsValue::from_str(&e.to_json()));
-    }
-    if spec.mode == Mode::Processes {
-        let e = LabError::EngineError { message: "processes are run by the engine worker, a task at a time (runTask)".into() };
         return Err(JsValue::from_str(&e.to_json()));
     }
     ENGINE.with(|e| e.borrow_mut().as_mut().expect("started").current = Some((cancel.clone(), controller.clone())));
     let (sink, events) = super::progress::channel();
     let io = WebIo { endpoint, controller: controller.clone() };
-    let work = async move {
-        // sequential, asyncio, and threads-gil in the single build (its threads take turns) run here.
-        let result = if spec.mode.runs_on_loop(BUILD) {
-            Ok(run_on_loop(&spec, BUILD, &io, &WebClock, &cancel, &*sink).await)
-        } else {
-            run_on_threads(spec, cancel, io, sink.clone()).await
-        };
+    let work = async {
+        let processes = super::processes::WebProcesses { io: &io, base_url, cores };
+        #[cfg(feature = "threads")]
+        let host = super::threads::Host { io: &io, progress: sink.clone() };
+        #[cfg(feature = "threads")]
+        let threads: Option<&dyn crate::core::platform::ThreadHost> = Some(&host);
+        // The single build has no threads over shared memory: threads-gil's threads take turns on this loop.
+        #[cfg(not(feature = "threads"))]
+        let threads: Option<&dyn crate::core::platform::ThreadHost> = None;
+        let platform = Platform { clock: &WebClock, io: &io, progress: &*sink, threads, processes: Some(&processes) };
+        let result = crate::core::run::run(&spec, BUILD, &platform, &cancel).await;
+        drop(platform);
+        #[cfg(feature = "threads")]
+        drop(host);
         drop(sink); // the last sink: delivery ends once the threads' copies are gone too
         result
     };
@@ -170,32 +166,28 @@ pub async fn run(spec_json: String, on_task: Option<js_sys::Function>) -> Result
     Ok(result.to_json())
 }
 
-/// Runs task `id` of a spec on this instance's event loop (a `processes` worker's job). `t0` is the
-/// parent's run start on the shared clock. Resolves to the task record as JSON.
+/// Runs task `id` of a spec on this instance's event loop: a `processes` worker's job (this instance is
+/// the process; the parent's pool is the core's, `mode/processes.rs`). `t0` is the parent's run start on
+/// the shared clock. Resolves to the task record, with its events, as JSON.
 #[wasm_bindgen(js_name = runTask)]
 pub async fn run_task(spec_json: String, id: u32, t0: f64, lane: String, on_task: Option<js_sys::Function>) -> Result<String, JsValue> {
-    let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+    // A process is sent the same spec with every task of its run: it parses it once.
+    let known = PROCESS_SPEC.with(|p| p.borrow().as_ref().filter(|(json, _)| *json == spec_json).map(|(_, spec)| spec.clone()));
+    let spec = match known {
+        Some(spec) => spec,
+        None => {
+            let spec = parse(&spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
+            PROCESS_SPEC.with(|p| *p.borrow_mut() = Some((spec_json.clone(), spec.clone())));
+            spec
+        }
+    };
     let endpoint = with_engine(|e| e.endpoint.clone());
     // A process is stopped by terminating its worker, so its own I/O is never aborted from here.
     let io = WebIo { endpoint, controller: AbortController::new()? };
     let (sink, events) = super::progress::channel();
     let work = async move { crate::core::run::run_one_task(&spec, id, &lane, t0, &io, &WebClock, &*sink).await };
     let (record, ()) = futures_util::future::join(work, super::progress::deliver(events, on_task)).await;
-    serde_json::to_string(&record).map_err(|e| JsValue::from_str(&e.to_string()))
-}
-
-/// Assembles the Result of a run whose tasks ran in worker processes, with the core's error rules:
-/// `records_json` holds the tasks that came back (the others never started: cancelled). Rejects like
-/// `run` does (an `AbortError` with the result when `cancelled`).
-#[wasm_bindgen]
-pub fn finish(spec_json: &str, records_json: &str, wall_ms: f64, cancelled: bool) -> Result<String, JsValue> {
-    let spec = parse(spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
-    let records = fill_unfinished(spec.tasks, parse_records(records_json)?, wall_ms);
-    let result = crate::core::run::assemble_records(&spec, BUILD, wall_ms, records, cancelled);
-    if result.cancelled {
-        return Err(JsValue::from_str(&aborted(&result)));
-    }
-    Ok(result.to_json())
+    Ok(record.to_carried_json())
 }
 
 /// The Result of a run whose engine crashed under it (`message` names what died), from the task
@@ -208,33 +200,6 @@ pub fn finish_crashed(spec_json: &str, records_json: &str, wall_ms: f64, message
 
 fn parse_records(records_json: &str) -> Result<Vec<crate::core::record::TaskRecord>, JsValue> {
     serde_json::from_str(records_json).map_err(|e| JsValue::from_str(&LabError::EngineError { message: format!("bad task records: {e}") }.to_json()))
-}
-
-/// `Pool.map` handing tasks to the `processes` workers: the core's [`MapQueue`], so the rule for when
-/// to stop handing out tasks lives in one place for every mode.
-#[wasm_bindgen]
-pub struct TaskQueue(MapQueue);
-
-#[wasm_bindgen]
-impl TaskQueue {
-    /// The queue of a validated spec (`validate`'s output).
-    #[wasm_bindgen(constructor)]
-    pub fn new(spec_json: &str) -> Result<TaskQueue, JsValue> {
-        let spec = parse(spec_json).map_err(|e| JsValue::from_str(&e.to_json()))?;
-        Ok(TaskQueue(MapQueue::new(&spec)))
-    }
-
-    /// The next task to hand to a free process, or `undefined`: all handed out, or `map` has raised.
-    pub fn take(&mut self) -> Option<u32> {
-        self.0.take()
-    }
-
-    /// Task `id` came back with `status` (`"ok"`, `"error"`, `"timeout"`, `"cancelled"`).
-    pub fn finish(&mut self, id: u32, status: &str) -> Result<(), JsValue> {
-        let status = serde_json::from_value(serde_json::Value::String(status.into())).map_err(|e| JsValue::from_str(&format!("bad status {status:?}: {e}")))?;
-        self.0.finish(id, status);
-        Ok(())
-    }
 }
 
 fn aborted(result: &RunResult) -> String {
@@ -269,58 +234,17 @@ fn with_engine<T>(f: impl FnOnce(&Engine) -> T) -> T {
 
 fn parse(spec_json: &str) -> Result<Spec, LabError> {
     let value: serde_json::Value =
-        serde_json::from_str(spec_json).map_err(|e| LabError::spec("spec", "a JSON object", format!("the spec is not valid JSON: {e}")))?;
+        serde_json::from_str(spec_json).map_err(|e| spec::error("spec", "a JSON object", format!("the spec is not valid JSON: {e}")))?;
     with_engine(|e| spec::parse_with(&value, &e.caps, &e.defaults))
 }
 
-/// How many Web Workers the engine owns besides its own: the rayon pool and the Python threads.
+/// How many Web Workers the engine owns besides its own: the rayon pool, the Python threads and the
+/// processes of a `processes` run.
 #[wasm_bindgen(js_name = threadWorkers)]
 pub fn thread_workers() -> u32 {
-    let pool = with_engine(|e| e.caps.pool_threads);
+    let pool = with_engine(|e| e.caps.pool_threads) + super::processes::count();
     #[cfg(feature = "threads")]
     return pool + super::threads::count() as u32;
     #[cfg(not(feature = "threads"))]
     pool
-}
-
-/// Runs a thread mode's spec (`threads-gil`, `free-threaded`, `interpreters`, `rayon`) without blocking this worker: the run's controller goes onto the
-/// rayon pool (where blocking is allowed), while this worker's event loop serves the threads' I/O and
-/// stays free to hear Stop.
-#[cfg(feature = "threads")]
-async fn run_on_threads(spec: Spec, cancel: CancelToken, io: WebIo, progress: std::sync::Arc<super::progress::Sink>) -> Result<RunResult, LabError> {
-    use crate::core::platform::Clock;
-    use crate::core::run::ThreadEnv;
-    use futures_util::future::{select, Either};
-    use std::sync::Arc;
-
-    if matches!(spec.mode, Mode::ThreadsGil | Mode::FreeThreaded | Mode::Interpreters) {
-        super::threads::ensure(spec.worker_count().min(spec.tasks) as usize, &|| cancel.is_cancelled())
-            .await
-            .map_err(|e| LabError::EngineError { message: format!("could not start Python threads: {e:?}") })?;
-        if cancel.is_cancelled() {
-            // Stopped while its threads were starting: the run never started; every task is cancelled.
-            let tasks = crate::core::mode::pool::fill_unfinished(spec.tasks, Vec::new(), 0.0);
-            return Ok(crate::core::run::assemble_records(&spec, BUILD, 0.0, tasks, true));
-        }
-    }
-    let (bridge, requests) = super::bridge::bridge();
-    let (tx, rx) = futures_channel::oneshot::channel();
-    rayon::spawn(move || {
-        let clock: Arc<dyn Clock> = Arc::new(WebClock);
-        let env = ThreadEnv { clock, io: Arc::new(bridge), threads: &super::threads::WebThreads, progress };
-        let result = crate::core::run::run_on_threads(&spec, BUILD, &env, &cancel);
-        drop(env); // closes the bridge, so the event loop's server ends too
-        let _ = tx.send(result);
-    });
-    let serving = Box::pin(super::bridge::serve(requests, &io));
-    let result = match select(rx, serving).await {
-        Either::Left((r, _)) => r,
-        Either::Right(((), rx)) => rx.await,
-    };
-    result.map_err(|_| LabError::EngineError { message: "the run's controller thread died".into() })
-}
-
-#[cfg(not(feature = "threads"))]
-async fn run_on_threads(_spec: Spec, _cancel: CancelToken, _io: WebIo, _progress: std::sync::Arc<super::progress::Sink>) -> Result<RunResult, LabError> {
-    unreachable!("validation refuses the modes that need real threads in the single build, and threads-gil runs on the loop")
 }

@@ -1,5 +1,5 @@
 //! Subinterpreters in the browser (`interpreters`, threads build): each is a fresh instance of the raw
-//! module `src/interpreter-kernel` (served as `pkg/interpreter.wasm`), compiled and instantiated on the
+//! module `crates/interpreter-kernel` (served as `pkg/interpreter.wasm`), compiled and instantiated on the
 //! Python thread that runs it, with its own memory. Not wasm-bindgen's glue: that keeps one instance per
 //! module and would hand every "new" interpreter the old one.
 //!
@@ -24,7 +24,7 @@ pub fn set_kernel(bytes: Vec<u8>) {
 
 #[wasm_bindgen]
 extern "C" {
-    /// The raw module's exports (see src/interpreter-kernel/src/lib.rs).
+    /// The raw module's exports (see crates/interpreter-kernel/src/lib.rs).
     type Exports;
     #[wasm_bindgen(method, getter)]
     fn memory(this: &Exports) -> WebAssembly::Memory;

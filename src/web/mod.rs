@@ -8,6 +8,8 @@ pub mod facade;
 #[cfg(feature = "threads")]
 pub mod interpreter;
 mod io;
+mod panic;
+mod processes;
 mod progress;
 #[cfg(feature = "threads")]
 mod threads;

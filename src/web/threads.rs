@@ -40,7 +40,7 @@ pub async fn ensure(k: usize, stopped: &dyn Fn() -> bool) -> Result<(), JsValue>
         let receiver = Box::into_raw(Box::new(rx)) as u32;
         let main_js = MAIN_JS.with(|u| String::from(u));
         let index = count() as u32;
-        JsFuture::from(spawn_thread(wasm_bindgen::module(), wasm_bindgen::memory(), &main_js, receiver, index, super::facade::engine_id())).await?;
+        JsFuture::from(spawn_thread(wasm_bindgen::module(), wasm_bindgen::memory(), &main_js, receiver, index, super::panic::engine_id())).await?;
         THREADS.lock().map_err(|_| JsValue::from_str("thread list poisoned"))?.push(tx);
     }
     Ok(())
@@ -82,5 +82,49 @@ impl PythonThreads for WebThreads {
 
     fn interpreters(&self) -> Option<crate::core::platform::StartInterpreter> {
         Some(super::interpreter::start)
+    }
+}
+
+/// The thread modes' runs in the browser (`ThreadHost`): the run's controller goes onto the rayon pool
+/// (where blocking is allowed), while the engine worker's event loop serves the threads' I/O and stays
+/// free to hear Stop.
+pub struct Host<'a> {
+    pub io: &'a super::io::WebIo,
+    pub progress: Arc<super::progress::Sink>,
+}
+
+impl crate::core::platform::ThreadHost for Host<'_> {
+    fn run<'a>(
+        &'a self,
+        python_threads: usize,
+        cancel: &'a crate::core::cancel::CancelToken,
+        job: crate::core::platform::ThreadJob,
+    ) -> crate::core::platform::LocalFuture<'a, Result<Option<(Vec<crate::core::record::TaskRecord>, f64)>, String>> {
+        use crate::core::platform::{Clock, ThreadEnv};
+        use futures_util::future::{select, Either};
+        Box::pin(async move {
+            if python_threads > 0 {
+                ensure(python_threads, &|| cancel.is_cancelled()).await.map_err(|e| format!("could not start Python threads: {e:?}"))?;
+                if cancel.is_cancelled() {
+                    return Ok(None);
+                }
+            }
+            let (bridge, requests) = super::bridge::bridge();
+            let (tx, rx) = futures_channel::oneshot::channel();
+            let progress = self.progress.clone();
+            rayon::spawn(move || {
+                let clock: Arc<dyn Clock> = Arc::new(super::clock::WebClock);
+                let env = ThreadEnv { clock, io: Arc::new(bridge), threads: &WebThreads, progress };
+                let done = job(&env);
+                drop(env); // closes the bridge, so the event loop's server ends too
+                let _ = tx.send(done);
+            });
+            let serving = Box::pin(super::bridge::serve(requests, self.io));
+            let done = match select(rx, serving).await {
+                Either::Left((r, _)) => r,
+                Either::Right(((), rx)) => rx.await,
+            };
+            done.map(Some).map_err(|_| "the run's controller thread died".to_string())
+        })
     }
 }

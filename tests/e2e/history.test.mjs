@@ -514,7 +514,7 @@ test('stored runs stay within their budget (a coarser timeline, said so); older 
   assert.equal(here.tasks.reduce((n, t) => n + t.spans.length, 0), fullSpans);
   assert.deepEqual(here, full, "this visit's copy is the whole Result: every span and event, and the page's labels");
   // The Result lab.run hands back is the caller's: changing it changes nothing the history keeps (a big
-  // Result's whole copy is the engine's own JSON, kept as it came: history/copies.ts).
+  // Result's whole copy is the engine's own JSON, kept as it came: engine/copies.ts).
   const untouched = await page.evaluate(async (s) => {
     const r = await window.lab.run(s);
     const before = JSON.stringify((await window.lab.history()).at(-1));

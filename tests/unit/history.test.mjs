@@ -8,7 +8,7 @@ import { loadTs } from './load-ts.mjs';
 
 let b, rec, mk;
 before(async () => {
-  [b, rec, mk] = await Promise.all([loadTs('www/src/history/budget.ts'), loadTs('www/src/history/records.ts'), loadTs('www/src/history/markers.ts')]);
+  [b, rec, mk] = await Promise.all([loadTs('www/src/engine/budget.ts'), loadTs('www/src/history/records.ts'), loadTs('www/src/history/markers.ts')]);
 });
 
 const totals = (spans) => {

@@ -14,8 +14,8 @@
 //! waiting in it; it also says who takes the GIL on a drop (the longest waiter). This file is the
 //! real-thread runner of those rules: a `GilState` behind a mutex, each thread sleeping on a condition
 //! variable until its switch interval ends or the GIL is dropped. The tests of the rules run the state
-//! machine on a clock they move (`rule_tests.rs`, `scripted.rs`); the tests here check order and progress
-//! on real threads (`thread_tests.rs`), and how long a hand-over takes is the bench's figure.
+//! machine on a clock they move (`tests/rules.rs`, `tests/scripted.rs`); `tests/threads.rs` checks order
+//! and progress on real threads, and how long a hand-over takes is the bench's figure.
 //!
 //! Variants the lab builds on: [`Gil::free_threaded`] is the switch that turns it off (Python 3.13t/3.14t:
 //! every call is a no-op); one `Gil` per worker models subinterpreters (3.14's `InterpreterPoolExecutor`).
@@ -25,12 +25,9 @@
 mod state;
 pub use state::{DropRequest, GilState, Released, ThreadId, Turn};
 
+// The rules on a virtual clock (`tests/rules.rs`, with `tests/scripted.rs`), real threads (`tests/threads.rs`).
 #[cfg(test)]
-pub mod scripted;
-#[cfg(test)]
-mod rule_tests;
-#[cfg(test)]
-mod thread_tests;
+pub(crate) mod tests;
 
 use super::cancel::CancelToken;
 use super::events::DropReason;

@@ -52,7 +52,7 @@
 //! `check`; on a drop it runs [`Released::next`] next; when no thread can run, it waits until the earliest
 //! of [`next_deadline`](GilState::next_deadline) and the next I/O completion. Forced switching needs
 //! nothing more there: the dropper is not run until `next` has taken the GIL. The tests drive it the same
-//! way on a virtual clock (`scripted.rs`).
+//! way on a virtual clock (`tests/scripted.rs`).
 
 use crate::core::events::DropReason;
 use crate::core::workload::CHUNK_MS;

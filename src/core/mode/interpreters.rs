@@ -5,7 +5,7 @@
 //!
 //! What it costs is real work of the lab's machine, of the same nature as CPython's, not a timer:
 //! - starting an interpreter starts a fresh instance of its own code with its own memory, on the kept
-//!   worker thread (in the browser: the raw module `src/interpreter-kernel`, compiled and instantiated
+//!   worker thread (in the browser: the raw module `crates/interpreter-kernel`, compiled and instantiated
 //!   anew; CPython: a new interpreter state that imports its modules anew), with the thread's first task
 //!   (span `start`);
 //! - a task's arguments (its id and `inputItems` integers) are pickled (`pickle.rs`, protocol 2, byte for
@@ -15,28 +15,17 @@
 //! - the CPU kernels run inside the interpreter (`CpuKernel::step_in`), under its own GIL, which no other
 //!   thread ever asks for.
 
-use super::pool::{InterpreterSlot, PoolRun};
+use super::pool::{InterpreterSlot, PoolRun, TaskHook};
 use crate::core::cancel::CancelToken;
 use crate::core::gil::Gil;
 use crate::core::platform::{Interpreter, IoError, StartInterpreter};
 use crate::core::record::{SpanKind, TaskRecord, TaskRecorder};
-use crate::core::run::ThreadEnv;
+use crate::core::platform::ThreadEnv;
 use crate::core::spec::Spec;
 use crate::core::workload::{kernels, CpuKernel};
 use crate::core::events::{Crossing, EventKind, MAIN_INTERPRETER};
 use crate::core::pickle;
 use std::sync::Arc;
-
-/// `inputItems`: how many integers cross to each task with its arguments (a list the task receives).
-pub const INPUT_ITEMS: crate::core::workload::FieldInfo = crate::core::workload::FieldInfo {
-    name: "inputItems",
-    label: "Items passed to each task",
-    min: 0,
-    max: 1_000_000,
-    default: 0,
-    doc: "How many integers each task receives as its argument (a list). Under interpreters (and processes) \
-          they are pickled, copied across and unpickled, item by item; threads share memory, so nothing crosses.",
-};
 
 /// The name Python gives interpreter `i`'s worker thread (`InterpreterPoolExecutor` is a
 /// `ThreadPoolExecutor`, and its threads are named as that one's are).
@@ -51,8 +40,8 @@ pub fn run(spec: &Spec, env: &ThreadEnv<'_>, cancel: CancelToken, t0: f64) -> Ve
         return (0..spec.tasks).map(|id| failed(id, t0, env.clock.now_ms(), "this engine cannot start subinterpreters")).collect();
     };
     // One GIL per interpreter: a thread takes its own, which no other thread ever asks for.
-    let gils = (0..k).map(|_| Arc::new(Gil::new(5.0, env.clock.clone(), cancel.clone()))).collect();
-    let run = Arc::new(PoolRun::new(spec.clone(), env, cancel, None, t0).with_interpreters(gils, start));
+    let gils = (0..k).map(|_| Arc::new(Gil::new(crate::core::spec::DEFAULT_SWITCH_INTERVAL_MS, env.clock.clone(), cancel.clone()))).collect();
+    let run = Arc::new(PoolRun::new(spec.clone(), env, cancel, None, t0).with_interpreters(gils, Box::new(Pickled { start })));
     let shared = run.clone();
     env.threads.run(k, Arc::new(move |i| shared.worker(i, &lane(i))));
     run.take_records()
@@ -69,9 +58,24 @@ fn args_sum(id: u32, items: u32) -> i64 {
     i64::from(id) + i64::from(items) * (i64::from(items) - 1) / 2
 }
 
+/// The pool's hook under `interpreters`: each task's arguments cross into its thread's interpreter
+/// (started by `start` with the thread's first task) and its result crosses back, pickled both ways.
+struct Pickled {
+    start: StartInterpreter,
+}
+
+impl TaskHook for Pickled {
+    fn arrive(&self, run: &PoolRun, slot: &mut InterpreterSlot, id: u32, rec: &mut TaskRecorder) -> Result<(), IoError> {
+        arrive(run, self.start, slot, id, rec)
+    }
+    fn depart(&self, run: &PoolRun, interp: &mut dyn Interpreter, computed: Option<(Box<dyn CpuKernel>, u64)>, rec: &mut TaskRecorder) -> Result<(), IoError> {
+        depart(run, interp, computed, rec)
+    }
+}
+
 /// A task arrives in its thread's interpreter: the interpreter is started if this is the thread's first
 /// task, then the arguments are pickled, copied in and unpickled there.
-pub(super) fn arrive(run: &PoolRun, start: StartInterpreter, slot: &mut InterpreterSlot, id: u32, rec: &mut TaskRecorder) -> Result<(), IoError> {
+fn arrive(run: &PoolRun, start: StartInterpreter, slot: &mut InterpreterSlot, id: u32, rec: &mut TaskRecorder) -> Result<(), IoError> {
     if slot.is_none() {
         let t = run.now();
         let started = start().map_err(|e| IoError::failed("InterpreterError", format!("the interpreter could not start: {e}")))?;
@@ -99,7 +103,7 @@ pub(super) fn arrive(run: &PoolRun, start: StartInterpreter, slot: &mut Interpre
 
 /// The task's result leaves the interpreter: pickled there (its value and what it kept for the page),
 /// copied out and unpickled here. The value computed inside must be the value the kernel reported.
-pub(super) fn depart(run: &PoolRun, interp: &mut dyn Interpreter, computed: Option<(Box<dyn CpuKernel>, u64)>, rec: &mut TaskRecorder) -> Result<(), IoError> {
+fn depart(run: &PoolRun, interp: &mut dyn Interpreter, computed: Option<(Box<dyn CpuKernel>, u64)>, rec: &mut TaskRecorder) -> Result<(), IoError> {
     let t = run.now();
     let bytes = interp.send_result();
     let mut items = Vec::new();
@@ -191,7 +195,7 @@ mod tests {
     use crate::core::record::SpanKind;
     use crate::core::run::RunResult;
     use crate::core::spec::{parse, Spec};
-    use crate::core::testkit::{native_spec as spec, run_on_host, NATIVE_CAPS as CAPS};
+    use crate::core::platform::native::{native_spec as spec, run_on_host, NATIVE_CAPS as CAPS};
     use serde_json::json;
 
     fn run(s: &Spec) -> RunResult {

@@ -6,6 +6,7 @@ pub mod exec;
 pub mod free_threaded;
 pub mod interpreters;
 pub mod pool;
+pub mod processes;
 #[cfg(feature = "parallel")]
 pub mod rayon;
 pub mod sequential;
@@ -13,7 +14,7 @@ pub mod steps;
 pub mod threads_gil;
 pub mod turns;
 
-use super::workload::Class;
+use super::workload::class::Class;
 use super::{Build, Capabilities};
 use serde::Serialize;
 
@@ -112,10 +113,10 @@ impl Mode {
             Mode::Sequential => "src/core/mode/sequential.rs",
             Mode::Asyncio => "src/core/mode/asyncio.rs",
             Mode::ThreadsGil => "src/core/mode/threads_gil.rs + src/core/gil/state.rs + src/core/mode/turns/mod.rs",
-            Mode::Processes => "www/src/engine/processes.ts + src/core/run.rs",
+            Mode::Processes => "src/core/mode/processes.rs + src/web/processes.rs",
             Mode::Rayon => "src/core/mode/rayon.rs",
             Mode::FreeThreaded => "src/core/mode/free_threaded.rs + src/core/mode/pool.rs",
-            Mode::Interpreters => "src/core/mode/interpreters.rs + src/interpreter-kernel + src/web/interpreter.rs",
+            Mode::Interpreters => "src/core/mode/interpreters.rs + crates/interpreter-kernel + src/web/interpreter.rs",
         }
     }
 
@@ -136,7 +137,7 @@ impl Mode {
 
     /// Why this engine cannot run the mode at all, if it cannot. Without shared memory (the single build)
     /// what needs threads running at the same time cannot run; `threads-gil` can, its threads taking turns
-    /// on one real thread ([`turns`]): under the GIL only one runs Python at a time anyway.
+    /// on one real thread (`turns/`): under the GIL only one runs Python at a time anyway.
     pub fn unavailable(self, caps: &Capabilities) -> Option<String> {
         match self {
             Mode::Rayon | Mode::FreeThreaded | Mode::Interpreters if caps.build == Build::Single => Some(format!(
@@ -158,13 +159,6 @@ impl Mode {
              here threads-gil's threads take turns on one real thread"
                 .to_string()
         })
-    }
-
-    /// Whether this mode runs on the engine's own event loop in `build` (the others run on real threads,
-    /// or, `processes`, in worker processes): `sequential`, `asyncio`, and `threads-gil` without shared
-    /// memory, its threads taking turns ([`turns`]).
-    pub fn runs_on_loop(self, build: Build) -> bool {
-        matches!(self, Mode::Sequential | Mode::Asyncio) || (self == Mode::ThreadsGil && build == Build::Single)
     }
 
     /// Why this mode does not run this class of work, if it does not.

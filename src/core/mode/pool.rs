@@ -1,81 +1,35 @@
 //! Running tasks on real threads that may block: shared by `threads-gil` (with a GIL) and `rayon`
 //! (without). Each thread pulls the next task in order from a shared [`MapQueue`], as `Executor.map`
-//! hands items to its workers; `processes` hands tasks to its worker processes from the same queue (the
-//! facade's `TaskQueue`), so `Executor.map`'s failure rule lives here only.
+//! hands items to its workers; `processes` hands tasks to its worker processes from the same queue
+//! (`mode/processes.rs`), so `Executor.map`'s failure rule lives here only.
 //!
-//! This file holds one run's shared state and a worker thread's task loop; `queue.rs` is `Executor.map`'s
+//! This file holds a worker thread's task loop; `shared.rs` one run's shared state (and the [`TaskHook`]
+//! a mode adds around each task); `overhead.rs` free-threaded Python's cost; `queue.rs` is `Executor.map`'s
 //! hand-out and failure rule, `handover.rs` the GIL taken and dropped (around blocking calls too), and
 //! `cpu.rs` CPU work in chunks between which the GIL may change hands. This file stays at `pool.rs`
 //! (beside its folder, not `pool/mod.rs`) because the catalogue's `source` of `free-threaded` links here.
 
 mod cpu;
 mod handover;
+pub mod overhead;
 mod queue;
+mod shared;
 
 pub use handover::{record_drop, record_wait};
 pub use queue::{fill_unfinished, MapQueue};
+pub use shared::{InterpreterSlot, PoolRun, TaskHook};
 
-use crate::core::cancel::CancelToken;
-use crate::core::events::DropReason;
-use crate::core::gil::{Gil, ThreadId};
-use crate::core::platform::{BlockingIo, Clock, Interpreter, IoError, Progress, StartInterpreter};
-use crate::core::record::{Status, TaskRecord, TaskRecorder};
-use crate::core::run::ThreadEnv;
 use super::steps;
-use crate::core::spec::{Spec, TaskPlan};
-use crate::core::workload::{CpuKernel, Step};
+use crate::core::events::DropReason;
+use crate::core::gil::ThreadId;
+use crate::core::platform::IoError;
+use crate::core::record::{Status, TaskRecord, TaskRecorder};
+use crate::core::spec::TaskPlan;
+use crate::core::workload::types::{CpuKernel, Step};
 use cpu::Until;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-
-/// What every thread of one run shares.
-pub struct PoolRun {
-    pub spec: Spec,
-    pub clock: Arc<dyn Clock>,
-    pub cancel: CancelToken,
-    pub io: Arc<dyn BlockingIo>,
-    /// `None` where no GIL exists at all (rayon); a disabled `Gil` models free-threaded Python.
-    pub gil: Option<Arc<Gil>>,
-    pub t0: f64,
-    pub progress: Arc<dyn Progress>,
-    queue: Mutex<MapQueue>,
-    records: Mutex<Vec<TaskRecord>>,
-    /// Which tasks have finished, for work that runs until another task is done (`Step::CpuUntil`).
-    finished: Arc<Vec<AtomicBool>>,
-    /// `interpreters`: each worker thread's own GIL (its interpreter's), by thread; empty otherwise.
-    lane_gils: Vec<Arc<Gil>>,
-    /// `interpreters`: how a worker thread starts its interpreter (with its first task).
-    start_interpreter: Option<StartInterpreter>,
-    /// Each worker thread's lane, by thread, for the events that name another thread (a drop request
-    /// names the holder).
-    lanes: Mutex<Vec<String>>,
-}
-
-/// A thread's subinterpreter, once started (`interpreters` only).
-pub type InterpreterSlot = Option<Box<dyn Interpreter>>;
+use std::sync::atomic::Ordering;
 
 impl PoolRun {
-    pub fn new(spec: Spec, env: &ThreadEnv<'_>, cancel: CancelToken, gil: Option<Arc<Gil>>, t0: f64) -> Self {
-        let capacity = spec.tasks as usize;
-        let (clock, io, progress) = (env.clock.clone(), env.io.clone(), env.progress.clone());
-        let queue = Mutex::new(MapQueue::new(&spec));
-        let finished = Arc::new((0..capacity).map(|_| AtomicBool::new(false)).collect());
-        let records = Mutex::new(Vec::with_capacity(capacity));
-        PoolRun { spec, clock, cancel, io, gil, t0, progress, queue, records, finished, lane_gils: Vec::new(), start_interpreter: None, lanes: Mutex::new(Vec::new()) }
-    }
-
-    /// Runs every task in a subinterpreter of its worker thread, each with its own GIL (`gils[thread]`).
-    pub fn with_interpreters(mut self, gils: Vec<Arc<Gil>>, start: StartInterpreter) -> Self {
-        self.lane_gils = gils;
-        self.start_interpreter = Some(start);
-        self
-    }
-
-    /// The GIL thread `me` runs under: its interpreter's own, or the process's one (or none).
-    fn gil_of(&self, me: ThreadId) -> Option<&Gil> {
-        self.lane_gils.get(me).map(|g| &**g).or(self.gil.as_deref())
-    }
-
     /// One worker thread's life: take the next task until none is left (or `map` has raised).
     pub fn worker(&self, me: ThreadId, lane: &str) {
         // `interpreters`: this thread's own interpreter, started with its first task, gone with the run.
@@ -100,24 +54,13 @@ impl PoolRun {
         }
     }
 
-    /// Every task's record, in task order (call once every worker has returned): those never started
-    /// are cancelled.
-    pub fn take_records(&self) -> Vec<TaskRecord> {
-        let records = std::mem::take(&mut *self.records.lock().unwrap_or_else(|e| e.into_inner()));
-        fill_unfinished(self.spec.tasks, records, self.now() - self.t0)
-    }
-
-    pub(super) fn now(&self) -> f64 {
-        self.clock.now_ms()
-    }
-
     fn run_task(&self, me: ThreadId, id: u32, lane: &str, interp: &mut InterpreterSlot) -> TaskRecord {
         if self.cancel.is_cancelled() {
             return TaskRecord::cancelled(id, lane, self.now() - self.t0);
         }
         let mut rec = TaskRecorder::start(id, lane, self.t0, self.now());
-        if let Some(start) = self.start_interpreter {
-            if let Err(e) = super::interpreters::arrive(self, start, interp, id, &mut rec) {
+        if let Some(hook) = &self.hook {
+            if let Err(e) = hook.arrive(self, interp, id, &mut rec) {
                 let (status, error) = steps::failure(e);
                 let (record, output) = rec.finish_with_output(status, error, self.now());
                 self.progress.task_done(&record, output);
@@ -164,8 +107,8 @@ impl PoolRun {
             };
             outcome = r.map(|v| rec.add_value(v));
         }
-        if let (Some(i), true) = (interp.as_deref_mut(), outcome.is_ok()) {
-            outcome = super::interpreters::depart(self, i, computed, &mut rec);
+        if let (Some(hook), Some(i), true) = (&self.hook, interp.as_deref_mut(), outcome.is_ok()) {
+            outcome = hook.depart(self, i, computed, &mut rec);
         }
         // Back to `queue.get()`, which blocks: the GIL is released (or the thread ends).
         if held {

@@ -7,7 +7,7 @@
 use super::pool::PoolRun;
 use crate::core::cancel::CancelToken;
 use crate::core::record::TaskRecord;
-use crate::core::run::ThreadEnv;
+use crate::core::platform::ThreadEnv;
 use crate::core::spec::Spec;
 
 /// Runs the spec's tasks on the current rayon pool; blocks until every job has ended.

@@ -8,12 +8,11 @@ use super::pool::PoolRun;
 use crate::core::cancel::CancelToken;
 use crate::core::gil::Gil;
 use crate::core::record::TaskRecord;
-use crate::core::run::ThreadEnv;
+use crate::core::platform::ThreadEnv;
 use crate::core::spec::Spec;
 use std::sync::Arc;
 
-/// CPython's default `sys.getswitchinterval()`, in ms.
-pub const DEFAULT_SWITCH_INTERVAL_MS: f64 = 5.0;
+pub use crate::core::spec::DEFAULT_SWITCH_INTERVAL_MS;
 
 /// Lane names as `threading.current_thread().name` gives them for a pool's threads.
 pub fn lane(i: usize) -> String {

@@ -1,7 +1,7 @@
 //! Reading one raw field of a spec: a whole number, a decimal, a boolean or a name, given as JSON or as
 //! the string a URL carries; a bad value is a `FieldError` naming the field, its label and allowed range.
 
-use super::label_of;
+use super::definition::label_of;
 use crate::core::error::FieldError;
 use crate::core::workload::FieldInfo;
 use serde_json::{Map, Value};

@@ -2,7 +2,7 @@
 //! what this engine can run: every bad field reported at once, each with its label and allowed range.
 
 use super::fields::{bool_field, int_field, num_field, ok, one_of, required_str};
-use super::{known_fields, label_of, Spec, FREE_THREADED_OVERHEAD_PCT, SWITCH_INTERVAL, TASKS, TIMEOUT_MS};
+use super::definition::{error, known_fields, label_of, Spec, FREE_THREADED_OVERHEAD_PCT, INPUT_ITEMS, SWITCH_INTERVAL, TASKS, TIMEOUT_MS};
 use crate::core::calibrate::Defaults;
 use crate::core::error::{FieldError, LabError};
 use crate::core::faults::{FaultKind, Faults, OnError};
@@ -26,7 +26,7 @@ pub fn parse(input: &Value, caps: &Capabilities) -> Result<Spec, LabError> {
 pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Result<Spec, LabError> {
     let obj = input
         .as_object()
-        .ok_or_else(|| LabError::spec("spec", "an object", "the spec must be an object like {\"workload\": \"cpu-primes\", \"mode\": \"sequential\"}"))?;
+        .ok_or_else(|| error("spec", "an object", "the spec must be an object like {\"workload\": \"cpu-primes\", \"mode\": \"sequential\"}"))?;
     let mut errors = Vec::new();
 
     let workload = {
@@ -92,7 +92,7 @@ pub fn parse_with(input: &Value, caps: &Capabilities, defaults: &Defaults) -> Re
     };
     // Checked wherever it is given (a typo'd value is caught), kept only where it applies.
     let input_items = match obj.get("inputItems") {
-        Some(v) if !v.is_null() => ok(&mut errors, int_field(obj, &crate::core::mode::interpreters::INPUT_ITEMS)).map(|n| n as u32),
+        Some(v) if !v.is_null() => ok(&mut errors, int_field(obj, &INPUT_ITEMS)).map(|n| n as u32),
         _ => None,
     };
     let input_items = if matches!(mode, Some(Mode::Interpreters)) { input_items.unwrap_or(0) } else { 0 };

@@ -20,7 +20,8 @@
 //! the effect behind its own latency.
 
 use super::kernels::is_prime;
-use super::{Class, CpuKernel, FieldInfo, Params, Step, Workload};
+use super::class::Class;
+use super::types::{CpuKernel, FieldInfo, Params, Step, Workload};
 use crate::core::mode::Mode;
 
 pub struct Convoy;
@@ -145,9 +146,10 @@ mod tests {
     use crate::core::error::LabError;
     use crate::core::events::{DropReason, Event, EventKind};
     use crate::core::platform::NoProgress;
-    use crate::core::run::{run_on_loop, RunResult};
+    use crate::core::platform::native::run_on_loop;
+    use crate::core::run::RunResult;
     use crate::core::spec::parse;
-    use crate::core::testkit::{native_spec as spec, run_on_host, VirtualIo, NATIVE_CAPS as CAPS};
+    use crate::core::platform::native::{native_spec as spec, run_on_host, VirtualIo, NATIVE_CAPS as CAPS};
     use crate::core::Build;
     use serde_json::{json, Value};
 
@@ -225,7 +227,7 @@ mod tests {
 
     #[test]
     fn on_real_threads_every_call_is_timed_and_under_the_gil_each_waits_for_the_cpu_bound_thread() {
-        // Order, not time (the per-call latency is a rule on a virtual clock: gil/rule_tests.rs). Once the
+        // Order, not time (the per-call latency is a rule on a virtual clock: gil/tests/rules.rs). Once the
         // CPU-bound thread has held the GIL, it is always holding it or waiting for it, so each call the I/O
         // thread starts afterwards ends with a wait and a drop request naming that thread; however slowly
         // a busy machine wakes either thread.

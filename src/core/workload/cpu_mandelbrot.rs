@@ -12,11 +12,12 @@
 //!     return max_iter
 //! ```
 
-use crate::core::calibrate::{Calibration, TARGET_MS};
+use super::calibration::{Calibration, TARGET_MS};
 use super::kernels::{escape, SPAN, X0, Y0};
-use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, TaskOutput, Workload};
+use super::class::Class;
+use super::types::{split_range, CpuKernel, FieldInfo, Params, Step, TaskOutput, Workload};
 #[cfg(test)]
-use super::CHUNK_MS;
+use super::types::CHUNK_MS;
 
 pub struct CpuMandelbrot;
 
@@ -146,7 +147,7 @@ impl CpuKernel for Band {
         (self.next_row >= self.end_row).then_some(self.total)
     }
 
-    fn step_in(&mut self, interp: &mut dyn crate::core::platform::Interpreter, ms: f64) -> Option<u64> {
+    fn step_in(&mut self, interp: &mut dyn crate::core::platform::interpreter::Interpreter, ms: f64) -> Option<u64> {
         // Priced at the worst case (every pixel in the set), since the interpreter reports only totals.
         let pixels = ((ms * ITERATIONS_PER_MS) as u64 / u64::from(self.max_iter.max(1))).clamp(1, u64::from(self.size));
         if self.next_row < self.end_row {

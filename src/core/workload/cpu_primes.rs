@@ -15,10 +15,11 @@
 //! Numbers are 32-bit in every implementation (the lab, the benchmark's JavaScript and Python), so that
 //! the comparison is like for like: a 64-bit division is much slower in wasm than a 32-bit one.
 
-use crate::core::calibrate::{Calibration, TARGET_MS};
-use super::{split_range, Class, CpuKernel, FieldInfo, Params, Step, Workload};
+use super::calibration::{Calibration, TARGET_MS};
+use super::class::Class;
+use super::types::{split_range, CpuKernel, FieldInfo, Params, Step, Workload};
 #[cfg(test)]
-use super::CHUNK_MS;
+use super::types::CHUNK_MS;
 
 pub struct CpuPrimes;
 
@@ -93,7 +94,7 @@ impl CpuKernel for PrimeCount {
         (self.next >= self.end).then_some(self.count)
     }
 
-    fn step_in(&mut self, interp: &mut dyn crate::core::platform::Interpreter, ms: f64) -> Option<u64> {
+    fn step_in(&mut self, interp: &mut dyn crate::core::platform::interpreter::Interpreter, ms: f64) -> Option<u64> {
         let stop = self.end.min(self.next.saturating_add(chunk_len(self.next, ms)));
         self.count += u64::from(interp.count_primes(self.next, stop));
         self.next = stop;

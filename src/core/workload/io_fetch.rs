@@ -1,7 +1,8 @@
 //! `io-fetch`: each task makes one HTTP GET of the lab's latency endpoint (`api/delay?ms=M`), the
 //! lesson's "waiting for an API response". The value is the sum of the delays the server reports.
 
-use super::{Class, FieldInfo, Params, Step, Workload, LATENCY_MS};
+use super::class::Class;
+use super::types::{FieldInfo, Params, Step, Workload, LATENCY_MS};
 
 pub struct IoFetch;
 

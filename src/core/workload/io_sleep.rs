@@ -1,7 +1,8 @@
 //! `io-sleep`: each task sleeps for the latency, the lesson's `await asyncio.sleep(2)`. The value is
 //! the total time slept.
 
-use super::{Class, FieldInfo, Params, Step, Workload, LATENCY_MS};
+use super::class::Class;
+use super::types::{FieldInfo, Params, Step, Workload, LATENCY_MS};
 
 pub struct IoSleep;
 

@@ -5,8 +5,9 @@
 //! The default is the computing-heavy pipeline, sized on this machine; the presets give both.
 
 use super::cpu_primes::PrimeCount;
-use super::{Class, FieldInfo, Params, Preset, Step, Workload};
-use crate::core::calibrate::{round2, Calibration};
+use super::class::Class;
+use super::types::{FieldInfo, Params, Preset, Step, Workload};
+use super::calibration::{round2, Calibration};
 
 pub struct MixedPipeline;
 

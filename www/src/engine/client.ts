@@ -9,7 +9,7 @@
 
 import * as Comlink from 'comlink';
 import { CRASH_CHANNEL } from './crash-report';
-import { keepCopies, type Copies } from '../history/copies';
+import { keepCopies, type Copies } from './copies';
 import type { Build, SpawnRequest, EngineApi, EngineStartOptions, EngineStarted, EngineStats, PlainError, Result, Spec, Task, TaskListener } from './protocol';
 
 /** How long a running (or starting) engine may leave a ping unanswered before it counts as dead. */

@@ -4,10 +4,9 @@
 import * as Comlink from 'comlink';
 import { reportCrash, watchForDeath } from './crash-report';
 import { ParallelismProbe } from './probe';
-import { runProcesses, type ProcessRun, type TaskQueue } from './processes';
 import type { Build, Catalogue, SpawnRequest, Defaults, EngineApi, EngineStartOptions, EngineStats, PlainError, Result, Spec, Task, TaskListener, TaskOutput } from './protocol';
-import { fitToBudget, RESULT_BUDGET_BYTES } from '../history/budget';
-import { COPIES_FROM_BYTES, TOP_LEVEL_ROOM_BYTES, type Copies } from '../history/copies';
+import { fitToBudget, RESULT_BUDGET_BYTES } from './budget';
+import { COPIES_FROM_BYTES, TOP_LEVEL_ROOM_BYTES, type Copies } from './copies';
 
 /** The wasm-bindgen module of either build (same exports; `initThreadPool` only in `threads`). */
 interface EngineModule {
@@ -15,16 +14,15 @@ interface EngineModule {
   initThreadPool?(threads: number): Promise<void>;
   start(baseUrl: string, cores: number, poolThreads: number, engineId: number): string;
   setInterpreterKernel(bytes: Uint8Array): void;
+  setProcessWorker(url: string, module: WebAssembly.Module): void;
   run(spec: string, onTask?: (record: string, output?: TaskOutput) => void): Promise<string>;
   validate(spec: string): string;
   estimate(spec: string): number;
   catalogue(): string;
   calibrate(measurements: string): string;
   setDefaults(defaults: string): string;
-  finish(spec: string, records: string, wallMs: number, cancelled: boolean): string;
   finishCrashed(spec: string, records: string, wallMs: number, message: string): string;
   allowTestFaults(on: boolean): void;
-  TaskQueue: new (spec: string) => TaskQueue & { free(): void };
   cancel(): void;
   memoryBytes(): number;
   threadWorkers(): number;
@@ -125,9 +123,10 @@ let started: EngineStartOptions | undefined;
 /** The parallelism probe of Compare's rounds (its workers live from the first round to `closeProbe`). */
 let probe: ParallelismProbe | undefined;
 
-// The `single` build, compiled once here and handed to every `processes` worker: a process still starts a
-// Worker and instantiates its own module with its own memory (the "spawn" the lesson is about), but does
-// not compile the code again, and shares the code V8 has optimised so far.
+// The `single` build, compiled once here and handed to every `processes` worker (the engine starts them,
+// src/web/processes.rs): a process still starts a Worker and instantiates its own module with its own
+// memory (the "spawn" the lesson is about), but does not compile the code again, and shares the code V8
+// has optimised so far.
 let singleModule: Promise<WebAssembly.Module> | undefined;
 const pkgUrl = (build: Build, file: string) => new URL(`./pkg/${build}/${file}`, import.meta.url);
 function compileSingle(): Promise<WebAssembly.Module> {
@@ -170,12 +169,9 @@ async function calibrate(mod: EngineModule, catalogue: Catalogue, stored?: Engin
   }
   return { defaults: JSON.parse(mod.calibrate(JSON.stringify(measurements))), measured: true };
 }
-/** The `processes` run in progress (run from here, not by the wasm engine). */
-let processRun: ProcessRun | undefined;
-
 // The generated modules are loaded by URL, not bundled: wasm-bindgen-rayon's worker helper re-imports
 // the same module by its URL on every pool thread.
-/** The raw bytes of `pkg/interpreter.wasm` (src/interpreter-kernel), or none when it cannot load (the
+/** The raw bytes of `pkg/interpreter.wasm` (crates/interpreter-kernel), or none when it cannot load (the
  *  mode's runs then fail, saying so). */
 async function interpreterModule(): Promise<Uint8Array> {
   try {
@@ -225,6 +221,8 @@ const api: EngineApi = {
       }
     }
     mod.start(baseUrl, cores, threads, engineId);
+    // What each `processes` worker is started with (its script, beside this one, and the single build).
+    mod.setProcessWorker(new URL('./process-worker.js', import.meta.url).href, await compiled);
     // The subinterpreters' own module (mode `interpreters`): each interpreter instantiates it anew.
     if (build === 'threads') mod.setInterpreterKernel(await interpreterModule());
     mod.allowTestFaults(testFaults === true);
@@ -261,10 +259,8 @@ const api: EngineApi = {
     const report = (record: string, output?: TaskOutput) =>
       onTask?.(JSON.parse(record), output && Comlink.transfer(output, [output.data.buffer]));
     try {
-      const specJson = engine.validate(JSON.stringify(spec));
-      const filled = JSON.parse(specJson);
-      if (filled.mode === 'processes') return copies(await runOnProcesses(engine, specJson, filled, report));
-      return copies(await engine.run(specJson, report));
+      // The engine validates the spec as it starts the run (once), whichever the mode.
+      return copies(await engine.run(JSON.stringify(spec), report));
     } catch (e) {
       throw toPlainError(e);
     }
@@ -302,46 +298,22 @@ const api: EngineApi = {
   },
 
   cancel() {
-    processRun?.cancel();
     engine?.cancel();
   },
 
   stats(): EngineStats {
     const threads = engine?.threadWorkers() ?? 0;
-    return { memoryBytes: engine?.memoryBytes() ?? 0, workers: 1 + threads + (processRun?.workers() ?? 0) + (probe?.count() ?? 0) };
+    return { memoryBytes: engine?.memoryBytes() ?? 0, workers: 1 + threads + (probe?.count() ?? 0) };
   },
 };
 
 /**
  * A finished run's Result as it goes to the page: the engine's JSON and, for a big Result, the copy the
- * history stores, made here so that the page's main thread does not (../history/copies.ts).
+ * history stores, made here so that the page's main thread does not (./copies.ts).
  */
 function copies(json: string): Copies {
   if (json.length <= COPIES_FROM_BYTES) return { json };
   return { json, stored: fitToBudget(JSON.parse(json) as Result, RESULT_BUDGET_BYTES - TOP_LEVEL_ROOM_BYTES).stored };
-}
-
-async function runOnProcesses(
-  mod: EngineModule,
-  specJson: string,
-  spec: { tasks: number; workers: number },
-  onTask: (record: string, output?: TaskOutput) => void,
-): Promise<string> {
-  const queue = new mod.TaskQueue(specJson);
-  const { baseUrl, cores, testFaults } = started!;
-  processRun = runProcesses({ spec, specJson, queue, baseUrl, cores, engineId, testFaults: testFaults === true, module: await compileSingle(), onTask });
-  try {
-    const { records, wallMs, cancelled, failure } = await processRun.done;
-    if (failure) {
-      // A process died: the page rejects the run (keeping the tasks it was sent) and restarts the engine.
-      reportCrash(engineId, failure);
-      throw toPlainError(JSON.stringify({ name: 'EngineError', message: failure }));
-    }
-    return mod.finish(specJson, JSON.stringify(records), wallMs, cancelled);
-  } finally {
-    processRun = undefined;
-    queue.free();
-  }
 }
 
 /**

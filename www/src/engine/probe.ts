@@ -18,7 +18,7 @@
 /** Quiet time before a probe, ms. */
 const SETTLE_MS = 60;
 /** Time between the trials of one probe, ms: a short burst of another program should not span them all. */
-const GAP_MS = 80;
+const GAP_MS = 40;
 
 export class ParallelismProbe {
   private workers: Worker[] = [];
@@ -85,7 +85,7 @@ export class ParallelismProbe {
     // The first probe of a Compare times it twice (one time alone could have been shared); later ones once more.
     if (this.alone === Infinity) alone = Math.min(alone, await ParallelismProbe.time(ws[0], this.n));
     this.alone = Math.min(this.alone, alone);
-    // Together, three times, 80 ms apart, and the median counts (two times when both find every core
+    // Together, three times, 40 ms apart, and the median counts (two times when both find every core
     // free: the third could not lower the median below them). A program that holds a core holds it in every
     // trial; one in bursts of a fraction of a second or more shows in most; a moment's hiccup (a page
     // being torn down, a timer in another process) shows in one trial only, and must not read as busy.

@@ -1,6 +1,6 @@
 // Types shared by the page and the engine worker: the public contract of ../shared/API.md.
 
-import type { Copies } from '../history/copies';
+import type { Copies } from './copies';
 
 export type Build = 'threads' | 'single';
 export type EngineState = 'starting' | 'ready' | 'busy' | 'restarting';
@@ -204,7 +204,7 @@ export type TaskListener = (record: Task & { value: number }, output?: TaskOutpu
 /** What the engine worker offers the page (through Comlink). */
 export interface EngineApi {
   start(options: EngineStartOptions): Promise<EngineStarted>;
-  /** A finished run: its Result as JSON, with the history's copy when it is big (../history/copies.ts). */
+  /** A finished run: its Result as JSON, with the history's copy when it is big (./copies.ts). */
   run(spec: Spec, onTask?: TaskListener): Promise<Copies>;
   /** The spec as it would run (defaults filled in), or a SpecError / Unavailable. */
   validate(spec: Spec): Promise<Spec>;

@@ -3,8 +3,8 @@
 // with its stored copy under the budget, what the page is told about the history (`HistoryState`), and
 // who waits for an entry to be kept.
 
-import { fitToBudget, sizeOf, type Budgeted } from './budget';
-import { copiesOf } from './copies';
+import { fitToBudget, sizeOf, type Budgeted } from '../engine/budget';
+import { copiesOf } from '../engine/copies';
 import type { Identified } from './records';
 
 /** What the store needs of a result: what identifies it, and what its size budget reads. */

@@ -9,7 +9,7 @@
 // ./transactions.ts.
 
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
-import { RESULT_BUDGET_BYTES } from './budget';
+import { RESULT_BUDGET_BYTES } from '../engine/budget';
 import { byOrder, copyOf, isQuota, KeptWaiters, newEntry, stateOf, wholeOf, type Entry, type HistoryState, type Storable } from './entries';
 import { commitNow, STORE, transact, transactNow, type TxWatch } from './idb';
 import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, runKey, SETTINGS_VERSION, STORE_SCHEMA } from './records';

@@ -3,7 +3,7 @@
 // what each reads, decides and writes cannot interleave with another tab's. Each first checks the
 // schema: a newer lab's store is never written (`NewerStore` aborts the transaction).
 
-import { fitToBudget } from './budget';
+import { fitToBudget } from '../engine/budget';
 import { dropOldest, req, runRange } from './idb';
 import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, newerSchema, planLegacyMerge, STORE_SCHEMA, type Identified, type RunRecord } from './records';
 

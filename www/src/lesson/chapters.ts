@@ -59,7 +59,7 @@ export const CHAPTERS: Chapter[] = [
       'Multithreading: good for I/O-bound tasks (e.g. waiting for an API response, reading a file). It shares memory between threads. ' +
       'Multiprocessing: good for CPU-bound tasks (e.g. heavy math, image processing). It bypasses the GIL by starting a new Python process for each task.',
     experiments: [
-      { name: 'io-bound', title: 'I/O-bound: eight requests of 200 ms', spec: { workload: 'io-fetch', tasks: 8, latencyMs: 200 }, modes: ['sequential', 'threads-gil', 'processes'], budgetMs: 12_000 },
+      { name: 'io-bound', title: 'I/O-bound: eight requests of 100 ms', spec: { workload: 'io-fetch', tasks: 8, latencyMs: 100 }, modes: ['sequential', 'threads-gil', 'processes'], budgetMs: 12_000 },
       { name: 'cpu-bound', title: 'CPU-bound: counting primes', spec: { workload: 'cpu-primes', tasks: 8 }, modes: ['sequential', 'threads-gil', 'processes'], budgetMs: 12_000 },
     ],
     claims: ['threads-io', 'threads-gil-cpu', 'processes-cpu'],
@@ -202,8 +202,8 @@ export const CHAPTERS: Chapter[] = [
       { name: 'cpu-bound', title: 'Counting primes: threads, interpreters and processes', spec: { workload: 'cpu-primes', tasks: 8 }, modes: ['sequential', 'threads-gil', 'interpreters', 'processes'], budgetMs: 16_000 },
       {
         name: 'large-data',
-        title: 'A 400,000-item list split four ways, with little work on it: threads share it, interpreters receive it pickled',
-        spec: { workload: 'cpu-primes', tasks: 4, size: 100_000, inputItems: 100_000 },
+        title: 'A 1,600,000-item list split four ways, with little work on it: threads share it, interpreters receive it pickled',
+        spec: { workload: 'cpu-primes', tasks: 4, size: 50_000, inputItems: 400_000 },
         modes: ['sequential', 'threads-gil', 'interpreters'],
         budgetMs: 8_000,
       },
@@ -218,7 +218,7 @@ export const CHAPTERS: Chapter[] = [
     },
     notes: [
       'Each interpreter in the lab is a fresh instance of its own small module with its own memory, started on its worker thread: the same kind of cost as CPython\'s (a new interpreter state that imports its modules anew), not a timer. It is much smaller: the lab\'s interpreter is a module of a few kilobytes, compiled once when the page starts, so it starts far faster than CPython\'s 16.8 ms (the claim above gives this machine\'s figure), while a process in the lab starts a whole engine of its own. Arguments and results really are pickled (protocol 2, byte for byte what CPython\'s pickle writes) and unpickled inside the interpreter.',
-      'The lab\'s crossing is cheaper per item than CPython\'s: its interpreter unpickles into a plain array, where CPython makes a Python int object for every item. The direction is the same: the more that crosses, the more the interpreters lose to threads that share memory.',
+      'The lab\'s crossing is cheaper per item than CPython\'s: its interpreter unpickles into a plain array, where CPython makes a Python int object for every item. The direction is the same: the more that crosses, the more the interpreters lose to threads that share memory. So the experiment sends each task four times CPython\'s items (400,000), which makes the crossing cost tens of milliseconds, well above a browser\'s timing noise of a few.',
       'Subinterpreters are new in the standard library (Python 3.14: concurrent.interpreters and InterpreterPoolExecutor); "starting each interpreter has not been optimized yet" (What\'s New in 3.14). NumPy cannot yet be imported in a subinterpreter.',
     ],
   },

@@ -2,7 +2,7 @@
 //! hands and Stop is heard; C code that releases the GIL runs beside other threads; a kernel may run
 //! inside the thread's interpreter.
 
-use super::{InterpreterSlot, PoolRun};
+use super::shared::{InterpreterSlot, PoolRun};
 use crate::core::events::DropReason;
 use crate::core::gil::{Gil, ThreadId};
 use crate::core::platform::IoError;
@@ -18,7 +18,7 @@ impl PoolRun {
         }
         // Free-threaded Python's single-thread cost, as a share of each chunk's time.
         let overhead = self.spec.free_threaded_overhead_pct.unwrap_or(0.0) / 100.0;
-        let mut owed = crate::core::mode::free_threaded::Overhead::default();
+        let mut owed = super::overhead::Overhead::default();
         let gil = self.gil_of(me);
         // Half the switch interval at most, so a waiter's drop request is heard in time (CPython checks
         // its eval breaker every few bytecodes, far more often than any interval): the GIL's own rule.

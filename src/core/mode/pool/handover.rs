@@ -1,7 +1,7 @@
 //! The GIL on a pool thread: taken and dropped with the events the timeline shows (waits, drop
 //! requests, drops and why), and dropped around each blocking call, taken back to handle its result.
 
-use super::PoolRun;
+use super::shared::PoolRun;
 use crate::core::events::{DropReason, EventKind};
 use crate::core::gil::ThreadId;
 use crate::core::mode::steps;

@@ -1,9 +1,12 @@
 //! Native tests of the modes on a virtual clock: the lesson's claims, exactly.
 
+mod spec_props;
+
 use super::record::{SpanKind, Status};
-use super::run::{run_on_loop, RunResult};
+use super::platform::native::run_on_loop;
+use super::run::RunResult;
 use super::spec::{parse, Spec};
-use super::testkit::VirtualIo;
+use crate::core::platform::native::VirtualIo;
 use super::{Build, Capabilities};
 use serde_json::{json, Value};
 
@@ -295,7 +298,7 @@ mod threads {
     use super::*;
     use crate::core::cancel::CancelToken;
     use crate::core::events::{DropReason, EventKind};
-    use crate::core::testkit::run_on_host as run_threads;
+    use crate::core::platform::native::run_on_host as run_threads;
 
     /// All `run` spans of all tasks, sorted by start.
     fn run_spans(r: &RunResult) -> Vec<(f64, f64)> {

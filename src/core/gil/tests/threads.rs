@@ -1,10 +1,10 @@
 //! The real-thread runner, for order and progress only: no time bounds and no retries, so a busy machine
 //! can slow these tests but not fail them. The rules' timing is tested exactly on a clock the tests move
-//! (`rule_tests.rs`); how long a hand-over takes on this machine is the bench's figure
-//! (`testkit::gil_handovers`).
+//! (`rules.rs`); how long a hand-over takes on this machine is the bench's figure
+//! (`platform::native::gil_handovers`).
 
-use super::*;
-use crate::core::testkit::HostClock;
+use crate::core::gil::*;
+use crate::core::platform::native::HostClock;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Barrier;
 use std::thread;

@@ -1,9 +1,9 @@
 //! Property tests of spec validation: whatever arrives (from a URL, a message, a script), the answer is
 //! a spec or an error naming a field and its allowed values; never a panic.
 
-use super::error::LabError;
-use super::spec::{known_fields, parse};
-use super::{Build, Capabilities};
+use crate::core::error::LabError;
+use crate::core::spec::{known_fields, parse};
+use crate::core::{Build, Capabilities};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 

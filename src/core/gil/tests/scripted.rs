@@ -4,7 +4,7 @@
 //! thing that happens (a chunk's end, a blocking call's end, a waiter's interval's end). A hand-over and
 //! Python between two blocking calls take no time here.
 
-use super::state::{GilState, ThreadId, Turn};
+use crate::core::gil::state::{GilState, ThreadId, Turn};
 use crate::core::events::DropReason;
 use std::collections::VecDeque;
 

@@ -3,6 +3,14 @@
 //! The browser engine implements these with `performance`, `fetch` and timers (`src/web/`); native tests
 //! implement them on a virtual clock so that schedules are exact and never flaky on a loaded machine.
 
+pub mod interpreter;
+/// The host as a platform: a virtual clock for exact native tests, the host's clock and threads for the
+/// benchmark.
+#[cfg(any(test, not(target_arch = "wasm32")))]
+pub mod native;
+
+pub use interpreter::{Interpreter, StartInterpreter};
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -105,35 +113,73 @@ pub trait PythonThreads: Send + Sync {
     }
 }
 
-/// Starts a fresh subinterpreter on the calling thread: its own code and memory, nothing shared with any
-/// other (in the browser, a new instance of the raw kernel module, `src/interpreter-kernel`). `Err` says
-/// why it could not.
-pub type StartInterpreter = fn() -> Result<Box<dyn Interpreter>, String>;
+/// What the thread modes run on: the clock, blocking I/O, and (for `threads-gil`) real threads.
+pub struct ThreadEnv<'a> {
+    pub clock: std::sync::Arc<dyn Clock>,
+    pub io: std::sync::Arc<dyn BlockingIo>,
+    pub threads: &'a dyn PythonThreads,
+    pub progress: std::sync::Arc<dyn Progress>,
+}
 
-/// One subinterpreter (`concurrent.interpreters`): what runs inside it runs on its own memory. Lives on
-/// the thread that started it (a browser instance cannot move between workers).
-pub trait Interpreter {
-    /// Copies a pickle of a task's arguments (`pickle.rs`) into the interpreter's memory and unpickles it
-    /// there: how many items arrived and their sum, or why it could not.
-    fn receive(&mut self, pickle: &[u8]) -> Result<(usize, i64), String>;
-    /// Primes in `lo..hi`, counted inside the interpreter.
-    fn count_primes(&mut self, lo: u32, hi: u32) -> u32;
-    /// Pixels `px0..px1` of `row` of a Mandelbrot image, computed inside the interpreter and kept there
-    /// until the result crosses back; returns their total escape count.
-    fn mandelbrot(&mut self, size: u32, max_iter: u32, row: u32, px0: u32, px1: u32) -> u64;
-    /// Pickles the task's result inside the interpreter (`[value, *kept]`) and copies the bytes out.
-    fn send_result(&mut self) -> Vec<u8>;
+/// What a thread mode's run does on its controller thread, given the platform's [`ThreadEnv`]: its task
+/// records, and how long it took on the env's clock.
+pub type ThreadJob = Box<dyn FnOnce(&ThreadEnv<'_>) -> (Vec<crate::core::record::TaskRecord>, f64) + Send>;
+
+/// Where the thread modes run (`threads-gil`, `free-threaded`, `interpreters`, `rayon`), on a platform
+/// that has real threads: the job runs on a thread allowed to block, while the caller's event loop stays
+/// free (in the browser it serves the threads' I/O and hears Stop).
+pub trait ThreadHost {
+    /// Starts `python_threads` Python threads where they are started on demand, then runs `job`.
+    /// `Ok(None)`: a Stop came while the threads started (the run never started). `Err` says what failed.
+    fn run<'a>(&'a self, python_threads: usize, cancel: &'a crate::core::cancel::CancelToken, job: ThreadJob) -> LocalFuture<'a, Result<Option<(Vec<crate::core::record::TaskRecord>, f64)>, String>>;
+}
+
+/// Why a worker process gave no record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProcessFailure {
+    /// The run was stopped (its processes are ended).
+    Stopped,
+    /// The process died, or its task could not run there; the text says which process and why.
+    Died(String),
+}
+
+/// Worker processes for `processes` (`multiprocessing.Pool`): each a fresh instance of the engine with
+/// its own memory, started for the run (in the browser: a Worker the page makes, with its own instance
+/// of the single build).
+pub trait Processes {
+    /// Starts the process named `lane`; resolves once it is ready, with when (on the run's clock).
+    fn start<'a>(&'a self, lane: &'a str) -> LocalFuture<'a, Result<(Box<dyn Process + 'a>, f64), ProcessFailure>>;
+}
+
+/// One started worker process; ended when dropped.
+pub trait Process {
+    /// Sends task `id` of `spec` to the process (`t0`: the run's start on the shared clock, so its lane
+    /// lines up) and resolves to the record that comes back (with its events) and what the task hands
+    /// the page.
+    fn run_task<'a>(&'a self, spec: &'a crate::core::spec::Spec, id: u32, t0: f64, lane: &'a str) -> LocalFuture<'a, Result<(crate::core::record::TaskRecord, Option<crate::core::workload::types::TaskOutput>), ProcessFailure>>;
+}
+
+/// What a run runs on: the event loop's clock and I/O, where finished tasks are reported, and, where
+/// the platform has them, real threads and worker processes.
+pub struct Platform<'a> {
+    pub clock: &'a dyn Clock,
+    pub io: &'a dyn AsyncIo,
+    pub progress: &'a dyn Progress,
+    /// `None` where there are no threads over shared memory (the single build): `threads-gil`'s threads
+    /// then take turns on the event loop.
+    pub threads: Option<&'a dyn ThreadHost>,
+    pub processes: Option<&'a dyn Processes>,
 }
 
 /// Told of every task as it finishes, with what it hands the page (views draw results as they arrive).
 /// Called from whichever thread ran the task.
 pub trait Progress: Send + Sync {
-    fn task_done(&self, record: &super::record::TaskRecord, output: Option<super::workload::TaskOutput>);
+    fn task_done(&self, record: &crate::core::record::TaskRecord, output: Option<crate::core::workload::types::TaskOutput>);
 }
 
 /// For runs nobody watches.
 pub struct NoProgress;
 
 impl Progress for NoProgress {
-    fn task_done(&self, _: &super::record::TaskRecord, _: Option<super::workload::TaskOutput>) {}
+    fn task_done(&self, _: &crate::core::record::TaskRecord, _: Option<crate::core::workload::types::TaskOutput>) {}
 }

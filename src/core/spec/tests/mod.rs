@@ -1,6 +1,9 @@
 //! The spec's examples: defaults, ranges, labels and error lists, as the page and the URL meet them.
 
 use super::*;
+use crate::core::faults::{FaultKind, OnError};
+use crate::core::workload;
+use serde_json::{json, Value};
 use crate::core::error::LabError;
 use crate::core::{Build, Capabilities};
 

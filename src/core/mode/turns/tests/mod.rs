@@ -5,14 +5,15 @@
 use super::{run_plans, Turns};
 use crate::core::cancel::CancelToken;
 use crate::core::events::{DropReason, EventKind};
-use crate::core::gil::scripted::{Act, Scripted};
+use crate::core::gil::tests::scripted::{Act, Scripted};
 use crate::core::gil::GilState;
 use crate::core::mode::exec::LoopCtx;
 use crate::core::platform::{AsyncIo, Clock, Fetch, IoError, LocalFuture, NoProgress};
 use crate::core::record::{SpanKind, Status, TaskRecord};
-use crate::core::run::{run_on_loop, RunResult};
+use crate::core::platform::native::run_on_loop;
+use crate::core::run::RunResult;
 use crate::core::spec::{Spec, TaskPlan};
-use crate::core::testkit::{native_spec as spec, run_on_host, VirtualIo};
+use crate::core::platform::native::{native_spec as spec, run_on_host, VirtualIo};
 use crate::core::workload::{CpuKernel, Step};
 use crate::core::Build;
 use serde_json::json;
@@ -75,9 +76,9 @@ fn drive(io: &VirtualIo, s: &Spec, plan: &dyn Fn(u32) -> TaskPlan) -> RunResult 
     })
 }
 
-/// Runs a spec as the single build does (`run_on_loop`), on `io`.
+/// Runs a spec as the single build does (no real threads: on the loop), on `io`.
 fn run(io: &VirtualIo, s: &Spec) -> RunResult {
-    assert!(s.mode.runs_on_loop(Build::Single));
+    assert!(matches!(crate::core::run::runner(s.mode, false), crate::core::run::Runner::Loop(_)));
     io.drive(run_on_loop(s, Build::Single, io, io, &io.cancel, &NoProgress))
 }
 

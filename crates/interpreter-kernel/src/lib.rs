@@ -13,9 +13,9 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-#[path = "../../core/workload/kernels.rs"]
+#[path = "../../../src/core/workload/kernels.rs"]
 mod kernels;
-#[path = "../../core/pickle.rs"]
+#[path = "../../../src/core/pickle.rs"]
 mod pickle;
 
 use kernels::mandelbrot_pixels;

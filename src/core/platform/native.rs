@@ -1,9 +1,9 @@
 //! A virtual-time platform for native tests: timers fire in deadline order on a clock that only moves
 //! when the test loop advances it, so schedules are exact and never flaky on a loaded machine.
 
-use super::cancel::CancelToken;
-use super::faults::FaultKind;
-use super::platform::{AsyncIo, BlockingIo, Clock, Fetch, IoError, LocalFuture, PythonThreads};
+use crate::core::cancel::CancelToken;
+use crate::core::faults::FaultKind;
+use crate::core::platform::{AsyncIo, BlockingIo, Clock, Fetch, IoError, LocalFuture, PythonThreads};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -249,23 +249,94 @@ impl PythonThreads for HostThreads {
 }
 
 /// The machine native tests describe: 2 cores, a rayon pool of 2.
-pub const NATIVE_CAPS: super::Capabilities = super::Capabilities { build: super::Build::Native, pool_threads: 2, cores: 2 };
+pub const NATIVE_CAPS: crate::core::Capabilities = crate::core::Capabilities { build: crate::core::Build::Native, pool_threads: 2, cores: 2 };
 
 /// A spec for a native test, validated for [`NATIVE_CAPS`] (a bad one fails the test).
-pub fn native_spec(v: serde_json::Value) -> super::spec::Spec {
-    super::spec::parse(&v, &NATIVE_CAPS).unwrap_or_else(|e| panic!("a test's spec is refused: {}", e.to_json()))
+pub fn native_spec(v: serde_json::Value) -> crate::core::spec::Spec {
+    crate::core::spec::parse(&v, &NATIVE_CAPS).unwrap_or_else(|e| panic!("a test's spec is refused: {}", e.to_json()))
 }
 
-/// Runs a thread-mode spec on real OS threads and the host's clock (the one the GIL reads, so its switch
-/// interval is real): native tests and the native benchmark.
-pub fn run_on_host(spec: &super::spec::Spec, cancel: &CancelToken) -> super::run::RunResult {
-    let env = super::run::ThreadEnv {
-        clock: std::sync::Arc::new(HostClock(std::time::Instant::now())),
-        io: std::sync::Arc::new(HostIo { cancel: cancel.clone() }),
-        threads: &HostThreads,
-        progress: std::sync::Arc::new(super::platform::NoProgress),
-    };
-    super::run::run_on_threads(spec, super::Build::Native, &env, cancel)
+/// The host as a thread host: the run's controller is the calling thread (nothing native needs its loop
+/// kept free), on the host's clock (the one the GIL reads, so its switch interval is real) and OS threads.
+pub struct HostThreadHost {
+    pub progress: std::sync::Arc<dyn crate::core::platform::Progress>,
+    /// The threads' clock, when not the host's (a test's clock that moves as it is read).
+    pub clock: Option<std::sync::Arc<dyn Clock>>,
+}
+
+impl crate::core::platform::ThreadHost for HostThreadHost {
+    fn run<'a>(&'a self, _python_threads: usize, cancel: &'a CancelToken, job: crate::core::platform::ThreadJob) -> LocalFuture<'a, Result<Option<(Vec<crate::core::record::TaskRecord>, f64)>, String>> {
+        let env = crate::core::platform::ThreadEnv {
+            clock: self.clock.clone().unwrap_or_else(|| std::sync::Arc::new(HostClock(std::time::Instant::now()))),
+            io: std::sync::Arc::new(HostIo { cancel: cancel.clone() }),
+            threads: &HostThreads,
+            progress: self.progress.clone(),
+        };
+        let done = job(&env);
+        Box::pin(std::future::ready(Ok(Some(done))))
+    }
+}
+
+/// Worker processes on the caller's event loop (native tests): each "process" is ready at once and runs
+/// the tasks it is sent on the loop, as a process's own engine runs them (`run_one_task`), each a record
+/// that comes back with its events.
+pub struct LoopProcesses<'a> {
+    pub io: &'a dyn AsyncIo,
+    pub clock: &'a dyn Clock,
+}
+
+struct LoopProcess<'a>(&'a LoopProcesses<'a>);
+
+impl crate::core::platform::Processes for LoopProcesses<'_> {
+    fn start<'a>(&'a self, _lane: &'a str) -> LocalFuture<'a, Result<(Box<dyn crate::core::platform::Process + 'a>, f64), crate::core::platform::ProcessFailure>> {
+        let ready = self.clock.now_ms();
+        Box::pin(std::future::ready(Ok((Box::new(LoopProcess(self)) as Box<dyn crate::core::platform::Process + 'a>, ready))))
+    }
+}
+
+impl crate::core::platform::Process for LoopProcess<'_> {
+    fn run_task<'a>(
+        &'a self,
+        spec: &'a crate::core::spec::Spec,
+        id: u32,
+        t0: f64,
+        lane: &'a str,
+    ) -> LocalFuture<'a, Result<(crate::core::record::TaskRecord, Option<crate::core::workload::types::TaskOutput>), crate::core::platform::ProcessFailure>> {
+        Box::pin(async move {
+            let record = crate::core::run::run_one_task(spec, id, lane, t0, self.0.io, self.0.clock, &crate::core::platform::NoProgress).await;
+            Ok((record, None))
+        })
+    }
+}
+
+/// Runs any spec natively by the one entry (`run::run`): the loop modes and `processes` on `io`'s virtual
+/// clock, the thread modes on real OS threads and the host's clock.
+pub fn run_native(spec: &crate::core::spec::Spec, io: &VirtualIo, cancel: &CancelToken) -> crate::core::run::RunResult {
+    let host = HostThreadHost { progress: std::sync::Arc::new(crate::core::platform::NoProgress), clock: None };
+    let processes = LoopProcesses { io, clock: io };
+    let platform = crate::core::platform::Platform { clock: io, io, progress: &crate::core::platform::NoProgress, threads: Some(&host), processes: Some(&processes) };
+    io.drive(crate::core::run::run(spec, crate::core::Build::Native, &platform, cancel)).unwrap_or_else(|e| panic!("a native run failed: {}", e.to_json()))
+}
+
+/// Runs a thread-mode spec on real OS threads and the host's clock: native tests and the native
+/// benchmark.
+pub fn run_on_host(spec: &crate::core::spec::Spec, cancel: &CancelToken) -> crate::core::run::RunResult {
+    run_native(spec, &VirtualIo::new(), cancel)
+}
+
+/// Runs a spec on `io`'s event loop, with no real threads (`threads-gil`'s threads take turns) and
+/// `processes` on the loop: the tests of the loop modes.
+pub async fn run_on_loop(
+    spec: &crate::core::spec::Spec,
+    build: crate::core::Build,
+    io: &dyn AsyncIo,
+    clock: &dyn Clock,
+    cancel: &CancelToken,
+    progress: &dyn crate::core::platform::Progress,
+) -> crate::core::run::RunResult {
+    let processes = LoopProcesses { io, clock };
+    let platform = crate::core::platform::Platform { clock, io, progress, threads: None, processes: Some(&processes) };
+    crate::core::run::run(spec, build, &platform, cancel).await.unwrap_or_else(|e| panic!("a run on the loop failed: {}", e.to_json()))
 }
 
 /// How the GIL hands over on this machine's real threads: what the bench reports (the rules themselves
@@ -284,7 +355,7 @@ pub struct GilHandovers {
 /// `run_ms` on the host's clock, each computing in the pool's chunks and checking the eval breaker
 /// between them, as `threads-gil` does.
 pub fn gil_handovers(threads: usize, interval_ms: f64, run_ms: f64) -> GilHandovers {
-    use super::gil::Gil;
+    use crate::core::gil::Gil;
     use std::sync::Arc;
     let clock: Arc<dyn Clock> = Arc::new(HostClock(std::time::Instant::now()));
     let gil = Arc::new(Gil::new(interval_ms, clock.clone(), CancelToken::new()));

@@ -2,7 +2,7 @@
 //! as scripts that drive it (`scripted.rs`). No threads, no sleeps: every time below is exact.
 
 use super::scripted::{Act, Scripted, Seen};
-use super::state::{DropRequest, GilState, Released, Turn};
+use crate::core::gil::state::{DropRequest, GilState, Released, Turn};
 use crate::core::events::DropReason::{self, End, Io, Switch};
 
 fn close(a: f64, b: f64) -> bool {

@@ -1,0 +1,91 @@
+//! CPU work on a turns thread, in chunks: between them the eval breaker, and now and then a turn of the
+//! engine's own event loop.
+
+use super::scheduler::Hop;
+use super::shared::Pool;
+use crate::core::events::DropReason;
+use crate::core::gil::ThreadId;
+use crate::core::mode::pool::record_drop;
+use crate::core::platform::IoError;
+use crate::core::record::{SpanKind, TaskRecorder};
+use crate::core::workload::types::{CpuKernel, CHUNK_MS};
+
+/// The engine's own event loop gets a turn this often while a thread computes, ms: one chunk.
+pub const ENGINE_TURN_EVERY_MS: f64 = CHUNK_MS;
+
+impl Pool<'_> {
+    /// CPU work holding the GIL, in chunks; between them (CPython: between bytecodes) the eval breaker,
+    /// and now and then a turn of the engine's loop. `until`: the work ends once that task has finished
+    /// (`convoy`'s CPU-bound threads), looked at before each chunk.
+    pub(super) async fn cpu(&self, me: ThreadId, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, until: Option<u32>, held: &mut bool) -> Result<u64, IoError> {
+        // Its first chunk takes time: what the other threads do at this instant comes first (the pool's
+        // threads, starting together, queue for the GIL before the first holder's chunk ends).
+        Hop::default().await;
+        let mut start = self.now();
+        loop {
+            if self.stopped() {
+                rec.span(SpanKind::Run, start, self.now());
+                return Err(IoError::Cancelled);
+            }
+            let done = match until {
+                Some(task) if self.finished.borrow().get(task as usize).is_none_or(|&d| d) => Some(0),
+                _ => kernel.step(self.chunk_ms),
+            };
+            // A thread whose short blocking call ended during this chunk asks for the GIL first (as of when
+            // its call ended): it queues before anything this chunk's end decides.
+            let end = self.rule_now();
+            self.chunk_end.set(Some((end, me)));
+            while self.blocked_due(end, me) {
+                Hop::default().await;
+            }
+            self.chunk_end.set(None);
+            // The waiters' intervals pass whether or not the work goes on.
+            let before = self.now();
+            let rule_now = self.rule_now();
+            self.tick(rule_now);
+            if let Some(v) = done {
+                rec.span(SpanKind::Run, start, before);
+                if until.is_none() {
+                    rec.output = kernel.take_output();
+                }
+                return Ok(v);
+            }
+            if self.gil.borrow().check(me) {
+                rec.span(SpanKind::Run, start, before);
+                record_drop(rec, None, before, DropReason::Switch);
+                let released = self.gil.borrow_mut().release(me, DropReason::Switch);
+                self.changed();
+                if released.must_wait {
+                    self.switched(me).await;
+                }
+                let again = self.acquire(me, self.rule_now()).await;
+                if again {
+                    // Held again, it computes on: what the others do at this instant comes first (a
+                    // dropper waiting for this switch goes on).
+                    Hop::default().await;
+                }
+                start = self.now();
+                rec.span(SpanKind::GilWait, before, start);
+                self.note_wait(me, rec, before, start, again);
+                *held = again;
+                if !again {
+                    return Err(IoError::Cancelled);
+                }
+            } else if self.engine_turn_due(rule_now) {
+                // Not Python's: the thread keeps the GIL, and no other thread runs Python meanwhile.
+                self.engine_turn().await;
+            }
+        }
+    }
+
+    /// A turn of the engine's own event loop: a Stop, the page's watchdog, completed I/O.
+    pub(super) async fn engine_turn(&self) {
+        self.ctx.io.yield_now().await;
+        self.engine_turn_at.set(self.rule_now());
+    }
+
+    /// Whether the engine's loop should have a turn by `now`.
+    pub(super) fn engine_turn_due(&self, now: f64) -> bool {
+        now - self.engine_turn_at.get() >= ENGINE_TURN_EVERY_MS
+    }
+}
