@@ -279,6 +279,9 @@ const meta = {
   labBuild: lab.status.build,
   labThreads,
   crossOriginIsolated: lab.status.crossOriginIsolated,
+  // The engine's catalogue, for the rules the report and the verdicts read (which workloads make requests,
+  // connections per host): src/core/catalogue.rs.
+  catalogue: lab.catalogue,
   serverRestarts: 0,
   reps: { cpu: plan.reps, io: plan.ioReps, overheads: plan.overheadReps },
   loadAvg1m: loads.map((l) => Math.round(l * 100) / 100),

@@ -99,7 +99,7 @@ node_modules/.bin/depcruise --config .dependency-cruiser.cjs www/src
 end
 
 begin "2. Rust core, native (cargo test)"
-cargo test --features parallel --target-dir target/native
+cargo test --features parallel,test-workload --target-dir target/native
 end
 
 begin "2b. front-end logic (node:test, tests/unit)"

@@ -7,7 +7,6 @@ import { COUNTERPARTS } from './plan.mjs';
 import { fmt, fmtRange, quantile, summarize } from './stats.mjs';
 
 const FRAME_MS = 1000 / 60;
-const BROWSER_CONNECTIONS = 6; // HTTP/1.1 connections per host in Chromium
 const AIOHTTP_LIMIT = 100; // aiohttp's TCPConnector(limit=100), no per-host limit
 
 const med = (c, id) => c?.rows[id]?.median ?? NaN;
@@ -105,6 +104,12 @@ function fidelityRow(v, cls, mode, labOutcome, pyCase, pySeqId, pyModeId) {
 export function derive(results, plan, verdicts) {
   const v = verdicts;
   if (!v?.claims) throw new Error('derive needs the lab\'s verdict module (bench/lib/lab-modules.mjs loadVerdicts())');
+  // The engine's catalogue, as the lab the bench ran gave it (lab.workloads()): the browser's connections
+  // per host for the I/O ideal, and the rules the verdicts read (which workloads make requests, ...).
+  const catalogue = results.meta?.catalogue;
+  if (!catalogue?.rules?.connectionsPerHost) throw new Error("derive needs the engine's catalogue (results.meta.catalogue, from lab.workloads())");
+  v.useCatalogue(catalogue);
+  const BROWSER_CONNECTIONS = catalogue.rules.connectionsPerHost; // HTTP/1.1 connections per host
   const cpu = results.cpu;
   const kernels = [...new Set(cpu.map((c) => c.kernel))];
   const threadsOf = (c, id) => c.rows[id]?.workers ?? NaN;
@@ -182,7 +187,7 @@ export function derive(results, plan, verdicts) {
       else fidelity.push({ ...base, ...fidelityRow(v, 'io', lab, outcome, c, 'cpython:sequential', pyId) });
     }
   }
-  const fidelityRule = { NO_SPEEDUP_BELOW: v.NO_SPEEDUP_BELOW, USES_CORES_FROM: v.USES_CORES_FROM, TINY_WORK_MS: v.TINY_WORK_MS };
+  const fidelityRule = { NO_SPEEDUP_BELOW: v.NO_SPEEDUP_BELOW, USES_CORES_FROM: v.USES_CORES_FROM, TINY_WORK_MS: v.TINY_WORK_MS, connectionsPerHost: BROWSER_CONNECTIONS };
 
   const io = results.io.map((c) => {
     const browserIdeal = c.latencyMs * Math.ceil(c.tasks / BROWSER_CONNECTIONS);
@@ -323,7 +328,7 @@ export function markdown(results) {
   out.push(
     `Verdicts from the lab's own module (\`www/src/measure/verdicts.ts\`, \`claims()\`, bundled into the bench), on an outcome made of this run's repetitions (round i = repetition i; speedup = median of the per-round speedups, range in brackets). ` +
       `A claim is borne out when every round lies on its side of the threshold, not borne out when every round lies on the other side, else inconclusive. ` +
-      `Thresholds: no speedup below ${fmt(r.NO_SPEEDUP_BELOW, 2)}x (threads and asyncio on CPU work), uses the cores from ${fmt(r.USES_CORES_FROM, 2)}x (processes), and for I/O halfway from 1x to the best overlap the lab's run could reach (\`ioIdeal\`: its tasks in waves of as many as run at once, 6 connections per host in a browser). ` +
+      `Thresholds: no speedup below ${fmt(r.NO_SPEEDUP_BELOW, 2)}x (threads and asyncio on CPU work), uses the cores from ${fmt(r.USES_CORES_FROM, 2)}x (processes), and for I/O halfway from 1x to the best overlap the lab's run could reach (\`ioIdeal\`: its tasks in waves of as many as run at once, ${r.connectionsPerHost} connections per host in a browser). ` +
       `CPython's rounds are judged against the same threshold as the lab's; agree = both borne out or both not; DISAGREE = one is and the other is not: a defect of the model. ` +
       `The lab also calls a claim inconclusive where the machine could not have decided it (work under ${fmt(r.TINY_WORK_MS, 0)} ms, one core, one worker).`,
   );

@@ -1,12 +1,15 @@
 //! `window.lab.workloads()`: every workload, mode and field with its range and default, as this engine
-//! defines them. The UI builds its form from this, so no limit is copied into JavaScript.
+//! defines them. The UI builds its form from this, so no limit is copied into JavaScript; and every rule
+//! of the model the page needs besides (which workloads make requests and what each waits on, which GIL
+//! each mode has, the event kinds and their version, how the lab's Python writes a wait, the browser's
+//! connections per host), so that none is written again in TypeScript (www/src/rules.ts reads them).
 
 use super::faults::{FaultKind, OnError};
 use super::mode::Mode;
 use super::spec::{label_of, FREE_THREADED_OVERHEAD_PCT, TIMEOUT_MS};
 use super::spec::TASKS;
 use super::calibrate::Defaults;
-use super::workload::{accepted, Params, ALL};
+use super::workload::{accepted, Params, Step, Workload, ALL};
 use super::Capabilities;
 use serde_json::{json, Value};
 
@@ -58,6 +61,51 @@ fn mode_fields(m: Mode, caps: &Capabilities) -> Value {
     }
 }
 
+/// Which GIL a mode's threads take: `one` for the process (`threads-gil`), `per-lane` (each
+/// subinterpreter its own, named by its lane), or `none` (no GIL to wait for: one thread, no GIL, or a
+/// process each, whose own GIL nobody else wants).
+pub fn gil_kind(m: Mode) -> &'static str {
+    match m {
+        Mode::ThreadsGil => "one",
+        Mode::Interpreters => "per-lane",
+        Mode::Sequential | Mode::Asyncio | Mode::Processes | Mode::Rayon | Mode::FreeThreaded => "none",
+    }
+}
+
+/// What a task of `w` waits on, if it waits on a request or a timer: `{ on: "fetch" | "sleep", msField }`
+/// (the field its length comes from), read from the workload's own steps, so a new workload says it by
+/// its task alone. `null` for work that waits on neither.
+fn waits(w: &dyn Workload, params: &Params) -> Value {
+    // Many tasks, so that a CPU step's share (and what it allocates) is small.
+    let wait = |p: &Params| {
+        w.task(p, 1000, 0).into_iter().find_map(|s| match s {
+            Step::Fetch { ms } => Some(("fetch", ms)),
+            Step::Sleep { ms } => Some(("sleep", ms)),
+            _ => None,
+        })
+    };
+    let Some((on, ms)) = wait(params) else { return Value::Null };
+    let field = w.fields().iter().map(|f| f.name).find(|&name| {
+        let mut p = params.clone();
+        p.insert(name, p[name] + 1);
+        wait(&p).map(|(_, m)| m) != Some(ms)
+    });
+    json!({ "on": on, "msField": field })
+}
+
+/// The rules of the model the page reads besides the fields (www/src/rules.ts).
+fn rules() -> Value {
+    use super::events::{EventKind, EVENTS_VERSION};
+    json!({
+        "events": {
+            "v": EVENTS_VERSION,
+            "kinds": EventKind::ALL.iter().map(|k| json!({ "name": k, "rank": k.rank() })).collect::<Vec<_>>(),
+        },
+        "calls": super::mode::steps::CALL_TEXTS,
+        "connectionsPerHost": super::estimate::CONNECTIONS_PER_HOST,
+    })
+}
+
 pub fn catalogue(caps: &Capabilities) -> Value {
     catalogue_with(caps, &Defaults::default())
 }
@@ -90,6 +138,10 @@ pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
                 "title": w.title(),
                 "doc": w.doc(),
                 "class": w.class(),
+                "network": w.uses_network(),
+                "waits": waits(*w, &params),
+                // The constant each field becomes in the workload's Python program.
+                "pythonConstants": w.fields().iter().filter_map(|f| super::python::constant_of(w.name(), f.name).map(|c| (f.name.to_string(), json!(c)))).collect::<serde_json::Map<_, _>>(),
                 "fields": fields,
                 "calibration": w.calibration(),
                 "presets": w.presets(&params),
@@ -112,6 +164,7 @@ pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
                 "source": m.source(),
                 "workers": m.workers(caps),
                 "unavailable": m.unavailable(caps),
+                "gil": gil_kind(*m),
                 "fields": mode_fields(*m, caps),
             })
         })
@@ -141,6 +194,7 @@ pub fn catalogue_with(caps: &Capabilities, defaults: &Defaults) -> Value {
         },
         "workloads": workloads,
         "modes": modes,
+        "rules": rules(),
     })
 }
 
@@ -173,6 +227,71 @@ mod tests {
         }
         let convoy = c["workloads"].as_array().unwrap().iter().find(|w| w["name"] == "convoy").unwrap();
         assert!(convoy["ownTasks"].as_str().unwrap().contains("cpuThreads + 1"));
+    }
+
+    /// tests/unit/fixtures/catalogue.json is what node's tests of the page take for the engine's catalogue
+    /// (tests/unit/load-ts.mjs): this engine's (threads build, 2 cores, uncalibrated), with the test-only
+    /// workload `test-nap`. `UPDATE_FIXTURES=1 cargo test --features parallel,test-workload` rewrites it.
+    #[test]
+    fn the_page_tests_read_this_engines_catalogue() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/unit/fixtures/catalogue.json");
+        let c = catalogue(&Capabilities { build: Build::Threads, pool_threads: 2, cores: 2 });
+        if cfg!(feature = "test-workload") && std::env::var_os("UPDATE_FIXTURES").is_some() {
+            std::fs::write(path, format!("{}\n", serde_json::to_string_pretty(&c).unwrap())).unwrap();
+        }
+        let mut fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the catalogue fixture")).unwrap();
+        let nap = |w: &Value| w["name"] == crate::core::python::TEST_WORKLOAD;
+        assert!(fixture["workloads"].as_array().unwrap().iter().any(nap), "the fixture holds the test-only workload");
+        if !cfg!(feature = "test-workload") {
+            fixture["workloads"].as_array_mut().unwrap().retain(|w| !nap(w));
+        }
+        assert_eq!(fixture, c, "tests/unit/fixtures/catalogue.json is this engine's catalogue (UPDATE_FIXTURES=1 with --features test-workload)");
+    }
+
+    #[test]
+    fn the_rules_the_page_reads_are_the_engines() {
+        let c = catalogue(&Capabilities { build: Build::Threads, pool_threads: 2, cores: 2 });
+        let rules = &c["rules"];
+        assert_eq!(rules["connectionsPerHost"], 6);
+        assert_eq!(rules["events"]["v"], crate::core::events::EVENTS_VERSION);
+        assert_eq!(rules["events"]["kinds"].as_array().unwrap().len(), crate::core::events::EventKind::ALL.len());
+        assert_eq!(rules["events"]["kinds"][0], json!({ "name": "task-start", "rank": 2 }));
+        let w = |name: &str| c["workloads"].as_array().unwrap().iter().find(|w| w["name"] == name).unwrap().clone();
+        for (name, network, waits) in [
+            ("cpu-primes", false, Value::Null),
+            ("io-fetch", true, json!({ "on": "fetch", "msField": "latencyMs" })),
+            ("io-sleep", false, json!({ "on": "sleep", "msField": "latencyMs" })),
+            ("mixed-pipeline", true, json!({ "on": "fetch", "msField": "latencyMs" })),
+            ("convoy", false, Value::Null),
+        ] {
+            assert_eq!((w(name)["network"].clone(), w(name)["waits"].clone()), (json!(network), waits), "{name}");
+        }
+        assert_eq!(w("cpu-primes")["pythonConstants"], json!({ "size": "N" }));
+        assert_eq!(w("mixed-pipeline")["pythonConstants"], json!({ "latencyMs": "LATENCY_MS", "size": "WINDOW" }));
+        let gil = |name: &str| c["modes"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap()["gil"].clone();
+        assert_eq!((gil("threads-gil"), gil("interpreters"), gil("free-threaded"), gil("processes")), (json!("one"), json!("per-lane"), json!("none"), json!("none")));
+    }
+
+    /// The test-only workload: one the page has never heard of gets its entry and its program here.
+    #[cfg(feature = "test-workload")]
+    #[test]
+    fn a_new_workload_brings_its_catalogue_entry_and_its_program() {
+        let c = catalogue(&Capabilities { build: Build::Threads, pool_threads: 2, cores: 2 });
+        let nap = c["workloads"].as_array().unwrap().iter().find(|w| w["name"] == "test-nap").unwrap();
+        assert_eq!(nap["waits"], json!({ "on": "sleep", "msField": "napMs" }));
+        assert_eq!(nap["network"], false);
+        assert_eq!(nap["pythonConstants"], json!({ "napMs": "NAP_MS" }));
+        let options = crate::core::python::Options::default();
+        for mode in ["sequential", "asyncio", "threads-gil", "processes", "interpreters"] {
+            let spec = json!({ "workload": "test-nap", "mode": mode, "tasks": 3, "napMs": 40, "workers": 2, "onError": "raise" });
+            let program = crate::core::python::program(&spec.to_string(), &options).unwrap();
+            assert!(program.contains("NAP_MS = 40  # each task naps this long"), "{program}");
+            assert!(program.contains(if mode == "asyncio" { "await asyncio.sleep(NAP_MS / 1000)" } else { "time.sleep(NAP_MS / 1000)" }), "{program}");
+            assert!(program.contains(r#"print(f"napped (ms): {sum(results)}")"#), "{program}");
+        }
+        // The engine takes its specs as any workload's.
+        let spec = crate::core::spec::parse(&json!({ "workload": "test-nap", "mode": "sequential", "tasks": 3, "napMs": 5 }), &Capabilities { build: Build::Native, pool_threads: 2, cores: 2 }).unwrap();
+        assert_eq!((spec.workload.name(), spec.params["napMs"]), ("test-nap", 5));
     }
 
     #[test]

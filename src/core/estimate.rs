@@ -13,8 +13,9 @@ use super::workload::{Params, Workload};
 /// A run expected to take longer than this is announced before it starts.
 pub const LONG_RUN_MS: f64 = 60_000.0;
 
-/// The browser's connections per host: requests to one endpoint go at most this many at a time.
-const CONNECTIONS_PER_HOST: u32 = 6;
+/// The browser's connections per host (HTTP/1.1): requests to one endpoint go at most this many at a time.
+/// The one place this is written: the page and the bench read it from the catalogue (`rules.connectionsPerHost`).
+pub const CONNECTIONS_PER_HOST: u32 = 6;
 
 /// The estimated wall time of `spec`, in ms, on a machine with `cores` cores.
 pub fn estimate_ms(spec: &Spec, defaults: &Defaults, cores: u32) -> f64 {

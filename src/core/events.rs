@@ -1,8 +1,9 @@
 //! The run's events, as the engine records them while it runs: what replay folds into the state at any
 //! instant (`lab.replay`, www/src/replay/). Each is stamped on the run's one clock, ms from its start.
 //!
-//! The format is the one www/src/replay/events.ts defines (version [`EVENTS_VERSION`]; docs/API.md,
-//! "Replay and events"), so a Result's `events: { v, list }` reads the same whichever side made it. What
+//! The format's kinds, their order and version are defined here and given to the page in the catalogue
+//! (`rules.events`; www/src/replay/events.ts reads them; docs/API.md, "Replay and events"), so a Result's
+//! `events: { v, list }` reads the same whichever side made it. What
 //! only the engine can know is here and not in the spans: when a waiting thread asked the GIL's holder to
 //! drop it (and whom it asked), why a holder dropped it, when an asyncio task became ready and when the
 //! loop took it off the ready queue, what a task awaits or calls.
@@ -119,8 +120,38 @@ impl Event {
 /// where `processes` names the parent `MainProcess`.
 pub const MAIN_INTERPRETER: &str = "main interpreter";
 
-/// The order of simultaneous events (events.ts, `RANK`): what ends before what begins, so that at a
-/// hand-over the old holder has dropped before the new one takes.
+impl EventKind {
+    /// Every kind, in the order the catalogue lists them (`rules.events.kinds`: the page reads the kinds
+    /// and their order from there, www/src/rules.ts).
+    pub const ALL: [EventKind; 18] = [
+        EventKind::TaskStart,
+        EventKind::TaskEnd,
+        EventKind::RunStart,
+        EventKind::RunEnd,
+        EventKind::GilWait,
+        EventKind::GilDropRequest,
+        EventKind::GilTake,
+        EventKind::GilDrop,
+        EventKind::GilWaitEnd,
+        EventKind::IoStart,
+        EventKind::TaskAwaiting,
+        EventKind::IoEnd,
+        EventKind::TaskReady,
+        EventKind::TaskScheduled,
+        EventKind::MessageSend,
+        EventKind::MessageReceive,
+        EventKind::ProcessStart,
+        EventKind::ProcessReady,
+    ];
+
+    /// The order of simultaneous events: what ends before what begins, so that at a hand-over the old
+    /// holder has dropped before the new one takes (never two holders), and a task's end comes after its
+    /// last activity and before the next task on its lane starts. The page sorts by the same ranks.
+    pub fn rank(self) -> u8 {
+        rank(self)
+    }
+}
+
 fn rank(kind: EventKind) -> u8 {
     use EventKind::*;
     match kind {

@@ -86,19 +86,26 @@ impl Faults {
     /// For each task, whether it fails: exactly `round(rate * tasks)` of them, picked by a seeded
     /// shuffle (the same seed always picks the same tasks).
     pub fn failing(&self, tasks: u32) -> Vec<bool> {
-        let n = tasks as usize;
-        let k = ((self.rate * f64::from(tasks)).round() as usize).min(n);
-        let mut order: Vec<usize> = (0..n).collect();
-        let mut rng = SplitMix64(self.seed);
-        for i in (1..n).rev() {
-            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
-        }
-        let mut fails = vec![false; n];
-        for &i in &order[..k] {
-            fails[i] = true;
-        }
-        fails
+        failing_tasks(self.rate, self.seed, tasks)
     }
+}
+
+/// Which of `tasks` tasks fail at `rate` with `seed`: exactly `round(rate * tasks)` of them, picked by a
+/// Fisher-Yates shuffle driven by SplitMix64. The one place this is decided: runs, and the Python
+/// programs' FAILING (crate::core::python), read it here.
+pub fn failing_tasks(rate: f64, seed: u64, tasks: u32) -> Vec<bool> {
+    let n = tasks as usize;
+    let k = ((rate * f64::from(tasks)).round() as usize).min(n);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = SplitMix64(seed);
+    for i in (1..n).rev() {
+        order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+    }
+    let mut fails = vec![false; n];
+    for &i in &order[..k] {
+        fails[i] = true;
+    }
+    fails
 }
 
 /// A tiny, well-known PRNG: enough to pick tasks reproducibly, the same on every platform.

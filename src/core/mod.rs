@@ -16,6 +16,7 @@ pub mod gil;
 pub mod mode;
 pub mod pickle;
 pub mod platform;
+pub mod python;
 pub mod record;
 pub mod run;
 pub mod spec;

@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadVerdicts } from '../../bench/lib/lab-modules.mjs';
+// The engine's catalogue as the bench records it from the lab it ran (meta.catalogue).
+import { CATALOGUE } from '../unit/load-ts.mjs';
 import { derive, markdown } from '../../bench/lib/report.mjs';
 import { summarize } from '../../bench/lib/stats.mjs';
 
@@ -42,7 +44,7 @@ function results({ lab, py, firstRun }) {
       'cpython:processes': row([2100, 2000, 2050]),
     },
   };
-  return { cpu: [cpuCase(lab, py)], io: [io], overheads: {}, frames: {}, sizes: {}, errors: [], firstRun, meta: { date: '2026-01-01', profile: 'test', reps: {}, loadAvg1m: [] } };
+  return { cpu: [cpuCase(lab, py)], io: [io], overheads: {}, frames: {}, sizes: {}, errors: [], firstRun, meta: { date: '2026-01-01', profile: 'test', reps: {}, loadAvg1m: [], catalogue: CATALOGUE } };
 }
 
 test('fidelity: the lab side is claims() of the verdict module, CPython is judged on the same thresholds', async () => {

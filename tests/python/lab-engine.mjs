@@ -2,8 +2,10 @@
 // and runs specs, so the test can check its JS ports against the real thing. A process of its own, because
 // the engine's glue keeps a MessageChannel open, which would keep the test's event loop alive for good.
 //
-// stdin: { baseUrl, validate: [spec], run: [spec] } (JSON). stdout: one line of JSON,
-// { validated: [spec | { error }], results: [Result | { error }] }. Runs go one at a time, as in the lab.
+// stdin: { baseUrl, validate: [spec], run: [spec], programs: [[spec, options]] } (JSON). stdout: one line
+// of JSON, { validated: [spec | { error }], results: [Result | { error }], programs: [text | { error }] }
+// (the Python program of each spec, as the engine writes it: src/core/python). Runs go one at a time, as
+// in the lab.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,5 +27,13 @@ const validated = [];
 for (const spec of input.validate ?? []) validated.push(await attempt(() => engine.validate(JSON.stringify(spec))));
 const results = [];
 for (const spec of input.run ?? []) results.push(await attempt(() => engine.run(JSON.stringify(spec))));
-process.stdout.write(`${JSON.stringify({ validated, results })}\n`);
+const programs = [];
+for (const [spec, options] of input.programs ?? []) {
+  try {
+    programs.push(engine.pythonProgram(JSON.stringify(spec), JSON.stringify(options ?? {})));
+  } catch (e) {
+    programs.push({ error: String(e?.message ?? e) });
+  }
+}
+process.stdout.write(`${JSON.stringify({ validated, results, programs })}\n`);
 process.exit(0);

@@ -1,9 +1,11 @@
-// Every program the page can show is real Python 3: www/src/python/programs.ts generates, for a sample
-// of specs (every workload x every mode at tiny sizes, each onError where it applies, timeouts, faults),
-// the program; each runs in CPython (bench/.venv, with aiohttp) against the lab's own server, must exit 0
-// (or raise the expected exception), and must print the value the lab computes for the same spec. The
-// expected values come from small JS ports of the lab's kernels, which a first test checks against the
-// lab's engine itself (the single wasm build, loaded in node). The lesson's two snippets run as well.
+// Every program the page can show is real Python 3: the engine writes (src/core/python; asked through the
+// single wasm build, loaded in node by lab-engine.mjs), for a sample of specs (every workload x every mode
+// at tiny sizes, each onError where it applies, timeouts, faults), the program; each runs in CPython
+// (bench/.venv, with aiohttp) against the lab's own server, must exit 0 (or raise the expected
+// exception), and must print the value the lab computes for the same spec. The expected values come from
+// small JS ports of the lab's kernels, which a first test checks against the lab's engine itself; the
+// failing tasks are the program's FAILING, which the same test checks are the tasks the engine's runs
+// fail. The lesson's two snippets run as well.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -17,14 +19,14 @@ import { ensureVenv } from '../../bench/lib/host.mjs';
 const RUN_TIMEOUT_MS = 30_000;
 const PARALLEL = 2;
 
-let programs;
+let snippets;
 let server;
 let baseUrl;
 let python;
 let dir;
 
 before(async () => {
-  [programs, server] = await Promise.all([loadTs('www/src/python/programs.ts'), startServer()]);
+  [{ lessonSnippets: snippets }, server] = await Promise.all([loadTs('www/src/python/lesson-snippets.ts'), startServer()]);
   baseUrl = server.url.endsWith('/') ? server.url : `${server.url}/`;
   ({ python } = ensureVenv());
   dir = await mkdtemp(path.join(os.tmpdir(), 'lab-python-'));
@@ -90,9 +92,31 @@ function taskValue(spec, id) {
   throw new Error(spec.workload);
 }
 
+/** The programs the engine wrote, by spec (`writePrograms`). */
+const written = new Map();
+
+/** Asks the engine for the program of each spec (with the lab's own server as BASE_URL). */
+async function writePrograms(specs) {
+  const { programs } = await labEngine({ programs: specs.map((s) => [s, { baseUrl }]) });
+  specs.forEach((s, i) => written.set(JSON.stringify(s), programs[i]));
+}
+
+/** `spec`'s program, as the engine wrote it. */
+function programOf(spec) {
+  const p = written.get(JSON.stringify(spec));
+  if (typeof p !== 'string') throw new Error(`no program for ${JSON.stringify(spec)}: ${JSON.stringify(p)}`);
+  return p;
+}
+
+/** The tasks the program says fail: its FAILING, the engine's seeded pick (src/core/faults.rs). */
+function failingOf(spec) {
+  const m = programOf(spec).match(/^FAILING = (?:set\(\)|\{([\d, ]*)\})$/m);
+  return m?.[1] ? m[1].split(', ').map(Number) : [];
+}
+
 /** The tasks that fail in `spec` (faults, a timeout shorter than a sleep, a hang under a timeout). */
 function failed(spec) {
-  const ids = new Set(spec.faults ? programs.failingTasks(spec.faults, spec.tasks) : []);
+  const ids = new Set(spec.faults ? failingOf(spec) : []);
   if (spec.workload === 'io-sleep' && spec.timeoutMs !== undefined && spec.timeoutMs < spec.latencyMs) {
     for (let i = 0; i < spec.tasks; i++) ids.add(i);
   }
@@ -258,11 +282,8 @@ function labEngine(input) {
   });
 }
 
-test("the JS ports and the failing tasks agree with the lab's engine", async () => {
-  // Faults::failing's own test: exactly round(rate x tasks) tasks fail.
-  for (const [rate, tasks, k] of [[0.5, 8, 4], [0.25, 10, 3], [1.0, 7, 7], [0.0, 9, 0], [0.04, 10, 0], [0.05, 10, 1]]) {
-    assert.equal(programs.failingTasks({ rate, seed: 7 }, tasks).length, k, `rate ${rate} of ${tasks}`);
-  }
+test("the JS ports and the programs' failing tasks agree with the lab's engine", async () => {
+  // (How many tasks fail, exactly round(rate x tasks), is Faults::failing's own test: src/core/faults.rs.)
   // The engine's validate fills in the same specs (the modes this single build can run).
   const validate = CASES.map(([s]) => s).filter((s) => ['sequential', 'asyncio', 'processes'].includes(s.mode));
   // One run per distinct piece of work, its failures collected (a panic crashes the engine: not run).
@@ -276,6 +297,7 @@ test("the JS ports and the failing tasks agree with the lab's engine", async () 
   const seeds = [1, 2, 3, 9_007_199_254_740_991].map((seed) => ({
     workload: 'io-fetch', mode: 'sequential', tasks: 20, latencyMs: 0, faults: { kind: 'status', rate: 0.3, seed }, onError: 'return-exceptions',
   }));
+  await writePrograms([...runs.values(), ...seeds]);
   const { validated, results } = await labEngine({ validate, run: [...runs.values(), ...seeds] });
   validate.forEach((s, i) => assert.deepEqual(validated[i], s, label(s)));
   [...runs.values(), ...seeds].forEach((s, i) => {
@@ -288,9 +310,10 @@ test("the JS ports and the failing tasks agree with the lab's engine", async () 
 });
 
 test('every generated program runs in CPython and prints the lab\'s value', async () => {
+  await writePrograms(CASES.map(([s]) => s));
   const runs = await limited(
     CASES.map(([s, raises], n) => async () => {
-      const source = programs.pythonProgram(s, { baseUrl });
+      const source = programOf(s);
       return { s, raises, source, ...(await runPython(`p${n}-${s.workload}-${s.mode}`, source)) };
     }),
     PARALLEL,
@@ -329,7 +352,7 @@ test('every generated program runs in CPython and prints the lab\'s value', asyn
 });
 
 test("the lesson's snippets run as the lesson shows them", async () => {
-  const fetchData = programs.lessonSnippets.fetchData({ seconds: 0.05 });
+  const fetchData = snippets.fetchData({ seconds: 0.05 });
   assert.match(fetchData, /async def fetch_data\(\):/);
   assert.match(fetchData, /await asyncio\.sleep\(0\.05\) # Non-blocking sleep/);
   const a = await runPython('lesson-fetch-data', fetchData);
@@ -337,7 +360,7 @@ test("the lesson's snippets run as the lesson shows them", async () => {
   assert.equal(a.stdout, 'Start fetching...\nDone!\n');
 
   const urls = [20, 30, 10].map((ms) => `${baseUrl}api/delay?ms=${ms}`);
-  const api = programs.lessonSnippets.concurrentApiCalls({ urls });
+  const api = snippets.concurrentApiCalls({ urls });
   for (const want of ['async def call_api(url):', 'async with aiohttp.ClientSession() as session:', 'async with session.get(url) as response:', 'return await response.json()', 'results = await asyncio.gather(*(call_api(u) for u in urls))', 'print(results)', 'asyncio.run(main())']) {
     assert.ok(api.includes(want), `lacks ${want}`);
   }
@@ -347,7 +370,9 @@ test("the lesson's snippets run as the lesson shows them", async () => {
 });
 
 test("API.md's interpreters mode gives a program that compiles (it needs 3.14 to run)", async () => {
-  const source = programs.pythonProgram({ ...spec('cpu-primes', 'sequential'), mode: 'interpreters', workers: 6 });
+  const s = { ...spec('cpu-primes', 'sequential'), mode: 'interpreters', workers: 6 };
+  await writePrograms([s]);
+  const source = programOf(s);
   for (const want of ['from concurrent.futures import InterpreterPoolExecutor', 'InterpreterPoolExecutor(max_workers=WORKERS)', 'if __name__ == "__main__":']) {
     assert.ok(source.includes(want), `lacks ${want}`);
   }
@@ -356,7 +381,9 @@ test("API.md's interpreters mode gives a program that compiles (it needs 3.14 to
 });
 
 test('an interpreters program with inputItems passes each task its list, and runs (on 3.11, with threads in place of interpreters)', async () => {
-  const source = programs.pythonProgram({ ...spec('cpu-primes', 'sequential'), mode: 'interpreters', workers: 2, tasks: 4, size: 20_000, inputItems: 1000 });
+  const s = { ...spec('cpu-primes', 'sequential'), mode: 'interpreters', workers: 2, tasks: 4, size: 20_000, inputItems: 1000 };
+  await writePrograms([s]);
+  const source = programOf(s);
   for (const want of ['INPUT_ITEMS = 1000', 'DATA = list(range(INPUT_ITEMS))', 'def work(i, data):', 'assert len(data) == INPUT_ITEMS', '[DATA] * TASKS']) {
     assert.ok(source.includes(want), `lacks ${want}`);
   }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadPyodide } from 'pyodide';
 import { loadTs } from './load-ts.mjs';
+import { programOrNone } from './programs-fixture.mjs';
 
 let P, R, py;
 before(async () => {
@@ -53,7 +54,7 @@ test('CPython is 3.14 and the stdlib lines the tree shows are where 3.14 suspend
 test('a gather of three tasks (a recorded run): the same text as CPython 3.14 asyncio.tools prints', () => {
   const r = fixture('asyncio-io');
   const rp = R.replay(r);
-  const graph = P.awaitGraph(r, rp, rp.stateAt(50));
+  const graph = P.awaitGraph(r, rp, rp.stateAt(50), programOrNone(r.spec));
   const text = P.pstreeText(graph);
   assert.equal(text, cpython(graph));
   assert.equal(
@@ -76,7 +77,7 @@ test('every instant of recorded asyncio runs: the port prints what CPython print
     const r = fixture(name);
     const rp = R.replay(r);
     for (const t of [0, ...rp.times, r.endMs + 1]) {
-      const graph = P.awaitGraph(r, rp, rp.stateAt(t));
+      const graph = P.awaitGraph(r, rp, rp.stateAt(t), programOrNone(r.spec));
       assert.equal(P.pstreeText(graph), cpython(graph), `${name} at ${t}`);
       compared++;
     }
@@ -95,14 +96,14 @@ test('TaskGroup, timeouts, tasks left running after gather raised: the same text
   for (const r of variants) {
     const rp = R.replay(r);
     for (const t of [10, 60, 120, 200]) {
-      const graph = P.awaitGraph(r, rp, rp.stateAt(t));
+      const graph = P.awaitGraph(r, rp, rp.stateAt(t), programOrNone(r.spec));
       assert.equal(P.pstreeText(graph), cpython(graph), `${JSON.stringify(r.spec)} wall ${r.wallMs} at ${t}`);
     }
   }
   const group = variants[0];
-  const text = P.pstreeText(P.awaitGraph(group, R.replay(group), R.replay(group).stateAt(60)));
+  const text = P.pstreeText(P.awaitGraph(group, R.replay(group), R.replay(group).stateAt(60), programOrNone(group.spec)));
   assert.match(text, /main lab\.py:\d+\n {8}└── {2}TaskGroup\.__aexit__ Lib\/asyncio\/taskgroups\.py:72\n {12}└── {2}TaskGroup\._aexit Lib\/asyncio\/taskgroups\.py:121/);
-  const orphans = P.pstreeText(P.awaitGraph(variants[2], R.replay(variants[2]), R.replay(variants[2]).stateAt(200)));
+  const orphans = P.pstreeText(P.awaitGraph(variants[2], R.replay(variants[2]), R.replay(variants[2]).stateAt(200), programOrNone(variants[2].spec)));
   assert.ok(!orphans.includes('Task-1'), 'after gather raised, main() no longer awaits');
   assert.match(orphans, /^└── \(T\) Task-4\n/, 'the tasks still running are roots');
 });

@@ -8,9 +8,8 @@ export type Network = 'real' | 'simulated' | 'none';
 /** The header on the service worker's answers; its value is `simulated`. */
 export const SIMULATED_HEADER = 'X-Lab-Network';
 
-/** Workloads whose tasks call the latency endpoint (the engine's `uses_network`). */
-const NETWORK_WORKLOADS = new Set(['io-fetch', 'mixed-pipeline']);
-export const usesNetwork = (workload: unknown) => NETWORK_WORKLOADS.has(String(workload));
+/** Whether a workload's tasks call the latency endpoint: the engine's catalogue says (../rules.ts). */
+export { usesNetwork } from './rules';
 
 export interface NetworkInfo {
   network: Network;
@@ -28,14 +27,14 @@ export async function detectNetwork(base: string, timeoutMs = 5000): Promise<Net
         network: 'simulated',
         networkReason:
           'there is no latency server on this host, so the lab\'s service worker answers api/delay inside the ' +
-          'browser (same contract, same delays); no connection is opened, so the browser\'s limit of 6 ' +
+          'browser (same contract, same delays); no connection is opened, so the browser\'s limit of ' +
           'connections per host does not apply to these runs',
       };
     }
     const body = r.ok ? await r.json().catch(() => undefined) : undefined;
     if (body && typeof body.delayMs === 'number') return { network: 'real' };
-    return { network: 'none', networkReason: `the latency endpoint answered HTTP ${r.status} here, so io-fetch and mixed-pipeline tasks will fail (serve the lab with npm start, or from a host where its service worker can run)` };
+    return { network: 'none', networkReason: `the latency endpoint answered HTTP ${r.status} here, so the tasks of workloads that make requests will fail (serve the lab with npm start, or from a host where its service worker can run)` };
   } catch (e) {
-    return { network: 'none', networkReason: `the latency endpoint did not answer (${(e as Error).message}), so io-fetch and mixed-pipeline tasks will fail` };
+    return { network: 'none', networkReason: `the latency endpoint did not answer (${(e as Error).message}), so the tasks of workloads that make requests will fail` };
   }
 }

@@ -56,22 +56,53 @@ fn secs(ms: f64) -> String {
     format!("{}", ms / 1000.0)
 }
 
+/// How the lab's Python program writes what a task waits on (replay shows it): `{task}`, `{seconds}`
+/// and `{timeout}` to fill, `{call}` the call a timeout wraps. In the catalogue (`rules.calls`), so that
+/// replay writes the same for a record made without events (www/src/replay/derive.ts); `other*` is what
+/// it says of a wait the spans do not name.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallTexts {
+    /// A coroutine's request, and a thread's.
+    pub fetch_await: &'static str,
+    pub fetch_call: &'static str,
+    /// A coroutine's timer, and a thread's sleep (also a `convoy` blocking call).
+    pub sleep_await: &'static str,
+    pub sleep_call: &'static str,
+    /// An await under `timeoutMs` (threads apply the timeout inside the call).
+    pub timeout_await: &'static str,
+    pub other_await: &'static str,
+    pub other_call: &'static str,
+}
+
+pub const CALL_TEXTS: CallTexts = CallTexts {
+    fetch_await: "session.get(url_for({task}))",
+    fetch_call: "urlopen(url_for({task}))",
+    sleep_await: "asyncio.sleep({seconds})",
+    sleep_call: "time.sleep({seconds})",
+    timeout_await: "asyncio.wait_for({call}, timeout={timeout})",
+    other_await: "I/O",
+    other_call: "a blocking call",
+};
+
 /// What an I/O step waits on, as the lab's Python program writes it (replay shows it): a coroutine's
 /// await under `asyncio`, a blocking call elsewhere. `fetch`: a request (else a sleep of `ms`).
 pub fn io_text(spec: &Spec, id: u32, fetch: bool, ms: u32, asyncio: bool) -> String {
-    let call = match (fetch, asyncio) {
-        (true, true) => format!("session.get(url_for({id}))"),
-        (true, false) => format!("urlopen(url_for({id}))"),
-        (false, true) => format!("asyncio.sleep({})", secs(f64::from(ms))),
-        (false, false) => format!("time.sleep({})", secs(f64::from(ms))),
+    let t = &CALL_TEXTS;
+    let template = match (fetch, asyncio) {
+        (true, true) => t.fetch_await,
+        (true, false) => t.fetch_call,
+        (false, true) => t.sleep_await,
+        (false, false) => t.sleep_call,
     };
+    let call = template.replace("{task}", &id.to_string()).replace("{seconds}", &secs(f64::from(ms)));
     match spec.timeout_ms {
-        Some(t) if asyncio => format!("asyncio.wait_for({call}, timeout={})", secs(f64::from(t))),
+        Some(timeout) if asyncio => t.timeout_await.replace("{call}", &call).replace("{timeout}", &secs(f64::from(timeout))),
         _ => call,
     }
 }
 
 /// A blocking call of `us` microseconds (`convoy`), as Python writes it.
 pub fn block_text(us: u32) -> String {
-    format!("time.sleep({})", secs(f64::from(us) / 1000.0))
+    CALL_TEXTS.sleep_call.replace("{seconds}", &secs(f64::from(us) / 1000.0))
 }

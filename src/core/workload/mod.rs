@@ -15,6 +15,8 @@ mod io_sleep;
 pub mod kernels;
 mod mixed_pipeline;
 pub mod types;
+#[cfg(feature = "test-workload")]
+mod test_nap;
 
 pub use class::Class;
 pub use types::*;
@@ -27,6 +29,8 @@ pub static ALL: &[&dyn Workload] = &[
     &io_sleep::IoSleep,
     &mixed_pipeline::MixedPipeline,
     &convoy::Convoy,
+    #[cfg(feature = "test-workload")]
+    &test_nap::TestNap,
 ];
 
 /// Finds a workload by its public name.

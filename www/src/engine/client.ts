@@ -208,6 +208,11 @@ export class EngineClient {
     return this.remote.estimate(spec);
   }
 
+  pythonProgram(spec: Spec, options: { baseUrl?: string; failing?: number[] } = {}): Promise<string> {
+    if (!this.remote) return Promise.reject({ name: 'EngineError', message: 'the engine is not running' });
+    return this.remote.pythonProgram(spec, options);
+  }
+
   /**
    * Engine `engineId` died: stop it, let the owner restart it, then fail the run that was going on. An
    * engine that dies as it starts fails that start instead (which tries again, a few times).

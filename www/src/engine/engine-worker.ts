@@ -18,6 +18,7 @@ interface EngineModule {
   run(spec: string, onTask?: (record: string, output?: TaskOutput) => void): Promise<string>;
   validate(spec: string): string;
   estimate(spec: string): number;
+  pythonProgram(spec: string, options: string): string;
   catalogue(): string;
   calibrate(measurements: string): string;
   setDefaults(defaults: string): string;
@@ -292,6 +293,15 @@ const api: EngineApi = {
     if (!engine) throw toPlainError('the engine has not started');
     try {
       return engine.estimate(JSON.stringify(spec));
+    } catch (e) {
+      throw toPlainError(e);
+    }
+  },
+
+  async pythonProgram(spec: Spec, options: { baseUrl?: string; failing?: number[] } = {}): Promise<string> {
+    if (!engine) throw toPlainError('the engine has not started');
+    try {
+      return engine.pythonProgram(JSON.stringify(spec), JSON.stringify(options));
     } catch (e) {
       throw toPlainError(e);
     }

@@ -44,6 +44,12 @@ export interface WorkloadInfo {
   calibration: CalibrationInfo | null;
   presets: PresetInfo[];
   modes: { mode: string; unsupported: string | null }[];
+  /** Its tasks call the latency endpoint (src/core/workload `uses_network`). */
+  network: boolean;
+  /** What a task waits on, a request or a timer, and the field its length comes from; null if neither. */
+  waits: { on: 'fetch' | 'sleep'; msField: string | null } | null;
+  /** The constant each field becomes in the workload's Python program (`size`: `N`, say). */
+  pythonConstants: Record<string, string>;
   /** Set for a workload that fixes its tasks (and a thread mode's workers) itself, saying how (`convoy`:
    * one thread each). The form shows this in place of those fields. */
   ownTasks?: string | null;
@@ -57,6 +63,8 @@ export interface ModeInfo {
   source: string;
   workers: { min: number; max: number; default: number } | null;
   unavailable: string | null;
+  /** Which GIL its threads take: one for the process, one per interpreter (lane), or none. */
+  gil: 'one' | 'per-lane' | 'none';
   /** Fields the mode adds (`freeThreadedOverheadPct`; `releasesGil`, a boolean, for the work `classes`). */
   fields?: ModeField[];
 }
@@ -86,6 +94,18 @@ export interface Catalogue {
   errors: ErrorOptions;
   workloads: WorkloadInfo[];
   modes: ModeInfo[];
+  /** The rules of the model the page reads besides the fields (src/core/catalogue.rs; ../rules.ts). */
+  rules: CatalogueRules;
+}
+
+/** The engine's rules the page needs (src/core/catalogue.rs `rules`), written nowhere else. */
+export interface CatalogueRules {
+  /** The event format: its version and kinds, each with its rank among simultaneous events. */
+  events: { v: number; kinds: { name: string; rank: number }[] };
+  /** How the lab's Python writes a wait (`{task}`, `{seconds}`, `{timeout}`, `{call}` to fill). */
+  calls: { fetchAwait: string; fetchCall: string; sleepAwait: string; sleepCall: string; timeoutAwait: string; otherAwait: string; otherCall: string };
+  /** The browser's HTTP/1.1 connections per host. */
+  connectionsPerHost: number;
 }
 
 export type Spec = Record<string, unknown>;
@@ -210,6 +230,8 @@ export interface EngineApi {
   validate(spec: Spec): Promise<Spec>;
   /** How long the spec's run should take here, ms, from the calibration (src/core/estimate.rs). */
   estimate(spec: Spec): Promise<number>;
+  /** The Python program of `spec` (src/core/python), or a rejection naming what has none. */
+  pythonProgram(spec: Spec, options?: { baseUrl?: string; failing?: number[] }): Promise<string>;
   /** The Result of a run whose engine crashed (`message` says what died), from the task records the
    * page was sent before it did: the finished tasks kept, the others cancelled (src/core/crash.rs). */
   finishCrashed(spec: Spec, records: Task[], wallMs: number, message: string): Promise<Result>;

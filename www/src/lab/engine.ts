@@ -5,6 +5,7 @@
 
 import type { EngineClient } from '../engine/client';
 import type { Catalogue, Defaults } from '../engine/protocol';
+import { useCatalogue } from '../rules';
 import { loadCalibration, saveCalibration } from './calibration';
 import { toError, type LabOptions, type Status } from './contract';
 import type { Listeners } from './events';
@@ -120,6 +121,7 @@ export class LabEngine {
     }
     const { catalogue, defaults } = started;
     this.catalogue = catalogue;
+    useCatalogue(catalogue);
     this.defaults = defaults;
     if (started.calibrated) saveCalibration(catalogue.labVersion, catalogue.calibrationTargetMs, defaults);
     if (this.options.network) this.update(await this.options.network);

@@ -58,6 +58,9 @@ export class Lab {
       const run = (job: Job) => this.pythonRunner.run(source, job, options ?? {});
       return this.queue.enqueue(run, options?.signal) as Promise<PythonResult>;
     },
+    /** The Python program that does what `spec`'s run does, as the engine writes it (src/core/python). */
+    program: (spec: Spec, { baseUrl }: { baseUrl?: string } = {}): Promise<string> =>
+      this.engine.ask(() => this.engine.client.pythonProgram(spec, { baseUrl })),
   };
 
   constructor(client: EngineClient, options: LabOptions = {}) {
@@ -121,10 +124,7 @@ export class Lab {
     }, options?.signal) as Promise<Result>;
   }
 
-  /**
-   * The same work in every mode, fairly (./compare.ts): each mode's median round with `rounds` and
-   * `spread`, one history row per mode. One job: `busy` from its first run to its last.
-   */
+  /** The same work in every mode, fairly (./compare.ts): median rounds, a history row per mode; one job. */
   compare(spec: Spec, options: CompareOptions = {}): Promise<CompareOutcome> {
     // Refused before anything is queued (the modes again once the engine has named them).
     const modes = this.engine.described?.modes.map((m) => m.name);

@@ -2,8 +2,10 @@
 // Calls)", verbatim but for the chapter's knob (the very text of docs/LESSON.md); shown whole in the
 // chapters that have some, and run by "Run it in real Python" (../python/real/choices.ts).
 
-import { pyNum } from '../python/program-parts/python-text';
 import type { Chapter } from './chapters';
+
+/** A number as a Python literal (the lesson's knob: a few seconds). */
+const pyNum = (x: number): string => String(x);
 
 export const lessonSnippets = {
   /** The lesson's `fetch_data` (section 2) verbatim, sleeping `seconds` instead of 2. */

@@ -40,8 +40,6 @@ export const NEEDS_IDLE_MACHINE: readonly string[] = [
   'convoy-interval',
   'convoy-free-threaded',
 ];
-/** Connections a browser opens to one host (HTTP/1.1): requests beyond go in waves. */
-export const BROWSER_CONNECTIONS_PER_HOST = 6;
 /** Items crossing to each task from which the Compare tests `interpreters-data` (the issue's 100,000;
  * CPython 3.15rc1: summing 400,000 items across 4 interpreters took 255 ms, 8 ms on threads). */
 export const DATA_HEAVY_ITEMS = 100_000;

@@ -2,15 +2,18 @@
 // can reach is its tasks in waves (as many at a time as its workers and, for real requests, the browser's
 // connections to one host let); a claim is borne out halfway there.
 
-import { BROWSER_CONNECTIONS_PER_HOST, CLAIM_TEXT } from './claims-catalogue';
+import { connectionsPerHost, usesNetwork } from '../rules';
+import { CLAIM_TEXT } from './claims-catalogue';
 import { decide, measure, median, roundSpeedups, spreadText, times, undecided, untested, usable, workersOf } from './claims-rounds';
 import type { ClaimVerdict, Measured, Outcome } from './claims-rounds';
 
 /** An I/O run's waves: its tasks go as many at a time as its workers and the browser's connections let. */
 function wavesOf(r: Measured): { tasks: number; waves: number } {
   const tasks = Math.max(1, Number(r.spec.tasks) || 1);
-  const http = r.spec.workload === 'io-fetch' && r.network !== 'simulated';
-  const atOnce = Math.min(tasks, workersOf(r) ?? tasks, http ? BROWSER_CONNECTIONS_PER_HOST : Infinity);
+  // Requests through the browser's HTTP stack (a workload that makes them, on a real network) share its
+  // connections to one host.
+  const http = usesNetwork(r.spec.workload) && r.network !== 'simulated';
+  const atOnce = Math.min(tasks, workersOf(r) ?? tasks, http ? connectionsPerHost() : Infinity);
   return { tasks, waves: Math.ceil(tasks / atOnce) };
 }
 
@@ -51,8 +54,8 @@ export function ioClaims(outcome: Outcome, base: Measured): ClaimVerdict[] {
     } else if (verdict === 'not-borne-out') {
       why = `No round reached ${times(threshold)}: something slowed the waits down (a busy machine or server).`;
     }
-    if (waves > 1 && verdict === 'borne-out' && r.spec.workload === 'io-fetch' && r.network !== 'simulated')
-      why = `A browser opens at most ${BROWSER_CONNECTIONS_PER_HOST} connections to one host, so ${r.spec.tasks} requests go in ${waves} waves (Python's aiohttp would open up to 100).`;
+    if (waves > 1 && verdict === 'borne-out' && usesNetwork(r.spec.workload) && r.network !== 'simulated')
+      why = `A browser opens at most ${connectionsPerHost()} connections to one host, so ${r.spec.tasks} requests go in ${waves} waves (Python's aiohttp would open up to 100).`;
     out.push({ id, claim, verdict, measured: measure(mode, values, text), why, undecided: undecided(raw, values, ideal < 1.5) });
   };
   overlap('asyncio-io', 'asyncio', CLAIM_TEXT['asyncio-io'], 'workers');

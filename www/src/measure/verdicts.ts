@@ -23,8 +23,11 @@ import { ioClaims } from './claims-io';
 import { mixedClaims } from './claims-mixed';
 import { classOf, usable, type ClaimVerdict, type Outcome } from './claims-rounds';
 
+// The engine's catalogue, for the claims that read its rules (the browser's connections per host): the
+// page gives it when the lab starts; the bench, from the lab it ran.
+export { useCatalogue } from '../rules';
+
 export {
-  BROWSER_CONNECTIONS_PER_HOST,
   BUSY_SHARE,
   CLAIM_IDS,
   CLAIM_MODE,

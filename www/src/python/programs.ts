@@ -1,48 +1,67 @@
-// The Python program that does what a lab run did: from a validated spec (defaults filled in, as the
-// engine returns it) to a whole, runnable Python 3 program (3.11+) with the run's values in it, for the
-// learner to copy and run beside the lab. Pure: no DOM, no engine; strings in, a string out.
-//
-// Each program has the same parts, in this order: a header (what ran, what it needs), the imports, the
-// run's values as constants, the work of one task (as the workload does it: src/core/workload/*.rs), the
-// driver (as the mode runs the tasks, with onError as Python writes it: src/core/faults.rs `OnError::python`),
-// and the output (the results, the lab's `value`, the wall time). The Python is written out in template
-// literals in the parts (program-parts/), so that it reads as Python there. tests/python/programs.test.mjs
-// runs the programs in CPython against the lab's server and checks that each prints the value the lab
-// computes for the same spec.
-//
-// Where Python cannot do exactly what the lab models, the program says so in a comment:
-// - `rayon` is native code with no Python in it: the closest Python is the ThreadPoolExecutor of
-//   `threads-gil`, with a note that its speedup needs python3.14t or C code that releases the GIL.
-// - `faults.kind = "panic"` crashes the lab's engine (an EngineError); in Python it is a RuntimeError that
-//   onError handles like any other exception.
-// - `multiprocessing.Pool.map` waits for every task and raises the first failure *in time*; the lab's
-//   `raise` is Executor.map's (the first failure *in task order*, as the caller reaches it), so a run with
-//   faults uses `imap`, which hands the results back in order.
-// - urllib's `HTTPError` cannot be unpickled (it needs five constructor arguments), which would hang
-//   `multiprocessing.Pool`; under `processes` an error status is re-raised as a plain `URLError`.
-// - `time.sleep` takes no timeout: as the lab does, a sleep longer than timeoutMs sleeps the timeout and
-//   raises TimeoutError. urlopen's `timeout` bounds each socket operation, not the whole request (the
-//   endpoint sends its answer in one piece, so here the two agree).
-// - Which tasks fail is computed in program-parts/plan.ts, by the lab's own seeded shuffle (`failingTasks`,
-//   a port of `Faults::failing`), and written into the program as the constant FAILING.
-//
-// The parts, one file each in program-parts/: plan.ts (the spec, the options, the plan every part
-// reads, the failing tasks), python-text.ts (indenting, comments, literals), head.ts (header, imports,
-// constants), work.ts (the work of one task), driver.ts (the driver and the output), convoy.ts (the
-// convoy effect's own program). The lesson's own snippets are in ../lesson/snippets.ts.
+// The Python program that does what a lab run did, as the engine writes it (src/core/python: one
+// generator, in the core, beside the rules it shows: which tasks fail, which workloads make requests,
+// how each mode runs its tasks). The page asks for it through `lab.python.program` (the engine's worker
+// answers) and keeps each answer per spec and options, so a view that redraws does not ask again.
+// tests/python/programs.test.mjs runs the programs in CPython against the lab's server and checks that
+// each prints the value the lab computes for the same spec. The lesson's own snippets are the lesson's
+// text, not a run's: ../lesson/snippets.ts.
 
-import { convoyProgram } from './program-parts/convoy';
-import { driver } from './program-parts/driver';
-import { constants, header, imports } from './program-parts/head';
-import { plan, type ProgramOptions, type ProgramSpec } from './program-parts/plan';
-import { helpers } from './program-parts/work';
+import type { Spec } from '../engine/protocol';
 
-export { DEFAULT_BASE_URL, failingTasks, type ProgramOptions, type ProgramSpec } from './program-parts/plan';
 export { lessonSnippets } from '../lesson/snippets';
 
+/** A spec as the engine returns it from `validate` (API.md "The spec"). */
+export interface ProgramSpec extends Spec {
+  workload: string;
+  mode: string;
+  tasks: number;
+}
+
+export interface ProgramOptions {
+  /** The lab's address: the program calls `<baseUrl>api/delay?ms=M&tag=ID` (the engine's default: `http://127.0.0.1:8080/`). */
+  baseUrl?: string;
+}
+
+/** Who writes programs: `lab.python.program` (the page's own lab) unless a caller gives its own. */
+export type ProgramWriter = (spec: Spec, options: ProgramOptions) => Promise<string>;
+
+const pageLab: ProgramWriter = (spec, options) => {
+  const lab = (globalThis as { lab?: { python: { program: ProgramWriter } } }).lab;
+  return lab ? lab.python.program(spec, options) : Promise.reject(new Error('no lab on this page to write the program'));
+};
+
+/** What came of asking: the program, or why there is none. */
+export type Written = { text: string } | { error: Error };
+
+/** The programs asked for, per spec and options (the most recent few hundred), with what came of each. */
+const kept = new Map<string, { program: Promise<string>; written?: Written }>();
+const KEEP = 256;
+const keyOf = (spec: ProgramSpec, options: ProgramOptions) => JSON.stringify([spec, options]);
+
 /** The whole Python program for `spec`: the same tasks, run the way the spec's mode runs them. */
-export function pythonProgram(spec: ProgramSpec, options: ProgramOptions = {}): string {
-  if (spec.workload === 'convoy') return convoyProgram(spec);
-  const p = plan(spec, options);
-  return `${header(p)}\n\n${imports(p)}\n\n${constants(p)}\n\n\n${helpers(p)}\n\n\n${driver(p)}\n`;
+export function pythonProgram(spec: ProgramSpec, options: ProgramOptions = {}, write: ProgramWriter = pageLab): Promise<string> {
+  const key = keyOf(spec, options);
+  let entry = kept.get(key);
+  if (!entry) {
+    const program = write(spec, options);
+    const made: { program: Promise<string>; written?: Written } = { program };
+    entry = made;
+    kept.set(key, made);
+    program.then(
+      (text) => (made.written = { text }),
+      (error: Error) => {
+        // A spec with no program has none next time either; any other refusal (the engine restarting,
+        // say) is asked again.
+        if (error?.name === 'SpecError') made.written = { error };
+        else kept.delete(key);
+      },
+    );
+    if (kept.size > KEEP) kept.delete(kept.keys().next().value as string);
+  }
+  return entry.program;
+}
+
+/** What came of asking for the program already (a view that redraws shows it at once), else undefined. */
+export function writtenProgram(spec: ProgramSpec, options: ProgramOptions = {}): Written | undefined {
+  return kept.get(keyOf(spec, options))?.written;
 }

@@ -4,17 +4,15 @@
 // ordered by its start: when the task became ready), messages and process start-up. What spans cannot
 // tell is left out and named in `DERIVED_ABSENT` (the GIL's drop requests).
 
+import { fill, gilKind, modelRules, workloadInfo } from '../rules';
 import { MAIN_PROCESS, sortEvents, type ReplayEvent } from './events';
 import type { RunRecord, RecordTask } from './record';
+
+export { gilKind };
 
 /** Event kinds a record derived from spans never has, per mode (replay reports them as absent). */
 export function derivedAbsent(mode: string): string[] {
   return gilKind(mode) === 'none' ? [] : ['gil-drop-request'];
-}
-
-/** Which GIL a mode has: one for the process, one per interpreter, or none. */
-export function gilKind(mode: string): 'one' | 'per-lane' | 'none' {
-  return mode === 'threads-gil' ? 'one' : mode === 'interpreters' ? 'per-lane' : 'none';
 }
 
 /** Seconds as Python writes them in the lab's programs (0.2, 1.5). */
@@ -22,24 +20,21 @@ const secs = (ms: number) => String(Math.round(ms) / 1000);
 
 /**
  * What a task waits on, as the lab's Python program writes it: a coroutine's await (`asyncio`) or a
- * thread's blocking call (every other mode). From the spec, since a span does not name its call.
+ * thread's blocking call (every other mode). From the spec, since a span does not name its call; the
+ * texts, and what each workload waits on, are the engine's (the catalogue's `rules.calls`, `waits`).
  */
 export function ioText(spec: RunRecord['spec'], taskId: number, asyncio: boolean): string {
-  const latency = typeof spec.latencyMs === 'number' ? spec.latencyMs : 200;
+  const calls = modelRules().calls;
+  const workload = workloadInfo(spec.workload);
+  const waits = workload?.waits;
+  if (!workload || !waits) return asyncio ? calls.otherAwait : calls.otherCall;
+  const field = waits.msField ?? '';
+  const given = spec[field];
+  const ms = typeof given === 'number' ? given : (workload.fields.find((f) => f.name === field)?.default ?? 0);
+  const template = waits.on === 'fetch' ? (asyncio ? calls.fetchAwait : calls.fetchCall) : asyncio ? calls.sleepAwait : calls.sleepCall;
+  const call = fill(template, { task: String(taskId), seconds: secs(ms) });
   const timeout = typeof spec.timeoutMs === 'number' ? spec.timeoutMs : undefined;
-  let call: string;
-  switch (spec.workload) {
-    case 'io-sleep':
-      call = asyncio ? `asyncio.sleep(${secs(latency)})` : `time.sleep(${secs(latency)})`;
-      break;
-    case 'io-fetch':
-    case 'mixed-pipeline':
-      call = asyncio ? `session.get(url_for(${taskId}))` : `urlopen(url_for(${taskId}))`;
-      break;
-    default:
-      return asyncio ? 'I/O' : 'a blocking call';
-  }
-  return asyncio && timeout !== undefined ? `asyncio.wait_for(${call}, timeout=${secs(timeout)})` : call;
+  return asyncio && timeout !== undefined ? fill(calls.timeoutAwait, { call, timeout: secs(timeout) }) : call;
 }
 
 /** Every event the spans tell, sorted (events.ts, `sortEvents`). */

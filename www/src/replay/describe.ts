@@ -83,6 +83,9 @@ export function eventText(e: ReplayEvent): string {
       return `${who} starts (a new process)`;
     case 'process-ready':
       return `${who} is ready`;
+    default:
+      // A kind this page does not word (replay reads only the engine's kinds): its name.
+      return `${task(e.taskId)}: ${e.kind}`;
   }
 }
 

@@ -3,44 +3,25 @@
 // derives them from the tasks' spans (derive.ts). Either way replay folds the same events into the state
 // at any instant (state.ts), so the engine's own record can slot in without changing the views.
 //
-// Pure types and constants: no DOM, no engine.
+// Pure: no DOM, no engine; the kinds, their order and the version are the engine's (../rules.ts).
 
-/** The version of the event format below. A record of another version is not read (replay says so). */
-export const EVENTS_VERSION = 1;
+import { modelRules } from '../rules';
 
 /**
- * Every kind of event, in the lesson's words. Each changes what one task (or lane) is doing; an event
- * that starts an activity ends the one before it only where its own kind says so.
+ * The version of the event format, as the engine records it (the catalogue's `rules.events.v`,
+ * src/core/events.rs `EVENTS_VERSION`). A record of another version is not read (replay says so).
  */
-export const EVENT_KINDS = [
-  // A task's life.
-  'task-start', // the task begins (a thread or process picks it up; asyncio: the task is created)
-  'task-end', // the task ends; `status` says how
-  // Running Python (or native code) on a lane; `nogil`: C code that released the GIL (NumPy, hashlib).
-  'run-start',
-  'run-end',
-  // The GIL (threads-gil: one; interpreters: one per interpreter, named by `gil`).
-  'gil-wait', // the thread asks for the GIL and waits
-  'gil-drop-request', // a waiting thread, after the switch interval, asks the holder to drop it (`holder`)
-  'gil-take', // the thread takes the GIL (its wait, if any, ends)
-  'gil-drop', // the holder drops it (`reason`: "switch", "io", "end")
-  'gil-wait-end', // the thread stops waiting without running (a Stop; or, derived from spans, a wait
-  //                that ends where no `run` span starts: the take is bookkeeping too short to record)
-  // I/O: a thread blocks in a call; a coroutine awaits.
-  'io-start', // a thread blocks in an I/O call (`call`: what it calls)
-  'task-awaiting', // asyncio: the task suspends at an await (`awaits`: what it awaits) until `io-end`
-  'io-end', // the call returns / the awaited thing is done
-  // asyncio's ready queue.
-  'task-ready', // the task is ready again and joins the event loop's ready queue
-  'task-scheduled', // the loop takes it off the queue to run it
-  // processes: messages (pickled tasks and results) and start-up.
-  'message-send', // `what`: "task" (to the worker) or "result" (back); `from`, `to`: lanes
-  'message-receive',
-  'process-start', // a worker process starts (spawn, interpreter start-up)
-  'process-ready',
-] as const;
+export const eventsVersion = (): number => modelRules().events.v;
 
-export type EventKind = (typeof EVENT_KINDS)[number];
+/**
+ * Every kind of event, in the engine's order and words (the catalogue's `rules.events.kinds`; each kind
+ * is described in src/core/events.rs `EventKind`). Each changes what one task (or lane) is doing; an
+ * event that starts an activity ends the one before it only where its own kind says so.
+ */
+export const eventKinds = (): string[] => modelRules().events.kinds.map((k) => k.name);
+
+/** An event's kind: one of `eventKinds()` (`task-start`, `gil-take`, `io-start`, ...). */
+export type EventKind = string;
 
 /** One event. `lane` names the thread, process or event loop; `taskId` the task (0..tasks-1). */
 export interface ReplayEvent {
@@ -78,38 +59,26 @@ export interface EventRecord {
 /** The parent process's lane in messages (Python's name for it). */
 export const MAIN_PROCESS = 'MainProcess';
 
-/**
- * The order of simultaneous events: what ends comes before what begins, so that at a hand-over the old
- * holder has dropped before the new one takes (never two holders), and a task's end comes after its
- * last activity and before the next task on its lane starts.
- */
-const RANK: Record<EventKind, number> = {
-  'run-end': 0,
-  'gil-drop': 0,
-  'io-end': 0,
-  'message-receive': 0,
-  'process-ready': 0,
-  'task-scheduled': 0,
-  'gil-wait-end': 0,
-  'task-end': 1,
-  'task-start': 2,
-  'process-start': 3,
-  'message-send': 3,
-  'gil-wait': 3,
-  'gil-drop-request': 3,
-  'io-start': 3,
-  'task-awaiting': 3,
-  'task-ready': 3,
-  'gil-take': 4,
-  'run-start': 4,
-};
+/** Each kind's rank among simultaneous events, per catalogue (read once). */
+const ranks = new WeakMap<object, Map<string, number>>();
 
-export const rankOf = (kind: EventKind): number => RANK[kind];
+/**
+ * The order of simultaneous events, the engine's (`rules.events.kinds[].rank`, src/core/events.rs
+ * `EventKind::rank`): what ends comes before what begins, so that at a hand-over the old holder has
+ * dropped before the new one takes (never two holders), and a task's end comes after its last activity
+ * and before the next task on its lane starts. Undefined for a kind the engine does not know.
+ */
+export function rankOf(kind: EventKind): number | undefined {
+  const events = modelRules().events;
+  let byKind = ranks.get(events);
+  if (!byKind) ranks.set(events, (byKind = new Map(events.kinds.map((k) => [k.name, k.rank]))));
+  return byKind.get(kind);
+}
 
 /** Sorts events in place by time, then by the order above; events of one instant keep their order otherwise. */
 export function sortEvents(events: ReplayEvent[]): ReplayEvent[] {
-  const indexed = events.map((e, i) => [e, i] as const);
-  indexed.sort(([a, i], [b, j]) => a.tMs - b.tMs || RANK[a.kind] - RANK[b.kind] || i - j);
+  const indexed = events.map((e, i) => [e, i, rankOf(e.kind) ?? NaN] as const);
+  indexed.sort(([a, i, ra], [b, j, rb]) => a.tMs - b.tMs || ra - rb || i - j);
   for (let i = 0; i < indexed.length; i++) events[i] = indexed[i][0];
   return events;
 }

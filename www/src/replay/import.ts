@@ -4,7 +4,7 @@
 // field (`results[0].tasks[3].spans[2].kind`) with what is allowed. What passes is rebuilt from the
 // checked fields only; nothing else of the input reaches the page.
 
-import { EVENT_KINDS } from './events';
+import { eventKinds, eventsVersion } from './events';
 import type { RunRecord } from './record';
 
 /** The largest file read (bytes). Export JSON of a long history can be larger: export fewer runs. */
@@ -224,13 +224,13 @@ function checkResult(x: unknown, field: string, options: ImportOptions, budget: 
   return out;
 }
 
-/** The engine's events: format 1 is checked event by event; another format is kept as given only if it is small and plain (replay will not read it). */
+/** The engine's events: its format (`eventsVersion()`) is checked event by event; another format is kept as given only if it is small and plain (replay will not read it). */
 function checkEvents(x: unknown, field: string, budget: { items: number }): unknown {
   if (!isObject(x)) throw new ImportError(field, 'an object { v, list }', show(x));
   const v = num(x.v, `${field}.v`, 1, 1e6, true);
   const raw = list(x.list, `${field}.list`, MAX_ITEMS, budget);
-  if (v !== 1) return { v, list: [] };
-  const kinds = EVENT_KINDS as readonly string[];
+  if (v !== eventsVersion()) return { v, list: [] };
+  const kinds = eventKinds();
   return {
     v,
     list: raw.map((e, i) => {

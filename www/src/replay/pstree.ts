@@ -1,11 +1,12 @@
 // What `python -m asyncio pstree PID` would print for an asyncio run at the replay's instant (Python
 // 3.14): the await graph the lab's run has then (the main task awaiting `gather` or a TaskGroup, each
-// pending task with its coroutine stack, in the lab's Python program: www/src/python/programs.ts), and
+// pending task with its coroutine stack, in the lab's Python program, which the engine writes:
+// src/core/python, given as `program`), and
 // the tree CPython's own `asyncio.tools.build_async_tree` draws of it, ported line for line.
 // tests/unit/replay-pstree.test.mjs feeds the same graph to CPython 3.14's tools.py (from the pinned
 // npm `pyodide` package) and compares the text.
 
-import { pythonProgram, type ProgramSpec } from '../python/programs';
+import { usesNetwork, workloadInfo } from '../rules';
 import type { Replay, ReplayState } from './replay';
 import type { RunRecord } from './record';
 
@@ -152,15 +153,13 @@ export const STDLIB_FRAMES = {
   taskGroupInner: { funcname: 'TaskGroup._aexit', filename: 'Lib/asyncio/taskgroups.py', lineno: 121 },
 } satisfies Record<string, FrameInfo>;
 
-/** The lines of the lab's program where its coroutines suspend, found in the program's own text. */
-function programLines(spec: RunRecord['spec']): Record<'main' | 'workDef' | 'workAwait' | 'callApi' | 'compute', number> {
-  let text = '';
-  try {
-    text = pythonProgram(spec as ProgramSpec);
-  } catch {
-    // No program for this workload: frames are named without a place (as tools.py prints a frame with no file).
-  }
-  const lines = text.split('\n');
+/**
+ * The lines of the lab's program where its coroutines suspend, found in the program's own text (the
+ * engine writes it: `lab.python.program`). Without a program (none for this workload, or not yet
+ * written) frames are named without a place, as tools.py prints a frame with no file.
+ */
+function programLines(spec: RunRecord['spec'], program = ''): Record<'main' | 'workDef' | 'workAwait' | 'callApi' | 'compute', number> {
+  const lines = program.split('\n');
   const find = (test: (l: string) => boolean, from = 0) => {
     const i = lines.findIndex((l, j) => j >= from && test(l));
     return i < 0 ? 0 : i + 1;
@@ -184,14 +183,19 @@ const frame = (funcname: string, lineno: number): FrameInfo => (lineno ? { funcn
  * `Task-1` is `main()` (until gather or the TaskGroup returned or raised, at the run's `wallMs`), and task
  * i is `Task-{i + 2}` (the order gather creates them). A task's coroutine stack is where it is suspended:
  * at its await (on I/O, or ready to resume), at the line it runs, or at its `def` before it first ran.
- * aiohttp's own frames below `call_api` are left out: they depend on its version.
+ * aiohttp's own frames below `call_api` are left out: they depend on its version. `program`: the run's
+ * program (`lab.python.program(r.spec)`), for the lines; without it, frames have no place.
  */
-export function awaitGraph(r: RunRecord, rp: Replay, s: ReplayState): AwaitedInfo[] {
+export function awaitGraph(r: RunRecord, rp: Replay, s: ReplayState, program?: string): AwaitedInfo[] {
   const spec = r.spec;
-  const lines = programLines(spec);
+  const lines = programLines(spec, program);
   const taskGroup = spec.onError === 'task-group';
   const timeout = typeof spec.timeoutMs === 'number';
-  const fetch = spec.workload === 'io-fetch' || spec.workload === 'mixed-pipeline';
+  // What the work awaits, as the engine's catalogue says: a request (through call_api) or a timer.
+  const workload = workloadInfo(spec.workload);
+  const fetch = usesNetwork(spec.workload);
+  const sleeps = workload?.waits?.on === 'sleep';
+  const waitsOnly = workload?.class === 'io';
   const mainId = 1;
   const mainStack: FrameInfo[] = taskGroup ? [STDLIB_FRAMES.taskGroupInner, STDLIB_FRAMES.taskGroupAexit, frame('main', lines.main)] : [frame('main', lines.main)];
   const mainAwaits = s.tMs < r.wallMs;
@@ -211,7 +215,7 @@ export function awaitGraph(r: RunRecord, rp: Replay, s: ReplayState): AwaitedInf
     if ((e.kind === 'run-start' || e.kind === 'task-awaiting') && e.taskId !== undefined) ran.add(e.taskId);
   }
   const suspendedAtAwait = (): FrameInfo[] => {
-    const inner: FrameInfo[] = fetch ? [frame('call_api', lines.callApi)] : spec.workload === 'io-sleep' ? [STDLIB_FRAMES.sleep] : [];
+    const inner: FrameInfo[] = fetch ? [frame('call_api', lines.callApi)] : sleeps ? [STDLIB_FRAMES.sleep] : [];
     return [...inner, ...(timeout ? [STDLIB_FRAMES.waitFor] : []), frame('work', lines.workAwait)];
   };
   const tasks: TaskInfo[] = [];
@@ -219,7 +223,7 @@ export function awaitGraph(r: RunRecord, rp: Replay, s: ReplayState): AwaitedInf
   for (const t of [...r.tasks].sort((a, b) => a.id - b.id)) {
     if (ended.has(t.id) || t.startMs > s.tMs || !t.lane) continue;
     let stack: FrameInfo[];
-    if (running.has(t.id) && !awaited.has(t.id)) stack = [frame('work', spec.workload === 'io-sleep' || spec.workload === 'io-fetch' ? lines.workAwait : lines.compute)];
+    if (running.has(t.id) && !awaited.has(t.id)) stack = [frame('work', waitsOnly ? lines.workAwait : lines.compute)];
     else if (awaited.has(t.id)) stack = suspendedAtAwait();
     else if (!ran.has(t.id)) stack = [frame('work', lines.workDef)];
     else stack = [frame('work', lines.compute || lines.workAwait)];

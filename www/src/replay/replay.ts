@@ -4,7 +4,7 @@
 // checkpoint every few hundred events keeps any instant, forwards or back, a short fold away.
 
 import { deriveEvents, derivedAbsent, gilKind } from './derive';
-import { EVENT_KINDS, EVENTS_VERSION, sortEvents, type ReplayEvent } from './events';
+import { eventKinds, eventsVersion, sortEvents, type ReplayEvent } from './events';
 import type { RunRecord } from './record';
 
 /** The state at one instant. The first six fields are the contract's; the rest say since when, and why. */
@@ -288,9 +288,10 @@ export function recordedEvents(r: RunRecord): { events?: ReplayEvent[]; note?: s
   const rec = r.events as { v?: unknown; list?: unknown } | unknown[] | undefined | null;
   if (rec === undefined || rec === null) return {};
   const list = Array.isArray(rec) ? rec : rec && typeof rec === 'object' && Array.isArray(rec.list) ? rec.list : undefined;
-  const v = Array.isArray(rec) ? EVENTS_VERSION : (rec as { v?: unknown }).v;
-  if (v !== EVENTS_VERSION || !list) return { note: `the run's events are of format ${JSON.stringify(v)}, this lab reads format ${EVENTS_VERSION}: replayed from its spans` };
-  const known = new Set<string>(EVENT_KINDS);
+  const version = eventsVersion();
+  const v = Array.isArray(rec) ? version : (rec as { v?: unknown }).v;
+  if (v !== version || !list) return { note: `the run's events are of format ${JSON.stringify(v)}, this lab reads format ${version}: replayed from its spans` };
+  const known = new Set<string>(eventKinds());
   const events: ReplayEvent[] = [];
   for (const e of list as ReplayEvent[]) {
     if (!e || typeof e !== 'object' || !Number.isFinite(e.tMs) || !known.has(e.kind)) continue;

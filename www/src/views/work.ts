@@ -3,7 +3,8 @@
 
 import type { ModeInfo, Spec, WorkloadInfo } from '../engine/protocol';
 import type { Recorded } from '../lab/lab-api';
-import { BROWSER_CONNECTIONS_PER_HOST, CONVOY_INTERVAL_MS, DATA_HEAVY_ITEMS } from '../measure/verdicts';
+import { CONVOY_INTERVAL_MS, DATA_HEAVY_ITEMS } from '../measure/verdicts';
+import { connectionsPerHost, usesNetwork } from '../rules';
 
 /**
  * Spec fields that say *how* the work runs, not *what* it is: runs that differ only in these did the same
@@ -48,13 +49,8 @@ export function speedupOf(records: readonly Recorded[], r: Recorded): number | u
 /** Logical cores the browser reports (what a pool of workers can really use at once). */
 export const cores = () => Math.max(1, navigator.hardwareConcurrency || 1);
 
-/**
- * Workloads whose requests go through the browser's HTTP stack, which opens at most 6 HTTP/1.1
- * connections per host: more requests than that go in waves of 6, whatever the mode (PYTHON-MODEL.md).
- */
-const HTTP_WORKLOADS = new Set(['io-fetch']);
-// One number for the whole lab: the verdicts hold it.
-export { BROWSER_CONNECTIONS_PER_HOST };
+// One number for the whole lab: the engine's catalogue holds it.
+export { connectionsPerHost };
 
 /** Where the lab's requests go: a simulated network (the static site's service worker) has no limit. */
 let network: string = 'real';
@@ -62,7 +58,12 @@ export const setNetwork = (kind: string | undefined) => {
   network = kind ?? 'real';
 };
 
-export const isHttp = (workload: string) => network === 'real' && HTTP_WORKLOADS.has(workload);
+/**
+ * Whether a workload's requests go through the browser's HTTP stack (the catalogue says which make
+ * requests), which opens at most `connectionsPerHost()` HTTP/1.1 connections per host: more requests than
+ * that go in waves, whatever the mode (PYTHON-MODEL.md).
+ */
+export const isHttp = (workload: string) => network === 'real' && usesNetwork(workload);
 
 /** How many workers a run of `mode` had: the spec's value, else the mode's default (Python's). */
 export function workersOf(mode: ModeInfo, spec: Spec): number | undefined {
@@ -84,7 +85,7 @@ export function idealSpeedup(workload: WorkloadInfo, mode: ModeInfo, spec: Spec,
   if (mode.name === 'sequential') return 1;
   if (workload.class === 'cpu') return workers ? Math.min(workers, ncores, tasks) : 1;
   if (workload.class === 'io') {
-    const limit = isHttp(workload.name) ? BROWSER_CONNECTIONS_PER_HOST : Infinity;
+    const limit = isHttp(workload.name) ? connectionsPerHost() : Infinity;
     const atOnce = Math.min(tasks, workers ?? tasks, limit);
     return tasks / Math.ceil(tasks / atOnce);
   }
@@ -122,7 +123,7 @@ export function lessonPrediction(workload: WorkloadInfo, mode: ModeInfo, spec: S
   if (workload.class === 'io') {
     const x = idealSpeedup(workload, mode, spec, ncores);
     const why = mode.name === 'asyncio' ? 'every wait overlaps' : 'each worker waits on its own';
-    return { x, text: `${why}${isHttp(workload.name) && tasks > BROWSER_CONNECTIONS_PER_HOST ? `, ${BROWSER_CONNECTIONS_PER_HOST} at a time per host` : ''}` };
+    return { x, text: `${why}${isHttp(workload.name) && tasks > connectionsPerHost() ? `, ${connectionsPerHost()} at a time per host` : ''}` };
   }
   if (mode.name === 'processes') return { text: 'fastest when computing dominates' };
   if (mode.name === 'asyncio') return { text: 'fastest when waiting dominates' };

@@ -10,6 +10,8 @@
 //    `asyncio.run(main())` becomes `await main()`: Pyodide's asyncio.run needs to suspend the WebAssembly
 //    stack to wait inside the browser's event loop; top-level await runs the same coroutine on the same loop.
 
+import { workloadInfo } from '../../rules';
+
 export interface Change {
   /** 1-based line of the shown program. */
   line: number;
@@ -96,12 +98,16 @@ export function roundTwo(n: number): number {
   return Math.round(n / p) * p;
 }
 
-/** The constant of a CPU program that sets its size: `N = ...`, `SIZE = ...`, `WINDOW = ...`. */
-const SIZE_CONSTANT: Record<string, string> = { 'cpu-primes': 'N', 'cpu-mandelbrot': 'SIZE', 'mixed-pipeline': 'WINDOW' };
+/** The constant of a CPU program that sets its size (`N = ...`, `SIZE = ...`, `WINDOW = ...`): the one the
+ * workload's calibrated field becomes, as the engine's catalogue says. */
+function sizeConstant(workload: string): string | undefined {
+  const info = workloadInfo(workload);
+  return info?.calibration ? info.pythonConstants?.[info.calibration.field] : undefined;
+}
 
 /** The generated program with a comment above its size constant saying how and why it was scaled. */
 export function noteScaling(program: string, workload: string, labSize: number, size: number, factor: number, measured: boolean, modelMs: number): string {
-  const name = SIZE_CONSTANT[workload];
+  const name = sizeConstant(workload);
   if (!name || size === labSize) return program;
   const note = [
     `# Scaled for real Python in the page: the lab ran ${name} = ${labSize} (about ${(modelMs / 1000).toFixed(1)} s in its compiled kernel).`,

@@ -30,6 +30,7 @@ export interface LabQuestions {
   validate(spec: Spec): Promise<Spec>;
   estimate(spec: Spec): Promise<number>;
   workloads(): Catalogue;
+  python: { program(spec: Spec, options?: { baseUrl?: string }): Promise<string> };
 }
 
 /** How many times longer CPython took than the lab's kernel on CPU work, measured in this page. */
@@ -92,7 +93,7 @@ export async function specProgram(lab: LabQuestions, spec: Spec, options: { key?
       scaled = { field: cal.field, from, to, factor };
     }
   }
-  let text = pythonProgram(model, { baseUrl: baseUrl() });
+  let text = await pythonProgram(model, { baseUrl: baseUrl() }, (s, o) => lab.python.program(s, o));
   if (scaled) text = noteScaling(text, full.workload, scaled.from, scaled.to, scaled.factor, measured.has(full.workload), modelMs);
   return {
     key: options.key ?? `mode:${full.mode}`,

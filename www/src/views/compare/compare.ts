@@ -7,12 +7,12 @@
 import type { Catalogue, ModeInfo, PlainError, Spec, WorkloadInfo } from '../../engine/protocol';
 import { COMPARE_BUDGET_MS, type CompareOutcome, type Recorded } from '../../lab/lab-api';
 import type { CompareProgress } from '../../measure/procedure';
-import { pythonProgram, type ProgramSpec } from '../../python/programs';
+import { pythonProgram, writtenProgram, type ProgramSpec, type Written } from '../../python/programs';
 import { median as medianOf, roundSpeedups } from '../../measure/verdicts';
 import { renderClaims } from './claims-view';
 import { framed, ownTabLink } from '../page/own-tab';
 import {
-  BROWSER_CONNECTIONS_PER_HOST, complete, cores, describeWork, fmtMs, fmtTimes, idealSpeedup, isHttp, lessonPrediction, workersOf, workKey,
+  connectionsPerHost, complete, cores, describeWork, fmtMs, fmtTimes, idealSpeedup, isHttp, lessonPrediction, workersOf, workKey,
 } from '../work';
 
 export type { CompareOutcome };
@@ -349,10 +349,13 @@ export class CompareView {
     const td = document.createElement('td');
     td.colSpan = 5;
     const spec = (r?.spec ?? { ...this.spec, mode: mode.name, tasks: Number(this.spec.tasks) || 8 }) as ProgramSpec;
-    const text = programFor(spec);
+    // The engine writes the program (asked once per spec, then kept): the row fills in when it answers.
+    const written = writtenProgram(spec, programOptions());
+    let text = written ? programText(written) : '';
     const pre = document.createElement('pre');
     pre.className = 'python';
     pre.textContent = text;
+    if (!written) void programFor(spec).then((t) => (pre.textContent = text = t));
     pre.setAttribute('aria-label', `The ${mode.name} run as a Python program`);
     // It scrolls when long: reachable by keyboard.
     pre.tabIndex = 0;
@@ -384,7 +387,7 @@ export class CompareView {
     const notes: string[] = [];
     const seq = this.entries.get('sequential');
     const tasks = Number(seq && !isError(seq) ? seq.spec.tasks : this.spec.tasks);
-    const n = BROWSER_CONNECTIONS_PER_HOST;
+    const n = connectionsPerHost();
     notes.push(
       'Wall time: the median round, with the range over the counted rounds. Speedup over sequential: the bar is the median round, the thin line across it the range; the mark (│) is the hardware ideal, what the machine could give with no GIL and no overhead (as many tasks at once as there are workers and cores, or every wait overlapped). The lesson predicts what Python does.',
     );
@@ -421,11 +424,17 @@ function fmtRange(lo: number, hi: number): string {
   return a.endsWith(unit) ? `${a.slice(0, -unit.length).trim()}–${b}` : `${a}–${b}`;
 }
 
-/** The program for a spec, at the lab's own address (so it runs against this lab's latency endpoint). */
-function programFor(spec: ProgramSpec): string {
+/** The programs' options: the lab's own address (so a program runs against this lab's latency endpoint). */
+const programOptions = () => ({ baseUrl: new URL('.', document.baseURI).href });
+
+/** The program for a spec, at the lab's own address. */
+async function programFor(spec: ProgramSpec): Promise<string> {
   try {
-    return pythonProgram(spec, { baseUrl: new URL('.', document.baseURI).href });
+    return await pythonProgram(spec, programOptions());
   } catch (e) {
-    return `# The program could not be written for this spec: ${(e as Error).message}`;
+    return programText({ error: e as Error });
   }
 }
+
+/** The program, or why there is none, as the row shows it. */
+const programText = (w: Written): string => ('text' in w ? w.text : `# The program could not be written for this spec: ${w.error.message}`);

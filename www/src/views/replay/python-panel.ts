@@ -3,6 +3,7 @@
 // the other modes, a profiler's GIL view: the share of the time each thread or process spent running,
 // waiting for the GIL, waiting on I/O (../../replay/profile.ts).
 
+import { pythonProgram } from '../../python/programs';
 import { fmtT } from '../../replay/describe';
 import { gilProfile } from '../../replay/profile';
 import { awaitGraph, pstreeText, PROGRAM_FILE } from '../../replay/pstree';
@@ -27,11 +28,28 @@ export class PythonPanel {
     this.title.textContent = rp.mode === 'asyncio' ? 'What python -m asyncio pstree prints at this instant (Python 3.14)' : "Per thread, as a profiler's GIL view shows it";
   }
 
+  /** The run's program (its lines place the frames), as the engine wrote it; asked once per run. */
+  private program?: { spec: RunRecord['spec']; text?: string };
+  /** What is shown now, drawn again when the program arrives. */
+  private shown?: [RunRecord, Replay, number];
+
   show(r: RunRecord, rp: Replay, t: number): void {
+    this.shown = [r, rp, t];
     if (rp.mode === 'asyncio') {
+      if (this.program?.spec !== r.spec) {
+        const asked: { spec: RunRecord['spec']; text?: string } = { spec: r.spec };
+        this.program = asked;
+        void pythonProgram(r.spec).then(
+          (text) => {
+            asked.text = text;
+            if (this.program === asked && this.shown) this.show(...this.shown);
+          },
+          () => {},
+        );
+      }
       let text: string;
       try {
-        text = pstreeText(awaitGraph(r, rp, rp.stateAt(t))) || '(no pending tasks)';
+        text = pstreeText(awaitGraph(r, rp, rp.stateAt(t), this.program.text)) || '(no pending tasks)';
       } catch (e) {
         text = `ERROR: ${(e as Error).message}`;
       }

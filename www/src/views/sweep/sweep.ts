@@ -4,7 +4,7 @@
 
 import type { Catalogue, ModeInfo, Result, Spec } from '../../engine/protocol';
 import { renderSweepChart, type SweepPoint } from './chart';
-import { BROWSER_CONNECTIONS_PER_HOST, complete, cores, describeWork, idealSpeedup, isHttp } from '../work';
+import { connectionsPerHost, complete, cores, describeWork, idealSpeedup, isHttp } from '../work';
 
 export interface SweepHandlers {
   /** The form's spec (its mode and workers are replaced). */
@@ -83,7 +83,7 @@ export class SweepView {
         ideal: (w) => idealSpeedup(workload, mode, { ...work, tasks, workers: w }, ncores),
         idealNote: {
           cpu: `Ideal: min(workers, ${ncores} cores, ${tasks} tasks): no GIL, no overhead.`,
-          io: `Ideal: one task per worker waits at once, up to all ${tasks} tasks${isHttp(workload.name) ? `; a browser sends at most ${BROWSER_CONNECTIONS_PER_HOST} requests to one host at once` : ''}.`,
+          io: `Ideal: one task per worker waits at once, up to all ${tasks} tasks${isHttp(workload.name) ? `; a browser sends at most ${connectionsPerHost()} requests to one host at once` : ''}.`,
           mixed: 'Ideal: it depends: the waiting overlaps like I/O work, the computing only scales across cores.',
         }[workload.class],
       });
