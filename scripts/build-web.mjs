@@ -26,7 +26,7 @@ mkdirSync(out, { recursive: true });
 await build({
   entryPoints: {
     main: join(www, 'src/main.ts'),
-    embed: join(www, 'src/embed.ts'),
+    embed: join(www, 'src/embed/embed.ts'),
     'engine-worker': join(www, 'src/engine/engine-worker.ts'),
     'process-worker': join(www, 'src/engine/process-worker.ts'),
     'pool-thread': join(www, 'src/engine/pool-thread.ts'),
@@ -36,8 +36,8 @@ await build({
     // The first script of every Worker the page makes for the engine (src/engine/engine-worker.ts, EngineWorker).
     'spawned-worker': join(www, 'src/engine/spawned-worker.ts'),
     'python-worker': join(www, 'src/python/real/worker.ts'),
-    // "Run it in real Python" itself: fetched when a learner opens it (views/python-pane-loader.ts).
-    'python-pane': join(www, 'src/views/python-pane.ts'),
+    // "Run it in real Python" itself: fetched when a learner opens it (views/python/pane-loader.ts).
+    'python-pane': join(www, 'src/views/python/pane.ts'),
   },
   outdir: out,
   bundle: true,

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: set up, build, and run every test layer:
 #   1. type check of the front end        4. the wasm facade in headless Chromium (wasm-bindgen-test)
-#   1b. no import cycle in the crate
-#   2. the Rust core, natively             5. end to end: the served lab in Chromium (playwright-core)
-#   3. the server (node:test) and a short load run   5b. the cross-browser suite (Chromium, Firefox, WebKit x2)
-#                                                    6. the benchmark in its smoke form
-# `npm run test:quick` (--quick): the set-up and build, 1, 2, the front end's unit tests, the server's
+#   1b. no import cycle in the crate      5. end to end: the served lab in Chromium (playwright-core)
+#   1c. no import cycle in the front end  5b. the cross-browser suite (Chromium, Firefox, WebKit x2)
+#   2. the Rust core, natively            6. the benchmark in its smoke form
+#   3. the server (node:test) and a short load run
+# `npm run test:quick` (--quick): the set-up and build, 1, 1b, 1c, 2, the front end's unit tests, the server's
 # tests, and one browser file (tests/e2e/lab.test.mjs): a few minutes, for while you work.
 # Either way it ends with each layer's time (and each end-to-end file's), as in the README.
 set -euo pipefail
@@ -91,6 +91,11 @@ end
 # reported with the references that make it (issue 21; the checker's own test plants one).
 begin "1b. no import cycle in the crate (scripts/check-rust-cycles.mjs)"
 node scripts/check-rust-cycles.mjs src/lib.rs
+end
+
+# No import cycle in the front end (type-only imports counted): .dependency-cruiser.cjs.
+begin "1c. no import cycle in www/src (dependency-cruiser)"
+node_modules/.bin/depcruise --config .dependency-cruiser.cjs www/src
 end
 
 begin "2. Rust core, native (cargo test)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Experiment behind docs/PERFORMANCE.md (main-thread frame lag): what drawing one cpu-mandelbrot band
 // costs the page's main thread. Times, in the lab's page, the image view's per-pixel loop as written in
-// www/src/views/image-view.ts (a colour array and a `data.set([...])` per pixel) beside the same picture
+// www/src/views/run/image-view.ts (a colour array and a `data.set([...])` per pixel) beside the same picture
 // drawn through a palette table and a Uint32Array view of the ImageData. Same pixels, same colours.
 //   node bench/experiments/image-draw.mjs
 import { launchBrowser, openLab } from '../lib/browser.mjs';

@@ -435,6 +435,36 @@ test('onProgress: the warm-up, then every counted run', async () => {
   assert.deepEqual(seen.slice(MODES.length).map((s) => s[2]), rep.orders.flat());
 });
 
+test('onStart: each run is told as it starts, with its phase, round and mode, before its progress', async () => {
+  const seen = [];
+  const lab = fakeLab();
+  const rep = await p.compareInRounds(
+    options(lab, {
+      onStart: (s) => seen.push(['start', s.phase, s.round, s.mode, lab.calls.length]),
+      onProgress: (g) => seen.push(['progress', g.phase, g.round, g.mode, lab.calls.length]),
+    }),
+  );
+  const starts = seen.filter((s) => s[0] === 'start');
+  // One start per run the runner was asked for, in the same order, told before the runner ran it.
+  assert.deepEqual(starts.map((s) => [s[3], s[2]]), lab.calls.map((c) => [c.mode, c.round]));
+  assert.ok(starts.every((s, i) => s[4] === i), 'told before its run');
+  assert.deepEqual(starts.slice(0, MODES.length).map((s) => s[1]), MODES.map(() => 'warm-up'));
+  assert.deepEqual(starts.slice(MODES.length).map((s) => s[3]), rep.orders.flat());
+  // Each progress follows its own start.
+  for (let i = 0; i < seen.length; i += 2) {
+    assert.equal(seen[i][0], 'start');
+    assert.deepEqual(seen[i + 1].slice(0, 4), ['progress', ...seen[i].slice(1, 4)]);
+  }
+});
+
+test('onStart under a busy probe: the runs of a round set aside before it ran start as set aside', async () => {
+  const lab = probedLab((n) => (n === 0 ? 1.05 : 1.9));
+  const starts = [];
+  const rep = await p.compareInRounds(options(lab, { minRounds: 3, maxRounds: 3, probe: lab.probe, onStart: (s) => starts.push([s.phase, s.round, s.mode]) }));
+  assert.deepEqual(starts.filter((s) => s[0] === 'set-aside'), rep.setAside[0].order.map((m) => ['set-aside', 1, m]));
+  assert.equal(starts.length, lab.calls.length);
+});
+
 test('nextOrder: a permutation that differs from the previous order, even when the draws repeat', () => {
   const xs = ['a', 'b', 'c', 'd'];
   const random = mulberry32(7);

@@ -9,7 +9,7 @@
 
 import { claims, type Outcome } from '../measure/verdicts';
 import type { PlainError, Result, Spec } from '../engine/protocol';
-import type { Status } from '../lab-api';
+import type { Status } from '../lab/lab-api';
 
 /** The origins `parentOrigin` allows, and the entries that are not full origins (the page names them). */
 export function parseParentOrigins(raw: string | null): { origins: string[]; bad: string[] } {

@@ -1,9 +1,9 @@
-// The names and shapes of `window.lab` that its users see (docs/CONTRACT.md): a Compare's options and
+// The names and shapes of `window.lab` that its users see (docs/API.md): a Compare's options and
 // outcome, a recorded Result, the status, the budgets, and errors as Errors. No behaviour lives here;
-// the Lab itself is ../lab-api.ts.
+// the Lab itself is ./lab-api.ts.
 
 import type { Build, EngineState, PlainError, Result } from '../engine/protocol';
-import type { CompareProgress, SetAsideRound } from '../measure/procedure';
+import type { CompareProgress, CompareStart, SetAsideRound } from '../measure/procedure';
 import type { Network, NetworkInfo } from '../network';
 import type { Capabilities } from '../capabilities/decide';
 
@@ -18,6 +18,8 @@ export interface CompareOptions {
   minRounds?: number;
   /** Told after every run of the Compare (views fill in as rounds go). */
   onProgress?(progress: CompareProgress<Recorded>): void;
+  /** Told as each run of the Compare starts (its mode and round), before its progress. */
+  onStart?(start: CompareStart): void;
   /** Only these modes (a chapter's experiment); every mode by default. */
   modes?: string[];
 }
@@ -88,7 +90,6 @@ export type Recorded = Result & {
 
 /** A run's id (`runId`): unique across tabs and visits. */
 export const newRunId = () => (typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
-
 
 /** Turns a plain error object (as it crossed from the worker) into an Error with the same fields. */
 export function toError(plain: PlainError | unknown): Error {

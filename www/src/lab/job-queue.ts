@@ -4,7 +4,7 @@
 // reaches its own job only. A job is over when everything its caller is told of is done: a run's job
 // includes keeping its record (so `status().state` stays `busy` until then, and the next job starts on a
 // machine no write still shares). What a job does, and what the lab does around it, is the owner's
-// (../lab-api.ts).
+// (./lab-api.ts).
 
 import { toError } from './contract';
 

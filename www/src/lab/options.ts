@@ -29,6 +29,7 @@ export function compareRules(modeNames?: readonly string[]): Record<string, Rule
     budgetMs: inRange(BUDGET_MS, false, 'milliseconds'),
     minRounds: inRange(MIN_ROUNDS, true, ''),
     onProgress: fn,
+    onStart: fn,
     modes: {
       allowed: `a non-empty list of distinct modes${modeNames ? ` from ${modeNames.join(', ')}` : ''}`,
       ok: (v) => Array.isArray(v) && v.length > 0 && new Set(v).size === v.length && v.every((m) => typeof m === 'string' && (!modeNames || modeNames.includes(m))),
@@ -37,7 +38,7 @@ export function compareRules(modeNames?: readonly string[]): Record<string, Rule
 }
 
 /** `lab.lesson.run`'s options (its `value` is checked against the chapter's own knob by the caller). */
-export const CHAPTER_OPTIONS: Record<string, Rule> = { signal, onProgress: fn, value: { allowed: "within the chapter's range", ok: () => true } };
+export const CHAPTER_OPTIONS: Record<string, Rule> = { signal, onProgress: fn, onStart: fn, value: { allowed: "within the chapter's range", ok: () => true } };
 /** `lab.python.run`'s options. */
 export const PYTHON_OPTIONS: Record<string, Rule> = { signal, onLine: fn, onLoading: fn };
 

@@ -3,10 +3,11 @@
 // resolves once every experiment's history rows are kept (each Compare waits for its own, inside the job).
 
 import type { Catalogue, PlainError, Spec } from '../engine/protocol';
-import type { CompareOptions, CompareOutcome, Recorded } from '../lab-api';
-import type { CompareProgress } from '../measure/procedure';
+import type { CompareOptions, CompareOutcome, Recorded } from '../lab/contract';
+import { CHAPTER_OPTIONS, optionsError } from '../lab/options';
+import type { CompareProgress, CompareStart } from '../measure/procedure';
 import { acrossClaims, claims as decide, type ClaimVerdict } from '../measure/verdicts';
-import { CHAPTERS, knobAccepts, type Chapter } from './chapters';
+import { CHAPTERS, chapterById, knobAccepts, unknownChapter, type Chapter } from './chapters';
 
 export interface ChapterRun {
   /** One entry per experiment and mode: `${experiment}/${mode}` and its median-round Result. */
@@ -49,6 +50,22 @@ export interface ChapterRunOptions {
   value?: number;
   /** Told after every run of every experiment (views fill in as rounds go). */
   onProgress?(experiment: string, p: CompareProgress<Recorded>): void;
+  /** Told as each run of every experiment starts (which experiment, mode and round). */
+  onStart?(experiment: string, start: CompareStart): void;
+}
+
+/** What is wrong with `lab.lesson.run(id, options)`, before anything is queued: the id, an option, the knob's value. */
+export function chapterRunError(id: string, options: ChapterRunOptions | undefined): PlainError | undefined {
+  const chapter = chapterById(id);
+  if (!chapter) return unknownChapter(id);
+  const badOption = optionsError('lesson.run', options, CHAPTER_OPTIONS);
+  if (badOption) return badOption;
+  const k = chapter.knob;
+  const value = options?.value;
+  if (value === undefined || (k && knobAccepts(k, value))) return undefined;
+  const allowed = k ? `${k.min}..${k.max}` : 'none (this chapter has no value to change)';
+  const message = `value must be ${k ? `a number in ${allowed}` : allowed}: ${k?.label ?? chapter.title} (got ${JSON.stringify(value)})`;
+  return { name: 'SpecError', message, field: 'value', allowed };
 }
 
 export async function runChapter(host: LessonHost, chapter: Chapter, options: ChapterRunOptions = {}): Promise<ChapterRun> {
@@ -57,7 +74,12 @@ export async function runChapter(host: LessonHost, chapter: Chapter, options: Ch
   const value = knob ? knobValue(chapter, options.value) : undefined;
   const items = chapter.experiments.map((x) => ({
     spec: { ...resolveSpec(catalogue, x.spec), ...(knob && value !== undefined && knob.experiments.includes(x.name) ? { [knob.field]: Math.round(value * knob.scale) } : {}) },
-    options: { modes: x.modes, budgetMs: x.budgetMs, onProgress: (p: CompareProgress<Recorded>) => options.onProgress?.(x.name, p) },
+    options: {
+      modes: x.modes,
+      budgetMs: x.budgetMs,
+      onProgress: (p: CompareProgress<Recorded>) => options.onProgress?.(x.name, p),
+      onStart: (s: CompareStart) => options.onStart?.(x.name, s),
+    },
   }));
   const outs = await host.compareSeries(items, options.signal);
   const outcomes = Object.fromEntries(chapter.experiments.map((x, i) => [x.name, outs[i]]));

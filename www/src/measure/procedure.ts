@@ -73,6 +73,8 @@ export interface ProcedureOptions<R extends Measured> {
   random(): number;
   /** Told after every counted run (for views that fill in as rounds go). */
   onProgress?(progress: CompareProgress<R>): void;
+  /** Told as each run starts, warm-up included: which mode, in which round (views mark the row running). */
+  onStart?(start: CompareStart): void;
   /** Checked between runs: a Stop that came while nothing was running. */
   stopped?(): boolean;
   /** Decides the claims from an outcome (the one verdict module by default). */
@@ -95,6 +97,13 @@ export interface CompareProgress<R> {
   orders: string[][];
   /** The rounds set aside so far (the one running last, in phase `set-aside`). */
   setAside?: SetAsideRound[];
+}
+
+/** A run of a Compare that starts now: its mode, its round (0: the warm-up), and whether it counts so far. */
+export interface CompareStart {
+  phase: 'warm-up' | 'round' | 'set-aside';
+  round: number;
+  mode: string;
 }
 
 export interface CompareReport<R> {
@@ -191,8 +200,9 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
   const checkStop = () => {
     if (o.stopped?.()) throw new CompareAborted(report());
   };
-  const once = async (mode: string, round: number): Promise<R | undefined> => {
+  const once = async (mode: string, round: number, phase: CompareStart['phase']): Promise<R | undefined> => {
     checkStop();
+    o.onStart?.({ phase, round, mode });
     try {
       return await o.run(mode, round);
     } catch (e) {
@@ -230,7 +240,7 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
   // 1. The warm-up round: not counted.
   warmUp = nextOrder(live(), undefined, o.random);
   for (const mode of warmUp) {
-    const r = await once(mode, 0);
+    const r = await once(mode, 0, 'warm-up');
     cores ??= r?.machine?.cores;
     if (!failed.has(mode)) o.onProgress?.({ phase: 'warm-up', round: 0, mode, outcome: outcome(), orders: ordersNow() });
   }
@@ -277,7 +287,7 @@ export async function compareInRounds<R extends Measured>(o: ProcedureOptions<R>
     let last: string | undefined;
     for (const mode of order) {
       if (last !== undefined) current.probes.push(await probe());
-      const r = await once(mode, round);
+      const r = await once(mode, round, current.aside ? 'set-aside' : 'round');
       if (!r) continue;
       last = mode;
       if (current.aside) current.aside.wallMs[mode] = r.wallMs;

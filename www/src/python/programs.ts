@@ -4,11 +4,11 @@
 // answers) and keeps each answer per spec and options, so a view that redraws does not ask again.
 // tests/python/programs.test.mjs runs the programs in CPython against the lab's server and checks that
 // each prints the value the lab computes for the same spec. The lesson's own snippets are the lesson's
-// text, not a run's: lesson-snippets.ts.
+// text, not a run's: ../lesson/snippets.ts.
 
 import type { Spec } from '../engine/protocol';
 
-export { lessonSnippets } from './lesson-snippets';
+export { lessonSnippets } from '../lesson/snippets';
 
 /** A spec as the engine returns it from `validate` (API.md "The spec"). */
 export interface ProgramSpec extends Spec {

@@ -2,7 +2,7 @@
 // the ideal speedup a mode could reach, and number formats. Pure functions: no DOM, no lab calls.
 
 import type { ModeInfo, Spec, WorkloadInfo } from '../engine/protocol';
-import type { Recorded } from '../lab-api';
+import type { Recorded } from '../lab/lab-api';
 import { CONVOY_INTERVAL_MS, DATA_HEAVY_ITEMS } from '../measure/verdicts';
 import { connectionsPerHost, usesNetwork } from '../rules';
 import { labCores } from '../capabilities';

@@ -1,5 +1,5 @@
 // The page's side of real Python: owns the real-Python Worker (./worker.ts), started on the first run
-// and ended by a Stop. Runs are jobs of the lab's queue (../../lab-api.ts `python.run`), so one runs at a
+// and ended by a Stop. Runs are jobs of the lab's queue (../../lab/lab-api.ts `python.run`), so one runs at a
 // time and never beside a measured run. Nothing here is fetched or started until a run is asked for.
 
 import type { PrintedLine, PythonResult, RunMessage, WorkerMessage } from './protocol';

@@ -3,9 +3,9 @@
 // one tab stop, not a thousand.
 
 import type { Task } from '../../engine/protocol';
-import type { Recorded } from '../../lab-api';
-import { spansOf } from '../timeline-layout';
-import type { Tooltip } from '../tooltip';
+import type { Recorded } from '../../lab/lab-api';
+import { spansOf } from './layout';
+import type { Tooltip } from './tooltip';
 import { fmtMs } from '../work';
 import { kindLabel } from './legend';
 

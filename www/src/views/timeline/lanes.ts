@@ -1,13 +1,13 @@
 // The timeline's lanes, built once per drawing: a row per thread, process or event loop, its tasks packed
 // into sub-rows (an event loop's coroutines overlap), a bar per task, the line where `gather` or `map`
 // raised when that was before the run's end, and the axis row. Where each thing goes in the window of time
-// shown is ./draw.ts's work; the packing itself is ../timeline-layout.ts.
+// shown is ./draw.ts's work; the packing itself is ./layout.ts.
 
 import type { Task } from '../../engine/protocol';
-import type { Recorded } from '../../lab-api';
+import type { Recorded } from '../../lab/lab-api';
 import { indexSpans, type SpanIndex, type TimeWindow } from '../../replay/window';
 import { div } from '../dom';
-import { extent, packRows, spansOf } from '../timeline-layout';
+import { extent, packRows, spansOf } from './layout';
 import { fmtMs } from '../work';
 import { taskLines } from './bar-access';
 

@@ -2,11 +2,11 @@
 // and the brush, which shows the window of time drawn above. Drag the brush to pan, drag across the
 // overview to zoom to that stretch; for the keyboard the brush is a slider (its keys are in ./zoom.ts).
 
-import type { Recorded } from '../../lab-api';
+import type { Recorded } from '../../lab/lab-api';
 import { laneCoverage, panWindow, type TimeWindow } from '../../replay/window';
 import { div } from '../dom';
-import type { TimelineView } from '../timeline';
-import { spansOf } from '../timeline-layout';
+import type { TimelineView } from './view';
+import { spansOf } from './layout';
 import { fmtMs } from '../work';
 import { fillSpans, pct } from './draw';
 

@@ -4,7 +4,7 @@
 // there, and a bar reached by keyboard outside the window brings the window to it.
 
 import { panWindow, zoomWindow, type TimeWindow } from '../../replay/window';
-import type { TimelineView } from '../timeline';
+import type { TimelineView } from './view';
 import { timeAt, trackWidth, type Lanes } from './lanes';
 import type { Overview } from './overview';
 
