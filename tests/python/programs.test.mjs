@@ -26,7 +26,7 @@ let python;
 let dir;
 
 before(async () => {
-  [{ lessonSnippets: snippets }, server] = await Promise.all([loadTs('www/src/python/lesson-snippets.ts'), startServer()]);
+  [{ lessonSnippets: snippets }, server] = await Promise.all([loadTs('www/src/lesson/snippets.ts'), startServer()]);
   baseUrl = server.url.endsWith('/') ? server.url : `${server.url}/`;
   ({ python } = ensureVenv());
   dir = await mkdtemp(path.join(os.tmpdir(), 'lab-python-'));
