@@ -20,6 +20,8 @@ import { lessonSnippet } from './lesson/snippets';
 import { CLAIM_MODE, CLAIM_TEXT, claimsToTest } from './measure/verdicts';
 import { parseLink } from './url-state';
 import { LessonView } from './views/lesson-view';
+import { activityParamProblem, setUpActivity } from './activity/activity';
+import { defaultEnv, reportFrameSize } from './activity/splice';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
@@ -41,6 +43,8 @@ const stopButton = $<HTMLButtonElement>('#stop');
 const problems = $('#spec-error');
 const announce = $('#announce');
 const say = (text: string) => (announce.textContent = text);
+// A course activity (`chapter=ID&activity=predict`): asks the course (SPLICE) for its saved state at once.
+const activity = setUpActivity(lab, link, { origins, announce: say });
 const summary = $('#result-summary');
 const timeline = $('#timeline');
 const image = new ImageView($<HTMLCanvasElement>('#image'), $('#image-caption'));
@@ -68,6 +72,8 @@ function showProblems(list: string[]): void {
 const urlProblems = badOrigins.map(
   (o) => `parentOrigin: ${JSON.stringify(o)} is not a full origin such as https://course.example.org (scheme, host and port; no wildcard, no path), so it is ignored.`,
 );
+const activityProblem = activityParamProblem(link);
+if (activityProblem) urlProblems.push(activityProblem);
 showProblems(urlProblems);
 
 function describeExperiment(s: Spec = spec, every = compare): void {
@@ -170,6 +176,7 @@ document.addEventListener('keydown', (e) => {
 // --- The host page: commands from the allowed origins; results back to them; the height to anyone.
 const host = new HostChannel(origins, { run: (s) => runOne(s, true), compare: (s) => runCompare(s, {}, true), cancel: () => lab.cancel() });
 reportHeight();
+reportFrameSize(defaultEnv(origins));
 
 // --- Once the engine is up: check the URL's experiment, say what this frame cannot run, and why.
 let catalogue: Catalogue | undefined;
@@ -218,7 +225,7 @@ function setUpChapter(cat: Catalogue): void {
   $('#params').hidden = true;
   const box = $('#lesson');
   box.hidden = false;
-  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy, snippet: lessonSnippet }, true);
+  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy, snippet: lessonSnippet, activity: activity?.hooks }, true);
   lessonView.show(known.id);
   // The chapter has its own Run button; the frame's would run the same.
   runButton.hidden = true;

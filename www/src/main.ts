@@ -27,6 +27,7 @@ import { renderTimeline } from './views/timeline';
 import { setUpReplay } from './views/replay-view';
 import { LazyPythonPanes, MAX_LINK_PY_CHARS } from './views/python-pane-loader';
 import { setNetwork } from './views/work';
+import { activityParamProblem, activityQuery, setUpActivity } from './activity/activity';
 
 declare global {
   interface Window {
@@ -286,6 +287,11 @@ const openCompare = link.compare;
 const hasSpec = Object.keys(query).length > 0 || openCompare;
 const saveSettings = (spec: Spec) => void lab.saveSettings(spec as Record<string, string>).catch(() => {});
 
+// --- A course activity (`chapter=ID&activity=predict`): asks the course for its saved state at once.
+const activity = setUpActivity(lab, link, { announce: say });
+const activityProblem = activityParamProblem(link);
+if (activityProblem) showLinkError(activityProblem);
+
 // --- Replay: any finished run (a timeline's Replay button, an imported file, a link's `run` and `t`).
 setUpReplay(lab, link, showLinkError);
 
@@ -373,12 +379,13 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
     $('#experiment').addEventListener('change', () => void panes.follow(f.spec()));
     lessonView = new LessonView($('#lesson'), lab, catalogue, {
       shown: (id) => {
-        if (!$('#lesson').hidden) history.replaceState(null, '', `?chapter=${encodeURIComponent(id)}`);
+        if (!$('#lesson').hidden) history.replaceState(null, '', `?chapter=${encodeURIComponent(id)}${activityQuery(activity, id)}`);
       },
       announce: say,
       busy,
       snippet: lessonSnippet,
       python: { pane: (c, v) => panes.chapter(c, v), select: (c, x, m) => void panes.selectInChapter(c, x, m) },
+      activity: activity?.hooks,
     });
     setUpQuickBar(catalogue, f);
     const chapterId = link.chapter;
@@ -397,7 +404,7 @@ Promise.all([lab.ready, hasSpec ? query : lab.settings().catch(() => undefined)]
     }
     if (chapterId !== undefined || !hasSpec) {
       showView(location.hash === '#playground' && chapterId === undefined ? 'playground' : 'lesson', known ? chapterId : undefined);
-      if (known && link.autorun) void lessonView.run();
+      if (known && link.autorun && !activity) void lessonView.run();
     } else {
       showView('playground');
       // A link's values are checked at once, as the link gives them over the form's (an unknown mode or

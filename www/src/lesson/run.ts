@@ -7,6 +7,7 @@ import type { CompareOptions, CompareOutcome, Recorded } from '../lab-api';
 import type { CompareProgress } from '../measure/procedure';
 import { acrossClaims, claims as decide, type ClaimVerdict } from '../measure/verdicts';
 import { CHAPTERS, knobAccepts, type Chapter } from './chapters';
+import { publicQuestions } from '../activity/questions';
 
 export interface ChapterRun {
   /** One entry per experiment and mode: `${experiment}/${mode}` and its median-round Result. */
@@ -73,4 +74,4 @@ export function knobValue(chapter: Chapter, given?: number): number | undefined 
 }
 
 /** `lab.lesson.chapters()`: the chapters in the lesson's order. */
-export const chapterList = () => CHAPTERS.map(({ id, title, claim }) => ({ id, title, claim }));
+export const chapterList = () => CHAPTERS.map(({ id, title, claim }) => ({ id, title, claim, questions: publicQuestions(id) }));
