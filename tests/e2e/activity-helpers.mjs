@@ -41,3 +41,14 @@ export const BORNE_OUT = {
   'processes-cpu': { verdict: 'borne-out', speedup: 1.8, text: 'processes: 1.80× sequential (1.70× to 1.85×, 3 rounds)' },
 };
 export const ALL_RIGHT = { 'threads-help': 'yes', 'processes-help': 'yes', 'threads-speedup': 1 };
+
+/** A screenshot of the host page with its frame at the height the activity asked for (lti.frameResize is
+ * debounced), the viewport as tall as the page (a full-page capture leaves a tall frame's top blank). */
+export async function hostShot(page, name) {
+  await page.waitForTimeout(400);
+  const height = await page.evaluate(() => Math.ceil(document.documentElement.scrollHeight));
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: size.width, height: Math.min(height, 4000) });
+  await page.screenshot({ path: join(ROOT, 'tests', 'out', `${name}.png`) });
+  await page.setViewportSize(size);
+}

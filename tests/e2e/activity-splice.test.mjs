@@ -11,9 +11,9 @@
 //  - a state at the 16 KiB cap, and one byte over it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, shot } from './helpers.mjs';
+import { startServer, launch } from './helpers.mjs';
 import { labFrame } from './embed-helpers.mjs';
-import { startSpliceHost, received, bySubject, gilState, BORNE_OUT, ALL_RIGHT } from './activity-helpers.mjs';
+import { startSpliceHost, received, bySubject, gilState, hostShot, BORNE_OUT, ALL_RIGHT } from './activity-helpers.mjs';
 
 let server, host, browser, context;
 const KEY = 'splice-state:chapter/gil/predict';
@@ -90,7 +90,7 @@ test('restored from the host\'s JSON string with no run: all right and borne out
   // The host stored it as a JSON string, as Runestone does.
   const stored = await page.evaluate((k) => localStorage.getItem(k), KEY);
   assert.equal(JSON.parse(stored).explanation, 'Only one thread holds the GIL at a time.');
-  await shot(page, 'activity-restored-all-right');
+  await hostShot(page, 'activity-restored-all-right');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -116,7 +116,7 @@ test('one of three wrong gives 2/3; a claim left inconclusive leaves its questio
     assert.equal(state.score, 1, 'the busy machine does not count against the learner');
     assert.equal(await frame.$eval('[data-question="processes-help"].activity-verdict', (li) => li.dataset.outcome), 'unscored');
     assert.match(await frame.textContent('.activity-again'), /not scored yet.*Run the experiment again/);
-    await shot(page, 'activity-inconclusive');
+    await hostShot(page, 'activity-inconclusive');
     await page.close();
   }
   {
@@ -227,7 +227,7 @@ test('a host that never answers getState: the activity works, and reports within
   // Before the answers lock, what would give them away is hidden.
   assert.equal(await frame.$eval('.cpython', (p) => p.hidden), true);
   assert.equal(await frame.$$eval('.lesson-note', (n) => n.every((x) => x.hidden)), true);
-  await shot(page, 'activity-open');
+  await hostShot(page, 'activity-open');
   await page.close();
 });
 

@@ -22,6 +22,7 @@ import { parseLink } from './url-state';
 import { LessonView } from './views/lesson-view';
 import { activityParamProblem, setUpActivity } from './activity/activity';
 import { defaultEnv, reportFrameSize } from './activity/splice';
+import { embedChapterHooks, toAllowedHosts } from './activity/frame-reports';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
@@ -166,7 +167,11 @@ async function runCompare(s: Spec, options: { budgetMs?: number; minRounds?: num
 
 runButton.addEventListener('click', () => {
   if (lessonView) return void lessonView.run();
-  void (compare ? runCompare(spec) : runOne(spec)).catch(() => {});
+  // The learner's own run is told to the allowed hosts too (id null: no command of theirs caused it).
+  void (compare ? runCompare(spec) : runOne(spec)).then(
+    (result) => toAllowedHosts(origins, { type: 'lab:result', id: null, result, ...(compare ? { claims: lab.claims(result as CompareOutcome) } : {}) }),
+    () => {},
+  );
 });
 stopButton.addEventListener('click', () => lab.cancel());
 document.addEventListener('keydown', (e) => {
@@ -225,7 +230,7 @@ function setUpChapter(cat: Catalogue): void {
   $('#params').hidden = true;
   const box = $('#lesson');
   box.hidden = false;
-  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy, snippet: lessonSnippet, activity: activity?.hooks }, true);
+  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy, snippet: lessonSnippet, activity: embedChapterHooks(activity, origins) }, true);
   lessonView.show(known.id);
   // The chapter has its own Run button; the frame's would run the same.
   runButton.hidden = true;

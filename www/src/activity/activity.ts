@@ -326,7 +326,7 @@ export class Activity {
       icon.setAttribute('aria-hidden', 'true');
       li.append(
         el('p', { className: 'activity-q', textContent: q.prompt }),
-        el('p', {}, icon, ` You predicted: ${said}. `, el('strong', { textContent: outcome.charAt(0).toUpperCase() + outcome.slice(1) + '.' })),
+        el('p', {}, icon, ` You predicted: ${said.replace(/\.$/, '')}. `, el('strong', { textContent: outcome.charAt(0).toUpperCase() + outcome.slice(1) + '.' })),
       );
       if (measured) li.append(el('p', { className: 'activity-measured', textContent: `Measured here: ${measured}` }));
       li.append(el('p', { className: 'activity-why', textContent: `Why: ${q.why}` }));
