@@ -108,9 +108,8 @@ export class Activity {
   }
 
   private restore(raw: unknown): void {
-    this.storageNote = 'Your answers are saved by your course: it sent back what you did before (no run needed).';
+    this.storageNote = 'Your course page keeps your answers: it answered the lab\'s request for saved work (SPLICE).';
     if (raw === null || raw === undefined) {
-      this.storageNote = 'Your answers are saved by your course (nothing saved yet).';
       this.redraw();
       return;
     }
@@ -309,7 +308,7 @@ export class Activity {
         li.dataset.outcome = 'untestable';
       } else if (!decided(k)) {
         mark = '?';
-        outcome = 'not decided on this run (the machine could not settle it): not scored yet. Run the experiment again to score it.';
+        outcome = 'not decided on this run (the machine could not settle it): not scored yet; run the experiment again to score it';
         li.dataset.outcome = 'unscored';
         pending++;
       } else if (answeredAsMeasured(q, a, k)) {
