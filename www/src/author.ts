@@ -81,7 +81,7 @@ function notes(labOrigin: string): void {
   };
   const code = (t: string) => Object.assign(document.createElement('code'), { textContent: t });
   box.replaceChildren(
-    p(document.createElement('strong'), 'What your course page must do'),
+    p(Object.assign(document.createElement('strong'), { textContent: 'What your course page must do' })),
     p(
       'Threads: nothing, in Chromium 137+ (Chrome, Edge): the lab isolates its own frame (',
       code('Document-Isolation-Policy'),

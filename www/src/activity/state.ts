@@ -24,7 +24,8 @@ export const MAX_EXPLANATION = 600;
 export const MIN_EXPLANATION = 10;
 /** The last few chapter runs' ids are kept, no more. */
 export const MAX_RUN_IDS = 5;
-const MAX_TEXT = 400;
+/** A measured text kept with a verdict (the lab's are under 100 characters). */
+const MAX_TEXT = 200;
 
 export type Scoring = 'completion' | 'correct';
 export const SCORINGS: readonly Scoring[] = ['completion', 'correct'];
