@@ -219,6 +219,7 @@ export class Activity {
       if (run) {
         run.disabled = blocked;
         if (blocked) run.setAttribute('aria-describedby', 'activity-hint');
+        else run.removeAttribute('aria-describedby');
       }
       hint.textContent = blocked ? `Answer ${missing === qs.length ? 'the questions' : `the ${missing} question${missing === 1 ? '' : 's'} left`} above to run the experiment.` : '';
       hint.hidden = !blocked;
