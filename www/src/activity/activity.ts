@@ -82,6 +82,11 @@ export class Activity {
     this.state = emptyState(chapter.id, scoring);
     this.splice = new SpliceClient(env, contentId(chapter.id), {
       restore: (raw) => this.restore(raw),
+      answered: () => {
+        // Too late to restore (the learner had begun), but the course keeps what is reported from now on.
+        this.storageNote = 'Your course page keeps your answers (SPLICE). It sent saved work after you had begun, so that was not restored.';
+        this.redraw();
+      },
       changed: () => this.learnerChanged,
       report: () => ({ score: this.state.score, state: this.snapshot() }),
     });

@@ -61,6 +61,8 @@ export function fromHost(env: SpliceEnv, e: MessageEvent): boolean {
 export interface SpliceHandlers {
   /** The first matching `getState.response`'s state (raw: an object, a JSON string, or null). */
   restore(state: unknown): void;
+  /** The host answered (the course keeps the learner's work), whether or not its state is applied. */
+  answered?(): void;
   /** Whether the learner has changed anything yet (a late response is applied only if not). */
   changed(): boolean;
   /** What to report now. */
@@ -104,6 +106,7 @@ export class SpliceClient {
     this.answered = true;
     // Only the state is read; user_id and the rest stay in the event.
     if (!this.handlers.changed()) this.handlers.restore(data.state ?? null);
+    else this.handlers.answered?.();
   }
 
   /** The learner changed something: report within a second (never more often). */
