@@ -27,6 +27,8 @@ await build({
   entryPoints: {
     main: join(www, 'src/main.ts'),
     embed: join(www, 'src/embed/embed.ts'),
+    // author.html: a course author's page (pick, preview, copy, watch the SPLICE messages).
+    author: join(www, 'src/author.ts'),
     'engine-worker': join(www, 'src/engine/engine-worker.ts'),
     'process-worker': join(www, 'src/engine/process-worker.ts'),
     'pool-thread': join(www, 'src/engine/pool-thread.ts'),
@@ -75,7 +77,7 @@ const metaCsp = CSP.split(';')
   .map((d) => d.trim())
   .filter((d) => d && !META_IGNORED.has(d.split(/\s+/)[0]))
   .join('; ');
-for (const f of ['index.html', 'embed.html']) {
+for (const f of ['index.html', 'embed.html', 'author.html']) {
   const html = readFileSync(join(www, f), 'utf8');
   const marker = '<!-- csp -->';
   if (!html.includes(marker)) throw new Error(`${f} lacks the ${marker} marker where the CSP <meta> goes`);

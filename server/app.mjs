@@ -39,19 +39,25 @@ export const CSP = [
  */
 export const DEFAULT_PER_CLIENT_LIMIT = 300;
 
+/** Files a sandboxed frame (an opaque origin) may load: the boot check and the style that says what it found. */
+const SANDBOX_SAFE = /\/(boot\.js|style\.css)$/;
+
 /**
  * Sets the headers every response carries (static files, API, errors).
  * @param {import('node:http').ServerResponse} res
  * @param {boolean} api  true for the latency endpoint
+ * @param {boolean} [anyOrigin]  the file may be loaded by any document (CORP cross-origin)
  */
-export function setSecurityHeaders(res, api) {
+export function setSecurityHeaders(res, api, anyOrigin = api) {
   // COOP + COEP make the page cross-origin isolated, which is what gives it SharedArrayBuffer
   // and so shared wasm memory for the threaded engine (workers and wasm need them too).
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
   // Under COEP every subresource must opt in with CORP (or CORS). Our own files are for our own
   // pages only; the latency endpoint may be used from other origins (embedders, course pages).
-  res.setHeader('Cross-Origin-Resource-Policy', api ? 'cross-origin' : 'same-origin');
+  // boot.js and style.css too (SANDBOX_SAFE): a frame sandboxed without allow-same-origin has an opaque
+  // origin, which CORP same-origin refuses; those two tell it why the lab cannot start there.
+  res.setHeader('Cross-Origin-Resource-Policy', anyOrigin ? 'cross-origin' : 'same-origin');
   // COOP/COEP do nothing for an iframe whose ancestors did not opt in (an LMS page never does);
   // this header isolates our document by itself (Chromium 137+), so the embedded lab gets threads.
   res.setHeader('Document-Isolation-Policy', 'isolate-and-require-corp');
@@ -256,7 +262,7 @@ export function createLabHandler({ root, hangMs = HANG_MS, perClientLimit = DEFA
     const q = url.indexOf('?');
     const pathname = safePathname(q === -1 ? url : url.slice(0, q));
     const api = pathname !== null && pathname.endsWith('/api/delay');
-    setSecurityHeaders(res, api);
+    setSecurityHeaders(res, api, api || (pathname !== null && SANDBOX_SAFE.test(pathname)));
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });

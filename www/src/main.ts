@@ -31,6 +31,7 @@ import { SweepView } from './views/sweep/sweep';
 import { LiveTimeline } from './views/timeline/live';
 import { renderTimeline } from './views/timeline/timeline';
 import { setNetwork } from './views/work';
+import { activityParamProblem, activityQuery, setUpActivity } from './activity/activity';
 
 declare global {
   interface Window {
@@ -148,6 +149,11 @@ const link = parseLink(location.search);
 const hasSpec = Object.keys(link.spec).length > 0 || link.compare;
 const saveSettings = (spec: Spec) => void lab.saveSettings(spec as Record<string, string>).catch(() => {});
 
+// --- A course activity (`chapter=ID&activity=predict`): asks the course for its saved state at once.
+const activity = setUpActivity(lab, link, { announce: say });
+const activityProblem = activityParamProblem(link);
+if (activityProblem) showLinkError(activityProblem);
+
 // --- Replay: any finished run (a timeline's Replay button, an imported file, a link's `run` and `t`).
 setUpReplay(lab, link, showLinkError);
 
@@ -204,9 +210,9 @@ Promise.all([lab.ready, hasSpec ? link.spec : lab.settings().catch(() => undefin
     $('#experiment').addEventListener('change', () => void panes.follow(f.spec()));
     const python = { pane: panes.chapter.bind(panes), select: panes.selectInChapter.bind(panes) };
     const chapterShown = (id: string) => {
-      if (!$('#lesson').hidden) history.replaceState(null, '', `?chapter=${encodeURIComponent(id)}`);
+      if (!$('#lesson').hidden) history.replaceState(null, '', `?chapter=${encodeURIComponent(id)}${activityQuery(activity, id)}`);
     };
-    const lessonHandlers = { shown: chapterShown, announce: say, busy: session.busy, snippet: lessonSnippet, python };
+    const lessonHandlers = { shown: chapterShown, announce: say, busy: session.busy, snippet: lessonSnippet, python, activity: activity?.hooks };
     lessonView = new LessonView($('#lesson'), lab, catalogue, lessonHandlers);
     setUpQuickBar(catalogue, () => {
       showView('playground');
@@ -214,7 +220,7 @@ Promise.all([lab.ready, hasSpec ? link.spec : lab.settings().catch(() => undefin
       $('#compare-view').scrollIntoView({ block: 'start' });
     });
     const compare = () => void compareAll();
-    openLink(lab, link, { form: f, panes, lesson: lessonView, showView, compare, say, showLinkError });
+    openLink(lab, link, { form: f, panes, lesson: lessonView, showView, compare, say, showLinkError, activity: activity !== undefined });
   },
   (e) => {
     $('#fatal').hidden = false;

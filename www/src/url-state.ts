@@ -5,7 +5,7 @@
 // or a typo reaches it as given and comes back as a SpecError naming it.
 
 /** Page parameters: read by the page, never part of the spec. */
-export const PAGE_PARAMS = ['chapter', 'autorun', 't', 'run', 'v', 'parentOrigin', 'py'] as const;
+export const PAGE_PARAMS = ['chapter', 'autorun', 't', 'run', 'v', 'parentOrigin', 'py', 'activity', 'scoring'] as const;
 export type PageParam = (typeof PAGE_PARAMS)[number];
 
 export function isPageParam(key: string): key is PageParam {

@@ -21,6 +21,9 @@ import { lessonSnippet } from '../lesson/snippets';
 import { CLAIM_MODE, CLAIM_TEXT, claimsToTest } from '../measure/verdicts';
 import { parseLink } from '../url-state';
 import { LessonView } from '../views/lesson/lesson-view';
+import { activityParamProblem, setUpActivity } from '../activity/activity';
+import { defaultEnv, reportFrameSize } from '../activity/splice';
+import { embedChapterHooks, toAllowedHosts } from '../activity/frame-reports';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
@@ -42,6 +45,8 @@ const stopButton = $<HTMLButtonElement>('#stop');
 const problems = $('#spec-error');
 const announce = $('#announce');
 const say = (text: string) => (announce.textContent = text);
+// A course activity (`chapter=ID&activity=predict`): asks the course (SPLICE) for its saved state at once.
+const activity = setUpActivity(lab, link, { origins, announce: say });
 const summary = $('#result-summary');
 const timeline = $('#timeline');
 const compareView = new CompareView($('#compare-view'), {
@@ -68,6 +73,8 @@ function showProblems(list: string[]): void {
 const urlProblems = badOrigins.map(
   (o) => `parentOrigin: ${JSON.stringify(o)} is not a full origin such as https://course.example.org (scheme, host and port; no wildcard, no path), so it is ignored.`,
 );
+const activityProblem = activityParamProblem(link);
+if (activityProblem) urlProblems.push(activityProblem);
 showProblems(urlProblems);
 
 function describeExperiment(s: Spec = spec, every = compare): void {
@@ -133,7 +140,11 @@ async function runCompare(s: Spec, options: { budgetMs?: number; minRounds?: num
 
 runButton.addEventListener('click', () => {
   if (lessonView) return void lessonView.run();
-  void (compare ? runCompare(spec) : runOne(spec)).catch(() => {});
+  // The learner's own run is told to the allowed hosts too (id null: no command of theirs caused it).
+  void (compare ? runCompare(spec) : runOne(spec)).then(
+    (result) => toAllowedHosts(origins, { type: 'lab:result', id: null, result, ...(compare ? { claims: lab.claims(result as CompareOutcome) } : {}) }),
+    () => {},
+  );
 });
 stopButton.addEventListener('click', () => session.stop());
 session.stopOnEscape();
@@ -141,6 +152,7 @@ session.stopOnEscape();
 // --- The host page: commands from the allowed origins; results back to them; the height to anyone.
 const host = new HostChannel(origins, { run: (s) => runOne(s, true), compare: (s) => runCompare(s, {}, true), cancel: () => lab.cancel() });
 reportHeight();
+reportFrameSize(defaultEnv(origins));
 
 // --- Once the engine is up: check the URL's experiment, say what this frame cannot run, and why.
 let catalogue: Catalogue | undefined;
@@ -189,7 +201,7 @@ function setUpChapter(cat: Catalogue): void {
   $('#params').hidden = true;
   const box = $('#lesson');
   box.hidden = false;
-  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy: session.busy, snippet: lessonSnippet }, true);
+  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy: session.busy, snippet: lessonSnippet, activity: embedChapterHooks(activity, origins) }, true);
   lessonView.show(known.id);
   // The chapter has its own Run button; the frame's would run the same.
   runButton.hidden = true;

@@ -8,6 +8,7 @@ import { CHAPTER_OPTIONS, optionsError } from '../lab/options';
 import type { CompareProgress, CompareStart } from '../measure/procedure';
 import { acrossClaims, claims as decide, type ClaimVerdict } from '../measure/verdicts';
 import { CHAPTERS, chapterById, knobAccepts, unknownChapter, type Chapter } from './chapters';
+import { publicQuestions } from '../activity/questions';
 
 export interface ChapterRun {
   /** One entry per experiment and mode: `${experiment}/${mode}` and its median-round Result. */
@@ -95,4 +96,4 @@ export function knobValue(chapter: Chapter, given?: number): number | undefined 
 }
 
 /** `lab.lesson.chapters()`: the chapters in the lesson's order. */
-export const chapterList = () => CHAPTERS.map(({ id, title, claim }) => ({ id, title, claim }));
+export const chapterList = () => CHAPTERS.map(({ id, title, claim }) => ({ id, title, claim, questions: publicQuestions(id) }));

@@ -14,6 +14,7 @@ import { CompareView } from '../compare/compare';
 import { convoyTable } from './convoy-view';
 import { renderTimeline } from '../timeline/timeline';
 import { fmtMs } from '../work';
+import type { ActivityHooks } from '../../activity/activity';
 
 export interface LessonHandlers {
   /** The chapter shown changed (the page keeps it in the URL). */
@@ -25,6 +26,8 @@ export interface LessonHandlers {
   /** The chapter's "Run it in real Python" pane (its programs for the knob's value), and a compare row's
    *  button that shows one experiment's mode in it (../python/pane.ts). */
   python?: { pane(chapter: Chapter, value?: number): HTMLElement; select(chapter: Chapter, experiment: string, mode: string): void };
+  /** A course activity on a chapter (../activity/activity.ts): told of every render and of each run. */
+  activity?: ActivityHooks;
 }
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {}, ...children: (Node | string)[]) => {
@@ -68,6 +71,7 @@ export class LessonView {
     const chapter = this.current;
     this.running = true;
     this.handlers.busy(true);
+    this.handlers.activity?.started(chapter);
     const views = new Map<string, CompareView>();
     for (const x of chapter.experiments) views.set(x.name, this.experimentView(chapter, x, this.workOf(x.spec)));
     const status = this.root.querySelector<HTMLElement>('.chapter-status')!;
@@ -92,6 +96,7 @@ export class LessonView {
     try {
       const result = await this.lab.lesson.run(chapter.id, { onProgress, onStart, value: this.knob.get(chapter.id) });
       this.runs.set(chapter.id, result);
+      this.handlers.activity?.finished(chapter, result);
       for (const [name, outcome] of Object.entries(result.outcomes)) views.get(name)?.finish(outcome, false);
       if (chapter === this.current) this.render();
       const borne = result.claims.filter((c) => c.verdict === 'borne-out').length;
@@ -101,6 +106,7 @@ export class LessonView {
       const err = e as Error & { partial?: CompareOutcome };
       status.textContent = err.name === 'AbortError' ? 'Stopped. Run it again to see the verdicts.' : `The experiment failed: ${err.message}`;
       for (const v of views.values()) v.finish({}, true);
+      this.handlers.activity?.finished(chapter, undefined);
       return undefined;
     } finally {
       this.running = false;
@@ -234,6 +240,7 @@ export class LessonView {
     } else {
       verdicts.hidden = true;
     }
+    this.handlers.activity?.rendered(article, chapter);
   }
 
   /** The compare table of one experiment of the chapter shown, started on `work` (its claims are the chapter's). */

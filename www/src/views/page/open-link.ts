@@ -20,6 +20,8 @@ export interface LinkTargets {
   say(text: string): void;
   /** A problem with the link itself, named at the top of the page. */
   showLinkError(text: string): void;
+  /** A course activity is open (`activity=predict`): it runs only when the learner has predicted, never by the link. */
+  activity?: boolean;
 }
 
 export function openLink(lab: Lab, link: LinkState, to: LinkTargets): void {
@@ -41,7 +43,7 @@ export function openLink(lab: Lab, link: LinkState, to: LinkTargets): void {
   }
   if (chapterId !== undefined || !hasSpec) {
     to.showView(location.hash === '#playground' && chapterId === undefined ? 'playground' : 'lesson', known ? chapterId : undefined);
-    if (known && link.autorun) void to.lesson.run();
+    if (known && link.autorun && !to.activity) void to.lesson.run();
     return;
   }
   to.showView('playground');

@@ -72,7 +72,8 @@ export class ShareDialog {
     const { params, title } = this.state();
     const page = new URL(`?${params}`, location.href);
     this.link.value = page.href;
-    this.snippet.value = iframeSnippet(embedUrl(params, PARENT_ORIGIN_PLACEHOLDER), title);
+    // Works as pasted: no parentOrigin to replace, no script (the frame sizes itself on lti.frameResize).
+    this.snippet.value = iframeSnippet(embedUrl(params), title);
     this.status.textContent = '';
     this.dialog.showModal();
     this.link.select();
@@ -92,14 +93,14 @@ export class ShareDialog {
   }
 }
 
-/** An iframe for a course page, with a script that sizes it to the lab (which reports its height). */
+/** An iframe for a course page: no script (platforms that speak SPLICE size it on the lab's lti.frameResize;
+ * README "Embedding" has a one-line script for other pages, and `parentOrigin` for pages that command it). */
 export function iframeSnippet(src: string, title: string): string {
   const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   return [
     `<iframe src="${attr(src)}" title="${attr(`Concurrency Lab: ${title}`)}"`,
     `  style="width:100%;height:520px;border:0" loading="lazy" allow="cross-origin-isolated"></iframe>`,
-    `<script>(function (f) { addEventListener('message', function (e) {`,
-    `  if (e.source === f.contentWindow && e.data && e.data.type === 'lab:height') f.style.height = e.data.height + 'px';`,
-    `}); })(document.currentScript.previousElementSibling);</script>`,
+    `<!-- Sized by platforms that speak SPLICE (lti.frameResize); elsewhere see the lab's README, "Embedding". -->`,
+    `<!-- For your page's scripts to command it (lab:run) and hear lab:result, add &parentOrigin=${PARENT_ORIGIN_PLACEHOLDER} to src. -->`,
   ].join('\n');
 }

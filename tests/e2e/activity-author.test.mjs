@@ -1,0 +1,95 @@
+// For course authors (issue 24, items 5 and 6): author.html picks a chapter and an activity, previews it
+// live, gives the iframe snippet (with `allow`, no host script needed) and shows the SPLICE messages the
+// preview sends, answering its getState as a platform would (a reload of the preview restores). And the
+// embed an author can trust: a frame sandboxed without allow-same-origin, served by the lab's own server,
+// shows its message and a link to its own tab within 2 s.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import { startServer, launch, shot } from './helpers.mjs';
+import { startHostServer } from './embed-helpers.mjs';
+
+const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+let server, host, browser;
+
+before(async () => {
+  [server, host, browser] = await Promise.all([startServer(), startHostServer(), launch()]);
+});
+after(async () => {
+  await browser?.close();
+  await host?.close();
+  server?.close();
+});
+
+test('author.html: pick, preview, copy the snippet, watch the SPLICE messages; the preview restores on reload', async () => {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(`${server.url}author.html?chapter=gil`);
+  const snippet = () => page.inputValue('#author-snippet');
+  assert.match(await snippet(), /embed\.html\?chapter=gil&amp;activity=predict"/);
+  assert.match(await snippet(), /allow="cross-origin-isolated"/);
+  assert.doesNotMatch(await snippet(), /<script/, 'no host script needed');
+  await page.selectOption('#author-scoring', 'correct');
+  assert.match(await snippet(), /chapter=gil&amp;activity=predict&amp;scoring=correct/);
+  await page.fill('#author-origin', 'https://course.example.org');
+  await page.dispatchEvent('#author-origin', 'change');
+  assert.match(await snippet(), /parentOrigin=https%3A%2F%2Fcourse\.example\.org/);
+  assert.match(await page.textContent('#author-host-notes'), /Canvas and Moodle do not speak SPLICE/);
+
+  // The preview (without parentOrigin, as a SPLICE platform has it) asks for its state; the page answers.
+  const frame = await (await page.waitForSelector('#author-preview')).contentFrame();
+  await page.waitForFunction(() => /SPLICE\.getState/.test(document.querySelector('#author-messages').textContent), null, { timeout: 30_000 });
+  const preview = () => page.frames().find((f) => f.url().includes('embed.html?chapter=gil'));
+  await page.waitForFunction(() => true);
+  const f = preview() ?? frame;
+  await f.waitForSelector('fieldset[data-question="threads-help"]', { timeout: 60_000 });
+  await f.check('#q-threads-help-0');
+  await page.waitForFunction(() => /SPLICE\.reportScoreAndState/.test(document.querySelector('#author-messages').textContent), null, { timeout: 3000 });
+  assert.match(await page.textContent('#author-messages'), /"threads-help": "yes"/);
+  await page.evaluate(AXE);
+  const bad = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)));
+  console.log(`# axe author.html: ${bad.length} serious/critical`);
+  assert.deepEqual(bad, []);
+  await shot(page, 'activity-author');
+  // Reloading the preview: the page sends back what it stored, and the answer is there with no run.
+  await f.evaluate(() => location.reload());
+  await page.waitForFunction(() => document.querySelectorAll('#author-messages li').length > 0);
+  const g = await (async () => {
+    for (let i = 0; i < 100; i++) {
+      const x = preview();
+      try {
+        if (x && (await x.evaluate(() => !!document.querySelector('#q-threads-help-0')))) return x;
+      } catch {
+        /* reloading */
+      }
+      await page.waitForTimeout(200);
+    }
+    throw new Error('the preview did not come back');
+  })();
+  await g.waitForFunction(() => window.lab?.activity?.()?.answers['threads-help'] === 'yes', null, { timeout: 10_000 });
+  assert.equal(await g.$eval('#q-threads-help-0', (i) => i.checked), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a frame sandboxed without allow-same-origin, from the lab\'s own server: its message and a link within 2 s', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const src = `${server.url}embed.html?chapter=gil&activity=predict`;
+  const t0 = Date.now();
+  await page.goto(`${host.origin}/host?src=${encodeURIComponent(src)}&sandbox=allow-scripts%20allow-popups`);
+  const frame = await (await page.waitForSelector('#lab')).contentFrame();
+  await frame.waitForFunction(() => /cannot start its workers in this frame/.test(document.querySelector('#boot-message')?.textContent ?? ''), null, { timeout: 2000 });
+  const ms = Date.now() - t0;
+  console.log(`# sandboxed frame: its message after ${ms} ms`);
+  assert.ok(ms < 2000, `${ms} ms`);
+  const link = frame.locator('#boot-message a');
+  assert.equal(await link.textContent(), 'Open the lab in its own tab');
+  assert.match(await link.getAttribute('href'), /embed\.html\?chapter=gil&activity=predict$/);
+  await shot(page, 'activity-sandboxed');
+  await context.close();
+});
