@@ -3,7 +3,7 @@
 // alone and beside one CPU-bound thread at switch intervals of 5 ms and 1 ms, and without the GIL: the
 // lab (`workload: 'convoy'` through window.lab) and CPython running the lab's own program
 // (bench/python/convoy.py: time.sleep calls), interleaved, `reps` times; each figure is the median
-// repetition. CPython's published socket figures (shared/PYTHON-MODEL.md) are given beside them: 200
+// repetition. CPython's published socket figures (docs/PYTHON-MODEL.md) are given beside them: 200
 // round trips of a few µs, 0.6 ms alone, 196 ms at 5 ms, 55 ms at 1 ms (p99 5.3 and 2.2 ms).
 //
 //   node bench/experiments/convoy.mjs [reps=3] [calls=200]
@@ -90,7 +90,7 @@ export function convoyMarkdown(c) {
     '## The convoy effect: an I/O thread beside a CPU-bound thread',
     '',
     `${c.calls} blocking calls of ${c.blockingUs} µs on one I/O thread; the I/O thread's total time, ms (p50 / p99 per call), median of ${c.reps}. ` +
-      "CPython 3.11 runs the lab's own program (bench/python/convoy.py: time.sleep); its published figures are for local socket round trips of a few µs (shared/PYTHON-MODEL.md).",
+      "CPython 3.11 runs the lab's own program (bench/python/convoy.py: time.sleep); its published figures are for local socket round trips of a few µs (docs/PYTHON-MODEL.md).",
     '',
     '| run | lab | CPython 3.11, same program | lab ÷ CPython | CPython, socket round trips (published) | lab ÷ published |',
     '|---|---|---|---|---|---|',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Experiment: Python 3.14's modes beside CPython's published figures. This machine's CPython (3.11) has
 // no free-threaded build and no InterpreterPoolExecutor, and none newer can be installed from the
-// package registries here, so the lab's figures stand beside the published ones (shared/PYTHON-MODEL.md,
+// package registries here, so the lab's figures stand beside the published ones (docs/PYTHON-MODEL.md,
 // section "Python 3.14"), cited, with the machine's cores said (the published runs had 4 cores; this
 // machine kind has 2, so speedups are also given per core).
 //
@@ -22,7 +22,7 @@ import { startServer } from '../lib/host.mjs';
 import { summarize } from '../lib/stats.mjs';
 
 export const PUBLISHED = {
-  source: 'CPython 3.15.0rc1 recordings on 4 cores and What\'s New in Python 3.14 (shared/PYTHON-MODEL.md)',
+  source: 'CPython 3.15.0rc1 recordings on 4 cores and What\'s New in Python 3.14 (docs/PYTHON-MODEL.md)',
   cores: 4,
   cpu: { sequential: 507, 'threads-gil': 494, 'free-threaded': 179, interpreters: 208 },
   startMs: { thread: 0.33, interpreter: 16.8, process: 'tens of ms (a spawned pool)' },

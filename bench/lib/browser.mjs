@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import { BENCH } from './paths.mjs';
 
 // Without the networking flags Chromium floods this closed network with refused connections
-// (shared/TOOLCHAIN.md).
+// (README.md, "How the tests drive each engine").
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',

@@ -26,7 +26,7 @@ const EXPECTED_BUILD = ENGINE === 'webkit' ? 'single' : 'threads';
 const SMALL = { workload: 'cpu-primes', tasks: 4, size: 200_000 };
 const SMALL_VALUE = 17_984;
 /**
- * What each engine can do, as found on this machine (../../../shared/TOOLCHAIN.md): Chromium everything;
+ * What each engine can do, as found on this machine (README.md, "How the tests drive each engine"): Chromium everything;
  * Firefox ESR everything (JSPI since 153); WebKitGTK no JSPI, and at default settings it cannot post shared
  * memory to a worker (DataCloneError) though the page is cross-origin isolated.
  */

@@ -1,7 +1,7 @@
 // One small driver over the three browser engines the cross-browser suite runs in (issue 22, item 1):
 // Chromium through playwright-core, Firefox ESR through puppeteer-core over WebDriver BiDi (no driver), and
 // WebKitGTK's MiniBrowser through webdriverio in WebDriver classic mode, WebKitWebDriver started inside an
-// Xvfb display of its own (../../../shared/TOOLCHAIN.md, "Firefox and WebKit on this machine"). A test
+// Xvfb display of its own (README.md, "How the tests drive each engine"). A test
 // sees the same four things in each: a fresh page (new storage) at a URL, `evaluate(fn, arg)` (a promise
 // returned by `fn` is awaited), `reload()`, `screenshot(file)`.
 //

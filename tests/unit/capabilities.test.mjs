@@ -1,5 +1,5 @@
 // What the lab runs from what the browser could do (www/src/capabilities/decide.ts), in each browser's
-// case as found on this machine (../../../shared/TOOLCHAIN.md, "Firefox and WebKit on this machine"), the
+// case as found on this machine (README.md, "How the tests drive each engine"), the
 // core count measured, not read, and the changes `lab.python.run` lists (www/src/python/real/adapt.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

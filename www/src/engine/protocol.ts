@@ -1,4 +1,4 @@
-// Types shared by the page and the engine worker: the public contract of ../shared/API.md.
+// Types shared by the page and the engine worker: the public contract of docs/CONTRACT.md.
 
 import type { Copies } from './copies';
 
