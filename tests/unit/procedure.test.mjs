@@ -109,9 +109,9 @@ test('stops adding rounds once every claim is decided', async () => {
   assert.equal(rep.orders.length, 3);
 });
 
-/** Processes straddle 1.25x: 1.35x in odd rounds, 1.15x in even ones; a claim stays inconclusive. */
+/** Processes straddle their 1.15x line: 1.35x in odd rounds, 1.05x in even ones; a claim stays inconclusive. */
 const straddling = (mode, round) => {
-  const base = { sequential: 1000, processes: round % 2 ? 1000 / 1.35 : 1000 / 1.15 }[mode];
+  const base = { sequential: 1000, processes: round % 2 ? 1000 / 1.35 : 1000 / 1.05 }[mode];
   return round === 0 ? base * WARM_UP_FACTOR : base;
 };
 

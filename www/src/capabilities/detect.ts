@@ -7,7 +7,8 @@
 //   - a worker started from a worker (the rayon pool once started its threads so; the page makes every
 //     Worker now, www/src/engine/spawned-worker.ts, so this is reported, not required);
 //   - JSPI (WebAssembly stack switching): a one-function module whose import suspends, run through
-//     `WebAssembly.promising` (what Pyodide's asyncio.run needs).
+//     `WebAssembly.promising` (what Pyodide's asyncio.run needs), in the worker (./worker.ts): real Python
+//     runs in a worker too, and the page's main thread compiles no WebAssembly at all.
 // The worker's half is ./worker.ts; the decision from these answers is ./decide.ts (pure, unit-tested).
 
 import { MARK, MARK_INDEX, type WorkerAnswer } from './protocol';
@@ -31,28 +32,9 @@ export interface Detected {
 
 const describe = (e: unknown) => `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
 
-/** JSPI, tried: an import that suspends on a promise, called through `WebAssembly.promising`. */
-export async function detectJspi(): Promise<true | string> {
-  const W = WebAssembly as unknown as { Suspending?: new (f: () => Promise<number>) => unknown; promising?: (f: unknown) => () => Promise<number> };
-  if (typeof W.Suspending !== 'function' || typeof W.promising !== 'function') return 'this browser has no WebAssembly stack switching (JSPI: no WebAssembly.Suspending)';
-  try {
-    // (module (import "m" "f" (func (result i32))) (func (export "g") (result i32) call 0))
-    const bytes = new Uint8Array([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x02, 0x07, 0x01, 0x01, 0x6d, 0x01, 0x66, 0x00, 0x00,
-      0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x67, 0x00, 0x01, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x00, 0x0b,
-    ]);
-    const f = new W.Suspending(() => new Promise<number>((r) => setTimeout(() => r(42), 0)));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { f } } as unknown as WebAssembly.Imports);
-    const got = await W.promising(instance.exports.g)();
-    return got === 42 ? true : `WebAssembly stack switching (JSPI) gave ${got} where it should have given 42`;
-  } catch (e) {
-    return `WebAssembly stack switching (JSPI) failed: ${describe(e)}`;
-  }
-}
-
 /** The lab's shared memory, made and posted to a worker, and what that worker could do with it. */
-async function detectWorkerSide(): Promise<Pick<Detected, 'sharedMemory' | 'atomicsWait' | 'nestedWorkers'>> {
-  const missing = (why: string) => ({ sharedMemory: why, atomicsWait: why, nestedWorkers: why });
+async function detectWorkerSide(): Promise<Pick<Detected, 'sharedMemory' | 'atomicsWait' | 'nestedWorkers' | 'jspi'>> {
+  const missing = (why: string) => ({ sharedMemory: why, atomicsWait: why, nestedWorkers: why, jspi: why });
   let worker: Worker;
   try {
     worker = new Worker(new URL('./capabilities-worker.js', import.meta.url), { type: 'module', name: 'capability check' });
@@ -90,21 +72,20 @@ async function detectWorkerSide(): Promise<Pick<Detected, 'sharedMemory' | 'atom
   }
   const got = await answer;
   worker.terminate();
-  if (typeof got === 'string') return { sharedMemory: sharedMemory === true ? got : sharedMemory, atomicsWait: got, nestedWorkers: got };
+  if (typeof got === 'string') return { sharedMemory: sharedMemory === true ? got : sharedMemory, atomicsWait: got, nestedWorkers: got, jspi: got };
   if (sharedMemory === true && memory && Atomics.load(new Int32Array(memory.buffer), MARK_INDEX) !== MARK) {
     sharedMemory = got.atomicsWait === true ? 'this browser sent a copy of the shared memory to the worker, not the memory itself' : `the worker could not use the shared memory it was sent: ${got.atomicsWait}`;
   }
   const atomicsWait = memory ? got.atomicsWait : typeof sharedMemory === 'string' ? `not tried: ${sharedMemory}` : got.atomicsWait;
-  return { sharedMemory, atomicsWait, nestedWorkers: got.nestedWorkers };
+  return { sharedMemory, atomicsWait, nestedWorkers: got.nestedWorkers, jspi: got.jspi };
 }
 
 /** Every capability, tried at once (a few ms; at most CHECK_MS). */
 export async function detectCapabilities(): Promise<Detected> {
-  const [workerSide, jspi] = await Promise.all([detectWorkerSide(), detectJspi()]);
+  const workerSide = await detectWorkerSide();
   return {
     crossOriginIsolated: self.crossOriginIsolated === true,
     ...workerSide,
-    jspi,
     hardwareConcurrency: Math.max(1, navigator.hardwareConcurrency || 1),
   };
 }

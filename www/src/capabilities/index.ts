@@ -6,7 +6,7 @@
 // best reading (`noteProbe`), which the next visit counts on.
 
 import { capabilitiesOf, chooseBuild, coresOf, type BuildChoice, type Capabilities } from './decide';
-import { detectCapabilities, detectJspi, type Detected } from './detect';
+import { detectCapabilities, type Detected } from './detect';
 import { loadCores, noteReading, sessionCores } from './cores';
 
 export type { Capabilities, BuildChoice } from './decide';
@@ -61,7 +61,7 @@ export const labCores = (): number => current?.capabilities.cores ?? hc();
 export const unavailableWhy = (): string | undefined => current?.choice.unavailableWhy;
 
 /** Whether WebAssembly stack switching works here (tried once). */
-export const hasJspi = (): Promise<boolean> => (jspi ??= detectJspi().then((j) => j === true));
+export const hasJspi = (): Promise<boolean> => (jspi ??= detectCapabilities().then((d) => d.jspi === true));
 
 /** A probe's reading during a Compare: kept if it is the best in this profile (for the next visit). */
 export function noteProbe(reading: number | null | undefined): void {

@@ -14,6 +14,9 @@ export interface WorkerAnswer {
   atomicsWait: true | string;
   /** A Worker started from the worker answered (true), or why not. */
   nestedWorkers: true | string;
+  /** WebAssembly stack switching tried in the worker (where real Python runs, and off the page's main
+   * thread, which compiles no WebAssembly): true, or why not. */
+  jspi: true | string;
 }
 
 /** Work for the core count (./cores.ts): trial division below `n`, timed on the clock all workers share. */

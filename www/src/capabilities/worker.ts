@@ -1,6 +1,7 @@
 // The capability check's worker (./detect.ts): told the lab's own shared memory, it checks from inside a
 // Worker what the threads build needs there: that the memory arrived shared (a value it stores is seen by
-// the page), that `Atomics.wait` may block in a worker, and that a worker can start a worker of its own.
+// the page), that `Atomics.wait` may block in a worker, that a worker can start a worker of its own, and
+// that WebAssembly stack switching (JSPI) works.
 // Each answer is what happened when it tried, never the presence of a global.
 
 import { MARK, MARK_INDEX, type Check, type Work, type WorkerAnswer, type Worked } from './protocol';
@@ -60,9 +61,30 @@ function nestedWorkers(ms: number): Promise<true | string> {
   });
 }
 
+const describe = (e: unknown) => `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
+
+/** JSPI, tried: an import that suspends on a promise, called through `WebAssembly.promising`. */
+async function jspi(): Promise<true | string> {
+  const W = WebAssembly as unknown as { Suspending?: new (f: () => Promise<number>) => unknown; promising?: (f: unknown) => () => Promise<number> };
+  if (typeof W.Suspending !== 'function' || typeof W.promising !== 'function') return 'this browser has no WebAssembly stack switching (JSPI: no WebAssembly.Suspending)';
+  try {
+    // (module (import "m" "f" (func (result i32))) (func (export "g") (result i32) call 0))
+    const bytes = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x02, 0x07, 0x01, 0x01, 0x6d, 0x01, 0x66, 0x00, 0x00,
+      0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x67, 0x00, 0x01, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x00, 0x0b,
+    ]);
+    const f = new W.Suspending(() => new Promise<number>((r) => setTimeout(() => r(42), 0)));
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { f } } as unknown as WebAssembly.Imports);
+    const got = await W.promising(instance.exports.g)();
+    return got === 42 ? true : `WebAssembly stack switching (JSPI) gave ${got} where it should have given 42`;
+  } catch (e) {
+    return `WebAssembly stack switching (JSPI) failed: ${describe(e)}`;
+  }
+}
+
 scope.onmessage = async ({ data }: MessageEvent<Check | Work>) => {
   if (data?.type === 'work') return scope.postMessage(work(data.n));
   if (data?.type !== 'check') return;
-  const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory), nestedWorkers: await nestedWorkers(data.nestedMs) };
+  const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory), nestedWorkers: await nestedWorkers(data.nestedMs), jspi: await jspi() };
   scope.postMessage(answer);
 };
