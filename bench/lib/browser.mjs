@@ -29,6 +29,8 @@ export async function openLab(browser, url, rawWasm) {
   await page.goto(url);
   await page.waitForFunction(() => typeof window.lab === 'object' && !!window.lab.ready, null, { polling: 50 });
   const status = await page.evaluate(() => window.lab.ready);
+  // The engine's catalogue: the rules the report and the verdicts read (bench/run.mjs keeps it in meta).
+  const catalogue = await page.evaluate(() => window.lab.workloads());
   await page.evaluate(async ([src, wasm]) => {
     const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { name: 'bench-js' });
     const call = (msg) =>
@@ -58,7 +60,7 @@ export async function openLab(browser, url, rawWasm) {
       };
     };
   }, [JS_KERNELS, rawWasm ? [...rawWasm] : null]);
-  return { context, page, status, errors };
+  return { context, page, status, catalogue, errors };
 }
 
 /** One run through `window.lab.run`, timed by the engine (`wallMs`), with the frame gaps seen meanwhile. */
