@@ -13,6 +13,7 @@ pub use interpreter::{Interpreter, StartInterpreter};
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// A boxed future that stays on the thread that made it (browser futures are not `Send`).
 pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -182,4 +183,22 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {
     fn task_done(&self, _: &crate::core::record::TaskRecord, _: Option<crate::core::workload::types::TaskOutput>) {}
+}
+
+/// Pending once, asking to be polled again at once (a microtask in the browser, no turn of its loop):
+/// what the single build's turns runner awaits to let every thread look in the next round, and what the
+/// native test platform's `yield_now` is.
+#[derive(Default)]
+pub struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
 }

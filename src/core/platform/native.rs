@@ -138,20 +138,6 @@ impl Future for Delay<'_> {
     }
 }
 
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
-
 impl AsyncIo for VirtualIo {
     fn sleep(&self, ms: u32) -> LocalFuture<'_, Result<(), IoError>> {
         Box::pin(self.delay(f64::from(ms)))
@@ -172,7 +158,7 @@ impl AsyncIo for VirtualIo {
         })
     }
     fn yield_now(&self) -> LocalFuture<'_, ()> {
-        Box::pin(YieldOnce(false))
+        Box::pin(super::YieldOnce::default())
     }
     fn block_us(&self, us: u32) {
         // The thread blocks: virtual time passes with nothing else running.

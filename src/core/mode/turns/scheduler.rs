@@ -24,22 +24,8 @@ impl Future for Later {
     }
 }
 
-/// Pending once, asking to be polled again at once (a microtask in the browser, no turn of its loop):
-/// every thread looks in the next round, in order.
-#[derive(Default)]
-pub(super) struct Hop(bool);
-
-impl Future for Hop {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
+/// Pending once, asking to be polled again at once: every thread looks in the next round, in order.
+pub(super) type Hop = crate::core::platform::YieldOnce;
 
 /// A round that keeps changing something this often in one poll hands the engine's loop a turn anyway.
 pub(super) const MAX_ROUNDS: usize = 256;
