@@ -36,16 +36,19 @@ async function chromium() {
       const page = await context.newPage();
       page.setDefaultTimeout(EVALUATE_MS);
       await page.goto(url);
-      return {
-        evaluate: (fn, arg) => page.evaluate(fn, arg),
-        reload: () => page.reload().then(() => undefined),
-        screenshot: (file) => page.screenshot({ path: file, fullPage: true }).then(() => undefined),
-        close: () => context.close(),
-      };
+      return pageHandle(page, context);
     },
     close: () => browser.close(),
   };
 }
+
+/** A fresh page as the tests use it: playwright-core's and puppeteer-core's pages answer these alike. */
+const pageHandle = (page, context) => ({
+  evaluate: (fn, arg) => page.evaluate(fn, arg),
+  reload: () => page.reload().then(() => undefined),
+  screenshot: (file) => page.screenshot({ path: file, fullPage: true }).then(() => undefined),
+  close: () => context.close(),
+});
 
 async function firefox() {
   const puppeteer = (await import('puppeteer-core')).default;
@@ -57,12 +60,7 @@ async function firefox() {
       const page = await context.newPage();
       await page.setViewport({ width: 1280, height: 900 });
       await page.goto(url);
-      return {
-        evaluate: (fn, arg) => page.evaluate(fn, arg),
-        reload: () => page.reload().then(() => undefined),
-        screenshot: (file) => page.screenshot({ path: file, fullPage: true }).then(() => undefined),
-        close: () => context.close(),
-      };
+      return pageHandle(page, context);
     },
     close: () => browser.close(),
   };
