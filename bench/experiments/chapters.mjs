@@ -14,7 +14,7 @@
 import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../lib/browser.mjs';
 import { startServer } from '../lib/host.mjs';
-import { describeLoad, loadClass, othersDuring, verdictRule } from '../../tests/e2e/load.mjs';
+import { comparesOf, describeLoad, loadClass, othersDuring, shownClaims, verdictRule } from '../../tests/e2e/load.mjs';
 import { loadTs } from '../../tests/unit/load-ts.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -43,15 +43,11 @@ export async function chapters(browser, url, { passes = 5, ids, log = () => {} }
           await page.click('#chapter-run');
           await page.waitForSelector('article.chapter[data-state=done]', { timeout: 180_000 });
           const done = Date.now();
-          const shown = await page.$$eval('.chapter-claims .claim', (els) =>
-            els.map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, why: e.querySelector('.why')?.textContent ?? '', measured: { text: e.querySelector('.evidence')?.textContent ?? '' } })),
-          );
+          const shown = await shownClaims(page);
           const history = await page.evaluate(() => window.lab.history());
           return { shown, history, runMs: done - clicked, openToVerdictsMs: done - opened };
         });
-        const compares = new Map();
-        for (const r of value.history) if (r.measurement) compares.set(JSON.stringify(r.measurement.orders), r);
-        const machines = [...compares.values()].map((r) => ({ parallelism: r.machine.parallelism, probes: r.measurement.probes }));
+        const { machines } = comparesOf(value.history);
         const rule = verdictRule({ claims: value.shown, machines, load, needsIdle: NEEDS_IDLE_MACHINE, busyShare: BUSY_SHARE });
         const run = {
           pass,

@@ -5,7 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshPage, labSession, shot } from './helpers.mjs';
-import { asideMs, describeLoad, loadClass, machinesOf, othersDuring, verdictRule } from './load.mjs';
+import { asideMs, comparesOf, describeLoad, loadClass, machinesOf, othersDuring, shownClaims, verdictRule } from './load.mjs';
 import { loadTs } from '../unit/load-ts.mjs';
 
 const session = labSession();
@@ -73,18 +73,14 @@ for (const id of IDS) {
       const { value: shown, load } = await othersDuring(async () => {
         await page.click('#chapter-run');
         await page.waitForSelector('article.chapter[data-state=done]', { timeout: 180_000 });
-        return page.$$eval('.chapter-claims .claim', (els) =>
-          els.map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, why: e.querySelector('.why')?.textContent ?? '', measured: { text: e.querySelector('.evidence')?.textContent ?? '' } })),
-        );
+        return shownClaims(page);
       });
       const took = Date.now() - t0;
       assert.ok(claimsOf[id].length >= 1, `${id} tests claims`);
       assert.deepEqual(shown.map((c) => c.id).sort(), [...claimsOf[id]].sort(), 'the view shows the chapter\'s claims');
       // Each Compare of the run, from the rows it recorded (one per mode, sharing its measurement).
-      const compares = new Map();
-      for (const r of await page.evaluate(() => window.lab.history())) if (r.measurement) compares.set(JSON.stringify(r.measurement.orders), r);
-      const rows = [...compares.values()];
-      judge(t, id, 'the chapter\'s button', shown, rows.map((r) => ({ parallelism: r.machine.parallelism, probes: r.measurement.probes })), load, took, rows.reduce((ms, r) => ms + asideMs(r), 0));
+      const { rows, machines } = comparesOf(await page.evaluate(() => window.lab.history()));
+      judge(t, id, 'the chapter\'s button', shown, machines, load, took, rows.reduce((ms, r) => ms + asideMs(r), 0));
       assert.match(await page.textContent('.chapter-timeline'), /ms on \d+ lane/, 'the timeline that shows why is drawn');
       assert.match(await page.textContent('.look-at'), /What to look at/);
       assert.match(await page.textContent('.cpython'), /CPython/);

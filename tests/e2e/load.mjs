@@ -194,6 +194,24 @@ export function verdictRule({ claims, machines, load, needsIdle, busyShare, core
   return { cls, problems };
 }
 
+/**
+ * The machine as each Compare in `history` (the rows of `lab.history()`) found it, as `verdictRule` reads
+ * it: a Compare records one row per mode, all sharing its measurement, so one row per Compare counts. With
+ * `rows`, the rows themselves (one per Compare).
+ */
+export function comparesOf(history) {
+  const compares = new Map();
+  for (const r of history) if (r.measurement) compares.set(JSON.stringify(r.measurement.orders), r);
+  const rows = [...compares.values()];
+  return { rows, machines: rows.map((r) => ({ parallelism: r.machine.parallelism, probes: r.measurement.probes })) };
+}
+
+/** A chapter view's verdicts as the page shows them (`.chapter-claims .claim`), in verdictRule's shape. */
+export const shownClaims = (page) =>
+  page.$$eval('.chapter-claims .claim', (els) =>
+    els.map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, why: e.querySelector('.why')?.textContent ?? '', measured: { text: e.querySelector('.evidence')?.textContent ?? '' } })),
+  );
+
 /** The machine as each Compare of a chapter's run (`lab.lesson.run`) found it, as `verdictRule` reads it. */
 export const machinesOf = (run) =>
   Object.values(run.outcomes)
