@@ -32,6 +32,9 @@ export function parallelShare(tasks) {
  * The pairs of `kind` spans (default `run`: a task's Python running, holding its GIL) of different tasks
  * that overlap in time: under one GIL, or on one event loop, there are none.
  */
+/** Two threads' stamps closer than this are not told apart (the engine's clock alignment's slack, 0.04 ms). */
+export const OVERLAP_SLACK_MS = 0.05;
+
 export function overlappingSpans(tasks, kind = 'run') {
   const spans = tasks
     .flatMap((t, task) => t.spans.filter((s) => s.kind === kind && s.endMs > s.startMs).map((s) => ({ task, lane: t.lane, ...s })))
@@ -39,8 +42,9 @@ export function overlappingSpans(tasks, kind = 'run') {
   const bad = [];
   let latest; // the span seen so far that ends last
   for (const s of spans) {
-    // Spans are stamped where they happen; a hand-over's two stamps may differ by a few microseconds.
-    if (latest && latest.task !== s.task && s.startMs < latest.endMs - 0.01) bad.push([latest, s]);
+    // Spans are stamped where they happen, each on its own thread's clock, which the engine keeps on one
+    // timeline to within 0.04 ms (src/core/platform/aligned.rs: SLACK_MS, the clamp of now() and then some).
+    if (latest && latest.task !== s.task && s.startMs < latest.endMs - OVERLAP_SLACK_MS) bad.push([latest, s]);
     if (!latest || s.endMs > latest.endMs) latest = s;
   }
   return bad;
