@@ -6,7 +6,7 @@
 # every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PROFILE=${PROFILE:-release}
+PROFILE=${PROFILE:-wasm}
 OUT=www/pkg
 mkdir -p "$OUT"
 
@@ -26,18 +26,19 @@ build() { # name toolchain rustflags cargo-args...
   local wasm="target/$name/wasm32-unknown-unknown/$PROFILE/concurrency_lab.wasm"
   rm -rf "${OUT:?}/$name"
   wasm-bindgen "$wasm" --target web --out-dir "$OUT/$name" --no-typescript
-  if [ "$PROFILE" = release ]; then
+  if [ "$PROFILE" != dev ]; then
     local f="$OUT/$name/concurrency_lab_bg.wasm"
     # binaryen from npm, not Debian's: Debian's wasm-opt 108 rewrites wasm-bindgen's externref table as
     # anyref, which the browser then refuses. The features are those rustc enables for wasm32.
-    node_modules/.bin/wasm-opt -O3 --enable-threads --enable-bulk-memory --enable-mutable-globals --enable-sign-ext \
+    # -Oz: for size, as the profile (-O3 left the threads build 1 KB larger, gzip).
+    node_modules/.bin/wasm-opt -Oz --enable-threads --enable-bulk-memory --enable-mutable-globals --enable-sign-ext \
       --enable-reference-types --enable-multivalue \
       --enable-nontrapping-float-to-int "$f" -o "$f.opt" && mv "$f.opt" "$f"
   fi
 }
 
 build threads nightly "$THREADS_RUSTFLAGS" --features threads -Z build-std=panic_abort,std
-build single stable "" 
+build single stable ""
 
 # The subinterpreters' raw module (mode `interpreters`): no_std, no imports, its own memory; each
 # interpreter instantiates it anew (src/web/interpreter.rs).
