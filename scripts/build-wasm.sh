@@ -13,7 +13,9 @@ mkdir -p "$OUT"
 # The linker must make the memory shared and imported: this nightly no longer does it by itself, and a
 # plain exported memory makes initThreadPool fail with "DataCloneError: #<Memory> could not be cloned".
 # 512 MiB is reserved up front by the browser for a shared memory; phones may refuse more.
-THREADS_RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals \
+# Both builds have 128-bit SIMD (the mandelbrot kernel's f64x2): Chromium, Firefox and WebKit all do.
+SIMD="-C target-feature=+simd128"
+THREADS_RUSTFLAGS="$SIMD -C target-feature=+atomics,+bulk-memory,+mutable-globals \
  -C link-arg=--shared-memory -C link-arg=--max-memory=536870912 -C link-arg=--import-memory \
  -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
  -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
@@ -31,14 +33,14 @@ build() { # name toolchain rustflags cargo-args...
     # binaryen from npm, not Debian's: Debian's wasm-opt 108 rewrites wasm-bindgen's externref table as
     # anyref, which the browser then refuses. The features are those rustc enables for wasm32.
     # -Oz: for size, as the profile (-O3 left the threads build 1 KB larger, gzip).
-    node_modules/.bin/wasm-opt -Oz --enable-threads --enable-bulk-memory --enable-mutable-globals --enable-sign-ext \
+    node_modules/.bin/wasm-opt -Oz --enable-simd --enable-threads --enable-bulk-memory --enable-mutable-globals --enable-sign-ext \
       --enable-reference-types --enable-multivalue \
       --enable-nontrapping-float-to-int "$f" -o "$f.opt" && mv "$f.opt" "$f"
   fi
 }
 
 build threads nightly "$THREADS_RUSTFLAGS" --features threads -Z build-std=panic_abort,std
-build single stable ""
+build single stable "$SIMD"
 
 # The subinterpreters' raw module (mode `interpreters`): no_std, no imports, its own memory; each
 # interpreter instantiates it anew (src/web/interpreter.rs).
