@@ -2,9 +2,9 @@
 // Chromium through playwright-core, Firefox ESR through puppeteer-core over WebDriver BiDi (no driver), and
 // WebKitGTK's MiniBrowser through webdriverio in WebDriver classic mode, WebKitWebDriver started inside an
 // Xvfb display of its own (README.md, "How the tests drive each engine"). A test
-// sees the same five things in each: a fresh page (new storage) at a URL, `evaluate(fn, arg)` (a promise
+// sees the same six things in each: a fresh page (new storage) at a URL, `evaluate(fn, arg)` (a promise
 // returned by `fn` is awaited), `evaluateIn(selector, fn, arg)` (the same in the iframe `selector` finds, of
-// any origin: a course page's frame), `reload()`, `screenshot(file)`.
+// any origin: a course page's frame), `reload()`, `goto(url)` (same storage), `screenshot(file)`.
 //
 // Engines, by name (LAB_BROWSER): `chromium`, `firefox`, `webkit` (default settings: no SharedArrayBuffer
 // to post, so the single build), `webkit-sab` (JavaScriptCore's useSharedArrayBuffer on in the driver's
@@ -49,6 +49,7 @@ const pageHandle = (page, context) => ({
   // The frame is looked up afresh each time: it may have navigated (the service worker's one reload).
   evaluateIn: async (selector, fn, arg) => (await (await page.waitForSelector(selector)).contentFrame()).evaluate(fn, arg),
   reload: () => page.reload().then(() => undefined),
+  goto: (url) => page.goto(url).then(() => undefined),
   screenshot: (file) => page.screenshot({ path: file, fullPage: true }).then(() => undefined),
   close: () => context.close(),
 });
@@ -186,6 +187,7 @@ async function webkit(sharedArrayBuffer) {
           }
         },
         reload: () => b.refresh(),
+        goto: (url) => b.url(url).then(() => undefined),
         screenshot: async (file) => writeFileSync(file, Buffer.from(await b.takeScreenshot(), 'base64')),
         close: () => (current === mine ? end() : Promise.resolve()),
       };
