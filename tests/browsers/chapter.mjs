@@ -10,9 +10,10 @@ const verdicts = loadTs('www/src/measure/verdicts.ts');
 
 /**
  * Runs chapter `id` with `evaluate` (a page's `evaluate`, or a frame's through `evaluateIn`) and judges it.
- * Resolves to `{ claims, status, rule: { cls, problems }, said }` (`said`: a line for `t.diagnostic`).
+ * Claims in `unavailable` (their mode cannot run in this build) are left out of the rule; the caller checks
+ * them. Resolves to `{ claims, status, rule: { cls, problems }, said }` (`said`: a line for `t.diagnostic`).
  */
-export async function judgedChapter(evaluate, id) {
+export async function judgedChapter(evaluate, id, { unavailable = [] } = {}) {
   const { value, load } = await othersDuring(() =>
     evaluate(
       (chapter) =>
@@ -29,7 +30,7 @@ export async function judgedChapter(evaluate, id) {
   );
   const { NEEDS_IDLE_MACHINE, BUSY_SHARE } = await verdicts;
   const machines = machinesOf(value);
-  const rule = verdictRule({ claims: value.claims, machines, load, needsIdle: NEEDS_IDLE_MACHINE, busyShare: BUSY_SHARE });
+  const rule = verdictRule({ claims: value.claims.filter((c) => !unavailable.includes(c.id)), machines, load, needsIdle: NEEDS_IDLE_MACHINE, busyShare: BUSY_SHARE });
   const said = `${id}: ${describeLoad(load)} (${rule.cls}); probes ${machines.map((m) => m.probes.join(' ')).join(' | ')}; ${value.claims.map((c) => `${c.id} ${c.verdict} ${c.measured.text}`).join('; ')}`;
   return { claims: value.claims, status: value.status, rule, said };
 }

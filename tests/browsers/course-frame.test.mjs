@@ -60,7 +60,8 @@ test(`${ENGINE}: a course page on another site holds the lab: ${FRAME_BUILD} bui
   assert.equal(await page.evaluate(() => crossOriginIsolated), false, 'the course page is not isolated');
   const ready = await hostWaits(() => window.received.find((m) => m.data?.type === 'lab:ready'), undefined, 'lab:ready');
   const status = ready.data.status;
-  t.diagnostic(`in the frame: build ${status.build}, isolated ${status.crossOriginIsolated}; ${status.buildReason ?? ''}`);
+  const c = status.capabilities;
+  t.diagnostic(`in the frame: build ${status.build}, isolated ${status.crossOriginIsolated}; cores ${c.cores} (${c.coresSource}; best reading ${c.coresMeasured ?? 'none'}; the browser says ${c.hardwareConcurrency}); results ${status.history ?? ''}; ${status.buildReason ?? ''}`);
   assert.equal(ready.origin, new URL(labUrl).origin);
   assert.equal(status.build, FRAME_BUILD, JSON.stringify(status));
   if (FRAME_BUILD === 'single') {
@@ -90,6 +91,7 @@ test(`${ENGINE}: a course page on another site holds the lab: ${FRAME_BUILD} bui
   assert.deepEqual(overlappingSpans(tasks), [], 'no two threads held the GIL at once');
   assert.ok(tasks.flatMap((x) => x.spans.filter((s) => s.kind === 'run')).length > tasks.length, 'the threads took turns');
   noted.build = status.build;
+  noted.cores = { cores: c.cores, source: c.coresSource, measured: c.coresMeasured ?? null };
   noted.buildReason = status.buildReason ?? null;
   await page.screenshot(join(OUT, `browsers-${ENGINE}-course-frame.png`));
 });

@@ -234,3 +234,96 @@ for (let n = 1; n <= GIL_PAGES; n++) {
     }
   });
 }
+
+// One chapter of each other kind from a fresh page (issue 22, item 1): an I/O claim (`asyncio`) and a 2026
+// mode (`free-threading`). In the single build free-threaded Python is Unavailable: its claim stays open,
+// saying so, and the rest are judged as everywhere.
+// (Chromium runs every chapter in tests/e2e/lesson.test.mjs; the suite's time is kept for the other engines.)
+test(`${ENGINE}: the asyncio and free-threading chapters from a fresh page: never refuted, borne out when the machine is quiet`, { skip: ENGINE === 'chromium' && 'every chapter runs in Chromium in tests/e2e/lesson.test.mjs' }, async (t) => {
+  const fresh = await engine.fresh(`${server.url}?chapter=asyncio`);
+  try {
+    await fresh.evaluate(() => window.lab.ready);
+    const noted = {};
+    for (const id of ['asyncio', 'free-threading']) {
+      const unavailable = EXPECTED_BUILD === 'single' && id === 'free-threading' ? ['free-threaded-cpu'] : [];
+      const run = await judgedChapter((fn, arg) => fresh.evaluate(fn, arg), id, { unavailable });
+      t.diagnostic(run.said);
+      assert.deepEqual(run.rule.problems, [], run.rule.problems.join('; '));
+      for (const c of run.claims.filter((x) => unavailable.includes(x.id))) {
+        assert.equal(c.verdict, 'inconclusive', `${c.id}: ${c.measured.text}`);
+        assert.match(`${c.why ?? ''} ${c.measured.text}`, /unavailable|not measured|shared memory|cannot/i, `${c.id} says why: ${c.why}`);
+      }
+      assert.equal(run.status.lastCrash, undefined, 'no engine restart');
+      noted[id] = { verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls };
+    }
+    noteEngine(ENGINE, { chapters: noted });
+  } finally {
+    await fresh.close();
+  }
+});
+
+// Replay (issue 22, item 1): a finished threads-gil run opens in the replay view, which shows the state
+// lab.replay computes for the instant it is at.
+test(`${ENGINE}: replay: a threads-gil run's replay view shows what lab.replay says`, async () => {
+  const fresh = await engine.fresh(`${server.url}#playground`);
+  try {
+    await fresh.evaluate(() => window.lab.ready);
+    const seen = await fresh.evaluate(async () => {
+      const r = await window.lab.run({ workload: 'cpu-primes', mode: 'threads-gil', tasks: 4, workers: 4, size: 200_000 });
+      const wait = async (fn) => {
+        for (let i = 0; i < 200; i++) {
+          const v = fn();
+          if (v) return v;
+          await new Promise((x) => setTimeout(x, 50));
+        }
+        throw new Error('waited 10 s');
+      };
+      (await wait(() => document.querySelector('#timeline[data-mode="threads-gil"] .tl-replay'))).click();
+      const dialog = await wait(() => document.querySelector('#replay-dialog[open]'));
+      const rp = window.lab.replay(r);
+      // Step forward a few instants with the view's own keyboard handling ('.': the next instant).
+      for (let i = 0; i < 5; i++) dialog.dispatchEvent(new KeyboardEvent('keydown', { key: '.', bubbles: true }));
+      await new Promise((x) => setTimeout(x, 100));
+      const t = Number(dialog.dataset.t);
+      const holder = [...dialog.querySelectorAll('.replay-section')].find((s) => s.querySelector('h4').textContent.startsWith('Holds the GIL'))?.innerText ?? '';
+      const state = rp.stateAt(t);
+      dialog.querySelector('.replay-close').click();
+      return { t, times: rp.times.slice(0, 6), holder: holder.replace(/\s+/g, ' '), gilHolder: state.gilHolder, events: rp.events.length, value: r.value };
+    });
+    assert.equal(seen.value, SMALL_VALUE);
+    assert.ok(seen.events > 8, `${seen.events} events`);
+    assert.ok(seen.times.includes(seen.t), `the view is at one of lab.replay's instants: ${seen.t} among ${seen.times}`);
+    if (seen.gilHolder) assert.match(seen.holder, new RegExp(`Holds the GIL ${seen.gilHolder} `), seen.holder);
+    else assert.match(seen.holder, /nobody/, seen.holder);
+  } finally {
+    await fresh.close();
+  }
+});
+
+// The static build (issue 22, item 1): a host that sends no headers, under a sub-path. The service worker
+// adds the isolation headers after one reload where the browser lets it; `api/delay` is simulated.
+test(`${ENGINE}: the static build (no headers, the service worker): isolated after one reload, I/O simulated`, async (t) => {
+  const { startStaticServer } = await import('../e2e/embed-helpers.mjs');
+  const statik = await startStaticServer('/course/lab/');
+  const fresh = await engine.fresh(`${statik.url}#playground`);
+  try {
+    let status;
+    for (let i = 0; i < 150 && !status; i++) {
+      status = await fresh.evaluate(() => (window.lab ? window.lab.ready.then((s) => ({ ...s, isolation: window.labBoot?.isolation })) : null)).catch(() => null);
+      if (!status) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(status, 'the lab became ready');
+    t.diagnostic(`isolation ${status.isolation}, build ${status.build}, network ${status.network}`);
+    assert.equal(status.isolation, 'service-worker');
+    assert.equal(status.crossOriginIsolated, true);
+    assert.equal(status.build, EXPECTED_BUILD);
+    assert.equal(status.network, 'simulated');
+    const r = await fresh.evaluate(() => window.lab.run({ workload: 'io-fetch', mode: 'asyncio', tasks: 6, latencyMs: 200 }));
+    assert.equal(r.network, 'simulated');
+    assert.ok(allWaitingAtOnce(r.tasks), 'the six simulated requests were waiting at once');
+    noteEngine(ENGINE, { staticBuild: { isolation: status.isolation, build: status.build } });
+  } finally {
+    await fresh.close();
+    await statik.close();
+  }
+});
