@@ -108,7 +108,7 @@ test(`${ENGINE}: the free-threading activity asks only what this browser can tes
       assert.equal(seen.runDisabled, false, 'nothing to answer first');
       await page.screenshot(join(OUT, `browsers-${ENGINE}-activity-untestable.png`));
     } else {
-      assert.deepEqual(seen.state.untestable, []);
+      assert.deepEqual(seen.state.untestable, [], JSON.stringify(seen.notAsked));
       assert.equal(seen.asked, 2);
       assert.equal(seen.runDisabled, true, 'answer first');
     }
