@@ -182,13 +182,17 @@ export function verdictRule({ claims, machines, load, needsIdle, busyShare, core
     return { cls: `${cls}, one core`, problems };
   }
   const busyLine = busyShare * cores;
-  const medians = machines.map((m) => m.parallelism);
-  const lowest = Math.min(...machines.flatMap((m) => m.probes ?? []));
+  // A Compare whose claims need no idle machine (I/O) takes no probes: only the probed ones are held to the load.
+  const probed = machines.filter((m) => m.probes?.some((p) => p !== null));
+  const medians = probed.map((m) => m.parallelism);
+  const lowest = Math.min(...probed.flatMap((m) => m.probes.filter((p) => p !== null)));
+  const judged = claims.some((c) => needsIdle.includes(c.id));
+  if (judged && !probed.length) problems.push(`claims that need an idle machine (${claims.filter((c) => needsIdle.includes(c.id)).map((c) => c.id).join(', ')}), but no probe was taken`);
   if (cls === 'quiet') {
     for (const p of medians) if (!(p >= busyLine)) problems.push(`the machine was quiet, but the lab's probes read it busy: median ${p} of ${cores} cores free (probes ${machines.map((m) => m.probes).join(' | ')})`);
     for (const c of claims) if (c.verdict !== 'borne-out') bad(c, 'the machine was quiet');
   } else if (cls === 'busy') {
-    if (!(lowest < busyLine)) problems.push(`others used ${load.cores} cores, but no probe of the lab read the machine busy (the lowest: ${lowest} of ${cores} free)`);
+    if (probed.length && !(lowest < busyLine)) problems.push(`others used ${load.cores} cores, but no probe of the lab read the machine busy (the lowest: ${lowest} of ${cores} free)`);
     for (const c of claims) if (c.verdict === 'inconclusive' && needsIdle.includes(c.id) && !/busy/.test(c.why ?? '')) bad(c, 'the machine was busy, but the reason does not say so');
   }
   return { cls, problems };

@@ -4,7 +4,7 @@
 
 import type { Catalogue, PlainError, Spec } from '../engine/protocol';
 import { compareInRounds, CompareAborted, type CompareReport } from '../measure/procedure';
-import { median, roundSpeedups } from '../measure/verdicts';
+import { claimsToTest, median, NEEDS_IDLE_MACHINE, roundSpeedups } from '../measure/verdicts';
 import { compareBudgetMs, toError, type CompareOptions, type CompareOutcome, type Recorded } from './contract';
 import { compareOptionsError } from './options';
 
@@ -46,13 +46,17 @@ export async function compareNow(host: CompareHost, spec: Spec, options: Compare
     return s;
   };
   const budgetMs = options.budgetMs ?? compareBudgetMs(modes.length - Object.keys(refused).length);
+  // The machine is probed (before every run, after each round) only where a claim this Compare tests needs
+  // idle cores: waits on I/O overlap however busy the cores are, so an I/O Compare spends no time probing.
+  const work = catalogue.workloads.find((w) => w.name === spec.workload);
+  const probed = !work || claimsToTest(spec, work.class).some((id) => NEEDS_IDLE_MACHINE.includes(id));
   let report;
   try {
     report = await compareInRounds<Recorded>({
       modes,
       refused,
       run: (mode) => host.run(specFor(mode)),
-      probe: () => host.probe(),
+      probe: probed ? () => host.probe() : undefined,
       budgetMs,
       minRounds: options.minRounds,
       now: () => performance.now(),

@@ -218,6 +218,7 @@ export class CompareView {
     if (orders.length) parts.push(`Every round ran each mode once, in a new order (round 1: ${orders[0].join(', ')}), so no mode always ran first or last.`);
     const p = any.machine?.parallelism;
     if (p !== undefined) parts.push(`Probes before every run and after the last of each round found ${p.toFixed(1)} of ${any.machine.cores} cores free (the median).`);
+    else if (m && !m.probes?.length && !m.setAside?.length) parts.push('The machine was not probed: waits on I/O overlap however busy its cores are, so no claim here needs them idle.');
     parts.push('A claim is borne out when every round lies on its side of the threshold, not borne out when every round lies on the other side, and inconclusive otherwise.');
     if (m?.budgetMs) parts.push(`The time budget was ${Math.round(m.budgetMs / 1000)} s for ${this.entries.size} rows (${COMPARE_BUDGET_MS / 5000} s a row, at least ${COMPARE_BUDGET_MS / 1000} s).`);
     if (m?.ended === 'budget') parts.push('Rounds stopped at the time budget.');
