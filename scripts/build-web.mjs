@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync, existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CSP } from '../server/app.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,12 +24,31 @@ if (!existsSync(join(www, 'pkg', 'threads')) || !existsSync(join(www, 'pkg', 'si
 }
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-await build({
+// The pages' scripts, split (esbuild code splitting): what only some screens need (the replay view, the
+// sweep, a course activity) is a chunk of its own, fetched by a dynamic import() when first
+// opened; code the pages share is one chunk too. The Workers below are built whole, one file each.
+const pages = await build({
   entryPoints: {
     main: join(www, 'src/main.ts'),
     embed: join(www, 'src/embed/embed.ts'),
     // author.html: a course author's page (pick, preview, copy, watch the SPLICE messages).
     author: join(www, 'src/author.ts'),
+  },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  // Beside the entries, not in a folder: `new URL('./engine-worker.js', import.meta.url)` in a chunk must
+  // find the Workers' scripts where it finds them from main.js.
+  chunkNames: '[name]-[hash]',
+  metafile: true,
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: {
     'engine-worker': join(www, 'src/engine/engine-worker.ts'),
     'process-worker': join(www, 'src/engine/process-worker.ts'),
     'pool-thread': join(www, 'src/engine/pool-thread.ts'),
@@ -110,5 +130,25 @@ for (const f of readdirSync(join(out, 'source'), { recursive: true })) {
   const path = join(out, 'source', String(f));
   if (/\.(rs|ts)$/.test(path)) renameSync(path, `${path}.txt`);
 }
+// What a page fetches before it can start: its entry and the chunks it imports statically (not the
+// dynamic ones), gzipped: the figure the bench reports as the page's own script (bench/run.mjs).
+const firstLoad = {};
+for (const [file, o] of Object.entries(pages.metafile.outputs)) {
+  if (!/^www\/src\/(main|embed\/embed|author)\.ts$/.test(o.entryPoint ?? '')) continue;
+  const seen = new Set();
+  const visit = (f) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const i of pages.metafile.outputs[f]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+  };
+  visit(file);
+  const lazy = new Set();
+  for (const f of seen) for (const i of pages.metafile.outputs[f].imports) if (i.kind === 'dynamic-import' && !seen.has(i.path)) lazy.add(i.path);
+  const gz = (fs) => [...fs].reduce((a, f) => a + gzipSync(readFileSync(join(root, f)), { level: 9 }).length, 0);
+  firstLoad[file.split('/').pop()] = { files: [...seen].map((f) => f.slice(f.indexOf('dist/') + 5)), gzip: gz(seen), lazyGzip: gz(lazy) };
+}
+writeFileSync(join(out, 'first-load.json'), JSON.stringify(firstLoad, null, 1));
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+console.log(`first load (gzip): ${Object.entries(firstLoad).map(([f, x]) => `${f} ${kb(x.gzip)} (+ ${kb(x.lazyGzip)} when opened)`).join(', ')}`);
 const mib = (n) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 console.log(`site built in ${out}; real Python (dist/pyodide/, ${JSON.parse(readFileSync(join(pyodideDir, 'package.json'), 'utf8')).version}): ${mib(pyodideBytes)}, fetched only on first use`);
