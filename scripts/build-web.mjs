@@ -22,6 +22,10 @@ if (!existsSync(join(www, 'pkg', 'threads')) || !existsSync(join(www, 'pkg', 'si
   console.error('www/pkg is missing: run scripts/build-wasm.sh first (npm run build does both)');
   process.exit(1);
 }
+const pyodideDir = join(root, 'node_modules', 'pyodide');
+/** Real CPython's files go under a folder named for their version: they never change there, so the
+ *  server lets browsers keep them for a year without asking again (server/app.mjs `IMMUTABLE`). */
+const pyodideVersion = JSON.parse(readFileSync(join(pyodideDir, 'package.json'), 'utf8')).version;
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 // The pages' scripts, split (esbuild code splitting): what only some screens need (the replay view, the
@@ -41,6 +45,7 @@ const pages = await build({
   // find the Workers' scripts where it finds them from main.js.
   chunkNames: '[name]-[hash]',
   metafile: true,
+  define: { PYODIDE_DIR: JSON.stringify(`pyodide/${pyodideVersion}/`) },
   format: 'esm',
   target: 'es2022',
   minify: true,
@@ -61,6 +66,7 @@ await build({
     // "Run it in real Python" itself: fetched when a learner opens it (views/python/pane-loader.ts).
     'python-pane': join(www, 'src/views/python/pane.ts'),
   },
+  define: { PYODIDE_DIR: JSON.stringify(`pyodide/${pyodideVersion}/`) },
   outdir: out,
   bundle: true,
   format: 'esm',
@@ -110,11 +116,10 @@ cpSync(join(www, 'pkg'), join(out, 'pkg'), { recursive: true });
 // bundle it; python-worker.js imports it by URL. Only the runtime's files (no wheels: the lab never loads
 // packages, which would come from a CDN). Fetched only when a learner first asks for real Python.
 const PYODIDE_FILES = ['pyodide.mjs', 'pyodide.mjs.map', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json', 'package.json'];
-const pyodideDir = join(root, 'node_modules', 'pyodide');
-mkdirSync(join(out, 'pyodide'), { recursive: true });
+mkdirSync(join(out, 'pyodide', pyodideVersion), { recursive: true });
 let pyodideBytes = 0;
 for (const f of PYODIDE_FILES) {
-  cpSync(join(pyodideDir, f), join(out, 'pyodide', f));
+  cpSync(join(pyodideDir, f), join(out, 'pyodide', pyodideVersion, f));
   if (!f.endsWith('.map')) pyodideBytes += statSync(join(pyodideDir, f)).size;
 }
 // The source that runs each mode, served as plain text so the compare view can link "the Rust that ran
@@ -151,4 +156,4 @@ writeFileSync(join(out, 'first-load.json'), JSON.stringify(firstLoad, null, 1));
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 console.log(`first load (gzip): ${Object.entries(firstLoad).map(([f, x]) => `${f} ${kb(x.gzip)} (+ ${kb(x.lazyGzip)} when opened)`).join(', ')}`);
 const mib = (n) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-console.log(`site built in ${out}; real Python (dist/pyodide/, ${JSON.parse(readFileSync(join(pyodideDir, 'package.json'), 'utf8')).version}): ${mib(pyodideBytes)}, fetched only on first use`);
+console.log(`site built in ${out}; real Python (dist/pyodide/${pyodideVersion}/): ${mib(pyodideBytes)}, fetched only on first use`);
