@@ -208,9 +208,18 @@ const api: EngineApi = {
   async start(options: EngineStartOptions) {
     const { build, baseUrl, cores, stored, testFaults } = options;
     engineId = options.engineId;
+    const steps: [string, number][] = [];
+    let since = performance.now();
+    const step = (name: string) => {
+      const now = performance.now();
+      steps.push([name, now - since]);
+      since = now;
+    };
     const mod = (await import(/* @vite-ignore */ moduleUrl(build))) as EngineModule;
     const compiled = compileSingle();
+    step('module loaded');
     await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default());
+    step('wasm compiled and instantiated');
     let threads = 0;
     if (build === 'threads') {
       if (!mod.initThreadPool) throw toPlainError('the threads build has no initThreadPool');
@@ -221,6 +230,7 @@ const api: EngineApi = {
       } finally {
         startingPool = false;
       }
+      step('thread pool started');
     }
     if (options.unavailableWhy) mod.setUnavailableWhy?.(options.unavailableWhy); // what this browser lacks (capabilities/)
     mod.start(baseUrl, cores, threads, engineId);
@@ -229,19 +239,28 @@ const api: EngineApi = {
     // The subinterpreters' own module (mode `interpreters`): each interpreter instantiates it anew.
     if (build === 'threads') mod.setInterpreterKernel(await interpreterModule());
     mod.allowTestFaults(testFaults === true);
+    step('engine set up');
     // V8 compiles wasm with a quick baseline compiler first and optimises hot code later: a few ms of
     // each kernel here, before the engine says it is ready, gets the optimised code going. (A Compare
     // also runs a full-size warm-up round before it counts; see www/src/measure/procedure.ts.)
     for (const warm of WARM_UP) await mod.run(JSON.stringify(warm));
+    step('warm-up');
     // The same inside a subinterpreter's own module (`interpreters`): V8 keeps the optimised code of a
     // module's bytes, so every interpreter started later runs it from the first call.
-    if (build === 'threads') for (const warm of WARM_UP) await mod.run(JSON.stringify({ ...warm, mode: 'interpreters', workers: 1 }));
-    if (build === 'threads') await warmSingle(await compiled, baseUrl, cores);
+    // Both at once: the interpreter runs on a pool thread while the processes' build warms here.
+    if (build === 'threads') {
+      const interpreters = async () => {
+        for (const warm of WARM_UP) await mod.run(JSON.stringify({ ...warm, mode: 'interpreters', workers: 1 }));
+      };
+      await Promise.all([interpreters(), warmSingle(await compiled, baseUrl, cores)]);
+      step('warm-up of the interpreters and the processes\' build');
+    }
     const calibration = await calibrate(mod, JSON.parse(mod.catalogue()) as Catalogue, stored);
+    step(calibration.measured ? 'calibration' : 'calibration (kept)');
     const catalogue = JSON.parse(mod.catalogue()) as Catalogue;
     engine = mod;
     started = options;
-    return { build, threads, catalogue, defaults: calibration.defaults, calibrated: calibration.measured, ...api.stats() };
+    return { build, threads, catalogue, defaults: calibration.defaults, calibrated: calibration.measured, steps, ...api.stats() };
   },
 
   async probe() {
