@@ -187,6 +187,19 @@ async function interpreterModule(): Promise<Uint8Array> {
 
 const moduleUrl = (build: Build) => new URL(`./pkg/${build}/concurrency_lab.js`, import.meta.url).href;
 
+// Begun as this worker loads, before the page has chosen the build (the page starts this worker while it
+// tries the browser's capabilities: EngineClient.prepare): the single build, which every build needs for
+// its processes, and on an isolated page the threads build, which it most likely runs, fetched and
+// compiled meanwhile. A start of the other build leaves them unused.
+compileSingle();
+const earlyThreads = self.crossOriginIsolated === true ? compileThreads() : undefined;
+function compileThreads(): Promise<WebAssembly.Module | undefined> {
+  void import(/* @vite-ignore */ moduleUrl('threads')).catch(() => {});
+  return fetch(pkgUrl('threads', 'concurrency_lab_bg.wasm'))
+    .then((res) => (res.ok ? WebAssembly.compileStreaming(res) : undefined))
+    .catch(() => undefined);
+}
+
 function toPlainError(e: unknown): PlainError {
   if (typeof e === 'string') {
     try {
@@ -218,7 +231,8 @@ const api: EngineApi = {
     const mod = (await import(/* @vite-ignore */ moduleUrl(build))) as EngineModule;
     const compiled = compileSingle();
     step('module loaded');
-    await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default());
+    const threadsModule = build === 'threads' ? await earlyThreads : undefined;
+    await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default(threadsModule && { module_or_path: threadsModule }));
     step('wasm compiled and instantiated');
     let threads = 0;
     if (build === 'threads') {

@@ -43,6 +43,8 @@ export class LabEngine {
         ? undefined
         : `this page is not cross-origin isolated, so it cannot share memory between threads (no SharedArrayBuffer)${why}`,
     };
+    // The engine worker loads (and compiles the likely build) while the capabilities are tried.
+    client.prepare();
     this.ready = this.boot();
     this.started = this.ready;
     client.onCrash = (message) => this.restart(message);
