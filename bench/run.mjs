@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The benchmark: the lab's engine (wasm, in Chromium), the same core natively, plain JavaScript and real
+// The benchmark: the lab's engine (wasm, in Chromium; its rows in Firefox and WebKit too), the same core natively, plain JavaScript and real
 // CPython, on the same work, in one run. Repetitions are interleaved (A B C, A B C, ...) so drift on a
 // shared machine hits every implementation alike; every figure is min / median / max.
 //
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { coldLoad, fetchRun, jsRun, labRun, launchBrowser, openLab, poolStart } from './lib/browser.mjs';
 import { convoy, convoyMarkdown } from './experiments/convoy.mjs';
 import { figures, figuresMarkdown } from './experiments/figures.mjs';
+import { engines, enginesMarkdown } from './experiments/engines.mjs';
 import { firstRun } from './experiments/first-run.mjs';
 import { pythonLoad } from './lib/python-load.mjs';
 import { python314, python314Markdown } from './experiments/python314.mjs';
@@ -144,9 +145,10 @@ function overheadImpls() {
         // Real CPython in the page: the first lab.python.run on a fresh page, the runtime's load included.
         id: 'python-in-page-load',
         run: async () => {
-          const r = await pythonLoad(browser, server.url);
+          const r = await pythonLoad(server.url);
           if (r.fetchedBeforeAsked) throw new Error(`the page fetched ${r.fetchedBeforeAsked} file(s) of the Python runtime before it was asked for`);
-          return { wallMs: r.firstResultMs, metrics: { loadMs: r.loadMs, transferredMB: r.transferredBytes / 1e6, nextRunMs: r.secondMs } };
+          const metrics = { loadMs: r.loadMs, transferredMB: r.transferredBytes / 1e6, nextRunMs: r.secondMs };
+          return { wallMs: r.firstResultMs, metrics: { ...metrics, returningLoadMs: r.returning.loadMs, returningTransferredMB: r.returning.transferredBytes / 1e6 } };
         },
       },
       { id: 'cpython-pool-fork', run: () => python(['pool-start', 'fork']) },
@@ -246,6 +248,14 @@ if (plan.figures) {
   for (const e of figuresResult.errors) fail(e);
 }
 
+// ---- the browser rows in every engine, and the lag during a chapter in each (bench/experiments/engines.mjs)
+let enginesResult;
+if (plan.engines) {
+  log(`every engine: ${plan.engines.names.join(', ')}, ${plan.engines.reps} repetition(s)${plan.engines.chapter ? `, chapter ${plan.engines.chapter}` : ''}`);
+  enginesResult = await engines(server.url, { ...plan.engines, log });
+  for (const e of enginesResult.errors) fail(e);
+}
+
 // ---- values must agree ------------------------------------------------------------------------------
 for (const c of cases.filter((c) => c.kind !== 'overhead')) {
   const seen = new Map();
@@ -306,11 +316,11 @@ const strip = (c) => {
   void impls;
   return { ...rest, rows };
 };
-const results = { meta, cpu: cases.filter((c) => c.kind === 'cpu').map(strip), io: cases.filter((c) => c.kind === 'io').map(strip), overheads: strip(cases.find((c) => c.kind === 'overhead')).rows, firstRun: firstRunResult, convoy: convoyResult, python314: python314Result, figures: figuresResult, frames, sizes, errors };
+const results = { meta, cpu: cases.filter((c) => c.kind === 'cpu').map(strip), io: cases.filter((c) => c.kind === 'io').map(strip), overheads: strip(cases.find((c) => c.kind === 'overhead')).rows, firstRun: firstRunResult, convoy: convoyResult, python314: python314Result, figures: figuresResult, engines: enginesResult, frames, sizes, errors };
 results.derived = derive(results, plan, verdicts);
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 1));
-const md = markdown(results) + convoyMarkdown(convoyResult) + python314Markdown(python314Result) + figuresMarkdown(figuresResult);
+const md = markdown(results) + convoyMarkdown(convoyResult) + python314Markdown(python314Result) + figuresMarkdown(figuresResult) + enginesMarkdown(enginesResult);
 writeFileSync(join(outDir, 'results.md'), md);
 process.stdout.write(md);
 if (errors.length) {

@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync, existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CSP } from '../server/app.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,14 +22,38 @@ if (!existsSync(join(www, 'pkg', 'threads')) || !existsSync(join(www, 'pkg', 'si
   console.error('www/pkg is missing: run scripts/build-wasm.sh first (npm run build does both)');
   process.exit(1);
 }
+const pyodideDir = join(root, 'node_modules', 'pyodide');
+/** Real CPython's files go under a folder named for their version: they never change there, so the
+ *  server lets browsers keep them for a year without asking again (server/app.mjs `IMMUTABLE`). */
+const pyodideVersion = JSON.parse(readFileSync(join(pyodideDir, 'package.json'), 'utf8')).version;
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-await build({
+// The pages' scripts, split (esbuild code splitting): what only some screens need (the replay view, the
+// sweep, a course activity) is a chunk of its own, fetched by a dynamic import() when first
+// opened; code the pages share is one chunk too. The Workers below are built whole, one file each.
+const pages = await build({
   entryPoints: {
     main: join(www, 'src/main.ts'),
     embed: join(www, 'src/embed/embed.ts'),
     // author.html: a course author's page (pick, preview, copy, watch the SPLICE messages).
     author: join(www, 'src/author.ts'),
+  },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  // Beside the entries, not in a folder: `new URL('./engine-worker.js', import.meta.url)` in a chunk must
+  // find the Workers' scripts where it finds them from main.js.
+  chunkNames: '[name]-[hash]',
+  metafile: true,
+  define: { PYODIDE_DIR: JSON.stringify(`pyodide/${pyodideVersion}/`) },
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: {
     'engine-worker': join(www, 'src/engine/engine-worker.ts'),
     'process-worker': join(www, 'src/engine/process-worker.ts'),
     'pool-thread': join(www, 'src/engine/pool-thread.ts'),
@@ -41,6 +66,7 @@ await build({
     // "Run it in real Python" itself: fetched when a learner opens it (views/python/pane-loader.ts).
     'python-pane': join(www, 'src/views/python/pane.ts'),
   },
+  define: { PYODIDE_DIR: JSON.stringify(`pyodide/${pyodideVersion}/`) },
   outdir: out,
   bundle: true,
   format: 'esm',
@@ -90,11 +116,10 @@ cpSync(join(www, 'pkg'), join(out, 'pkg'), { recursive: true });
 // bundle it; python-worker.js imports it by URL. Only the runtime's files (no wheels: the lab never loads
 // packages, which would come from a CDN). Fetched only when a learner first asks for real Python.
 const PYODIDE_FILES = ['pyodide.mjs', 'pyodide.mjs.map', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json', 'package.json'];
-const pyodideDir = join(root, 'node_modules', 'pyodide');
-mkdirSync(join(out, 'pyodide'), { recursive: true });
+mkdirSync(join(out, 'pyodide', pyodideVersion), { recursive: true });
 let pyodideBytes = 0;
 for (const f of PYODIDE_FILES) {
-  cpSync(join(pyodideDir, f), join(out, 'pyodide', f));
+  cpSync(join(pyodideDir, f), join(out, 'pyodide', pyodideVersion, f));
   if (!f.endsWith('.map')) pyodideBytes += statSync(join(pyodideDir, f)).size;
 }
 // The source that runs each mode, served as plain text so the compare view can link "the Rust that ran
@@ -110,5 +135,25 @@ for (const f of readdirSync(join(out, 'source'), { recursive: true })) {
   const path = join(out, 'source', String(f));
   if (/\.(rs|ts)$/.test(path)) renameSync(path, `${path}.txt`);
 }
+// What a page fetches before it can start: its entry and the chunks it imports statically (not the
+// dynamic ones), gzipped: the figure the bench reports as the page's own script (bench/run.mjs).
+const firstLoad = {};
+for (const [file, o] of Object.entries(pages.metafile.outputs)) {
+  if (!/^www\/src\/(main|embed\/embed|author)\.ts$/.test(o.entryPoint ?? '')) continue;
+  const seen = new Set();
+  const visit = (f) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const i of pages.metafile.outputs[f]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+  };
+  visit(file);
+  const lazy = new Set();
+  for (const f of seen) for (const i of pages.metafile.outputs[f].imports) if (i.kind === 'dynamic-import' && !seen.has(i.path)) lazy.add(i.path);
+  const gz = (fs) => [...fs].reduce((a, f) => a + gzipSync(readFileSync(join(root, f)), { level: 9 }).length, 0);
+  firstLoad[file.split('/').pop()] = { files: [...seen].map((f) => f.slice(f.indexOf('dist/') + 5)), gzip: gz(seen), lazyGzip: gz(lazy) };
+}
+writeFileSync(join(out, 'first-load.json'), JSON.stringify(firstLoad, null, 1));
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+console.log(`first load (gzip): ${Object.entries(firstLoad).map(([f, x]) => `${f} ${kb(x.gzip)} (+ ${kb(x.lazyGzip)} when opened)`).join(', ')}`);
 const mib = (n) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-console.log(`site built in ${out}; real Python (dist/pyodide/, ${JSON.parse(readFileSync(join(pyodideDir, 'package.json'), 'utf8')).version}): ${mib(pyodideBytes)}, fetched only on first use`);
+console.log(`site built in ${out}; real Python (dist/pyodide/${pyodideVersion}/): ${mib(pyodideBytes)}, fetched only on first use`);

@@ -41,6 +41,10 @@ export const DEFAULT_PER_CLIENT_LIMIT = 300;
 
 /** Files a sandboxed frame (an opaque origin) may load: the boot check and the style that says what it found. */
 const SANDBOX_SAFE = /\/(boot\.js|style\.css)$/;
+/** Files that never change at their URL: real CPython's, under a folder named for its version
+ *  (scripts/build-web.mjs). A browser keeps them a year without asking again, so a returning visit loads
+ *  CPython from its cache with no request at all. */
+const IMMUTABLE = /^\/pyodide\/\d+\.\d+\.\d+[^/]*\//;
 
 /**
  * Sets the headers every response carries (static files, API, errors).
@@ -254,6 +258,9 @@ export function createLabHandler({ root, hangMs = HANG_MS, perClientLimit = DEFA
     // Revalidate every time (cheap with the ETag): a rebuilt engine's JS and wasm must not mix
     // with stale cached copies.
     maxAge: 0,
+    setHeaders: (res, pathname) => {
+      if (IMMUTABLE.test(pathname)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    },
     onNoMatch: (req, res) => sendText(res, 404, 'Not Found'),
   });
 

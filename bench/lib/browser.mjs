@@ -15,6 +15,15 @@ const CHROMIUM_ARGS = [
 
 const JS_KERNELS = readFileSync(join(BENCH, 'kernels', 'kernels.js'), 'utf8');
 
+/**
+ * A browser on a profile kept on disk (`dir`), as a learner's: its HTTP cache, V8's code cache and the
+ * site's storage outlive a close, so opening `dir` again is a returning visit. (A context of
+ * `launchBrowser()` keeps its HTTP cache in memory, where Chromium keeps no file over a few MB.)
+ */
+export function persistentProfile(dir) {
+  return chromium.launchPersistentContext(dir, { executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+}
+
 export async function launchBrowser() {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
   return browser;

@@ -16,6 +16,14 @@ export const PROFILES = {
       'cpu-mandelbrot': { fixed: { iterations: 1000 }, sizes: [100, 600, 1600], pySizes: [100, 200, 300] },
     },
     io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: Infinity },
+    // bench/experiments/engines.mjs: the browser rows in every engine (tests/browsers/drivers.mjs), and the
+    // main thread's lag during a chapter in each.
+    engines: {
+      names: ['chromium', 'firefox', 'webkit-sab', 'webkit'],
+      specs: [{ workload: 'cpu-primes', tasks: 8, size: 5_000_000 }, { workload: 'cpu-mandelbrot', tasks: 8, size: 800, iterations: 1000 }],
+      reps: 3,
+      chapter: 'threads-vs-processes',
+    },
     // bench/experiments/first-run.mjs: fresh pages per mode, runs per page (the calibrated default size).
     firstRun: { pages: 3, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'] },
     // bench/experiments/convoy.mjs: 200 blocking calls, as CPython's published figure.
@@ -46,6 +54,12 @@ export const PROFILES = {
     // At T = 100 the one-at-a-time modes (sequential: T x L; processes: T / 2 x L) take 10 to 20 s a
     // run; the quick run leaves them out there (their figure is predictable: see the ideal).
     io: { latencyMs: 200, tasks: [6, 20, 100], skipSlowAt: 100 },
+    engines: {
+      names: ['chromium', 'firefox', 'webkit-sab'],
+      specs: [{ workload: 'cpu-primes', tasks: 8, size: 3_000_000 }, { workload: 'cpu-mandelbrot', tasks: 8, size: 600, iterations: 1000 }],
+      reps: 2,
+      chapter: 'threads-vs-processes',
+    },
     firstRun: { pages: 2, runs: 5, modes: ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'] },
     convoy: { reps: 3, calls: 200 },
     python314: { reps: 3 },
@@ -71,6 +85,8 @@ export const PROFILES = {
       'cpu-mandelbrot': { fixed: { iterations: 200 }, sizes: [32, 48, 64], pySizes: [32, 48, 64] },
     },
     io: { latencyMs: 50, tasks: [6, 20], skipSlowAt: Infinity },
+    // One row in each engine beside Chromium (whose rows are the rest of the run): that it runs and agrees.
+    engines: { names: ['firefox', 'webkit-sab'], specs: [{ workload: 'cpu-primes', tasks: 2, size: 20_000 }], modes: ['sequential'], reps: 1 },
     // One fresh page, two runs of one mode: that the experiment runs and yields a ratio, nothing more.
     firstRun: { pages: 1, runs: 2, modes: ['rayon'] },
     convoy: { reps: 1, calls: 20 },

@@ -1,5 +1,5 @@
 // The benchmark in its smoke form: tiny sizes, one repetition, every implementation (wasm in Chromium,
-// native, plain JS, CPython) and every row. It checks that each row is produced and that every
+// native, plain JS, CPython) and every row, and one row in Firefox and in WebKit. It checks that each row is produced and that every
 // implementation computes the same value for the same work. It asserts no speed goal: the figures the
 // end-to-end tests no longer assert (bench/experiments/figures.mjs) are checked against bounds loose
 // enough for a busy machine and tight enough that a 10x regression fails (BOUNDS below).
@@ -49,7 +49,7 @@ const BOUNDS = {
   'stop python': STOP,
 };
 
-test('the bench runs every implementation on the same work and they agree', { timeout: 420_000 }, () => {
+test('the bench runs every implementation on the same work and they agree', { timeout: 540_000 }, () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-bench-'));
   try {
     const run = spawnSync(process.execPath, [join(ROOT, 'bench', 'run.mjs'), '--smoke', '--out', out], { cwd: ROOT, encoding: 'utf8' });
@@ -127,6 +127,18 @@ test('the bench runs every implementation on the same work and they agree', { ti
       if (bound.max !== undefined) assert.ok(row.checked <= bound.max, `${shown}, over ${bound.max}`);
     }
     assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /## Figures the tests no longer assert/);
+    // The browser rows in every engine (bench/experiments/engines.mjs), in their smoke form: one row in each
+    // engine beside Chromium, ready timed, the same value as Chromium's, the lag during it sampled.
+    for (const name of ['firefox', 'webkit-sab']) {
+      const e = r.engines.engines[name];
+      assert.ok(e?.ready && Number.isFinite(e.ready.readyMs), `${name}: lab.ready's mark`);
+      const row = e.rows['cpu-primes sequential'];
+      assert.equal(row?.n, 1, `${name}: the row's figure`);
+      assert.deepEqual(row.values, [r.cpu.find((c) => c.kernel === 'cpu-primes' && c.size === 20_000).value], `${name}: the value Chromium's rows agree on`);
+      assert.ok(row.lagSummary.n >= 1 && Number.isFinite(row.lagSummary.p99), `${name}: the lag during the row`);
+    }
+    assert.deepEqual(r.engines.errors, []);
+    assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /## Every engine/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

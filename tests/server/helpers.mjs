@@ -20,6 +20,10 @@ export function makeRoot() {
   fs.mkdirSync(path.join(root, 'sub'));
   fs.writeFileSync(path.join(root, 'sub', 'a.js'), A_JS);
   fs.writeFileSync(path.join(root, 'sub', 'b.mjs'), A_JS);
+  // Real Python's files, under their version (scripts/build-web.mjs), and a folder that only looks alike.
+  fs.mkdirSync(path.join(root, 'pyodide', '314.0.7'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'pyodide', '314.0.7', 'pyodide.asm.wasm'), WASM_BYTES);
+  fs.writeFileSync(path.join(root, 'pyodide', 'pyodide.mjs'), A_JS);
   return root;
 }
 

@@ -30,6 +30,18 @@ describe('files', () => {
     assert.ok(res.headers.get('etag'));
   });
 
+  test('real Python\'s versioned files are kept a year (immutable); every other file is revalidated', async () => {
+    const kept = await fetch(`${lab.base}/pyodide/314.0.7/pyodide.asm.wasm`);
+    assert.equal(kept.status, 200);
+    assert.equal(kept.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assertHeaders(kept.headers);
+    for (const file of ['/pyodide/pyodide.mjs', '/x.wasm', '/sub/a.js', '/']) {
+      const res = await fetch(lab.base + file);
+      assert.equal(res.status, 200, file);
+      assert.match(res.headers.get('cache-control'), /max-age=0/, file);
+    }
+  });
+
   test('.wasm is application/wasm, .js and .mjs are text/javascript', async () => {
     const wasm = await fetch(`${lab.base}/x.wasm`);
     assert.equal(wasm.headers.get('content-type'), 'application/wasm');

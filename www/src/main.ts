@@ -21,13 +21,12 @@ import { framed, ownTabLink, showIsolationNote } from './views/page/own-tab';
 import { ShareDialog, shownState } from './views/page/share';
 import { renderStatus } from './views/page/status-bar';
 import { LazyPythonPanes } from './views/python/pane-loader';
-import { setUpReplay } from './views/replay/replay-view';
+import { setUpReplayOnDemand } from './views/replay/replay-loader';
 import { ExperimentForm, type FormHandlers } from './views/run/form';
 import { ImageView } from './views/run/image-view';
 import { setUpQuickBar } from './views/run/quick-bar';
 import { warnIfLong } from './views/run/run-estimate';
 import { RunProgress } from './views/run/run-progress';
-import { SweepView } from './views/sweep/sweep';
 import { LiveTimeline } from './views/timeline/live';
 import { renderTimeline } from './views/timeline/timeline';
 import { setNetwork } from './views/work';
@@ -155,16 +154,19 @@ const activityProblem = activityParamProblem(link);
 if (activityProblem) showLinkError(activityProblem);
 
 // --- Replay: any finished run (a timeline's Replay button, an imported file, a link's `run` and `t`).
-setUpReplay(lab, link, showLinkError);
+setUpReplayOnDemand(lab, link, showLinkError);
 
 // --- The two views: the lesson (chapters) and the playground (the form, compare, sweep, results).
 let lessonView: LessonView | undefined;
+/** Loads the sweep (once the engine is ready), the first time the playground shows. */
+let openSweep: (() => void) | undefined;
 function showView(view: 'lesson' | 'playground', chapter?: string): void {
   $('#lesson').hidden = view !== 'lesson';
   $('#playground').hidden = view !== 'playground';
   $('#tab-lesson').toggleAttribute('aria-current', view === 'lesson');
   $('#tab-playground').toggleAttribute('aria-current', view === 'playground');
   if (view === 'lesson' && lessonView) lessonView.show(chapter ?? lessonView.chapter.id);
+  if (view === 'playground') openSweep?.();
   if (view === 'playground' && form) history.replaceState(null, '', `${query(form.spec())}#playground`);
 }
 // At once on the click (the hash follows), and on a hash typed or linked.
@@ -193,11 +195,18 @@ Promise.all([lab.ready, hasSpec ? link.spec : lab.settings().catch(() => undefin
     };
     const f = new ExperimentForm($<HTMLFormElement>('#experiment'), catalogue, { ...stored }, handlers);
     form = f;
+    // The sweep is a chunk of its own, fetched when the playground is first shown (showView).
     const sweepHandlers = { spec: () => f.spec(), run: lab.run.bind(lab), busy: session.busy, announce: say };
-    const sweep = new SweepView($('#sweep-view'), catalogue, sweepHandlers);
+    let sweep: { refresh(): void } | undefined;
+    const cat = catalogue;
+    openSweep = () => {
+      openSweep = undefined;
+      void import('./views/sweep/sweep').then(({ SweepView }) => (sweep = new SweepView($('#sweep-view'), cat, sweepHandlers)));
+    };
+    if (!$('#playground').hidden) openSweep();
     // The URL follows the form, so a link (or Share) always reproduces what is on screen.
     $('#experiment').addEventListener('change', () => {
-      sweep.refresh();
+      sweep?.refresh();
       history.replaceState(null, '', query(f.spec()));
     });
     session.stopOnEscape(() => share.isOpen);

@@ -37,6 +37,9 @@ interface TestFlag {
 }
 const testFlag = (): TestFlag => ((globalThis as { __concurrencyLabTest?: TestFlag }).__concurrencyLabTest ?? {});
 
+/** The engine worker, named for what it is: a crash report says "the engine worker died". */
+const newEngineWorker = () => new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'the engine worker' });
+
 export class EngineClient {
   private worker?: Worker;
   private remote?: Comlink.Remote<EngineApi>;
@@ -50,9 +53,19 @@ export class EngineClient {
   private panics?: BroadcastChannel;
   /** The Workers made for the running engine (its threads, processes, probe workers), by spawn id. */
   private children = new Map<number, Worker>();
+  /** The engine worker started ahead of the first start (`prepare`). */
+  private spare?: Worker;
   started?: EngineStarted;
   /** Told when the engine crashed (a panic, or a worker died); the owner restarts it (calls `start`). */
   onCrash?: (message: string) => void;
+
+  /**
+   * Starts the engine worker's script now, before the build is chosen: it fetches and compiles the build
+   * it will most likely run meanwhile (engine-worker.ts). The first start takes it over.
+   */
+  prepare(): void {
+    this.spare ??= newEngineWorker();
+  }
 
   /**
    * Starts a worker running `build`; resolves once the engine (and its pool) can run. A start whose
@@ -87,8 +100,8 @@ export class EngineClient {
   private startNow(build: Build, stored?: EngineStartOptions['stored']): Promise<EngineStarted> {
     this.stop();
     const engineId = (this.engineId = crypto.getRandomValues(new Uint32Array(1))[0] || 1);
-    // Named for what it is: a crash report says "the engine worker died".
-    const worker = (this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'the engine worker' }));
+    const worker = (this.worker = this.spare ?? newEngineWorker());
+    this.spare = undefined;
     const children = (this.children = new Map());
     worker.addEventListener('message', ({ data }) => {
       if (data?.type === 'engine:panic') this.crashed(data.engineId, data.message);

@@ -187,6 +187,19 @@ async function interpreterModule(): Promise<Uint8Array> {
 
 const moduleUrl = (build: Build) => new URL(`./pkg/${build}/concurrency_lab.js`, import.meta.url).href;
 
+// Begun as this worker loads, before the page has chosen the build (the page starts this worker while it
+// tries the browser's capabilities: EngineClient.prepare): the single build, which every build needs for
+// its processes, and on an isolated page the threads build, which it most likely runs, fetched and
+// compiled meanwhile. A start of the other build leaves them unused.
+compileSingle();
+const earlyThreads = self.crossOriginIsolated === true ? compileThreads() : undefined;
+function compileThreads(): Promise<WebAssembly.Module | undefined> {
+  void import(/* @vite-ignore */ moduleUrl('threads')).catch(() => {});
+  return fetch(pkgUrl('threads', 'concurrency_lab_bg.wasm'))
+    .then((res) => (res.ok ? WebAssembly.compileStreaming(res) : undefined))
+    .catch(() => undefined);
+}
+
 function toPlainError(e: unknown): PlainError {
   if (typeof e === 'string') {
     try {
@@ -208,9 +221,19 @@ const api: EngineApi = {
   async start(options: EngineStartOptions) {
     const { build, baseUrl, cores, stored, testFaults } = options;
     engineId = options.engineId;
+    const steps: [string, number][] = [];
+    let since = performance.now();
+    const step = (name: string) => {
+      const now = performance.now();
+      steps.push([name, now - since]);
+      since = now;
+    };
     const mod = (await import(/* @vite-ignore */ moduleUrl(build))) as EngineModule;
     const compiled = compileSingle();
-    await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default());
+    step('module loaded');
+    const threadsModule = build === 'threads' ? await earlyThreads : undefined;
+    await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default(threadsModule && { module_or_path: threadsModule }));
+    step('wasm compiled and instantiated');
     let threads = 0;
     if (build === 'threads') {
       if (!mod.initThreadPool) throw toPlainError('the threads build has no initThreadPool');
@@ -221,6 +244,7 @@ const api: EngineApi = {
       } finally {
         startingPool = false;
       }
+      step('thread pool started');
     }
     if (options.unavailableWhy) mod.setUnavailableWhy?.(options.unavailableWhy); // what this browser lacks (capabilities/)
     mod.start(baseUrl, cores, threads, engineId);
@@ -229,19 +253,28 @@ const api: EngineApi = {
     // The subinterpreters' own module (mode `interpreters`): each interpreter instantiates it anew.
     if (build === 'threads') mod.setInterpreterKernel(await interpreterModule());
     mod.allowTestFaults(testFaults === true);
+    step('engine set up');
     // V8 compiles wasm with a quick baseline compiler first and optimises hot code later: a few ms of
     // each kernel here, before the engine says it is ready, gets the optimised code going. (A Compare
     // also runs a full-size warm-up round before it counts; see www/src/measure/procedure.ts.)
     for (const warm of WARM_UP) await mod.run(JSON.stringify(warm));
+    step('warm-up');
     // The same inside a subinterpreter's own module (`interpreters`): V8 keeps the optimised code of a
     // module's bytes, so every interpreter started later runs it from the first call.
-    if (build === 'threads') for (const warm of WARM_UP) await mod.run(JSON.stringify({ ...warm, mode: 'interpreters', workers: 1 }));
-    if (build === 'threads') await warmSingle(await compiled, baseUrl, cores);
+    // Both at once: the interpreter runs on a pool thread while the processes' build warms here.
+    if (build === 'threads') {
+      const interpreters = async () => {
+        for (const warm of WARM_UP) await mod.run(JSON.stringify({ ...warm, mode: 'interpreters', workers: 1 }));
+      };
+      await Promise.all([interpreters(), warmSingle(await compiled, baseUrl, cores)]);
+      step('warm-up of the interpreters and the processes\' build');
+    }
     const calibration = await calibrate(mod, JSON.parse(mod.catalogue()) as Catalogue, stored);
+    step(calibration.measured ? 'calibration' : 'calibration (kept)');
     const catalogue = JSON.parse(mod.catalogue()) as Catalogue;
     engine = mod;
     started = options;
-    return { build, threads, catalogue, defaults: calibration.defaults, calibrated: calibration.measured, ...api.stats() };
+    return { build, threads, catalogue, defaults: calibration.defaults, calibrated: calibration.measured, steps, ...api.stats() };
   },
 
   async probe() {

@@ -209,6 +209,8 @@ export interface EngineStarted extends EngineStats {
   /** The calibrated defaults in force, and whether they were measured now (or taken as stored). */
   defaults: Defaults;
   calibrated: boolean;
+  /** How long each step of the start took, ms, in order (the page marks them: `performance.getEntriesByType('measure')`). */
+  steps?: [string, number][];
 }
 
 /** What a finished task hands the page besides its record: a band of an image, say. */

@@ -6,6 +6,9 @@ import type { PrintedLine, PythonResult, RunMessage, WorkerMessage } from './pro
 import { apiChanges } from './adapt';
 import { hasJspi } from '../../capabilities';
 
+/** Where the build put CPython's files, named for their version (`pyodide/314.0.7/`; scripts/build-web.mjs). */
+declare const PYODIDE_DIR: string;
+
 /** The longest program `lab.python.run` takes (characters). */
 export const MAX_SOURCE_CHARS = 100_000;
 
@@ -107,7 +110,7 @@ export class PythonRunner {
         type: 'run',
         source,
         baseUrl: this.base(),
-        indexURL: new URL('pyodide/', this.base()).href,
+        indexURL: new URL(PYODIDE_DIR, this.base()).href,
       };
       worker.postMessage(msg);
     });

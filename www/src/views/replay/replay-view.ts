@@ -311,7 +311,7 @@ export class ReplayView {
  * The page's replay: the view in its dialog, a "Replay" button on every finished run's timeline (the
  * results table's, a Compare row's, a chapter's), Import a run, and links with `run` and `t`.
  */
-export function setUpReplay(lab: Lab, link: LinkState, showLinkError: (text: string, action?: HTMLElement) => void): ReplayView {
+export function setUpReplay(lab: Lab, link: LinkState, showLinkError: (text: string, action?: HTMLElement) => void): { openRun(r: Recorded): void } {
   let back: HTMLElement | undefined;
   const view = new ReplayView(document.querySelector<HTMLDialogElement>('#replay-dialog')!, {
     baseUrl: () => `${location.origin}${location.pathname}`,
@@ -323,5 +323,5 @@ export function setUpReplay(lab: Lab, link: LinkState, showLinkError: (text: str
   };
   setReplayOpener((r) => open(r));
   openImportsAndLinks(lab, link, showLinkError, open);
-  return view;
+  return { openRun: (r) => open(r) };
 }
