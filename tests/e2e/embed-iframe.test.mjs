@@ -84,6 +84,9 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   assert.equal(status.build, 'single');
   assert.match(status.buildReason, /frame of a page that is not cross-origin isolated.*Document-Isolation-Policy/);
   assert.match(await frame.textContent('#status'), /Single build because .*frame of a page that is not cross-origin isolated/);
+  // On screen, one sentence in the learner's words; the build and its reason behind Details.
+  assert.match(await frame.innerText('#status .status-line'), /^Your browser: \d+ cores?, ready\. Some modes cannot run on this page: its threads cannot share memory/);
+  assert.equal(await frame.isVisible('#status .status-items'), false, 'the build and its reason are behind Details');
 
   // rayon, free-threaded and interpreters: unavailable, with the reason, and a way to a tab of their own
   // (threads-gil runs here, its threads taking turns on one real thread: tests/e2e/single-threads-gil.test.mjs).
@@ -122,7 +125,7 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   assert.equal(own.crossOriginIsolated, true);
   assert.equal(new URL(tab.url()).searchParams.get('mode'), 'rayon');
   await tab.click('#run');
-  await tab.waitForFunction(() => /rayon: .* threads build/.test(document.querySelector('#result-summary').textContent), null, { timeout: 20_000 });
+  await tab.waitForFunction(() => /rayon: .* threads side by side/.test(document.querySelector('#result-summary').textContent), null, { timeout: 20_000 });
   await context.close();
 });
 

@@ -17,7 +17,7 @@ import { renderStatus } from '../views/page/status-bar';
 import { renderTimeline } from '../views/timeline/timeline';
 import { fmtMs, setNetwork } from '../views/work';
 import { chapterById, unknownChapter } from '../lesson/chapters';
-import { lessonSnippet } from '../lesson/snippets';
+import { chapterProgram, lessonSnippet } from '../lesson/snippets';
 import { CLAIM_MODE, CLAIM_TEXT, claimsToTest } from '../measure/verdicts';
 import { parseLink } from '../url-state';
 import { LessonView } from '../views/lesson/lesson-view';
@@ -108,7 +108,8 @@ const session = new PageSession(lab, {
 });
 
 function showRun(r: Recorded): void {
-  const parts = [`${r.spec.mode}: ${fmtMs(r.wallMs)} wall time`, `value ${r.value.toLocaleString('en')}`, `${r.build} build`];
+  // In learner words: where the threads ran (the build, in the Details of the status).
+  const parts = [`${r.spec.mode}: ${fmtMs(r.wallMs)} wall time`, `value ${r.value.toLocaleString('en')}`, r.build === 'threads' ? 'threads side by side' : 'threads taking turns on one'];
   if (r.network === 'simulated') parts.push('simulated network');
   if (r.cancelled) parts.push('stopped');
   else if (r.error) parts.push(`raised ${r.error.name}`);
@@ -182,7 +183,7 @@ lab.ready.then(
   (e) => {
     const fatal = $('#fatal');
     fatal.hidden = false;
-    fatal.textContent = `The lab engine could not start: ${toError(e).message} `;
+    fatal.textContent = `The lab could not start: ${toError(e).message} `;
     if (framed()) fatal.append(ownTabLink());
     host.failed(e);
   },
@@ -201,7 +202,7 @@ function setUpChapter(cat: Catalogue): void {
   $('#params').hidden = true;
   const box = $('#lesson');
   box.hidden = false;
-  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy: session.busy, snippet: lessonSnippet, activity: embedChapterHooks(activity, origins) }, true);
+  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy: session.busy, snippet: lessonSnippet, program: chapterProgram, activity: embedChapterHooks(activity, origins) }, true);
   lessonView.show(known.id);
   // The chapter has its own Run button; the frame's would run the same.
   runButton.hidden = true;
