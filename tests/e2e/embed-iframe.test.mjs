@@ -175,7 +175,9 @@ test('(c) a chapter in a frame without Document-Isolation-Policy says what it ca
   const free = claims.find((c) => c.id === 'free-threaded-cpu');
   assert.equal(free.verdict, 'inconclusive');
   assert.match(free.text, /free-threaded cannot run here: .*not cross-origin isolated/);
+  assert.match(await frame.innerText('.chapter-claims .claim[data-claim=free-threaded-cpu] .why'), /^Why it is not decided: free-threaded cannot run on this page, so this claim is not tested here\.\s*Details$/);
   assert.match(await frame.textContent('[data-experiment=cpu-bound]'), /Unavailable/);
+  assert.match(await frame.innerText('[data-experiment=cpu-bound]'), /Cannot run on this page: its threads need to share memory/);
   // What this frame can run still runs: threads under the GIL, taking turns on one thread, are never faster.
   assert.notEqual(claims.find((c) => c.id === 'threads-gil-cpu').verdict, 'not-borne-out');
   await shot(page, 'embed-chapter-no-dip');

@@ -134,6 +134,26 @@ test('every chapter after its run: no developer word on screen outside Details; 
     const words = developerWords(text);
     t.diagnostic(`${id}: ran in ${((Date.now() - c0) / 1000).toFixed(1)} s; ${text.length} characters read; developer words: ${words.length}`);
     if (words.length) problems.push(`${id}: ${words.join(' | ')}`);
+    // The page shows what it runs, as code, and mentions no control it does not show.
+    if (/try both presets/i.test(text)) problems.push(`${id}: mentions presets the page does not show`);
+    if (id === 'api-calls') {
+      const quote = await page.innerText('.lesson-quote pre');
+      if (quote.trim().split('\n').length !== 3) problems.push(`api-calls: the lesson's code is not shown line by line: ${JSON.stringify(quote)}`);
+    }
+    if (id === 'asyncio') {
+      const ran = await page.innerText('.lesson-program pre');
+      if (!/await asyncio\.gather\(\*\(fetch_data\(\) for _ in range\(8\)\)\)/.test(ran)) problems.push(`asyncio: the program of eight coroutines is not shown: ${ran}`);
+      const starts = (await page.innerText('.output')).match(/Start fetching/g)?.length;
+      if (starts !== 8) problems.push(`asyncio: ${starts} coroutines printed, not 8`);
+    }
+    // More threads than cores: the timeline says the operating system shares the cores.
+    const lanes = await page.$$eval('.chapter-timeline .lane-name', (ls) => ls.length);
+    const machineCores = await page.evaluate(() => window.lab.status().capabilities.cores);
+    const mode = await page.getAttribute('.chapter-timeline', 'data-mode');
+    const parallel = ['free-threaded', 'interpreters', 'processes'].includes(mode) || id === 'numpy';
+    const note = await page.locator('.chapter-timeline .cores-note').count();
+    if (parallel && lanes > machineCores && note !== 1) problems.push(`${id}: ${lanes} lanes of ${mode} on ${machineCores} cores and no word that the cores are shared`);
+    if (id === 'free-threading') t.diagnostic(`free-threading: ${lanes} lanes on ${machineCores} cores; cores note: ${note ? await page.innerText('.chapter-timeline .cores-note') : 'none'}`);
     // The timeline's legend names only the kinds of span it draws.
     const legend = await page.$$eval('.chapter-timeline .tl-legend .legend-item .swatch', (s) => s.map((x) => [...x.classList].find((c) => c.startsWith('span-') || c.startsWith('status-'))));
     const drawn = await page.$$eval('.chapter-timeline .tl-task', (bars) => [...new Set(bars.flatMap((b) => [...b.classList, ...[...b.querySelectorAll('[class*="span-"]')].flatMap((s) => [...s.classList])]).values())]);

@@ -56,6 +56,9 @@ test('Compare all modes: every mode gets a row with its wall time and spread, sp
     const row = modeRow(page, mode.name);
     if (mode.unavailable) {
       assert.match(await row.textContent(), /Unavailable/);
+      // On screen in the learner's words; the lab's own (Unavailable, the build) behind the row's Details.
+      assert.match(await row.innerText(), /^\S+\s+Python\s+Cannot run on this page: its threads need to share memory/);
+      assert.equal(await row.locator('.more-details').getAttribute('open'), null);
       continue;
     }
     const wall = Number(await row.getAttribute('data-wall-ms'));
