@@ -172,6 +172,9 @@ test('every chapter after its run: no developer word on screen outside Details; 
       }
       const o = await overflow(page);
       if (o.scroll > o.client || o.wide.length) problems.push(`${id} at ${width} px: scrolls sideways ${JSON.stringify(o)}`);
+      // The time axis: no label over another.
+      const ticks = await page.$$eval('.chapter-timeline .tl-axis .tick', (ts) => ts.map((x) => ({ text: x.textContent, ...x.getBoundingClientRect().toJSON() })));
+      for (let k = 1; k < ticks.length; k++) if (ticks[k].left < ticks[k - 1].right) problems.push(`${id} at ${width} px: axis labels ${ticks[k - 1].text} and ${ticks[k].text} overlap`);
     }
     await page.setViewportSize({ width: 320, height: 900 });
     const o = await overflow(page);
