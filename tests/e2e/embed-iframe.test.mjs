@@ -95,6 +95,7 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   assert.deepEqual(off, ['free-threaded', 'interpreters', 'rayon']);
   const note = frame.locator('#isolation-note');
   assert.match(await note.textContent(), /rayon is unavailable here: .*not cross-origin isolated/);
+  assert.match(await note.innerText(), /^rayon cannot run on this page: its threads cannot share memory here\./, 'in the learner\'s words; the lab\'s behind Details');
   assert.equal(await frame.getAttribute('#run', 'disabled'), '', 'Run is off for a mode this frame cannot run');
   const link = note.locator('a', { hasText: 'Open the lab in its own tab' });
   assert.equal(await link.getAttribute('target'), '_blank');

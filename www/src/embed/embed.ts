@@ -77,15 +77,27 @@ const activityProblem = activityParamProblem(link);
 if (activityProblem) urlProblems.push(activityProblem);
 showProblems(urlProblems);
 
+/** The fields' and workloads' names in the learner's words, once the engine's catalogue is there. */
+const labels = new Map<string, string>();
+function learnLabels(cat: Catalogue): void {
+  for (const w of cat.workloads) {
+    labels.set(`workload:${w.name}`, w.title);
+    for (const f of w.fields) labels.set(f.name, f.label);
+  }
+  for (const f of cat.fields) labels.set(f.name, f.label);
+  for (const m of cat.modes) for (const f of m.fields ?? []) labels.set(f.name, f.label);
+}
+
 function describeExperiment(s: Spec = spec, every = compare): void {
   if (chapterId !== undefined) return;
-  $('#experiment-title').textContent = `${s.workload ?? 'no workload given'} · ${every ? 'every mode, compared' : s.mode ?? 'no mode given'}`;
+  const workload = s.workload === undefined ? 'no workload given' : labels.get(`workload:${String(s.workload)}`) ?? String(s.workload);
+  $('#experiment-title').textContent = `${workload} · ${every ? 'every mode, compared' : s.mode ?? 'no mode given'}`;
   const dl = $('#params');
   dl.replaceChildren();
   for (const [k, v] of Object.entries(spec)) {
     if (k === 'workload' || k === 'mode' || k === 'v') continue;
     const item = document.createElement('div');
-    item.append(Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: String(v) }));
+    item.append(Object.assign(document.createElement('dt'), { textContent: labels.get(k) ?? k }), Object.assign(document.createElement('dd'), { textContent: String(v) }));
     dl.append(item);
   }
   dl.hidden = dl.childElementCount === 0;
@@ -161,6 +173,8 @@ lab.ready.then(
   async (status) => {
     setNetwork(status.network);
     catalogue = lab.workloads();
+    learnLabels(catalogue);
+    describeExperiment();
     if (chapterId !== undefined) {
       setUpChapter(catalogue);
       runButton.disabled = false;
@@ -172,8 +186,12 @@ lab.ready.then(
     showProblems([...urlProblems, ...found.problems]);
     if (found.unavailable) {
       const note = $('#isolation-note');
-      note.replaceChildren(`${found.unavailable} `);
-      if (framed()) note.append(ownTabLink());
+      // In the learner's words; the lab's own reason behind Details.
+      note.replaceChildren(`${found.unavailable.modes.join(' and ')} cannot run on this page: its threads cannot share memory here. `);
+      if (framed()) note.append(ownTabLink(), ' ');
+      const details = Object.assign(document.createElement('details'), { className: 'more-details' });
+      details.append(Object.assign(document.createElement('summary'), { textContent: 'Details' }), found.unavailable.why);
+      note.append(details);
       note.hidden = false;
     }
     // A compare still runs the modes this build has; a single mode it cannot run blocks Run.
@@ -222,10 +240,10 @@ function showClaimsToTest(cat: Catalogue): void {
 }
 
 /** The URL's experiment as the engine sees it: bad parameters named; modes this build cannot run, and why. */
-async function check(cat: Catalogue): Promise<{ problems: string[]; unavailable?: string }> {
+async function check(cat: Catalogue): Promise<{ problems: string[]; unavailable?: { modes: string[]; why: string } }> {
   const off = cat.modes.filter((m) => m.unavailable);
   const wanted = cat.modes.find((m) => m.name === spec.mode);
-  if (!compare && wanted?.unavailable) return { problems: [], unavailable: `${wanted.name} is unavailable here: ${wanted.unavailable}.` };
+  if (!compare && wanted?.unavailable) return { problems: [], unavailable: { modes: [wanted.name], why: `${wanted.name} is unavailable here: ${wanted.unavailable}.` } };
   const modes = compare ? cat.modes.filter((m) => !m.unavailable).map((m) => m.name) : [String(spec.mode ?? '')];
   const problems = new Map<string, string>();
   for (const mode of modes) {
@@ -237,6 +255,6 @@ async function check(cat: Catalogue): Promise<{ problems: string[]; unavailable?
       if (!problems.has(key)) problems.set(key, compare ? `${err.message} (for ${mode})` : err.message);
     }
   }
-  const unavailable = compare && off.length ? `${off.map((m) => m.name).join(' and ')} cannot run here: ${off[0].unavailable}.` : undefined;
+  const unavailable = compare && off.length ? { modes: off.map((m) => m.name), why: `${off.map((m) => m.name).join(' and ')} cannot run here: ${off[0].unavailable}.` } : undefined;
   return { problems: [...problems.values()], unavailable };
 }
