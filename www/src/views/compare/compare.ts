@@ -426,6 +426,14 @@ export class CompareView {
     // How to read the table: once on the page, linked from here; or here, on a page with one table.
     if (reading) {
       const link = Object.assign(document.createElement('a'), { href: `#${reading}`, textContent: 'How to read this table' });
+      // Brought into view and focused without touching the URL (the page routes by it).
+      link.addEventListener('click', (e) => {
+        const target = document.getElementById(reading);
+        if (!target) return;
+        e.preventDefault();
+        target.scrollIntoView({ block: 'center' });
+        target.focus({ preventScroll: true });
+      });
       ps.unshift(Object.assign(document.createElement('p'), { className: 'note reading-link' }));
       ps[0].append(link, ': wall time, speedup, the hardware ideal.');
     } else ps.unshift(readingNote());
