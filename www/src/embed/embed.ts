@@ -34,6 +34,18 @@ const lab = new Lab(new EngineClient(), { isolationReason: bootInfo().reason, ne
 // --- The experiment, from the URL. Values stay strings: the engine validates them and names a bad one.
 // Page parameters (parentOrigin, chapter, autorun, ...) never reach spec validation.
 const params = new URLSearchParams(location.search);
+
+/** The fields' and workloads' names in the learner's words, once the engine's catalogue is there. */
+const labels = new Map<string, string>();
+function learnLabels(cat: Catalogue): void {
+  for (const w of cat.workloads) {
+    labels.set(`workload:${w.name}`, w.title);
+    for (const f of w.fields) labels.set(f.name, f.label);
+  }
+  for (const f of cat.fields) labels.set(f.name, f.label);
+  for (const m of cat.modes) for (const f of m.fields ?? []) labels.set(f.name, f.label);
+}
+
 const link = parseLink(location.search);
 const { origins, bad: badOrigins } = parseParentOrigins(link.page.parentOrigin ?? null);
 const compare = link.compare;
@@ -76,17 +88,6 @@ const urlProblems = badOrigins.map(
 const activityProblem = activityParamProblem(link);
 if (activityProblem) urlProblems.push(activityProblem);
 showProblems(urlProblems);
-
-/** The fields' and workloads' names in the learner's words, once the engine's catalogue is there. */
-const labels = new Map<string, string>();
-function learnLabels(cat: Catalogue): void {
-  for (const w of cat.workloads) {
-    labels.set(`workload:${w.name}`, w.title);
-    for (const f of w.fields) labels.set(f.name, f.label);
-  }
-  for (const f of cat.fields) labels.set(f.name, f.label);
-  for (const m of cat.modes) for (const f of m.fields ?? []) labels.set(f.name, f.label);
-}
 
 function describeExperiment(s: Spec = spec, every = compare): void {
   if (chapterId !== undefined) return;

@@ -140,7 +140,7 @@ export class LessonView {
     const where = el('p', { className: 'chapter-where', textContent: `Chapter ${index + 1} of ${CHAPTERS.length}` });
     // The lesson's code is shown as code, line by line; its prose as prose.
     const quote = chapter.quoteIsCode
-      ? el('blockquote', { className: 'lesson-quote lesson-quote-code' }, el('pre', { className: 'python', textContent: chapter.quote }))
+      ? el('blockquote', { className: 'lesson-quote lesson-quote-code' }, codeBlock(chapter.quote, "The lesson's code, as it quotes it"))
       : el('blockquote', { className: 'lesson-quote' }, el('p', { textContent: chapter.quote }));
     const claim = el('p', { className: 'chapter-claim' }, el('strong', { textContent: 'The claim: ' }), chapter.claim);
     const parts: HTMLElement[] = [where, title, quote, claim];
@@ -302,6 +302,13 @@ export class LessonView {
       prints.hidden = false;
     }
   }
+}
+
+/** Code shown as code, line by line: it scrolls sideways on a narrow screen, so it takes the focus. */
+function codeBlock(text: string, label: string): HTMLElement {
+  const pre = el('pre', { className: 'python', textContent: text, tabIndex: 0 });
+  pre.setAttribute('aria-label', label);
+  return pre;
 }
 
 /** The id of the chapter's one note on how to read its tables. */

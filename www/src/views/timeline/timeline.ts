@@ -148,6 +148,18 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
   };
 
   draw();
+  // A narrower or wider chart (a phone turned, a window resized) is drawn again: the axis's labels are
+  // chosen for the width, so that they never cover each other.
+  if (typeof ResizeObserver !== 'undefined') {
+    let lastWidth = el.clientWidth;
+    const resized = new ResizeObserver(() => {
+      if (!el.isConnected || el.clientWidth === lastWidth) return;
+      lastWidth = el.clientWidth;
+      draw();
+    });
+    resized.observe(el);
+    listening.signal.addEventListener('abort', () => resized.disconnect());
+  }
   if (zoomable) {
     wireZoom({ host: el, signal: listening.signal, lanes: drawn, overview, view, aroundMs: cursorOrMiddle, onSeek: (t) => options.onSeek?.(t) });
     if (overview) wireBrush(overview, view);
