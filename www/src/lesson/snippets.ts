@@ -32,7 +32,8 @@ async def fetch_data():
     print("Done!")
 
 async def main():
-    # ${n} fetch_data coroutines at once, on one thread: while one awaits its sleep, the event loop runs the next.
+    # ${n} fetch_data coroutines at once, on one thread:
+    # while one awaits its sleep, the event loop runs the next.
     await asyncio.gather(*(fetch_data() for _ in range(${n})))
 
 asyncio.run(main())
