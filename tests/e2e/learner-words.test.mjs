@@ -207,6 +207,23 @@ test('every chapter after its run: no developer word on screen outside Details; 
   await context.close();
 });
 
+test("the Playground's tables (a compare, the results): no developer word outside its developer details, where the Rust's paths are", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}?workload=io-sleep&tasks=4&latencyMs=50#playground`);
+  await page.evaluate(() => window.lab.ready);
+  await page.click('#compare');
+  await page.waitForSelector('#compare-view[data-state=done]', { timeout: 120_000 });
+  for (const sel of ['#compare-view', '#results']) assert.deepEqual(developerWords(await shownText(page, sel)), [], sel);
+  assert.match(await page.innerText('#results thead'), /Threads/);
+  assert.match(await page.innerText('#results tbody tr:last-child'), /side by side|taking turns on one/);
+  // The Rust is there for developers, behind its disclosure: the search finds its paths once it is open.
+  await page.click('#compare-view .developer-details > summary');
+  const inside = developerWords(await shownText(page, '#compare-view', false));
+  assert.ok(inside.some((w) => w.includes('src')), `the developer details hold the Rust's paths: ${inside.join(' | ')}`);
+  await context.close();
+});
+
 test('the embed (a chapter; a compare): no developer word on screen outside Details', async () => {
   const context = await browser.newContext({ viewport: { width: 700, height: 900 } });
   const page = await context.newPage();
