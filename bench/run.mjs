@@ -79,6 +79,8 @@ function cpuImpls(kernel, size, withBrowser, withPython) {
     for (const mode of ['sequential', 'rayon']) {
       impls.push({ id: `native:${mode}`, impl: 'native', mode, run: () => runJson(nativeBin, [JSON.stringify({ ...base, mode })]) });
     }
+    // The kernel functions alone, natively, no chunks: the contract's algorithm as a plain program runs it.
+    impls.push({ id: 'native-plain:sequential', impl: 'native-plain', mode: 'sequential', run: () => runJson(nativeBin, [JSON.stringify({ ...base, plain: true })]) });
     impls.push({ id: 'js:sequential', impl: 'js', mode: 'sequential', run: () => jsRun(lab.page, base) });
     // Diagnostic: the kernel alone in wasm, in the same Worker as the JS kernel (no engine around it).
     impls.push({ id: 'wasm-kernel:sequential', impl: 'wasm-kernel', mode: 'sequential', run: () => jsRun(lab.page, base, 'wasm') });

@@ -48,7 +48,7 @@ const yes = (b) => (b ? 'yes' : 'no');
 function row(key, name) {
   const r = results[key];
   if (r && key.startsWith('webkit') && !r.webkitgtk) r.webkitgtk = installedWebkit();
-  if (!r) return `| ${name} | not run | | | | | | |`;
+  if (!r) return `| ${name} | not run | | | | | | | |`;
   const caps = r.capabilities ?? {};
   const modes = Object.entries(r.modes ?? {});
   const runs = modes.filter(([, v]) => v === 'runs').map(([m]) => m);
@@ -57,16 +57,20 @@ function row(key, name) {
   const cores = r.cores !== undefined ? `${r.cores} (${r.coresSource === 'probe' ? 'measured' : 'reported'}; the browser says ${r.hardwareConcurrency})` : '';
   const py = r.python ? `${r.python.fetchData?.join(' / ')}; gather of six 200 ms calls ${r.python.gatherMs} ms${r.python.changes?.length ? `; changed: \`${r.python.changes.join('`, `')}\`` : ''}` : '';
   const gil = r.gil ? Object.entries(r.gil.verdicts).map(([k, v]) => `${k} ${v}`).join(', ') + ` (machine ${r.gil.load})` : '';
-  return `| ${name} (${version(r.userAgent, r.webkitgtk)}) | ${r.build} | ${yes(caps.sharedMemory)}${caps.sharedMemory ? '' : `: ${caps.why?.sharedMemory ?? ''}`} | ${yes(caps.jspi)} | ${modeText} | ${cores} | ${py} | ${gil} |`;
+  const pages = (r.gilPages ?? []).length > 1 ? `; ${r.gilPages.length} fresh pages: ${r.gilPages.map((p) => Object.values(p.verdicts).every((v) => v === 'borne-out') ? 'both borne out' : Object.entries(p.verdicts).filter(([, v]) => v !== 'borne-out').map(([k, v]) => `${k} ${v}`).join(', ')).join(' / ')}` : '';
+  const cf = r.courseFrame;
+  const verdictsOf = (c) => (c ? Object.entries(c.verdicts).map(([k, v]) => `${k} ${v}`).join(', ') + ` (machine ${c.load})` : 'not run');
+  const frame = cf ? `${cf.build}; \`gil\`: ${verdictsOf(cf.gil)}; \`threads-vs-processes\`: ${verdictsOf(cf['threads-vs-processes'])}` : '';
+  return `| ${name} (${version(r.userAgent, r.webkitgtk)}) | ${r.build} | ${yes(caps.sharedMemory)}${caps.sharedMemory ? '' : `: ${caps.why?.sharedMemory ?? ''}`} | ${yes(caps.jspi)} | ${modeText} | ${cores} | ${py} | ${gil}${pages} | ${frame} |`;
 }
 
 const dates = Object.values(results).map((r) => r.at).filter(Boolean).sort();
 const table = [
   BEGIN,
-  `From the cross-browser suite's last runs (${dates.length ? `${dates[0].slice(0, 10)}${dates.at(-1).slice(0, 10) !== dates[0].slice(0, 10) ? ` to ${dates.at(-1).slice(0, 10)}` : ''}` : 'none yet'}), on this 2-core machine, top level, cross-origin isolated by the lab's own server:`,
+  `From the cross-browser suite's last runs (${dates.length ? `${dates[0].slice(0, 10)}${dates.at(-1).slice(0, 10) !== dates[0].slice(0, 10) ? ` to ${dates.at(-1).slice(0, 10)}` : ''}` : 'none yet'}), on this 2-core machine, top level, cross-origin isolated by the lab's own server (the last column: in a frame of a plain page on another site):`,
   '',
-  '| engine | build | shared memory to a worker | JSPI | modes | cores | real Python: `fetch_data`; `gather` | `gil` chapter |',
-  '|---|---|---|---|---|---|---|---|',
+  '| engine | build | shared memory to a worker | JSPI | modes | cores | real Python: `fetch_data`; `gather` | `gil` chapter | in a course page on another site (no isolation): build, chapters |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...ENGINES.map(([k, n]) => row(k, n)),
   END,
 ].join('\n');

@@ -27,8 +27,8 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
 fi
 
-# Rust: the threads build needs nightly's rust-src (std is rebuilt with atomics); both builds need the
-# wasm32 target (nightly for threads, stable for single).
+# Rust: both wasm builds need nightly's rust-src (std is rebuilt: with atomics for threads, for size for
+# both) and nightly's wasm32 target; stable's wasm32 target builds the tests' wasm and the interpreter module.
 if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
   say "adding rust-src to nightly"; rustup component add rust-src --toolchain nightly
 fi

@@ -29,6 +29,7 @@ import { buildNative, runJson, startServer } from '../lib/host.mjs';
 import { watchLoad } from '../lib/load.mjs';
 import { PROFILES } from '../lib/plan.mjs';
 import { fmt, quantile, summarize } from '../lib/stats.mjs';
+import { contestedTurns } from '../../tests/e2e/rules.mjs';
 
 export const STOP_MODES = ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'];
 const SPEEDUP_MODES = ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'];
@@ -39,31 +40,6 @@ const INTERVAL_MS = 5;
 /** Every GIL wait of a run (ms): from a thread asking for the GIL to its holding it. */
 export function gilWaits(result) {
   return result.tasks.flatMap((t) => t.spans.filter((s) => s.kind === 'gil-wait').map((s) => s.endMs - s.startMs)).sort((a, b) => a - b);
-}
-
-/**
- * The GIL's contested turns of a run: for each `run` span during which another thread waited for the
- * GIL, the time from the later of the span's start and that wait's start to the span's end (as
- * tests/e2e/helpers.mjs's contestedTurns, which the end-to-end test reads for its rules).
- */
-export function contestedTurns(result) {
-  const lanes = new Map();
-  for (const t of result.tasks) for (const s of t.spans) {
-    if (!lanes.has(t.lane)) lanes.set(t.lane, []);
-    lanes.get(t.lane).push(s);
-  }
-  const turns = [];
-  for (const [lane, spans] of lanes) {
-    for (const run of spans.filter((s) => s.kind === 'run')) {
-      let from = Infinity;
-      for (const [other, theirs] of lanes) {
-        if (other === lane) continue;
-        for (const w of theirs) if (w.kind === 'gil-wait' && w.startMs < run.endMs - 0.01 && w.endMs > run.startMs) from = Math.min(from, Math.max(run.startMs, w.startMs));
-      }
-      if (from < Infinity) turns.push(run.endMs - from);
-    }
-  }
-  return turns.sort((a, b) => a - b);
 }
 
 /** A run in the page, with only the tasks' lanes and spans brought back (a Result's events stay there). */

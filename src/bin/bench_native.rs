@@ -57,6 +57,43 @@ fn run(spec_json: &str) -> Result<RunResult, String> {
     Ok(result)
 }
 
+/// The kernel alone, natively, on one thread: the contract's algorithm as a plain program would run it,
+/// with none of the core's chunks, clock reads or Stop checks (the same split into tasks, the same
+/// functions: src/core/workload/kernels.rs). `{"plain":true,"workload":"cpu-primes","size":N,"tasks":T}`;
+/// mandelbrot also takes `iterations` and `scalar`.
+fn plain(o: &serde_json::Map<String, Value>) -> Value {
+    use concurrency_lab::core::workload::{kernels, split_range};
+    let num = |k: &str, d: u64| o.get(k).and_then(Value::as_u64).unwrap_or(d);
+    let (size, tasks) = (num("size", 1_000_000), num("tasks", 8) as u32);
+    let t0 = std::time::Instant::now();
+    let value: u64 = match o.get("workload").and_then(Value::as_str) {
+        // `"scalar":true`: one pixel at a time (`escape`), to compare with a scalar build; otherwise two
+        // at a time (`escape2`, SSE2's f64x2), as the lab's own kernel does.
+        Some("cpu-mandelbrot") if o.get("scalar") == Some(&Value::Bool(true)) => {
+            let (n, max_iter) = (size as u32, num("iterations", 1000) as u32);
+            let scale = kernels::SPAN / f64::from(n);
+            (0..n).map(|row| (0..n).map(|px| u64::from(kernels::escape(kernels::X0 + f64::from(px) * scale, kernels::Y0 + f64::from(row) * scale, max_iter))).sum::<u64>()).sum()
+        }
+        Some("cpu-mandelbrot") => {
+            let max_iter = num("iterations", 1000) as u32;
+            (0..tasks)
+                .map(|id| {
+                    let (y0, y1) = split_range(0, size, tasks, id);
+                    (y0..y1).map(|row| kernels::mandelbrot_pixels(size as u32, max_iter, row as u32, 0, size as u32, |_| {})).sum::<u64>()
+                })
+                .sum()
+        }
+        _ => (0..tasks)
+            .map(|id| {
+                let (lo, hi) = split_range(0, size, tasks, id);
+                u64::from(kernels::count_primes(lo as u32, hi as u32))
+            })
+            .sum(),
+    };
+    let wall_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    json!({"build": "native-plain", "mode": "sequential", "threads": 1, "workers": 1, "wallMs": wall_ms, "value": std::hint::black_box(value)})
+}
+
 fn main() {
     let Some(spec_json) = std::env::args().nth(1) else {
         eprintln!("usage: bench_native '<spec as JSON>'   e.g. '{{\"workload\":\"cpu-primes\",\"mode\":\"rayon\",\"size\":1000000}}'");
@@ -64,6 +101,10 @@ fn main() {
     };
     // The GIL alone, on the host's threads: its waits and hand-overs.
     if let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&spec_json) {
+        if o.get("plain") == Some(&Value::Bool(true)) {
+            println!("{}", plain(&o));
+            return;
+        }
         if let Some(g) = o.get("gilHandovers") {
             let num = |k: &str, d: f64| g.get(k).and_then(Value::as_f64).unwrap_or(d);
             let h = concurrency_lab::core::platform::native::gil_handovers(num("threads", 2.0) as usize, num("intervalMs", 5.0), num("runMs", 1000.0));

@@ -58,7 +58,7 @@ test('the bench runs every implementation on the same work and they agree', { ti
     assert.deepEqual(r.errors, []);
 
     // CPU: both kernels, at least three sizes each; each size has every implementation it should.
-    const browserIds = ['wasm:sequential', 'wasm:asyncio', 'wasm:threads-gil', 'wasm:processes', 'wasm:rayon', 'native:sequential', 'native:rayon', 'js:sequential', 'wasm-kernel:sequential'];
+    const browserIds = ['wasm:sequential', 'wasm:asyncio', 'wasm:threads-gil', 'wasm:processes', 'wasm:rayon', 'native:sequential', 'native:rayon', 'native-plain:sequential', 'js:sequential', 'wasm-kernel:sequential'];
     const pythonIds = ['cpython:sequential', 'cpython:threads', 'cpython:processes', 'cpython:asyncio'];
     for (const kernel of ['cpu-primes', 'cpu-mandelbrot']) {
       const cases = r.cpu.filter((c) => c.kernel === kernel);
@@ -100,7 +100,7 @@ test('the bench runs every implementation on the same work and they agree', { ti
     for (const f of r.derived.fidelity.filter((f) => f.claim && !f.verdict.startsWith('n/a'))) {
       assert.ok(['borne-out', 'not-borne-out', 'inconclusive'].includes(f.labVerdict), `${f.class} ${f.mode}: ${f.labVerdict}`);
     }
-    assert.equal(r.derived.goals.length, 12);
+    assert.equal(r.derived.goals.length, 13);
     for (const g of r.derived.goals) assert.ok(Number.isFinite(g.figure), `goal without a figure: ${g.goal}`);
     assert.ok(r.derived.fidelity.length >= 6);
     assert.ok(r.meta.chromium && r.meta.cores && r.meta.python);

@@ -14,8 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { noteEngine } from './results.mjs';
 import { OUT, startServer } from '../e2e/helpers.mjs';
 import { allWaitingAtOnce } from '../e2e/rules.mjs';
-import { describeLoad, machinesOf, othersDuring, verdictRule } from '../e2e/load.mjs';
-import { loadTs } from '../unit/load-ts.mjs';
+import { judgedChapter, knownGaps } from './chapter.mjs';
 import { ENGINES, openEngine } from './drivers.mjs';
 
 const ENGINE = process.env.LAB_BROWSER ?? 'firefox';
@@ -51,11 +50,10 @@ let server;
 let engine;
 /** The page most tests share (a fresh one: no storage), on the playground. */
 let page;
-let verdicts;
 const shot = (p, name) => p.screenshot(join(OUT, `browsers-${ENGINE}-${name}.png`));
 
 before(async () => {
-  [server, engine, verdicts] = await Promise.all([startServer(), openEngine(ENGINE), loadTs('www/src/measure/verdicts.ts')]);
+  [server, engine] = await Promise.all([startServer(), openEngine(ENGINE)]);
 });
 after(async () => {
   await engine?.close();
@@ -212,39 +210,128 @@ test(`${ENGINE}: a run is in the history after a reload`, async () => {
   await page.close();
 });
 
-test(`${ENGINE}: the gil chapter from a fresh page: never refuted, borne out when the machine is quiet`, async (t) => {
-  const fresh = await engine.fresh(`${server.url}?chapter=gil`);
+/**
+ * Fresh pages of the gil chapter: one in `npm test`; `LAB_GIL_PAGES=3` for the check issue 22 asks of
+ * Firefox (where a Compare of `processes` hung the engine once in three pages): three fresh pages, every
+ * one judged by the load's rule, none with an engine restart. How often a fresh page bears every claim out
+ * is a figure, for the bench (bench/experiments/chapters.mjs in Chromium).
+ */
+const GIL_PAGES = Math.max(1, Number(process.env.LAB_GIL_PAGES) || 1);
+const gilPages = [];
+for (let n = 1; n <= GIL_PAGES; n++) {
+  test(`${ENGINE}: the gil chapter from a fresh page${GIL_PAGES > 1 ? ` (${n} of ${GIL_PAGES})` : ''}: never refuted, borne out when the machine is quiet, no engine restart`, async (t) => {
+    const fresh = await engine.fresh(`${server.url}?chapter=gil`);
+    try {
+      await fresh.evaluate(() => window.lab.ready);
+      const run = await judgedChapter((fn, arg) => fresh.evaluate(fn, arg), 'gil');
+      t.diagnostic(run.said);
+      assert.ok(run.claims.some((c) => c.id === 'threads-gil-cpu') && run.claims.some((c) => c.id === 'processes-cpu'), run.claims.map((c) => c.id).join());
+      // A known gap, reported, not hidden (./chapter.mjs, knownGaps): WebKitGTK's processes-cpu left open on a
+      // quiet machine. Every other problem (a claim refuted, a busy machine read idle, threads-gil-cpu open) fails.
+      const known = knownGaps(ENGINE, run.rule.problems);
+      assert.deepEqual(run.rule.problems.filter((p) => !known.includes(p)), [], run.rule.problems.join('; '));
+      if (known.length) await t.test('no known gap', { todo: `WebKitGTK: ${known.join('; ')}` }, () => assert.deepEqual(known, []));
+      assert.equal(run.status.lastCrash, undefined, 'no engine restart');
+      gilPages.push({ verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls });
+      noteEngine(ENGINE, { gil: gilPages[0], gilPages });
+      if (n === 1) await shot(fresh, 'gil-chapter');
+    } finally {
+      await fresh.close();
+    }
+  });
+}
+
+// One chapter of each other kind from a fresh page (issue 22, item 1): an I/O claim (`asyncio`) and a 2026
+// mode (`free-threading`). In the single build free-threaded Python is Unavailable: its claim stays open,
+// saying so, and the rest are judged as everywhere.
+// (Chromium runs every chapter in tests/e2e/lesson.test.mjs; the suite's time is kept for the other engines.)
+test(`${ENGINE}: the asyncio and free-threading chapters from a fresh page: never refuted, borne out when the machine is quiet`, { skip: ENGINE === 'chromium' && 'every chapter runs in Chromium in tests/e2e/lesson.test.mjs' }, async (t) => {
+  const fresh = await engine.fresh(`${server.url}?chapter=asyncio`);
   try {
     await fresh.evaluate(() => window.lab.ready);
-    const { value, load } = await othersDuring(() =>
-      fresh.evaluate(() =>
-        window.lab.lesson.run('gil').then((run) => ({
-          claims: run.claims,
-          // Only what machinesOf reads: each Compare's probes and the machine each Result saw.
-          outcomes: Object.fromEntries(
-            Object.entries(run.outcomes).map(([k, o]) => [k, Object.fromEntries(Object.entries(o).map(([m, r]) => [m, r.measurement ? { measurement: { probes: r.measurement.probes }, machine: { parallelism: r.machine.parallelism } } : {}]))]),
-          ),
-          status: window.lab.status(),
-        })),
-      ),
-    );
-    const machines = machinesOf(value);
-    const rule = verdictRule({ claims: value.claims, machines, load, needsIdle: verdicts.NEEDS_IDLE_MACHINE, busyShare: verdicts.BUSY_SHARE });
-    t.diagnostic(`${describeLoad(load)} (${rule.cls}); probes ${machines.map((m) => m.probes.join(' ')).join(' | ')}; ${value.claims.map((c) => `${c.id} ${c.verdict} ${c.measured.text}`).join('; ')}`);
-    assert.ok(value.claims.some((c) => c.id === 'threads-gil-cpu') && value.claims.some((c) => c.id === 'processes-cpu'), value.claims.map((c) => c.id).join());
-    // A known gap, reported, not hidden: WebKitGTK starts a `processes` pool's Workers with a wide spread
-    // (on a quiet machine, 2026-12-06: rounds at 1.01x-1.12x beside a median of 1.5x), which leaves
-    // processes-cpu open there. Issue 22 stays open for it; until then that one problem is a TODO in WebKit,
-    // and every other problem (a claim refuted, a busy machine read idle, threads-gil-cpu open) fails.
-    const known = ENGINE.startsWith('webkit') ? rule.problems.filter((p) => /^processes-cpu inconclusive \(the machine was quiet\)/.test(p)) : [];
-    assert.deepEqual(rule.problems.filter((p) => !known.includes(p)), [], rule.problems.join('; '));
-    if (ENGINE.startsWith('webkit')) {
-      await t.test('processes-cpu borne out on a quiet machine', { todo: known.length ? 'WebKitGTK: process start-up spread leaves it open (issue 22)' : false }, () => assert.deepEqual(known, []));
+    const noted = {};
+    for (const id of ['asyncio', 'free-threading']) {
+      const unavailable = EXPECTED_BUILD === 'single' && id === 'free-threading' ? ['free-threaded-cpu'] : [];
+      const run = await judgedChapter((fn, arg) => fresh.evaluate(fn, arg), id, { unavailable });
+      t.diagnostic(run.said);
+      const known = knownGaps(ENGINE, run.rule.problems);
+      assert.deepEqual(run.rule.problems.filter((p) => !known.includes(p)), [], run.rule.problems.join('; '));
+      if (known.length) await t.test(`${id}: no known gap`, { todo: `WebKitGTK: ${known.join('; ')}` }, () => assert.deepEqual(known, []));
+      for (const c of run.claims.filter((x) => unavailable.includes(x.id))) {
+        assert.equal(c.verdict, 'inconclusive', `${c.id}: ${c.measured.text}`);
+        assert.match(`${c.why ?? ''} ${c.measured.text}`, /unavailable|not measured|shared memory|cannot/i, `${c.id} says why: ${c.why}`);
+      }
+      assert.equal(run.status.lastCrash, undefined, 'no engine restart');
+      noted[id] = { verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls };
     }
-    assert.equal(value.status.lastCrash, undefined, 'no engine restart');
-    noteEngine(ENGINE, { gil: { verdicts: Object.fromEntries(value.claims.map((c) => [c.id, c.verdict])), load: rule.cls } });
-    await shot(fresh, 'gil-chapter');
+    noteEngine(ENGINE, { chapters: noted });
   } finally {
     await fresh.close();
+  }
+});
+
+// Replay (issue 22, item 1): a finished threads-gil run opens in the replay view, which shows the state
+// lab.replay computes for the instant it is at.
+test(`${ENGINE}: replay: a threads-gil run's replay view shows what lab.replay says`, async () => {
+  const fresh = await engine.fresh(`${server.url}#playground`);
+  try {
+    await fresh.evaluate(() => window.lab.ready);
+    const seen = await fresh.evaluate(async () => {
+      const r = await window.lab.run({ workload: 'cpu-primes', mode: 'threads-gil', tasks: 4, workers: 4, size: 200_000 });
+      const wait = async (fn) => {
+        for (let i = 0; i < 200; i++) {
+          const v = fn();
+          if (v) return v;
+          await new Promise((x) => setTimeout(x, 50));
+        }
+        throw new Error('waited 10 s');
+      };
+      (await wait(() => document.querySelector('#timeline[data-mode="threads-gil"] .tl-replay'))).click();
+      const dialog = await wait(() => document.querySelector('#replay-dialog[open]'));
+      const rp = window.lab.replay(r);
+      // Step forward a few instants with the view's own keyboard handling ('.': the next instant).
+      for (let i = 0; i < 5; i++) dialog.dispatchEvent(new KeyboardEvent('keydown', { key: '.', bubbles: true }));
+      await new Promise((x) => setTimeout(x, 100));
+      const t = Number(dialog.dataset.t);
+      const holder = [...dialog.querySelectorAll('.replay-section')].find((s) => s.querySelector('h4').textContent.startsWith('Holds the GIL'))?.innerText ?? '';
+      const state = rp.stateAt(t);
+      dialog.querySelector('.replay-close').click();
+      return { t, times: rp.times.slice(0, 6), holder: holder.replace(/\s+/g, ' '), gilHolder: state.gilHolder, events: rp.events.length, value: r.value };
+    });
+    assert.equal(seen.value, SMALL_VALUE);
+    assert.ok(seen.events > 8, `${seen.events} events`);
+    assert.ok(seen.times.includes(seen.t), `the view is at one of lab.replay's instants: ${seen.t} among ${seen.times}`);
+    if (seen.gilHolder) assert.match(seen.holder, new RegExp(`Holds the GIL ${seen.gilHolder} `), seen.holder);
+    else assert.match(seen.holder, /nobody/, seen.holder);
+  } finally {
+    await fresh.close();
+  }
+});
+
+// The static build (issue 22, item 1): a host that sends no headers, under a sub-path. The service worker
+// adds the isolation headers after one reload where the browser lets it; `api/delay` is simulated.
+test(`${ENGINE}: the static build (no headers, the service worker): isolated after one reload, I/O simulated`, async (t) => {
+  const { startStaticServer } = await import('../e2e/embed-helpers.mjs');
+  const statik = await startStaticServer('/course/lab/');
+  const fresh = await engine.fresh(`${statik.url}#playground`);
+  try {
+    let status;
+    for (let i = 0; i < 150 && !status; i++) {
+      status = await fresh.evaluate(() => (window.lab ? window.lab.ready.then((s) => ({ ...s, isolation: window.labBoot?.isolation })) : null)).catch(() => null);
+      if (!status) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(status, 'the lab became ready');
+    t.diagnostic(`isolation ${status.isolation}, build ${status.build}, network ${status.network}`);
+    assert.equal(status.isolation, 'service-worker');
+    assert.equal(status.crossOriginIsolated, true);
+    assert.equal(status.build, EXPECTED_BUILD);
+    assert.equal(status.network, 'simulated');
+    const r = await fresh.evaluate(() => window.lab.run({ workload: 'io-fetch', mode: 'asyncio', tasks: 6, latencyMs: 200 }));
+    assert.equal(r.network, 'simulated');
+    assert.ok(allWaitingAtOnce(r.tasks), 'the six simulated requests were waiting at once');
+    noteEngine(ENGINE, { staticBuild: { isolation: status.isolation, build: status.build } });
+  } finally {
+    await fresh.close();
+    await statik.close();
   }
 });

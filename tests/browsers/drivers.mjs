@@ -2,8 +2,9 @@
 // Chromium through playwright-core, Firefox ESR through puppeteer-core over WebDriver BiDi (no driver), and
 // WebKitGTK's MiniBrowser through webdriverio in WebDriver classic mode, WebKitWebDriver started inside an
 // Xvfb display of its own (README.md, "How the tests drive each engine"). A test
-// sees the same four things in each: a fresh page (new storage) at a URL, `evaluate(fn, arg)` (a promise
-// returned by `fn` is awaited), `reload()`, `screenshot(file)`.
+// sees the same six things in each: a fresh page (new storage) at a URL, `evaluate(fn, arg)` (a promise
+// returned by `fn` is awaited), `evaluateIn(selector, fn, arg)` (the same in the iframe `selector` finds, of
+// any origin: a course page's frame), `reload()`, `goto(url)` (same storage), `screenshot(file)`.
 //
 // Engines, by name (LAB_BROWSER): `chromium`, `firefox`, `webkit` (default settings: no SharedArrayBuffer
 // to post, so the single build), `webkit-sab` (JavaScriptCore's useSharedArrayBuffer on in the driver's
@@ -45,7 +46,10 @@ async function chromium() {
 /** A fresh page as the tests use it: playwright-core's and puppeteer-core's pages answer these alike. */
 const pageHandle = (page, context) => ({
   evaluate: (fn, arg) => page.evaluate(fn, arg),
+  // The frame is looked up afresh each time: it may have navigated (the service worker's one reload).
+  evaluateIn: async (selector, fn, arg) => (await (await page.waitForSelector(selector)).contentFrame()).evaluate(fn, arg),
   reload: () => page.reload().then(() => undefined),
+  goto: (url) => page.goto(url).then(() => undefined),
   screenshot: (file) => page.screenshot({ path: file, fullPage: true }).then(() => undefined),
   close: () => context.close(),
 });
@@ -173,7 +177,17 @@ async function webkit(sharedArrayBuffer) {
       return {
         // WebDriver classic awaits a promise the script returns.
         evaluate: (fn, arg) => b.execute(fn, arg),
+        // WebDriver classic's Switch To Frame reaches a frame of any origin; back to the top afterwards.
+        evaluateIn: async (selector, fn, arg) => {
+          await b.switchFrame(await b.$(selector));
+          try {
+            return await b.execute(fn, arg);
+          } finally {
+            await b.switchFrame(null);
+          }
+        },
         reload: () => b.refresh(),
+        goto: (url) => b.url(url).then(() => undefined),
         screenshot: async (file) => writeFileSync(file, Buffer.from(await b.takeScreenshot(), 'base64')),
         close: () => (current === mine ? end() : Promise.resolve()),
       };

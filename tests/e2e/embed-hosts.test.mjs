@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, shot, labRun } from './helpers.mjs';
+import { describeLoad, loadClass, othersDuring } from './load.mjs';
 import { startStaticServer, labReady } from './embed-helpers.mjs';
 import { parseDelayQuery } from '../../server/delay-contract.mjs';
 import { allWaitingAtOnce } from './rules.mjs';
@@ -41,13 +42,17 @@ test('(a) served with headers: the embed runs the threads build, isolated by the
   assert.equal(await page.evaluate(() => window.labBoot.isolation), 'headers');
   assert.equal(loads(), 1, 'no reload');
   assert.equal(await page.evaluate(() => navigator.serviceWorker.getRegistrations().then((r) => r.length)), 0, 'no service worker where the host isolates');
-  await page.click('#run');
-  await page.waitForFunction(() => /rayon: .* wall time/.test(document.querySelector('#result-summary').textContent));
+  const { load } = await othersDuring(async () => {
+    await page.click('#run');
+    await page.waitForFunction(() => /rayon: .* wall time/.test(document.querySelector('#result-summary').textContent));
+  });
   assert.match(await page.textContent('#result-summary'), /threads side by side/);
   const [run] = await page.evaluate(() => window.lab.history().then((h) => h.slice(-1)));
-  // One pool thread per core: with two or more, the 4 tasks are shared out (among which is rayon's choice).
+  // One pool thread per core: with two or more, the 4 tasks are shared out (among which is rayon's choice)
+  // where the machine is quiet; on a busy one a pool thread may get no core until the others are done.
   const lanes = new Set(run.tasks.map((t) => t.lane)).size;
-  assert.ok(lanes >= Math.min(2, status.threads) && lanes <= status.threads, `rayon ran on ${lanes} of ${status.threads} pool threads`);
+  const least = loadClass(load) === 'quiet' ? Math.min(2, status.threads) : 1;
+  assert.ok(lanes >= least && lanes <= status.threads, `rayon ran on ${lanes} of ${status.threads} pool threads; ${describeLoad(load)}`);
   assert.equal(await page.getAttribute('#timeline', 'data-mode'), 'rayon', 'its timeline is drawn');
   assert.deepEqual(errors, []);
   await context.close();

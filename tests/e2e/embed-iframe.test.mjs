@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, shot } from './helpers.mjs';
+import { describeLoad, loadClass, othersDuring } from './load.mjs';
 import { startStaticServer, startHostServer, labFrame, labReady } from './embed-helpers.mjs';
 import { parallelShare } from './rules.mjs';
 
@@ -50,9 +51,11 @@ test('(c) in a non-isolated course page, the lab\'s own server: the frame is iso
   await t.test(`rayon computes on ${status.threads} pool thread${status.threads === 1 ? '' : 's'} at once in the frame`, async (st) => {
     if (status.threads < 2) return st.skip('one core, one pool thread: nothing runs in parallel');
     // What ran at once, from the run's record (how much faster that is here is the bench's figure).
-    const r = await runIn(frame, { ...CPU, mode: 'rayon' });
+    // On a busy machine a pool thread may get no core until the other is done: the rule is for a quiet one.
+    const { value: r, load } = await othersDuring(() => runIn(frame, { ...CPU, mode: 'rayon' }));
     const share = parallelShare(r.tasks);
-    console.log(`# in the frame: rayon ${r.wallMs.toFixed(0)} ms, two tasks or more at once ${(100 * share).toFixed(0)}% of the time`);
+    console.log(`# in the frame: rayon ${r.wallMs.toFixed(0)} ms, two tasks or more at once ${(100 * share).toFixed(0)}% of the time; ${describeLoad(load)}`);
+    if (loadClass(load) !== 'quiet') return st.skip(`not quiet (${describeLoad(load)}): what ran at once is judged on a quiet machine`);
     assert.ok(new Set(r.tasks.map((x) => x.lane)).size >= 2 && share >= 0.5, `rayon in the frame: two tasks at once only ${(100 * share).toFixed(0)}% of the time`);
   });
   await context.close();
@@ -67,9 +70,11 @@ test('(c) the static site in a course page, Chromium as it is: the service worke
   assert.equal(status.crossOriginIsolated, true);
   assert.equal(status.build, 'threads');
   assert.equal(await frame.evaluate(() => window.labBoot.isolation), 'service-worker');
-  const r = await frame.evaluate(() => window.lab.run({ workload: 'cpu-primes', mode: 'rayon', tasks: 4, size: 1_000_000 }).then((r) => new Set(r.tasks.map((t) => t.lane)).size));
-  // One pool thread per core: with two or more, the 4 tasks are shared out (among which is rayon's choice).
-  assert.ok(r >= Math.min(2, status.threads) && r <= status.threads, `rayon ran on ${r} of ${status.threads} pool threads`);
+  const { value: r, load } = await othersDuring(() => frame.evaluate(() => window.lab.run({ workload: 'cpu-primes', mode: 'rayon', tasks: 4, size: 1_000_000 }).then((r) => new Set(r.tasks.map((t) => t.lane)).size)));
+  // One pool thread per core: with two or more, the 4 tasks are shared out (among which is rayon's choice)
+  // where the machine is quiet; on a busy one a pool thread may get no core until the others are done.
+  const least = loadClass(load) === 'quiet' ? Math.min(2, status.threads) : 1;
+  assert.ok(r >= least && r <= status.threads, `rayon ran on ${r} of ${status.threads} pool threads; ${describeLoad(load)}`);
   await context.close();
 });
 

@@ -101,7 +101,7 @@ test('an engine worker that never answers as it starts is given up by the watchd
   }
 });
 
-test('after a crash mid-run, restarts that fail: the crashed run and the next one reject, and the status says the engine cannot start', async () => {
+test('after a crash mid-run, restarts that fail: the crashed run and the next one reject, and the status says the engine stopped', async () => {
   const { context, page } = await pageWith(['ok', 'die']);
   try {
     assert.equal((await readyWithin(page, 120_000)).settled, 'resolved');
@@ -113,14 +113,48 @@ test('after a crash mid-run, restarts that fail: the crashed run and the next on
         ]);
       // Task 4 of 6 traps (seed 6): the engine worker dies under the run.
       const crashed = await settle(window.lab.run({ workload: 'cpu-primes', mode: 'sequential', tasks: 6, size: 3_000_000, faults: { kind: 'trap', rate: 1 / 6, seed: 6 } }));
+      for (let i = 0; i < 600 && window.lab.status().state !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 100));
+      const startsWhenStopped = window.__engineStarts;
+      // The next run asks for the engine again: one more round of tries, which die too.
       const next = await settle(window.lab.run({ workload: 'cpu-primes', mode: 'sequential', tasks: 2, size: 20_000 }));
-      return { crashed, next, status: window.lab.status(), starts: window.__engineStarts };
+      return { crashed, next, startsWhenStopped, status: window.lab.status(), starts: window.__engineStarts };
     });
     assert.equal(out.crashed.name, 'EngineError', JSON.stringify(out));
     assert.equal(out.next.name, 'EngineError', `the next run rejects, it does not wait for ever: ${JSON.stringify(out)}`);
+    assert.match(out.next.message, /could not start/, 'it says why: the start failed');
     assert.match(out.status.lastCrash, /could not start/, JSON.stringify(out.status));
-    assert.notEqual(out.status.state, 'busy');
-    assert.ok(out.starts <= 4, `${out.starts} starts: the restarts stopped`);
+    assert.equal(out.status.state, 'stopped', `the status says the engine is stopped, not restarting for ever: ${JSON.stringify(out)}`);
+    assert.equal(out.startsWhenStopped, 4, 'the first start, then three tries of the restart');
+    assert.equal(out.starts, 7, 'the next run: three more tries, then it gave up again');
+    assert.match(await page.textContent('#status'), /could not restart.*next run tries again/s, 'the page says it too');
+    // With nothing more to do, nothing starts: the status stays `stopped`.
+    await page.waitForTimeout(3 * WATCHDOG_MS);
+    assert.equal(await page.evaluate(() => window.__engineStarts), out.starts, 'no start while nothing asks');
+    assert.equal(await page.evaluate(() => window.lab.status().state), 'stopped');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a stopped engine starts again for the next run: a learner\'s Run is the "try again"', async () => {
+  // ok, then a crash, then three restarts that die (stopped), then a start that works.
+  const { context, page } = await pageWith(['ok', 'die', 'die', 'die', 'ok']);
+  try {
+    assert.equal((await readyWithin(page, 120_000)).settled, 'resolved');
+    const out = await page.evaluate(async () => {
+      const settle = (p) => p.then((r) => ({ ok: true, value: r.value }), (e) => ({ ok: false, name: e.name, message: e.message }));
+      const crashed = await settle(window.lab.run({ workload: 'cpu-primes', mode: 'sequential', tasks: 6, size: 3_000_000, faults: { kind: 'trap', rate: 1 / 6, seed: 6 } }));
+      // The restart's three tries die; wait until the status says so.
+      for (let i = 0; i < 600 && window.lab.status().state !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 100));
+      const stopped = window.lab.status().state;
+      const again = await settle(window.lab.run({ workload: 'cpu-primes', mode: 'sequential', tasks: 2, size: 20_000 }));
+      return { crashed, stopped, again, status: window.lab.status(), starts: window.__engineStarts };
+    });
+    assert.equal(out.crashed.name, 'EngineError', JSON.stringify(out));
+    assert.equal(out.stopped, 'stopped', JSON.stringify(out));
+    assert.deepEqual(out.again, { ok: true, value: 2262 }, JSON.stringify(out));
+    assert.equal(out.status.state, 'ready', JSON.stringify(out.status));
+    assert.equal(out.starts, 5, 'one fresh start, asked for by the run');
   } finally {
     await context.close();
   }

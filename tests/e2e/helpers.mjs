@@ -101,32 +101,5 @@ export function labSession({ page = false, extraArgs = [] } = {}) {
   return session;
 }
 
-/**
- * The GIL's contested turns of a threads-gil run: for each `run` span (the GIL held) during which another
- * thread waited for it, the time from the later of the span's start and that wait's start to the span's
- * end. CPython's rule bounds it by one switch interval plus the time to the holder's next check.
- */
-export function contestedTurns(result) {
-  const lanes = new Map();
-  for (const t of result.tasks) for (const s of t.spans) {
-    if (!lanes.has(t.lane)) lanes.set(t.lane, []);
-    lanes.get(t.lane).push(s);
-  }
-  const turns = [];
-  for (const [lane, spans] of lanes) {
-    for (const run of spans.filter((s) => s.kind === 'run')) {
-      let from = Infinity;
-      for (const [other, theirs] of lanes) {
-        if (other === lane) continue;
-        for (const w of theirs) {
-          if (w.kind === 'gil-wait' && w.startMs < run.endMs - 0.01 && w.endMs > run.startMs) from = Math.min(from, Math.max(run.startMs, w.startMs));
-        }
-      }
-      if (from < Infinity) turns.push(run.endMs - from);
-    }
-  }
-  return turns.sort((a, b) => a - b);
-}
-
 /** The time of the rounds a Compare set aside (docs/API.md), which its budget does not count: their runs, and a second for each one's probe. */
 export const asideTime = (r) => (r?.measurement?.setAside ?? []).reduce((ms, a) => ms + 1000 + Object.values(a.wallMs).reduce((x, y) => x + y, 0), 0);

@@ -32,6 +32,9 @@ export function parallelShare(tasks) {
  * The pairs of `kind` spans (default `run`: a task's Python running, holding its GIL) of different tasks
  * that overlap in time: under one GIL, or on one event loop, there are none.
  */
+/** Two threads' stamps closer than this are not told apart (the engine's clock alignment's slack, 0.04 ms). */
+export const OVERLAP_SLACK_MS = 0.05;
+
 export function overlappingSpans(tasks, kind = 'run') {
   const spans = tasks
     .flatMap((t, task) => t.spans.filter((s) => s.kind === kind && s.endMs > s.startMs).map((s) => ({ task, lane: t.lane, ...s })))
@@ -39,9 +42,37 @@ export function overlappingSpans(tasks, kind = 'run') {
   const bad = [];
   let latest; // the span seen so far that ends last
   for (const s of spans) {
-    // Spans are stamped where they happen; a hand-over's two stamps may differ by a few microseconds.
-    if (latest && latest.task !== s.task && s.startMs < latest.endMs - 0.01) bad.push([latest, s]);
+    // Spans are stamped where they happen, each on its own thread's clock, which the engine keeps on one
+    // timeline to within 0.04 ms (src/core/platform/aligned.rs: SLACK_MS, the clamp of now() and then some).
+    if (latest && latest.task !== s.task && s.startMs < latest.endMs - OVERLAP_SLACK_MS) bad.push([latest, s]);
     if (!latest || s.endMs > latest.endMs) latest = s;
   }
   return bad;
+}
+
+/**
+ * The GIL's contested turns of a threads-gil run: for each `run` span (the GIL held) during which another
+ * thread waited for it, the time from the later of the span's start and that wait's start to the span's
+ * end. CPython's rule bounds it by one switch interval plus the time to the holder's next check.
+ */
+export function contestedTurns(result) {
+  const lanes = new Map();
+  for (const t of result.tasks) for (const s of t.spans) {
+    if (!lanes.has(t.lane)) lanes.set(t.lane, []);
+    lanes.get(t.lane).push(s);
+  }
+  const turns = [];
+  for (const [lane, spans] of lanes) {
+    for (const run of spans.filter((s) => s.kind === 'run')) {
+      let from = Infinity;
+      for (const [other, theirs] of lanes) {
+        if (other === lane) continue;
+        for (const w of theirs) {
+          if (w.kind === 'gil-wait' && w.startMs < run.endMs - 0.01 && w.endMs > run.startMs) from = Math.min(from, Math.max(run.startMs, w.startMs));
+        }
+      }
+      if (from < Infinity) turns.push(run.endMs - from);
+    }
+  }
+  return turns.sort((a, b) => a - b);
 }

@@ -7,8 +7,8 @@
 // nine turns in ten within 10 switch intervals).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contestedTurns, freshPage, labSession, shot } from './helpers.mjs';
-import { overlappingSpans } from './rules.mjs';
+import { freshPage, labSession, shot } from './helpers.mjs';
+import { contestedTurns, overlappingSpans } from './rules.mjs';
 
 const session = labSession();
 const MODES = ['sequential', 'asyncio', 'threads-gil', 'free-threaded', 'interpreters', 'processes', 'rayon'];

@@ -260,3 +260,20 @@ test('SPLICE: a late response is applied while nothing has changed', () => {
   deliver({ subject: 'SPLICE.getState.response', message_id: sent[0].data.message_id, state: { v: 1 } });
   assert.deepEqual(restored, [{ v: 1 }]);
 });
+
+// A question whose claim's mode this browser cannot run is untestable before any run (not asked): not
+// scored, not needed for "predicted before the run", and listed in the state.
+test('claims this browser cannot test make their questions untestable before a run, and completion does not wait for them', () => {
+  const st = { ...s.emptyState('free-threading', 'completion'), runIds: ['run-1'] };
+  const none = s.withScore(st, new Set(['free-threaded-cpu']));
+  assert.deepEqual(none.untestable, ['no-gil-help', 'no-gil-speedup']);
+  assert.deepEqual(none.scored, []);
+  assert.equal(none.score, 1 / 3, 'predicted (nothing to ask) with a run locked, nothing run or explained yet');
+  const asked = s.withScore(st);
+  assert.deepEqual(asked.untestable, []);
+  assert.equal(asked.score, 0, 'every question is asked, none answered');
+  const gil = s.withScore({ ...s.emptyState('gil', 'correct'), answers: RIGHT, runIds: ['run-1'], verdicts: s.verdictsFromRun(gilRun()) }, new Set(['processes-cpu']));
+  assert.deepEqual(gil.untestable, ['processes-help']);
+  assert.deepEqual(gil.scored, ['threads-help', 'threads-speedup']);
+  assert.equal(gil.score, 1);
+});

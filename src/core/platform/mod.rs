@@ -3,6 +3,7 @@
 //! The browser engine implements these with `performance`, `fetch` and timers (`src/web/`); native tests
 //! implement them on a virtual clock so that schedules are exact and never flaky on a loaded machine.
 
+pub mod aligned;
 pub mod interpreter;
 /// The host as a platform: a virtual clock for exact native tests, the host's clock and threads for the
 /// benchmark.
@@ -21,7 +22,8 @@ pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// Milliseconds on one clock shared by every thread and worker of a run.
 ///
 /// In the browser this is `performance.timeOrigin + performance.now()`: each worker's `now()` counts from
-/// its own origin, so only the sum puts lanes of different workers on one timeline.
+/// its own origin, so only the sum puts lanes of different workers on one timeline; the threads of one
+/// memory then read it through [`aligned::Aligned`], which corrects an origin the browser misjudged.
 pub trait Clock: Send + Sync {
     fn now_ms(&self) -> f64;
 }

@@ -27,6 +27,29 @@ import {
   type Scoring,
 } from './state';
 import { defaultEnv, messageId, SpliceClient, type SpliceEnv } from './splice';
+import { CLAIM_MODE } from '../measure/claims-catalogue';
+
+/** What `lab.workloads().modes` says of a mode, as far as the activity reads it. */
+export interface ModeAvailability {
+  name: string;
+  unavailable: string | null;
+  fields?: { name: string; unavailable?: string | null }[];
+}
+
+/**
+ * The claims this browser cannot test, each with why: its mode is Unavailable here (`releases-gil-cpu`:
+ * threads-gil's `releasesGil` field is). Their questions are not asked (issue 24, item 2).
+ */
+export function unavailableClaims(modes: readonly ModeAvailability[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const byName = new Map(modes.map((m) => [m.name, m]));
+  for (const [claim, mode] of Object.entries(CLAIM_MODE)) {
+    const m = byName.get(mode);
+    const why = claim === 'releases-gil-cpu' ? m?.fields?.find((f) => f.name === 'releasesGil')?.unavailable : m?.unavailable;
+    if (why) out.set(claim, why);
+  }
+  return out;
+}
 
 /** The lesson view's hooks (views/lesson-view.ts `LessonHandlers.activity`). */
 export interface ActivityHooks {
@@ -71,6 +94,8 @@ export class Activity {
   private article?: HTMLElement;
   private notices: string[] = [];
   private storageNote: string;
+  /** The claims this browser cannot test, with why (known once the engine is ready; `unavailableHere`). */
+  private untestable = new Map<string, string>();
   readonly splice: SpliceClient;
 
   constructor(
@@ -103,6 +128,16 @@ export class Activity {
     this.splice.start();
   }
 
+  /**
+   * The modes this browser runs, from `lab.workloads()` once the engine is ready: questions whose claim's
+   * mode is Unavailable here are listed in the state as untestable and not asked.
+   */
+  unavailableHere(modes: readonly ModeAvailability[]): void {
+    this.untestable = unavailableClaims(modes);
+    this.state = withScore(this.state, new Set(this.untestable.keys()));
+    this.redraw();
+  }
+
   /** `lab.activity()`: the state, a copy. */
   snapshot(): ActivityState {
     return JSON.parse(JSON.stringify(this.state)) as ActivityState;
@@ -122,7 +157,7 @@ export class Activity {
     if (!checked.ok) {
       this.notices = [`Your course's saved work could not be used (${checked.reason}), so the activity starts afresh.`];
     } else {
-      this.state = checked.state;
+      this.state = withScore(checked.state, new Set(this.untestable.keys()));
       this.notices = ['Restored your answers from your course.', ...checked.notes];
     }
     this.redraw();
@@ -131,7 +166,7 @@ export class Activity {
 
   private change(mutate: (s: ActivityState) => void, flush = false): void {
     mutate(this.state);
-    this.state = withScore(this.state);
+    this.state = withScore(this.state, new Set(this.untestable.keys()));
     this.learnerChanged = true;
     if (flush) this.splice.flush();
     else this.splice.changed();
@@ -212,21 +247,31 @@ export class Activity {
     for (const n of this.notices) notes.append(el('p', { className: 'activity-notice', textContent: n }));
     notes.append(el('p', { className: 'activity-storage', textContent: this.storageNote }));
     section.append(notes);
-    for (const q of qs) section.append(this.fieldset(q, locked));
+    // A question this browser cannot test is not asked: a line says which and why.
+    const asked = qs.filter((q) => !this.state.untestable.includes(q.id));
+    for (const q of qs) {
+      if (asked.includes(q)) section.append(this.fieldset(q, locked));
+      else {
+        const why = this.untestable.get(q.claim);
+        const p = el('p', { className: 'activity-untestable', textContent: `Not asked: "${q.prompt}" This browser cannot test it${why ? `: ${why.replace(/\.$/, '')}` : ''}.` });
+        p.dataset.question = q.id;
+        section.append(p);
+      }
+    }
     const hint = el('p', { className: 'activity-hint', id: 'activity-hint' });
     section.append(hint);
     if (buttons) buttons.before(section);
     else article.append(section);
 
     const updateRun = () => {
-      const missing = qs.filter((q) => this.state.answers[q.id] === undefined).length;
+      const missing = asked.filter((q) => this.state.answers[q.id] === undefined).length;
       const blocked = !locked && missing > 0;
       if (run) {
         run.disabled = blocked;
         if (blocked) run.setAttribute('aria-describedby', 'activity-hint');
         else run.removeAttribute('aria-describedby');
       }
-      hint.textContent = blocked ? `Answer ${missing === qs.length ? 'the questions' : `the ${missing} question${missing === 1 ? '' : 's'} left`} above to run the experiment.` : '';
+      hint.textContent = blocked ? `Answer ${missing === asked.length ? 'the questions' : `the ${missing} question${missing === 1 ? '' : 's'} left`} above to run the experiment.` : '';
       hint.hidden = !blocked;
     };
     updateRun();
@@ -304,11 +349,15 @@ export class Activity {
       const said = a === undefined ? 'no answer' : q.kind === 'choice' ? q.options?.find((o) => o.value === a)?.label ?? String(a) : fmtX(Number(a));
       let mark: string;
       let outcome: string;
-      if (!k) {
+      if (!k && this.state.untestable.includes(q.id)) {
+        mark = '–';
+        outcome = 'cannot be tested in this browser (the mode it needs is unavailable here); it is not asked for again';
+        li.dataset.outcome = 'untestable';
+      } else if (!k) {
         mark = '?';
         outcome = 'not measured yet';
         li.dataset.outcome = 'unscored';
-      } else if (k.unavailable) {
+      } else if (k.unavailable || this.state.untestable.includes(q.id)) {
         mark = '–';
         outcome = 'cannot be tested in this browser (the mode it needs is unavailable here); it is not asked for again';
         li.dataset.outcome = 'untestable';
@@ -373,7 +422,7 @@ export class Activity {
         : `Score: nothing scored yet.${untestable}`;
     }
     const parts = [
-      ['predicted before the run', s.runIds.length > 0 && questionsOf(s.chapter).every((q) => s.answers[q.id] !== undefined)],
+      ['predicted before the run', s.runIds.length > 0 && questionsOf(s.chapter).every((q) => s.untestable.includes(q.id) || s.answers[q.id] !== undefined)],
       ['ran the experiment', Object.keys(s.verdicts).length > 0],
       [`explained (at least ${MIN_EXPLANATION} characters)`, s.explanation.trim().length >= MIN_EXPLANATION],
     ] as const;
@@ -402,6 +451,9 @@ export function setUpActivity(
   const scoring: Scoring = link.page.scoring === 'correct' ? 'correct' : 'completion';
   const activity = wanted ? new Activity(chapter!, scoring, options.env ?? defaultEnv(options.origins ?? []), options.announce) : undefined;
   (lab as { activity?: () => ActivityState | null }).activity = () => activity?.snapshot() ?? null;
+  // Once the engine is ready, what this browser cannot run: those questions are not asked.
+  const l = lab as { ready?: Promise<unknown>; workloads?: () => { modes: ModeAvailability[] } };
+  if (activity && l.ready && l.workloads) void l.ready.then(() => activity.unavailableHere(l.workloads!().modes), () => {});
   return activity;
 }
 

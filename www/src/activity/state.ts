@@ -78,15 +78,19 @@ export function answeredAsMeasured(q: Question, a: string | number | undefined, 
 
 export const decided = (k: KeptVerdict | undefined): k is KeptVerdict => !!k && !k.unavailable && (k.verdict === 'borne-out' || k.verdict === 'not-borne-out');
 
-/** The score and its lists, computed from the answers, the verdicts, the explanation and the runs. */
-export function withScore(s: ActivityState): ActivityState {
+/**
+ * The score and its lists, computed from the answers, the verdicts, the explanation and the runs. A question
+ * is untestable when its claim's mode was Unavailable in a run, or is in `untestableClaims` (the claims whose
+ * mode this browser cannot run, known before any run: such a question is not asked).
+ */
+export function withScore(s: ActivityState, untestableClaims: ReadonlySet<string> = new Set()): ActivityState {
   const qs = questionsOf(s.chapter);
   const scored: string[] = [];
   const correct: string[] = [];
   const untestable: string[] = [];
   for (const q of qs) {
     const k = s.verdicts[q.claim];
-    if (k?.unavailable) untestable.push(q.id);
+    if (k?.unavailable || untestableClaims.has(q.claim)) untestable.push(q.id);
     else if (decided(k)) {
       scored.push(q.id);
       if (answeredAsMeasured(q, s.answers[q.id], k)) correct.push(q.id);
@@ -95,7 +99,8 @@ export function withScore(s: ActivityState): ActivityState {
   let score: number;
   if (s.scoring === 'correct') score = scored.length ? correct.length / scored.length : 0;
   else {
-    const predicted = s.runIds.length > 0 && qs.every((q) => s.answers[q.id] !== undefined);
+    // Predicted: every question asked (not the untestable ones) answered before the run.
+    const predicted = s.runIds.length > 0 && qs.every((q) => untestable.includes(q.id) || s.answers[q.id] !== undefined);
     const ran = Object.keys(s.verdicts).length > 0;
     const explained = s.explanation.trim().length >= MIN_EXPLANATION;
     score = [predicted, ran, explained].filter(Boolean).length / 3;

@@ -3,7 +3,8 @@
 import type { Copies } from './copies';
 
 export type Build = 'threads' | 'single';
-export type EngineState = 'starting' | 'ready' | 'busy' | 'restarting';
+/** `stopped`: a restart after a crash failed every try; the next run starts the engine again (docs/API.md). */
+export type EngineState = 'starting' | 'ready' | 'busy' | 'restarting' | 'stopped';
 
 export interface FieldInfo {
   name: string;

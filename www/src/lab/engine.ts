@@ -17,6 +17,8 @@ export class LabEngine {
   private started: Promise<unknown>;
   private readonly state: Status;
   private catalogue?: Catalogue;
+  /** Set when a restart failed every try: the crash it was restarting after (the next job starts again). */
+  private stopped?: string;
   /** The defaults calibrated on this machine (also kept in localStorage). */
   private defaults?: Defaults;
 
@@ -73,9 +75,14 @@ export class LabEngine {
     return this.catalogue;
   }
 
-  /** Resolves once the engine can run (after the first start, or the restart under way). */
+  /**
+   * Resolves once the engine can run (after the first start, or the restart under way). An engine
+   * `stopped` (its restart failed every try) is started again for the job that asks: a learner's next
+   * Run is the natural "try again".
+   */
   async runnable(): Promise<void> {
     await this.ready;
+    if (this.stopped !== undefined) this.restart(this.stopped);
     await this.started;
   }
 
@@ -91,7 +98,8 @@ export class LabEngine {
 
   /** A job is over: ready at once when nothing else is to run, then the engine's figures once it answers. */
   async jobEnded(idle: () => boolean): Promise<void> {
-    const restarting = () => this.state.state === 'restarting';
+    const restarting = () => this.state.state === 'restarting' || this.stopped !== undefined;
+    if (this.stopped !== undefined) return this.update({ state: 'stopped' });
     if (restarting()) return;
     // A caller reading the status as its run resolves sees `ready`.
     if (idle()) this.update({ state: 'ready' });
@@ -103,12 +111,20 @@ export class LabEngine {
 
   /** A crashed engine is replaced by a fresh one (a new Worker with a new pool); results stay. */
   private restart(message: string): void {
+    this.stopped = undefined;
     this.update({ state: 'restarting', lastCrash: message, workers: 0 });
     const stored = this.defaults && { labVersion: this.catalogue?.labVersion ?? '', defaults: this.defaults };
     this.started = this.client.start(this.state.build, stored).then(
       (s) => this.update({ state: this.busy() ? 'busy' : 'ready', workers: s.workers, memoryBytes: s.memoryBytes }),
-      (e) => this.update({ state: 'restarting', lastCrash: `${message}; the restart failed too: ${toError(e).message}` }),
+      (e) => {
+        // Nothing restarts any more: the status says so (not `restarting` for ever) until a job asks
+        // again (runnable), and the runs waiting for this restart reject with its reason.
+        this.stopped = message;
+        this.update({ state: 'stopped', lastCrash: `${message}; the restart failed too: ${toError(e).message}` });
+        throw toError(e);
+      },
     );
+    this.started.catch(() => {}); // rejected for the runs that wait on it; no one else need hear it
   }
 
   private async boot(): Promise<Status> {

@@ -75,7 +75,9 @@ export function renderStatus(el: HTMLElement, s: Status): void {
   );
   for (const [cls, text] of [
     ['storage-reason', s.persistent || !s.storageReason ? '' : `Results: ${s.storageReason}.`],
-    ['crash', s.lastCrash ? `The engine crashed and restarted by itself (${s.lastCrash}); results are kept.` : ''],
+    ['crash', !s.lastCrash ? '' : s.state === 'stopped'
+      ? `The engine crashed and could not restart (${s.lastCrash}); results are kept, and the next run tries again.`
+      : `The engine crashed and restarted by itself (${s.lastCrash}); results are kept.`],
     ['network-reason', s.networkReason ? `${s.network === 'simulated' ? 'Simulated network' : 'No network'}: ${s.networkReason}.` : ''],
   ]) {
     if (!text) continue;
