@@ -11,6 +11,7 @@ const STATE: Record<Status['state'], string> = {
   ready: 'ready',
   busy: 'running an experiment',
   restarting: 'starting again after a crash…',
+  stopped: 'stopped: the lab crashed and could not start again (the next run tries again; your results are kept)',
 };
 
 /** The one sentence about the learner's machine, and what a learner should know beside it. */
@@ -20,7 +21,7 @@ export function statusSentence(s: Status): { line: string; notes: string[] } {
   const notes: string[] = [];
   if (s.build === 'single' && s.state !== 'starting') notes.push('Some modes cannot run on this page: its threads cannot share memory (Details says why).');
   if (!s.persistent) notes.push('Results last for this visit only.');
-  if (s.lastCrash) notes.push('The lab crashed once and started again by itself; your results are kept.');
+  if (s.lastCrash && s.state !== 'stopped') notes.push('The lab crashed once and started again by itself; your results are kept.');
   if (s.network === 'simulated') notes.push('Web requests are simulated in your browser (no server here).');
   if (s.network === 'none') notes.push('Web requests cannot be answered here, so the experiments that make them fail.');
   return { line, notes };
