@@ -141,7 +141,7 @@ end
 # system saw, a speedup, the main thread's lag, the GIL's turns on a clock) run one at a time, each on its
 # own row; the rest (the page's views, history, links, embedding, real Python: what a run did, never how
 # fast) run two at a time, one row for them all, which saves a few minutes on two cores.
-PARALLEL_E2E="activity-author activity-run activity-splice embed-a11y embed-fuzz embed-hosts embed-iframe embed-messages history path-state python-real reliability replay ui-views url-fuzz"
+PARALLEL_E2E="activity-author activity-run activity-splice embed-a11y embed-fuzz embed-hosts embed-iframe embed-messages history learner-words path-state python-real reliability replay ui-views url-fuzz"
 serial_e2e=()
 parallel_e2e=()
 for f in tests/e2e/*.test.mjs; do

@@ -122,6 +122,7 @@ test(`${ENGINE}: the core count is what the lab's probe measured, and the page s
   assert.ok(s.caps.cores <= s.caps.hardwareConcurrency);
   assert.equal(s.caps.cores, CORES, `the lab says ${s.caps.cores} cores on a ${CORES}-core machine (the browser says ${s.caps.hardwareConcurrency})`);
   assert.match(s.text, new RegExp(`Cores: ${CORES} \\(measured`));
+  assert.match(s.text, new RegExp(`Your browser: ${CORES} cores?,`), 'the status\'s one sentence counts the same cores');
   // Python's defaults follow the cores counted: threads min(32, cores + 4), processes cores.
   const defaults = Object.fromEntries(s.modes);
   assert.equal(defaults['threads-gil'], Math.min(32, CORES + 4));

@@ -139,9 +139,9 @@ test('the form shows that the convoy sets its own tasks and workers, warns befor
     assert.match(await predicted('sequential'), /the I\/O thread alone/);
     assert.match(await predicted('threads-gil'), /^0\.02×: each call waits about a switch interval \(5 ms\)/);
     assert.match(await predicted('free-threaded'), /^1\.00×: no GIL/);
-    assert.match(await page.textContent('#compare-view tr[data-mode="processes"]'), /Not run: convoy runs under sequential, threads-gil, free-threaded only/);
+    assert.match(await page.textContent('#compare-view tr[data-mode="processes"]'), /Not run: this work runs under sequential, threads-gil, free-threaded only/);
     const notes = await page.$$eval('#compare-view .note', (ps) => ps.map((p) => p.textContent));
-    assert.ok(notes.some((n) => /^Not run: asyncio, interpreters, processes, rayon cannot run convoy: its CPU-bound threads/.test(n)), notes.join('\n'));
+    assert.ok(notes.some((n) => /^Not run: asyncio, interpreters, processes, rayon cannot run this work: its CPU-bound threads/.test(n)), notes.join('\n'));
     assert.ok(notes.some((n) => /^The convoy: each row's wall time is the I\/O thread's/.test(n)), notes.join('\n'));
     assert.ok(!notes.some((n) => /^Mixed work/.test(n)), 'not the generic mixed-work note');
     const claims = await page.$$eval('#compare-view .claim', (els) => els.map((e) => e.dataset.claim));

@@ -46,7 +46,7 @@ test('(a) served with headers: the embed runs the threads build, isolated by the
     await page.click('#run');
     await page.waitForFunction(() => /rayon: .* wall time/.test(document.querySelector('#result-summary').textContent));
   });
-  assert.match(await page.textContent('#result-summary'), /threads build/);
+  assert.match(await page.textContent('#result-summary'), /threads side by side/);
   const [run] = await page.evaluate(() => window.lab.history().then((h) => h.slice(-1)));
   // One pool thread per core: with two or more, the 4 tasks are shared out (among which is rayon's choice)
   // where the machine is quiet; on a busy one a pool thread may get no core until the others are done.
@@ -92,6 +92,7 @@ test('(b) on the static host, io-fetch is labelled simulated and the endpoint ke
   assert.equal(status.network, 'simulated');
   assert.match(status.networkReason, /connections per host does not apply/);
   assert.match(await page.textContent('#status'), /Network: simulated.*Simulated network: there is no latency server/s);
+  assert.match(await page.innerText('#status .status-line'), /Web requests are simulated in your browser/);
 
   await page.click('#run');
   const row = page.locator('#results tbody tr').last();

@@ -89,6 +89,9 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   assert.equal(status.build, 'single');
   assert.match(status.buildReason, /frame of a page that is not cross-origin isolated.*Document-Isolation-Policy/);
   assert.match(await frame.textContent('#status'), /Single build because .*frame of a page that is not cross-origin isolated/);
+  // On screen, one sentence in the learner's words; the build and its reason behind Details.
+  assert.match(await frame.innerText('#status .status-line'), /^Your browser: \d+ cores?, ready\. Some modes cannot run on this page: its threads cannot share memory/);
+  assert.equal(await frame.isVisible('#status .status-items'), false, 'the build and its reason are behind Details');
 
   // rayon, free-threaded and interpreters: unavailable, with the reason, and a way to a tab of their own
   // (threads-gil runs here, its threads taking turns on one real thread: tests/e2e/single-threads-gil.test.mjs).
@@ -97,6 +100,7 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   assert.deepEqual(off, ['free-threaded', 'interpreters', 'rayon']);
   const note = frame.locator('#isolation-note');
   assert.match(await note.textContent(), /rayon is unavailable here: .*not cross-origin isolated/);
+  assert.match(await note.innerText(), /^rayon cannot run on this page: its threads cannot share memory here\./, 'in the learner\'s words; the lab\'s behind Details');
   assert.equal(await frame.getAttribute('#run', 'disabled'), '', 'Run is off for a mode this frame cannot run');
   const link = note.locator('a', { hasText: 'Open the lab in its own tab' });
   assert.equal(await link.getAttribute('target'), '_blank');
@@ -127,7 +131,7 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   assert.equal(own.crossOriginIsolated, true);
   assert.equal(new URL(tab.url()).searchParams.get('mode'), 'rayon');
   await tab.click('#run');
-  await tab.waitForFunction(() => /rayon: .* threads build/.test(document.querySelector('#result-summary').textContent), null, { timeout: 20_000 });
+  await tab.waitForFunction(() => /rayon: .* threads side by side/.test(document.querySelector('#result-summary').textContent), null, { timeout: 20_000 });
   await context.close();
 });
 
@@ -177,7 +181,9 @@ test('(c) a chapter in a frame without Document-Isolation-Policy says what it ca
   const free = claims.find((c) => c.id === 'free-threaded-cpu');
   assert.equal(free.verdict, 'inconclusive');
   assert.match(free.text, /free-threaded cannot run here: .*not cross-origin isolated/);
+  assert.match(await frame.innerText('.chapter-claims .claim[data-claim=free-threaded-cpu] .why'), /^Why it is not decided: free-threaded cannot run on this page, so this claim is not tested here\.\s*Details$/);
   assert.match(await frame.textContent('[data-experiment=cpu-bound]'), /Unavailable/);
+  assert.match(await frame.innerText('[data-experiment=cpu-bound]'), /Cannot run on this page: its threads need to share memory/);
   // What this frame can run still runs: threads under the GIL, taking turns on one thread, are never faster.
   assert.notEqual(claims.find((c) => c.id === 'threads-gil-cpu').verdict, 'not-borne-out');
   await shot(page, 'embed-chapter-no-dip');

@@ -56,6 +56,9 @@ test('Compare all modes: every mode gets a row with its wall time and spread, sp
     const row = modeRow(page, mode.name);
     if (mode.unavailable) {
       assert.match(await row.textContent(), /Unavailable/);
+      // On screen in the learner's words; the lab's own (Unavailable, the build) behind the row's Details.
+      assert.match(await row.innerText(), /^\S+\s+Python\s+Cannot run on this page: its threads need to share memory/);
+      assert.equal(await row.locator('.more-details').getAttribute('open'), null);
       continue;
     }
     const wall = Number(await row.getAttribute('data-wall-ms'));
@@ -72,9 +75,12 @@ test('Compare all modes: every mode gets a row with its wall time and spread, sp
     await row.locator('.code-toggle').click();
     assert.equal(await code.isVisible(), true);
     assert.match(await code.locator('pre.python').textContent(), /def work|def is_prime|def count_primes|ThreadPoolExecutor|asyncio/);
+    // The lab's Rust is for developers: not in the row, but in the Playground's details, a link per mode.
+    assert.equal(await code.locator('a[href^="source/"]').count(), 0, 'no link to the Rust in the row');
     const first = mode.source.split(' + ')[0];
-    assert.equal(await code.locator('.rust a code').first().textContent(), first, 'the catalogue says where the mode lives');
-    const src = await page.evaluate((href) => fetch(href).then((r) => r.text()), await code.locator('.rust a').first().getAttribute('href'));
+    const link = page.locator('#compare-view .developer-details li', { hasText: `${mode.name}: ` }).locator('a').first();
+    assert.equal(await link.locator('code').textContent(), first, 'the catalogue says where the mode lives');
+    const src = await page.evaluate((href) => fetch(href).then((r) => r.text()), await link.getAttribute('href'));
     assert.ok(src.length > 200, `the source of ${first} is served`);
   }
   assert.match(await modeRow(page, 'sequential').locator('td.predicted').textContent(), /^1\.00×/);

@@ -359,6 +359,15 @@ test("the lesson's snippets run as the lesson shows them", async () => {
   assert.equal(a.code, 0, a.stderr);
   assert.equal(a.stdout, 'Start fetching...\nDone!\n');
 
+  // Chapter 2 runs eight of them under gather: all start, then all end, in the time of one sleep.
+  const gathered = snippets.fetchDataGathered({ seconds: 0.2, coroutines: 8 });
+  assert.match(gathered, /await asyncio\.gather\(\*\(fetch_data\(\) for _ in range\(8\)\)\)/);
+  const t0 = Date.now();
+  const g = await runPython('lesson-fetch-data-gathered', gathered);
+  assert.equal(g.code, 0, g.stderr);
+  assert.equal(g.stdout, 'Start fetching...\n'.repeat(8) + 'Done!\n'.repeat(8));
+  assert.ok(Date.now() - t0 < 8 * 200, `eight 0.2 s sleeps overlap: ${Date.now() - t0} ms in all, with Python's start-up`);
+
   const urls = [20, 30, 10].map((ms) => `${baseUrl}api/delay?ms=${ms}`);
   const api = snippets.concurrentApiCalls({ urls });
   for (const want of ['async def call_api(url):', 'async with aiohttp.ClientSession() as session:', 'async with session.get(url) as response:', 'return await response.json()', 'results = await asyncio.gather(*(call_api(u) for u in urls))', 'print(results)', 'asyncio.run(main())']) {

@@ -6,7 +6,7 @@ import { bootInfo } from './boot-info';
 import { EngineClient } from './engine/client';
 import type { Catalogue, PlainError, Spec } from './engine/protocol';
 import { Lab, toError, type Recorded } from './lab/lab-api';
-import { lessonSnippet } from './lesson/snippets';
+import { chapterProgram, lessonSnippet } from './lesson/snippets';
 import { detectNetwork } from './network';
 import { PageSession } from './session';
 import { parseLink } from './url-state';
@@ -89,7 +89,7 @@ const compareView = new CompareView($('#compare-view'), {
   },
   moreRounds: () => void compareAll({ budgetMs: 60_000, minRounds: 6 }),
   runInPython: (spec, mode) => void pythonPanes?.showInPlayground(spec, mode),
-});
+}, { developer: true });
 /** "Run it in real Python": a pane per chapter and one in the playground (created once the engine is ready). */
 let pythonPanes: LazyPythonPanes | undefined;
 
@@ -221,7 +221,7 @@ Promise.all([lab.ready, hasSpec ? link.spec : lab.settings().catch(() => undefin
     const chapterShown = (id: string) => {
       if (!$('#lesson').hidden) history.replaceState(null, '', `?chapter=${encodeURIComponent(id)}${activityQuery(activity, id)}`);
     };
-    const lessonHandlers = { shown: chapterShown, announce: say, busy: session.busy, snippet: lessonSnippet, python, activity: activity?.hooks };
+    const lessonHandlers = { shown: chapterShown, announce: say, busy: session.busy, snippet: lessonSnippet, program: chapterProgram, python, activity: activity?.hooks };
     lessonView = new LessonView($('#lesson'), lab, catalogue, lessonHandlers);
     setUpQuickBar(catalogue, () => {
       showView('playground');

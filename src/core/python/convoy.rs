@@ -1,7 +1,7 @@
 //! The convoy effect's program (../workload/convoy.rs): task 0 is the I/O thread, tasks 1..=cpuThreads
 //! the CPU-bound threads, all run at once (one thread each), as the lab runs them.
 
-use super::text::{comment, fill, indent, join, py_num, seconds, spec_text, when, Json};
+use super::text::{comment, fill, indent, join, py_num, seconds, when, Json};
 use super::work::IS_PRIME;
 use super::plan::DEFAULT_SWITCH_INTERVAL_MS;
 
@@ -18,11 +18,17 @@ pub fn program(spec: &Json) -> Result<String, super::plan::NoProgram> {
     let interval = spec.num("switchIntervalMs").unwrap_or(DEFAULT_SWITCH_INTERVAL_MS);
     let mut parts = vec![
         comment(&format!(
-            "What the Concurrency Lab ran, as a Python program: convoy, mode {mode}: one I/O thread making short blocking calls beside {} CPU-bound thread{}.",
+            "One I/O thread making {} short blocking calls beside {} CPU-bound thread{}, {}.",
+            spec.show("calls"),
             py_num(cpu),
-            if cpu == 1.0 { "" } else { "s" }
+            if cpu == 1.0 { "" } else { "s" },
+            match mode.as_str() {
+                "sequential" => "run with no threads (the calls first, alone)",
+                "free-threaded" => "all at once on threads with no GIL (python3.14t)",
+                _ => "all at once on threads that share the GIL",
+            }
         )),
-        comment(&format!("Lab spec: {}", spec_text(spec))),
+        comment("The Concurrency Lab ran this work in your browser; this is the Python program it stands for."),
         comment(
             "Python 3.11 or newer. The convoy effect (Beazley, 2010; bpo-7946): each blocking call gives up the GIL, \
              and the I/O thread must win it back from a CPU-bound thread, which may keep it for a whole switch interval.",

@@ -86,7 +86,7 @@ fn gil_note(p: &Plan) -> &'static str {
         return "# No GIL on python3.14t: the threads run Python in parallel.";
     }
     if p.spec.get("releasesGil") == Some(&super::text::Json::Bool(true)) && p.mode == "threads-gil" {
-        return "# The lab ran this work as C code that releases the GIL (releasesGil), as NumPy's array loops,\n\
+        return "# The lab ran this work as C code that releases the GIL, as NumPy's array loops,\n\
                 # hashlib and zlib do: the threads then compute in parallel. Written in pure Python, as below,\n\
                 # the work holds the GIL and the threads take turns; with NumPy it would be, for example,\n\
                 #     count = np.count_nonzero(sieve[lo:hi])  # the loop runs in C, outside the GIL";
@@ -188,7 +188,7 @@ ${output}
 
 if __name__ == "__main__":
     # Workers start by fork on Linux up to 3.13, forkserver from 3.14, spawn on macOS and Windows
-    # (as in the lab, where each one loads its own engine). A spawned worker imports this file
+    # (as in the lab, where each one loads a copy of the lab). A spawned worker imports this file
     # anew: the guard keeps it from starting a pool of its own.
     main()"##,
         &[("why", why), ("run", &indent(&run, 4)), ("output", &indent(&output(p), 4))],

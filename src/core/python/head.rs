@@ -1,7 +1,7 @@
 //! A program's first parts: the header (what ran, what it needs, where Python differs from the lab's
 //! row), the imports (the standard library first, aiohttp apart), and the run's values as constants.
 
-use super::text::{comment, join, py_num, seconds, spec_text, when};
+use super::text::{comment, join, py_num, seconds, when};
 use super::plan::Plan;
 
 /// The header: what ran, what it needs, and where the Python is not what the lab ran.
@@ -11,17 +11,17 @@ pub fn header(p: &Plan) -> String {
     let needs = [
         Some(format!("Python 3.11 or newer{}.", if p.mode == "interpreters" { " (this mode: 3.14 or newer)" } else { "" })),
         when(p.network && p.is_async, "Needs aiohttp (pip install aiohttp)."),
-        when(p.network, "Calls the lab's latency endpoint at BASE_URL."),
+        when(p.network, "Calls the lab's own web server at BASE_URL, which answers each request after LATENCY_MS."),
     ];
     let mut parts = vec![
         comment(&format!(
-            "What the Concurrency Lab ran, as a Python program: {}, mode {}, {} task{}.",
-            spec.show("workload"),
-            spec.show("mode"),
+            "{} {} {}, {}.",
             spec.show("tasks"),
-            if tasks == Some(1.0) { "" } else { "s" }
+            if tasks == Some(1.0) { "task" } else { "tasks" },
+            what_each_does(&p.workload),
+            how_they_run(&p.mode)
         )),
-        comment(&format!("Lab spec: {}", spec_text(spec))),
+        comment("The Concurrency Lab ran this work in your browser; this is the Python program it stands for."),
         comment(&join(&needs, " ")),
     ];
     if p.mode == "rayon" {
@@ -43,11 +43,38 @@ pub fn header(p: &Plan) -> String {
     if p.fault_kind.as_deref() == Some("panic") {
         parts.push("#".into());
         parts.push(comment(
-            "faults.kind = \"panic\" crashes the lab's engine, which then restarts. In Python it is an \
-             ordinary exception, raised where the lab panics: at the start of each failing task.",
+            "faults.kind = \"panic\" makes the lab's run crash (the lab then starts again by itself). In Python \
+             it is an ordinary exception, raised where the lab crashes: at the start of each failing task.",
         ));
     }
     parts.join("\n")
+}
+
+/// What each task does, in the learner's words (the header's first line).
+fn what_each_does(workload: &str) -> &'static str {
+    match workload {
+        "cpu-primes" => "counting primes (CPU-bound: pure computing)",
+        "cpu-mandelbrot" => "drawing rows of the Mandelbrot set (CPU-bound: pure computing)",
+        "io-fetch" => "each making one web request and waiting for its answer (I/O-bound)",
+        "io-sleep" => "each waiting (I/O-bound: a sleep stands for a wait on the network or a disk)",
+        "mixed-pipeline" => "each making a web request, then counting primes (I/O and computing mixed)",
+        super::work::TEST_WORKLOAD => "each taking a nap (a test of the lab's own)",
+        _ => "of work",
+    }
+}
+
+/// How the mode runs the tasks, in the learner's words (the header's first line).
+fn how_they_run(mode: &str) -> &'static str {
+    match mode {
+        "sequential" => "one after another on one thread",
+        "threads-gil" => "on a pool of threads that take turns holding the GIL",
+        "free-threaded" => "on a pool of threads with no GIL (the free-threaded build, python3.14t)",
+        "processes" => "on a pool of processes, each with its own interpreter and its own GIL",
+        "asyncio" => "as coroutines on one thread, under asyncio's event loop",
+        "interpreters" => "on a pool of subinterpreters in one process, each with its own GIL (Python 3.14)",
+        "rayon" => "on native threads with no Python in them (the hardware's ceiling; see below)",
+        _ => "as the lab ran them",
+    }
 }
 
 /// The imports, sorted, with aiohttp (the one that is not the standard library) apart.

@@ -42,6 +42,7 @@ fn every_program_is_the_one_the_page_wrote_before_byte_for_byte() {
     let f = fixture();
     assert!(f.cases.len() > 1000);
     let mut wrong = Vec::new();
+    let mut all = Vec::new();
     for c in &f.cases {
         let spec = c.spec.stringify();
         let got = program(&spec, &Options::from_json(&c.options.stringify()).unwrap()).map_err(|e| e.message);
@@ -49,12 +50,23 @@ fn every_program_is_the_one_the_page_wrote_before_byte_for_byte() {
             (Some(p), _) => Ok(p.clone()),
             (None, e) => Err(e.clone().unwrap_or_default()),
         };
+        all.push(match &got {
+            Ok(p) => serde_json::json!({ "program": p }),
+            Err(e) => serde_json::json!({ "error": e }),
+        });
         if got != want {
             let show = |r: &Result<String, String>| r.clone().unwrap_or_else(|e| format!("error: {e}"));
             wrong.push(format!("{spec}\n--- got ---\n{}\n--- want ---\n{}", show(&got), show(&want)));
         }
     }
-    assert!(wrong.is_empty(), "{} of {} programs differ; the first:\n{}", wrong.len(), f.cases.len(), wrong.first().map_or("", |s| s));
+    // UPDATE_FIXTURES=1: the programs as written now, for tests/fixtures/update-programs.mjs to put in
+    // the fixture (after a deliberate change to the programs' text).
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/programs-now.json");
+        std::fs::write(path, serde_json::to_string(&all).unwrap()).expect("target/programs-now.json");
+        return;
+    }
+    assert!(wrong.is_empty(), "{} of {} programs differ (after a deliberate change: UPDATE_FIXTURES=1 cargo test, then node tests/fixtures/update-programs.mjs); the first:\n{}", wrong.len(), f.cases.len(), wrong.first().map_or("", |s| s));
 }
 
 #[test]

@@ -17,7 +17,7 @@ import { renderStatus } from '../views/page/status-bar';
 import { renderTimeline } from '../views/timeline/timeline';
 import { fmtMs, setNetwork } from '../views/work';
 import { chapterById, unknownChapter } from '../lesson/chapters';
-import { lessonSnippet } from '../lesson/snippets';
+import { chapterProgram, lessonSnippet } from '../lesson/snippets';
 import { CLAIM_MODE, CLAIM_TEXT, claimsToTest } from '../measure/verdicts';
 import { parseLink } from '../url-state';
 import { LessonView } from '../views/lesson/lesson-view';
@@ -34,6 +34,18 @@ const lab = new Lab(new EngineClient(), { isolationReason: bootInfo().reason, ne
 // --- The experiment, from the URL. Values stay strings: the engine validates them and names a bad one.
 // Page parameters (parentOrigin, chapter, autorun, ...) never reach spec validation.
 const params = new URLSearchParams(location.search);
+
+/** The fields' and workloads' names in the learner's words, once the engine's catalogue is there. */
+const labels = new Map<string, string>();
+function learnLabels(cat: Catalogue): void {
+  for (const w of cat.workloads) {
+    labels.set(`workload:${w.name}`, w.title);
+    for (const f of w.fields) labels.set(f.name, f.label);
+  }
+  for (const f of cat.fields) labels.set(f.name, f.label);
+  for (const m of cat.modes) for (const f of m.fields ?? []) labels.set(f.name, f.label);
+}
+
 const link = parseLink(location.search);
 const { origins, bad: badOrigins } = parseParentOrigins(link.page.parentOrigin ?? null);
 const compare = link.compare;
@@ -79,13 +91,14 @@ showProblems(urlProblems);
 
 function describeExperiment(s: Spec = spec, every = compare): void {
   if (chapterId !== undefined) return;
-  $('#experiment-title').textContent = `${s.workload ?? 'no workload given'} · ${every ? 'every mode, compared' : s.mode ?? 'no mode given'}`;
+  const workload = s.workload === undefined ? 'no workload given' : labels.get(`workload:${String(s.workload)}`) ?? String(s.workload);
+  $('#experiment-title').textContent = `${workload} · ${every ? 'every mode, compared' : s.mode ?? 'no mode given'}`;
   const dl = $('#params');
   dl.replaceChildren();
   for (const [k, v] of Object.entries(spec)) {
     if (k === 'workload' || k === 'mode' || k === 'v') continue;
     const item = document.createElement('div');
-    item.append(Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: String(v) }));
+    item.append(Object.assign(document.createElement('dt'), { textContent: labels.get(k) ?? k }), Object.assign(document.createElement('dd'), { textContent: String(v) }));
     dl.append(item);
   }
   dl.hidden = dl.childElementCount === 0;
@@ -108,7 +121,8 @@ const session = new PageSession(lab, {
 });
 
 function showRun(r: Recorded): void {
-  const parts = [`${r.spec.mode}: ${fmtMs(r.wallMs)} wall time`, `value ${r.value.toLocaleString('en')}`, `${r.build} build`];
+  // In learner words: where the threads ran (the build, in the Details of the status).
+  const parts = [`${r.spec.mode}: ${fmtMs(r.wallMs)} wall time`, `value ${r.value.toLocaleString('en')}`, r.build === 'threads' ? 'threads side by side' : 'threads taking turns on one'];
   if (r.network === 'simulated') parts.push('simulated network');
   if (r.cancelled) parts.push('stopped');
   else if (r.error) parts.push(`raised ${r.error.name}`);
@@ -160,6 +174,8 @@ lab.ready.then(
   async (status) => {
     setNetwork(status.network);
     catalogue = lab.workloads();
+    learnLabels(catalogue);
+    describeExperiment();
     if (chapterId !== undefined) {
       setUpChapter(catalogue);
       runButton.disabled = false;
@@ -171,8 +187,12 @@ lab.ready.then(
     showProblems([...urlProblems, ...found.problems]);
     if (found.unavailable) {
       const note = $('#isolation-note');
-      note.replaceChildren(`${found.unavailable} `);
-      if (framed()) note.append(ownTabLink());
+      // In the learner's words; the lab's own reason behind Details.
+      note.replaceChildren(`${found.unavailable.modes.join(' and ')} cannot run on this page: its threads cannot share memory here. `);
+      if (framed()) note.append(ownTabLink(), ' ');
+      const details = Object.assign(document.createElement('details'), { className: 'more-details' });
+      details.append(Object.assign(document.createElement('summary'), { textContent: 'Details' }), found.unavailable.why);
+      note.append(details);
       note.hidden = false;
     }
     // A compare still runs the modes this build has; a single mode it cannot run blocks Run.
@@ -182,7 +202,7 @@ lab.ready.then(
   (e) => {
     const fatal = $('#fatal');
     fatal.hidden = false;
-    fatal.textContent = `The lab engine could not start: ${toError(e).message} `;
+    fatal.textContent = `The lab could not start: ${toError(e).message} `;
     if (framed()) fatal.append(ownTabLink());
     host.failed(e);
   },
@@ -201,7 +221,7 @@ function setUpChapter(cat: Catalogue): void {
   $('#params').hidden = true;
   const box = $('#lesson');
   box.hidden = false;
-  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy: session.busy, snippet: lessonSnippet, activity: embedChapterHooks(activity, origins) }, true);
+  lessonView = new LessonView(box, lab, cat, { shown: () => {}, announce: say, busy: session.busy, snippet: lessonSnippet, program: chapterProgram, activity: embedChapterHooks(activity, origins) }, true);
   lessonView.show(known.id);
   // The chapter has its own Run button; the frame's would run the same.
   runButton.hidden = true;
@@ -221,10 +241,10 @@ function showClaimsToTest(cat: Catalogue): void {
 }
 
 /** The URL's experiment as the engine sees it: bad parameters named; modes this build cannot run, and why. */
-async function check(cat: Catalogue): Promise<{ problems: string[]; unavailable?: string }> {
+async function check(cat: Catalogue): Promise<{ problems: string[]; unavailable?: { modes: string[]; why: string } }> {
   const off = cat.modes.filter((m) => m.unavailable);
   const wanted = cat.modes.find((m) => m.name === spec.mode);
-  if (!compare && wanted?.unavailable) return { problems: [], unavailable: `${wanted.name} is unavailable here: ${wanted.unavailable}.` };
+  if (!compare && wanted?.unavailable) return { problems: [], unavailable: { modes: [wanted.name], why: `${wanted.name} is unavailable here: ${wanted.unavailable}.` } };
   const modes = compare ? cat.modes.filter((m) => !m.unavailable).map((m) => m.name) : [String(spec.mode ?? '')];
   const problems = new Map<string, string>();
   for (const mode of modes) {
@@ -236,6 +256,6 @@ async function check(cat: Catalogue): Promise<{ problems: string[]; unavailable?
       if (!problems.has(key)) problems.set(key, compare ? `${err.message} (for ${mode})` : err.message);
     }
   }
-  const unavailable = compare && off.length ? `${off.map((m) => m.name).join(' and ')} cannot run here: ${off[0].unavailable}.` : undefined;
+  const unavailable = compare && off.length ? { modes: off.map((m) => m.name), why: `${off.map((m) => m.name).join(' and ')} cannot run here: ${off[0].unavailable}.` } : undefined;
   return { problems: [...problems.values()], unavailable };
 }

@@ -25,6 +25,8 @@ export interface Chapter {
   claim: string;
   /** More of the lesson's text, as it says it. */
   quote: string;
+  /** The quote is the lesson's code: shown as code, line by line (its lines split at newlines). */
+  quoteIsCode?: boolean;
   experiments: ChapterExperiment[];
   /** The verdict module's claim ids this chapter decides (../measure/verdicts.ts). */
   claims: string[];
@@ -118,7 +120,8 @@ export const CHAPTERS: Chapter[] = [
     id: 'api-calls',
     title: '4. Essential snippet: concurrent API calls',
     claim: 'asyncio.gather runs the API calls simultaneously: the calls take about as long as one.',
-    quote: 'urls = ["https://api1.com", "https://api2.com"] # Run both simultaneously! results = await asyncio.gather(*(call_api(u) for u in urls))',
+    quote: 'urls = ["https://api1.com", "https://api2.com"]\n# Run both simultaneously!\nresults = await asyncio.gather(*(call_api(u) for u in urls))',
+    quoteIsCode: true,
     experiments: [
       { name: 'calls', title: 'Six calls to the lab\'s API (200 ms each), one after another and under gather', spec: { workload: 'io-fetch', tasks: 6, latencyMs: 200 }, modes: ['sequential', 'asyncio'], budgetMs: 10_000 },
     ],
@@ -163,7 +166,7 @@ export const CHAPTERS: Chapter[] = [
     claims: ['threads-gil-cpu', 'releases-gil-cpu'],
     timeline: { experiment: 'c-code', mode: 'threads-gil' },
     lookAt:
-      'Each thread holds the GIL (blue) only for a moment at each end of the call; in between the C code runs with the GIL released (striped), on every thread at once.',
+      'Each thread holds the GIL (blue) only for a moment at each end of the call; in between the C code runs with the GIL released (striped), on as many threads at once as there are cores.',
     cpython: {
       text: 'NumPy\'s array loops, hashlib (on data over 2 KiB) and zlib drop the GIL with Py_BEGIN_ALLOW_THREADS while they work, so threads calling them use several cores; the same loop in pure Python does not (0.89x on 2 threads).',
       source: 'CPython and NumPy sources (Py_BEGIN_ALLOW_THREADS); the pure-Python figure ' + SOURCE,
@@ -183,14 +186,14 @@ export const CHAPTERS: Chapter[] = [
     ],
     claims: ['threads-gil-cpu', 'free-threaded-cpu'],
     timeline: { experiment: 'cpu-bound', mode: 'free-threaded' },
-    lookAt: 'No GIL, so no waits for it: every thread runs (blue) at once, each a little slower than alone (the build\'s single-thread cost).',
+    lookAt: 'No GIL, so no waits for it: no thread waits for another to run Python (blue), and each is a little slower than alone (the build\'s single-thread cost). How many run at the same instant is the number of cores.',
     cpython: {
       text: 'Four threads on 4 cores, arithmetic: 506 ms serial, 494 ms with the GIL, 179 ms on the free-threaded build. Its single-thread cost: about 8% on x86-64 Linux (1% on macOS aarch64), "roughly 5-10%" (What\'s New in 3.14); about 40% in 3.13.',
       source: 'Python 3.14 docs (free-threading HOWTO, What\'s New in 3.14), PEP 779; CPython 3.15.0rc1 recordings (github.com/tamnd/cpython-internals)',
     },
     notes: [
       'The free-threaded build is supported but optional since Python 3.14 (PEP 779): the python you install is still the GIL build unless you ask for python3.14t. An extension module that does not declare free-threading support turns the GIL back on for the whole process (sys._is_gil_enabled() tells).',
-      'The lab spends the build\'s single-thread cost (freeThreadedOverheadPct, default 8%) as real CPU work beside each piece of work, so one free-threaded thread is slower than one thread with the GIL.',
+      'The lab spends the build\'s single-thread cost (8% here, as on x86-64 Linux) as real computing beside each piece of work, so one free-threaded thread is slower than one thread with the GIL.',
     ],
   },
   {
@@ -211,13 +214,13 @@ export const CHAPTERS: Chapter[] = [
     claims: ['interpreters-cpu', 'interpreters-start', 'interpreters-data', 'threads-gil-cpu'],
     timeline: { experiment: 'cpu-bound', mode: 'interpreters' },
     lookAt:
-      'Each interpreter starts once on its thread (start, green), its task arrives pickled (message, yellow), and then the interpreters compute (blue) at the same time: each holds only its own GIL, which no other thread wants. Start-up and messages take a fraction of a millisecond here: zoom into the first milliseconds (+, or drag over the overview) to see them at their true length.',
+      'Each interpreter starts once on its thread (start, green), its task arrives pickled (message, yellow), and then the interpreters compute (blue), as many at the same time as there are cores: each holds only its own GIL, which no other thread wants. Start-up and messages take a fraction of a millisecond here: zoom into the first milliseconds (+, or drag over the overview) to see them at their true length.',
     cpython: {
       text: 'Work split 4 ways on 4 cores, pool start included: arithmetic 507 ms serial, 494 ms on 4 threads, 208 ms on 4 interpreters; summing a 400,000-item list that must cross: 6 ms serial, 8 ms on threads, 255 ms on interpreters. Start and join a thread: 0.33 ms; create and close an interpreter: 16.8 ms; a spawned process pool: tens of ms.',
       source: 'What\'s New in Python 3.14; PEP 734; CPython 3.15.0rc1 recordings (github.com/tamnd/cpython-internals)',
     },
     notes: [
-      'Each interpreter in the lab is a fresh instance of its own small module with its own memory, started on its worker thread: the same kind of cost as CPython\'s (a new interpreter state that imports its modules anew), not a timer. It is much smaller: the lab\'s interpreter is a module of a few kilobytes, compiled once when the page starts, so it starts far faster than CPython\'s 16.8 ms (the claim above gives this machine\'s figure), while a process in the lab starts a whole engine of its own. Arguments and results really are pickled (protocol 2, byte for byte what CPython\'s pickle writes) and unpickled inside the interpreter.',
+      'Each interpreter in the lab is a fresh instance of its own small module with its own memory, started on its worker thread: the same kind of cost as CPython\'s (a new interpreter state that imports its modules anew), not a timer. It is much smaller: the lab\'s interpreter is a module of a few kilobytes, compiled once when the page starts, so it starts far faster than CPython\'s 16.8 ms (the claim above gives this machine\'s figure), while a process in the lab starts a whole copy of the lab of its own. Arguments and results really are pickled (protocol 2, byte for byte what CPython\'s pickle writes) and unpickled inside the interpreter.',
       'The lab\'s crossing is cheaper per item than CPython\'s: its interpreter unpickles into a plain array, where CPython makes a Python int object for every item. The direction is the same: the more that crosses, the more the interpreters lose to threads that share memory. So the experiment sends each task four times CPython\'s items (400,000), which makes the crossing cost tens of milliseconds, well above a browser\'s timing noise of a few.',
       'Subinterpreters are new in the standard library (Python 3.14: concurrent.interpreters and InterpreterPoolExecutor); "starting each interpreter has not been optimized yet" (What\'s New in 3.14). NumPy cannot yet be imported in a subinterpreter.',
     ],

@@ -1,6 +1,7 @@
 // The lesson's own snippets, runnable: its `fetch_data` and its "Essential Snippet (Concurrent API
 // Calls)", verbatim but for the chapter's knob (the very text of docs/LESSON.md); shown whole in the
-// chapters that have some, and run by "Run it in real Python" (../python/real/choices.ts).
+// chapters that have some, and run by "Run it in real Python" (../python/real/choices.ts); and where a
+// chapter runs more than the lesson's code (chapter 2: eight coroutines), that program beside it.
 
 import type { Chapter } from './chapters';
 
@@ -18,6 +19,24 @@ async def fetch_data():
     print("Done!")
 
 asyncio.run(fetch_data())
+`;
+  },
+  /** What chapter 2 runs: the lesson's `fetch_data` (as above), `coroutines` of it awaited together under
+   *  asyncio.gather (one alone overlaps with nothing). */
+  fetchDataGathered({ seconds: s, coroutines: n }: { seconds: number; coroutines: number }): string {
+    return `import asyncio
+
+async def fetch_data():
+    print("Start fetching...")
+    await asyncio.sleep(${pyNum(s)}) # Non-blocking sleep
+    print("Done!")
+
+async def main():
+    # ${n} fetch_data coroutines at once, on one thread:
+    # while one awaits its sleep, the event loop runs the next.
+    await asyncio.gather(*(fetch_data() for _ in range(${n})))
+
+asyncio.run(main())
 `;
   },
   /** The lesson's "Essential Snippet (Concurrent API Calls)" verbatim, with `urls` for its list. */
@@ -53,4 +72,15 @@ export function lessonSnippet(chapter: Chapter, value?: number): string | undefi
     return lessonSnippets.concurrentApiCalls({ urls }).trimEnd();
   }
   return undefined;
+}
+
+/**
+ * The program a chapter runs, where it is not the lesson's code itself (chapter 2 runs eight of the
+ * lesson's coroutines under asyncio.gather), with the knob's value; `undefined` where the lesson's code is it.
+ */
+export function chapterProgram(chapter: Chapter, value?: number): { title: string; text: string } | undefined {
+  if (chapter.snippet !== 'fetch-data') return undefined;
+  const gather = chapter.experiments.find((x) => x.name === 'gather');
+  const n = Number(gather?.spec.tasks ?? 8);
+  return { title: `What the lab runs: ${n} of them at once, under asyncio.gather`, text: lessonSnippets.fetchDataGathered({ seconds: value ?? 2, coroutines: n }).trimEnd() };
 }

@@ -76,7 +76,15 @@ function claimItem(c: ClaimVerdict): HTMLElement {
   if (c.why) {
     const why = document.createElement('p');
     why.className = 'why';
-    why.textContent = c.verdict === 'borne-out' ? `Note: ${c.why}` : c.verdict === 'inconclusive' ? `Why it is not decided: ${c.why}` : `Why: ${c.why}`;
+    // A mode this page cannot run: said in the learner's words, the lab's own reason (the build, isolation)
+    // behind Details.
+    const unavailable = /^(\S+) cannot run here: /.exec(c.why);
+    if (unavailable) {
+      why.textContent = `Why it is not decided: ${unavailable[1]} cannot run on this page, so this claim is not tested here. `;
+      const details = Object.assign(document.createElement('details'), { className: 'more-details' });
+      details.append(Object.assign(document.createElement('summary'), { textContent: 'Details' }), c.why);
+      why.append(details);
+    } else why.textContent = c.verdict === 'borne-out' ? `Note: ${c.why}` : c.verdict === 'inconclusive' ? `Why it is not decided: ${c.why}` : `Why: ${c.why}`;
     li.append(why);
   }
   return li;

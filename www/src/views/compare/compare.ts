@@ -1,8 +1,9 @@
 // The compare view: the same work in every mode, measured fairly (a warm-up round, then rounds in changing
 // orders; ../../measure/procedure.ts): each mode's median wall time with its spread, its speedup over
 // sequential beside what the lesson predicts (and the hardware's ideal, labelled as such), the Python it
-// stands for and the Rust that ran it, and the lesson's claims. Rows fill in as rounds go; a Stop keeps
-// what is done.
+// stands for, and the lesson's claims. Rows fill in as rounds go; a Stop keeps what is done. How to read
+// the table is said once per page (`readingNote`, linked from each table); the Rust that runs each mode
+// is for developers, in the Playground's details only (`developer`).
 
 import type { Catalogue, ModeInfo, PlainError, Spec, WorkloadInfo } from '../../engine/protocol';
 import { COMPARE_BUDGET_MS, type CompareOutcome, type Recorded } from '../../lab/lab-api';
@@ -46,12 +47,20 @@ export class CompareView {
 
   /**
    * `options.modes` limits the rows to a chapter's modes; `options.claims: false` leaves the claims to the
-   * caller (a chapter shows its own).
+   * caller (a chapter shows its own); `readingId` and `developer`: see their fields.
    */
   constructor(
     private readonly section: HTMLElement,
     private readonly handlers: CompareHandlers,
-    private readonly options: { modes?: string[]; claims?: boolean } = {},
+    private readonly options: {
+      modes?: string[];
+      claims?: boolean;
+      /** The id of the page's one note on how to read the table (`readingNote`): the table links to it.
+       *  Without one, the table's notes say it themselves (a page with one table). */
+      readingId?: string;
+      /** The Playground's: a "for developers" disclosure with the Rust source of each mode. */
+      developer?: boolean;
+    } = {},
   ) {
     this.main = section.querySelector('.compare-main')!;
     this.claimsEl = section.querySelector('.compare-claims')!;
@@ -163,7 +172,7 @@ export class CompareView {
     const scale = Math.max(1, ...rows.flatMap((x) => [...(x.speedups ?? []), x.ideal ?? 0, x.predicted?.x ?? 0]));
 
     const caption = document.createElement('caption');
-    caption.textContent = `${describeWork(this.spec)}: ${this.options.modes ? this.options.modes.join(', ') : 'every mode'}, on ${ncores} core${ncores === 1 ? '' : 's'} (${catalogue.build} build)`;
+    caption.textContent = `${describeWork(this.spec)}: ${this.options.modes ? this.options.modes.join(', ') : 'every mode'}, on ${ncores} core${ncores === 1 ? '' : 's'}`;
     const head = document.createElement('thead');
     head.innerHTML =
       '<tr><th scope="col">Mode</th><th scope="col">Wall time</th><th scope="col">Speedup</th>' +
@@ -182,7 +191,7 @@ export class CompareView {
     const phase = Object.assign(document.createElement('p'), { className: 'compare-phase', textContent: this.phase });
     phase.setAttribute('role', 'status');
     phase.hidden = !this.phase;
-    this.main.replaceChildren(phase, wrap, ...this.notes(workload));
+    this.main.replaceChildren(phase, wrap, ...this.notes(workload), ...(this.options.developer ? [this.sources(catalogue)] : []));
 
     const done: Record<string, Entry> = Object.fromEntries(this.entries);
     if (this.options.claims === false) return;
@@ -246,12 +255,12 @@ export class CompareView {
     const name = document.createElement('span');
     name.className = 'mode-name';
     name.textContent = mode.name;
-    // The whole Python program and the code that ran it open in a row of their own below, so the table's
-    // columns stay where they are.
+    // The whole Python program opens in a row of its own below, so the table's columns stay where they are.
     const toggle = document.createElement('button');
     toggle.type = 'button';
     toggle.className = 'code-toggle';
-    toggle.textContent = 'Python, Rust';
+    toggle.textContent = 'Python';
+    toggle.setAttribute('aria-label', `The ${mode.name} run as a Python program`);
     toggle.setAttribute('aria-expanded', String(this.openCode.has(mode.name)));
     toggle.setAttribute('aria-controls', `code-${this.uid}-${mode.name}`);
     toggle.addEventListener('click', () => {
@@ -271,11 +280,23 @@ export class CompareView {
     if (isError(entry)) {
       // A mode the workload cannot run says so in a few words; the note under the table says why, once.
       const unsupported = entry.error.field === 'mode' && this.workload()?.modes.find((m) => m.mode === mode.name)?.unsupported;
-      const td = cell(unsupported ? `Not run: ${this.spec.workload} runs under ${entry.error.allowed} only (see below).` : `${entry.error.name}: ${entry.error.reason ?? entry.error.message}`, 'mode-error');
+      const unavailable = entry.error.name === 'Unavailable';
+      const td = cell(
+        unsupported
+          ? `Not run: this work runs under ${entry.error.allowed} only (see below).`
+          : unavailable
+            ? 'Cannot run on this page: its threads need to share memory, which this page does not allow. '
+            : entry.error.name === 'SpecError'
+              ? `Not run: ${entry.error.message}. `
+              : 'This run failed (Details says why). ',
+        'mode-error',
+      );
       if (unsupported) td.title = entry.error.message;
-      td.colSpan = 4;
       // In a frame that cannot be isolated, a tab of its own can: it runs this mode there.
-      if (entry.error.name === 'Unavailable' && framed()) td.append(' ', ownTabLink());
+      if (unavailable && framed()) td.append(ownTabLink(), ' ');
+      // The lab's own words for why (the build, isolation), for whoever wants them.
+      if (!unsupported) td.append(disclosure('Details', `${entry.error.name}: ${entry.error.reason ?? entry.error.message}`));
+      td.colSpan = 4;
       tr.dataset.state = 'error';
       return tr;
     }
@@ -364,22 +385,13 @@ export class CompareView {
     copy.type = 'button';
     copy.textContent = 'Copy the Python';
     copy.addEventListener('click', () => void navigator.clipboard?.writeText(text).then(() => (copy.textContent = 'Copied')).catch(() => {}));
-    const rust = document.createElement('p');
-    rust.className = 'rust';
-    rust.append('The code that ran it: ');
-    for (const [i, path] of mode.source.split(' + ').entries()) {
-      if (i) rust.append(' and ');
-      const a = Object.assign(document.createElement('a'), { href: `source/${path}.txt`, target: '_blank', rel: 'noopener' });
-      a.append(Object.assign(document.createElement('code'), { textContent: path }));
-      rust.append(a);
-    }
     const real: HTMLElement[] = [];
     if (this.handlers.runInPython) {
       const button = Object.assign(document.createElement('button'), { type: 'button', className: 'run-real-python', textContent: 'Run it in real Python' });
       button.addEventListener('click', () => this.handlers.runInPython!(spec as Spec, mode.name));
       real.push(button);
     }
-    td.append(pre, copy, ...real, rust);
+    td.append(pre, copy, ...real);
     tr.append(td);
     return tr;
   }
@@ -389,9 +401,7 @@ export class CompareView {
     const seq = this.entries.get('sequential');
     const tasks = Number(seq && !isError(seq) ? seq.spec.tasks : this.spec.tasks);
     const n = connectionsPerHost();
-    notes.push(
-      'Wall time: the median round, with the range over the counted rounds. Speedup over sequential: the bar is the median round, the thin line across it the range; the mark (│) is the hardware ideal, what the machine could give with no GIL and no overhead (as many tasks at once as there are workers and cores, or every wait overlapped). The lesson predicts what Python does.',
-    );
+    const reading = this.options.readingId;
     if (workload?.class === 'io') {
       const simulated = [...this.entries.values()].some((e) => !isError(e) && e.network === 'simulated');
       if (simulated) {
@@ -404,17 +414,73 @@ export class CompareView {
         "The convoy: each row's wall time is the I/O thread's (the CPU-bound threads stop when it is done), and sequential is that thread alone, so a speedup below 1× says how much the CPU-bound threads held it up: 0.10× is 10× slower. The lesson predicts it from the switch interval; the claims decide it.",
       );
     } else if (workload?.class === 'mixed') {
-      notes.push('Mixed work: the waiting overlaps in any concurrent mode (like I/O work); the computing only shares out across processes or threads without a GIL (like CPU work). Which wins depends on the mix: try both presets.');
+      notes.push('Mixed work: the waiting overlaps in any concurrent mode (like I/O work); the computing only shares out across processes or threads without a GIL (like CPU work). Which wins depends on the mix of waiting and computing.');
     }
     // Modes that cannot run this workload, with the catalogue's reason (once, not in every row).
     const notFor = (workload?.modes ?? []).filter((m) => m.unsupported && this.states.has(m.mode));
     for (const why of new Set(notFor.map((m) => m.unsupported!))) {
       const modes = notFor.filter((m) => m.unsupported === why).map((m) => m.mode);
-      notes.push(`Not run: ${modes.join(', ')} cannot run ${workload!.name}: ${why}.`);
+      notes.push(`Not run: ${modes.join(', ')} cannot run this work: ${why}.`);
     }
     if (this.stopped) notes.push('Stopped: the rounds that finished are shown; the others did not run.');
-    return notes.map((t) => Object.assign(document.createElement('p'), { className: 'note', textContent: t }));
+    const ps: HTMLElement[] = notes.map((t) => Object.assign(document.createElement('p'), { className: 'note', textContent: t }));
+    // How to read the table: once on the page, linked from here; or here, on a page with one table.
+    if (reading) {
+      const link = Object.assign(document.createElement('a'), { href: `#${reading}`, textContent: 'How to read this table' });
+      // Brought into view and focused without touching the URL (the page routes by it).
+      link.addEventListener('click', (e) => {
+        const target = document.getElementById(reading);
+        if (!target) return;
+        e.preventDefault();
+        target.scrollIntoView({ block: 'center' });
+        target.focus({ preventScroll: true });
+      });
+      ps.unshift(Object.assign(document.createElement('p'), { className: 'note reading-link' }));
+      ps[0].append(link, ': wall time, speedup, the hardware ideal.');
+    } else ps.unshift(readingNote());
+    return ps;
   }
+
+  /** For developers (the Playground): where the code that runs each mode lives, the lab's Rust. */
+  private sources(catalogue: Catalogue): HTMLElement {
+    const list = document.createElement('ul');
+    for (const mode of this.modes(catalogue)) {
+      const li = document.createElement('li');
+      li.append(`${mode.name}: `);
+      for (const [i, path] of mode.source.split(' + ').entries()) {
+        if (i) li.append(' and ');
+        const a = Object.assign(document.createElement('a'), { href: `source/${path}.txt`, target: '_blank', rel: 'noopener' });
+        a.append(Object.assign(document.createElement('code'), { textContent: path }));
+        li.append(a);
+      }
+      list.append(li);
+    }
+    const details = disclosure("For developers: the lab's code that runs each mode", list);
+    details.classList.add('developer-details', 'rust');
+    return details;
+  }
+}
+
+/** How to read a compare table, in one place: a page with several tables shows it once (`readingId`). */
+export const READING =
+  'Wall time: the median round, with the range over the counted rounds. Speedup over sequential: the bar is the median round, the thin line across it the range; the mark (│) is the hardware ideal, what the machine could give with no GIL and no overhead (as many tasks at once as there are workers and cores, or every wait overlapped). The lesson predicts what Python does.';
+
+/** The note that says how to read a compare table, with `id` for the tables' links to it. */
+export function readingNote(id?: string): HTMLElement {
+  const p = Object.assign(document.createElement('p'), { className: 'note reading-tables', textContent: READING });
+  if (id) {
+    p.id = id;
+    p.tabIndex = -1;
+  }
+  return p;
+}
+
+/** A closed <details> with `summary` and its content. */
+function disclosure(summary: string, content: Node | string): HTMLDetailsElement {
+  const d = document.createElement('details');
+  d.className = 'more-details';
+  d.append(Object.assign(document.createElement('summary'), { textContent: summary }), content);
+  return d;
 }
 
 /** "596–600 ms" (one unit for both ends). */

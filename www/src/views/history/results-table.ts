@@ -73,7 +73,8 @@ export class ResultsTable {
           typeof r.wallMs === 'number' ? ms(r.wallMs) : '—',
           speedup === undefined ? '—' : `${speedup.toFixed(2)}×`,
           typeof r.value === 'number' ? r.value.toLocaleString('en') : '—',
-          r.network === 'simulated' ? `${r.build}, simulated network` : r.build,
+          // Where the threads ran, in the learner's words (the build is in the export and the status's Details).
+          `${r.build === 'single' ? 'taking turns on one' : r.build === 'threads' ? 'side by side' : '—'}${r.network === 'simulated' ? ', simulated network' : ''}`,
           outcome,
         ];
         for (const text of cells) {

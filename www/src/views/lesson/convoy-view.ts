@@ -37,5 +37,8 @@ export function convoyTable(chapter: Chapter, run: ChapterRun): HTMLElement | un
     { className: 'convoy-why' },
     "Why the ratio is not 1: CPython's figure is for local socket round trips of a few microseconds, the lab's calls wait about 100 µs. A round trip that short often ends before the CPU-bound thread has woken up to take the GIL, so CPython's I/O thread retakes it at once and only some calls wait a whole interval; a 100 µs wait lets the CPU-bound thread in every time. The direction and the order of magnitude are the same, and CPython running the lab's own program (100 µs sleeps) waits an interval per call too.",
   );
-  return el('section', { className: 'convoy-figures' }, table, why);
+  // It scrolls sideways on a narrow screen: reachable by keyboard.
+  const section = el('section', { className: 'convoy-figures', tabIndex: 0 }, table, why);
+  section.setAttribute('aria-label', "The I/O thread's calls, beside CPython's");
+  return section;
 }

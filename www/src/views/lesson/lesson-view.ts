@@ -10,7 +10,7 @@ import { CHAPTERS, chapterById, knobAccepts, type Chapter, type ChapterExperimen
 import { resolveSpec, type ChapterRun } from '../../lesson/run';
 import type { CompareStart } from '../../measure/procedure';
 import { renderVerdicts } from '../compare/claims-view';
-import { CompareView } from '../compare/compare';
+import { CompareView, readingNote } from '../compare/compare';
 import { convoyTable } from './convoy-view';
 import { renderTimeline } from '../timeline/timeline';
 import { fmtMs } from '../work';
@@ -23,6 +23,8 @@ export interface LessonHandlers {
   busy(on: boolean): void;
   /** The lesson's own Python for a chapter that has some (with the knob's value, if it has one). */
   snippet(chapter: Chapter, value?: number): string | undefined;
+  /** The program the chapter runs where it is more than the lesson's code (../../lesson/snippets.ts). */
+  program?(chapter: Chapter, value?: number): { title: string; text: string } | undefined;
   /** The chapter's "Run it in real Python" pane (its programs for the knob's value), and a compare row's
    *  button that shows one experiment's mode in it (../python/pane.ts). */
   python?: { pane(chapter: Chapter, value?: number): HTMLElement; select(chapter: Chapter, experiment: string, mode: string): void };
@@ -136,7 +138,10 @@ export class LessonView {
 
     const title = el('h2', { id: 'chapter-title', textContent: chapter.title, tabIndex: -1 });
     const where = el('p', { className: 'chapter-where', textContent: `Chapter ${index + 1} of ${CHAPTERS.length}` });
-    const quote = el('blockquote', { className: 'lesson-quote' }, el('p', { textContent: chapter.quote }));
+    // The lesson's code is shown as code, line by line; its prose as prose.
+    const quote = chapter.quoteIsCode
+      ? el('blockquote', { className: 'lesson-quote lesson-quote-code' }, codeBlock(chapter.quote, "The lesson's code, as it quotes it"))
+      : el('blockquote', { className: 'lesson-quote' }, el('p', { textContent: chapter.quote }));
     const claim = el('p', { className: 'chapter-claim' }, el('strong', { textContent: 'The claim: ' }), chapter.claim);
     const parts: HTMLElement[] = [where, title, quote, claim];
 
@@ -153,6 +158,8 @@ export class LessonView {
         if (ok) this.knob.set(chapter.id, v);
         const code = this.root.querySelector<HTMLElement>('.lesson-code pre');
         if (ok && code) code.textContent = this.handlers.snippet(chapter, v) ?? '';
+        const ran = this.root.querySelector<HTMLElement>('.lesson-program pre');
+        if (ok && ran) ran.textContent = this.handlers.program?.(chapter, v)?.text ?? '';
         if (ok) this.handlers.python?.pane(chapter, v);
       });
       const hint = el('small', { id: 'chapter-knob-hint', textContent: `${knob.min}..${knob.max}` });
@@ -164,6 +171,13 @@ export class LessonView {
       const pre = el('pre', { className: 'python', textContent: snippet, tabIndex: 0 });
       pre.setAttribute('aria-label', "The lesson's Python");
       parts.push(el('details', { className: 'lesson-code', open: true }, el('summary', { textContent: "The lesson's code" }), pre));
+    }
+    // Where the chapter runs more than the lesson's code (eight coroutines, not one), that program too.
+    const program = this.handlers.program?.(chapter, knob ? this.knob.get(chapter.id) ?? knob.default : undefined);
+    if (program) {
+      const pre = el('pre', { className: 'python', textContent: program.text, tabIndex: 0 });
+      pre.setAttribute('aria-label', program.title);
+      parts.push(el('details', { className: 'lesson-code lesson-program', open: true }, el('summary', { textContent: program.title }), pre));
     }
 
     const run = el('button', { type: 'button', className: 'chapter-run', id: 'chapter-run', textContent: done ? 'Run it again' : 'Run the experiment' });
@@ -181,6 +195,10 @@ export class LessonView {
       section.hidden = !done;
       parts.push(section);
     }
+    // How to read the tables: once in the chapter, each table links here.
+    const reading = readingNote(READING_ID);
+    reading.hidden = !done;
+    parts.push(reading);
 
     const verdicts = el('div', { className: 'claims-box chapter-claims' });
     verdicts.setAttribute('aria-label', "The chapter's claims");
@@ -247,9 +265,11 @@ export class LessonView {
   private experimentView(chapter: Chapter, x: ChapterExperiment, work: Spec): CompareView {
     const section = this.root.querySelector<HTMLElement>(`[data-experiment="${x.name}"]`)!;
     section.hidden = false;
+    const reading = this.root.querySelector<HTMLElement>(`#${READING_ID}`);
+    if (reading) reading.hidden = false;
     const python = this.handlers.python;
     const runInPython = python && ((_spec: Spec, mode: string) => python.select(chapter, x.name, mode));
-    const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {}, runInPython }, { modes: x.modes, claims: false });
+    const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {}, runInPython }, { modes: x.modes, claims: false, readingId: READING_ID });
     view.start(this.catalogue, work);
     return view;
   }
@@ -283,6 +303,16 @@ export class LessonView {
     }
   }
 }
+
+/** Code shown as code, line by line: it scrolls sideways on a narrow screen, so it takes the focus. */
+function codeBlock(text: string, label: string): HTMLElement {
+  const pre = el('pre', { className: 'python', textContent: text, tabIndex: 0 });
+  pre.setAttribute('aria-label', label);
+  return pre;
+}
+
+/** The id of the chapter's one note on how to read its tables. */
+const READING_ID = 'chapter-reading';
 
 function roundsOf(run: ChapterRun): string {
   const counts = Object.values(run.outcomes).flatMap((o) => Object.values(o).map((e) => ('rounds' in e && e.rounds ? e.rounds.length : 0)));

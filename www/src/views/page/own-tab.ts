@@ -53,6 +53,6 @@ export function ownTabLink(text = 'Open the lab in its own tab'): HTMLAnchorElem
  * cannot run here), with a way to a tab of its own (which can be isolated, and so run them).
  */
 export function showIsolationNote(note: HTMLElement, modes: string[]): void {
-  note.replaceChildren(`${modes.join(' and ') || 'Some modes'} cannot run in this frame (see above why); they run in a tab of its own. `, ownTabLink());
+  note.replaceChildren(`${modes.join(' and ') || 'Some modes'} cannot run in this frame (the status's Details say why); they run in a tab of its own. `, ownTabLink());
   note.hidden = false;
 }

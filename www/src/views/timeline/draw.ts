@@ -54,13 +54,31 @@ export function drawLanes(l: Lanes, win: TimeWindow, px: number, wallMs: number,
   }
   // About one tick per 90 px, so labels never collide on a phone.
   const { ticks, step } = windowTicks(win, Math.max(2, Math.min(8, Math.floor(px / 90))));
-  l.axis.replaceChildren(
-    ...ticks.map((v) => {
-      const tick = div('tick', fineTicks ? tickLabel(v, step) : fmtMs(v));
-      place(tick, (v - win.startMs) / width, px);
-      return tick;
-    }),
-  );
+  // A label that would touch the one before it is left out: a label near an edge hangs to its inner side
+  // (`place`), so the last one ("220 ms", hung left) could cover "200 ms" beside it.
+  let lastRight = -Infinity;
+  const shown: HTMLElement[] = [];
+  for (const v of ticks) {
+    const text = fineTicks ? tickLabel(v, step) : fmtMs(v);
+    const frac = (v - win.startMs) / width;
+    const [left, right] = labelExtent(frac, px, text.length * LABEL_CHAR_PX);
+    if (left < lastRight + 6) continue;
+    lastRight = right;
+    const tick = div('tick', text);
+    place(tick, frac, px);
+    shown.push(tick);
+  }
+  l.axis.replaceChildren(...shown);
+}
+
+/** A tick label's width per character, a little over the axis font's (0.8em). */
+const LABEL_CHAR_PX = 7.5;
+
+/** The pixels a label `w` wide covers at `frac` of a `px`-wide axis, hung as `place` hangs it. */
+function labelExtent(frac: number, px: number, w: number): [number, number] {
+  const x = frac * px;
+  const edge = Math.min(0.15, 32 / Math.max(px, 1));
+  return frac > 1 - edge ? [x - w, x] : frac < edge ? [x, x + w] : [x - w / 2, x + w / 2];
 }
 
 /** Draws the time cursor at `cursor` in every lane (null: hides it); the cursors are made on first use. */

@@ -52,6 +52,21 @@ function turnsNote(): HTMLElement {
   return note;
 }
 
+/**
+ * More threads (or processes) computing at once than the machine has cores: the chart draws each running
+ * whenever it is not waiting, but the operating system shares the cores among them; say so above it.
+ */
+function coresNote(r: Recorded, lanes: string[]): HTMLElement | undefined {
+  const mode = String(r.spec.mode);
+  const parallel = ['free-threaded', 'interpreters', 'processes', 'rayon'].includes(mode) || (mode === 'threads-gil' && r.spec.releasesGil === true);
+  const n = r.machine?.cores ?? 0;
+  if (!parallel || !n || lanes.length <= n) return undefined;
+  const note = document.createElement('p');
+  note.className = 'timeline-note cores-note';
+  note.textContent = `${lanes.length} ${mode === 'processes' ? 'processes' : 'threads'} on ${n} core${n === 1 ? '' : 's'}: the operating system shares the cores among them, so at most ${n} run at any instant; one drawn as running may be waiting for its turn on a core.`;
+  return note;
+}
+
 export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOptions = {}): TimelineView {
   const lanes = laneOrder(r.tasks);
   const total = Math.max(r.endMs, r.wallMs, ...r.tasks.map((t) => extent(t).endMs), 0.001);
@@ -82,6 +97,8 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
 
   const parts: HTMLElement[] = [caption];
   if (r.build === 'single' && r.spec.mode === 'threads-gil') parts.push(turnsNote());
+  const shared = options.live ? undefined : coresNote(r, lanes);
+  if (shared) parts.push(shared);
   let tools: Toolbar | undefined;
   let overview: Overview | undefined;
   if (zoomable) {
@@ -94,7 +111,7 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
     overview = buildOverview(el, r, lanes, total);
     parts.push(overview.el);
   }
-  parts.push(legend(), tooltip.el);
+  parts.push(legend(r.tasks), tooltip.el);
   el.replaceChildren(...parts);
   el.dataset.mode = String(r.spec.mode);
   el.dataset.live = String(!!options.live);
@@ -131,6 +148,18 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
   };
 
   draw();
+  // A narrower or wider chart (a phone turned, a window resized) is drawn again: the axis's labels are
+  // chosen for the width, so that they never cover each other.
+  if (typeof ResizeObserver !== 'undefined') {
+    let lastWidth = el.clientWidth;
+    const resized = new ResizeObserver(() => {
+      if (!el.isConnected || el.clientWidth === lastWidth) return;
+      lastWidth = el.clientWidth;
+      draw();
+    });
+    resized.observe(el);
+    listening.signal.addEventListener('abort', () => resized.disconnect());
+  }
   if (zoomable) {
     wireZoom({ host: el, signal: listening.signal, lanes: drawn, overview, view, aroundMs: cursorOrMiddle, onSeek: (t) => options.onSeek?.(t) });
     if (overview) wireBrush(overview, view);
