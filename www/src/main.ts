@@ -194,7 +194,8 @@ addEventListener('popstate', (e) => {
   entryKey = e.state?.key ?? newKey();
   const l = parseLink(location.search);
   const toLesson = location.hash !== '#playground' && (l.chapter !== undefined || (Object.keys(l.spec).length === 0 && !l.compare));
-  showView(toLesson ? 'lesson' : 'playground', l.chapter, 'back');
+  // `#playground` added to a chapter's URL (the last chapter's "On to the playground"): the URL then follows the form.
+  showView(toLesson ? 'lesson' : 'playground', l.chapter, !toLesson && l.chapter !== undefined ? 'replace' : 'back');
   scrollTo(0, scrolls.get(entryKey) ?? e.state?.scroll ?? 0);
 });
 
