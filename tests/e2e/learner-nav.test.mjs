@@ -57,7 +57,7 @@ test('the first frame with content is chapter 1, its claim and its button; no pl
     await page.screenshot({ path: 'tests/out/nav-first-paint.png' });
     await page.evaluate(() => window.lab.ready);
     const frames = await page.evaluate(() => window.__frames);
-    console.log(`# at load: engine ${atLoad.engine}; ${frames.length} frames sampled; first with the chapter at ${frames.find((f) => f.chapter)?.t} ms, engine ready in frame at ${frames.find((f) => f.engine === 'ready')?.t} ms`);
+    console.log(`# at load: engine ${atLoad.engine}; ${frames.length} frames sampled, the first at ${frames[0]?.t} ms; ${frames.findIndex((f) => f.chapter)} before the chapter's; first with the chapter at ${frames.find((f) => f.chapter)?.t} ms, engine ready in frame at ${frames.find((f) => f.engine === 'ready')?.t} ms`);
     assert.equal(atLoad.chapter, 'threads-vs-processes');
     assert.ok(frames.length > 0);
     assert.deepEqual(frames.filter((f) => f.playground || f.startingEngine), [], 'no frame shows the playground or its "Starting the engine…"');
@@ -66,7 +66,7 @@ test('the first frame with content is chapter 1, its claim and its button; no pl
     const first = frames.findIndex((f) => f.chapter);
     assert.ok(first >= 0, 'the chapter appears');
     for (const f of frames.slice(first)) assert.ok(f.chapter === 'threads-vs-processes' && f.claim && f.run, JSON.stringify(f));
-    if (atLoad.engine !== 'ready') assert.match(atLoad.note ?? '', /starting its engine.*press now/, 'the button says why it waits');
+    if (atLoad.engine !== 'ready') assert.match(atLoad.note ?? '', /still starting.*press now/, 'the button says why it waits');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
@@ -84,7 +84,7 @@ test('Run pressed while the engine starts runs once it is ready; the progress sa
       return { state, status: document.querySelector('.chapter-status').textContent };
     });
     console.log(`# pressed Run with the engine ${pressed.state}`);
-    if (pressed.state === 'starting') assert.match(pressed.status, /Waiting for the engine to start/);
+    if (pressed.state === 'starting') assert.match(pressed.status, /Waiting for the lab to start/);
     // Every text the chapter's status shows while it runs.
     await page.evaluate(() => {
       const seen = (window.__statuses = []);

@@ -130,7 +130,7 @@ export class LessonView {
     const status = this.root.querySelector<HTMLElement>('.chapter-status')!;
     if (!this.catalogue) {
       // Pressed while the engine starts: the run waits for it, and says so.
-      status.textContent = 'Waiting for the engine to start: the experiment begins as soon as it is ready…';
+      status.textContent = 'Waiting for the lab to start: the experiment begins as soon as it is ready…';
       this.root.querySelector('#chapter-run')?.setAttribute('aria-disabled', 'true');
     }
     const catalogue = await this.started;
@@ -258,7 +258,7 @@ export class LessonView {
     parts.push(runRow);
     if (!this.catalogue) {
       // The engine is still starting: the button works now (the run waits for it), and says so.
-      runRow.append(el('p', { id: 'chapter-run-note', className: 'hint', textContent: 'The lab is starting its engine (a second or two): press now and the experiment begins as soon as it is ready.' }));
+      runRow.append(el('p', { id: 'chapter-run-note', className: 'hint', textContent: 'The lab is still starting (a second or two): press now and the experiment begins as soon as it is ready.' }));
       run.setAttribute('aria-describedby', 'chapter-run-note');
     }
     const status = el('p', { className: 'chapter-status' });
