@@ -215,8 +215,9 @@ function showView(view: 'lesson' | 'playground', chapter?: string, how: 'step' |
     if (drawn !== lessonView.chapter.id || lessonView.chapter.id !== id) lessonView.show(id, false, how === 'step');
     else if (how === 'step' || !wasLesson) chapterShown(lessonView.chapter.id, how === 'step');
   }
-  if (view === 'playground' && how !== 'back') {
-    const url = `${form ? query(form.spec()) : hasSpec ? location.search : ''}#playground`;
+  // Before the form exists (the engine starting) the URL stays as the link gave it, unless the learner steps.
+  if (view === 'playground' && how !== 'back' && (form || how === 'step')) {
+    const url = `${form ? query(form.spec()) : location.pathname}#playground`;
     if (how === 'step' && wasLesson) stepTo(url);
     else replaceEntry(url);
   }
