@@ -5,7 +5,7 @@
 import { bootInfo } from './boot-info';
 import { EngineClient } from './engine/client';
 import type { Catalogue, PlainError, Spec } from './engine/protocol';
-import { Lab, toError, type Recorded } from './lab/lab-api';
+import { Lab, LONG_RUN_MS, toError, type Recorded } from './lab/lab-api';
 import { chapterProgram, lessonSnippet } from './lesson/snippets';
 import { detectNetwork } from './network';
 import { PageSession } from './session';
@@ -25,7 +25,7 @@ import { setUpReplayOnDemand } from './views/replay/replay-loader';
 import { ExperimentForm, type FormHandlers } from './views/run/form';
 import { ImageView } from './views/run/image-view';
 import { setUpQuickBar } from './views/run/quick-bar';
-import { warnIfLong } from './views/run/run-estimate';
+import { askBeforeLong, FormEstimate } from './views/run/run-estimate';
 import { RunProgress } from './views/run/run-progress';
 import { LiveTimeline } from './views/timeline/live';
 import { renderTimeline } from './views/timeline/timeline';
@@ -71,12 +71,14 @@ function show(r: Recorded): void {
 }
 
 const table = new ResultsTable($<HTMLTableSectionElement>('#results tbody'), show);
-// Results kept from earlier visits come first; the latest is drawn if nothing was run yet.
+// Results kept from earlier visits come first; the latest is drawn if nothing was run yet; the chapters'
+// last verdicts (and the chapter list's badges) come back from their rows.
 void lab.history().then((stored) => {
   const fresh = table.runs().length === 0;
   table.restore(stored);
   const last = table.runs().at(-1);
   if (fresh && last) show(last);
+  lessonView.restore(stored);
 });
 
 // --- Compare: every mode on the form's work. Rows fill in as each mode's run is recorded.
@@ -84,7 +86,9 @@ const compareButton = $<HTMLButtonElement>('#compare');
 const compareView = new CompareView($('#compare-view'), {
   showTimeline(r) {
     show(r);
-    timeline.scrollIntoView({ block: 'nearest' });
+    // Brought into view, with the focus on its heading.
+    $('#h-timeline').focus({ preventScroll: true });
+    $('#h-timeline').scrollIntoView({ block: 'start' });
     say(`Showing the ${r.spec.mode} run on the timeline.`);
   },
   moreRounds: () => void compareAll({ budgetMs: 60_000, minRounds: 6 }),
@@ -121,7 +125,7 @@ async function compareAll(options: { budgetMs?: number; minRounds?: number } = {
   saveSettings(form.spec());
   const { mode: _mode, ...spec } = form.spec();
   form.showError(null);
-  history.replaceState(null, '', query({ mode: 'compare', ...spec }));
+  replaceEntry(query({ mode: 'compare', ...spec }));
   compareButton.disabled = true;
   try {
     const out = await session.compare(catalogue, spec, spec, options);
@@ -156,23 +160,75 @@ if (activityProblem) showLinkError(activityProblem);
 // --- Replay: any finished run (a timeline's Replay button, an imported file, a link's `run` and `t`).
 setUpReplayOnDemand(lab, link, showLinkError);
 
-// --- The two views: the lesson (chapters) and the playground (the form, compare, sweep, results).
-let lessonView: LessonView | undefined;
+// --- The two views: the lesson (chapters) and the playground (the form, compare, sweep, results). The
+// lesson is drawn at once, before the engine has started: the first thing on screen is the chapter the
+// URL names (or chapter 1), with its claim and its Run button (a press waits for the engine).
+const startsInLesson = link.chapter !== undefined || (!hasSpec && location.hash !== '#playground');
+const chapterShown = (id: string, step?: boolean) => {
+  if ($('#lesson').hidden) return;
+  const url = `?chapter=${encodeURIComponent(id)}${activityQuery(activity, id)}`;
+  if (step) stepTo(url);
+  else replaceEntry(url);
+};
+const lessonView = new LessonView($('#lesson'), lab, undefined, { shown: chapterShown, announce: say, busy: session.busy, snippet: lessonSnippet, program: chapterProgram, activity: activity?.hooks });
 /** Loads the sweep (once the engine is ready), the first time the playground shows. */
 let openSweep: (() => void) | undefined;
-function showView(view: 'lesson' | 'playground', chapter?: string): void {
+
+// Where the learner is: each chapter (and the playground) is a browser history entry; Back and Forward
+// move between them, and each entry's scroll position comes back with it.
+history.scrollRestoration = 'manual';
+const newKey = () => Math.random().toString(36).slice(2);
+let entryKey: string = history.state?.key ?? newKey();
+const scrolls = new Map<string, number>();
+addEventListener('scroll', () => scrolls.set(entryKey, scrollY), { passive: true });
+/** The URL follows what is on screen, in the same history entry. */
+function replaceEntry(url: string): void {
+  history.replaceState({ ...history.state, key: entryKey }, '', url);
+}
+/** A step the learner took (another chapter, the other view): a new history entry. */
+function stepTo(url: string): void {
+  history.replaceState({ ...history.state, key: entryKey, scroll: scrollY }, '', location.href);
+  entryKey = newKey();
+  history.pushState({ key: entryKey }, '', url);
+}
+addEventListener('popstate', (e) => {
+  entryKey = e.state?.key ?? newKey();
+  const l = parseLink(location.search);
+  const toLesson = location.hash !== '#playground' && (l.chapter !== undefined || (Object.keys(l.spec).length === 0 && !l.compare));
+  // `#playground` added to a chapter's URL (the last chapter's "On to the playground"): the URL then follows the form.
+  showView(toLesson ? 'lesson' : 'playground', l.chapter, !toLesson && l.chapter !== undefined ? 'replace' : 'back');
+  scrollTo(0, scrolls.get(entryKey) ?? e.state?.scroll ?? 0);
+});
+
+/** Shows a view: `step` when the learner moved there (a history entry), `back` when the browser went there. */
+function showView(view: 'lesson' | 'playground', chapter?: string, how: 'step' | 'replace' | 'back' = 'replace'): void {
+  const wasLesson = !$('#lesson').hidden;
   $('#lesson').hidden = view !== 'lesson';
   $('#playground').hidden = view !== 'playground';
   $('#tab-lesson').toggleAttribute('aria-current', view === 'lesson');
   $('#tab-playground').toggleAttribute('aria-current', view === 'playground');
-  if (view === 'lesson' && lessonView) lessonView.show(chapter ?? lessonView.chapter.id);
+  // From a chapter, the bar's Compare opens the playground: the button says so.
+  $('#quick-compare').textContent = view === 'lesson' ? 'Compare all modes in the Playground' : 'Compare all modes';
+  if (view === 'lesson') {
+    const id = chapter ?? lessonView.chapter.id;
+    // The chapter already on screen is not drawn again (a press of its Run button may be waiting).
+    const drawn = $('#lesson').querySelector<HTMLElement>('.chapter')?.dataset.chapter;
+    if (drawn !== lessonView.chapter.id || lessonView.chapter.id !== id) lessonView.show(id, false, how === 'step');
+    else if (how === 'step' || !wasLesson) chapterShown(lessonView.chapter.id, how === 'step');
+  }
   if (view === 'playground') openSweep?.();
-  if (view === 'playground' && form) history.replaceState(null, '', `${query(form.spec())}#playground`);
+  // Before the form exists (the engine starting) the URL stays as the link gave it, unless the learner steps.
+  if (view === 'playground' && how !== 'back' && (form || how === 'step')) {
+    const url = `${form ? query(form.spec()) : location.pathname}#playground`;
+    if (how === 'step' && wasLesson) stepTo(url);
+    else replaceEntry(url);
+  }
 }
+showView(startsInLesson ? 'lesson' : 'playground', link.chapter);
 // At once on the click (the hash follows), and on a hash typed or linked.
-const tab = (view: 'lesson' | 'playground') => (e: Event) => (e.preventDefault(), showView(view));
+const tab = (view: 'lesson' | 'playground') => (e: Event) => (e.preventDefault(), showView(view, undefined, 'step'));
 for (const view of ['lesson', 'playground'] as const) $(`#tab-${view}`).addEventListener('click', tab(view));
-window.addEventListener('hashchange', () => location.hash === '#playground' && showView('playground'));
+window.addEventListener('hashchange', () => location.hash === '#playground' && $('#playground').hidden && showView('playground'));
 
 Promise.all([lab.ready, hasSpec ? link.spec : lab.settings().catch(() => undefined)]).then(
   ([status, stored]) => {
@@ -181,21 +237,24 @@ Promise.all([lab.ready, hasSpec ? link.spec : lab.settings().catch(() => undefin
     table.setModelVersion(catalogue.modelVersion);
     if (shown) show(shown);
     const handlers: FormHandlers = {
-      run(spec) {
+      async run(spec) {
         f.showError(null);
-        history.replaceState(null, '', query(spec));
+        replaceEntry(query(spec));
         saveSettings(spec);
-        void warnIfLong(lab, spec, $('#run-estimate'));
-        session
-          .run(spec)
-          .catch((e) => e.name !== 'AbortError' && f.showError(e))
-          .finally(() => ($('#run-estimate').hidden = true));
+        // A run over a minute asks first (the page's question: `lab.run` from a script is never held).
+        const ms = await estimate.ms(spec);
+        if (ms > LONG_RUN_MS && !(await askBeforeLong(ms, $<HTMLFormElement>('#experiment')))) return;
+        session.run(spec).catch((e) => e.name !== 'AbortError' && f.showError(e));
       },
       stop: () => session.stop(),
     };
     const f = new ExperimentForm($<HTMLFormElement>('#experiment'), catalogue, { ...stored }, handlers);
     form = f;
     // The sweep is a chunk of its own, fetched when the playground is first shown (showView).
+    // How long the form's run should take here, beside it, as its values change.
+    const estimate = new FormEstimate(lab, $('#run-estimate'), () => f.spec());
+    estimate.refresh(0);
+    for (const type of ['change', 'input']) $('#experiment').addEventListener(type, () => estimate.refresh());
     const sweepHandlers = { spec: () => f.spec(), run: lab.run.bind(lab), busy: session.busy, announce: say };
     let sweep: { refresh(): void } | undefined;
     const cat = catalogue;
@@ -207,7 +266,7 @@ Promise.all([lab.ready, hasSpec ? link.spec : lab.settings().catch(() => undefin
     // The URL follows the form, so a link (or Share) always reproduces what is on screen.
     $('#experiment').addEventListener('change', () => {
       sweep?.refresh();
-      history.replaceState(null, '', query(f.spec()));
+      replaceEntry(query(f.spec()));
     });
     session.stopOnEscape(() => share.isOpen);
     const off = catalogue.modes.filter((m) => m.unavailable).map((m) => m.name);
@@ -218,15 +277,14 @@ Promise.all([lab.ready, hasSpec ? link.spec : lab.settings().catch(() => undefin
     void panes.follow(f.spec());
     $('#experiment').addEventListener('change', () => void panes.follow(f.spec()));
     const python = { pane: panes.chapter.bind(panes), select: panes.selectInChapter.bind(panes) };
-    const chapterShown = (id: string) => {
-      if (!$('#lesson').hidden) history.replaceState(null, '', `?chapter=${encodeURIComponent(id)}${activityQuery(activity, id)}`);
-    };
-    const lessonHandlers = { shown: chapterShown, announce: say, busy: session.busy, snippet: lessonSnippet, program: chapterProgram, python, activity: activity?.hooks };
-    lessonView = new LessonView($('#lesson'), lab, catalogue, lessonHandlers);
+    lessonView.ready(catalogue, python);
     setUpQuickBar(catalogue, () => {
-      showView('playground');
+      // From a chapter: the playground is a step (Back returns to the chapter), and the learner is told.
+      const from = $('#lesson').hidden ? undefined : lessonView.chapter.title;
+      showView('playground', undefined, 'step');
       void compareAll();
       $('#compare-view').scrollIntoView({ block: 'start' });
+      if (from) say(`Opened the Playground to compare every mode on this workload; Back returns to ${from}.`);
     });
     const compare = () => void compareAll();
     openLink(lab, link, { form: f, panes, lesson: lessonView, showView, compare, say, showLinkError, activity: activity !== undefined });

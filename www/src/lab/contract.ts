@@ -84,6 +84,8 @@ export type Recorded = Result & {
   notes?: string[];
   /** A Compare's entry: the median of its rounds' speedups over that Compare's sequential rounds. */
   speedup?: number;
+  /** A row of a chapter's run (`lab.lesson.run`): which chapter, experiment and run of it (docs/API.md). */
+  lesson?: { chapter: string; experiment: string; run: string; value?: number };
   /** A stored copy whose timeline spans too short to see were merged (docs/API.md, History store). */
   detail?: 'coalesced';
 };

@@ -92,7 +92,7 @@ export class Lab {
   }
 
   /** A Compare as part of `job` (a Compare of its own, or one experiment of a chapter). */
-  private compareIn(job: Job, spec: Spec, options: CompareOptions): Promise<CompareOutcome> {
+  private compareIn(job: Job, spec: Spec, options: CompareOptions, lesson?: Recorded['lesson']): Promise<CompareOutcome> {
     const { runs } = this;
     const { client } = this.engine;
     const host = {
@@ -100,7 +100,8 @@ export class Lab {
       run: (s: Spec) => runs.run(job, s),
       probe: () => client.probe().then((p) => (noteProbe(p), p)),
       closeProbe: () => client.closeProbe(),
-      record: this.record,
+      // A chapter's rows say which run of it they belong to (a reload shows its last verdicts from them).
+      record: lesson ? (r: Recorded) => this.record(Object.assign(r, { lesson })) : this.record,
       stopped: () => job.cancelled,
     };
     return compareNow(host, spec, options);
@@ -136,10 +137,10 @@ export class Lab {
   }
 
   /** Several Compares as one job (a chapter's experiments): nothing else runs in between. */
-  compareSeries(items: { spec: Spec; options: CompareOptions }[], signal?: AbortSignal): Promise<CompareOutcome[]> {
+  compareSeries(items: { spec: Spec; options: CompareOptions; lesson?: Recorded['lesson'] }[], signal?: AbortSignal): Promise<CompareOutcome[]> {
     return this.queue.enqueue(async (job) => {
       const out: CompareOutcome[] = [];
-      for (const { spec, options } of items) out.push(await this.compareIn(job, spec, options));
+      for (const { spec, options, lesson } of items) out.push(await this.compareIn(job, spec, options, lesson));
       return out;
     }, signal) as Promise<CompareOutcome[]>;
   }

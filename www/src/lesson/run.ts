@@ -3,7 +3,7 @@
 // resolves once every experiment's history rows are kept (each Compare waits for its own, inside the job).
 
 import type { Catalogue, PlainError, Spec } from '../engine/protocol';
-import type { CompareOptions, CompareOutcome, Recorded } from '../lab/contract';
+import { newRunId, type CompareOptions, type CompareOutcome, type Recorded } from '../lab/contract';
 import { CHAPTER_OPTIONS, optionsError } from '../lab/options';
 import type { CompareProgress, CompareStart } from '../measure/procedure';
 import { acrossClaims, claims as decide, type ClaimVerdict } from '../measure/verdicts';
@@ -18,9 +18,19 @@ export interface ChapterRun {
   outcomes: Record<string, CompareOutcome>;
 }
 
+/** Which chapter run a history row belongs to (`Recorded.lesson`): a reload shows the chapter's last verdicts from them. */
+export interface LessonTag {
+  chapter: string;
+  experiment: string;
+  /** One id per run of the chapter, shared by its experiments' rows. */
+  run: string;
+  /** The chapter's knob, when it has one. */
+  value?: number;
+}
+
 export interface LessonHost {
   workloads(): Catalogue;
-  compareSeries(items: { spec: Spec; options: CompareOptions }[], signal?: AbortSignal): Promise<CompareOutcome[]>;
+  compareSeries(items: { spec: Spec; options: CompareOptions; lesson?: LessonTag }[], signal?: AbortSignal): Promise<CompareOutcome[]>;
 }
 
 /** A chapter's spec as the engine takes it: a named preset becomes its values (sized for this machine). */
@@ -69,12 +79,20 @@ export function chapterRunError(id: string, options: ChapterRunOptions | undefin
   return { name: 'SpecError', message, field: 'value', allowed };
 }
 
-export async function runChapter(host: LessonHost, chapter: Chapter, options: ChapterRunOptions = {}): Promise<ChapterRun> {
-  const catalogue = host.workloads();
+/** Each experiment's work as the chapter runs it: its preset resolved, the knob's value set (no mode). */
+export function chapterSpecs(catalogue: Catalogue, chapter: Chapter, given?: number): Spec[] {
   const knob = chapter.knob;
-  const value = knob ? knobValue(chapter, options.value) : undefined;
-  const items = chapter.experiments.map((x) => ({
-    spec: { ...resolveSpec(catalogue, x.spec), ...(knob && value !== undefined && knob.experiments.includes(x.name) ? { [knob.field]: Math.round(value * knob.scale) } : {}) },
+  const value = knob ? knobValue(chapter, given) : undefined;
+  return chapter.experiments.map((x) => ({ ...resolveSpec(catalogue, x.spec), ...(knob && value !== undefined && knob.experiments.includes(x.name) ? { [knob.field]: Math.round(value * knob.scale) } : {}) }));
+}
+
+export async function runChapter(host: LessonHost, chapter: Chapter, options: ChapterRunOptions = {}): Promise<ChapterRun> {
+  const specs = chapterSpecs(host.workloads(), chapter, options.value);
+  const value = knobValue(chapter, options.value);
+  const run = newRunId();
+  const items = chapter.experiments.map((x, i) => ({
+    spec: specs[i],
+    lesson: { chapter: chapter.id, experiment: x.name, run, ...(value !== undefined ? { value } : {}) },
     options: {
       modes: x.modes,
       budgetMs: x.budgetMs,
@@ -86,6 +104,21 @@ export async function runChapter(host: LessonHost, chapter: Chapter, options: Ch
   const outcomes = Object.fromEntries(chapter.experiments.map((x, i) => [x.name, outs[i]]));
   const results = chapter.experiments.flatMap((x, i) => Object.entries(outs[i]).map(([mode, result]) => ({ name: `${x.name}/${mode}`, result })));
   return { results, claims: chapterClaims(chapter, outs), outcomes };
+}
+
+/** A chapter's last run as the history keeps it: its rows (tagged `lesson`) of the latest run, with the
+ *  verdicts decided again from them; undefined when none of its rows is kept (a Clear, a new profile). */
+export function lastChapterRun(chapter: Chapter, history: readonly Recorded[]): (ChapterRun & { value?: number }) | undefined {
+  let run: string | undefined;
+  for (const r of history) if (r.lesson?.chapter === chapter.id) run = r.lesson.run; // oldest first: the last wins
+  if (run === undefined) return undefined;
+  const rows = history.filter((r) => r.lesson?.run === run && r.lesson.chapter === chapter.id);
+  const outcomes: Record<string, CompareOutcome> = {};
+  for (const x of chapter.experiments) outcomes[x.name] = {};
+  for (const r of rows) if (outcomes[r.lesson!.experiment]) outcomes[r.lesson!.experiment][r.spec.mode as string] = r;
+  const results = chapter.experiments.flatMap((x) => Object.entries(outcomes[x.name]).map(([mode, result]) => ({ name: `${x.name}/${mode}`, result })));
+  const value = rows[0].lesson!.value;
+  return { results, claims: chapterClaims(chapter, chapter.experiments.map((x) => outcomes[x.name])), outcomes, ...(value !== undefined ? { value } : {}) };
 }
 
 /** The knob's value to use: the one given if it is a number in range, else the default. */

@@ -7,7 +7,8 @@
 import type { Catalogue, Spec } from '../../engine/protocol';
 import type { CompareOutcome, Lab, Recorded } from '../../lab/lab-api';
 import { CHAPTERS, chapterById, knobAccepts, type Chapter, type ChapterExperiment } from '../../lesson/chapters';
-import { resolveSpec, type ChapterRun } from '../../lesson/run';
+import { chapterSpecs, lastChapterRun, resolveSpec, type ChapterRun } from '../../lesson/run';
+import { compareBudgetMs } from '../../lab/contract';
 import type { CompareStart } from '../../measure/procedure';
 import { renderVerdicts } from '../compare/claims-view';
 import { CompareView, readingNote } from '../compare/compare';
@@ -17,8 +18,9 @@ import { fmtMs } from '../work';
 import type { ActivityHooks } from '../../activity/activity';
 
 export interface LessonHandlers {
-  /** The chapter shown changed (the page keeps it in the URL). */
-  shown(id: string): void;
+  /** The chapter shown changed (the page keeps it in the URL): `step` when the learner moved to it (Next,
+   *  Previous, the chapter list), which the page makes a browser history entry. */
+  shown(id: string, step?: boolean): void;
   announce(text: string): void;
   busy(on: boolean): void;
   /** The lesson's own Python for a chapter that has some (with the knob's value, if it has one). */
@@ -45,22 +47,76 @@ export class LessonView {
   private running = false;
   /** The knob's value per chapter, as the learner set it. */
   private readonly knob = new Map<string, number>();
+  /** The engine's catalogue: the chapter is shown before the engine has started, its run waits for it. */
+  private catalogue?: Catalogue;
+  private readonly started: Promise<Catalogue>;
+  private start!: (c: Catalogue) => void;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly lab: Lab,
-    private readonly catalogue: Catalogue,
+    catalogue: Catalogue | undefined,
     private readonly handlers: LessonHandlers,
     /** One chapter alone (an embed): no path beside it, no steps to the others. */
     private readonly single = false,
-  ) {}
+  ) {
+    this.started = new Promise((resolve) => (this.start = resolve));
+    if (catalogue) this.ready(catalogue);
+  }
 
-  /** Shows chapter `id` (the first one when unknown: the caller reports a bad id). */
-  show(id: string, focus = false): void {
+  /** The engine has started: a Run pressed meanwhile goes ahead; `python` adds the real-Python pane. */
+  ready(catalogue: Catalogue, python?: LessonHandlers['python']): void {
+    this.catalogue = catalogue;
+    this.start(catalogue);
+    if (python && !this.handlers.python) {
+      this.handlers.python = python;
+      const chapter = this.current;
+      const at = this.root.querySelector('.chapter .cpython');
+      if (at) at.after(python.pane(chapter, this.knobOf(chapter)));
+    }
+    this.root.querySelector('#chapter-run-note')?.remove();
+    this.root.querySelector('#chapter-run')?.removeAttribute('aria-describedby');
+    // A chapter whose last run came back from the history before the engine: its tables and verdicts now.
+    if (this.runs.has(this.current.id)) this.redraw();
+  }
+
+  /** Draws the chapter shown again (not while it runs: its live tables stay), the focus kept where it was. */
+  private redraw(): void {
+    if (this.running || !this.root.querySelector('.chapter')) return;
+    const focused = this.root.contains(document.activeElement) ? document.activeElement?.id : undefined;
+    this.render();
+    if (focused) this.root.querySelector<HTMLElement>(`#${CSS.escape(focused)}`)?.focus({ preventScroll: true });
+  }
+
+  /** Chapters' last runs kept in the history (a reload): their verdicts and the list's badges come back. */
+  restore(history: readonly Recorded[]): void {
+    // The verdicts are decided again from the rows, by the engine's rules: once the engine has started.
+    void this.started.then(() => this.restoreNow(history));
+  }
+
+  private restoreNow(history: readonly Recorded[]): void {
+    let any = false;
+    for (const c of CHAPTERS) {
+      if (this.runs.has(c.id)) continue;
+      const last = lastChapterRun(c, history);
+      if (!last) continue;
+      any = true;
+      this.runs.set(c.id, last);
+      if (last.value !== undefined && !this.knob.has(c.id)) this.knob.set(c.id, last.value);
+    }
+    if (any) this.redraw();
+  }
+
+  /** Shows chapter `id` (the first one when unknown: the caller reports a bad id); `step`: the learner moved there. */
+  show(id: string, focus = false, step = false): void {
     this.current = chapterById(id) ?? CHAPTERS[0];
     this.render();
-    this.handlers.shown(this.current.id);
+    this.handlers.shown(this.current.id, step);
     if (focus) this.root.querySelector<HTMLElement>('#chapter-title')?.focus();
+  }
+
+  private knobOf(chapter: Chapter): number | undefined {
+    return chapter.knob ? this.knob.get(chapter.id) ?? chapter.knob.default : undefined;
   }
 
   get chapter(): Chapter {
@@ -73,11 +129,25 @@ export class LessonView {
     const chapter = this.current;
     this.running = true;
     this.handlers.busy(true);
+    const status = this.root.querySelector<HTMLElement>('.chapter-status')!;
+    if (!this.catalogue) {
+      // Pressed while the engine starts: the run waits for it, and says so.
+      status.textContent = 'Waiting for the lab to start: the experiment begins as soon as it is ready…';
+      this.root.querySelector('#chapter-run')?.setAttribute('aria-disabled', 'true');
+    }
+    const catalogue = await this.started;
+    this.root.querySelector('#chapter-run')?.removeAttribute('aria-disabled');
+    if (chapter !== this.current) {
+      // The learner moved on while the engine started: the press was for the chapter no longer shown.
+      this.running = false;
+      this.handlers.busy(false);
+      return undefined;
+    }
     this.handlers.activity?.started(chapter);
     const views = new Map<string, CompareView>();
     for (const x of chapter.experiments) views.set(x.name, this.experimentView(chapter, x, this.workOf(x.spec)));
-    const status = this.root.querySelector<HTMLElement>('.chapter-status')!;
-    status.textContent = 'Running: a warm-up round first (not counted), then rounds in changing orders…';
+    const progress = new ChapterProgress(status, chapter, this.estimates(catalogue, chapter));
+    progress.tell();
     this.handlers.announce(`Running the experiments of ${chapter.title}.`);
     // While the chapter runs: the experiment whose rounds are going now, and each one's outcome so far.
     const live = { active: chapter.experiments[0].name, last: new Map<string, CompareOutcome>() };
@@ -89,14 +159,17 @@ export class LessonView {
     const onStart = (name: string, s: CompareStart) => {
       reached(name);
       views.get(name)?.running(s.mode);
+      progress.started(name, s);
     };
     const onProgress = (name: string, p: Parameters<CompareView['update']>[0]) => {
       reached(name);
       live.last.set(name, p.outcome as CompareOutcome);
       views.get(name)?.update(p);
+      progress.finished();
     };
     try {
       const result = await this.lab.lesson.run(chapter.id, { onProgress, onStart, value: this.knob.get(chapter.id) });
+      progress.end();
       this.runs.set(chapter.id, result);
       this.handlers.activity?.finished(chapter, result);
       for (const [name, outcome] of Object.entries(result.outcomes)) views.get(name)?.finish(outcome, false);
@@ -111,15 +184,28 @@ export class LessonView {
       this.handlers.activity?.finished(chapter, undefined);
       return undefined;
     } finally {
+      progress.end();
       this.running = false;
       this.handlers.busy(false);
     }
   }
 
+  /** How long each experiment's runs should take here, mode by mode (`lab.estimate`), for the progress. */
+  private estimates(catalogue: Catalogue, chapter: Chapter): Promise<ExperimentPlan[]> {
+    const specs = chapterSpecs(catalogue, chapter, this.knob.get(chapter.id));
+    return Promise.all(
+      chapter.experiments.map(async (x, i) => {
+        const perMode = await Promise.all(x.modes.map((mode) => this.lab.estimate({ ...specs[i], mode }).catch(() => 0)));
+        return { name: x.name, title: x.title, roundMs: perMode.reduce((a, b) => a + b, 0), budgetMs: x.budgetMs ?? compareBudgetMs(x.modes.length) };
+      }),
+    );
+  }
+
   private render(): void {
     const chapter = this.current;
     const index = CHAPTERS.indexOf(chapter);
-    const done = this.runs.get(chapter.id);
+    // A run's tables need the engine's catalogue: one kept from an earlier visit is drawn once it is here.
+    const done = this.catalogue ? this.runs.get(chapter.id) : undefined;
 
     const nav = el('ol', { className: 'chapter-list' });
     for (const [i, c] of CHAPTERS.entries()) {
@@ -129,11 +215,15 @@ export class LessonView {
       if (verdicts) a.append(el('span', { className: 'chapter-done', textContent: ` ${verdicts.filter((v) => v.verdict === 'borne-out').length}/${verdicts.length} borne out` }));
       a.addEventListener('click', (e) => {
         e.preventDefault();
-        this.show(c.id, true);
+        this.show(c.id, true, true);
       });
       nav.append(el('li', { className: i === index ? 'current' : '' }, a));
     }
-    const navWrap = el('nav', { className: 'chapter-nav' }, nav);
+    // On a small screen the list is a menu (closed: a button that opens it); on a wide one it stays open.
+    const wide = typeof matchMedia === 'function' && matchMedia('(min-width: 62rem)').matches;
+    const summary = el('summary', { className: 'chapter-menu' }, 'Chapters ', el('span', { className: 'chapter-menu-where', textContent: `(this is ${index + 1} of ${CHAPTERS.length})` }));
+    const menu = el('details', { className: 'chapter-menu-box', open: wide }, summary, nav);
+    const navWrap = el('nav', { className: 'chapter-nav' }, menu);
     navWrap.setAttribute('aria-label', 'Chapters of the lesson');
 
     const title = el('h2', { id: 'chapter-title', textContent: chapter.title, tabIndex: -1 });
@@ -143,7 +233,8 @@ export class LessonView {
       ? el('blockquote', { className: 'lesson-quote lesson-quote-code' }, codeBlock(chapter.quote, "The lesson's code, as it quotes it"))
       : el('blockquote', { className: 'lesson-quote' }, el('p', { textContent: chapter.quote }));
     const claim = el('p', { className: 'chapter-claim' }, el('strong', { textContent: 'The claim: ' }), chapter.claim);
-    const parts: HTMLElement[] = [where, title, quote, claim];
+    // The claim and its Run button first (the first screen of a phone), then the lesson's words and code.
+    const parts: HTMLElement[] = [where, title, claim];
 
     const knob = chapter.knob;
     let knobInput: HTMLInputElement | undefined;
@@ -166,6 +257,20 @@ export class LessonView {
       knobInput.setAttribute('aria-describedby', 'chapter-knob-hint');
       parts.push(el('div', { className: 'field chapter-knob' }, el('label', { htmlFor: 'chapter-knob', textContent: knob.label }), knobInput, hint));
     }
+
+    const run = el('button', { type: 'button', className: 'chapter-run', id: 'chapter-run', textContent: done ? 'Run it again' : 'Run the experiment' });
+    run.addEventListener('click', () => void this.run());
+    const plan = chapter.experiments.map((x) => x.title).join('; ');
+    const runRow = el('div', { className: 'buttons' }, run, el('span', { className: 'chapter-plan', textContent: ` ${plan}.` }));
+    parts.push(runRow);
+    if (!this.catalogue) {
+      // The engine is still starting: the button works now (the run waits for it), and says so.
+      runRow.append(el('p', { id: 'chapter-run-note', className: 'hint', textContent: 'The lab is still starting (a second or two): press now and the experiment begins as soon as it is ready.' }));
+      run.setAttribute('aria-describedby', 'chapter-run-note');
+    }
+    const status = el('p', { className: 'chapter-status' });
+    status.setAttribute('role', 'status');
+    parts.push(status, quote);
     const snippet = this.handlers.snippet(chapter, knob ? this.knob.get(chapter.id) ?? knob.default : undefined);
     if (snippet) {
       const pre = el('pre', { className: 'python', textContent: snippet, tabIndex: 0 });
@@ -179,14 +284,6 @@ export class LessonView {
       pre.setAttribute('aria-label', program.title);
       parts.push(el('details', { className: 'lesson-code lesson-program', open: true }, el('summary', { textContent: program.title }), pre));
     }
-
-    const run = el('button', { type: 'button', className: 'chapter-run', id: 'chapter-run', textContent: done ? 'Run it again' : 'Run the experiment' });
-    run.addEventListener('click', () => void this.run());
-    const plan = chapter.experiments.map((x) => x.title).join('; ');
-    parts.push(el('div', { className: 'buttons' }, run, el('span', { className: 'chapter-plan', textContent: ` ${plan}.` })));
-    const status = el('p', { className: 'chapter-status' });
-    status.setAttribute('role', 'status');
-    parts.push(status);
 
     for (const x of chapter.experiments) {
       const main = el('div', { className: 'compare-main' });
@@ -218,12 +315,12 @@ export class LessonView {
     const timeline = el('div', { className: 'timeline chapter-timeline' }, el('p', { textContent: 'Run the experiment to see what every thread did.' }));
     const prints = el('pre', { className: 'output', hidden: true, tabIndex: 0 });
     prints.setAttribute('aria-label', 'What the program printed, with the time of each line');
-    parts.push(el('section', { className: 'chapter-picture' }, el('h3', { textContent: 'The timeline' }), look, timeline, prints));
+    parts.push(el('section', { className: 'chapter-picture' }, el('h3', { textContent: 'The timeline', tabIndex: -1, id: 'chapter-timeline-title' }), look, timeline, prints));
 
     const prev = el('button', { type: 'button', className: 'chapter-prev', textContent: '← Previous chapter', disabled: index === 0 });
-    prev.addEventListener('click', () => this.show(CHAPTERS[index - 1].id, true));
+    prev.addEventListener('click', () => this.show(CHAPTERS[index - 1].id, true, true));
     const next = el('button', { type: 'button', className: 'chapter-next', textContent: index === CHAPTERS.length - 1 ? 'On to the playground →' : 'Next chapter →' });
-    next.addEventListener('click', () => (index === CHAPTERS.length - 1 ? (location.hash = 'playground') : this.show(CHAPTERS[index + 1].id, true)));
+    next.addEventListener('click', () => (index === CHAPTERS.length - 1 ? (location.hash = 'playground') : this.show(CHAPTERS[index + 1].id, true, true)));
     parts.push(el('div', { className: 'buttons chapter-steps' }, prev, next));
 
     if (this.single) parts.pop();
@@ -269,15 +366,23 @@ export class LessonView {
     if (reading) reading.hidden = false;
     const python = this.handlers.python;
     const runInPython = python && ((_spec: Spec, mode: string) => python.select(chapter, x.name, mode));
-    const view = new CompareView(section, { showTimeline: (r) => this.timeline(chapter, r), moreRounds: () => {}, runInPython }, { modes: x.modes, claims: false, readingId: READING_ID });
-    view.start(this.catalogue, work);
+    const showTimeline = (r: Recorded) => {
+      this.timeline(chapter, r);
+      // The timeline is further down: brought into view, with the focus on its heading.
+      const heading = this.root.querySelector<HTMLElement>('.chapter-picture h3');
+      heading?.focus({ preventScroll: true });
+      heading?.scrollIntoView({ block: 'start' });
+      this.handlers.announce(`Showing the ${r.spec.mode} run of ${x.title} on the timeline.`);
+    };
+    const view = new CompareView(section, { showTimeline, moreRounds: () => {}, runInPython }, { modes: x.modes, claims: false, readingId: READING_ID });
+    view.start(this.catalogue!, work);
     return view;
   }
 
   /** An experiment's work as it will run: its preset resolved, the tasks' default filled in. */
   private workOf(spec: Spec): Spec {
-    const tasks = this.catalogue.fields.find((f) => f.name === 'tasks')?.default ?? 8;
-    return { tasks, ...resolveSpec(this.catalogue, spec) };
+    const tasks = this.catalogue?.fields.find((f) => f.name === 'tasks')?.default ?? 8;
+    return { tasks, ...(this.catalogue ? resolveSpec(this.catalogue, spec) : spec) };
   }
 
   /** Draws a run on the chapter's timeline, with the program's printed lines where the chapter has them. */
@@ -319,4 +424,102 @@ function roundsOf(run: ChapterRun): string {
   const lo = Math.min(...counts.filter((n) => n > 0));
   const hi = Math.max(...counts);
   return lo === hi ? String(hi) : `${lo} to ${hi}`;
+}
+
+/** What one experiment of a chapter should take: a round (every mode once, `lab.estimate`'s sum) and its budget. */
+interface ExperimentPlan {
+  name: string;
+  title: string;
+  roundMs: number;
+  budgetMs: number;
+}
+
+/**
+ * A chapter's run as a learner follows it: which experiment runs now (and which round), and about how long
+ * is left, from the lab's estimates at first, then from the rounds as they finish. A Compare runs a warm-up
+ * round and at least three counted rounds while its budget allows (../../measure/procedure.ts).
+ */
+class ChapterProgress {
+  private plans: ExperimentPlan[] = [];
+  private active = -1;
+  private round = -1;
+  private what = 'a warm-up round first (not counted), then rounds in changing orders';
+  private experimentStart = performance.now();
+  private roundStart = performance.now();
+  /** The last round's measured length, per experiment (replaces the estimate once known). */
+  private readonly measured = new Map<string, number>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private over = false;
+
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly chapter: Chapter,
+    plans: Promise<ExperimentPlan[]>,
+  ) {
+    void plans.then((p) => {
+      this.plans = p;
+      this.tell();
+    });
+    this.timer = setInterval(() => this.tell(), 1000);
+  }
+
+  /** A run of an experiment starts: a new experiment, or a new round of it, is a step of the progress. */
+  started(name: string, s: CompareStart): void {
+    const i = this.chapter.experiments.findIndex((x) => x.name === name);
+    const now = performance.now();
+    if (i !== this.active) {
+      this.active = i;
+      this.experimentStart = this.roundStart = now;
+      this.round = s.round;
+    } else if (s.round !== this.round) {
+      this.measured.set(name, now - this.roundStart);
+      this.roundStart = now;
+      this.round = s.round;
+    }
+    const x = this.chapter.experiments[i];
+    const n = this.chapter.experiments.length;
+    const phase = s.phase === 'warm-up' ? 'the warm-up round (not counted)' : s.phase === 'set-aside' ? `round ${s.round} (the machine was busy: run again, not counted)` : `round ${s.round}`;
+    this.what = `${n > 1 ? `Experiment ${i + 1} of ${n}` : 'The experiment'} (${x.title}): ${phase}, ${s.mode} running`;
+    this.tell();
+  }
+
+  /** A run finished: the time left is told again. */
+  finished(): void {
+    this.tell();
+  }
+
+  /** Time left, in ms, or undefined before the estimates are in. */
+  private left(): number | undefined {
+    if (!this.plans.length) return undefined;
+    const now = performance.now();
+    let left = 0;
+    for (const [i, p] of this.plans.entries()) {
+      if (i < this.active) continue;
+      // The warm-up and three counted rounds, within the budget (at least one counted round).
+      const round = this.measured.get(p.name) ?? p.roundMs;
+      const whole = Math.max(2 * round, Math.min(4 * round, p.budgetMs));
+      if (i === this.active) left += Math.max(whole - (now - this.experimentStart), round - (now - this.roundStart), 0);
+      else left += whole;
+    }
+    return left;
+  }
+
+  tell(): void {
+    if (this.over) return;
+    const ms = this.left();
+    const about = ms === undefined ? '' : ms < 1500 ? ' Almost done.' : ` About ${aboutTime(ms)} left.`;
+    this.el.textContent = `Running: ${this.what}.${about}`;
+    this.el.dataset.leftMs = ms === undefined ? '' : String(Math.round(ms));
+  }
+
+  end(): void {
+    this.over = true;
+    clearInterval(this.timer);
+  }
+}
+
+function aboutTime(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  return `${Math.round(s / 60)} min`;
 }
