@@ -128,6 +128,8 @@ test('Run pressed while the engine starts runs once it is ready; the progress sa
 test('chapters are history entries: Back after Next returns to the chapter and its scroll; Compare from a chapter says where it goes', async () => {
   const { context, page, errors } = await freshContext();
   try {
+    // A short window, so that Next is well down the page and its scroll position is something to restore.
+    await page.setViewportSize({ width: 1280, height: 480 });
     await page.goto(session.server.url);
     await page.evaluate(() => window.lab.ready);
     const entries = await page.evaluate(() => history.length);
