@@ -5,12 +5,10 @@
 // shows its message and a link to its own tab within 2 s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
 import { startServer, launch, shot } from './helpers.mjs';
 import { startHostServer } from './embed-helpers.mjs';
+import { axeScan } from './axe.mjs';
 
-const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 let server, host, browser;
 
 before(async () => {
@@ -50,10 +48,9 @@ test('author.html: pick, preview, copy the snippet, watch the SPLICE messages; t
   await f.check('#q-threads-help-0');
   await page.waitForFunction(() => /SPLICE\.reportScoreAndState/.test(document.querySelector('#author-messages').textContent), null, { timeout: 3000 });
   assert.match(await page.textContent('#author-messages'), /"threads-help": "yes"/);
-  await page.evaluate(AXE);
-  const bad = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)));
+  const { bad } = await axeScan(page, 'author.html');
   console.log(`# axe author.html: ${bad.length} serious/critical`);
-  assert.deepEqual(bad, []);
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.join(', ')}`), []);
   await shot(page, 'activity-author');
   // Reloading the preview: the page sends back what it stored, and the answer is there with no run.
   await f.evaluate(() => location.reload());

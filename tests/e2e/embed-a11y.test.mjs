@@ -3,12 +3,10 @@
 // iframe: no sideways scrolling, and a screenshot to look at. Plus the keyboard: Share and Run without a mouse.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
 import { startServer, launch, shot } from './helpers.mjs';
 import { startHostServer, labFrame, labReady } from './embed-helpers.mjs';
+import { axeScan } from './axe.mjs';
 
-const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 let server, host, browser;
 
 before(async () => {
@@ -20,17 +18,9 @@ after(async () => {
   server?.close();
 });
 
-/** axe-core's serious and critical violations on the page (or in the frame) as it is now (WCAG 2.1 A/AA and best practice). */
+/** axe-core's serious and critical violations on the page (or in the frame) as it is now: none. */
 async function scan(page, label) {
-  // Injected through the DevTools protocol: the page's CSP (script-src 'self') stays as it is.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(() =>
-    window.axe
-      .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
-      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }))),
-  );
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const minor = violations.filter((v) => !bad.includes(v)).map((v) => `${v.id} (${v.impact})`);
+  const { bad, minor } = await axeScan(page, label);
   console.log(`# axe ${label}: ${bad.length} serious/critical; minor: ${minor.join(', ') || 'none'}`);
   assert.deepEqual(bad, [], `${label}: ${JSON.stringify(bad, null, 1)}`);
 }

@@ -8,11 +8,9 @@
 // chapter; one compare) is searched the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
 import { startServer, launch, shot, OUT } from './helpers.mjs';
+import { axeScan } from './axe.mjs';
 
-const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** The lab's own words: none may be on a learner's screen outside a Details disclosure. */
 export const DEVELOPER_WORDS = [
@@ -62,17 +60,7 @@ function shownText(page, selector, exempt = true) {
   );
 }
 
-/** axe-core's serious and critical violations (WCAG 2.1 A/AA and best practice), as embed-a11y.test.mjs scans. */
-async function scan(page, label) {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(() =>
-    window.axe
-      .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
-      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }))),
-  );
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  return { bad, minor: violations.filter((v) => !bad.includes(v)).map((v) => `${v.id} (${v.impact})`), label };
-}
+const scan = axeScan;
 
 /** Elements wider than the page (what makes it scroll sideways), and the page's own widths. */
 const overflow = (page) =>

@@ -4,22 +4,15 @@
 // embed.html at 700x500 and 360 px, and axe on the lesson views.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
 import { freshPage, labSession, shot } from './helpers.mjs';
+import { axeScan } from './axe.mjs';
 
-const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const session = labSession();
 const fresh = (path = '', viewport) => freshPage(session.browser, session.server.url, path, viewport);
 
 async function axe(page, label) {
-  await page.evaluate(AXE);
-  const bad = await page.evaluate(() =>
-    window.axe
-      .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
-      .then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join('; ')}`)),
-  );
-  assert.deepEqual(bad, [], label);
+  const { bad } = await axeScan(page, label);
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.slice(0, 2).join('; ')}`), [], label);
 }
 
 test('a share link reproduces the playground exactly (every field, workers too), runs nothing, and a reload adds no rows', async () => {
