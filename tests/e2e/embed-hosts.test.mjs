@@ -27,8 +27,11 @@ async function freshPage() {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Documents loaded, counted at DOMContentLoaded: a reload can come before the first document's `load`
+  // event (its scripts and wasm, which a busy machine slows), never before its DOMContentLoaded (the
+  // reload is decided by boot.js, a deferred script, after the page's own fetches).
   let loads = 0;
-  page.on('load', () => loads++);
+  page.on('domcontentloaded', () => loads++);
   return { context, page, errors, loads: () => loads };
 }
 
