@@ -31,28 +31,33 @@ mkdirSync(out, { recursive: true });
 // The pages' scripts, split (esbuild code splitting): what only some screens need (the replay view, the
 // sweep, a course activity) is a chunk of its own, fetched by a dynamic import() when first
 // opened; code the pages share is one chunk too. The Workers below are built whole, one file each.
-const pages = await build({
-  entryPoints: {
-    main: join(www, 'src/main.ts'),
-    embed: join(www, 'src/embed/embed.ts'),
-    // author.html: a course author's page (pick, preview, copy, watch the SPLICE messages).
-    author: join(www, 'src/author.ts'),
-  },
+/** What every module build below shares: one bundle per entry, as modern ES, minified with source maps. */
+const esm = {
   outdir: out,
   bundle: true,
-  splitting: true,
-  // Beside the entries, not in a folder: `new URL('./engine-worker.js', import.meta.url)` in a chunk must
-  // find the Workers' scripts where it finds them from main.js.
-  chunkNames: '[name]-[hash]',
-  metafile: true,
   define: { PYODIDE_DIR: JSON.stringify(`pyodide/${pyodideVersion}/`) },
   format: 'esm',
   target: 'es2022',
   minify: true,
   sourcemap: true,
   logLevel: 'warning',
+};
+const pages = await build({
+  ...esm,
+  entryPoints: {
+    main: join(www, 'src/main.ts'),
+    embed: join(www, 'src/embed/embed.ts'),
+    // author.html: a course author's page (pick, preview, copy, watch the SPLICE messages).
+    author: join(www, 'src/author.ts'),
+  },
+  splitting: true,
+  // Beside the entries, not in a folder: `new URL('./engine-worker.js', import.meta.url)` in a chunk must
+  // find the Workers' scripts where it finds them from main.js.
+  chunkNames: '[name]-[hash]',
+  metafile: true,
 });
 await build({
+  ...esm,
   entryPoints: {
     'engine-worker': join(www, 'src/engine/engine-worker.ts'),
     'process-worker': join(www, 'src/engine/process-worker.ts'),
@@ -66,14 +71,6 @@ await build({
     // "Run it in real Python" itself: fetched when a learner opens it (views/python/pane-loader.ts).
     'python-pane': join(www, 'src/views/python/pane.ts'),
   },
-  define: { PYODIDE_DIR: JSON.stringify(`pyodide/${pyodideVersion}/`) },
-  outdir: out,
-  bundle: true,
-  format: 'esm',
-  target: 'es2022',
-  minify: true,
-  sourcemap: true,
-  logLevel: 'warning',
 });
 // Classic scripts: the boot check must parse in old browsers (ES5, so esbuild refuses newer syntax in
 // it), and a classic service worker registers everywhere service workers exist.
