@@ -2,10 +2,10 @@
 // (WebKitGTK says 4 on a 2-core machine); the lab counts on the most parallelism its own probe has
 // measured in this browser profile, at most that (./decide.ts `coresOf`). The best reading is kept in
 // localStorage; every probe of a Compare may raise it, none lowers it (a busy machine reads low). A first
-// visit measures before the engine starts (`measureParallelism`, in workers of ./worker.ts).
+// visit measures before the engine starts (`measureParallelism`, with the Compare's probe, ../engine/probe.ts).
 
 import { coresOf, validRecord, withReading, type CoresRecord } from './decide';
-import type { Worked } from './protocol';
+import { ParallelismProbe } from '../engine/probe';
 
 export const CORES_KEY = 'concurrency-lab:cores';
 /** Visits that measure while the count is below what the browser reports. */
@@ -37,53 +37,21 @@ export function noteReading(reading: number | null | undefined, hardwareConcurre
   return after;
 }
 
-/** When `w` began and ended `n`'s work, on the clock all workers share. */
-const time = (w: Worker, n: number) =>
-  new Promise<Worked>((resolve, reject) => {
-    w.onmessage = ({ data }: MessageEvent<Worked>) => resolve(data);
-    w.onerror = (e) => {
-      e.preventDefault();
-      reject(new Error(e.message || 'the probe worker failed'));
-    };
-    w.postMessage({ type: 'work', n });
-  });
-const took = (w: Worked) => w.end - w.start;
-
 /**
- * The parallelism this machine gives `k` workers now: `k` pieces of work that take `alone` ms one at a
- * time, done at once in `together` ms, give `k * alone / together`. Both are timed on the page's clock,
- * from the first worker's start to the last one's end on the clock the workers share (a worker's own
- * duration would not count the time it waited to start: four workers on two cores then read about 3, as
- * the Compare's per-worker probe does when it has more workers than cores; the page's clock would count
- * the page's own delays in answering). The best of three trials: this reading is a core count (a floor under the truth),
- * not a busy check, so a trial another program disturbed should not lower it.
+ * The parallelism this machine gives `k` workers now, measured as a Compare's probe measures it
+ * (../engine/probe.ts: the work all of them did in one common window, over one worker's rate alone, which
+ * cannot read more cores than the machine gave), the best of its trials: this reading is a core count (a
+ * floor under the truth), not a busy check, so a trial another program disturbed should not lower it.
  */
 export async function measureParallelism(k: number): Promise<number | undefined> {
   if (k < 2) return undefined;
-  const ws: Worker[] = [];
+  const probe = new ParallelismProbe(k, new URL('./probe-worker.js', import.meta.url), 'core count');
   try {
-    for (let i = 0; i < k; i++) ws.push(new Worker(new URL('./capabilities-worker.js', import.meta.url), { type: 'module', name: `core count ${i + 1}` }));
-    let n = 40_000;
-    await Promise.all(ws.map((w) => time(w, n)));
-    let alone = took(await time(ws[0], n));
-    while (alone < 25 && n < 5_000_000) {
-      n *= 2;
-      alone = took(await time(ws[0], n));
-    }
-    await Promise.all(ws.map((w) => time(w, n)));
-    alone = Math.min(alone, took(await time(ws[0], n)));
-    let best = 0;
-    for (let i = 0; i < 3; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 40));
-      const runs = await Promise.all(ws.map((w) => time(w, n)));
-      const span = Math.max(...runs.map((r) => r.end)) - Math.min(...runs.map((r) => r.start));
-      best = Math.max(best, (k * alone) / Math.max(span, 1e-3));
-    }
-    return Math.min(k, best);
+    return await probe.measure('best');
   } catch {
     return undefined;
   } finally {
-    for (const w of ws) w.terminate();
+    probe.close();
   }
 }
 

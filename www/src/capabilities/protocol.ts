@@ -19,19 +19,6 @@ export interface WorkerAnswer {
   jspi: true | string;
 }
 
-/** Work for the core count (./cores.ts): trial division below `n`, timed on the clock all workers share. */
-export interface Work {
-  type: 'work';
-  n: number;
-}
-export interface Worked {
-  type: 'worked';
-  /** `performance.timeOrigin + performance.now()` when the work began and ended. */
-  start: number;
-  end: number;
-  count: number;
-}
-
 /** Where the worker stores its mark in the shared memory (an Int32 index), and the mark. */
 export const MARK_INDEX = 1;
 export const MARK = 0x1ab;

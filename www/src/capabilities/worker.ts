@@ -4,23 +4,9 @@
 // that WebAssembly stack switching (JSPI) works.
 // Each answer is what happened when it tried, never the presence of a global.
 
-import { MARK, MARK_INDEX, type Check, type Work, type WorkerAnswer, type Worked } from './protocol';
+import { MARK, MARK_INDEX, type Check, type WorkerAnswer } from './protocol';
 
-const scope = self as unknown as { onmessage: ((e: MessageEvent<Check | Work>) => void) | null; postMessage(m: unknown): void };
-
-/** The shared clock of every worker (the contract's: timeOrigin + now). */
-const clock = () => performance.timeOrigin + performance.now();
-
-function work(n: number): Worked {
-  const start = clock();
-  let count = 0;
-  for (let k = 2; k < n; k++) {
-    let prime = k % 2 !== 0 || k === 2;
-    for (let d = 3; prime && d * d <= k; d += 2) if (k % d === 0) prime = false;
-    if (prime) count++;
-  }
-  return { type: 'worked', start, end: clock(), count };
-}
+const scope = self as unknown as { onmessage: ((e: MessageEvent<Check>) => void) | null; postMessage(m: unknown): void };
 
 function atomicsWait(memory?: WebAssembly.Memory): true | string {
   if (!memory) return 'no shared memory reached the worker';
@@ -82,8 +68,7 @@ async function jspi(): Promise<true | string> {
   }
 }
 
-scope.onmessage = async ({ data }: MessageEvent<Check | Work>) => {
-  if (data?.type === 'work') return scope.postMessage(work(data.n));
+scope.onmessage = async ({ data }: MessageEvent<Check>) => {
   if (data?.type !== 'check') return;
   const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory), nestedWorkers: await nestedWorkers(data.nestedMs), jspi: await jspi() };
   scope.postMessage(answer);

@@ -1,34 +1,55 @@
 // The parallelism probe: how many cores this machine has free right now. A Compare runs it before each
 // run of its rounds and after each round (it is not a mode under test; ../measure/procedure.ts), so that
 // a result is read against what the machine could give: with other programs keeping the cores busy, a
-// missing speedup says nothing about the GIL, and the verdicts say so (../measure/verdicts.ts).
+// missing speedup says nothing about the GIL, and the verdicts say so (../measure/verdicts.ts). The page
+// also runs one before the engine starts, to count the cores a first visit counts on
+// (../capabilities/cores.ts).
 //
-// Method: one worker times a fixed piece of work alone (t1: the fastest it has taken alone in this
-// Compare); then `k` workers run the same piece at once and each times its own. A worker that had a whole
-// core takes t1; one that shared it takes longer. The free parallelism is the sum over workers of
-// t1 / t_i, at most `k`: the median of three such trials (of two, when both find every core free).
+// Method (../measure/parallelism.ts): `k` workers work at once for a short window, each noting when every
+// piece of its work ended; the pieces all of them did inside one common wall-clock window, over what one
+// worker does alone in that time, are the cores' worth of work the machine gave. However the operating
+// system slices the workers, a window holds no more than the machine's cores. The median of three such
+// trials counts (of two, when both find every core free); the core count takes the best.
 //
 // It errs towards "busy", never towards "idle": a reading of busy only sets a round aside or leaves a
 // claim open, while a reading of idle on a busy machine lets a slow round refute a claim
-// (../measure/claims-rounds.ts). So t1 is the fastest time alone seen so far (one measured while another
-// program shared the core would make every worker look freer than it is), and the trials' median, not
-// their best, counts: a program that comes and goes in bursts shows in most trials, as one that holds a
-// core shows in all of them, while a moment's hiccup shows in one only.
+// (../measure/claims-rounds.ts). So the time alone is the fastest any worker has done alone so far (one
+// measured while another program shared the core would make every worker look freer than it is; one
+// worker's code can also be slower than another's), and the trials' median, not their best, counts: a
+// program that comes and goes in bursts shows in most trials, as one that holds a core shows in all of
+// them, while a moment's hiccup shows in one only.
+
+import { msPerPiece, parallelismOf, type Worked } from '../measure/parallelism';
 
 /** Quiet time before a probe, ms. */
 const SETTLE_MS = 60;
 /** Time between the trials of one probe, ms: a short burst of another program should not span them all. */
 const GAP_MS = 40;
+/** How long the workers work in a trial, and one alone, ms: long enough to span several scheduler slices. */
+const WINDOW_MS = 30;
+/** The first probe's warm-up, every worker at once, not counted, ms. */
+const WARM_MS = 60;
+/** A piece of work takes at least this long alone, ms (so a piece's end is timed well even on a coarse clock). */
+const PIECE_MS = 0.25;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ParallelismProbe {
   private workers: Worker[] = [];
-  /** Work per worker: grown until it takes at least 25 ms alone (long enough to span scheduler slices). */
-  private n = 40_000;
+  /** The size of a piece of work (primes below `n`), grown until a piece takes PIECE_MS alone. */
+  private n = 20_000;
   private warmed = false;
-  /** The fastest the work of size `n` has taken alone since this probe started (it lives for one Compare). */
-  private alone = Infinity;
+  /** The fastest ms per piece any worker has done alone since this probe started (it lives for one Compare). */
+  private solo = Infinity;
+  /** The worker that works alone next (one per probe after the first, in turn). */
+  private turn = 0;
 
-  constructor(private readonly k: number) {}
+  /** `k` workers of `script` (the probe's worker, ./probe-worker.ts). */
+  constructor(
+    private readonly k: number,
+    private readonly script: URL = new URL('./probe-worker.js', import.meta.url),
+    private readonly label = 'probe',
+  ) {}
 
   /** Workers alive now (they are counted in `lab.status().workers`). */
   count(): number {
@@ -37,17 +58,19 @@ export class ParallelismProbe {
 
   private ensure(): Worker[] {
     while (this.workers.length < this.k) {
-      this.workers.push(new Worker(new URL('./probe-worker.js', import.meta.url), { type: 'module', name: `probe-${this.workers.length + 1}` }));
+      this.workers.push(new Worker(this.script, { type: 'module', name: `${this.label}-${this.workers.length + 1}` }));
     }
     return this.workers;
   }
 
-  private static time(w: Worker, n: number): Promise<number> {
+  /** `w` works `ms` in pieces of `n`; what it did, when. */
+  private work(w: Worker, ms: number): Promise<Worked> {
+    const n = this.n;
     return new Promise((resolve, reject) => {
-      const done = ({ data }: MessageEvent<{ ms: number }>) => {
+      const done = ({ data }: MessageEvent<Worked>) => {
         w.removeEventListener('message', done);
         w.removeEventListener('error', failed);
-        resolve(data.ms);
+        resolve(data);
       };
       const failed = (e: ErrorEvent) => {
         e.preventDefault();
@@ -57,47 +80,55 @@ export class ParallelismProbe {
       };
       w.addEventListener('message', done);
       w.addEventListener('error', failed);
-      w.postMessage({ n });
+      w.postMessage({ ms, n });
     });
   }
 
-  /** Effective free cores now, in (0, k]. */
-  async measure(): Promise<number> {
+  private together(ms: number): Promise<Worked[]> {
+    return Promise.all(this.workers.map((w) => this.work(w, ms)));
+  }
+
+  /** `w` alone: the fastest ms per piece so far is kept. */
+  private async alone(w: Worker): Promise<number> {
+    const t = msPerPiece(await this.work(w, WINDOW_MS));
+    this.solo = Math.min(this.solo, t);
+    return t;
+  }
+
+  /**
+   * Effective free cores now, in (0, k]: the median of the trials (a Compare's probe), or their best
+   * (`best`: the core count, a floor under the truth, which a trial another program disturbed should not lower).
+   */
+  async measure(pick: 'median' | 'best' = 'median'): Promise<number> {
     const ws = this.ensure();
     if (ws.length < 2) return 1;
     // Let the lab's own threads settle first: rayon's workers spin a while before they sleep, and the
     // workers of a `processes` run that just ended are still being torn down; either would read as
     // another program holding a core.
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    // Each worker's JIT warms up once, or a cold worker would look like a busy core.
+    await sleep(SETTLE_MS);
     if (!this.warmed) {
-      await Promise.all(ws.map((w) => ParallelismProbe.time(w, this.n)));
+      // Every worker's compiler warms up first, all at once, and that run is not counted: each worker
+      // compiles its own code (JavaScriptCore's workers each have their own), and a worker still running
+      // cold code reads as a core another program holds. Pieces are made long enough to time.
+      while (Math.min(...(await this.together(WARM_MS)).map(msPerPiece)) < PIECE_MS && this.n < 5_000_000) this.n *= 2;
       this.warmed = true;
     }
-    // Alone: grow the work until it is long enough to time (spanning several scheduler slices); the
-    // fastest time alone so far counts.
-    let alone = await ParallelismProbe.time(ws[0], this.n);
-    while (alone < 25 && this.n < 5_000_000) {
-      this.n *= 2;
-      this.alone = Infinity;
-      alone = await ParallelismProbe.time(ws[0], this.n);
-    }
-    // The first probe of a Compare times it twice (one time alone could have been shared); later ones once more.
-    if (this.alone === Infinity) alone = Math.min(alone, await ParallelismProbe.time(ws[0], this.n));
-    this.alone = Math.min(this.alone, alone);
-    // Together, three times, 40 ms apart, and the median counts (two times when both find every core
-    // free: the third could not lower the median below them). A program that holds a core holds it in every
-    // trial; one in bursts of a fraction of a second or more shows in most; a moment's hiccup (a page
-    // being torn down, a timer in another process) shows in one trial only, and must not read as busy.
-    const trials: number[] = [];
+    // Together, up to three times, 40 ms apart. A program that holds a core holds it in every trial; one
+    // in bursts of a fraction of a second or more shows in most; a moment's hiccup (a page being torn
+    // down, a timer in another process) shows in one trial only, and must not read as busy.
+    const runs: Worked[][] = [];
     for (let i = 0; i < 3; i++) {
-      if (i === 2 && trials.every((f) => f >= 0.9 * ws.length)) break;
-      if (i > 0) await new Promise((r) => setTimeout(r, GAP_MS));
-      const together = await Promise.all(ws.map((w) => ParallelismProbe.time(w, this.n)));
-      trials.push(together.reduce((sum, t) => sum + Math.min(1, this.alone / Math.max(t, 1e-3)), 0));
+      if (i === 2 && runs.every((r) => parallelismOf(r, this.solo) >= 0.9 * ws.length)) break;
+      if (i > 0) await sleep(GAP_MS);
+      runs.push(await this.together(WINDOW_MS));
     }
-    trials.sort((a, b) => a - b);
-    const free = trials.length === 3 ? trials[1] : trials[0];
+    // Then alone, after the trials, so the time alone counted is at least as warm as theirs: the first
+    // probe every worker (one worker's code can be slower than another's), each later one a worker in turn.
+    // Read against the fastest time alone so far.
+    for (const w of this.turn === 0 ? ws : [ws[this.turn % ws.length]]) await this.alone(w);
+    this.turn++;
+    const trials = runs.map((r) => parallelismOf(r, this.solo)).sort((a, b) => a - b);
+    const free = pick === 'best' ? trials[trials.length - 1] : trials.length === 3 ? trials[1] : trials[0];
     return Math.min(ws.length, free);
   }
 
@@ -105,6 +136,7 @@ export class ParallelismProbe {
     for (const w of this.workers) w.terminate();
     this.workers = [];
     this.warmed = false;
-    this.alone = Infinity;
+    this.solo = Infinity;
+    this.turn = 0;
   }
 }
