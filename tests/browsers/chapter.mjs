@@ -3,10 +3,27 @@
 // borne out; busy, borne out or inconclusive saying busy; never refuted). One place for the cross-browser
 // tests that run chapters (cross-browser.test.mjs at the top level, course-frame.test.mjs in a course page's
 // frame).
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describeLoad, machinesOf, othersDuring, verdictRule } from '../e2e/load.mjs';
 import { loadTs } from '../unit/load-ts.mjs';
 
 const verdicts = loadTs('www/src/measure/verdicts.ts');
+const decide = loadTs('www/src/capabilities/decide.ts');
+
+/**
+ * Cores measured, not read (issue 22, item 6): the cores the page counts on now, and those the next visit
+ * would count on from the best reading its probes have kept, are at most the machine's, as the operating
+ * system reports them to Node (never the browser's `hardwareConcurrency`: WebKitGTK says 4 on 2 cores).
+ */
+export async function assertCoresAtMost(status, what) {
+  const cores = availableParallelism();
+  const c = status.capabilities;
+  const { coresOf, withReading } = await decide;
+  const next = coresOf(c.hardwareConcurrency, withReading(undefined, c.coresMeasured, c.hardwareConcurrency)).cores;
+  assert.ok(c.cores <= cores, `${what}: the page counts ${c.cores} cores on a ${cores}-core machine (${JSON.stringify(c)})`);
+  assert.ok(next <= cores, `${what}: the probes' best reading ${c.coresMeasured} would count ${next} cores on a ${cores}-core machine`);
+}
 
 /**
  * Runs chapter `id` with `evaluate` (a page's `evaluate`, or a frame's through `evaluateIn`) and judges it.

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { noteEngine } from './results.mjs';
 import { OUT, startServer } from '../e2e/helpers.mjs';
 import { allWaitingAtOnce } from '../e2e/rules.mjs';
-import { judgedChapter, knownGaps } from './chapter.mjs';
+import { assertCoresAtMost, judgedChapter, knownGaps } from './chapter.mjs';
 import { ENGINES, openEngine } from './drivers.mjs';
 
 const ENGINE = process.env.LAB_BROWSER ?? 'firefox';
@@ -121,6 +121,7 @@ test(`${ENGINE}: the core count is what the lab's probe measured, and the page s
   assert.equal(s.caps.coresSource, 'probe');
   assert.ok(s.caps.cores <= s.caps.hardwareConcurrency);
   assert.equal(s.caps.cores, CORES, `the lab says ${s.caps.cores} cores on a ${CORES}-core machine (the browser says ${s.caps.hardwareConcurrency})`);
+  await assertCoresAtMost({ capabilities: s.caps }, 'after a Compare');
   assert.match(s.text, new RegExp(`Cores: ${CORES} \\(measured`));
   assert.match(s.text, new RegExp(`Your browser: ${CORES} cores?,`), 'the status\'s one sentence counts the same cores');
   // Python's defaults follow the cores counted: threads min(32, cores + 4), processes cores.
@@ -232,6 +233,7 @@ for (let n = 1; n <= GIL_PAGES; n++) {
       assert.deepEqual(run.rule.problems.filter((p) => !known.includes(p)), [], run.rule.problems.join('; '));
       if (known.length) await t.test('no known gap', { todo: `WebKitGTK: ${known.join('; ')}` }, () => assert.deepEqual(known, []));
       assert.equal(run.status.lastCrash, undefined, 'no engine restart');
+      await assertCoresAtMost(run.status, 'after the gil chapter');
       gilPages.push({ verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls });
       noteEngine(ENGINE, { gil: gilPages[0], gilPages });
       if (n === 1) await shot(fresh, 'gil-chapter');
@@ -262,6 +264,7 @@ test(`${ENGINE}: the asyncio and free-threading chapters from a fresh page: neve
         assert.match(`${c.why ?? ''} ${c.measured.text}`, /unavailable|not measured|shared memory|cannot/i, `${c.id} says why: ${c.why}`);
       }
       assert.equal(run.status.lastCrash, undefined, 'no engine restart');
+      await assertCoresAtMost(run.status, `after the ${id} chapter`);
       noted[id] = { verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls };
     }
     noteEngine(ENGINE, { chapters: noted });

@@ -9,12 +9,15 @@
 // message waits for a core: two of four workers run, then the other two).
 
 /**
- * @param {{ cores: number, workers: { startAt?: number, ms: number, pieceMs: number }[], others?: number,
- *   policy?: 'fair' | 'fifo', slice?: number, dt?: number }} m
- * @returns {{ start: number, ends: number[] }[]} each worker's report, in ms from the machine's start
+ * `pieceMs` is a number, or a function of the CPU time the worker has had so far (`cpuBefore` plus this
+ * run's): a worker whose compiler has not warmed up yet works slower.
+ * @param {{ cores: number, workers: { startAt?: number, ms: number, pieceMs: number | ((cpu: number) => number), cpuBefore?: number }[],
+ *   others?: number, policy?: 'fair' | 'fifo', slice?: number, dt?: number }} m
+ * @returns {{ start: number, ends: number[], cpu: number }[]} each worker's report, in ms from the machine's start, and its CPU time in all
  */
 export function simulate({ cores, workers, others = 0, policy = 'fair', slice = 4, dt = 0.01 }) {
-  const ws = workers.map((w, i) => ({ ...w, id: i, startAt: w.startAt ?? 0, start: undefined, ends: [], cpu: 0, done: false }));
+  const ws = workers.map((w, i) => ({ ...w, id: i, startAt: w.startAt ?? 0, start: undefined, ends: [], cpu: 0, total: w.cpuBefore ?? 0, done: false }));
+  const pieceOf = (w) => (typeof w.pieceMs === 'function' ? w.pieceMs(w.total) : w.pieceMs);
   // The run queue: workers (by id) and other programs ('o0', 'o1', ...), in the order they get a core.
   const queue = Array.from({ length: others }, (_, i) => `o${i}`);
   const queued = new Set();
@@ -42,7 +45,8 @@ export function simulate({ cores, workers, others = 0, policy = 'fair', slice = 
       const w = ws[x];
       w.start ??= t;
       w.cpu += dt;
-      if (w.cpu >= w.pieceMs - 1e-9) {
+      w.total += dt;
+      if (w.cpu >= pieceOf(w) - 1e-9) {
         w.cpu = 0;
         const end = round(t + dt);
         w.ends.push(end);
@@ -51,5 +55,5 @@ export function simulate({ cores, workers, others = 0, policy = 'fair', slice = 
     }
     if (step > 1e7) throw new Error('the simulation did not end');
   }
-  return ws.map((w) => ({ start: w.start, ends: w.ends }));
+  return ws.map((w) => ({ start: w.start, ends: w.ends, cpu: w.total }));
 }

@@ -27,8 +27,10 @@ const SETTLE_MS = 60;
 const GAP_MS = 40;
 /** How long the workers work in a trial, and one alone, ms: long enough to span several scheduler slices. */
 const WINDOW_MS = 30;
-/** The first probe's warm-up, every worker at once, not counted, ms. */
-const WARM_MS = 60;
+/** The first probe's warm-up, every worker at once, not counted: runs of WARM_MS, WARM_GAP_MS apart, at most WARM_RUNS. */
+const WARM_MS = 40;
+const WARM_GAP_MS = 20;
+const WARM_RUNS = 10;
 /** A piece of work takes at least this long alone, ms (so a piece's end is timed well even on a coarse clock). */
 const PIECE_MS = 0.25;
 
@@ -107,10 +109,26 @@ export class ParallelismProbe {
     // another program holding a core.
     await sleep(SETTLE_MS);
     if (!this.warmed) {
-      // Every worker's compiler warms up first, all at once, and that run is not counted: each worker
-      // compiles its own code (JavaScriptCore's workers each have their own), and a worker still running
-      // cold code reads as a core another program holds. Pieces are made long enough to time.
-      while (Math.min(...(await this.together(WARM_MS)).map(msPerPiece)) < PIECE_MS && this.n < 5_000_000) this.n *= 2;
+      // Every worker's compiler warms up first, all at once, not counted, until the work stops getting
+      // faster (two runs in a row no faster than the fastest so far), with a pause between runs: each worker
+      // compiles its own code, and a worker still running cold code reads as a core another program holds.
+      // V8 and SpiderMonkey are warm after one run; JavaScriptCore compiles its optimised code on threads
+      // of its own, which wait for a core while the workers hold both (WebKitGTK's first probe of a Compare
+      // read 1.2 of 2 idle cores; on a busy machine its first piece of work took 68 ms where a warm one
+      // takes 0.3, and it was 0.8-1.1 ms 60 ms later). Pieces are made long enough to time.
+      let fastest = Infinity;
+      for (let i = 0, still = 0; i < WARM_RUNS && still < 2; i++) {
+        if (i > 0) await sleep(WARM_GAP_MS);
+        const now = Math.min(...(await this.together(WARM_MS)).map(msPerPiece));
+        if (now < PIECE_MS && this.n < 5_000_000) {
+          this.n *= 2;
+          fastest = Infinity;
+          still = 0;
+          continue;
+        }
+        still = now < 0.95 * fastest ? 0 : still + 1;
+        fastest = Math.min(fastest, now);
+      }
       this.warmed = true;
     }
     // Together, up to three times, 40 ms apart. A program that holds a core holds it in every trial; one
