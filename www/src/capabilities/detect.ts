@@ -11,7 +11,7 @@
 //     runs in a worker too, and the page's main thread compiles no WebAssembly at all.
 // The worker's half is ./worker.ts; the decision from these answers is ./decide.ts (pure, unit-tested).
 
-import { MARK, MARK_INDEX, type WorkerAnswer } from './protocol';
+import { MARK, MARK_INDEX, type NestedAnswer, type WorkerAnswer } from './protocol';
 
 /** The threads build's memory, as its glue makes it (www/pkg/threads/concurrency_lab.js; checked by tests/unit/capabilities.test.mjs). */
 export const LAB_MEMORY = { initial: 19, maximum: 8192 } as const;
@@ -50,16 +50,24 @@ async function detectWorkerSide(): Promise<Pick<Detected, 'sharedMemory' | 'atom
     sharedMemory = `this browser cannot make the lab's shared memory (512 MiB at most): ${describe(e)}`;
     memory = undefined;
   }
+  // Two answers: what the threads build needs (within CHECK_MS), then the nested worker (within
+  // NESTED_MS more), which can hang the worker without costing the first (./protocol.ts, NestedAnswer).
+  let nestedAnswer: (a: true | string) => void = () => {};
+  const nested = new Promise<true | string>((resolve) => (nestedAnswer = resolve));
   const answer = new Promise<WorkerAnswer | string>((resolve) => {
     const timer = setTimeout(() => resolve(`the capability check's worker did not answer within ${CHECK_MS} ms`), CHECK_MS);
-    worker.onmessage = ({ data }: MessageEvent<WorkerAnswer>) => {
+    worker.onmessage = ({ data }: MessageEvent<WorkerAnswer | NestedAnswer>) => {
+      if (data?.type === 'nested') return nestedAnswer(data.nestedWorkers);
       clearTimeout(timer);
       resolve(data);
+      setTimeout(() => nestedAnswer(`a worker started from a worker did not answer within ${NESTED_MS} ms`), NESTED_MS + 500);
     };
     worker.onerror = (e) => {
       e.preventDefault();
       clearTimeout(timer);
-      resolve(`the capability check's worker failed: ${e.message || 'error'}`);
+      const why = `the capability check's worker failed: ${e.message || 'error'}`;
+      resolve(why);
+      nestedAnswer(why);
     };
   });
   try {
@@ -71,13 +79,14 @@ async function detectWorkerSide(): Promise<Pick<Detected, 'sharedMemory' | 'atom
     worker.postMessage({ type: 'check', nestedMs: NESTED_MS });
   }
   const got = await answer;
+  const nestedWorkers = typeof got === 'string' ? got : await nested;
   worker.terminate();
   if (typeof got === 'string') return { sharedMemory: sharedMemory === true ? got : sharedMemory, atomicsWait: got, nestedWorkers: got, jspi: got };
   if (sharedMemory === true && memory && Atomics.load(new Int32Array(memory.buffer), MARK_INDEX) !== MARK) {
     sharedMemory = got.atomicsWait === true ? 'this browser sent a copy of the shared memory to the worker, not the memory itself' : `the worker could not use the shared memory it was sent: ${got.atomicsWait}`;
   }
   const atomicsWait = memory ? got.atomicsWait : typeof sharedMemory === 'string' ? `not tried: ${sharedMemory}` : got.atomicsWait;
-  return { sharedMemory, atomicsWait, nestedWorkers: got.nestedWorkers, jspi: got.jspi };
+  return { sharedMemory, atomicsWait, nestedWorkers, jspi: got.jspi };
 }
 
 /** Every capability, tried at once (a few ms; at most CHECK_MS). */

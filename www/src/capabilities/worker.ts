@@ -4,7 +4,7 @@
 // that WebAssembly stack switching (JSPI) works.
 // Each answer is what happened when it tried, never the presence of a global.
 
-import { MARK, MARK_INDEX, type Check, type WorkerAnswer } from './protocol';
+import { MARK, MARK_INDEX, type Check, type NestedAnswer, type WorkerAnswer } from './protocol';
 
 const scope = self as unknown as { onmessage: ((e: MessageEvent<Check>) => void) | null; postMessage(m: unknown): void };
 
@@ -70,6 +70,10 @@ async function jspi(): Promise<true | string> {
 
 scope.onmessage = async ({ data }: MessageEvent<Check>) => {
   if (data?.type !== 'check') return;
-  const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory), nestedWorkers: await nestedWorkers(data.nestedMs), jspi: await jspi() };
+  // What the threads build needs first, told at once; the nested worker after, on its own (it can hang
+  // this worker: ./protocol.ts, NestedAnswer).
+  const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory), jspi: await jspi() };
   scope.postMessage(answer);
+  const nested: NestedAnswer = { type: 'nested', nestedWorkers: await nestedWorkers(data.nestedMs) };
+  scope.postMessage(nested);
 };
