@@ -51,17 +51,3 @@ export async function judgedChapter(evaluate, id, { unavailable = [] } = {}) {
   const said = `${id}: ${describeLoad(load)} (${rule.cls}); probes ${machines.map((m) => m.probes.join(' ')).join(' | ')}; ${value.claims.map((c) => `${c.id} ${c.verdict} ${c.measured.text}`).join('; ')}`;
   return { claims: value.claims, status: value.status, rule, said };
 }
-
-/**
- * The problems of `verdictRule` this engine is known to have, reported as a TODO rather than failed (issue
- * 22), in WebKitGTK: processes-cpu left inconclusive on a quiet machine (2026-12-06: rounds at 1.01x-1.12x
- * beside a median of 1.5x; borne out at 1.57x and 1.69x in later quiet runs); and, in the first seconds of a
- * fresh page, the lab's probes reading a core busy that no other program used (the asyncio chapter's first
- * Compare: probes 1.93 0.93 1.1 1.26 1.06 of 2, the next Compare's all 1.74-1.91; not JIT warm-up of the
- * probe, whose first reading was the high one: the browser's own work on a core, its WebAssembly tier-up
- * suspected). Every other problem fails.
- */
-const KNOWN = {
-  webkit: [/^processes-cpu inconclusive \(the machine was quiet\)/, /^the machine was quiet, but the lab's probes read it busy/],
-};
-export const knownGaps = (engine, problems) => problems.filter((p) => (KNOWN[engine.replace(/-sab$/, '')] ?? []).some((re) => re.test(p)));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { OUT, startServer } from '../e2e/helpers.mjs';
 import { startHostServer } from '../e2e/embed-helpers.mjs';
 import { ENGINES, openEngine } from './drivers.mjs';
-import { assertCoresAtMost, judgedChapter, knownGaps } from './chapter.mjs';
+import { assertCoresAtMost, judgedChapter } from './chapter.mjs';
 import { noteEngine } from './results.mjs';
 import { overlappingSpans } from '../e2e/rules.mjs';
 
@@ -102,9 +102,7 @@ for (const id of ['gil', 'threads-vs-processes']) {
   test(`${ENGINE}: in the course page's frame, the ${id} chapter: never refuted, borne out when the machine is quiet`, { skip: SAME_AS_WEBKIT }, async (t) => {
     const run = await judgedChapter(inFrame, id);
     t.diagnostic(run.said);
-    const known = knownGaps(ENGINE, run.rule.problems);
-    assert.deepEqual(run.rule.problems.filter((p) => !known.includes(p)), [], run.rule.problems.join('; '));
-    if (known.length) await t.test('no known gap', { todo: `WebKitGTK: ${known.join('; ')}` }, () => assert.deepEqual(known, []));
+    assert.deepEqual(run.rule.problems, [], run.rule.problems.join('; '));
     assert.equal(run.status.lastCrash, undefined, 'no engine restart');
     await assertCoresAtMost(run.status, `in the frame, after the ${id} chapter`);
     noted[id] = { verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls };

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { noteEngine } from './results.mjs';
 import { OUT, startServer } from '../e2e/helpers.mjs';
 import { allWaitingAtOnce } from '../e2e/rules.mjs';
-import { assertCoresAtMost, judgedChapter, knownGaps } from './chapter.mjs';
+import { assertCoresAtMost, judgedChapter } from './chapter.mjs';
 import { ENGINES, openEngine } from './drivers.mjs';
 
 const ENGINE = process.env.LAB_BROWSER ?? 'firefox';
@@ -227,11 +227,8 @@ for (let n = 1; n <= GIL_PAGES; n++) {
       const run = await judgedChapter((fn, arg) => fresh.evaluate(fn, arg), 'gil');
       t.diagnostic(run.said);
       assert.ok(run.claims.some((c) => c.id === 'threads-gil-cpu') && run.claims.some((c) => c.id === 'processes-cpu'), run.claims.map((c) => c.id).join());
-      // A known gap, reported, not hidden (./chapter.mjs, knownGaps): WebKitGTK's processes-cpu left open on a
-      // quiet machine. Every other problem (a claim refuted, a busy machine read idle, threads-gil-cpu open) fails.
-      const known = knownGaps(ENGINE, run.rule.problems);
-      assert.deepEqual(run.rule.problems.filter((p) => !known.includes(p)), [], run.rule.problems.join('; '));
-      if (known.length) await t.test('no known gap', { todo: `WebKitGTK: ${known.join('; ')}` }, () => assert.deepEqual(known, []));
+      // Every problem fails: a claim refuted, a busy machine read idle, a claim left open on a quiet machine.
+      assert.deepEqual(run.rule.problems, [], run.rule.problems.join('; '));
       assert.equal(run.status.lastCrash, undefined, 'no engine restart');
       await assertCoresAtMost(run.status, 'after the gil chapter');
       gilPages.push({ verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls });
@@ -256,9 +253,7 @@ test(`${ENGINE}: the asyncio and free-threading chapters from a fresh page: neve
       const unavailable = EXPECTED_BUILD === 'single' && id === 'free-threading' ? ['free-threaded-cpu'] : [];
       const run = await judgedChapter((fn, arg) => fresh.evaluate(fn, arg), id, { unavailable });
       t.diagnostic(run.said);
-      const known = knownGaps(ENGINE, run.rule.problems);
-      assert.deepEqual(run.rule.problems.filter((p) => !known.includes(p)), [], run.rule.problems.join('; '));
-      if (known.length) await t.test(`${id}: no known gap`, { todo: `WebKitGTK: ${known.join('; ')}` }, () => assert.deepEqual(known, []));
+      assert.deepEqual(run.rule.problems, [], run.rule.problems.join('; '));
       for (const c of run.claims.filter((x) => unavailable.includes(x.id))) {
         assert.equal(c.verdict, 'inconclusive', `${c.id}: ${c.measured.text}`);
         assert.match(`${c.why ?? ''} ${c.measured.text}`, /unavailable|not measured|shared memory|cannot/i, `${c.id} says why: ${c.why}`);
