@@ -9,8 +9,9 @@ use crate::core::spec::Spec;
 /// The lane name: Python's own name for the thread that runs a script.
 pub const LANE: &str = "MainThread";
 
-/// CPU work checks for a Stop this often; the loop itself never interleaves tasks.
-const RESPONSIVE_MS: f64 = 10.0;
+/// CPU work checks for a Stop this often; the loop itself never interleaves tasks. (The single build's
+/// `threads-gil` gives the engine's loop its turns as often while no thread waits on I/O: `turns/cpu.rs`.)
+pub(crate) const RESPONSIVE_MS: f64 = 10.0;
 
 pub async fn run(ctx: &LoopCtx<'_>, spec: &Spec) -> Vec<TaskRecord> {
     let mut records = Vec::with_capacity(spec.tasks as usize);

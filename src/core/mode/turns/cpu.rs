@@ -6,12 +6,25 @@ use super::shared::Pool;
 use crate::core::events::DropReason;
 use crate::core::gil::ThreadId;
 use crate::core::mode::pool::record_drop;
-use crate::core::platform::IoError;
+use crate::core::platform::{IoError, LocalFuture};
 use crate::core::record::{SpanKind, TaskRecorder};
 use crate::core::workload::types::{CpuKernel, CHUNK_MS};
 
-/// The engine's own event loop gets a turn this often while a thread computes, ms: one chunk.
+/// The engine's own event loop gets a turn this often while a thread computes, ms: one chunk, so a Stop,
+/// the watchdog and a completed request are heard within one chunk ...
 pub const ENGINE_TURN_EVERY_MS: f64 = CHUNK_MS;
+
+/// ... where a turn is cheap. A turn is not free: in WebKitGTK's engine worker a turn of the loop (a
+/// MessageChannel post) cost 0.3 ms after half a millisecond of work (Chromium's 0.014 ms), and one every
+/// chunk made this mode run CPU work at 0.35-0.6x of `sequential` there (CPython's threads under the GIL
+/// run it at about 0.9-1x). So while no thread waits on the engine's I/O the turns are spaced to cost at
+/// most this share of the time ...
+pub const ENGINE_TURN_SHARE: f64 = 0.02;
+
+/// ... and come at least this often, ms: as often as `sequential` gives the loop a turn (a Stop heard
+/// within 10 ms in both). While a thread waits on a request or a sleep, a turn every chunk whatever it
+/// costs: its completion comes in one.
+pub const QUIET_ENGINE_TURN_EVERY_MS: f64 = crate::core::mode::sequential::RESPONSIVE_MS;
 
 impl Pool<'_> {
     /// CPU work holding the GIL, in chunks; between them (CPython: between bytecodes) the eval breaker,
@@ -80,12 +93,30 @@ impl Pool<'_> {
 
     /// A turn of the engine's own event loop: a Stop, the page's watchdog, completed I/O.
     pub(super) async fn engine_turn(&self) {
+        let before = self.rule_now();
         self.ctx.io.yield_now().await;
-        self.engine_turn_at.set(self.rule_now());
+        let after = self.rule_now();
+        self.engine_turn_at.set(after);
+        self.engine_turn_ms.set(after - before);
     }
 
-    /// Whether the engine's loop should have a turn by `now`.
+    /// Whether the engine's loop should have a turn by `now`: every chunk while a thread waits on the
+    /// engine's I/O (its completion comes in a turn) or while a turn costs little; else spaced so the last
+    /// turn's cost is [`ENGINE_TURN_SHARE`] of the time, at most [`QUIET_ENGINE_TURN_EVERY_MS`] apart.
     pub(super) fn engine_turn_due(&self, now: f64) -> bool {
-        now - self.engine_turn_at.get() >= ENGINE_TURN_EVERY_MS
+        let every = if self.in_io.get() > 0 {
+            ENGINE_TURN_EVERY_MS
+        } else {
+            (self.engine_turn_ms.get() / ENGINE_TURN_SHARE).clamp(ENGINE_TURN_EVERY_MS, QUIET_ENGINE_TURN_EVERY_MS)
+        };
+        now - self.engine_turn_at.get() >= every
+    }
+
+    /// `io`, counted as a thread waiting on the engine's I/O while it runs.
+    pub(super) async fn waiting_on_io<T>(&self, io: LocalFuture<'_, T>) -> T {
+        self.in_io.set(self.in_io.get() + 1);
+        let r = io.await;
+        self.in_io.set(self.in_io.get() - 1);
+        r
     }
 }

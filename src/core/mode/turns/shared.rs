@@ -62,6 +62,11 @@ pub(super) struct Pool<'a> {
     pub(super) changes: Cell<u64>,
     /// When the engine's event loop last had a turn.
     pub(super) engine_turn_at: Cell<f64>,
+    /// What the engine loop's last turn took, ms (a turn costs more in some browsers than in others).
+    pub(super) engine_turn_ms: Cell<f64>,
+    /// How many threads wait on the engine's I/O now (a request, a sleep): while any does, the engine's
+    /// loop gets a turn every chunk, to hear its completion.
+    pub(super) in_io: Cell<u32>,
     /// The holder's chunk that has just ended (when, whose), while the threads back from short calls
     /// before it ask first: one back later waits until the holder has done what it does then.
     pub(super) chunk_end: Cell<Option<(f64, ThreadId)>>,

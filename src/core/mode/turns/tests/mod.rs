@@ -334,6 +334,8 @@ fn rounds_end_when_nothing_changes() {
 struct Watched<'a> {
     io: &'a VirtualIo,
     turns: std::cell::RefCell<Vec<f64>>,
+    /// What a turn takes, ms.
+    cost: f64,
 }
 
 impl AsyncIo for Watched<'_> {
@@ -345,6 +347,7 @@ impl AsyncIo for Watched<'_> {
     }
     fn yield_now(&self) -> LocalFuture<'_, ()> {
         self.turns.borrow_mut().push(self.io.now_ms());
+        self.io.advance(self.cost);
         self.io.yield_now()
     }
     fn abort_all(&self) {
@@ -360,7 +363,7 @@ fn the_engine_loop_gets_a_turn_every_chunk_whatever_the_threads_do() {
     // A Stop and the page's watchdog are heard in the engine's turns: never more than about a chunk
     // apart, through long turns of the GIL, many short tasks, and a convoy's calls.
     let io = Arc::new(clock(None));
-    let watched = Watched { io: &io, turns: Default::default() };
+    let watched = Watched { io: &io, turns: Default::default(), cost: 0.0 };
     let s = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "tasks": 203, "workers": 3}));
     let plan = |id: u32| TaskPlan {
         steps: match id {
@@ -382,6 +385,48 @@ fn the_engine_loop_gets_a_turn_every_chunk_whatever_the_threads_do() {
     let gaps: Vec<f64> = std::iter::once(0.0).chain(turns.iter().copied()).chain([end]).collect::<Vec<_>>().windows(2).map(|w| w[1] - w[0]).collect();
     let longest = gaps.iter().copied().fold(0.0, f64::max);
     assert!(longest <= super::ENGINE_TURN_EVERY_MS + 0.5 + 0.01, "the engine's loop waited {longest} ms for a turn ({} turns)", turns.len());
+}
+
+/// The gaps between the engine loop's turns from `from` to `end`: the longest.
+fn longest_gap(turns: &[f64], from: f64, end: f64) -> f64 {
+    let inside: Vec<f64> = std::iter::once(from).chain(turns.iter().copied().filter(|&t| t > from && t < end)).chain([end]).collect();
+    inside.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max)
+}
+
+#[test]
+fn where_a_turn_of_the_engine_loop_is_dear_it_gets_fewer_but_one_every_chunk_while_a_thread_waits_on_io() {
+    // WebKitGTK: a turn of the engine's loop costs 0.3 ms, more than half a chunk. One every chunk made CPU
+    // work under threads-gil run at half speed; spaced to cost 2% of the time, at most 10 ms apart. While a
+    // thread waits on a sleep, its completion comes in a turn: one every chunk then, whatever it costs.
+    let io = Arc::new(clock(None));
+    let watched = Watched { io: &io, turns: Default::default(), cost: 0.3 };
+    let s = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "tasks": 2, "workers": 2}));
+    let plan = |id: u32| TaskPlan {
+        steps: match id {
+            0 => vec![Step::Cpu(Box::new(Compute { io: io.clone(), left: 100.0 }))],
+            _ => vec![Step::Sleep { ms: 20 }],
+        },
+        fault: None,
+    };
+    let r = io.drive(async {
+        let ctx = LoopCtx { io: &watched, clock: &*io, cancel: &io.cancel, t0: 0.0, progress: &NoProgress, group: CancelToken::new() };
+        run_plans(&ctx, &s, &plan).await
+    });
+    assert!(r.iter().all(|t| t.status == Status::Ok));
+    let turns = watched.turns.borrow();
+    let sleeper = r.iter().find(|t| t.id == 1).unwrap();
+    let sleep = sleeper.spans.iter().find(|sp| sp.kind == SpanKind::IoWait).expect("the sleep");
+    let during = longest_gap(&turns, sleep.start_ms + 0.01, sleep.end_ms);
+    assert!(during <= super::ENGINE_TURN_EVERY_MS + 0.3 + 0.5 + 0.01, "during the sleep the engine's loop waited {during} ms for a turn");
+    // The sleep's end was heard within a turn and a chunk: the sleeper asked for the GIL then.
+    assert!(sleep.end_ms <= sleep.start_ms + 20.0 + super::ENGINE_TURN_EVERY_MS + 0.3 + 0.01, "the 20 ms sleep ended at {:?}", (sleep.start_ms, sleep.end_ms));
+    // Before it and after it, the holder computes alone: a turn about every 10 ms (0.3 / 2%, at most 10).
+    let end = r.iter().map(|t| t.end_ms).fold(0.0, f64::max);
+    let after = sleep.end_ms + 6.0;
+    let quiet = turns.iter().filter(|&&t| t > after).count() as f64;
+    assert!(quiet <= (end - after) / super::QUIET_ENGINE_TURN_EVERY_MS + 1.0, "{quiet} turns from {after} to {end} ms");
+    let longest = longest_gap(&turns, after, end);
+    assert!(longest <= super::QUIET_ENGINE_TURN_EVERY_MS + 0.3 + 0.5 + 0.01, "the engine's loop waited {longest} ms for a turn");
 }
 
 mod any_threads {
