@@ -551,7 +551,8 @@ test('the probe reads a quiet machine idle, a held core busy, a burst in most of
   assert.ok(held < 1.4 && held > 1.2, `a held core: ${held} of 2 cores free`);
   const hiccup = await probeReads([(trial) => (trial === 4 ? 1 : 0)]);
   assert.ok(hiccup >= 1.9, `a hiccup in one trial together: ${hiccup}`);
-  const burst = await probeReads([(trial) => (trial === 3 || trial === 5 ? 2 : 0)]);
+  // A later probe (a first one that reads busy is taken again: below): two other programs in two of its trials.
+  const [, burst] = await probeReads([() => 0, (trial) => (trial === 0 || trial === 2 ? 2 : 0)]);
   assert.ok(burst <= 1.1, `two other programs in two of the three trials together: ${burst}`);
   // The same probe in a later round, with two other programs there from the start: its time alone is the
   // fastest it has seen, not one measured while others shared the core (which would read 1.5, nearly idle).
@@ -585,4 +586,12 @@ test('a Compare\'s first probe reads an idle machine idle while its workers\' co
     const read = await probeReads([() => 0], { cores: 2, k, pieceMs });
     assert.ok(read >= 1.9 && read <= 2.05, `${k} workers, a slow warm-up: ${read} of 2 cores`);
   }
+  // A plateau the warm-up takes for warm code (3 times slower up to 260 ms of CPU: through the first
+  // probe's trials, not its times alone after them): that probe reads busy and is taken once more.
+  const plateau = (n, cpu) => (n / 50_000) * (cpu < 60 ? 20 : cpu < 260 ? 3 : 1);
+  const read = await probeReads([() => 0], { cores: 2, pieceMs: plateau });
+  assert.ok(read >= 1.9 && read <= 2.05, `a plateau past the warm-up: ${read} of 2 cores`);
+  // A machine really busy reads busy again.
+  const held = await probeReads([() => 1], { cores: 2, pieceMs: plateau });
+  assert.ok(held < 1.45, `a plateau and a held core: ${held}`);
 });
