@@ -4,6 +4,8 @@
 
 #[cfg(feature = "threads")]
 mod bridge;
+#[cfg(feature = "threads")]
+mod channel;
 #[cfg(not(feature = "program"))]
 mod clock;
 #[cfg(not(feature = "program"))]
