@@ -1,7 +1,7 @@
 //! The Python program module (feature `program`; scripts/build-wasm.sh builds it into www/pkg/program):
 //! the program generator ([`crate::core::python`]) alone, a wasm of its own. The engine worker fetches it
 //! when a program is first asked for (`pythonProgram` in www/src/engine/engine-worker.ts), so the two
-//! engine builds, which every page load downloads, do not carry it (about 16 KB gzip: docs/PERFORMANCE.md,
+//! engine builds, which every page load downloads, do not carry it (21 KB gzip of each: docs/PERFORMANCE.md,
 //! "Size"). The generator reads only the spec and the options, no engine state, so nothing else is needed.
 
 use wasm_bindgen::prelude::*;

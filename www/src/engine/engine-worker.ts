@@ -193,7 +193,7 @@ async function interpreterModule(): Promise<Uint8Array> {
 const moduleUrl = (build: Build | 'program') => new URL(`./pkg/${build}/concurrency_lab.js`, import.meta.url).href;
 
 // The Python program generator is a wasm module of its own, loaded here when a program is first asked
-// for: it is not in the engine's builds, which every page load downloads (issue 25: about 16 KB gzip of
+// for: it is not in the engine's builds, which every page load downloads (issue 25: 21 KB gzip of
 // each). One instance for the worker's life; one that trapped is dropped, and the next call loads anew.
 let programModule: Promise<ProgramModule> | undefined;
 function loadProgramModule(): Promise<ProgramModule> {
