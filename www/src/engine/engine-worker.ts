@@ -197,12 +197,15 @@ const moduleUrl = (build: Build | 'program') => new URL(`./pkg/${build}/concurre
 // each). One instance for the worker's life; one that trapped is dropped, and the next call loads anew.
 let programModule: Promise<ProgramModule> | undefined;
 function loadProgramModule(): Promise<ProgramModule> {
-  programModule ??= (async () => {
-    const mod = (await import(/* @vite-ignore */ moduleUrl('program'))) as ProgramModule;
-    await mod.default({ module_or_path: new URL('./pkg/program/concurrency_lab_bg.wasm', import.meta.url) });
-    return mod;
-  })();
-  programModule.catch(() => (programModule = undefined));
+  if (!programModule) {
+    programModule = (async () => {
+      const mod = (await import(/* @vite-ignore */ moduleUrl('program'))) as ProgramModule;
+      await mod.default({ module_or_path: new URL('./pkg/program/concurrency_lab_bg.wasm', import.meta.url) });
+      return mod;
+    })();
+    // A load that failed (offline, a server error) is tried again on the next call.
+    programModule.catch(() => (programModule = undefined));
+  }
   return programModule;
 }
 
