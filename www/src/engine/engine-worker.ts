@@ -194,12 +194,15 @@ const moduleUrl = (build: Build | 'program') => new URL(`./pkg/${build}/concurre
 
 // The Python program generator is a wasm module of its own, loaded here when a program is first asked
 // for: it is not in the engine's builds, which every page load downloads (issue 25: 21 KB gzip of
-// each). One instance for the worker's life; one that trapped is dropped, and the next call loads anew.
+// each). One instance for the worker's life; one that trapped is dropped, and the next call makes a new
+// one (a module imported again by the same URL would be the same instance: the URL is made new).
 let programModule: Promise<ProgramModule> | undefined;
+let programLoads = 0;
 function loadProgramModule(): Promise<ProgramModule> {
   if (!programModule) {
+    const url = moduleUrl('program') + (programLoads++ ? `?instance=${programLoads}` : '');
     programModule = (async () => {
-      const mod = (await import(/* @vite-ignore */ moduleUrl('program'))) as ProgramModule;
+      const mod = (await import(/* @vite-ignore */ url)) as ProgramModule;
       await mod.default({ module_or_path: new URL('./pkg/program/concurrency_lab_bg.wasm', import.meta.url) });
       return mod;
     })();
