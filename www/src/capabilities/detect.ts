@@ -14,7 +14,7 @@
 import { MARK, MARK_INDEX, type WorkerAnswer } from './protocol';
 
 /** The threads build's memory, as its glue makes it (www/pkg/threads/concurrency_lab.js; checked by tests/unit/capabilities.test.mjs). */
-export const LAB_MEMORY = { initial: 19, maximum: 8192 } as const;
+export const LAB_MEMORY = { initial: 18, maximum: 8192 } as const;
 /** How long the whole check may take before what has not answered counts as missing, ms. */
 export const CHECK_MS = 4000;
 /** How long a nested worker may take to answer, ms. */

@@ -18,7 +18,6 @@ interface EngineModule {
   run(spec: string, onTask?: (record: string, output?: TaskOutput) => void): Promise<string>;
   validate(spec: string): string;
   estimate(spec: string): number;
-  pythonProgram(spec: string, options: string): string;
   catalogue(): string;
   calibrate(measurements: string): string;
   setDefaults(defaults: string): string;
@@ -28,6 +27,12 @@ interface EngineModule {
   cancel(): void;
   memoryBytes(): number;
   threadWorkers(): number;
+}
+
+/** The Python program module (www/pkg/program: src/web/program.rs): the program generator alone. */
+interface ProgramModule {
+  default(init?: { module_or_path: URL }): Promise<unknown>;
+  pythonProgram(spec: string, options: string): string;
 }
 
 let engine: EngineModule | undefined;
@@ -185,7 +190,27 @@ async function interpreterModule(): Promise<Uint8Array> {
   }
 }
 
-const moduleUrl = (build: Build) => new URL(`./pkg/${build}/concurrency_lab.js`, import.meta.url).href;
+const moduleUrl = (build: Build | 'program') => new URL(`./pkg/${build}/concurrency_lab.js`, import.meta.url).href;
+
+// The Python program generator is a wasm module of its own, loaded here when a program is first asked
+// for: it is not in the engine's builds, which every page load downloads (issue 25: 21 KB gzip of
+// each). One instance for the worker's life; one that trapped is dropped, and the next call makes a new
+// one (a module imported again by the same URL would be the same instance: the URL is made new).
+let programModule: Promise<ProgramModule> | undefined;
+let programLoads = 0;
+function loadProgramModule(): Promise<ProgramModule> {
+  if (!programModule) {
+    const url = moduleUrl('program') + (programLoads++ ? `?instance=${programLoads}` : '');
+    programModule = (async () => {
+      const mod = (await import(/* @vite-ignore */ url)) as ProgramModule;
+      await mod.default({ module_or_path: new URL('./pkg/program/concurrency_lab_bg.wasm', import.meta.url) });
+      return mod;
+    })();
+    // A load that failed (offline, a server error) is tried again on the next call.
+    programModule.catch(() => (programModule = undefined));
+  }
+  return programModule;
+}
 
 // Begun as this worker loads, before the page has chosen the build (the page starts this worker while it
 // tries the browser's capabilities: EngineClient.prepare): the single build, which every build needs for
@@ -335,10 +360,19 @@ const api: EngineApi = {
 
   async pythonProgram(spec: Spec, options: { baseUrl?: string; failing?: number[] } = {}): Promise<string> {
     if (!engine) throw toPlainError('the engine has not started');
+    let mod: ProgramModule;
     try {
-      return engine.pythonProgram(JSON.stringify(spec), JSON.stringify(options));
+      mod = await loadProgramModule();
     } catch (e) {
-      throw toPlainError(e);
+      throw { name: 'EngineError', message: `could not load the Python program module: ${e instanceof Error ? e.message : String(e)}` } satisfies PlainError;
+    }
+    try {
+      return mod.pythonProgram(JSON.stringify(spec), JSON.stringify(options));
+    } catch (e) {
+      // A rejection is a JSON error (a spec with no program); a trap is the module's own, not the engine's.
+      if (typeof e === 'string') throw toPlainError(e);
+      programModule = undefined;
+      throw { name: 'EngineError', message: `the Python program module failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` } satisfies PlainError;
     }
   },
 
