@@ -7,7 +7,7 @@ use super::io::WebIo;
 use crate::core::platform::{AsyncIo, BlockingIo, Fetch, IoError};
 use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
-use super::channel::{channel, Sender};
+use crate::core::platform::channel::{channel, Sender};
 use std::sync::Mutex;
 
 enum Op {

@@ -4,8 +4,6 @@
 
 #[cfg(feature = "threads")]
 mod bridge;
-#[cfg(feature = "threads")]
-mod channel;
 #[cfg(not(feature = "program"))]
 mod clock;
 #[cfg(not(feature = "program"))]

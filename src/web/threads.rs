@@ -4,7 +4,7 @@
 //! (CPython's threads start in microseconds).
 
 use crate::core::platform::PythonThreads;
-use super::channel::{channel, Receiver, Sender};
+use crate::core::platform::channel::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

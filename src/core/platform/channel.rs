@@ -1,5 +1,5 @@
 //! A blocking channel between the engine's threads (threads build): the Python threads' job queues and
-//! their "done" reports (`threads.rs`), and the I/O bridge's answers (`bridge.rs`). What
+//! their "done" reports (`src/web/threads.rs`), and the I/O bridge's answers (`src/web/bridge.rs`). What
 //! `std::sync::mpsc` did here, in far less code: std's channel carries three flavours (bounded, unbounded,
 //! rendezvous), each built again for every message type, which made about 10 KB of the threads build
 //! (issue 25, docs/PERFORMANCE.md "Size"). A queue under a mutex, and a condition variable to wait on.
@@ -77,5 +77,56 @@ impl<T> Receiver<T> {
             }
             state = self.0.ready.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::channel;
+    use std::thread;
+    use std::time::Duration;
+
+    #[test]
+    fn values_arrive_in_the_order_sent_and_none_once_every_sender_is_gone() {
+        let (tx, rx) = channel::<u32>();
+        let tx2 = tx.clone();
+        tx.send(1);
+        tx2.send(2);
+        drop(tx);
+        tx2.send(3);
+        drop(tx2);
+        assert_eq!((rx.recv(), rx.recv(), rx.recv(), rx.recv()), (Some(1), Some(2), Some(3), None));
+    }
+
+    #[test]
+    fn a_waiting_receiver_wakes_for_a_value_sent_from_another_thread_and_for_the_last_sender_leaving() {
+        let (tx, rx) = channel::<&'static str>();
+        let sender = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            tx.send("job");
+            let tx2 = tx.clone();
+            drop(tx);
+            thread::sleep(Duration::from_millis(20));
+            drop(tx2);
+        });
+        assert_eq!(rx.recv(), Some("job"));
+        assert_eq!(rx.recv(), None);
+        sender.join().unwrap();
+    }
+
+    #[test]
+    fn many_senders_on_many_threads_lose_nothing() {
+        let (tx, rx) = channel::<usize>();
+        let handles: Vec<_> = (0..4)
+            .map(|k| {
+                let tx = tx.clone();
+                thread::spawn(move || (0..1000).for_each(|i| tx.send(k * 1000 + i)))
+            })
+            .collect();
+        drop(tx);
+        let mut got: Vec<usize> = std::iter::from_fn(|| rx.recv()).collect();
+        handles.into_iter().for_each(|h| h.join().unwrap());
+        got.sort_unstable();
+        assert_eq!(got, (0..4000).collect::<Vec<_>>());
     }
 }
