@@ -37,6 +37,15 @@ build() { # name target-dir toolchain rustflags cargo-args...
   RUSTFLAGS="$flags" cargo "+$toolchain" build --lib --profile "$PROFILE" --target wasm32-unknown-unknown \
     --target-dir "$dir" "$@"
   local wasm="$dir/wasm32-unknown-unknown/$PROFILE/concurrency_lab.wasm"
+  # What follows (wasm-bindgen, wasm-opt, esbuild: half a minute) is skipped when its input is the one
+  # it last made this output from: the same wasm, this script, the same wasm-bindgen and binaryen. So a
+  # built tree's `npm test` does not redo it (issue 20: the suite's time).
+  local stamp
+  stamp="$(cat "$wasm" "$0" | sha256sum | cut -c1-64) $PROFILE $(wasm-bindgen --version) $(node_modules/.bin/wasm-opt --version)"
+  if [ -f "$OUT/$name/.built-from" ] && [ "$(cat "$OUT/$name/.built-from")" = "$stamp" ]; then
+    echo "   $OUT/$name is up to date"
+    return
+  fi
   rm -rf "${OUT:?}/$name"
   wasm-bindgen "$wasm" --target web --out-dir "$OUT/$name" --no-typescript
   if [ "$PROFILE" != dev ]; then
@@ -58,6 +67,7 @@ build() { # name target-dir toolchain rustflags cargo-args...
     local js="$OUT/$name/concurrency_lab.js"
     node_modules/.bin/esbuild "$js" --minify --format=esm --log-level=error --outfile="$js.min" && mv "$js.min" "$js"
   fi
+  echo "$stamp" >"$OUT/$name/.built-from"
 }
 
 # std rebuilt for both (the threads build needs it for atomics): at the profile's opt-level "z", and with
