@@ -260,7 +260,7 @@ export class LessonView {
 
     const run = el('button', { type: 'button', className: 'chapter-run', id: 'chapter-run', textContent: done ? 'Run it again' : 'Run the experiment' });
     run.addEventListener('click', () => void this.run());
-    const plan = chapter.experiments.map((x) => x.title).join('; ');
+    const plan = chapter.experiments.map((x) => x.title).join('. ');
     const runRow = el('div', { className: 'buttons' }, run, el('span', { className: 'chapter-plan', textContent: ` ${plan}.` }));
     parts.push(runRow);
     if (!this.catalogue) {
