@@ -15,8 +15,8 @@ import { shownClaims } from './load.mjs';
 const session = labSession();
 
 /** A fresh profile, with errors collected; nothing is awaited (the caller decides how far to load). */
-async function freshContext(viewport = { width: 1280, height: 900 }, init) {
-  const context = await session.browser.newContext({ viewport });
+async function freshContext(viewport = { width: 1280, height: 900 }, init, colorScheme = 'light') {
+  const context = await session.browser.newContext({ viewport, colorScheme });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -93,9 +93,9 @@ async function inkIn(decoder, frames, rects, viewportWidth) {
 
 // Each on a fresh profile: the first frame with anything in it is what the URL names, fully drawn. Today's
 // main failed this: 40-100 ms of frames with the header over "Starting the lab…" came first.
-for (const [path, expect] of [['', 'threads-vs-processes'], ['?chapter=gil', 'gil'], ['#playground', 'playground']]) {
-  test(`the first frame with content (${path || 'no query'}) is ${expect === 'playground' ? 'the Playground' : `chapter ${expect}, its claim and its button`}; nothing before it but the background`, async () => {
-    const { context, page, errors } = await freshContext(undefined, sampleFrames);
+for (const [path, expect, scheme] of [['', 'threads-vs-processes', 'light'], ['', 'threads-vs-processes', 'dark'], ['?chapter=gil', 'gil', 'light'], ['#playground', 'playground', 'light']]) {
+  test(`the first paint (${path || 'no query'}, ${scheme}) is ${expect === 'playground' ? 'the Playground' : `chapter ${expect}, its claim and its button`}; nothing painted before it`, async () => {
+    const { context, page, errors } = await freshContext(undefined, sampleFrames, scheme);
     const decoder = await context.newPage();
     try {
       // Chromium's own record of what it paints, frame by frame.
@@ -108,15 +108,18 @@ for (const [path, expect] of [['', 'threads-vs-processes'], ['?chapter=gil', 'gi
       await cdp.send('Page.startScreencast', { format: 'png', everyNthFrame: 1 });
       await page.goto(`${session.server.url}${path}`, { waitUntil: 'load' });
       const atLoad = await page.evaluate(() => ({ engine: window.lab.status().state, note: document.querySelector('#chapter-run-note')?.textContent ?? null }));
-      await page.screenshot({ path: `tests/out/nav-first-paint${path.replace(/\W+/g, '-')}.png` });
+      await page.screenshot({ path: `tests/out/nav-first-paint${path.replace(/\W+/g, '-')}-${scheme}.png` });
       await page.evaluate(() => window.lab.ready);
       await cdp.send('Page.stopScreencast');
       const frames = await page.evaluate(() => window.__frames);
       const paints = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('paint').map((p) => [p.name, Math.round(p.startTime)])));
       const first = frames.findIndex((f) => f.content);
-      console.log(`# ${path || 'no query'}: engine ${atLoad.engine} at load; ${frames.length} frames sampled, ${first} with the body hidden (to ${frames[first]?.t} ms); paints ${JSON.stringify(paints)}; ${painted.length} screencast frames`);
+      console.log(`# ${path || 'no query'} (${scheme}): engine ${atLoad.engine} at load; ${frames.length} frames sampled, ${first} with the body hidden (to ${frames[first]?.t} ms); paints ${JSON.stringify(paints)}; ${painted.length} screencast frames`);
       assert.ok(first >= 0, 'the page shows');
       assert.ok(paints['first-contentful-paint'] > 0, 'a contentful paint');
+      // While hidden the page paints not even its background (style.css): Chromium's first paint is its first
+      // contentful paint, the frame below.
+      assert.equal(paints['first-paint'], paints['first-contentful-paint'], 'nothing painted before the content');
       // From the first frame with content, every frame shows what the URL names, whatever the engine does.
       for (const f of frames.slice(first)) {
         if (expect === 'playground') assert.ok(f.playground && !f.chapter && !f.bootMessage, JSON.stringify(f));
