@@ -340,7 +340,8 @@ export class CompareView {
       mark.style.left = `${(100 * ideal) / scale}%`;
       track.append(mark);
     }
-    bar.append(text, track);
+    // A run with nothing to compare it with (no sequential run beside it) has no speedup: no empty bar either.
+    bar.append(text, ...(median === undefined && r ? [] : [track]));
     if (median !== undefined && speedups!.length > 1) {
       bar.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: `${Math.min(...speedups!).toFixed(2)}–${fmtTimes(Math.max(...speedups!))}` }));
     }
