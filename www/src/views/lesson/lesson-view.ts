@@ -9,7 +9,7 @@ import type { CompareOutcome, Lab, Recorded } from '../../lab/lab-api';
 import { CHAPTERS, chapterById, knobAccepts, type Chapter, type ChapterExperiment } from '../../lesson/chapters';
 import { chapterSpecs, lastChapterRun, resolveSpec, type ChapterRun } from '../../lesson/run';
 import { compareBudgetMs } from '../../lab/contract';
-import type { CompareStart } from '../../measure/procedure';
+import { WARM_UP_SHARE, type CompareStart } from '../../measure/procedure';
 import { renderVerdicts } from '../compare/claims-view';
 import { CompareView, readingNote } from '../compare/compare';
 import { convoyTable } from './convoy-view';
@@ -437,7 +437,7 @@ interface ExperimentPlan {
 /**
  * A chapter's run as a learner follows it: which experiment runs now (and which round), and about how long
  * is left, from the lab's estimates at first, then from the rounds as they finish. A Compare runs a warm-up
- * round and at least three counted rounds while its budget allows (../../measure/procedure.ts).
+ * round (on a quarter of the work) and at least three counted rounds while its budget allows (../../measure/procedure.ts).
  */
 class ChapterProgress {
   private plans: ExperimentPlan[] = [];
@@ -472,7 +472,8 @@ class ChapterProgress {
       this.experimentStart = this.roundStart = now;
       this.round = s.round;
     } else if (s.round !== this.round) {
-      this.measured.set(name, now - this.roundStart);
+      // A counted round's length (the warm-up's is a quarter of one).
+      if (this.round > 0) this.measured.set(name, now - this.roundStart);
       this.roundStart = now;
       this.round = s.round;
     }
@@ -495,9 +496,9 @@ class ChapterProgress {
     let left = 0;
     for (const [i, p] of this.plans.entries()) {
       if (i < this.active) continue;
-      // The warm-up and three counted rounds, within the budget (at least one counted round).
+      // The warm-up (a quarter of the work) and three counted rounds, within the budget (at least one counted round).
       const round = this.measured.get(p.name) ?? p.roundMs;
-      const whole = Math.max(2 * round, Math.min(4 * round, p.budgetMs));
+      const whole = Math.max((1 + WARM_UP_SHARE) * round, Math.min((3 + WARM_UP_SHARE) * round, p.budgetMs));
       if (i === this.active) left += Math.max(whole - (now - this.experimentStart), round - (now - this.roundStart), 0);
       else left += whole;
     }
