@@ -74,7 +74,7 @@ export class CompareView {
     this.progress = undefined;
     this.states = new Map(this.modes(catalogue).map((m) => [m.name, 'waiting']));
     this.stopped = false;
-    this.phase = 'Warming up: every mode runs once, not counted…';
+    this.phase = 'Warming up: every mode runs once on a quarter of the work, not counted…';
     this.section.hidden = false;
     this.section.dataset.state = 'running';
     this.render();
