@@ -17,7 +17,7 @@ import { startServer } from '../lib/host.mjs';
 import { describeLoad, othersDuring } from '../../tests/e2e/load.mjs';
 
 /** One visit of the profile at `dir`: the ready mark and the steps, from the navigation's start. */
-async function visit(dir, url) {
+export async function visit(dir, url) {
   const context = await persistentProfile(dir);
   try {
     const page = context.pages()[0] ?? (await context.newPage());
