@@ -235,11 +235,7 @@ const api: EngineApi = {
     await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default(threadsModule && { module_or_path: threadsModule }));
     step('wasm compiled and instantiated');
     let threads = 0;
-    // The processes' build warms on this worker while the pool's threads start (the page makes their
-    // Workers, and each instantiates the module: this worker mostly waits meanwhile).
-    const singleWarm = build === 'threads' ? compiled.then((m) => warmSingle(m, baseUrl, cores)) : undefined;
-    singleWarm?.catch(() => {}); // awaited below; a failure then fails the start
-    // The subinterpreters' own module (mode `interpreters`), fetched meanwhile too.
+    // The subinterpreters' own module (mode `interpreters`), fetched while the pool starts.
     const kernel = build === 'threads' ? interpreterModule() : undefined;
     if (build === 'threads') {
       if (!mod.initThreadPool) throw toPlainError('the threads build has no initThreadPool');
@@ -250,7 +246,7 @@ const api: EngineApi = {
       } finally {
         startingPool = false;
       }
-      step('thread pool started (the processes\' build warming meanwhile)');
+      step('thread pool started');
     }
     if (options.unavailableWhy) mod.setUnavailableWhy?.(options.unavailableWhy); // what this browser lacks (capabilities/)
     mod.start(baseUrl, cores, threads, engineId);
@@ -264,12 +260,18 @@ const api: EngineApi = {
     // each kernel here, before the engine says it is ready, gets the optimised code going. (A Compare
     // also runs a warm-up round before it counts; see www/src/measure/procedure.ts.) The same inside a
     // subinterpreter's own module (`interpreters`): V8 keeps the optimised code of a module's bytes, so
-    // every interpreter started later runs it from the first call. One run at a time (the engine runs one),
-    // beside the processes' build's warm-up if it is still going.
+    // every interpreter started later runs it from the first call. The interpreter runs on a pool thread
+    // while the processes' build warms here. (The processes' build warming while the pool starts was
+    // tried, 2026-12-06: the pool then took 107-175 ms where it took 67-116, and the start was no sooner.)
     for (const warm of WARM_UP) await mod.run(JSON.stringify(warm));
-    if (build === 'threads') for (const warm of WARM_UP) await mod.run(JSON.stringify({ ...warm, mode: 'interpreters', workers: 1 }));
-    await singleWarm;
-    step(build === 'threads' ? 'warm-up (here, in an interpreter, and the processes\' build)' : 'warm-up');
+    step('warm-up');
+    if (build === 'threads') {
+      const interpreters = async () => {
+        for (const warm of WARM_UP) await mod.run(JSON.stringify({ ...warm, mode: 'interpreters', workers: 1 }));
+      };
+      await Promise.all([interpreters(), warmSingle(await compiled, baseUrl, cores)]);
+      step('warm-up of the interpreters and the processes\' build');
+    }
     const calibration = await calibrate(mod, JSON.parse(mod.catalogue()) as Catalogue, stored);
     step(calibration.measured ? 'calibration' : 'calibration (kept)');
     const catalogue = JSON.parse(mod.catalogue()) as Catalogue;
