@@ -8,10 +8,16 @@ export interface Check {
   nestedMs: number;
 }
 
+/** The worker's first answer, at once: what the build needs (the page decides its build from it). */
 export interface WorkerAnswer {
   type: 'answer';
   /** `Atomics.wait` in the worker on the shared memory: timed out as asked (true), or why not. */
   atomicsWait: true | string;
+}
+
+/** Its second answer, once tried: what the status reports besides (the engine starts meanwhile). */
+export interface WorkerMore {
+  type: 'more';
   /** A Worker started from the worker answered (true), or why not. */
   nestedWorkers: true | string;
   /** WebAssembly stack switching tried in the worker (where real Python runs, and off the page's main

@@ -4,7 +4,7 @@
 // that WebAssembly stack switching (JSPI) works.
 // Each answer is what happened when it tried, never the presence of a global.
 
-import { MARK, MARK_INDEX, type Check, type Work, type WorkerAnswer, type Worked } from './protocol';
+import { MARK, MARK_INDEX, type Check, type Work, type WorkerAnswer, type WorkerMore, type Worked } from './protocol';
 
 const scope = self as unknown as { onmessage: ((e: MessageEvent<Check | Work>) => void) | null; postMessage(m: unknown): void };
 
@@ -85,6 +85,9 @@ async function jspi(): Promise<true | string> {
 scope.onmessage = async ({ data }: MessageEvent<Check | Work>) => {
   if (data?.type === 'work') return scope.postMessage(work(data.n));
   if (data?.type !== 'check') return;
-  const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory), nestedWorkers: await nestedWorkers(data.nestedMs), jspi: await jspi() };
+  // What the build needs first, at once (the page starts the engine on it); then what it reports besides.
+  const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory) };
   scope.postMessage(answer);
+  const more: WorkerMore = { type: 'more', nestedWorkers: await nestedWorkers(data.nestedMs), jspi: await jspi() };
+  scope.postMessage(more);
 };

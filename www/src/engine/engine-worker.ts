@@ -260,6 +260,8 @@ const api: EngineApi = {
     await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default(threadsModule && { module_or_path: threadsModule }));
     step('wasm compiled and instantiated');
     let threads = 0;
+    // The subinterpreters' own module (mode `interpreters`), fetched while the pool starts.
+    const kernel = build === 'threads' ? interpreterModule() : undefined;
     if (build === 'threads') {
       if (!mod.initThreadPool) throw toPlainError('the threads build has no initThreadPool');
       threads = Math.max(1, cores);
@@ -275,18 +277,19 @@ const api: EngineApi = {
     mod.start(baseUrl, cores, threads, engineId);
     // What each `processes` worker is started with (its script, beside this one, and the single build).
     mod.setProcessWorker(new URL('./process-worker.js', import.meta.url).href, await compiled);
-    // The subinterpreters' own module (mode `interpreters`): each interpreter instantiates it anew.
-    if (build === 'threads') mod.setInterpreterKernel(await interpreterModule());
+    // Each interpreter instantiates the subinterpreters' module anew.
+    if (kernel) mod.setInterpreterKernel(await kernel);
     mod.allowTestFaults(testFaults === true);
     step('engine set up');
     // V8 compiles wasm with a quick baseline compiler first and optimises hot code later: a few ms of
     // each kernel here, before the engine says it is ready, gets the optimised code going. (A Compare
-    // also runs a full-size warm-up round before it counts; see www/src/measure/procedure.ts.)
+    // also runs a warm-up round before it counts; see www/src/measure/procedure.ts.) The same inside a
+    // subinterpreter's own module (`interpreters`): V8 keeps the optimised code of a module's bytes, so
+    // every interpreter started later runs it from the first call. The interpreter runs on a pool thread
+    // while the processes' build warms here. (The processes' build warming while the pool starts was
+    // tried, 2026-12-06: the pool then took 107-175 ms where it took 67-116, and the start was no sooner.)
     for (const warm of WARM_UP) await mod.run(JSON.stringify(warm));
     step('warm-up');
-    // The same inside a subinterpreter's own module (`interpreters`): V8 keeps the optimised code of a
-    // module's bytes, so every interpreter started later runs it from the first call.
-    // Both at once: the interpreter runs on a pool thread while the processes' build warms here.
     if (build === 'threads') {
       const interpreters = async () => {
         for (const warm of WARM_UP) await mod.run(JSON.stringify({ ...warm, mode: 'interpreters', workers: 1 }));

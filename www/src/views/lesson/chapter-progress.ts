@@ -7,7 +7,7 @@ import type { Lab } from '../../lab/lab-api';
 import { compareBudgetMs } from '../../lab/contract';
 import type { Chapter } from '../../lesson/chapters';
 import { chapterSpecs } from '../../lesson/run';
-import type { CompareStart } from '../../measure/procedure';
+import { WARM_UP_SHARE, type CompareStart } from '../../measure/procedure';
 
 /** What one experiment of a chapter should take: a round (every mode once, `lab.estimate`'s sum) and its budget. */
 export interface ExperimentPlan {
@@ -31,7 +31,7 @@ export function experimentPlans(lab: Lab, catalogue: Catalogue, chapter: Chapter
 /**
  * A chapter's run as a learner follows it: which experiment runs now (and which round), and about how long
  * is left, from the lab's estimates at first, then from the rounds as they finish. A Compare runs a warm-up
- * round and at least three counted rounds while its budget allows (../../measure/procedure.ts).
+ * round (on a quarter of the work) and at least three counted rounds while its budget allows (../../measure/procedure.ts).
  */
 export class ChapterProgress {
   private plans: ExperimentPlan[] = [];
@@ -66,7 +66,8 @@ export class ChapterProgress {
       this.experimentStart = this.roundStart = now;
       this.round = s.round;
     } else if (s.round !== this.round) {
-      this.measured.set(name, now - this.roundStart);
+      // A counted round's length (the warm-up's is a quarter of one).
+      if (this.round > 0) this.measured.set(name, now - this.roundStart);
       this.roundStart = now;
       this.round = s.round;
     }
@@ -89,9 +90,9 @@ export class ChapterProgress {
     let left = 0;
     for (const [i, p] of this.plans.entries()) {
       if (i < this.active) continue;
-      // The warm-up and three counted rounds, within the budget (at least one counted round).
+      // The warm-up (a quarter of the work) and three counted rounds, within the budget (at least one counted round).
       const round = this.measured.get(p.name) ?? p.roundMs;
-      const whole = Math.max(2 * round, Math.min(4 * round, p.budgetMs));
+      const whole = Math.max((1 + WARM_UP_SHARE) * round, Math.min((3 + WARM_UP_SHARE) * round, p.budgetMs));
       if (i === this.active) left += Math.max(whole - (now - this.experimentStart), round - (now - this.roundStart), 0);
       else left += whole;
     }
