@@ -270,8 +270,10 @@ for (const c of cases.filter((c) => c.kind !== 'overhead')) {
 }
 
 // ---- static facts: shipped sizes ----------------------------------------------------------------------
+// The two engine builds (one of them starts with every page), and the Python program module, which the
+// engine worker fetches only when a program is first shown (src/web/program.rs).
 const sizes = {};
-for (const build of ['threads', 'single']) {
+for (const build of ['threads', 'single', 'program']) {
   const dir = join(ROOT, 'dist', 'pkg', build);
   const files = ['concurrency_lab_bg.wasm', 'concurrency_lab.js'];
   const per = Object.fromEntries(files.map((f) => {

@@ -45,6 +45,10 @@ const SANDBOX_SAFE = /\/(boot\.js|style\.css)$/;
  *  (scripts/build-web.mjs). A browser keeps them a year without asking again, so a returning visit loads
  *  CPython from its cache with no request at all. */
 const IMMUTABLE = /^\/pyodide\/\d+\.\d+\.\d+[^/]*\//;
+/** The pages' chunks, named for a hash of their content (scripts/build-web.mjs, esbuild's `[name]-[hash]`):
+ *  a changed chunk has a new name, so a returning visit need not ask again (the entries and the engine's
+ *  files, named as they are, are still revalidated every time). */
+const HASHED_CHUNK = /^\/[a-z]+(?:-[a-z]+)*-[A-Z0-9]{8}\.js$/;
 
 /**
  * Sets the headers every response carries (static files, API, errors).
@@ -259,7 +263,7 @@ export function createLabHandler({ root, hangMs = HANG_MS, perClientLimit = DEFA
     // with stale cached copies.
     maxAge: 0,
     setHeaders: (res, pathname) => {
-      if (IMMUTABLE.test(pathname)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      if (IMMUTABLE.test(pathname) || HASHED_CHUNK.test(pathname)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
     },
     onNoMatch: (req, res) => sendText(res, 404, 'Not Found'),
   });

@@ -84,7 +84,7 @@ export const PROFILES = {
       'cpu-primes': { fixed: {}, sizes: [20_000, 50_000, 100_000], pySizes: [20_000, 50_000, 100_000] },
       'cpu-mandelbrot': { fixed: { iterations: 200 }, sizes: [32, 48, 64], pySizes: [32, 48, 64] },
     },
-    io: { latencyMs: 50, tasks: [6, 20], skipSlowAt: Infinity },
+    io: { latencyMs: 50, tasks: [6], skipSlowAt: Infinity },
     // One row in each engine beside Chromium (whose rows are the rest of the run): that it runs and agrees.
     engines: { names: ['firefox', 'webkit-sab'], specs: [{ workload: 'cpu-primes', tasks: 2, size: 20_000 }], modes: ['sequential'], reps: 1 },
     // One fresh page, two runs of one mode: that the experiment runs and yields a ratio, nothing more.

@@ -235,7 +235,8 @@ export function derive(results, plan, verdicts) {
   const worstLag = lagged[0]?.[1].p99 ?? NaN;
   const worstAsyncio = Math.max(...io.map((x) => x.asyncioOverIdeal).filter(Number.isFinite));
   const worstFetch = Math.max(...io.map((x) => x.fetchOverIdeal).filter(Number.isFinite));
-  const biggestBuild = Math.max(...Object.values(results.sizes).map((s) => s.gzip));
+  // The goal is the engine's builds'; the Python program module is fetched only when a program is shown.
+  const biggestBuild = Math.max(...Object.entries(results.sizes).filter(([b]) => b !== 'program').map(([, s]) => s.gzip));
   // First run on a fresh page (bench/experiments/first-run.mjs): per mode, the first run over the median
   // of the next ones, median and range over the fresh pages; the goal reads the mode farthest from 1.
   const fr = results.firstRun;
@@ -367,7 +368,7 @@ export function markdown(results) {
     ['  transferred for it (nothing before it is asked for)', `${fmtRange(o['python-in-page-load']?.metrics.transferredMB)} MB`],
     ['  loading CPython again on a returning visit (the same profile, the browser reopened; goal 1.5 s)', `${fmtRange(o['python-in-page-load']?.metrics.returningLoadMs)} ms, ${fmtRange(o['python-in-page-load']?.metrics.returningTransferredMB)} MB transferred`],
     ...lagRows,
-    ...Object.entries(results.sizes).map(([b, s]) => [`shipped size, \`${b}\` build (wasm + JS)`, `${fmt(s.raw / 1000, 1)} KB raw, ${fmt(s.gzip / 1000, 1)} KB gzip (wasm ${fmt(s.files['concurrency_lab_bg.wasm'].gzip / 1000, 1)} KB gzip)`]),
+    ...Object.entries(results.sizes).map(([b, s]) => [b === 'program' ? 'shipped size, the Python program module (wasm + JS; fetched when a program is first shown)' : `shipped size, \`${b}\` build (wasm + JS)`, `${fmt(s.raw / 1000, 1)} KB raw, ${fmt(s.gzip / 1000, 1)} KB gzip (wasm ${fmt(s.files['concurrency_lab_bg.wasm'].gzip / 1000, 1)} KB gzip)`]),
   ]));
 
   if (d.firstRun?.length) {

@@ -9,14 +9,14 @@
 
 use super::workload::{self, FieldInfo};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
 
 pub use super::workload::calibration::{round2, Calibration, TARGET_MS};
 
 /// Calibrated defaults, by workload and field. Empty until the engine has calibrated (native tests and
-/// the benchmark use the static defaults).
+/// the benchmark use the static defaults). One pair per calibrated workload, in the order of
+/// `workload::ALL` (a `Vec`, not a `BTreeMap`: issue 25, the map's code in the wasm).
 #[derive(Clone, Debug, Default)]
-pub struct Defaults(BTreeMap<(&'static str, &'static str), i64>);
+pub struct Defaults(Vec<((&'static str, &'static str), i64)>);
 
 impl Defaults {
     /// The default of `field` of `workload`: calibrated if it was, else the static one.
@@ -25,21 +25,21 @@ impl Defaults {
     }
 
     pub fn is_calibrated(&self, workload: &str, field: &str) -> bool {
-        self.0.keys().any(|(w, f)| *w == workload && *f == field)
+        self.0.iter().any(|((w, f), _)| *w == workload && *f == field)
     }
 
     /// Reads `{ "cpu-primes": { "size": 4700000 }, ... }`. Only calibrated fields of known workloads are
     /// taken, each kept within its calibration's bounds; anything else (a store from another version) is
     /// ignored rather than trusted.
     pub fn from_json(v: &Value) -> Defaults {
-        let mut out = BTreeMap::new();
+        let mut out = Vec::new();
         for w in workload::ALL {
             let (Some(c), Some(n)) = (w.calibration(), v.get(w.name()).and_then(|o| o.get(w.calibration().map_or("", |c| c.field))).and_then(Value::as_i64))
             else {
                 continue;
             };
             if let Some(f) = w.fields().iter().find(|f| f.name == c.field) {
-                out.insert((w.name(), f.name), n.clamp(c.min.max(f.min), c.max.min(f.max)));
+                out.push(((w.name(), f.name), n.clamp(c.min.max(f.min), c.max.min(f.max))));
             }
         }
         Defaults(out)
@@ -48,11 +48,11 @@ impl Defaults {
     /// The defaults for what the engine measured: `{ "cpu-primes": 61.5, ... }`, each workload's probe
     /// run's CPU time in ms (see [`Calibration::value_for`]).
     pub fn from_measurements(v: &Value) -> Defaults {
-        let mut out = BTreeMap::new();
+        let mut out = Vec::new();
         for w in workload::ALL {
             let (Some(c), Some(ms)) = (w.calibration(), v.get(w.name()).and_then(Value::as_f64)) else { continue };
             if let Some(f) = w.fields().iter().find(|f| f.name == c.field) {
-                out.insert((w.name(), f.name), c.value_for(ms).clamp(f.min, f.max));
+                out.push(((w.name(), f.name), c.value_for(ms).clamp(f.min, f.max)));
             }
         }
         Defaults(out)

@@ -63,19 +63,18 @@ pub struct TaskRecord {
 }
 
 /// A task's record with its events, as a worker process sends it back to the parent (in a Result the
-/// events are gathered into its `events` instead).
+/// events are gathered into its `events` instead): `{ "record": {...}, "events": [...] }`. Nested, not
+/// `#[serde(flatten)]`: a flattened record is read through serde's buffered `Content`, which put a second
+/// copy of TaskRecord's reading code in the wasm (issue 25, docs/PERFORMANCE.md "Size").
 #[derive(Serialize)]
 struct CarriedRef<'a> {
-    #[serde(flatten)]
     record: &'a TaskRecord,
     events: &'a [Event],
 }
 
 #[derive(Deserialize)]
 struct Carried {
-    #[serde(flatten)]
     record: TaskRecord,
-    #[serde(default)]
     events: Vec<Event>,
 }
 

@@ -7,7 +7,7 @@ use super::io::WebIo;
 use crate::core::platform::{AsyncIo, BlockingIo, Fetch, IoError};
 use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
-use std::sync::mpsc::{channel, Sender};
+use crate::core::platform::channel::{channel, Sender};
 use std::sync::Mutex;
 
 enum Op {
@@ -57,7 +57,7 @@ pub async fn serve(requests: UnboundedReceiver<Request>, io: &WebIo) {
                 Op::Sleep(ms) => io.sleep(ms).await.map(|()| u64::from(ms)),
                 Op::Fetch(req) => io.fetch_delay(req).await,
             };
-            let _ = reply.send(r);
+            reply.send(r);
         })
         .await;
 }

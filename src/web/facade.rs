@@ -123,15 +123,6 @@ pub fn validate(spec_json: &str) -> Result<String, JsValue> {
     parse(spec_json).map(|s| s.to_json().to_string()).map_err(|e| JsValue::from_str(&e.to_json()))
 }
 
-/// The Python program that does what `spec`'s run does ([`crate::core::python`]): the page shows and
-/// copies it, real Python runs it. `options_json`: `{ baseUrl?, failing? }`. Rejects with the reason when
-/// the spec's workload or mode has no program.
-#[wasm_bindgen(js_name = pythonProgram)]
-pub fn python_program(spec_json: &str, options_json: &str) -> Result<String, JsValue> {
-    let options = crate::core::python::Options::from_json(options_json).map_err(|e| JsValue::from_str(&e))?;
-    crate::core::python::program(spec_json, &options).map_err(|e| JsValue::from_str(&e.to_json()))
-}
-
 /// How long a spec's run should take here, in ms, from the calibration ([`crate::core::estimate`]); rejects
 /// with a SpecError as `validate` does.
 #[wasm_bindgen]

@@ -4,7 +4,7 @@
 //! (CPython's threads start in microseconds).
 
 use crate::core::platform::PythonThreads;
-use std::sync::mpsc::{channel, Receiver, Sender};
+use crate::core::platform::channel::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -51,7 +51,7 @@ pub async fn ensure(k: usize, stopped: &dyn Fn() -> bool) -> Result<(), JsValue>
 pub fn lab_thread_main(receiver: u32) {
     // SAFETY: `receiver` is the Box made in `ensure` for this thread alone, handed over exactly once.
     let rx: Box<Receiver<Job>> = unsafe { Box::from_raw(receiver as *mut Receiver<Job>) };
-    for job in rx.iter() {
+    while let Some(job) = rx.recv() {
         job();
     }
 }
@@ -67,12 +67,12 @@ impl PythonThreads for WebThreads {
             assert!(threads.len() >= k, "ensure({k}) runs before a run");
             for (i, t) in threads.iter().take(k).enumerate() {
                 let (job, done) = (job.clone(), done_tx.clone());
+                // Python threads live as long as the engine: the receiver is always there.
                 t.send(Box::new(move || {
                     job(i);
                     drop(job);
-                    let _ = done.send(());
-                }))
-                .expect("Python threads live as long as the engine");
+                    done.send(());
+                }));
             }
         }
         for _ in 0..k {

@@ -89,7 +89,7 @@ test('the bench runs every implementation on the same work and they agree', { ti
       assert.ok(Number.isFinite(r.overheads[id]?.median), `overhead ${id}`);
     }
     assert.ok(Number.isFinite(r.overheads['process-start'].metrics.roundTripMs.median));
-    for (const b of ['threads', 'single']) assert.ok(r.sizes[b].gzip > 0 && r.sizes[b].raw > r.sizes[b].gzip);
+    for (const b of ['threads', 'single', 'program']) assert.ok(r.sizes[b].gzip > 0 && r.sizes[b].raw > r.sizes[b].gzip);
     for (const mode of ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon']) assert.ok(r.derived.lag[`cpu-primes ${mode}`], `frame lag for ${mode}`);
     // First run on a fresh page (bench/experiments/first-run.mjs), in its smoke form: one page, two runs
     // of one mode; only that it yields a finite ratio.

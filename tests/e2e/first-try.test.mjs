@@ -19,7 +19,7 @@ before(async () => {
 /** Cold pages per workload: each one's first Compare is judged on its own, by the load's rule. How often a
  * cold page bears every claim out is a figure: `node bench/experiments/chapters.mjs 5` measures it over
  * five fresh pages of every chapter (the threads-vs-processes chapter is this Compare's CPU claims). */
-const PAGES = 2;
+const PAGES = 1;
 /** A fresh context (no storage, no cache) with the lab open and ready. */
 const freshLab = (path = '') => freshPage(session.browser, session.server.url, path);
 

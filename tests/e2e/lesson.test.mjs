@@ -1,12 +1,15 @@
 // The lesson as a path: the page opens on the lesson's chapters; each chapter's experiments, run from a
 // fresh page through the chapter view's button (and, for one chapter, `lab.lesson.run(id)`), bear its claims out
 // where the machine is quiet (within 30 s), and never call them false however busy it is: how busy is read
-// from the operating system during each run (./load.mjs), not from the lab; the chapter view, screenshotted.
+// from the operating system during each run (./load.mjs), not from the lab; the chapter view, screenshotted;
+// and on the same page, what a learner sees before and after the run (./learner-checks.mjs: no developer
+// word, axe-core with no violation at 1280 and 360 px, light and dark, nothing cut from 320 px up).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshPage, labSession, shot } from './helpers.mjs';
 import { asideMs, comparesOf, describeLoad, loadClass, machinesOf, othersDuring, shownClaims, verdictRule } from './load.mjs';
 import { loadTs } from '../unit/load-ts.mjs';
+import { afterRun, beforeRun } from './learner-checks.mjs';
 
 const session = labSession();
 /** The verdict module, for its rule on which claims need an idle machine. */
@@ -69,6 +72,9 @@ for (const id of IDS) {
     const { context, page, errors } = await fresh(`?chapter=${id}`);
     try {
       assert.equal(await page.getAttribute('article.chapter', 'data-chapter'), id);
+      // What a learner sees, before the run and after it (./learner-checks.mjs): no developer word, axe-core
+      // with no violation, nothing cut or past the edge; each problem named, all asserted at the end.
+      const before = await beforeRun(page, id);
       const t0 = Date.now();
       const { value: shown, load } = await othersDuring(async () => {
         await page.click('#chapter-run');
@@ -93,6 +99,10 @@ for (const id of IDS) {
       if (id === 'asyncio') assert.match(await page.textContent('.output'), /Start fetching\.\.\.[\s\S]*Done!/);
       if (id === 'api-calls' || id === 'asyncio') assert.match(await page.textContent('.lesson-code'), /asyncio\.run\(/);
       await shot(page, `lesson-${id}`);
+      const after = await afterRun(page, id, IDS.indexOf(id) + 1, t);
+      const scans = [...before.scans, ...after.scans];
+      assert.ok(scans.length === 6 && Math.min(...scans) >= 20, `the axe scans looked (rules passed in each): ${scans}`);
+      assert.deepEqual([...before.problems, ...after.problems], []);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -4,17 +4,22 @@
 //
 // stdin: { baseUrl, validate: [spec], run: [spec], programs: [[spec, options]] } (JSON). stdout: one line
 // of JSON, { validated: [spec | { error }], results: [Result | { error }], programs: [text | { error }] }
-// (the Python program of each spec, as the engine writes it: src/core/python). Runs go one at a time, as
-// in the lab.
+// (the Python program of each spec, as the engine writes it: src/core/python, in the program module
+// dist/pkg/program that the engine worker loads for it). Runs go one at a time, as in the lab.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/pkg/single');
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/pkg');
+const load = async (build) => {
+  const mod = await import(pathToFileURL(path.join(dist, build, 'concurrency_lab.js')).href);
+  mod.initSync({ module: readFileSync(path.join(dist, build, 'concurrency_lab_bg.wasm')) });
+  return mod;
+};
 const input = JSON.parse(readFileSync(0, 'utf8'));
-const engine = await import(pathToFileURL(path.join(pkg, 'concurrency_lab.js')).href);
-engine.initSync({ module: readFileSync(path.join(pkg, 'concurrency_lab_bg.wasm')) });
+const engine = await load('single');
 engine.start(input.baseUrl, 2, 0, 1);
+const programModule = input.programs?.length ? await load('program') : undefined;
 
 const attempt = async (f) => {
   try {
@@ -30,7 +35,7 @@ for (const spec of input.run ?? []) results.push(await attempt(() => engine.run(
 const programs = [];
 for (const [spec, options] of input.programs ?? []) {
   try {
-    programs.push(engine.pythonProgram(JSON.stringify(spec), JSON.stringify(options ?? {})));
+    programs.push(programModule.pythonProgram(JSON.stringify(spec), JSON.stringify(options ?? {})));
   } catch (e) {
     programs.push({ error: String(e?.message ?? e) });
   }

@@ -20,6 +20,9 @@ export function makeRoot() {
   fs.mkdirSync(path.join(root, 'sub'));
   fs.writeFileSync(path.join(root, 'sub', 'a.js'), A_JS);
   fs.writeFileSync(path.join(root, 'sub', 'b.mjs'), A_JS);
+  // A page's chunk as scripts/build-web.mjs names it (esbuild's `[name]-[hash]`), and an entry named as it is.
+  fs.writeFileSync(path.join(root, 'chunk-Q5WOATXX.js'), A_JS);
+  fs.writeFileSync(path.join(root, 'main.js'), A_JS);
   // Real Python's files, under their version (scripts/build-web.mjs), and a folder that only looks alike.
   fs.mkdirSync(path.join(root, 'pyodide', '314.0.7'), { recursive: true });
   fs.writeFileSync(path.join(root, 'pyodide', '314.0.7', 'pyodide.asm.wasm'), WASM_BYTES);

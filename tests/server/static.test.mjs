@@ -30,12 +30,14 @@ describe('files', () => {
     assert.ok(res.headers.get('etag'));
   });
 
-  test('real Python\'s versioned files are kept a year (immutable); every other file is revalidated', async () => {
-    const kept = await fetch(`${lab.base}/pyodide/314.0.7/pyodide.asm.wasm`);
-    assert.equal(kept.status, 200);
-    assert.equal(kept.headers.get('cache-control'), 'public, max-age=31536000, immutable');
-    assertHeaders(kept.headers);
-    for (const file of ['/pyodide/pyodide.mjs', '/x.wasm', '/sub/a.js', '/']) {
+  test('real Python\'s versioned files and the pages\' hashed chunks are kept a year (immutable); every other file is revalidated', async () => {
+    for (const file of ['/pyodide/314.0.7/pyodide.asm.wasm', '/chunk-Q5WOATXX.js']) {
+      const kept = await fetch(lab.base + file);
+      assert.equal(kept.status, 200, file);
+      assert.equal(kept.headers.get('cache-control'), 'public, max-age=31536000, immutable', file);
+      assertHeaders(kept.headers);
+    }
+    for (const file of ['/pyodide/pyodide.mjs', '/x.wasm', '/sub/a.js', '/main.js', '/']) {
       const res = await fetch(lab.base + file);
       assert.equal(res.status, 200, file);
       assert.match(res.headers.get('cache-control'), /max-age=0/, file);

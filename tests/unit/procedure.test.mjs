@@ -71,6 +71,27 @@ test('the warm-up runs every mode once, first, and is not counted', async () => 
   assert.deepEqual(Object.keys(rep.outcome), MODES, "the outcome's keys follow the modes' order");
 });
 
+test('the warm-up\'s work: the waits and the calibrated size cut to a quarter of a run\'s time, tasks and the rest kept', () => {
+  const field = (name, min, dflt) => ({ name, label: name, min, max: 1e9, default: dflt, doc: '' });
+  const primes = { name: 'cpu-primes', class: 'cpu', fields: [field('size', 1000, 5_000_000)], calibration: { field: 'size', probe: 1e6, exponent: 1.4, min: 2e5, max: 2e8, targetMs: 600 }, waits: null };
+  const fetch = { name: 'io-fetch', class: 'io', fields: [field('latencyMs', 0, 100)], calibration: null, waits: { on: 'fetch', msField: 'latencyMs' } };
+  const mixed = { name: 'mixed-pipeline', class: 'mixed', fields: [field('latencyMs', 0, 25), field('size', 1000, 100_000)], calibration: { field: 'size', probe: 1e5, exponent: 1.4, min: 2e4, max: 1e7, targetMs: 600 }, waits: { on: 'fetch', msField: 'latencyMs' } };
+  const convoy = { name: 'convoy', class: 'mixed', fields: [field('calls', 1, 200)], calibration: null, waits: null };
+  // The calibrated default when the spec leaves the size out: N^1.4 a quarter of the time.
+  const w = p.warmUpSpec({ workload: 'cpu-primes', tasks: 8 }, primes);
+  assert.deepEqual(Object.keys(w).sort(), ['size', 'tasks', 'workload']);
+  assert.equal(w.tasks, 8);
+  assert.ok(Math.abs((w.size / 5_000_000) ** 1.4 - 0.25) < 0.01, `size ${w.size}`);
+  assert.deepEqual(p.warmUpSpec({ workload: 'io-fetch', tasks: 8, latencyMs: 50 }, fetch), { workload: 'io-fetch', tasks: 8, latencyMs: 13 });
+  const m = p.warmUpSpec({ workload: 'mixed-pipeline', tasks: 8, latencyMs: 200, size: 40_000 }, mixed);
+  assert.equal(m.latencyMs, 50);
+  assert.ok(m.size < 40_000 && m.size >= 1000);
+  // Never below a field's minimum; a workload with neither waits nor a calibrated size warms up at full size.
+  assert.equal(p.warmUpSpec({ workload: 'cpu-primes', size: 1200 }, primes).size, 1000);
+  assert.deepEqual(p.warmUpSpec({ workload: 'convoy', calls: 200 }, convoy), { workload: 'convoy', calls: 200 });
+  assert.deepEqual(p.warmUpSpec({ workload: 'nope', size: 5 }, undefined), { workload: 'nope', size: 5 });
+});
+
 test('at least minRounds rounds, every mode in every round, consecutive orders differ', async () => {
   const lab = fakeLab();
   const rep = await p.compareInRounds(options(lab, { minRounds: 3 }));

@@ -19,3 +19,8 @@ declare global {
 export function bootInfo(): LabBootInfo {
   return window.labBoot ?? { isolation: self.crossOriginIsolated ? 'headers' : 'none', framed: window.self !== window.top };
 }
+
+/** The page has drawn what its URL names: the body the boot script hid for the first frame shows (boot.ts). */
+export function pageDrawn(): void {
+  document.documentElement.classList.remove('lab-drawing');
+}

@@ -15,6 +15,12 @@
 //
 // What happened is left in `window.labBoot` for the page (its status bar says why it is not isolated).
 //
+// The first frame (a page whose script says `data-hide-until-drawn`: index.html): this script blocks the
+// page's rendering (`blocking="render"`), and when it loads the page's module at once it hides the body
+// (`lab-drawing` on <html>) until that module has drawn what the URL names (`pageDrawn()` in boot-info.ts),
+// so the first frame with content is the chapter, not the header over "Starting the lab…". Whatever goes
+// wrong shows the page again: the module failing to load, any uncaught error first, or 3 s gone by.
+//
 // Written with `var` and plain functions on purpose: esbuild (target es5) refuses newer syntax here.
 
 import type { LabBootInfo } from './boot-info';
@@ -27,6 +33,8 @@ import type { LabBootInfo } from './boot-info';
   var framed = isFramed();
   var info: LabBootInfo = { isolation: 'none', framed: framed };
   var loaded = false;
+  /** True while this script runs: a module loaded now draws before the first frame with content. */
+  var booting = true;
   w.labBoot = info;
 
   var missing = unsupported();
@@ -55,6 +63,7 @@ import type { LabBootInfo } from './boot-info';
     info.isolation = controlled ? 'service-worker' : 'headers';
     forget();
     load();
+    booting = false;
     if (sw && !controlled) whenNoEndpoint(sw);
     return;
   }
@@ -81,6 +90,7 @@ import type { LabBootInfo } from './boot-info';
     load();
     return;
   }
+  booting = false;
   // First visit on a host without headers: install the worker, then reload once so that it serves the page.
   say('Turning on threads: reloading once…');
   var fallback = window.setTimeout(function () {
@@ -124,7 +134,20 @@ import type { LabBootInfo } from './boot-info';
     var s = document.createElement('script');
     s.type = 'module';
     s.src = main;
+    if (booting && script && script.hasAttribute('data-hide-until-drawn')) hideUntilDrawn(s);
     document.head.appendChild(s);
+  }
+
+  /** Hides the body until the page's module has drawn it (boot-info.ts `pageDrawn`); never for long. */
+  function hideUntilDrawn(s: HTMLScriptElement): void {
+    var root = document.documentElement;
+    var show = function () {
+      root.className = root.className.replace(/(^| )lab-drawing( |$)/g, ' ');
+    };
+    root.className += ' lab-drawing';
+    s.onerror = show;
+    window.addEventListener('error', show);
+    window.setTimeout(show, 3000);
   }
 
   function register(container: ServiceWorkerContainer): Promise<unknown> {

@@ -2,7 +2,7 @@
 // every run, Compare and sweep goes through `window.lab` (the Run / Compare / busy / Stop handling in
 // ./session.ts, shared with the embed), as a host page's script would.
 
-import { bootInfo } from './boot-info';
+import { bootInfo, pageDrawn } from './boot-info';
 import { EngineClient } from './engine/client';
 import type { Catalogue, PlainError, Spec } from './engine/protocol';
 import { Lab, LONG_RUN_MS, toError, type Recorded } from './lab/lab-api';
@@ -225,6 +225,8 @@ function showView(view: 'lesson' | 'playground', chapter?: string, how: 'step' |
   }
 }
 showView(startsInLesson ? 'lesson' : 'playground', link.chapter);
+// Drawn: the first frame with content is this (the boot script hid the page until now).
+pageDrawn();
 // At once on the click (the hash follows), and on a hash typed or linked.
 const tab = (view: 'lesson' | 'playground') => (e: Event) => (e.preventDefault(), showView(view, undefined, 'step'));
 for (const view of ['lesson', 'playground'] as const) $(`#tab-${view}`).addEventListener('click', tab(view));

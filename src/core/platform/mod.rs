@@ -4,6 +4,8 @@
 //! implement them on a virtual clock so that schedules are exact and never flaky on a loaded machine.
 
 pub mod aligned;
+/// A blocking channel between threads (the threads build's Python threads and I/O bridge).
+pub mod channel;
 pub mod interpreter;
 /// The host as a platform: a virtual clock for exact native tests, the host's clock and threads for the
 /// benchmark.

@@ -5,7 +5,6 @@ use super::calibration::Calibration;
 use super::class::Class;
 use crate::core::platform::interpreter::Interpreter;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// One integer parameter of a workload, with its range and default.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -19,8 +18,84 @@ pub struct FieldInfo {
     pub doc: &'static str,
 }
 
-/// A workload's parameters after validation: every declared field, defaults filled in.
-pub type Params = BTreeMap<&'static str, i64>;
+/// A workload's parameters after validation: every declared field, defaults filled in. A handful of
+/// pairs, kept in key order as a `BTreeMap` would (its JSON and its Debug are a map's), in a `Vec`: the
+/// map's code for these keys was about 10 KB of each wasm build (issue 25, docs/PERFORMANCE.md "Size").
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Params(Vec<(&'static str, i64)>);
+
+impl Params {
+    pub fn new() -> Params {
+        Params::default()
+    }
+
+    /// Sets `key` to `value`; returns the value it replaced.
+    pub fn insert(&mut self, key: &'static str, value: i64) -> Option<i64> {
+        match self.0.binary_search_by(|(k, _)| (*k).cmp(key)) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&i64> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The pairs in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&&'static str, &i64)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl std::ops::Index<&str> for Params {
+    type Output = i64;
+    fn index(&self, key: &str) -> &i64 {
+        self.get(key).expect("a workload reads only its own fields, which validation filled in")
+    }
+}
+
+impl FromIterator<(&'static str, i64)> for Params {
+    fn from_iter<I: IntoIterator<Item = (&'static str, i64)>>(pairs: I) -> Params {
+        let mut p = Params::new();
+        for (k, v) in pairs {
+            p.insert(k, v);
+        }
+        p
+    }
+}
+
+impl<const N: usize> From<[(&'static str, i64); N]> for Params {
+    fn from(pairs: [(&'static str, i64); N]) -> Params {
+        pairs.into_iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a Params {
+    type Item = (&'a &'static str, &'a i64);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (&'static str, i64)>, fn(&'a (&'static str, i64)) -> (&'a &'static str, &'a i64)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Params {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
 
 /// One step of a task. A task is a short list of steps, so mixed work is just "fetch, then compute".
 pub enum Step {

@@ -48,7 +48,7 @@ export const QUESTIONS: Record<string, Question[]> = {
     {
       id: 'io-threads',
       kind: 'choice',
-      prompt: '"Multithreading: good for I/O-bound tasks (e.g. waiting for an API response)." Eight requests of 100 ms each: do threads finish them clearly faster than making them one after another?',
+      prompt: '"Multithreading: good for I/O-bound tasks (e.g. waiting for an API response)." Eight requests of 50 ms each: do threads finish them clearly faster than making them one after another?',
       options: [yes('Yes: the threads wait for their responses together.'), no('No: with the GIL, threads take as long as one after another.')],
       claim: 'threads-io',
       why: 'A thread lets go of the GIL while it waits for a response, so the waits overlap; only the short Python parts take turns.',

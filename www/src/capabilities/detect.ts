@@ -11,10 +11,10 @@
 //     runs in a worker too, and the page's main thread compiles no WebAssembly at all.
 // The worker's half is ./worker.ts; the decision from these answers is ./decide.ts (pure, unit-tested).
 
-import { MARK, MARK_INDEX, type NestedAnswer, type WorkerAnswer } from './protocol';
+import { MARK, MARK_INDEX, type WorkerAnswer, type WorkerMore } from './protocol';
 
 /** The threads build's memory, as its glue makes it (www/pkg/threads/concurrency_lab.js; checked by tests/unit/capabilities.test.mjs). */
-export const LAB_MEMORY = { initial: 19, maximum: 8192 } as const;
+export const LAB_MEMORY = { initial: 18, maximum: 8192 } as const;
 /** How long the whole check may take before what has not answered counts as missing, ms. */
 export const CHECK_MS = 4000;
 /** How long a nested worker may take to answer, ms. */
@@ -32,9 +32,17 @@ export interface Detected {
 
 const describe = (e: unknown) => `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
 
-/** The lab's shared memory, made and posted to a worker, and what that worker could do with it. */
-async function detectWorkerSide(): Promise<Pick<Detected, 'sharedMemory' | 'atomicsWait' | 'nestedWorkers' | 'jspi'>> {
-  const missing = (why: string) => ({ sharedMemory: why, atomicsWait: why, nestedWorkers: why, jspi: why });
+type BuildSide = Pick<Detected, 'sharedMemory' | 'atomicsWait'>;
+type ReportSide = Pick<Detected, 'nestedWorkers' | 'jspi'>;
+
+/**
+ * The lab's shared memory, made and posted to a worker, and what that worker could do with it, in two parts:
+ * what the build needs (the memory shared, `Atomics.wait`), as soon as the worker has tried it, and what the
+ * status reports besides (a nested worker, JSPI), which takes a worker's start more: the engine starts
+ * meanwhile (../lab/engine.ts).
+ */
+function detectWorkerSide(): { build: Promise<BuildSide>; report: Promise<ReportSide> } {
+  const missing = (why: string) => ({ build: Promise.resolve({ sharedMemory: why, atomicsWait: why }), report: Promise.resolve({ nestedWorkers: why, jspi: why }) });
   let worker: Worker;
   try {
     worker = new Worker(new URL('./capabilities-worker.js', import.meta.url), { type: 'module', name: 'capability check' });
@@ -50,26 +58,29 @@ async function detectWorkerSide(): Promise<Pick<Detected, 'sharedMemory' | 'atom
     sharedMemory = `this browser cannot make the lab's shared memory (512 MiB at most): ${describe(e)}`;
     memory = undefined;
   }
-  // Two answers: what the threads build needs (within CHECK_MS), then the nested worker (within
-  // NESTED_MS more), which can hang the worker without costing the first (./protocol.ts, NestedAnswer).
-  let nestedAnswer: (a: true | string) => void = () => {};
-  const nested = new Promise<true | string>((resolve) => (nestedAnswer = resolve));
-  const answer = new Promise<WorkerAnswer | string>((resolve) => {
-    const timer = setTimeout(() => resolve(`the capability check's worker did not answer within ${CHECK_MS} ms`), CHECK_MS);
-    worker.onmessage = ({ data }: MessageEvent<WorkerAnswer | NestedAnswer>) => {
-      if (data?.type === 'nested') return nestedAnswer(data.nestedWorkers);
+  // Each answer, or why it did not come (the whole check has CHECK_MS; a failing worker fails both).
+  let answered: (a: WorkerAnswer | string) => void = () => {};
+  let told: (m: WorkerMore | string) => void = () => {};
+  const answer = new Promise<WorkerAnswer | string>((resolve) => (answered = resolve));
+  const more = new Promise<WorkerMore | string>((resolve) => (told = resolve));
+  const fail = (why: string) => {
+    answered(why);
+    told(why);
+  };
+  const timer = setTimeout(() => fail(`the capability check's worker did not answer within ${CHECK_MS} ms`), CHECK_MS);
+  worker.onmessage = ({ data }: MessageEvent<WorkerAnswer | WorkerMore>) => {
+    if (data?.type === 'answer') answered(data);
+    if (data?.type === 'more') {
       clearTimeout(timer);
-      resolve(data);
-      setTimeout(() => nestedAnswer(`a worker started from a worker did not answer within ${NESTED_MS} ms`), NESTED_MS + 500);
-    };
-    worker.onerror = (e) => {
-      e.preventDefault();
-      clearTimeout(timer);
-      const why = `the capability check's worker failed: ${e.message || 'error'}`;
-      resolve(why);
-      nestedAnswer(why);
-    };
-  });
+      told(data);
+    }
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    clearTimeout(timer);
+    fail(`the capability check's worker failed: ${e.message || 'error'}`);
+  };
+  void more.then(() => worker.terminate());
   try {
     worker.postMessage({ type: 'check', memory, nestedMs: NESTED_MS });
   } catch (e) {
@@ -78,23 +89,30 @@ async function detectWorkerSide(): Promise<Pick<Detected, 'sharedMemory' | 'atom
     memory = undefined;
     worker.postMessage({ type: 'check', nestedMs: NESTED_MS });
   }
-  const got = await answer;
-  const nestedWorkers = typeof got === 'string' ? got : await nested;
-  worker.terminate();
-  if (typeof got === 'string') return { sharedMemory: sharedMemory === true ? got : sharedMemory, atomicsWait: got, nestedWorkers: got, jspi: got };
-  if (sharedMemory === true && memory && Atomics.load(new Int32Array(memory.buffer), MARK_INDEX) !== MARK) {
-    sharedMemory = got.atomicsWait === true ? 'this browser sent a copy of the shared memory to the worker, not the memory itself' : `the worker could not use the shared memory it was sent: ${got.atomicsWait}`;
-  }
-  const atomicsWait = memory ? got.atomicsWait : typeof sharedMemory === 'string' ? `not tried: ${sharedMemory}` : got.atomicsWait;
-  return { sharedMemory, atomicsWait, nestedWorkers, jspi: got.jspi };
+  const build = answer.then((got): BuildSide => {
+    if (typeof got === 'string') return { sharedMemory: sharedMemory === true ? got : sharedMemory, atomicsWait: got };
+    if (sharedMemory === true && memory && Atomics.load(new Int32Array(memory.buffer), MARK_INDEX) !== MARK) {
+      sharedMemory = got.atomicsWait === true ? 'this browser sent a copy of the shared memory to the worker, not the memory itself' : `the worker could not use the shared memory it was sent: ${got.atomicsWait}`;
+    }
+    const atomicsWait = memory ? got.atomicsWait : typeof sharedMemory === 'string' ? `not tried: ${sharedMemory}` : got.atomicsWait;
+    return { sharedMemory, atomicsWait };
+  });
+  const report = more.then((got): ReportSide => (typeof got === 'string' ? { nestedWorkers: got, jspi: got } : { nestedWorkers: got.nestedWorkers, jspi: got.jspi }));
+  return { build, report };
+}
+
+/** Every capability, tried at once (a few ms; at most CHECK_MS), in two parts: what the build needs
+ * (`build`: nested workers and JSPI not known yet), then all of it (`all`). */
+export function detectInTwo(): { build: Promise<Detected>; all: Promise<Detected> } {
+  const side = detectWorkerSide();
+  const page = () => ({ crossOriginIsolated: self.crossOriginIsolated === true, hardwareConcurrency: Math.max(1, navigator.hardwareConcurrency || 1) });
+  const pending = 'still being tried';
+  const build = side.build.then((b) => ({ ...page(), ...b, nestedWorkers: pending, jspi: pending }));
+  const all = Promise.all([side.build, side.report]).then(([b, r]) => ({ ...page(), ...b, ...r }));
+  return { build, all };
 }
 
 /** Every capability, tried at once (a few ms; at most CHECK_MS). */
 export async function detectCapabilities(): Promise<Detected> {
-  const workerSide = await detectWorkerSide();
-  return {
-    crossOriginIsolated: self.crossOriginIsolated === true,
-    ...workerSide,
-    hardwareConcurrency: Math.max(1, navigator.hardwareConcurrency || 1),
-  };
+  return detectInTwo().all;
 }

@@ -6,7 +6,7 @@
 // best reading (`noteProbe`), which the next visit counts on.
 
 import { capabilitiesOf, chooseBuild, coresOf, type BuildChoice, type Capabilities } from './decide';
-import { detectCapabilities, type Detected } from './detect';
+import { detectCapabilities, detectInTwo, type Detected } from './detect';
 import { loadCores, noteReading, sessionCores } from './cores';
 
 export type { Capabilities, BuildChoice } from './decide';
@@ -15,7 +15,14 @@ export { describeCores } from './decide';
 const hc = () => Math.max(1, (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1);
 
 let current: { capabilities: Capabilities; choice: BuildChoice } | undefined;
-let checking: Promise<{ capabilities: Capabilities; choice: BuildChoice }> | undefined;
+/** The check as the lab boots: the build's part first (`complete` follows with every capability). */
+export interface CapabilityCheck {
+  capabilities: Capabilities;
+  choice: BuildChoice;
+  /** Every capability tried (a nested worker and JSPI too): `status().capabilities` once the lab is ready. */
+  complete: Promise<Capabilities>;
+}
+let checking: Promise<CapabilityCheck> | undefined;
 let jspi: Promise<boolean> | undefined;
 
 /** What is known before the checks have run (the status of a page still starting). */
@@ -32,13 +39,21 @@ export function preliminary(): Capabilities {
   };
 }
 
-/** Tries every capability and decides the build (once per page; later calls get the same answer). */
-export function checkCapabilities(bootReason?: string): Promise<{ capabilities: Capabilities; choice: BuildChoice }> {
+/**
+ * Tries every capability and decides the build (once per page; later calls get the same answer). Resolves
+ * as soon as the build is decided (shared memory and `Atomics.wait` tried), so the engine starts while a
+ * nested worker and JSPI are still being tried; `complete` has them all.
+ */
+export function checkCapabilities(bootReason?: string): Promise<CapabilityCheck> {
   checking ??= (async () => {
-    const [detected, cores] = await Promise.all([detectCapabilities(), sessionCores(hc())]);
-    jspi ??= Promise.resolve(detected.jspi === true);
-    current = decided(detected, cores, bootReason);
-    return current;
+    const { build, all } = detectInTwo();
+    jspi ??= all.then((d) => d.jspi === true);
+    const [detected, cores] = await Promise.all([build, sessionCores(hc())]);
+    const now = decided(detected, cores, bootReason);
+    current = now;
+    // The build stays as chosen (it needs only what was tried first; threadsFailed may have changed it since).
+    const complete = all.then((d) => (now.capabilities = capabilitiesOf(d, cores)));
+    return { ...now, complete };
   })();
   return checking;
 }

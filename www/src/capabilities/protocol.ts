@@ -8,26 +8,21 @@ export interface Check {
   nestedMs: number;
 }
 
-/** The worker's first answer: what the threads build needs, tried first and told at once. */
+/** The worker's first answer, at once: what the build needs (the page decides its build from it). */
 export interface WorkerAnswer {
   type: 'answer';
   /** `Atomics.wait` in the worker on the shared memory: timed out as asked (true), or why not. */
   atomicsWait: true | string;
+}
+
+/** Its second answer, once tried: what the status reports besides (the engine starts meanwhile). */
+export interface WorkerMore {
+  type: 'more';
+  /** A Worker started from the worker answered (true), or why not. */
+  nestedWorkers: true | string;
   /** WebAssembly stack switching tried in the worker (where real Python runs, and off the page's main
    * thread, which compiles no WebAssembly): true, or why not. */
   jspi: true | string;
-}
-
-/**
- * Its second answer, after the first: a Worker started from the worker answered (true), or why not. Apart,
- * because it can hang the worker: Firefox has deadlocked a worker that constructs a Worker while an
- * automation session or DevTools listens for workers (the reason the page makes every Worker of the lab),
- * and with one answer for all, that hang lost every answer: the page then ran the single build, and
- * `free-threaded` was Unavailable in Firefox (issue 22).
- */
-export interface NestedAnswer {
-  type: 'nested';
-  nestedWorkers: true | string;
 }
 
 /** Where the worker stores its mark in the shared memory (an Int32 index), and the mark. */

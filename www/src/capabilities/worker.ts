@@ -4,7 +4,7 @@
 // that WebAssembly stack switching (JSPI) works.
 // Each answer is what happened when it tried, never the presence of a global.
 
-import { MARK, MARK_INDEX, type Check, type NestedAnswer, type WorkerAnswer } from './protocol';
+import { MARK, MARK_INDEX, type Check, type WorkerAnswer, type WorkerMore } from './protocol';
 
 const scope = self as unknown as { onmessage: ((e: MessageEvent<Check>) => void) | null; postMessage(m: unknown): void };
 
@@ -70,10 +70,9 @@ async function jspi(): Promise<true | string> {
 
 scope.onmessage = async ({ data }: MessageEvent<Check>) => {
   if (data?.type !== 'check') return;
-  // What the threads build needs first, told at once; the nested worker after, on its own (it can hang
-  // this worker: ./protocol.ts, NestedAnswer).
-  const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory), jspi: await jspi() };
+  // What the build needs first, at once (the page starts the engine on it); then what it reports besides.
+  const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory) };
   scope.postMessage(answer);
-  const nested: NestedAnswer = { type: 'nested', nestedWorkers: await nestedWorkers(data.nestedMs) };
-  scope.postMessage(nested);
+  const more: WorkerMore = { type: 'more', nestedWorkers: await nestedWorkers(data.nestedMs), jspi: await jspi() };
+  scope.postMessage(more);
 };

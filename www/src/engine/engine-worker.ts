@@ -18,7 +18,6 @@ interface EngineModule {
   run(spec: string, onTask?: (record: string, output?: TaskOutput) => void): Promise<string>;
   validate(spec: string): string;
   estimate(spec: string): number;
-  pythonProgram(spec: string, options: string): string;
   catalogue(): string;
   calibrate(measurements: string): string;
   setDefaults(defaults: string): string;
@@ -28,6 +27,12 @@ interface EngineModule {
   cancel(): void;
   memoryBytes(): number;
   threadWorkers(): number;
+}
+
+/** The Python program module (www/pkg/program: src/web/program.rs): the program generator alone. */
+interface ProgramModule {
+  default(init?: { module_or_path: URL }): Promise<unknown>;
+  pythonProgram(spec: string, options: string): string;
 }
 
 let engine: EngineModule | undefined;
@@ -185,7 +190,27 @@ async function interpreterModule(): Promise<Uint8Array> {
   }
 }
 
-const moduleUrl = (build: Build) => new URL(`./pkg/${build}/concurrency_lab.js`, import.meta.url).href;
+const moduleUrl = (build: Build | 'program') => new URL(`./pkg/${build}/concurrency_lab.js`, import.meta.url).href;
+
+// The Python program generator is a wasm module of its own, loaded here when a program is first asked
+// for: it is not in the engine's builds, which every page load downloads (issue 25: 21 KB gzip of
+// each). One instance for the worker's life; one that trapped is dropped, and the next call makes a new
+// one (a module imported again by the same URL would be the same instance: the URL is made new).
+let programModule: Promise<ProgramModule> | undefined;
+let programLoads = 0;
+function loadProgramModule(): Promise<ProgramModule> {
+  if (!programModule) {
+    const url = moduleUrl('program') + (programLoads++ ? `?instance=${programLoads}` : '');
+    programModule = (async () => {
+      const mod = (await import(/* @vite-ignore */ url)) as ProgramModule;
+      await mod.default({ module_or_path: new URL('./pkg/program/concurrency_lab_bg.wasm', import.meta.url) });
+      return mod;
+    })();
+    // A load that failed (offline, a server error) is tried again on the next call.
+    programModule.catch(() => (programModule = undefined));
+  }
+  return programModule;
+}
 
 // Begun as this worker loads, before the page has chosen the build (the page starts this worker while it
 // tries the browser's capabilities: EngineClient.prepare): the single build, which every build needs for
@@ -235,6 +260,8 @@ const api: EngineApi = {
     await (build === 'single' ? mod.default({ module_or_path: await compiled }) : mod.default(threadsModule && { module_or_path: threadsModule }));
     step('wasm compiled and instantiated');
     let threads = 0;
+    // The subinterpreters' own module (mode `interpreters`), fetched while the pool starts.
+    const kernel = build === 'threads' ? interpreterModule() : undefined;
     if (build === 'threads') {
       if (!mod.initThreadPool) throw toPlainError('the threads build has no initThreadPool');
       threads = Math.max(1, cores);
@@ -250,18 +277,19 @@ const api: EngineApi = {
     mod.start(baseUrl, cores, threads, engineId);
     // What each `processes` worker is started with (its script, beside this one, and the single build).
     mod.setProcessWorker(new URL('./process-worker.js', import.meta.url).href, await compiled);
-    // The subinterpreters' own module (mode `interpreters`): each interpreter instantiates it anew.
-    if (build === 'threads') mod.setInterpreterKernel(await interpreterModule());
+    // Each interpreter instantiates the subinterpreters' module anew.
+    if (kernel) mod.setInterpreterKernel(await kernel);
     mod.allowTestFaults(testFaults === true);
     step('engine set up');
     // V8 compiles wasm with a quick baseline compiler first and optimises hot code later: a few ms of
     // each kernel here, before the engine says it is ready, gets the optimised code going. (A Compare
-    // also runs a full-size warm-up round before it counts; see www/src/measure/procedure.ts.)
+    // also runs a warm-up round before it counts; see www/src/measure/procedure.ts.) The same inside a
+    // subinterpreter's own module (`interpreters`): V8 keeps the optimised code of a module's bytes, so
+    // every interpreter started later runs it from the first call. The interpreter runs on a pool thread
+    // while the processes' build warms here. (The processes' build warming while the pool starts was
+    // tried, 2026-12-06: the pool then took 107-175 ms where it took 67-116, and the start was no sooner.)
     for (const warm of WARM_UP) await mod.run(JSON.stringify(warm));
     step('warm-up');
-    // The same inside a subinterpreter's own module (`interpreters`): V8 keeps the optimised code of a
-    // module's bytes, so every interpreter started later runs it from the first call.
-    // Both at once: the interpreter runs on a pool thread while the processes' build warms here.
     if (build === 'threads') {
       const interpreters = async () => {
         for (const warm of WARM_UP) await mod.run(JSON.stringify({ ...warm, mode: 'interpreters', workers: 1 }));
@@ -335,10 +363,19 @@ const api: EngineApi = {
 
   async pythonProgram(spec: Spec, options: { baseUrl?: string; failing?: number[] } = {}): Promise<string> {
     if (!engine) throw toPlainError('the engine has not started');
+    let mod: ProgramModule;
     try {
-      return engine.pythonProgram(JSON.stringify(spec), JSON.stringify(options));
+      mod = await loadProgramModule();
     } catch (e) {
-      throw toPlainError(e);
+      throw { name: 'EngineError', message: `could not load the Python program module: ${e instanceof Error ? e.message : String(e)}` } satisfies PlainError;
+    }
+    try {
+      return mod.pythonProgram(JSON.stringify(spec), JSON.stringify(options));
+    } catch (e) {
+      // A rejection is a JSON error (a spec with no program); a trap is the module's own, not the engine's.
+      if (typeof e === 'string') throw toPlainError(e);
+      programModule = undefined;
+      throw { name: 'EngineError', message: `the Python program module failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` } satisfies PlainError;
     }
   },
 

@@ -3,7 +3,7 @@
 // procedure (../measure/procedure.ts) over the engine's runs, and one history row per mode at its end.
 
 import type { Catalogue, PlainError, Spec } from '../engine/protocol';
-import { compareInRounds, CompareAborted, type CompareReport } from '../measure/procedure';
+import { compareInRounds, CompareAborted, warmUpSpec, type CompareReport } from '../measure/procedure';
 import { claimsToTest, median, NEEDS_IDLE_MACHINE, roundSpeedups } from '../measure/verdicts';
 import { compareBudgetMs, toError, type CompareOptions, type CompareOutcome, type Recorded } from './contract';
 import { compareOptionsError } from './options';
@@ -34,8 +34,11 @@ export async function compareNow(host: CompareHost, spec: Spec, options: Compare
     modes.push(mode.name);
   }
   const notes = new Map<string, string>();
-  const specFor = (mode: string): Spec => {
-    const s: Spec = { ...spec, mode };
+  const work = catalogue.workloads.find((w) => w.name === spec.workload);
+  // The warm-up round runs each mode on a quarter of the work (../measure/procedure.ts, step 1).
+  const warmUp = warmUpSpec(spec, work);
+  const specFor = (mode: string, round = 1): Spec => {
+    const s: Spec = { ...(round === 0 ? warmUp : spec), mode };
     const info = catalogue.modes.find((m) => m.name === mode);
     // More workers than rayon's pool has: rayon runs with the pool (it cannot grow), and says so.
     const workers = Number(s.workers);
@@ -48,14 +51,13 @@ export async function compareNow(host: CompareHost, spec: Spec, options: Compare
   const budgetMs = options.budgetMs ?? compareBudgetMs(modes.length - Object.keys(refused).length);
   // The machine is probed (before every run, after each round) only where a claim this Compare tests needs
   // idle cores: waits on I/O overlap however busy the cores are, so an I/O Compare spends no time probing.
-  const work = catalogue.workloads.find((w) => w.name === spec.workload);
   const probed = !work || claimsToTest(spec, work.class).some((id) => NEEDS_IDLE_MACHINE.includes(id));
   let report;
   try {
     report = await compareInRounds<Recorded>({
       modes,
       refused,
-      run: (mode) => host.run(specFor(mode)),
+      run: (mode, round) => host.run(specFor(mode, round)),
       probe: probed ? () => host.probe() : undefined,
       budgetMs,
       minRounds: options.minRounds,

@@ -61,7 +61,7 @@ export const CHAPTERS: Chapter[] = [
       'Multithreading: good for I/O-bound tasks (e.g. waiting for an API response, reading a file). It shares memory between threads. ' +
       'Multiprocessing: good for CPU-bound tasks (e.g. heavy math, image processing). It bypasses the GIL by starting a new Python process for each task.',
     experiments: [
-      { name: 'io-bound', title: 'I/O-bound: eight requests of 100 ms', spec: { workload: 'io-fetch', tasks: 8, latencyMs: 100 }, modes: ['sequential', 'threads-gil', 'processes'], budgetMs: 12_000 },
+      { name: 'io-bound', title: 'I/O-bound: eight requests of 50 ms', spec: { workload: 'io-fetch', tasks: 8, latencyMs: 50 }, modes: ['sequential', 'threads-gil', 'processes'], budgetMs: 12_000 },
       { name: 'cpu-bound', title: 'CPU-bound: counting primes', spec: { workload: 'cpu-primes', tasks: 8 }, modes: ['sequential', 'threads-gil', 'processes'], budgetMs: 12_000 },
     ],
     claims: ['threads-io', 'threads-gil-cpu', 'processes-cpu'],

@@ -1,8 +1,12 @@
 // How the lab measures a comparison fairly: one procedure, used by `lab.compare`, the page, the chapters
 // and the benchmark, so "fair" means the same everywhere.
 //
-//  1. A warm-up round, not counted: every mode once, at full size. A fresh engine's first runs are slower
-//     (the optimising compiler, the first workers); without it the first mode measured would pay for all.
+//  1. A warm-up round, not counted: every mode once, on a quarter of the work (`warmUpSpec`: the same
+//     tasks and workers, their waits and their calibrated size cut to about WARM_UP_SHARE of a run's
+//     time). A fresh engine's first runs are slower (the first workers, a page's first connections to the
+//     lab's server: a first threads-gil run of eight requests took 394 ms where the next took 230), and
+//     without it the first mode measured would pay for all; none of that grows with the work, and the
+//     optimising compiler's warm-up is the engine's own, before it is ready (engine-worker.ts).
 //  2. Counted rounds, each running every mode once in a different order (no mode always first or last),
 //     with a short probe of the parallelism the machine has free (other programs may hold cores) before
 //     the round, between every two of its runs, and after it. Nothing runs between one round's last mode
@@ -24,8 +28,33 @@
 // Pure of the browser: the runner, the probe, the clock and the randomness are given, so it is tested in
 // node with a fake runner.
 
+import type { Spec, WorkloadInfo } from '../engine/protocol';
 import { claims as decideClaims, type ClaimVerdict, type Measured, type Outcome } from './verdicts';
 import { isBusyReading } from './claims-rounds';
+
+/** The warm-up round's share of a counted run's time (step 1). */
+export const WARM_UP_SHARE = 0.25;
+
+/**
+ * The work of the warm-up round (step 1): `spec` with the length of its waits and its calibrated size cut
+ * so that a run takes about WARM_UP_SHARE of its time (the size by the calibration's exponent: cpu-primes
+ * grows as N^1.4), never below a field's minimum. Its tasks, workers and every other field stay, so the
+ * warm-up starts the same workers and opens the same connections as a counted run. A workload with neither
+ * (convoy) warms up at full size.
+ */
+export function warmUpSpec(spec: Spec, workload: WorkloadInfo | undefined): Spec {
+  if (!workload) return spec;
+  const out: Spec = { ...spec };
+  const cut = (name: string | null | undefined, factor: number) => {
+    const field = workload.fields.find((f) => f.name === name);
+    if (!field) return;
+    const value = Number(spec[field.name] ?? field.default);
+    if (Number.isFinite(value)) out[field.name] = Math.max(field.min, Math.round(value * factor));
+  };
+  cut(workload.waits?.msField, WARM_UP_SHARE);
+  if (workload.calibration) cut(workload.calibration.field, WARM_UP_SHARE ** (1 / workload.calibration.exponent));
+  return out;
+}
 
 /** Rounds a Compare may set aside for a busy probe. */
 export const MAX_SET_ASIDE = 2;

@@ -74,7 +74,7 @@ export class CompareView {
     this.progress = undefined;
     this.states = new Map(this.modes(catalogue).map((m) => [m.name, 'waiting']));
     this.stopped = false;
-    this.phase = 'Warming up: every mode runs once, not counted…';
+    this.phase = 'Warming up: every mode runs once on a quarter of the work, not counted…';
     this.section.hidden = false;
     this.section.dataset.state = 'running';
     this.render();
@@ -93,7 +93,7 @@ export class CompareView {
     const aside = p.setAside?.at(-1);
     this.phase =
       p.phase === 'warm-up'
-        ? 'Warming up: every mode runs once, not counted…'
+        ? 'Warming up: every mode runs once on a quarter of the work, not counted…'
         : p.phase === 'set-aside' && aside
           ? `Round ${p.round} set aside: a probe around it found ${aside.probe.toFixed(1)} of ${aside.cores} cores free (something else was using the machine), so it does not count and runs again…`
           : `Round ${p.round}: every mode once, in the order ${p.orders.at(-1)?.join(', ')}…`;
@@ -340,7 +340,8 @@ export class CompareView {
       mark.style.left = `${(100 * ideal) / scale}%`;
       track.append(mark);
     }
-    bar.append(text, track);
+    // A run with nothing to compare it with (no sequential run beside it) has no speedup: no empty bar either.
+    bar.append(text, ...(median === undefined && r ? [] : [track]));
     if (median !== undefined && speedups!.length > 1) {
       bar.append(Object.assign(document.createElement('span'), { className: 'spread', textContent: `${Math.min(...speedups!).toFixed(2)}–${fmtTimes(Math.max(...speedups!))}` }));
     }

@@ -7,11 +7,11 @@
 import type { Catalogue, Spec } from '../../engine/protocol';
 import type { CompareOutcome, Lab, Recorded } from '../../lab/lab-api';
 import { CHAPTERS, chapterById, knobAccepts, type Chapter, type ChapterExperiment } from '../../lesson/chapters';
-import { chapterSpecs, lastChapterRun, resolveSpec, type ChapterRun } from '../../lesson/run';
-import { compareBudgetMs } from '../../lab/contract';
+import { lastChapterRun, resolveSpec, type ChapterRun } from '../../lesson/run';
 import type { CompareStart } from '../../measure/procedure';
 import { renderVerdicts } from '../compare/claims-view';
 import { CompareView, readingNote } from '../compare/compare';
+import { ChapterProgress, experimentPlans } from './chapter-progress';
 import { convoyTable } from './convoy-view';
 import { renderTimeline } from '../timeline/timeline';
 import { fmtMs } from '../work';
@@ -146,7 +146,7 @@ export class LessonView {
     this.handlers.activity?.started(chapter);
     const views = new Map<string, CompareView>();
     for (const x of chapter.experiments) views.set(x.name, this.experimentView(chapter, x, this.workOf(x.spec)));
-    const progress = new ChapterProgress(status, chapter, this.estimates(catalogue, chapter));
+    const progress = new ChapterProgress(status, chapter, experimentPlans(this.lab, catalogue, chapter, this.knob.get(chapter.id)));
     progress.tell();
     this.handlers.announce(`Running the experiments of ${chapter.title}.`);
     // While the chapter runs: the experiment whose rounds are going now, and each one's outcome so far.
@@ -188,17 +188,6 @@ export class LessonView {
       this.running = false;
       this.handlers.busy(false);
     }
-  }
-
-  /** How long each experiment's runs should take here, mode by mode (`lab.estimate`), for the progress. */
-  private estimates(catalogue: Catalogue, chapter: Chapter): Promise<ExperimentPlan[]> {
-    const specs = chapterSpecs(catalogue, chapter, this.knob.get(chapter.id));
-    return Promise.all(
-      chapter.experiments.map(async (x, i) => {
-        const perMode = await Promise.all(x.modes.map((mode) => this.lab.estimate({ ...specs[i], mode }).catch(() => 0)));
-        return { name: x.name, title: x.title, roundMs: perMode.reduce((a, b) => a + b, 0), budgetMs: x.budgetMs ?? compareBudgetMs(x.modes.length) };
-      }),
-    );
   }
 
   private render(): void {
@@ -260,7 +249,7 @@ export class LessonView {
 
     const run = el('button', { type: 'button', className: 'chapter-run', id: 'chapter-run', textContent: done ? 'Run it again' : 'Run the experiment' });
     run.addEventListener('click', () => void this.run());
-    const plan = chapter.experiments.map((x) => x.title).join('; ');
+    const plan = chapter.experiments.map((x) => x.title).join('. ');
     const runRow = el('div', { className: 'buttons' }, run, el('span', { className: 'chapter-plan', textContent: ` ${plan}.` }));
     parts.push(runRow);
     if (!this.catalogue) {
@@ -424,102 +413,4 @@ function roundsOf(run: ChapterRun): string {
   const lo = Math.min(...counts.filter((n) => n > 0));
   const hi = Math.max(...counts);
   return lo === hi ? String(hi) : `${lo} to ${hi}`;
-}
-
-/** What one experiment of a chapter should take: a round (every mode once, `lab.estimate`'s sum) and its budget. */
-interface ExperimentPlan {
-  name: string;
-  title: string;
-  roundMs: number;
-  budgetMs: number;
-}
-
-/**
- * A chapter's run as a learner follows it: which experiment runs now (and which round), and about how long
- * is left, from the lab's estimates at first, then from the rounds as they finish. A Compare runs a warm-up
- * round and at least three counted rounds while its budget allows (../../measure/procedure.ts).
- */
-class ChapterProgress {
-  private plans: ExperimentPlan[] = [];
-  private active = -1;
-  private round = -1;
-  private what = 'a warm-up round first (not counted), then rounds in changing orders';
-  private experimentStart = performance.now();
-  private roundStart = performance.now();
-  /** The last round's measured length, per experiment (replaces the estimate once known). */
-  private readonly measured = new Map<string, number>();
-  private readonly timer: ReturnType<typeof setInterval>;
-  private over = false;
-
-  constructor(
-    private readonly el: HTMLElement,
-    private readonly chapter: Chapter,
-    plans: Promise<ExperimentPlan[]>,
-  ) {
-    void plans.then((p) => {
-      this.plans = p;
-      this.tell();
-    });
-    this.timer = setInterval(() => this.tell(), 1000);
-  }
-
-  /** A run of an experiment starts: a new experiment, or a new round of it, is a step of the progress. */
-  started(name: string, s: CompareStart): void {
-    const i = this.chapter.experiments.findIndex((x) => x.name === name);
-    const now = performance.now();
-    if (i !== this.active) {
-      this.active = i;
-      this.experimentStart = this.roundStart = now;
-      this.round = s.round;
-    } else if (s.round !== this.round) {
-      this.measured.set(name, now - this.roundStart);
-      this.roundStart = now;
-      this.round = s.round;
-    }
-    const x = this.chapter.experiments[i];
-    const n = this.chapter.experiments.length;
-    const phase = s.phase === 'warm-up' ? 'the warm-up round (not counted)' : s.phase === 'set-aside' ? `round ${s.round} (the machine was busy: run again, not counted)` : `round ${s.round}`;
-    this.what = `${n > 1 ? `Experiment ${i + 1} of ${n}` : 'The experiment'} (${x.title}): ${phase}, ${s.mode} running`;
-    this.tell();
-  }
-
-  /** A run finished: the time left is told again. */
-  finished(): void {
-    this.tell();
-  }
-
-  /** Time left, in ms, or undefined before the estimates are in. */
-  private left(): number | undefined {
-    if (!this.plans.length) return undefined;
-    const now = performance.now();
-    let left = 0;
-    for (const [i, p] of this.plans.entries()) {
-      if (i < this.active) continue;
-      // The warm-up and three counted rounds, within the budget (at least one counted round).
-      const round = this.measured.get(p.name) ?? p.roundMs;
-      const whole = Math.max(2 * round, Math.min(4 * round, p.budgetMs));
-      if (i === this.active) left += Math.max(whole - (now - this.experimentStart), round - (now - this.roundStart), 0);
-      else left += whole;
-    }
-    return left;
-  }
-
-  tell(): void {
-    if (this.over) return;
-    const ms = this.left();
-    const about = ms === undefined ? '' : ms < 1500 ? ' Almost done.' : ` About ${aboutTime(ms)} left.`;
-    this.el.textContent = `Running: ${this.what}.${about}`;
-    this.el.dataset.leftMs = ms === undefined ? '' : String(Math.round(ms));
-  }
-
-  end(): void {
-    this.over = true;
-    clearInterval(this.timer);
-  }
-}
-
-function aboutTime(ms: number): string {
-  const s = Math.max(1, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  return `${Math.round(s / 60)} min`;
 }

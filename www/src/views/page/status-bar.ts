@@ -17,7 +17,9 @@ const STATE: Record<Status['state'], string> = {
 /** The one sentence about the learner's machine, and what a learner should know beside it. */
 export function statusSentence(s: Status): { line: string; notes: string[] } {
   const cores = s.capabilities?.cores ?? (navigator.hardwareConcurrency || 1);
-  const line = `Your browser: ${cores} core${cores === 1 ? '' : 's'}, ${STATE[s.state] ?? s.state}.`;
+  const state = STATE[s.state] ?? s.state;
+  // A state that goes on ("getting ready…") ends with its ellipsis, not another full stop.
+  const line = `Your browser: ${cores} core${cores === 1 ? '' : 's'}, ${state}${state.endsWith('…') ? '' : '.'}`;
   const notes: string[] = [];
   if (s.build === 'single' && s.state !== 'starting') notes.push('Some modes cannot run on this page: its threads cannot share memory (Details says why).');
   if (!s.persistent) notes.push('Results last for this visit only.');

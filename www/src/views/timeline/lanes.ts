@@ -53,6 +53,11 @@ export function buildLanes(r: Recorded, lanes: string[], zoomable: boolean): Lan
   const marks: HTMLElement[] = [];
   const rowsEls: HTMLElement[] = [];
 
+  // The lanes' names in full (a pool's thread names run to 27 characters): the column of names is as wide
+  // as the longest, in the names' own monospace characters, within reason (style.css's width otherwise).
+  const longest = Math.max(0, ...lanes.map((l) => (l === '' ? 'never started' : l).length));
+  if (longest > 14) plot.style.setProperty('--lane-name-width', `${Math.min(longest + 1, 32)}ch`);
+
   let markLabel: HTMLElement | undefined;
   if (raisedEarly) {
     const row = laneRow('');
