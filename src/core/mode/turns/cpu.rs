@@ -26,6 +26,13 @@ pub const ENGINE_TURN_SHARE: f64 = 0.02;
 /// costs: its completion comes in one.
 pub const QUIET_ENGINE_TURN_EVERY_MS: f64 = crate::core::mode::sequential::RESPONSIVE_MS;
 
+/// A clock whose smallest step is this long or longer, ms, cannot time a turn of the loop: a browser's clock
+/// outside cross-origin isolation (WebKitGTK's and Firefox's move in 1 ms steps). There a 0.3 ms turn, taken
+/// just after the clock has moved (that is when one falls due), reads 0 nearly every time, and turns came
+/// every chunk: CPU work at 0.65x of `sequential` in a course page's frame in WebKitGTK. Where the cost cannot
+/// be read, the turns are spaced as where it is dear.
+pub const COARSE_CLOCK_STEP_MS: f64 = 0.9;
+
 impl Pool<'_> {
     /// CPU work holding the GIL, in chunks; between them (CPython: between bytecodes) the eval breaker,
     /// and now and then a turn of the engine's loop. `until`: the work ends once that task has finished
@@ -102,10 +109,13 @@ impl Pool<'_> {
 
     /// Whether the engine's loop should have a turn by `now`: every chunk while a thread waits on the
     /// engine's I/O (its completion comes in a turn) or while a turn costs little; else spaced so the last
-    /// turn's cost is [`ENGINE_TURN_SHARE`] of the time, at most [`QUIET_ENGINE_TURN_EVERY_MS`] apart.
+    /// turn's cost is [`ENGINE_TURN_SHARE`] of the time, at most [`QUIET_ENGINE_TURN_EVERY_MS`] apart (and
+    /// that far apart on a clock too coarse to time a turn: [`COARSE_CLOCK_STEP_MS`]).
     pub(super) fn engine_turn_due(&self, now: f64) -> bool {
         let every = if self.in_io.get() > 0 {
             ENGINE_TURN_EVERY_MS
+        } else if self.clock_step.get().is_finite() && self.clock_step.get() >= COARSE_CLOCK_STEP_MS {
+            QUIET_ENGINE_TURN_EVERY_MS
         } else {
             (self.engine_turn_ms.get() / ENGINE_TURN_SHARE).clamp(ENGINE_TURN_EVERY_MS, QUIET_ENGINE_TURN_EVERY_MS)
         };

@@ -86,6 +86,8 @@ pub(crate) async fn run_plans(ctx: &LoopCtx<'_>, spec: &Spec, plan: &dyn Fn(u32)
         changes: Cell::new(0),
         in_io: Cell::new(0),
         engine_turn_ms: Cell::new(0.0),
+        last_reading: Cell::new(rules.now_ms()),
+        clock_step: Cell::new(f64::INFINITY),
         engine_turn_at: Cell::new(rules.now_ms()),
         chunk_end: Cell::new(None),
     };

@@ -64,6 +64,10 @@ pub(super) struct Pool<'a> {
     pub(super) engine_turn_at: Cell<f64>,
     /// What the engine loop's last turn took, ms (a turn costs more in some browsers than in others).
     pub(super) engine_turn_ms: Cell<f64>,
+    /// The rules' clock's last reading, and the smallest step between two readings seen (infinite until
+    /// it has moved): a clock that moves in steps as long as a chunk cannot time a turn of the loop.
+    pub(super) last_reading: Cell<f64>,
+    pub(super) clock_step: Cell<f64>,
     /// How many threads wait on the engine's I/O now (a request, a sleep): while any does, the engine's
     /// loop gets a turn every chunk, to hear its completion.
     pub(super) in_io: Cell<u32>,
@@ -80,7 +84,12 @@ impl Pool<'_> {
 
     /// The time, for the rules.
     pub(super) fn rule_now(&self) -> f64 {
-        self.rules.now_ms()
+        let now = self.rules.now_ms();
+        let step = now - self.last_reading.replace(now);
+        if step > 0.0 && step < self.clock_step.get() {
+            self.clock_step.set(step);
+        }
+        now
     }
 
     pub(super) fn stopped(&self) -> bool {

@@ -429,6 +429,46 @@ fn where_a_turn_of_the_engine_loop_is_dear_it_gets_fewer_but_one_every_chunk_whi
     assert!(longest <= super::QUIET_ENGINE_TURN_EVERY_MS + 0.3 + 0.5 + 0.01, "the engine's loop waited {longest} ms for a turn");
 }
 
+/// The virtual clock as a browser gives it outside cross-origin isolation: in whole milliseconds.
+struct Coarse<'a>(&'a VirtualIo);
+
+impl Clock for Coarse<'_> {
+    fn now_ms(&self) -> f64 {
+        self.0.now_ms().floor()
+    }
+}
+
+/// One thread computing for 200 ms on the virtual clock, turns of the engine's loop costing `cost` ms, the
+/// rules reading the clock through `rules`: the turns' times, and the run's end.
+fn turns_of_one_computing_thread(io: &Arc<VirtualIo>, cost: f64, rules: &dyn Clock) -> (Vec<f64>, f64) {
+    let watched = Watched { io, turns: Default::default(), cost };
+    let s = spec(json!({"workload": "cpu-primes", "mode": "threads-gil", "tasks": 1, "workers": 1}));
+    let plan = |_: u32| TaskPlan { steps: vec![Step::Cpu(Box::new(Compute { io: io.clone(), left: 200.0 }))], fault: None };
+    let r = io.drive(async {
+        let ctx = LoopCtx { io: &watched, clock: rules, cancel: &io.cancel, t0: 0.0, progress: &NoProgress, group: CancelToken::new() };
+        run_plans(&ctx, &s, &plan).await
+    });
+    assert!(r.iter().all(|t| t.status == Status::Ok));
+    (watched.turns.take(), io.now_ms())
+}
+
+#[test]
+fn on_a_clock_too_coarse_to_time_a_turn_the_turns_are_spaced_as_where_they_are_dear() {
+    // In a course page's frame (no cross-origin isolation) WebKitGTK's clock moves in 1 ms steps: a 0.3 ms
+    // turn, taken just after the clock moved, reads 0 nearly every time. Judged by that reading the turn
+    // seemed free and came every time the clock moved (CPU work at 0.65x of sequential there).
+    let io = Arc::new(clock(None));
+    let (turns, end) = turns_of_one_computing_thread(&io, 0.3, &Coarse(&io));
+    let later = turns.iter().filter(|&&t| t > 5.0).count() as f64;
+    assert!(later <= (end - 5.0) / 9.0 + 1.0, "{later} turns from 5 to {end} ms ({} in all)", turns.len());
+    let longest = longest_gap(&turns, 5.0, end);
+    assert!(longest <= super::QUIET_ENGINE_TURN_EVERY_MS + 1.0 + 0.3 + 0.5 + 0.01, "the engine's loop waited {longest} ms for a turn");
+    // The same work on a fine clock, turns free: one every chunk.
+    let io = Arc::new(clock(None));
+    let (turns, end) = turns_of_one_computing_thread(&io, 0.0, &*io.clone());
+    assert!(turns.len() as f64 >= end / (super::ENGINE_TURN_EVERY_MS + 0.5), "{} turns in {end} ms on a fine clock", turns.len());
+}
+
 mod any_threads {
     //! Whatever the threads do (pure Python, short blocking calls), on any interval: the single build's
     //! turns are the scripted model's, time for time.
