@@ -153,6 +153,9 @@ test('asyncio: who runs, the ready queue in order, what each task awaits, and th
   assert.ok(expected.readyQueue.length >= 2, 'requests answered while one task computes wait in the ready queue');
   assert.deepEqual((await section(page, 'Ready queue, in order')).map((x) => Number(x.match(/^\d+\. task (\d+)/)[1])), expected.readyQueue);
   assert.deepEqual((await section(page, 'Running on the event loop')).map((x) => Number(x.match(/^task (\d+)/)[1])), expected.running);
+  // The frames' lines come from the run's program, which the engine writes in a module fetched on first use:
+  // the tree is drawn at once without them, and again with them when the program arrives.
+  await page.waitForFunction((sel) => /lab\.py:\d+/.test(document.querySelector(sel)?.textContent ?? ''), `${dialog} .pstree`, { timeout: 10_000 });
   const tree = await page.textContent(`${dialog} .pstree`);
   assert.match(tree, /^\$ python -m asyncio pstree PID\n└── \(T\) Task-1\n {4}└── {2}main lab\.py:\d+\n/);
   for (const id of [...expected.readyQueue, ...expected.running, ...expected.ioWaiting]) assert.ok(tree.includes(`(T) Task-${id + 2}\n`), `task ${id} is in the tree`);
