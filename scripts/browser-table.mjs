@@ -60,7 +60,9 @@ function row(key, name) {
   const pages = (r.gilPages ?? []).length > 1 ? `; ${r.gilPages.length} fresh pages: ${r.gilPages.map((p) => Object.values(p.verdicts).every((v) => v === 'borne-out') ? 'both borne out' : Object.entries(p.verdicts).filter(([, v]) => v !== 'borne-out').map(([k, v]) => `${k} ${v}`).join(', ')).join(' / ')}` : '';
   const cf = r.courseFrame;
   const verdictsOf = (c) => (c ? Object.entries(c.verdicts).map(([k, v]) => `${k} ${v}`).join(', ') + ` (machine ${c.load})` : 'not run');
-  const frame = cf ? `${cf.build}; \`gil\`: ${verdictsOf(cf.gil)}; \`threads-vs-processes\`: ${verdictsOf(cf['threads-vs-processes'])}` : '';
+  // WebKit with shared memory is not run in a frame: without isolation it has none to post there either, so
+  // its frame is WebKit's at default settings (tests/browsers/course-frame.test.mjs, SAME_AS_WEBKIT).
+  const frame = cf ? `${cf.build}; \`gil\`: ${verdictsOf(cf.gil)}; \`threads-vs-processes\`: ${verdictsOf(cf['threads-vs-processes'])}` : key === 'webkit-sab' ? 'as WebKit at default settings (no isolation there, so no shared memory either)' : '';
   return `| ${name} (${version(r.userAgent, r.webkitgtk)}) | ${r.build} | ${yes(caps.sharedMemory)}${caps.sharedMemory ? '' : `: ${caps.why?.sharedMemory ?? ''}`} | ${yes(caps.jspi)} | ${modeText} | ${cores} | ${py} | ${gil}${pages} | ${frame} |`;
 }
 
