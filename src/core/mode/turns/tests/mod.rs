@@ -358,12 +358,23 @@ impl AsyncIo for Watched<'_> {
     }
 }
 
+/// Runs `plan` on the virtual clock, each turn of the engine's loop costing `cost` ms and the rules reading
+/// the clock through `rules`: the tasks' records, and when the engine's loop had its turns.
+fn watched_run(io: &Arc<VirtualIo>, cost: f64, rules: &dyn Clock, s: &Spec, plan: &dyn Fn(u32) -> TaskPlan) -> (Vec<TaskRecord>, Vec<f64>) {
+    let watched = Watched { io, turns: Default::default(), cost };
+    let r = io.drive(async {
+        let ctx = LoopCtx { io: &watched, clock: rules, cancel: &io.cancel, t0: 0.0, progress: &NoProgress, group: CancelToken::new() };
+        run_plans(&ctx, s, plan).await
+    });
+    assert!(r.iter().all(|t| t.status == Status::Ok));
+    (r, watched.turns.take())
+}
+
 #[test]
 fn the_engine_loop_gets_a_turn_every_chunk_whatever_the_threads_do() {
     // A Stop and the page's watchdog are heard in the engine's turns: never more than about a chunk
     // apart, through long turns of the GIL, many short tasks, and a convoy's calls.
     let io = Arc::new(clock(None));
-    let watched = Watched { io: &io, turns: Default::default(), cost: 0.0 };
     let s = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "tasks": 203, "workers": 3}));
     let plan = |id: u32| TaskPlan {
         steps: match id {
@@ -374,14 +385,9 @@ fn the_engine_loop_gets_a_turn_every_chunk_whatever_the_threads_do() {
         },
         fault: None,
     };
-    let r = io.drive(async {
-        let ctx = LoopCtx { io: &watched, clock: &*io, cancel: &io.cancel, t0: 0.0, progress: &NoProgress, group: CancelToken::new() };
-        run_plans(&ctx, &s, &plan).await
-    });
-    assert!(r.iter().all(|t| t.status == Status::Ok));
+    let (r, turns) = watched_run(&io, 0.0, &*io.clone(), &s, &plan);
     let end = r.iter().map(|t| t.end_ms).fold(0.0, f64::max);
     assert!(end >= 40.0 + 200.0 * 0.2, "{end}");
-    let turns = watched.turns.borrow();
     let gaps: Vec<f64> = std::iter::once(0.0).chain(turns.iter().copied()).chain([end]).collect::<Vec<_>>().windows(2).map(|w| w[1] - w[0]).collect();
     let longest = gaps.iter().copied().fold(0.0, f64::max);
     assert!(longest <= super::ENGINE_TURN_EVERY_MS + 0.5 + 0.01, "the engine's loop waited {longest} ms for a turn ({} turns)", turns.len());
@@ -399,7 +405,6 @@ fn where_a_turn_of_the_engine_loop_is_dear_it_gets_fewer_but_one_every_chunk_whi
     // work under threads-gil run at half speed; spaced to cost 2% of the time, at most 10 ms apart. While a
     // thread waits on a sleep, its completion comes in a turn: one every chunk then, whatever it costs.
     let io = Arc::new(clock(None));
-    let watched = Watched { io: &io, turns: Default::default(), cost: 0.3 };
     let s = spec(json!({"workload": "io-sleep", "mode": "threads-gil", "tasks": 2, "workers": 2}));
     let plan = |id: u32| TaskPlan {
         steps: match id {
@@ -408,12 +413,7 @@ fn where_a_turn_of_the_engine_loop_is_dear_it_gets_fewer_but_one_every_chunk_whi
         },
         fault: None,
     };
-    let r = io.drive(async {
-        let ctx = LoopCtx { io: &watched, clock: &*io, cancel: &io.cancel, t0: 0.0, progress: &NoProgress, group: CancelToken::new() };
-        run_plans(&ctx, &s, &plan).await
-    });
-    assert!(r.iter().all(|t| t.status == Status::Ok));
-    let turns = watched.turns.borrow();
+    let (r, turns) = watched_run(&io, 0.3, &*io.clone(), &s, &plan);
     let sleeper = r.iter().find(|t| t.id == 1).unwrap();
     let sleep = sleeper.spans.iter().find(|sp| sp.kind == SpanKind::IoWait).expect("the sleep");
     let during = longest_gap(&turns, sleep.start_ms + 0.01, sleep.end_ms);
@@ -438,18 +438,12 @@ impl Clock for Coarse<'_> {
     }
 }
 
-/// One thread computing for 200 ms on the virtual clock, turns of the engine's loop costing `cost` ms, the
-/// rules reading the clock through `rules`: the turns' times, and the run's end.
+/// One thread computing for 200 ms on the virtual clock (see [`watched_run`]): the turns' times, and the run's end.
 fn turns_of_one_computing_thread(io: &Arc<VirtualIo>, cost: f64, rules: &dyn Clock) -> (Vec<f64>, f64) {
-    let watched = Watched { io, turns: Default::default(), cost };
     let s = spec(json!({"workload": "cpu-primes", "mode": "threads-gil", "tasks": 1, "workers": 1}));
     let plan = |_: u32| TaskPlan { steps: vec![Step::Cpu(Box::new(Compute { io: io.clone(), left: 200.0 }))], fault: None };
-    let r = io.drive(async {
-        let ctx = LoopCtx { io: &watched, clock: rules, cancel: &io.cancel, t0: 0.0, progress: &NoProgress, group: CancelToken::new() };
-        run_plans(&ctx, &s, &plan).await
-    });
-    assert!(r.iter().all(|t| t.status == Status::Ok));
-    (watched.turns.take(), io.now_ms())
+    let (_, turns) = watched_run(io, cost, rules, &s, &plan);
+    (turns, io.now_ms())
 }
 
 #[test]
