@@ -131,7 +131,11 @@ async function webkit(sharedArrayBuffer) {
     const c = current;
     current = undefined;
     if (!c) return;
-    await Promise.race([c.session?.deleteSession().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
+    // The 10 s bound's timer is cleared once the session is gone: left running it kept each file's node
+    // process alive 10 s after its last test (30 s of each WebKitGTK run of the suite's three files).
+    let timer;
+    await Promise.race([c.session?.deleteSession().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
     try {
       process.kill(-c.driver.pid, 'SIGKILL');
     } catch {
