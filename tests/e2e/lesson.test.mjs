@@ -10,6 +10,8 @@ import { freshPage, labSession, shot } from './helpers.mjs';
 import { asideMs, comparesOf, describeLoad, loadClass, machinesOf, othersDuring, shownClaims, verdictRule } from './load.mjs';
 import { loadTs } from '../unit/load-ts.mjs';
 import { afterRun, beforeRun } from './learner-checks.mjs';
+import { assertCoresAtMost } from '../browsers/chapter.mjs';
+import { noteEngine } from '../browsers/results.mjs';
 
 const session = labSession();
 /** The verdict module, for its rule on which claims need an idle machine. */
@@ -61,6 +63,7 @@ function judge(t, id, how, claims, machines, load, tookMs, setAsideMs) {
   assert.deepEqual(rule.problems, [], `${id}, ${how}, ${describeLoad(load)}: ${rule.problems.join('; ')}`);
   // Within 30 s (and the rounds set aside, which no budget counts) where nothing else slowed it down.
   if (loadClass(load) === 'quiet') assert.ok(tookMs < 30_000 + setAsideMs, `${id}, ${how}: took ${tookMs} ms on a quiet machine (${setAsideMs} ms in rounds set aside)`);
+  return rule;
 }
 
 // Each chapter once, as a learner runs it: a fresh page, the chapter's button, the verdicts it shows and
@@ -110,19 +113,26 @@ for (const id of IDS) {
   });
 }
 
-test('lab.lesson.run, as a host page runs a chapter: its results by name, its claims judged by the same rule', async (t) => {
+// Also the cross-browser suite's gil chapter in Chromium (tests/browsers/cross-browser.test.mjs skips it
+// there): the same chapter from a fresh page through lab.lesson.run, with its checks (no engine restart,
+// the cores counted at most the machine's) and its line in the README's browser table.
+test('lab.lesson.run, as a host page runs a chapter: its results by name, its claims judged by the same rule, no engine restart', async (t) => {
   const { context, page, errors } = await fresh('?chapter=gil');
   try {
     const t0 = Date.now();
-    const { value: out, load } = await othersDuring(() => page.evaluate(() => window.lab.lesson.run('gil')));
+    const { value: out, load } = await othersDuring(() => page.evaluate(() => window.lab.lesson.run('gil').then((run) => ({ ...run, status: window.lab.status() }))));
     const aside = Object.values(out.outcomes).reduce((ms, o) => ms + asideMs(Object.values(o).find((r) => r.measurement)), 0);
     assert.deepEqual(out.claims.map((c) => c.id).sort(), ['processes-cpu', 'threads-gil-cpu']);
-    judge(t, 'gil', 'lab.lesson.run', out.claims, machinesOf(out), load, Date.now() - t0, aside);
+    const rule = judge(t, 'gil', 'lab.lesson.run', out.claims, machinesOf(out), load, Date.now() - t0, aside);
     for (const { name, result } of out.results) {
       assert.match(name, /^[a-z0-9-]+\/[a-z-]+$/);
       assert.ok(result.wallMs > 0 || result.error, name);
     }
+    assert.equal(out.status.lastCrash, undefined, 'no engine restart');
+    await assertCoresAtMost(out.status, 'after the gil chapter');
     assert.deepEqual(errors, []);
+    const gil = { verdicts: Object.fromEntries(out.claims.map((c) => [c.id, c.verdict])), load: rule.cls };
+    noteEngine('chromium', { gil, gilPages: [gil] });
   } finally {
     await context.close();
   }
