@@ -219,12 +219,12 @@ test(`${ENGINE}: a run is in the history after a reload`, async () => {
  */
 const GIL_PAGES = Math.max(1, Number(process.env.LAB_GIL_PAGES) || 1);
 /**
- * In Chromium a single page is what layer 5 already runs: tests/e2e/lesson.test.mjs's `lab.lesson.run` test
- * runs the gil chapter from a fresh page in Chromium with these same checks (the load's rule, no engine
- * restart, the cores at most the machine's) and notes its verdicts for the browser table. LAB_GIL_PAGES
- * still runs them here.
+ * In Chromium a single page is what layer 5 already runs: tests/e2e/lesson.test.mjs runs the gil chapter
+ * from a fresh page in Chromium (its button's run, through the same lesson/run.ts as `lab.lesson.run`) with
+ * these same checks (its claims, the load's rule, no engine restart, the cores at most the machine's) and
+ * notes its verdicts for the browser table. LAB_GIL_PAGES still runs them here.
  */
-const SAME_AS_LESSON = ENGINE === 'chromium' && GIL_PAGES === 1 && 'Chromium runs the gil chapter from a fresh page in tests/e2e/lesson.test.mjs (lab.lesson.run), with these checks';
+const SAME_AS_LESSON = ENGINE === 'chromium' && GIL_PAGES === 1 && 'Chromium runs the gil chapter from a fresh page in tests/e2e/lesson.test.mjs, with these checks';
 const gilPages = [];
 for (let n = 1; n <= GIL_PAGES; n++) {
   test(`${ENGINE}: the gil chapter from a fresh page${GIL_PAGES > 1 ? ` (${n} of ${GIL_PAGES})` : ''}: never refuted, borne out when the machine is quiet, no engine restart`, { skip: SAME_AS_LESSON }, async (t) => {

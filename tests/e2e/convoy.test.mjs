@@ -2,7 +2,8 @@
 // the GIL and without it, measured through window.lab: the rules (each call's I/O is followed by a wait
 // for the GIL that a CPU-bound thread holds; a shorter interval shortens it; no GIL, no wait); how many
 // times slower the I/O thread is, beside CPython's, is the bench's figure (bench/experiments/convoy.mjs).
-// The chapter from a fresh page; a mode that cannot run it is refused by name, and a Compare's row says why.
+// A mode that cannot run it is refused by name, and a Compare's row says why (the chapter from a fresh page:
+// lesson.test.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshPage, labSession, shot } from './helpers.mjs';
@@ -78,33 +79,8 @@ test('a mode that cannot run the convoy is refused by name; a Compare shows it a
   }
 });
 
-test('chapter convoy: from a fresh page its claims are never contradicted, within 30 s; the figures and the timeline', async () => {
-  const { context, page, errors } = await freshPage(session.browser, session.server.url, '?chapter=convoy');
-  try {
-    // The chapter view, driven by a click: its claims, the per-call figures beside CPython's, the timeline.
-    const t0 = Date.now();
-    await page.click('#chapter-run');
-    await page.waitForSelector('article.chapter[data-state=done]', { timeout: 40_000 });
-    const took = Date.now() - t0;
-    // The chapter's budget keeps it within 30 s, however slow the machine.
-    assert.ok(took < 30_000, `convoy took ${took} ms`);
-    const shown = await page.$$eval('.chapter-claims .claim', (els) => els.map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, text: e.textContent })));
-    assert.deepEqual(shown.map((c) => c.id), ['convoy-effect', 'convoy-interval', 'convoy-free-threaded']);
-    for (const c of shown) assert.notEqual(c.verdict, 'not-borne-out', `${c.id}: ${c.text}`);
-    const rows = await page.$$eval('table.convoy-calls tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
-    assert.equal(rows.length, 4);
-    for (const r of rows) assert.match(r[1], /\d+(\.\d)? ms$/, `the I/O thread's total: ${r}`);
-    assert.match(rows[1][4], /196 ms, p99 5\.30 ms/);
-    assert.match(rows[1][5], /\d×$/);
-    assert.match(await page.textContent('.convoy-why'), /retakes it at once/);
-    assert.match(await page.textContent('.chapter-timeline'), /ms on \d+ lane/);
-    assert.match(await page.textContent('.lesson-note'), /not a browser fetch/);
-    await shot(page, 'lesson-convoy');
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-  }
-});
+// The convoy chapter from a fresh page (its claims judged by the load's rule, within 30 s, the per-call
+// figures beside CPython's, the timeline) is lesson.test.mjs's run of the chapter, not a second run here.
 
 test('the form shows that the convoy sets its own tasks and workers, warns before a long convoy, and its Compare predicts the convoy', async () => {
   const { context, page, errors } = await freshPage(session.browser, session.server.url, '#playground');
