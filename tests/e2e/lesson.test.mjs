@@ -157,12 +157,5 @@ test('lab.lesson.run, as a host page runs a chapter: its results by name, its cl
   }
 });
 
-test('a chapter link runs nothing by itself; autorun=1 runs it', async () => {
-  const { context, page } = await fresh('?chapter=api-calls');
-  await page.waitForTimeout(500);
-  assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
-  await page.goto(`${session.server.url}?chapter=api-calls&autorun=1`);
-  await page.waitForSelector('article.chapter[data-state=done]', { timeout: 40_000 });
-  assert.ok((await page.evaluate(() => window.lab.history())).length >= 2);
-  await context.close();
-});
+// A chapter link runs nothing by itself and autorun=1 runs it: path-state.test.mjs (what a link does, never how
+// fast: it runs two at a time with the other such files).

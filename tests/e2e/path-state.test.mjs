@@ -187,6 +187,17 @@ test('embed.html?chapter=gil embeds one chapter; a host run of one mode is title
   await context.close();
 });
 
+// Moved from lesson.test.mjs: what a link does, not how fast (the chapter's verdicts are lesson's).
+test('a chapter link runs nothing by itself; autorun=1 runs it', async () => {
+  const { context, page } = await fresh('?chapter=api-calls');
+  await page.waitForTimeout(500);
+  assert.deepEqual(await page.evaluate(() => window.lab.history()), []);
+  await page.goto(`${session.server.url}?chapter=api-calls&autorun=1`);
+  await page.waitForSelector('article.chapter[data-state=done]', { timeout: 40_000 });
+  assert.ok((await page.evaluate(() => window.lab.history())).length >= 2);
+  await context.close();
+});
+
 // The lesson view and a chapter after its run under axe: lesson.test.mjs scans every chapter's page before
 // and after its run (learner-checks.mjs: no violation of any impact, 1280 and 360 px, light and dark), the
 // api-calls chapter this test ran included, so it is not run a second time here.
