@@ -6,8 +6,10 @@
 #            (and for `processes`).
 #   program: the Python program generator alone (feature `program`, src/web/program.rs), fetched by the
 #            engine worker when a program is first asked for; not in the two engine builds.
-# The two engine builds have a target dir each: their RUSTFLAGS differ, and sharing one would rebuild
-# everything every time. `program` shares single's (same RUSTFLAGS: only this crate is built again).
+# Each build has a target dir of its own: the two engine builds' RUSTFLAGS differ, and sharing one would
+# rebuild everything every time; `program` has single's RUSTFLAGS but other features, and in one dir each
+# of the two rebuilt this crate after the other on every run (10-13 s of a built tree's `npm test`; its own
+# dir costs one more build of std, once: about 80 s on one core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE=${PROFILE:-wasm}
@@ -76,7 +78,7 @@ build() { # name target-dir toolchain rustflags cargo-args...
 STD="-Z build-std=panic_abort,std -Z build-std-features=optimize_for_size"
 build threads target/threads nightly "$REMAP $THREADS_RUSTFLAGS" --features threads $STD
 build single target/single nightly "$REMAP $SIMD" $STD
-build program target/single nightly "$REMAP $SIMD" --features program $STD
+build program target/program nightly "$REMAP $SIMD" --features program $STD
 
 # The subinterpreters' raw module (mode `interpreters`): no_std, no imports, its own memory; each
 # interpreter instantiates it anew (src/web/interpreter.rs).
