@@ -83,8 +83,10 @@ bash scripts/build-wasm.sh
 node scripts/build-web.mjs
 end
 
+# Incremental: what the last check found is kept in target/ and only the files changed since (and those that
+# import them) are checked again (4.5-7 s whole, 2.4-3.2 s on an unchanged tree; a type error is still caught).
 begin "1. type check"
-node_modules/.bin/tsc -p .
+node_modules/.bin/tsc -p . --incremental --tsBuildInfoFile target/tsc.tsbuildinfo
 end
 
 # Under a second: the crate's module paths read as text (no build), any import cycle between its files
