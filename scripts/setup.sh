@@ -47,8 +47,12 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "=$want"
 fi
 
-# npm packages, when package-lock.json is newer than the installed tree.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm packages, when package-lock.json is newer than the installed tree. Never through a link to another
+# checkout's node_modules (a worktree sharing the main tree's): npm ci empties the link's target first, and
+# a fresh worktree's package-lock.json is always newer than that tree's install.
+if [ -L node_modules ]; then
+  say "node_modules is a link to $(readlink node_modules): not installing npm packages through it"
+elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"; npm ci --no-audit --no-fund --loglevel=error
 fi
 say "ready"
