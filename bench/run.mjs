@@ -129,9 +129,12 @@ function overheadImpls() {
           const start = r.spans.find((s) => s.kind === 'start');
           const messages = r.spans.filter((s) => s.kind === 'message');
           // Both ends on the engine's clock: from the Worker's spawn to the task sent to it, which the engine
-          // does as soon as it hears the process is ready. (The span's own end is the process's "ready" as
-          // its own Worker's clock read it, `timeOrigin + now()` in another Worker, which Chromium puts
-          // about 10 ms behind the engine's: the span read -9 to -11 ms.)
+          // does as soon as it hears the process is ready. The span's own end is the process's "ready" on
+          // its own clock (its Worker's `timeOrigin + now()`, another memory), while its start is the
+          // engine's clock, which src/core/platform/aligned.rs only ever moves forward (to the latest of its
+          // pool threads' readings): once the engine's timeline has been moved on, the span reads short or
+          // below zero (-9 to -11 ms in the quick bench of 2026-12-06).
+          // Where the clocks agree the two read within 1 ms (bench/experiments/lag-trace.mjs prints both).
           const sent = messages.find((m) => m.task === start.task);
           return {
             wallMs: sent.startMs - start.startMs,
