@@ -38,8 +38,16 @@ function readyInPage() {
 /** Runs in the page: one run with the heartbeat's lag samples taken during it. */
 function runInPage(spec) {
   window.lab.resetFrameLag();
+  // The result's arrival and its drawing belong to the run: its samples are read after a frame and three
+  // heartbeat samples more (as bench/lib/browser.mjs's labRun).
+  const settled = () => new Promise((done) => requestAnimationFrame(() => {
+    const n0 = window.lab.frameLag().samples;
+    const t0 = performance.now();
+    const poll = () => (window.lab.frameLag().samples >= n0 + 3 || performance.now() - t0 > 200 ? done() : setTimeout(poll, 2));
+    poll();
+  }));
   return window.lab.run(spec).then(
-    (r) => ({ ok: true, wallMs: r.wallMs, value: r.value, build: r.build, lag: window.lab.frameLag().samplesMs }),
+    (r) => settled().then(() => ({ ok: true, wallMs: r.wallMs, value: r.value, build: r.build, lag: window.lab.frameLag().samplesMs })),
     (e) => ({ ok: false, name: e.name, message: e.message }),
   );
 }

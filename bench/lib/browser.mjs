@@ -79,6 +79,14 @@ export async function labRun(page, spec) {
     window.lab.resetFrameLag();
     try {
       const res = await window.lab.run(s);
+      // The result's arrival and its drawing belong to the job: its samples are read after a frame and
+      // three heartbeat samples more (a band of the image drawn in slices, the timeline, the table).
+      await new Promise((done) => requestAnimationFrame(() => {
+        const n0 = window.lab.frameLag().samples;
+        const t0 = performance.now();
+        const poll = () => (window.lab.frameLag().samples >= n0 + 3 || performance.now() - t0 > 200 ? done() : setTimeout(poll, 2));
+        poll();
+      }));
       const gaps = stop();
       return {
         ok: true,

@@ -14,10 +14,19 @@ import { labCores } from '../capabilities';
  */
 const HOW_FIELDS = new Set(['mode', 'workers', 'switchIntervalMs']);
 
+/** Each spec's key, made once: a run's spec never changes once recorded, and the views ask for it per row
+ *  of the history after every run (the table's speedups, the claims), hundreds of times. */
+const keys = new WeakMap<Spec, string>();
+
 /** A key equal for runs that did the same work, whatever the mode. */
 export function workKey(spec: Spec): string {
-  const work = Object.entries(spec).filter(([k]) => !HOW_FIELDS.has(k));
-  return JSON.stringify(work.sort(([a], [b]) => a.localeCompare(b)));
+  let key = keys.get(spec);
+  if (key === undefined) {
+    const work = Object.entries(spec).filter(([k]) => !HOW_FIELDS.has(k));
+    key = JSON.stringify(work.sort(([a], [b]) => a.localeCompare(b)));
+    keys.set(spec, key);
+  }
+  return key;
 }
 
 /** A run that measured what it set out to: not cut short by Stop and not raised. */

@@ -23,8 +23,7 @@ export function setUpHistoryPanel(lab: Lab, table: ResultsTable, say: (text: str
     refreshQueued = true;
     refreshed = refreshed.then(() => {
       refreshQueued = false;
-      table.clear();
-      table.restore(lab.historyView());
+      table.follow(lab.historyView());
       renderNotice(notice, lab, say, lab.historyState());
     });
     return refreshed;
