@@ -38,9 +38,11 @@ pub const TURN_COST_WEIGHT: f64 = 0.125;
 /// that turns came every chunk. There they come every [`COARSE_ENGINE_TURN_EVERY_MS`] ...
 pub const COARSE_CLOCK_STEP_MS: f64 = 0.9;
 
-/// ... a clock step: the browser's cheap turn (0.025 ms in WebKitGTK) costs about 2.5% of the time then,
-/// and a Stop is heard within a millisecond or two (it was 10 ms while the turn was a MessageChannel's).
-pub const COARSE_ENGINE_TURN_EVERY_MS: f64 = 1.0;
+/// ... two clock steps: the browser's cheap turn costs next to nothing then (0.025 ms in WebKitGTK), and a
+/// Stop is heard within two milliseconds or three (it was 10 ms while the turn was a MessageChannel's). One
+/// every step (1 ms) cost more in Firefox's course-page frame than the bare turn suggests: the `gil`
+/// chapter's threads-gil at 0.95-0.97x of sequential there, against 0.97-0.99x with turns 10 ms apart.
+pub const COARSE_ENGINE_TURN_EVERY_MS: f64 = 2.0;
 
 impl Pool<'_> {
     /// CPU work holding the GIL, in chunks; between them (CPython: between bytecodes) the eval breaker,
