@@ -15,6 +15,7 @@ use web_sys::{AbortSignal, RequestCache, RequestInit, Response, WorkerGlobalScop
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     fn yield_now() -> Promise;
+    fn engine_turn() -> Promise;
     fn when_aborted(signal: &AbortSignal) -> Promise;
     fn request_signal(run: &AbortSignal, timeout_ms: u32) -> AbortSignal;
 }
@@ -115,6 +116,12 @@ impl AsyncIo for WebIo {
     fn yield_now(&self) -> LocalFuture<'_, ()> {
         Box::pin(async {
             let _ = JsFuture::from(yield_now()).await;
+        })
+    }
+
+    fn engine_turn(&self) -> LocalFuture<'_, ()> {
+        Box::pin(async {
+            let _ = JsFuture::from(engine_turn()).await;
         })
     }
 }

@@ -84,6 +84,12 @@ pub trait AsyncIo {
     fn fetch_delay(&self, req: Fetch) -> LocalFuture<'_, Result<u64, IoError>>;
     /// Give the event loop one turn (`await asyncio.sleep(0)`), without the 4 ms nested-timer clamp.
     fn yield_now(&self) -> LocalFuture<'_, ()>;
+    /// A turn of the event loop between two chunks of CPU work that keeps it to itself (the single build's
+    /// `threads-gil` holder): only the page's messages and completed I/O need to get in, so it may be
+    /// cheaper than [`AsyncIo::yield_now`] (the browser's: `src/web/glue.js`, `engine_turn`).
+    fn engine_turn(&self) -> LocalFuture<'_, ()> {
+        self.yield_now()
+    }
     /// Ends every wait in flight with `Cancelled` (a TaskGroup cancelling its remaining tasks).
     fn abort_all(&self);
     /// A short blocking call of `us` microseconds (`time.sleep` in a plain loop): the thread itself

@@ -24,9 +24,11 @@
 //!
 //! The holder gives the engine's own event loop a turn (keeping the GIL) every [`ENGINE_TURN_EVERY_MS`]
 //! (one chunk), so a Stop and the page's watchdog are answered within about one chunk, and the threads
-//! whose I/O has completed ask for the GIL then. Where a turn is dear (0.3 ms in WebKitGTK, against a
-//! chunk of 0.5) and no thread waits on I/O, the turns are spaced to cost [`ENGINE_TURN_SHARE`] of the
-//! time, at most [`QUIET_ENGINE_TURN_EVERY_MS`] (10 ms, as `sequential`'s) apart. Nothing waits without a way out: a round that changes nothing ends
+//! whose I/O has completed ask for the GIL then. A turn is the cheapest the browser has (`engine_turn`:
+//! 0.025 ms on average in WebKitGTK, where a MessageChannel's costs 0.3); where turns still cost more than
+//! [`ENGINE_TURN_SHARE`] of the time and no thread waits on I/O, they are spaced to cost that, at most
+//! [`QUIET_ENGINE_TURN_EVERY_MS`] (10 ms, as `sequential`'s) apart; on a clock too coarse to time them,
+//! [`COARSE_ENGINE_TURN_EVERY_MS`] apart. Nothing waits without a way out: a round that changes nothing ends
 //! with the holder in a turn of the engine's loop, a thread spinning, or every thread in I/O, whose
 //! completion wakes the run.
 
@@ -41,7 +43,7 @@ mod shared;
 #[cfg(test)]
 mod tests;
 
-pub use cpu::{ENGINE_TURN_EVERY_MS, ENGINE_TURN_SHARE, QUIET_ENGINE_TURN_EVERY_MS};
+pub use cpu::{COARSE_ENGINE_TURN_EVERY_MS, ENGINE_TURN_EVERY_MS, ENGINE_TURN_SHARE, QUIET_ENGINE_TURN_EVERY_MS};
 
 use super::exec::LoopCtx;
 use super::pool::{fill_unfinished, MapQueue};

@@ -62,7 +62,8 @@ pub(super) struct Pool<'a> {
     pub(super) changes: Cell<u64>,
     /// When the engine's event loop last had a turn.
     pub(super) engine_turn_at: Cell<f64>,
-    /// What the engine loop's last turn took, ms (a turn costs more in some browsers than in others).
+    /// What the engine loop's turns take, ms: their mean, recent turns weighing most (a turn costs more in
+    /// some browsers than in others, and the browser's are not all alike).
     pub(super) engine_turn_ms: Cell<f64>,
     /// The rules' clock's last reading, and the smallest step between two readings seen (infinite until
     /// it has moved): a clock that moves in steps as long as a chunk cannot time a turn of the loop.
