@@ -25,6 +25,6 @@ pub struct WebClock;
 
 impl Clock for WebClock {
     fn now_ms(&self) -> f64 {
-        BEHIND.with(|behind| TIMELINE.read(epoch_now(), behind))
+        BEHIND.with(|behind| TIMELINE.read(epoch_now, behind))
     }
 }

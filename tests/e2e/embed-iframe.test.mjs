@@ -118,9 +118,14 @@ test('(c) without Document-Isolation-Policy: the static site in a frame falls ba
   const cores = await frame.evaluate(() => navigator.hardwareConcurrency);
   await t.test(`processes compute at once in the single build on ${cores} core${cores === 1 ? '' : 's'}`, async (st) => {
     if (cores < 2) return st.skip('one core: two processes cannot run at once');
-    const r = await runIn(frame, { ...work, mode: 'processes', workers: 2 });
+    // Whatever the load, both processes take tasks and some of them run at once (in series they would
+    // not). How much of the time: on a quiet machine at least half; on a busy one a process may wait for
+    // a core while the other works (49% with the two-at-a-time group's other file beside it).
+    const { value: r, load } = await othersDuring(() => runIn(frame, { ...work, mode: 'processes', workers: 2 }));
     const share = parallelShare(r.tasks);
-    console.log(`# single build in the frame: processes ${r.wallMs.toFixed(0)} ms, two tasks or more at once ${(100 * share).toFixed(0)}% of the time`);
+    console.log(`# single build in the frame: processes ${r.wallMs.toFixed(0)} ms, two tasks or more at once ${(100 * share).toFixed(0)}% of the time; ${describeLoad(load)}`);
+    assert.ok(new Set(r.tasks.map((x) => x.lane)).size === 2 && share > 0, `processes in the single build: lanes ${[...new Set(r.tasks.map((x) => x.lane))]}, at once ${(100 * share).toFixed(0)}% of the time`);
+    if (loadClass(load) !== 'quiet') return st.skip(`not quiet (${describeLoad(load)}): how much ran at once is judged on a quiet machine`);
     assert.ok(new Set(r.tasks.map((x) => x.lane)).size === 2 && share >= 0.5, `processes in the single build: two tasks at once only ${(100 * share).toFixed(0)}% of the time`);
   });
 
