@@ -107,7 +107,7 @@ end
 # Two files at a time: pure logic in node, no file times anything the machine's load can break (node's own
 # default on 2 cores is one at a time: 18 s; two: 9-13 s).
 begin "2b. front-end logic (node:test, tests/unit)"
-node --test --test-concurrency=2 tests/unit/*.test.mjs
+node --test --test-concurrency=2 --test-force-exit tests/unit/*.test.mjs
 end
 
 if [ $quick = 1 ]; then

@@ -29,13 +29,15 @@ export function yield_now() {
 const TIMERS_IN_A_ROW = 4;
 let timers = 0;
 let turnPost; // made on first use (only the single build's threads-gil takes these turns)
-let turnWaiting = null;
+// The turns waiting for their post to come back, by number. Several may wait at once: two Python threads'
+// futures can each be in a turn (one after its task, the holder between chunks); each gets its own answer.
+const turnsWaiting = new Map();
 let turnSeq = 0;
 function makeTurnPost() {
   const back = ({ data }) => {
-    if (data !== turnSeq || !turnWaiting) return;
-    const resolve = turnWaiting;
-    turnWaiting = null;
+    const resolve = turnsWaiting.get(data);
+    if (!resolve) return; // the slower channel's answer to a turn already over
+    turnsWaiting.delete(data);
     resolve();
   };
   const port = new MessageChannel();
@@ -69,9 +71,10 @@ export function engine_turn() {
   }
   timers = 0;
   turnPost ??= makeTurnPost();
+  const seq = ++turnSeq;
   return new Promise((resolve) => {
-    turnWaiting = resolve;
-    turnPost(++turnSeq);
+    turnsWaiting.set(seq, resolve);
+    turnPost(seq);
   });
 }
 
