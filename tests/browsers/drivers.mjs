@@ -121,6 +121,13 @@ async function webkit(sharedArrayBuffer) {
   const { remote } = await import('webdriverio');
   const display = await xvfb();
   const env = { ...process.env, DISPLAY: display.display };
+  // No GL compositor: under Xvfb it composites through Mesa's software GL (llvmpipe), which after the lab's
+  // page opened kept the web process's main thread at a full core and llvmpipe's two threads at another for
+  // 3-5 s (a blank page: nothing), so a fresh page's first runs took 760-1070 ms where the same run takes
+  // 630: the lab's own work slowed by the test machine's missing GPU, which /proc counts as the browser's own
+  // and no learner's Safari has. A Compare's first round was disturbed in most fresh pages (7 of 8 here),
+  // and a chapter in the course frame was left open on a quiet machine (2 of 3 runs). Without it, 8 of 8.
+  env.WEBKIT_DISABLE_COMPOSITING_MODE = '1';
   if (sharedArrayBuffer) env.JSC_useSharedArrayBuffer = '1';
   else delete env.JSC_useSharedArrayBuffer;
   // A driver of its own for each page (a new session is a new MiniBrowser with its own storage): a second
