@@ -12,9 +12,10 @@ sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages, for the tests: Chromium and its driver; Firefox ESR (driven over WebDriver BiDi by
 # puppeteer-core, no driver); WebKitGTK's WebKitWebDriver and MiniBrowser, with Xvfb (and xauth, which
-# xvfb-run needs) for a display (tests/browsers).
+# xvfb-run needs) for a display, and ImageMagick's `import` for WebKitGTK's screenshots of that display
+# (tests/browsers/drivers.mjs says why).
 apt_wanted=()
-[ "$TEST" = 1 ] && apt_wanted+=(chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth)
+[ "$TEST" = 1 ] && apt_wanted+=(chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth imagemagick)
 # tests/python makes bench/.venv with `python3 -m venv`, which Debian's python3 cannot do without ensurepip.
 if [ "$TEST" = 1 ] && ! python3 -c 'import ensurepip' 2>/dev/null; then apt_wanted+=(python3-venv); fi
 apt_missing=()

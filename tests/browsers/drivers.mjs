@@ -10,7 +10,6 @@
 // to post, so the single build), `webkit-sab` (JavaScriptCore's useSharedArrayBuffer on in the driver's
 // environment, as Safari under cross-origin isolation: the threads build).
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CHROMIUM_ARGS } from '../e2e/helpers.mjs';
 
@@ -103,7 +102,7 @@ async function listening(port, what, ms = 20_000) {
 /** An Xvfb display of its own (`-displayfd` says which number it took); resolves to `{ display, stop }`. */
 function xvfb() {
   return new Promise((resolve, reject) => {
-    const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x900x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -114,6 +113,17 @@ function xvfb() {
     });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}: ${err}`)));
+  });
+}
+
+/** The X display `display` as a PNG at `file` (ImageMagick's `import`, installed by set-up). */
+function capture(display, file) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('import', ['-display', display, '-window', 'root', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import exited with ${code}: ${err}`))));
   });
 }
 
@@ -199,7 +209,10 @@ async function webkit(sharedArrayBuffer) {
         },
         reload: () => b.refresh(),
         goto: (url) => b.url(url).then(() => undefined),
-        screenshot: async (file) => writeFileSync(file, Buffer.from(await b.takeScreenshot(), 'base64')),
+        // The display itself (ImageMagick's `import`): WebKitWebDriver's own screenshot, with the GL
+        // compositor off, never answered once a chapter had run (60 s, every time here; after a plain run
+        // or a scroll it did). The window fills the display, so this is the page as a learner sees it.
+        screenshot: (file) => capture(display.display, file),
         close: () => (current === mine ? end() : Promise.resolve()),
       };
     },
