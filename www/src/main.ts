@@ -60,25 +60,14 @@ let catalogue: Catalogue | undefined;
 let form: ExperimentForm | undefined;
 
 let shown: Recorded | undefined;
-/** The claims beside the timeline wait for a task of their own; a later `show` replaces what waits. */
-let claimsDue: ReturnType<typeof setTimeout> | undefined;
-/**
- * Draws a run on the timeline, with the claims its work's runs so far test (unless the compare view shows
- * them). The claims are drawn a task later: the run's arrival, its row and its timeline are one task, its
- * claims (the runs of the same work found and judged) another, so the page's event loop waits for neither
- * as long as for both (the bench's lag p99 in its two fastest mandelbrot rows).
- */
+/** Draws a run on the timeline, with the claims its work's runs so far test (unless the compare view shows them). */
 function show(r: Recorded): void {
   shown = r;
   renderTimeline(timeline, r);
   if (!catalogue) return; // drawn again, with its claims, once the catalogue is here
-  clearTimeout(claimsDue);
-  claimsDue = setTimeout(() => {
-    if (shown !== r) return;
-    const outcome = compareView.covers(r) ? undefined : sameWorkOutcome(table.runs(), r);
-    const measured = renderClaims($('#run-claims'), outcome, { measuredOnly: true });
-    $('#timeline-wrap').classList.toggle('has-claims', measured > 0);
-  }, 0);
+  const outcome = compareView.covers(r) ? undefined : sameWorkOutcome(table.runs(), r);
+  const measured = renderClaims($('#run-claims'), outcome, { measuredOnly: true });
+  $('#timeline-wrap').classList.toggle('has-claims', measured > 0);
 }
 
 const table = new ResultsTable($<HTMLTableSectionElement>('#results tbody'), show);
