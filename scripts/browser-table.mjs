@@ -1,15 +1,15 @@
 // Renders the README's browser table (issue 22, item 7) from the cross-browser suite's last results
-// (tests/out/browsers.json, written by tests/browsers/cross-browser.test.mjs, one entry per engine), keeps
-// them in docs/browsers.json, and writes the table into README.md between its markers.
-//   node scripts/browser-table.mjs            render from tests/out/browsers.json (else docs/browsers.json)
+// (tests/out/browsers/ENGINE.json, written by tests/browsers/results.mjs, a file per engine), keeps them in
+// docs/browsers.json, and writes the table into README.md between its markers.
+//   node scripts/browser-table.mjs            render from tests/out/browsers/ (else docs/browsers.json)
 //   node scripts/browser-table.mjs --check    fail if README.md's table differs from docs/browsers.json's
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readResults } from '../tests/browsers/results.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const fresh = join(root, 'tests/out/browsers.json');
 const kept = join(root, 'docs/browsers.json');
 const readme = join(root, 'README.md');
 const BEGIN = '<!-- browser-table: begin (scripts/browser-table.mjs) -->';
@@ -22,7 +22,9 @@ const ENGINES = [
 ];
 
 const check = process.argv.includes('--check');
-const results = JSON.parse(readFileSync(!check && existsSync(fresh) ? fresh : kept, 'utf8'));
+const fresh = check ? {} : readResults();
+const fromRun = Object.keys(fresh).length > 0;
+const results = fromRun ? fresh : JSON.parse(readFileSync(kept, 'utf8'));
 
 /** "Firefox 153", "WebKitGTK 2.50 (MiniBrowser)", "Chromium 156" from a user agent. */
 function version(ua = '', webkitgtk) {
@@ -90,5 +92,5 @@ if (check) {
 } else {
   writeFileSync(readme, next);
   writeFileSync(kept, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`README.md's browser table written from ${existsSync(fresh) ? 'tests/out/browsers.json' : 'docs/browsers.json'}`);
+  console.log(`README.md's browser table written from ${fromRun ? 'tests/out/browsers/' : 'docs/browsers.json'}`);
 }

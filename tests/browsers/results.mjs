@@ -1,53 +1,38 @@
 // The cross-browser suite's last results, per engine, for the README's browser table (issue 22, item 7):
-// each test adds what it found to tests/out/browsers.json under its engine's name (each fact replaced as a
-// test finds it again, across the suite's files, which run in processes of their own; the other engines'
-// entries stay), and scripts/browser-table.mjs renders them. Two engines' runs may write at once (`npm test`
-// runs the rest of the suite two engines at a time): each change is made under a lock file.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { OUT } from '../e2e/helpers.mjs';
+// each test adds what it found to its engine's file, tests/out/browsers/ENGINE.json (each fact replaced as a
+// test finds it again, across the suite's files, which run in processes of their own), and
+// scripts/browser-table.mjs renders them all. A file per engine, so two engines' runs at once (`npm test`
+// runs the rest of the suite two engines at a time) never write the same file; one engine's files run one
+// after another.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const RESULTS = join(OUT, 'browsers.json');
+export const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'browsers');
 
-export function readResults(file = RESULTS) {
+const read = (file) => {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    return {};
+    return undefined;
   }
-}
+};
 
-const LOCK = `${RESULTS}.lock`;
-const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-/** Runs `fn` holding the results' lock (a lock older than 10 s was left by a process that died: taken over). */
-function locked(fn) {
-  mkdirSync(OUT, { recursive: true });
-  for (;;) {
-    try {
-      closeSync(openSync(LOCK, 'wx'));
-      break;
-    } catch {
-      try {
-        if (Date.now() - statSync(LOCK).mtimeMs > 10_000) rmSync(LOCK, { force: true });
-      } catch {
-        // Released meanwhile.
-      }
-      pause(20);
-    }
-  }
+/** Every engine's last results, by engine (empty where no run has written any). */
+export function readResults(dir = RESULTS) {
+  let files = [];
   try {
-    return fn();
-  } finally {
-    rmSync(LOCK, { force: true });
+    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch {
+    // No run yet.
   }
+  return Object.fromEntries(files.map((f) => [f.slice(0, -'.json'.length), read(join(dir, f))]).filter(([, r]) => r));
 }
 
 /** Adds `facts` to `engine`'s entry, replacing those of the same names, and dates it. */
 export function noteEngine(engine, facts) {
-  locked(() => {
-    const all = readResults();
-    all[engine] = { ...(all[engine] ?? {}), ...facts, at: new Date().toISOString() };
-    writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
-  });
+  const file = join(RESULTS, `${engine}.json`);
+  const entry = { ...(read(file) ?? {}), ...facts, at: new Date().toISOString() };
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(entry, null, 2)}\n`);
 }
