@@ -161,14 +161,31 @@ if node --test --test-concurrency=2 "${parallel_e2e[@]}"; then end; else end FAI
 [ $e2e_failed = 0 ] || { echo "5. end to end: failed (see above)"; exit 1; }
 
 # ---- 5b. the cross-browser suite (issue 22; H-firefox's block) -------------------------------------------
-# tests/browsers/cross-browser.test.mjs once per engine, each on its own row: Chromium (playwright-core),
-# Firefox ESR (puppeteer-core over WebDriver BiDi), WebKitGTK at default settings (webdriverio and
-# WebKitWebDriver in an Xvfb of its own) and with SharedArrayBuffer on, as Safari under isolation.
+# tests/browsers/*.test.mjs once per engine: Chromium (playwright-core), Firefox ESR (puppeteer-core over
+# WebDriver BiDi), WebKitGTK at default settings (webdriverio and WebKitWebDriver in an Xvfb of its own) and
+# with SharedArrayBuffer on, as Safari under isolation. In two parts (tests/browsers/part.mjs): the chapters,
+# whose verdicts are read against the machine's load, one engine at a time, each on its own row; then the
+# rest (what ran, never how fast), two engines at a time, one row for them all, each engine's output kept
+# in target/browsers-rest-ENGINE.log and shown after.
 browsers_failed=()
 for engine in chromium firefox webkit webkit-sab; do
-  begin "5b. cross-browser: $engine"
-  if LAB_BROWSER=$engine node --test --test-concurrency=1 tests/browsers/*.test.mjs; then end; else end FAILED; browsers_failed+=("$engine"); fi
+  begin "5b. cross-browser, the chapters: $engine"
+  if LAB_PART=chapters LAB_BROWSER=$engine node --test --test-concurrency=1 tests/browsers/course-frame.test.mjs tests/browsers/cross-browser.test.mjs; then end; else end FAILED; browsers_failed+=("$engine chapters"); fi
 done
+begin "5b. cross-browser, the rest: four engines, two at a time"
+rest_one() {
+  if LAB_PART=rest LAB_BROWSER=$1 node --test --test-concurrency=1 tests/browsers/*.test.mjs >"target/browsers-rest-$1.log" 2>&1; then echo ok >"target/browsers-rest-$1.state"; else echo FAILED >"target/browsers-rest-$1.state"; fi
+}
+export -f rest_one
+rm -f target/browsers-rest-*.state
+printf '%s\n' chromium firefox webkit webkit-sab | xargs -P 2 -I{} bash -c 'rest_one {}'
+rest_failed=0
+for engine in chromium firefox webkit webkit-sab; do
+  echo "-- 5b, the rest, in $engine (target/browsers-rest-$engine.log)"
+  cat "target/browsers-rest-$engine.log"
+  if [ "$(cat "target/browsers-rest-$engine.state" 2>/dev/null)" != ok ]; then rest_failed=1; browsers_failed+=("$engine rest"); fi
+done
+if [ $rest_failed = 0 ]; then end; else end FAILED; fi
 if [ ${#browsers_failed[@]} -gt 0 ]; then
   echo "5b. cross-browser: failed in ${browsers_failed[*]}"
   exit 1

@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { OUT, startServer } from '../e2e/helpers.mjs';
 import { ENGINES, openEngine } from './drivers.mjs';
+import { outside } from './part.mjs';
 import { startSpliceHost, gilState, BORNE_OUT, ALL_RIGHT } from '../e2e/activity-helpers.mjs';
 
 const ENGINE = process.env.LAB_BROWSER ?? 'firefox';
@@ -32,7 +33,7 @@ after(async () => {
   server?.close();
 });
 
-test(`${ENGINE}: the gil activity on the main page: questions, hidden give-aways, answers in lab.activity()`, async () => {
+test(`${ENGINE}: the gil activity on the main page: questions, hidden give-aways, answers in lab.activity()`, { skip: outside('rest') }, async () => {
   const page = await engine.fresh(`${server.url}?chapter=gil&activity=predict&scoring=correct`);
   await page.evaluate(() => window.lab.ready.then(() => true));
   const seen = await page.evaluate(
@@ -80,7 +81,7 @@ test(`${ENGINE}: the gil activity on the main page: questions, hidden give-aways
 // Questions this browser cannot test are not asked (issue 24, item 2): in the single build (WebKitGTK at
 // default settings) free-threaded Python is Unavailable, so the free-threading chapter's two questions are
 // listed in the state as untestable, shown as not asked with the reason, and the run does not wait for them.
-test(`${ENGINE}: the free-threading activity asks only what this browser can test`, async () => {
+test(`${ENGINE}: the free-threading activity asks only what this browser can test`, { skip: outside('rest') }, async () => {
   const single = ENGINE === 'webkit';
   const page = await engine.fresh(`${server.url}?chapter=free-threading&activity=predict`);
   try {
@@ -134,7 +135,7 @@ async function frameWaits(page, fn, arg, what, ms = 30_000) {
 }
 
 // (Not again in webkit-sab: the activity needs no shared memory, and the webkit run covers WebKitGTK.)
-test(`${ENGINE}: a course page on another site that speaks SPLICE: scores 1, 2/3 and unscored, a change stored, restored on reload with no run`, { skip: ENGINE === 'webkit-sab' && 'the webkit run covers WebKitGTK; nothing here needs shared memory' }, async (t) => {
+test(`${ENGINE}: a course page on another site that speaks SPLICE: scores 1, 2/3 and unscored, a change stored, restored on reload with no run`, { skip: outside('rest') || ENGINE === 'webkit-sab' && 'the webkit run covers WebKitGTK; nothing here needs shared memory' }, async (t) => {
   const KEY = 'splice-state:chapter/gil/predict';
   // The activity from another site than the course page's (localhost beside 127.0.0.1).
   const src = `${server.url.replace('//127.0.0.1:', '//localhost:')}embed.html?chapter=gil&activity=predict&scoring=correct`;

@@ -12,6 +12,7 @@ import { OUT, startServer } from '../e2e/helpers.mjs';
 import { startHostServer } from '../e2e/embed-helpers.mjs';
 import { ENGINES, openEngine } from './drivers.mjs';
 import { assertCoresAtMost, judgedChapter } from './chapter.mjs';
+import { outside } from './part.mjs';
 import { noteEngine } from './results.mjs';
 import { overlappingSpans } from '../e2e/rules.mjs';
 
@@ -99,7 +100,7 @@ test(`${ENGINE}: a course page on another site holds the lab: ${FRAME_BUILD} bui
 /** In a frame that is not isolated WebKit runs the single build whatever JavaScriptCore's option: webkit's run covers it. */
 const SAME_AS_WEBKIT = ENGINE === 'webkit-sab' && 'in a frame that is not isolated WebKitGTK runs the single build with the option on or off: the webkit run covers it';
 for (const id of ['gil', 'threads-vs-processes']) {
-  test(`${ENGINE}: in the course page's frame, the ${id} chapter: never refuted, borne out when the machine is quiet`, { skip: SAME_AS_WEBKIT }, async (t) => {
+  test(`${ENGINE}: in the course page's frame, the ${id} chapter: never refuted, borne out when the machine is quiet`, { skip: outside('chapters') || SAME_AS_WEBKIT }, async (t) => {
     const run = await judgedChapter(inFrame, id);
     t.diagnostic(run.said);
     assert.deepEqual(run.rule.problems, [], run.rule.problems.join('; '));

@@ -16,6 +16,7 @@ import { OUT, startServer } from '../e2e/helpers.mjs';
 import { allWaitingAtOnce } from '../e2e/rules.mjs';
 import { assertCoresAtMost, judgedChapter } from './chapter.mjs';
 import { ENGINES, openEngine } from './drivers.mjs';
+import { outside } from './part.mjs';
 
 const ENGINE = process.env.LAB_BROWSER ?? 'firefox';
 assert.ok(ENGINES.includes(ENGINE), `LAB_BROWSER must be one of ${ENGINES.join(', ')}; got ${ENGINE}`);
@@ -60,7 +61,7 @@ after(async () => {
   server?.close();
 });
 
-test(`${ENGINE}: the page boots, says which build runs, and what this browser can do, each tried`, async (t) => {
+test(`${ENGINE}: the page boots, says which build runs, and what this browser can do, each tried`, { skip: outside('rest') }, async (t) => {
   page = await engine.fresh(`${server.url}#playground`);
   const status = await page.evaluate(() => window.lab.ready);
   assert.equal(status.crossOriginIsolated, true, JSON.stringify(status));
@@ -81,7 +82,7 @@ test(`${ENGINE}: the page boots, says which build runs, and what this browser ca
   await shot(page, 'boot');
 });
 
-test(`${ENGINE}: every mode this build offers computes the same value; the others are Unavailable, saying what is missing`, async () => {
+test(`${ENGINE}: every mode this build offers computes the same value; the others are Unavailable, saying what is missing`, { skip: outside('rest') }, async () => {
   const modes = await page.evaluate(() => window.lab.workloads().modes.map((m) => ({ name: m.name, unavailable: m.unavailable })));
   const offered = modes.filter((m) => !m.unavailable).map((m) => m.name);
   for (const must of ['sequential', 'asyncio', 'processes']) assert.ok(offered.includes(must), `${must} runs in every build: ${JSON.stringify(modes)}`);
@@ -112,7 +113,7 @@ test(`${ENGINE}: every mode this build offers computes the same value; the other
 
 // Cores measured, not read (issue 22, item 6): WebKitGTK says 4 on this 2-core machine; the lab counts what
 // its probe measured (a first visit measures before the engine starts), at most what the browser says.
-test(`${ENGINE}: the core count is what the lab's probe measured, and the page says so`, async (t) => {
+test(`${ENGINE}: the core count is what the lab's probe measured, and the page says so`, { skip: outside('rest') }, async (t) => {
   // A first visit measures before the engine starts where the browser reports more than 2 (WebKitGTK's 4);
   // with 2 reported, a Compare's probes confirm the count.
   await page.evaluate(() => window.lab.compare({ workload: 'cpu-primes', tasks: 2, size: 20_000 }, { modes: ['sequential', 'asyncio'], budgetMs: 0 }));
@@ -133,7 +134,7 @@ test(`${ENGINE}: the core count is what the lab's probe measured, and the page s
 
 // Real Python without stack switching (issue 22, item 5): lab.python.run runs what the pane runs, with
 // the changes listed. The lesson's fetch_data prints in order; a gather of six 200 ms calls overlaps.
-test(`${ENGINE}: real Python: the lesson's fetch_data prints in order, six 200 ms calls overlap, the changes listed`, async (t) => {
+test(`${ENGINE}: real Python: the lesson's fetch_data prints in order, six 200 ms calls overlap, the changes listed`, { skip: outside('rest') }, async (t) => {
   const fetchData = 'import asyncio\n\nasync def fetch_data():\n    print("Start fetching...")\n    await asyncio.sleep(0.3) # Non-blocking sleep\n    print("Done!")\n\nasyncio.run(fetch_data())\n';
   const urls = Array.from({ length: 6 }, (_, i) => `"api/delay?ms=200&call=${i}"`).join(', ');
   const gather = `import asyncio\nimport aiohttp\n\nasync def call_api(url):\n    async with aiohttp.ClientSession() as session:\n        async with session.get(url) as response:\n            return await response.json()\n\nasync def main():\n    urls = [${urls}]\n    results = await asyncio.gather(*(call_api(u) for u in urls))\n    print(results)\n\nasyncio.run(main())\n`;
@@ -159,7 +160,7 @@ test(`${ENGINE}: real Python: the lesson's fetch_data prints in order, six 200 m
   noteEngine(ENGINE, { python: { fetchData: out.fetchData.printed, fetchDataMs: Math.round(out.fetchData.wallMs), gatherMs: Math.round(out.gather.wallMs), changes: out.fetchData.changes.map((c) => `${c.from} -> ${c.to}`) } });
 });
 
-test(`${ENGINE}: asyncio has six 200 ms requests waiting at once`, async () => {
+test(`${ENGINE}: asyncio has six 200 ms requests waiting at once`, { skip: outside('rest') }, async () => {
   const r = await page.evaluate(() => window.lab.run({ workload: 'io-fetch', mode: 'asyncio', tasks: 6, latencyMs: 200 }));
   assert.ok(r.tasks.every((t) => t.status === 'ok'), JSON.stringify(r.tasks.map((t) => t.status)));
   assert.ok(allWaitingAtOnce(r.tasks), 'every request was in flight at one moment');
@@ -172,7 +173,7 @@ test(`${ENGINE}: asyncio has six 200 ms requests waiting at once`, async () => {
 // threads and the rayon pool, and about one Compare in three stopped with "the engine stopped responding".
 // The page makes them now (www/src/engine/engine-worker.ts, EngineWorker). 96 process starts: with the
 // old engine this hung well before the end in Firefox (under this very BiDi session).
-test(`${ENGINE}: the engine starts 96 worker processes, eight at a time, without hanging`, async () => {
+test(`${ENGINE}: the engine starts 96 worker processes, eight at a time, without hanging`, { skip: outside('rest') }, async () => {
   const out = await page.evaluate(async () => {
     const values = [];
     for (let i = 0; i < 12; i++) {
@@ -186,7 +187,7 @@ test(`${ENGINE}: the engine starts 96 worker processes, eight at a time, without
   assert.equal(out.lastCrash, null);
 });
 
-test(`${ENGINE}: Stop ends a run of minutes, and the engine runs the next one`, async () => {
+test(`${ENGINE}: Stop ends a run of minutes, and the engine runs the next one`, { skip: outside('rest') }, async () => {
   const r = await page.evaluate(
     () =>
       new Promise((resolve) => {
@@ -203,7 +204,7 @@ test(`${ENGINE}: Stop ends a run of minutes, and the engine runs the next one`, 
   assert.equal(next, SMALL_VALUE);
 });
 
-test(`${ENGINE}: a run is in the history after a reload`, async () => {
+test(`${ENGINE}: a run is in the history after a reload`, { skip: outside('rest') }, async () => {
   const runId = await page.evaluate(() => window.lab.run({ workload: 'cpu-primes', mode: 'asyncio', tasks: 2, size: 30_000 }).then((r) => r.runId));
   await page.reload();
   const ids = await page.evaluate(() => window.lab.ready.then(() => window.lab.history()).then((h) => h.map((r) => r.runId)));
@@ -227,7 +228,7 @@ const GIL_PAGES = Math.max(1, Number(process.env.LAB_GIL_PAGES) || 1);
 const SAME_AS_LESSON = ENGINE === 'chromium' && GIL_PAGES === 1 && 'Chromium runs the gil chapter from a fresh page in tests/e2e/lesson.test.mjs, with these checks';
 const gilPages = [];
 for (let n = 1; n <= GIL_PAGES; n++) {
-  test(`${ENGINE}: the gil chapter from a fresh page${GIL_PAGES > 1 ? ` (${n} of ${GIL_PAGES})` : ''}: never refuted, borne out when the machine is quiet, no engine restart`, { skip: SAME_AS_LESSON }, async (t) => {
+  test(`${ENGINE}: the gil chapter from a fresh page${GIL_PAGES > 1 ? ` (${n} of ${GIL_PAGES})` : ''}: never refuted, borne out when the machine is quiet, no engine restart`, { skip: outside('chapters') || SAME_AS_LESSON }, async (t) => {
     const fresh = await engine.fresh(`${server.url}?chapter=gil`);
     try {
       await fresh.evaluate(() => window.lab.ready);
@@ -251,7 +252,7 @@ for (let n = 1; n <= GIL_PAGES; n++) {
 // mode (`free-threading`). In the single build free-threaded Python is Unavailable: its claim stays open,
 // saying so, and the rest are judged as everywhere.
 // (Chromium runs every chapter in tests/e2e/lesson.test.mjs; the suite's time is kept for the other engines.)
-test(`${ENGINE}: the asyncio and free-threading chapters from a fresh page: never refuted, borne out when the machine is quiet`, { skip: ENGINE === 'chromium' && 'every chapter runs in Chromium in tests/e2e/lesson.test.mjs' }, async (t) => {
+test(`${ENGINE}: the asyncio and free-threading chapters from a fresh page: never refuted, borne out when the machine is quiet`, { skip: outside('chapters') || (ENGINE === 'chromium' && 'every chapter runs in Chromium in tests/e2e/lesson.test.mjs') }, async (t) => {
   const fresh = await engine.fresh(`${server.url}?chapter=asyncio`);
   try {
     await fresh.evaluate(() => window.lab.ready);
@@ -277,7 +278,7 @@ test(`${ENGINE}: the asyncio and free-threading chapters from a fresh page: neve
 
 // Replay (issue 22, item 1): a finished threads-gil run opens in the replay view, which shows the state
 // lab.replay computes for the instant it is at.
-test(`${ENGINE}: replay: a threads-gil run's replay view shows what lab.replay says`, async () => {
+test(`${ENGINE}: replay: a threads-gil run's replay view shows what lab.replay says`, { skip: outside('rest') }, async () => {
   const fresh = await engine.fresh(`${server.url}#playground`);
   try {
     await fresh.evaluate(() => window.lab.ready);
@@ -315,7 +316,7 @@ test(`${ENGINE}: replay: a threads-gil run's replay view shows what lab.replay s
 
 // The static build (issue 22, item 1): a host that sends no headers, under a sub-path. The service worker
 // adds the isolation headers after one reload where the browser lets it; `api/delay` is simulated.
-test(`${ENGINE}: the static build (no headers, the service worker): isolated after one reload, I/O simulated`, async (t) => {
+test(`${ENGINE}: the static build (no headers, the service worker): isolated after one reload, I/O simulated`, { skip: outside('rest') }, async (t) => {
   const { startStaticServer } = await import('../e2e/embed-helpers.mjs');
   const statik = await startStaticServer('/course/lab/');
   const fresh = await engine.fresh(`${statik.url}#playground`);

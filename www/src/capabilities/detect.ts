@@ -15,10 +15,14 @@ import { MARK, MARK_INDEX, type WorkerAnswer, type WorkerMore } from './protocol
 
 /** The threads build's memory, as its glue makes it (www/pkg/threads/concurrency_lab.js; checked by tests/unit/capabilities.test.mjs). */
 export const LAB_MEMORY = { initial: 18, maximum: 8192 } as const;
-/** How long the whole check may take before what has not answered counts as missing, ms. */
-export const CHECK_MS = 4000;
-/** How long a nested worker may take to answer, ms. */
-const NESTED_MS = 2500;
+/**
+ * How long the whole check may take before what has not answered counts as missing, ms. Its answers come in
+ * a few ms on a quiet machine; a busy one (two browsers at once on two cores) delayed Firefox's worker past
+ * 4 s, and a slow answer is not a missing capability: the bound is only for a worker that never answers.
+ */
+export const CHECK_MS = 20_000;
+/** How long a nested worker may take to answer, ms (as CHECK_MS: slow is not missing). */
+const NESTED_MS = 10_000;
 
 /** Each capability: true, or the reason it is missing (what happened when it was tried). */
 export interface Detected {

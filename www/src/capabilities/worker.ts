@@ -73,6 +73,8 @@ scope.onmessage = async ({ data }: MessageEvent<Check>) => {
   // What the build needs first, at once (the page starts the engine on it); then what it reports besides.
   const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory) };
   scope.postMessage(answer);
-  const more: WorkerMore = { type: 'more', nestedWorkers: await nestedWorkers(data.nestedMs), jspi: await jspi() };
+  // Both at once: JSPI's answer (which `python.run` needs) never waits for a slow nested worker's start.
+  const [nested, stackSwitching] = await Promise.all([nestedWorkers(data.nestedMs), jspi()]);
+  const more: WorkerMore = { type: 'more', nestedWorkers: nested, jspi: stackSwitching };
   scope.postMessage(more);
 };
