@@ -72,13 +72,13 @@ test("the lesson's fetch_data prints its lines in order, with their times, in th
   assert.match(lines[0], /ms\s+Start fetching\.\.\.$/);
   assert.match(lines[1], /ms\s+Done!$/);
   const t = lines.map((l) => Number(l.replace(/[^\d.].*$/, '')));
-  assert.ok(t[1] - t[0] >= 290, `the 0.3 s sleep lies between the lines: ${t}`);
+  assert.ok(t[1] - t[0] >= 140, `the 0.15 s sleep lies between the lines: ${t}`);
   // The tracer's timeline: one coroutine, running, awaiting, running.
   assert.equal(await pane.locator('.py-row').count(), 1);
   assert.ok((await pane.locator('.py-span-await').count()) >= 1);
   assert.match(await pane.locator('.py-load').innerText(), /CPython 3\.14\.\d+ \(Pyodide 314/);
   // The pane gives real CPython's time over the model's (how close they are is the bench's figure,
-  // figures.mjs "python model/real"; both sleep 0.3 s, so neither can be far below it).
+  // figures.mjs "python model/real"; both sleep 0.15 s, so neither can be far below it).
   const ratio = Number(await pane.locator('.py-compare').getAttribute('data-ratio'));
   assert.ok(Number.isFinite(ratio) && ratio > 0, `real / model = ${ratio}`);
   await pane.screenshot({ path: join(OUT, 'python-real-pane.png') });

@@ -73,8 +73,8 @@ export const QUESTIONS: Record<string, Question[]> = {
     {
       id: 'gather-time',
       kind: 'choice',
-      prompt: 'asyncio "uses a single thread but jumps between tasks while they are waiting for I/O". Eight fetch_data coroutines under asyncio.gather, each awaiting a sleep of 0.3 s: about how long do they take together?',
-      options: [yes('About 0.3 s, as long as one: their waits overlap.'), no('About 2.4 s: one thread does one thing at a time.')],
+      prompt: 'asyncio "uses a single thread but jumps between tasks while they are waiting for I/O". Eight fetch_data coroutines under asyncio.gather, each awaiting a sleep of 0.15 s: about how long do they take together?',
+      options: [yes('About 0.15 s, as long as one: their waits overlap.'), no('About 1.2 s: one thread does one thing at a time.')],
       claim: 'asyncio-io',
       why: 'While one coroutine awaits its sleep, the event loop runs the next, so all eight waits are under way together on one thread.',
     },

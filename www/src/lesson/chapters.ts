@@ -83,8 +83,8 @@ export const CHAPTERS: Chapter[] = [
     quote:
       'async marks a function as a "coroutine". await tells Python to pause here and do something else while waiting for this result.',
     experiments: [
-      { name: 'fetch-data', title: 'fetch_data, as the lesson writes it (its 2 s sleep made 0.3 s)', spec: { workload: 'io-sleep', tasks: 1, latencyMs: 300 }, modes: ['asyncio'], budgetMs: 2_000 },
-      { name: 'gather', title: 'Eight fetch_data coroutines under asyncio.gather', spec: { workload: 'io-sleep', tasks: 8, latencyMs: 300 }, modes: ['sequential', 'asyncio'], budgetMs: 14_000 },
+      { name: 'fetch-data', title: 'fetch_data, as the lesson writes it (its 2 s sleep made 0.15 s)', spec: { workload: 'io-sleep', tasks: 1, latencyMs: 150 }, modes: ['asyncio'], budgetMs: 2_000 },
+      { name: 'gather', title: 'Eight fetch_data coroutines under asyncio.gather', spec: { workload: 'io-sleep', tasks: 8, latencyMs: 150 }, modes: ['sequential', 'asyncio'], budgetMs: 14_000 },
     ],
     claims: ['asyncio-io'],
     timeline: { experiment: 'gather', mode: 'asyncio' },
@@ -96,7 +96,7 @@ export const CHAPTERS: Chapter[] = [
     ],
     snippet: 'fetch-data',
     prints: 'fetch-data',
-    knob: { label: 'asyncio.sleep(…) in seconds (the lesson sleeps 2)', field: 'latencyMs', experiments: ['fetch-data', 'gather'], min: 0.05, max: 1, step: 0.05, default: 0.3, scale: 1000 },
+    knob: { label: 'asyncio.sleep(…) in seconds (the lesson sleeps 2)', field: 'latencyMs', experiments: ['fetch-data', 'gather'], min: 0.05, max: 1, step: 0.05, default: 0.15, scale: 1000 },
   },
   {
     id: 'gil',
