@@ -76,8 +76,10 @@ test('fuzzed JSON never throws anything but an ImportError naming a field', () =
     fc.property(fc.jsonValue({ maxDepth: 4 }), fc.array(fc.string(), { maxLength: 3 }), (junk, path) => {
       const data = structuredClone({ v: 2, results: [r] });
       let at = data.results[0];
-      for (const k of path) if (at && typeof at === 'object' && k in at && typeof at[k] === 'object') at = at[k];
-      if (at && typeof at === 'object') at[path.at(-1) ?? 'spec'] = junk;
+      // Own keys only, and set as JSON.parse sets them (a key "__proto__" is a key of its own there; walking
+      // `in` into it, or assigning it, reached Object.prototype: the harness threw, not the importer).
+      for (const k of path) if (at && typeof at === 'object' && Object.hasOwn(at, k) && typeof at[k] === 'object') at = at[k];
+      if (at && typeof at === 'object') Object.defineProperty(at, path.at(-1) ?? 'spec', { value: junk, enumerable: true, writable: true, configurable: true });
       try {
         const out = I.importData(data, opts);
         assert.ok(Array.isArray(out) && out.length === 1);
