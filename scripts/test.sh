@@ -146,22 +146,40 @@ end
 # 5. End to end in Chromium. Files that measure the machine (a claim judged against the load the operating
 # system saw, a speedup, the main thread's lag, the GIL's turns on a clock) run one at a time, each on its
 # own row; the rest (the page's views, history, links, embedding, real Python: what a run did, never how
-# fast, and the rules of modes and python-2026, which hold on a busy machine as on a quiet one) run two at a
+# fast, and the rules of lab, modes, python-2026, convoy, stop-and-turns and learner-nav, which hold on a
+# busy machine as on a quiet one: who ran at once, who waited for whom, what was painted first) run two at a
 # time, one row for them all, which saves a few minutes on two cores. They open the lab as a returning
 # learner does (LAB_RETURNING: the settings a first visit kept, tests/e2e/returning.mjs), so no page of theirs
 # calibrates again; the measuring files and 5b open it cold.
-PARALLEL_E2E="activity-author activity-run activity-splice embed-a11y embed-fuzz embed-hosts embed-iframe embed-messages history learner-words modes path-state python-2026 python-real reliability replay ui-views url-fuzz"
+PARALLEL_E2E="activity-author activity-run activity-splice convoy embed-a11y embed-fuzz embed-hosts embed-iframe embed-messages history lab learner-nav learner-words modes path-state python-2026 python-real reliability replay stop-and-turns ui-views url-fuzz"
+# crash and engine-start mostly wait for the watchdog (engines that die, stall, or never answer as they
+# start): they run beside the two at a time, one after the other, their output shown after them.
+BESIDE_E2E="crash engine-start"
 serial_e2e=()
 parallel_e2e=()
 for f in tests/e2e/*.test.mjs; do
   name=$(basename "$f" .test.mjs)
-  if [[ " $PARALLEL_E2E " == *" $name "* ]]; then parallel_e2e+=("$f"); else serial_e2e+=("$f"); fi
+  if [[ " $PARALLEL_E2E " == *" $name "* ]]; then parallel_e2e+=("$f"); elif [[ " $BESIDE_E2E " != *" $name "* ]]; then serial_e2e+=("$f"); fi
 done
 e2e_failed=0
 files "5. end to end" "${serial_e2e[@]}" || e2e_failed=1
-begin "5. end to end, two at a time: ${#parallel_e2e[@]} files"
-if node tests/e2e/returning.mjs target/returning-profile.json &&
-  LAB_RETURNING=target/returning-profile.json node --test --test-concurrency=2 "${parallel_e2e[@]}"; then end; else end FAILED; e2e_failed=1; fi
+begin "5. end to end, two at a time: ${#parallel_e2e[@]} files, and beside them: $BESIDE_E2E"
+beside_ok=1
+beside_pids=()
+rm -f target/e2e-beside.failed
+(
+  for name in $BESIDE_E2E; do
+    node --test --test-concurrency=1 "tests/e2e/$name.test.mjs" >"target/e2e-$name.log" 2>&1 || echo "$name" >>target/e2e-beside.failed
+  done
+) &
+beside_pids+=($!)
+parallel_ok=1
+node tests/e2e/returning.mjs target/returning-profile.json &&
+  LAB_RETURNING=target/returning-profile.json node --test --test-concurrency=2 "${parallel_e2e[@]}" || parallel_ok=0
+for pid in "${beside_pids[@]}"; do wait "$pid"; done
+[ -e target/e2e-beside.failed ] && beside_ok=0
+for name in $BESIDE_E2E; do echo "-- beside them: $name (target/e2e-$name.log)"; cat "target/e2e-$name.log"; done
+if [ $parallel_ok = 1 ] && [ $beside_ok = 1 ]; then end; else end FAILED; e2e_failed=1; fi
 [ $e2e_failed = 0 ] || { echo "5. end to end: failed (see above)"; exit 1; }
 
 # ---- 5b. the cross-browser suite (issue 22; H-firefox's block) -------------------------------------------

@@ -12,6 +12,9 @@ import assert from 'node:assert/strict';
 import { labSession, shot } from './helpers.mjs';
 import { shownClaims } from './load.mjs';
 
+// Cold pages here, whatever LAB_RETURNING says (npm test's files two at a time open the lab as a returning
+// learner): a press of Run must land while the engine starts, and a new learner's first paint is the point.
+delete process.env.LAB_RETURNING;
 const session = labSession();
 
 /** A fresh profile, with errors collected; nothing is awaited (the caller decides how far to load). */
