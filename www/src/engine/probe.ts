@@ -23,8 +23,9 @@ import { msPerPiece, parallelismOf, type Worked } from '../measure/parallelism';
 
 /** Quiet time before a probe, ms. */
 const SETTLE_MS = 60;
-/** Time between the trials of one probe, ms: a short burst of another program should not span them all. */
-const GAP_MS = 40;
+/** Time between the trials of one probe, ms: a moment's hiccup of another program should not span them all
+ * (a burst of a second or more spans them whatever the gap, and reads busy, as it should). */
+const GAP_MS = 20;
 /** How long the workers work in a trial, and one alone, ms: long enough to span several scheduler slices. */
 const WINDOW_MS = 30;
 /** The first probe's warm-up, every worker at once, not counted: runs of WARM_MS, WARM_GAP_MS apart, at most WARM_RUNS. */
@@ -157,7 +158,7 @@ export class ParallelismProbe {
   /** The trials of one probe, then its time alone: the reading. */
   private async trials(pick: 'median' | 'best'): Promise<number> {
     const ws = this.workers;
-    // Together, up to three times, 40 ms apart. A program that holds a core holds it in every trial; one
+    // Together, up to three times, GAP_MS apart. A program that holds a core holds it in every trial; one
     // in bursts of a fraction of a second or more shows in most; a moment's hiccup (a page being torn
     // down, a timer in another process) shows in one trial only, and must not read as busy.
     const runs: Worked[][] = [];
@@ -171,8 +172,15 @@ export class ParallelismProbe {
     }
     // Then alone, after the trials, so the time alone counted is at least as warm as theirs: the first
     // probe every worker (one worker's code can be slower than another's), each later one a worker in turn.
-    // Read against the fastest time alone so far.
-    for (const w of this.turn === 0 ? ws : [ws[this.turn % ws.length]]) await this.alone(w);
+    // Read against the fastest time alone so far. A later probe whose trials all read every core free,
+    // and no more, skips its time alone: a faster time alone could only raise readings already idle. A
+    // trial reading more than every core says the time alone is too slow (disturbed), and is timed again.
+    // (A Compare's probes are quicker on a quiet machine.)
+    const idle = runs.every((r) => {
+      const p = parallelismOf(r, this.solo);
+      return p >= 0.9 * ws.length && p <= ws.length;
+    });
+    if (this.turn === 0 || pick === 'best' || !idle) for (const w of this.turn === 0 ? ws : [ws[this.turn % ws.length]]) await this.alone(w);
     this.turn++;
     const trials = runs.map((r) => parallelismOf(r, this.solo)).sort((a, b) => a - b);
     const free = pick === 'best' ? trials[trials.length - 1] : trials.length === 3 ? trials[1] : trials[0];
