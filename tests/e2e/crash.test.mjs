@@ -9,7 +9,7 @@ import { labSession, labRun } from './helpers.mjs';
 
 const session = labSession();
 /** The watchdog's time here (the page's test flag): half the lab's own, so that a healthy engine on a busy
- * machine always answers in it (`npm test` runs this file beside the files two at a time). */
+ * machine always answers in it. */
 const WATCHDOG_MS = 5000;
 
 /** A lab whose page has the test flag (test fault kinds on, a short watchdog), errors collected. */
@@ -110,8 +110,10 @@ test("a process's panic keeps the finished tasks; the core decides what Pool.map
   const r = await runCrashing(page, spec);
   assert.equal(r.name, 'EngineError');
   assert.match(r.message, /^the lab engine panicked in process Process-1: injected panic in task 4 /);
-  assert.deepEqual(r.result.statuses.slice(0, 3), ['ok', 'ok', 'ok']);
-  assert.deepEqual(r.result.statuses.slice(4), ['cancelled', 'cancelled']);
+  // (Once, beside the files two at a time, tasks 2 and 3 came back cancelled here: the whole rejection is
+  // in the message, to find why if it happens again.)
+  assert.deepEqual(r.result.statuses.slice(0, 3), ['ok', 'ok', 'ok'], JSON.stringify(r));
+  assert.deepEqual(r.result.statuses.slice(4), ['cancelled', 'cancelled'], JSON.stringify(r));
   await afterCrash(page, spec);
   // Executor.map's rule, applied by the core to the processes too: the first failure in task order
   // raises; with one worker, nothing after it starts.
