@@ -25,6 +25,8 @@ export const START_ATTEMPTS = 3;
 class StartFailure extends Error {}
 /** Longest wait for a fresh engine to assemble a crashed run's Result. */
 const CRASH_REPORT_MS = 60_000;
+/** How long a crash report from another worker waits for the engine worker to pass on what it had (`crashed`). */
+const FLUSH_MS = 1500;
 
 /**
  * The page's test flag, set before the page's scripts run (tests do it with an init script): `faults`
@@ -48,6 +50,8 @@ export class EngineClient {
   private starting?: Promise<EngineStarted>;
   /** Fails the start in progress when the engine dies or stops answering before it is ready. */
   private failStart?: (message: string) => void;
+  /** A crash report is being checked with the engine worker (`crashed`): the run's own answer waits. */
+  private holdRuns = false;
   /** Fails the run in progress when the engine dies (its own promise never settles then). */
   private failRun?: (message: string, restarted?: Promise<EngineStarted>) => void;
   private panics?: BroadcastChannel;
@@ -113,7 +117,7 @@ export class EngineClient {
     });
     // Every other worker of the engine (pool threads, Python threads, processes) reports by this channel.
     this.panics ??= new BroadcastChannel(CRASH_CHANNEL);
-    this.panics.onmessage = ({ data }) => this.crashed(data?.engineId, data?.message);
+    this.panics.onmessage = ({ data }) => this.crashed(data?.engineId, data?.message, true);
     const remote = (this.remote = Comlink.wrap<EngineApi>(worker));
     const options: EngineStartOptions = { build, baseUrl: document.baseURI, cores: labCores(), engineId, stored, testFaults: testFlag().faults === true, unavailableWhy: unavailableWhy() };
     let fail: EngineClient['failStart'];
@@ -180,7 +184,11 @@ export class EngineClient {
         keepCopies(result, copies);
         return result;
       };
-      remote.run(spec, Comlink.proxy(report)).then(settle((copies: Copies) => resolve(parsed(copies))), settle(reject));
+      // While a crash report is checked (`crashed`), the engine's own answer waits: the crash settles the run.
+      const unlessCrashing = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
+        if (!this.holdRuns) f(...args);
+      };
+      remote.run(spec, Comlink.proxy(report)).then(unlessCrashing(settle((copies: Copies) => resolve(parsed(copies)))), unlessCrashing(settle(reject)));
     }).finally(() => {
       if (this.failRun === fail) this.failRun = undefined;
     });
@@ -231,8 +239,28 @@ export class EngineClient {
    * Engine `engineId` died: stop it, let the owner restart it, then fail the run that was going on. An
    * engine that dies as it starts fails that start instead (which tries again, a few times).
    */
-  private crashed(engineId: number, message: string): void {
-    if (engineId !== this.engineId || !this.worker) return;
+  /**
+   * A worker of the engine died (`message` says which). Where the report came straight to the page (the
+   * crash channel: a process, a pool thread, a Python thread) while the engine worker may be alive, the
+   * engine worker is asked a question first, for at most FLUSH_MS: its answer comes after every finished
+   * task it had already passed on, so none is lost from the crashed run's record (a process's panic once
+   * came back with two of its finished tasks marked cancelled: their reports were still on their way
+   * through the engine worker). Meanwhile the run waits (`holdRuns`): it ends as a crash, not as the engine's
+   * own rejection. An engine worker that is itself dead or stuck never answers: the crash then goes on.
+   */
+  private crashed(engineId: number, message: string, flush = false): void {
+    if (engineId !== this.engineId || !this.worker || this.holdRuns) return;
+    const remote = this.remote;
+    if (!flush || !remote || this.failStart) return this.crashNow(message);
+    this.holdRuns = true;
+    const noop = () => {};
+    void Promise.race([remote.alive().then(noop, noop), new Promise<void>((r) => setTimeout(r, FLUSH_MS))]).then(() => {
+      this.holdRuns = false;
+      if (engineId === this.engineId && this.worker) this.crashNow(message);
+    });
+  }
+
+  private crashNow(message: string): void {
     this.stop();
     const failStart = this.failStart;
     if (failStart) {
