@@ -146,13 +146,13 @@ end
 # 5. End to end in Chromium. Files that measure the machine (a claim judged against the load the operating
 # system saw, a speedup, the main thread's lag, the GIL's turns on a clock) run one at a time, each on its
 # own row; the rest (the page's views, history, links, embedding, real Python: what a run did, never how
-# fast, and the rules of lab, modes, convoy, stop-and-turns and learner-nav, which hold on a
+# fast, and the rules of modes, convoy, stop-and-turns and learner-nav, which hold on a
 # busy machine as on a quiet one: who ran at once, who waited for whom, what was painted first) run two at a
 # time, one row for them all, which saves a few minutes on two cores. They open the lab as a returning
 # learner does (LAB_RETURNING: the settings a first visit kept, tests/e2e/returning.mjs), so no page of theirs
 # calibrates again; the measuring files and 5b open it cold.
-PARALLEL_E2E="activity-author activity-run activity-splice convoy embed-a11y embed-fuzz embed-hosts embed-iframe embed-messages history lab learner-nav learner-words modes path-state python-real reliability replay stop-and-turns ui-views url-fuzz"
-# (python-2026 stays one at a time: which interpreter of a pool takes which task depends on how soon each
+PARALLEL_E2E="activity-author activity-run activity-splice convoy embed-a11y embed-fuzz embed-hosts embed-iframe embed-messages history learner-nav learner-words modes path-state python-real reliability replay stop-and-turns ui-views url-fuzz"
+# (lab stays one at a time: it times the main thread's frames during a rayon job. python-2026 too: which interpreter of a pool takes which task depends on how soon each
 # started, and beside another test one took them all.)
 # engine-start mostly waits for the watchdog (engines that die or never answer as they start): it runs
 # beside the two at a time, its output shown after them. (crash did too, and once a process's panic came

@@ -68,7 +68,9 @@ test('author.html: pick, preview, copy the snippet, watch the SPLICE messages; t
     throw new Error('the preview did not come back');
   })();
   await g.waitForFunction(() => window.lab?.activity?.()?.answers['threads-help'] === 'yes', null, { timeout: 10_000 });
-  assert.equal(await g.$eval('#q-threads-help-0', (i) => i.checked), true);
+  // The answer's box checked, read in the page at once (the view may draw its questions again as the state
+  // arrives: a lookup, then a read, once found the box between the two gone on a busy machine).
+  await g.waitForFunction(() => document.querySelector('#q-threads-help-0')?.checked === true, null, { timeout: 10_000 });
   assert.deepEqual(errors, []);
   await context.close();
 });
