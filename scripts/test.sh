@@ -152,8 +152,9 @@ end
 # learner does (LAB_RETURNING: the settings a first visit kept, tests/e2e/returning.mjs), so no page of theirs
 # calibrates again; the measuring files and 5b open it cold.
 PARALLEL_E2E="activity-author activity-run activity-splice convoy embed-a11y embed-fuzz embed-hosts embed-iframe embed-messages history learner-nav learner-words modes path-state python-real reliability replay stop-and-turns ui-views url-fuzz"
-# (lab stays one at a time: it times the main thread's frames during a rayon job. python-2026 too: which interpreter of a pool takes which task depends on how soon each
-# started, and beside another test one took them all.)
+# (lab stays one at a time: it times the main thread's frames during a rayon job. python-2026 too: which
+# interpreter of a pool takes which task depends on how soon each started, and beside another test one
+# took them all.)
 # engine-start mostly waits for the watchdog (engines that die or never answer as they start): it runs
 # beside the two at a time, its output shown after them. (crash did too, and once a process's panic came
 # back with two finished tasks marked cancelled: one at a time until that is understood.)
@@ -167,22 +168,19 @@ done
 e2e_failed=0
 files "5. end to end" "${serial_e2e[@]}" || e2e_failed=1
 begin "5. end to end, two at a time: ${#parallel_e2e[@]} files, and beside them: $BESIDE_E2E"
-beside_ok=1
-beside_pids=()
 rm -f target/e2e-beside.failed
 (
   for name in $BESIDE_E2E; do
     node --test --test-concurrency=1 "tests/e2e/$name.test.mjs" >"target/e2e-$name.log" 2>&1 || echo "$name" >>target/e2e-beside.failed
   done
 ) &
-beside_pids+=($!)
+beside_pid=$!
 parallel_ok=1
 node tests/e2e/returning.mjs target/returning-profile.json &&
   LAB_RETURNING=target/returning-profile.json node --test --test-concurrency=2 "${parallel_e2e[@]}" || parallel_ok=0
-for pid in "${beside_pids[@]}"; do wait "$pid"; done
-[ -e target/e2e-beside.failed ] && beside_ok=0
+wait "$beside_pid"
 for name in $BESIDE_E2E; do echo "-- beside them: $name (target/e2e-$name.log)"; cat "target/e2e-$name.log"; done
-if [ $parallel_ok = 1 ] && [ $beside_ok = 1 ]; then end; else end FAILED; e2e_failed=1; fi
+if [ $parallel_ok = 1 ] && [ ! -e target/e2e-beside.failed ]; then end; else end FAILED; e2e_failed=1; fi
 [ $e2e_failed = 0 ] || { echo "5. end to end: failed (see above)"; exit 1; }
 
 # ---- 5b. the cross-browser suite (issue 22; H-firefox's block) -------------------------------------------

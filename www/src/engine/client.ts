@@ -236,10 +236,6 @@ export class EngineClient {
   }
 
   /**
-   * Engine `engineId` died: stop it, let the owner restart it, then fail the run that was going on. An
-   * engine that dies as it starts fails that start instead (which tries again, a few times).
-   */
-  /**
    * A worker of the engine died (`message` says which). Where the report came straight to the page (the
    * crash channel: a process, a pool thread, a Python thread) while the engine worker may be alive, the
    * engine worker is asked a question first, for at most FLUSH_MS: its answer comes after every finished
@@ -260,6 +256,10 @@ export class EngineClient {
     });
   }
 
+  /**
+   * The engine died: stop it, let the owner restart it, then fail the run that was going on. An engine that
+   * dies as it starts fails that start instead (which tries again, a few times).
+   */
   private crashNow(message: string): void {
     this.stop();
     const failStart = this.failStart;

@@ -50,8 +50,6 @@ export class ParallelismProbe {
   /** The size of a piece of work (primes below `n`), grown until a piece takes PIECE_MS alone. */
   private n = 20_000;
   private warmed = false;
-  /** The fastest ms per piece any worker has done alone since this probe started (it lives for one Compare). */
-  private solo = Infinity;
   /** The worker that works alone next (one per probe after the first, in turn). */
   private turn = 0;
 
@@ -99,12 +97,15 @@ export class ParallelismProbe {
     return Promise.all(this.workers.map((w) => this.work(w, ms)));
   }
 
-  /** `w` alone: the fastest ms per piece so far is kept (this probe's, and the page's for this size). */
+  /** The fastest ms per piece any probe worker of this page has done alone at this probe's piece size. */
+  private get solo(): number {
+    return fastestAlone.get(this.n) ?? Infinity;
+  }
+
+  /** `w` alone: the page's fastest time alone for this piece size is kept. */
   private async alone(w: Worker): Promise<number> {
     const t = msPerPiece(await this.work(w, WINDOW_MS));
-    const n = this.n;
-    fastestAlone.set(n, Math.min(fastestAlone.get(n) ?? Infinity, t));
-    this.solo = Math.min(this.solo, fastestAlone.get(n)!);
+    fastestAlone.set(this.n, Math.min(this.solo, t));
     return t;
   }
 
@@ -191,7 +192,6 @@ export class ParallelismProbe {
     for (const w of this.workers) w.terminate();
     this.workers = [];
     this.warmed = false;
-    this.solo = Infinity;
     this.turn = 0;
   }
 }
