@@ -25,6 +25,16 @@ export async function assertCoresAtMost(status, what) {
   assert.ok(next <= cores, `${what}: the probes' best reading ${c.coresMeasured} would count ${next} cores on a ${cores}-core machine`);
 }
 
+/** Each experiment's rounds, ms, mode by mode, and their orders: what a verdict came from, for a failure's message. */
+const roundsSaid = (outcomes) =>
+  Object.entries(outcomes)
+    .map(([x, o]) => {
+      const ms = Object.entries(o).filter(([, r]) => r.rounds).map(([m, r]) => `${m} ${r.rounds.map((w) => Math.round(w)).join('/')}`);
+      const orders = Object.values(o).find((r) => r.measurement?.orders)?.measurement.orders ?? [];
+      return `${x}: ${ms.join(', ')} (orders ${orders.map((a) => a.map((m) => m.slice(0, 3)).join('>')).join(' ')})`;
+    })
+    .join('; ');
+
 /**
  * Runs chapter `id` with `evaluate` (a page's `evaluate`, or a frame's through `evaluateIn`) and judges it.
  * Claims in `unavailable` (their mode cannot run in this build) are left out of the rule; the caller checks
@@ -38,7 +48,7 @@ export async function judgedChapter(evaluate, id, { unavailable = [] } = {}) {
           claims: run.claims,
           // Only what machinesOf reads: each Compare's probes and the machine each Result saw.
           outcomes: Object.fromEntries(
-            Object.entries(run.outcomes).map(([k, o]) => [k, Object.fromEntries(Object.entries(o).map(([m, r]) => [m, r.measurement ? { measurement: { probes: r.measurement.probes }, machine: { parallelism: r.machine.parallelism } } : {}]))]),
+            Object.entries(run.outcomes).map(([k, o]) => [k, Object.fromEntries(Object.entries(o).map(([m, r]) => [m, r.measurement ? { measurement: { probes: r.measurement.probes, orders: r.measurement.orders }, machine: { parallelism: r.machine.parallelism }, rounds: r.rounds } : {}]))]),
           ),
           status: window.lab.status(),
         })),
@@ -48,6 +58,6 @@ export async function judgedChapter(evaluate, id, { unavailable = [] } = {}) {
   const { NEEDS_IDLE_MACHINE, BUSY_SHARE } = await verdicts;
   const machines = machinesOf(value);
   const rule = verdictRule({ claims: value.claims.filter((c) => !unavailable.includes(c.id)), machines, load, needsIdle: NEEDS_IDLE_MACHINE, busyShare: BUSY_SHARE });
-  const said = `${id}: ${describeLoad(load)} (${rule.cls}); probes ${machines.map((m) => m.probes.join(' ')).join(' | ')}; ${value.claims.map((c) => `${c.id} ${c.verdict} ${c.measured.text}`).join('; ')}`;
+  const said = `${id}: ${describeLoad(load)} (${rule.cls}); probes ${machines.map((m) => m.probes.join(' ')).join(' | ')}; ${value.claims.map((c) => `${c.id} ${c.verdict} ${c.measured.text}`).join('; ')}; rounds ${roundsSaid(value.outcomes)}`;
   return { claims: value.claims, status: value.status, rule, said };
 }

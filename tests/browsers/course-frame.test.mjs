@@ -103,7 +103,7 @@ for (const id of ['gil', 'threads-vs-processes']) {
   test(`${ENGINE}: in the course page's frame, the ${id} chapter: never refuted, borne out when the machine is quiet`, { skip: outside('chapters') || SAME_AS_WEBKIT }, async (t) => {
     const run = await judgedChapter(inFrame, id);
     t.diagnostic(run.said);
-    assert.deepEqual(run.rule.problems, [], run.rule.problems.join('; '));
+    assert.deepEqual(run.rule.problems, [], `${run.rule.problems.join('; ')} (${run.said})`);
     assert.equal(run.status.lastCrash, undefined, 'no engine restart');
     await assertCoresAtMost(run.status, `in the frame, after the ${id} chapter`);
     noted[id] = { verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls };

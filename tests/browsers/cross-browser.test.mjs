@@ -137,7 +137,9 @@ test(`${ENGINE}: the core count is what the lab's probe measured, and the page s
 test(`${ENGINE}: real Python: the lesson's fetch_data prints in order, six 200 ms calls overlap, the changes listed`, { skip: outside('rest') }, async (t) => {
   const fetchData = 'import asyncio\n\nasync def fetch_data():\n    print("Start fetching...")\n    await asyncio.sleep(0.3) # Non-blocking sleep\n    print("Done!")\n\nasyncio.run(fetch_data())\n';
   const urls = Array.from({ length: 6 }, (_, i) => `"api/delay?ms=200&call=${i}"`).join(', ');
-  const gather = `import asyncio\nimport aiohttp\n\nasync def call_api(url):\n    async with aiohttp.ClientSession() as session:\n        async with session.get(url) as response:\n            return await response.json()\n\nasync def main():\n    urls = [${urls}]\n    results = await asyncio.gather(*(call_api(u) for u in urls))\n    print(results)\n\nasyncio.run(main())\n`;
+  // The calls in flight at once, counted in Python: six if they overlap, one if each waited for the last (a
+  // rule, where a time bound would be a figure a busy machine can break).
+  const gather = `import asyncio\nimport aiohttp\n\nin_flight = most = 0\n\nasync def call_api(url):\n    global in_flight, most\n    async with aiohttp.ClientSession() as session:\n        in_flight += 1\n        most = max(most, in_flight)\n        async with session.get(url) as response:\n            data = await response.json()\n        in_flight -= 1\n        return data\n\nasync def main():\n    urls = [${urls}]\n    results = await asyncio.gather(*(call_api(u) for u in urls))\n    print(results)\n    print("most in flight at once:", most)\n\nasyncio.run(main())\n`;
   const out = await page.evaluate(
     async ([a, b]) => {
       const pick = (r) => ({ error: r.error ?? null, printed: r.stdout.map((l) => l.text), times: r.stdout.map((l) => l.tMs), wallMs: r.wallMs, changes: r.changes });
@@ -154,9 +156,9 @@ test(`${ENGINE}: real Python: the lesson's fetch_data prints in order, six 200 m
   assert.deepEqual(out.fetchData.changes.map(({ line, from, to }) => ({ line, from, to })), expected);
   for (const c of out.fetchData.changes) assert.match(c.why, /stack switching \(JSPI\)/);
   assert.equal(out.gather.error, null, JSON.stringify(out.gather.error));
-  assert.deepEqual(out.gather.printed, [`[${Array(6).fill("{'delayMs': 200}").join(', ')}]`]);
+  assert.deepEqual(out.gather.printed, [`[${Array(6).fill("{'delayMs': 200}").join(', ')}]`, 'most in flight at once: 6']);
   assert.deepEqual(out.gather.changes.map((c) => c.to), ['import lab_aiohttp as aiohttp', ...(EXPECTED_CAPS.jspi ? [] : ['await main()'])]);
-  assert.ok(out.gather.wallMs >= 200 && out.gather.wallMs < 600, `six 200 ms calls took ${out.gather.wallMs.toFixed(0)} ms: they overlap`);
+  assert.ok(out.gather.wallMs >= 200, `six 200 ms calls took ${out.gather.wallMs.toFixed(0)} ms`);
   noteEngine(ENGINE, { python: { fetchData: out.fetchData.printed, fetchDataMs: Math.round(out.fetchData.wallMs), gatherMs: Math.round(out.gather.wallMs), changes: out.fetchData.changes.map((c) => `${c.from} -> ${c.to}`) } });
 });
 
@@ -236,7 +238,7 @@ for (let n = 1; n <= GIL_PAGES; n++) {
       t.diagnostic(run.said);
       assert.ok(run.claims.some((c) => c.id === 'threads-gil-cpu') && run.claims.some((c) => c.id === 'processes-cpu'), run.claims.map((c) => c.id).join());
       // Every problem fails: a claim refuted, a busy machine read idle, a claim left open on a quiet machine.
-      assert.deepEqual(run.rule.problems, [], run.rule.problems.join('; '));
+      assert.deepEqual(run.rule.problems, [], `${run.rule.problems.join('; ')} (${run.said})`);
       assert.equal(run.status.lastCrash, undefined, 'no engine restart');
       await assertCoresAtMost(run.status, 'after the gil chapter');
       gilPages.push({ verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls });
@@ -261,7 +263,7 @@ test(`${ENGINE}: the asyncio and free-threading chapters from a fresh page: neve
       const unavailable = EXPECTED_BUILD === 'single' && id === 'free-threading' ? ['free-threaded-cpu'] : [];
       const run = await judgedChapter((fn, arg) => fresh.evaluate(fn, arg), id, { unavailable });
       t.diagnostic(run.said);
-      assert.deepEqual(run.rule.problems, [], run.rule.problems.join('; '));
+      assert.deepEqual(run.rule.problems, [], `${run.rule.problems.join('; ')} (${run.said})`);
       for (const c of run.claims.filter((x) => unavailable.includes(x.id))) {
         assert.equal(c.verdict, 'inconclusive', `${c.id}: ${c.measured.text}`);
         assert.match(`${c.why ?? ''} ${c.measured.text}`, /unavailable|not measured|shared memory|cannot/i, `${c.id} says why: ${c.why}`);

@@ -8,7 +8,7 @@
 //! it awaits I/O (fetch, sleep). Waiters are served in the order they became ready. The time a task
 //! spends ready but waiting for the lock is recorded as [`SpanKind::LoopWait`].
 //!
-//! CPU work still hands the *engine's* event loop a turn between chunks (`yield_now`), so a Stop is heard
+//! CPU work still hands the *engine's* event loop a turn between chunks (`engine_turn`), so a Stop is heard
 //! and the worker stays responsive; under `asyncio` the task keeps the loop lock across those yields, so
 //! no other task runs Python there: a CPU step runs to its end, as a coroutine that never awaits does.
 //! `sequential` and a `processes` worker run one task at a time anyway and take no lock.
@@ -307,7 +307,7 @@ async fn take_turn<'a>(ctx: &LoopCtx<'_>, event_loop: Option<&'a LoopLock>, rec:
     // Hand-overs between tasks are wakes within one turn of the engine's loop; every few ms it gets a
     // turn of its own (the task keeps the asyncio loop meanwhile, as during CPU work), to hear a Stop.
     if got - event_loop.engine_turn_at.get() >= ENGINE_TURN_EVERY_MS {
-        ctx.io.yield_now().await;
+        ctx.io.engine_turn().await;
         event_loop.engine_turn_at.set(ctx.clock.now_ms());
         if ctx.stopped() {
             return Err(IoError::Cancelled);
@@ -317,7 +317,10 @@ async fn take_turn<'a>(ctx: &LoopCtx<'_>, event_loop: Option<&'a LoopLock>, rec:
 }
 
 /// Runs a CPU step a chunk at a time, checking for a Stop at every chunk and giving the engine's loop a
-/// turn once `yield_every_ms` has passed. With `holds_loop` (asyncio) those turns are the engine's, not
+/// turn once `yield_every_ms` has passed: the cheap turn (`engine_turn`), as nothing but the page's messages
+/// need to get in (a MessageChannel's turn every 10 ms cost WebKitGTK 7-10% of `sequential`'s time, so that
+/// `threads-gil`, on the cheap turns, ran CPU work at 1.05-1.10x of it in a course page's frame, where CPython's
+/// threads run it at about 0.9x; with the cheap turn 0.93-0.95x). With `holds_loop` (asyncio) those turns are the engine's, not
 /// Python's: the task keeps the loop, no other task runs, and the step draws as one `Run` span. Without
 /// it (sequential) each stretch between turns is its own span, merged by the recorder when they touch.
 async fn cpu(ctx: &LoopCtx<'_>, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, yield_every_ms: f64, holds_loop: bool) -> Result<u64, IoError> {
@@ -338,7 +341,7 @@ async fn cpu(ctx: &LoopCtx<'_>, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuK
             if !holds_loop {
                 rec.span(SpanKind::Run, start, now);
             }
-            ctx.io.yield_now().await;
+            ctx.io.engine_turn().await;
             if holds_loop {
                 last_yield = now;
             } else {
