@@ -27,6 +27,13 @@ class StartFailure extends Error {}
 const CRASH_REPORT_MS = 60_000;
 /** How long a crash report from another worker waits for the engine worker to pass on what it had (`crashed`). */
 const FLUSH_MS = 1500;
+/** How long a worker's death waits for its panic's own report (`crashed`), ms. */
+const PANIC_GRACE_MS = 200;
+/** A panic hook's report (src/web/glue.js, `report_panic`), which says what went wrong. */
+const isPanic = (message: string) => message.startsWith('the lab engine panicked');
+/** A worker's death, as its watcher reports it ("... died: Uncaught RuntimeError: unreachable"): a panic ends
+ * in one (its trap), after its own report. */
+const isTrapDeath = (message: string) => message.includes(' died: ');
 
 /**
  * The page's test flag, set before the page's scripts run (tests do it with an init script): `faults`
@@ -52,6 +59,8 @@ export class EngineClient {
   private failStart?: (message: string) => void;
   /** A crash report is being checked with the engine worker (`crashed`): the run's own answer waits. */
   private holdRuns = false;
+  /** While the runs are held: the crash they will end with (a panic's report replaces a bare death). */
+  private heldCrash: string | undefined;
   /** Fails the run in progress when the engine dies (its own promise never settles then). */
   private failRun?: (message: string, restarted?: Promise<EngineStarted>) => void;
   private panics?: BroadcastChannel;
@@ -243,16 +252,32 @@ export class EngineClient {
    * came back with two of its finished tasks marked cancelled: their reports were still on their way
    * through the engine worker). Meanwhile the run waits (`holdRuns`): it ends as a crash, not as the engine's
    * own rejection. An engine worker that is itself dead or stuck never answers: the crash then goes on.
+   * A worker that panicked reports twice: its panic hook's text, then its death by the trap that follows
+   * ("died: RuntimeError: unreachable", from the worker that watched it). The two come on the channel from
+   * different workers, in either order (on a busy machine the death came first and the report lost the
+   * panic's words), so a death by a trap waits at least PANIC_GRACE_MS, and a panic's report heard
+   * meanwhile is the one the run ends with.
    */
   private crashed(engineId: number, message: string, flush = false): void {
-    if (engineId !== this.engineId || !this.worker || this.holdRuns) return;
+    if (engineId !== this.engineId || !this.worker) return;
+    if (this.holdRuns) {
+      if (this.heldCrash && isPanic(message) && !isPanic(this.heldCrash)) this.heldCrash = message;
+      return;
+    }
     const remote = this.remote;
-    if (!flush || !remote || this.failStart) return this.crashNow(message);
+    const mustFlush = flush && !!remote && !this.failStart;
+    const mayBePanic = !this.failStart && isTrapDeath(message);
+    if (!mustFlush && !mayBePanic) return this.crashNow(message);
     this.holdRuns = true;
+    this.heldCrash = message;
     const noop = () => {};
-    void Promise.race([remote.alive().then(noop, noop), new Promise<void>((r) => setTimeout(r, FLUSH_MS))]).then(() => {
+    const flushed = mustFlush && remote ? Promise.race([remote.alive().then(noop, noop), new Promise<void>((r) => setTimeout(r, FLUSH_MS))]) : Promise.resolve();
+    const grace = mayBePanic ? new Promise<void>((r) => setTimeout(r, PANIC_GRACE_MS)) : Promise.resolve();
+    void Promise.all([flushed, grace]).then(() => {
+      const held = this.heldCrash ?? message;
       this.holdRuns = false;
-      if (engineId === this.engineId && this.worker) this.crashNow(message);
+      this.heldCrash = undefined;
+      if (engineId === this.engineId && this.worker) this.crashNow(held);
     });
   }
 
