@@ -28,7 +28,7 @@ export function yield_now() {
 // WebKitGTK, 0.02 in Chromium, 0.008 in Firefox. Any of them lets the page's messages in (a Stop, a ping).
 const TIMERS_IN_A_ROW = 4;
 let timers = 0;
-let turnPost; // made on first use (only the single build's threads-gil takes these turns)
+let turnPost; // made on first use (a turn by post: the single build's threads-gil, and sequential's and asyncio's CPU work)
 // The turns waiting for their post to come back, by number. Several may wait at once: two Python threads'
 // futures can each be in a turn (one after its task, the holder between chunks); each gets its own answer.
 const turnsWaiting = new Map();

@@ -158,7 +158,9 @@ test(`${ENGINE}: real Python: the lesson's fetch_data prints in order, six 200 m
   assert.equal(out.gather.error, null, JSON.stringify(out.gather.error));
   assert.deepEqual(out.gather.printed, [`[${Array(6).fill("{'delayMs': 200}").join(', ')}]`, 'most in flight at once: 6']);
   assert.deepEqual(out.gather.changes.map((c) => c.to), ['import lab_aiohttp as aiohttp', ...(EXPECTED_CAPS.jspi ? [] : ['await main()'])]);
-  assert.ok(out.gather.wallMs >= 200, `six 200 ms calls took ${out.gather.wallMs.toFixed(0)} ms`);
+  // Counted in flight is counted entering the call; requests on the wire one after another could not end
+  // sooner than six calls' time, however busy the machine (Chromium once ran six requests for one URL so).
+  assert.ok(out.gather.wallMs >= 200 && out.gather.wallMs < 6 * 200, `six 200 ms calls took ${out.gather.wallMs.toFixed(0)} ms: they overlap`);
   noteEngine(ENGINE, { python: { fetchData: out.fetchData.printed, fetchDataMs: Math.round(out.fetchData.wallMs), gatherMs: Math.round(out.gather.wallMs), changes: out.fetchData.changes.map((c) => `${c.from} -> ${c.to}`) } });
 });
 

@@ -14,7 +14,7 @@
 // Linux only: elsewhere `watchOthers` reads NaN and the tests say so.
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 
 /** The machine's cores, as Node sees them. */
 export const CORES = availableParallelism();
@@ -101,11 +101,12 @@ const METER_EVERY_MS = 25;
 /** A piece this much slower than the fastest reads as a slower core (below it: noise). */
 const METER_SLOW_FROM = 1.15;
 const METER = `import os, sys, threading, time
-cpu = int(sys.argv[1])
+index = int(sys.argv[1])
 try:
+    cpu = sorted(os.sched_getaffinity(0))[index]
     os.sched_setaffinity(0, {cpu})
-except OSError:
-    pass
+except (AttributeError, IndexError, OSError):
+    cpu = index
 threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
 def piece():
     s = 0
@@ -120,6 +121,8 @@ while True:
     sample()
     time.sleep(${METER_EVERY_MS / 1000})
 `;
+/** This machine, as far as the meter's piece cares: its processor, its cores and its Python. */
+const MACHINE = `${cpus()[0]?.model ?? 'unknown'} x${CORES}`;
 /** Where the fastest piece this machine has run is kept between test files (each a process of its own). */
 const FASTEST_FILE = 'target/meter-fastest.json';
 /** The meter's pieces: `{ cpu, at (ms since the epoch), ns }`, and the fastest piece (this machine's, kept). */
@@ -128,14 +131,18 @@ function startMeter() {
   if (meter.started) return;
   meter.started = true;
   try {
-    meter.fastest = JSON.parse(readFileSync(FASTEST_FILE, 'utf8')).ns;
+    const kept = JSON.parse(readFileSync(FASTEST_FILE, 'utf8'));
+    // Another machine's (a copied tree, another processor) is not this one's best.
+    if (kept.machine === MACHINE) meter.fastest = kept.ns;
   } catch {
     // None kept yet: this process finds it.
   }
   const kept = meter.fastest;
+  const children = [];
   process.on('exit', () => {
+    for (const child of children) child.kill('SIGKILL');
     try {
-      if (meter.fastest < kept) writeFileSync(FASTEST_FILE, JSON.stringify({ ns: meter.fastest, piece: 'the meter\'s piece of Python, tests/e2e/load.mjs' }));
+      if (meter.fastest < kept) writeFileSync(FASTEST_FILE, JSON.stringify({ ns: meter.fastest, machine: MACHINE, piece: 'the meter\'s piece of Python, tests/e2e/load.mjs' }));
     } catch {
       // No target/ here: the next process finds it again.
     }
@@ -164,7 +171,7 @@ function startMeter() {
     child.unref();
     child.stdout.unref?.();
     child.stdin.unref?.();
-    process.on('exit', () => child.kill('SIGKILL'));
+    children.push(child);
   }
 }
 
@@ -263,7 +270,7 @@ export async function othersDuring(fn) {
 export function loadClass(load) {
   if (!Number.isFinite(load.cores)) return 'unknown';
   if (load.cores > BUSY_ABOVE) return 'busy';
-  if (load.cores < QUIET_BELOW && !(load.peak >= PEAK_QUIET_BELOW) && load.slower < QUIET_BELOW) return 'quiet';
+  if (load.cores < QUIET_BELOW && !(load.peak >= PEAK_QUIET_BELOW) && load.slower < QUIET_BELOW && !(load.slowerPeak >= PEAK_QUIET_BELOW)) return 'quiet';
   return 'between';
 }
 
@@ -271,9 +278,12 @@ export function loadClass(load) {
 export const describeLoad = (load) =>
   `${load.cores} cores (peak ${load.peak} in a second) used by others over ${load.seconds} s on ${load.machineCores} cores${load.top.length ? `: ${load.top.map((p) => `${p.comm} ${p.cores}`).join(', ')}` : ''}; cores slower than their best: ${load.slower ?? NaN} (peak ${load.slowerPeak ?? NaN})`;
 
-/** Claims of no speedup on computation (one thread's work, in turns): on a quiet machine their median round is at most NO_FASTER_THAN. */
-const NO_FASTER = ['threads-gil-cpu', 'asyncio-cpu'];
-const NO_FASTER_THAN = 1.05;
+/**
+ * Claims of no speedup on computation (one thread's work, in turns), and the most their median round may be
+ * on a quiet machine: threads under the GIL pay for their hand-overs (CPython 0.89x; the lab 0.89-1.01x in
+ * every engine), asyncio runs the same loop as sequential (about 1x, so a little more room for noise).
+ */
+const NO_FASTER_THAN = { 'threads-gil-cpu': 1.05, 'asyncio-cpu': 1.08 };
 
 /**
  * What a learner's machine must get from the lab's verdicts under the load measured (issue 20, item 3),
@@ -310,7 +320,11 @@ export function verdictRule({ claims, machines, load, needsIdle, busyShare, core
     // The same work, with turns between its chunks, is not done faster: a mode that beats sequential at it
     // by more than noise was measured against a slowed sequential (WebKitGTK's sequential paid 7-10% for
     // its turns, and threads-gil read 1.05-1.10x there, once 1.27x in a round).
-    for (const c of claims) if (NO_FASTER.includes(c.id) && !(c.measured.speedup <= NO_FASTER_THAN)) bad(c, `the machine was quiet, and the median round was over ${NO_FASTER_THAN}x of sequential on the same work`);
+    // (A claim read off the page carries only its words: where the speedup is not given, this is not judged.)
+    for (const c of claims) {
+      const most = NO_FASTER_THAN[c.id];
+      if (most && typeof c.measured.speedup === 'number' && !(c.measured.speedup <= most)) bad(c, `the machine was quiet, and the median round was over ${most}x of sequential on the same work`);
+    }
   } else if (cls === 'busy') {
     if (probed.length && !(lowest < busyLine)) problems.push(`others used ${load.cores} cores, but no probe of the lab read the machine busy (the lowest: ${lowest} of ${cores} free)`);
     for (const c of claims) if (c.verdict === 'inconclusive' && needsIdle.includes(c.id) && !/busy/.test(c.why ?? '')) bad(c, 'the machine was busy, but the reason does not say so');

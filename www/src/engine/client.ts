@@ -61,6 +61,9 @@ export class EngineClient {
   private holdRuns = false;
   /** While the runs are held: the crash they will end with (a panic's report replaces a bare death). */
   private heldCrash: string | undefined;
+  /** While the runs are held: what they wait for, and whether the engine worker was asked to flush. */
+  private holdWaits: Promise<void>[] = [];
+  private holdFlushed = false;
   /** Fails the run in progress when the engine dies (its own promise never settles then). */
   private failRun?: (message: string, restarted?: Promise<EngineStarted>) => void;
   private panics?: BroadcastChannel;
@@ -260,26 +263,37 @@ export class EngineClient {
    */
   private crashed(engineId: number, message: string, flush = false): void {
     if (engineId !== this.engineId || !this.worker) return;
-    if (this.holdRuns) {
-      if (this.heldCrash && isPanic(message) && !isPanic(this.heldCrash)) this.heldCrash = message;
-      return;
-    }
     const remote = this.remote;
     const mustFlush = flush && !!remote && !this.failStart;
+    const flushing = () => {
+      const noop = () => {};
+      return remote ? Promise.race([remote.alive().then(noop, noop), new Promise<void>((r) => setTimeout(r, FLUSH_MS))]) : Promise.resolve();
+    };
+    if (this.holdRuns) {
+      if (this.heldCrash && isPanic(message) && !isPanic(this.heldCrash)) this.heldCrash = message;
+      // A report from another worker while a bare death is held: its flush too, before the crash goes on.
+      if (mustFlush && !this.holdFlushed) {
+        this.holdFlushed = true;
+        this.holdWaits.push(flushing());
+      }
+      return;
+    }
     const mayBePanic = !this.failStart && isTrapDeath(message);
     if (!mustFlush && !mayBePanic) return this.crashNow(message);
     this.holdRuns = true;
     this.heldCrash = message;
-    const noop = () => {};
-    const flushed = mustFlush && remote ? Promise.race([remote.alive().then(noop, noop), new Promise<void>((r) => setTimeout(r, FLUSH_MS))]) : Promise.resolve();
-    const grace = mayBePanic ? new Promise<void>((r) => setTimeout(r, PANIC_GRACE_MS)) : Promise.resolve();
-    void Promise.all([flushed, grace]).then(() => {
+    this.holdFlushed = mustFlush;
+    this.holdWaits = [mustFlush ? flushing() : Promise.resolve(), mayBePanic ? new Promise<void>((r) => setTimeout(r, PANIC_GRACE_MS)) : Promise.resolve()];
+    void (async () => {
+      // Every wait, those added meanwhile included (each ends within FLUSH_MS).
+      while (this.holdWaits.length) await Promise.all(this.holdWaits.splice(0));
       const held = this.heldCrash ?? message;
       this.holdRuns = false;
       this.heldCrash = undefined;
       if (engineId === this.engineId && this.worker) this.crashNow(held);
-    });
+    })();
   }
+
 
   /**
    * The engine died: stop it, let the owner restart it, then fail the run that was going on. An engine that
