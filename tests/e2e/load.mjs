@@ -184,13 +184,16 @@ function slowerCores(from, to) {
   const pieces = meter.samples.filter((p) => p.at >= from && p.at <= to);
   if (!pieces.length || !Number.isFinite(meter.fastest)) return { cores: NaN, peak: NaN };
   const loss = (p) => (p.ns > METER_SLOW_FROM * meter.fastest ? 1 - meter.fastest / p.ns : 0);
+  // Each core's mean loss (by the core the meter reports: the CPUs this process may use, whatever their numbers).
   const over = (ps) => {
-    let sum = 0;
-    for (let cpu = 0; cpu < CORES; cpu++) {
-      const mine = ps.filter((p) => p.cpu === cpu);
-      if (mine.length) sum += mine.reduce((a, p) => a + loss(p), 0) / mine.length;
+    const byCore = new Map();
+    for (const p of ps) {
+      const c = byCore.get(p.cpu) ?? { sum: 0, n: 0 };
+      c.sum += loss(p);
+      c.n++;
+      byCore.set(p.cpu, c);
     }
-    return sum;
+    return [...byCore.values()].reduce((sum, c) => sum + c.sum / c.n, 0);
   };
   let peak = NaN;
   for (let t = from; t + 1000 <= to; t += 250) {
