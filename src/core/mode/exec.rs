@@ -319,9 +319,9 @@ async fn take_turn<'a>(ctx: &LoopCtx<'_>, event_loop: Option<&'a LoopLock>, rec:
 /// Runs a CPU step a chunk at a time, checking for a Stop at every chunk and giving the engine's loop a
 /// turn once `yield_every_ms` has passed: the cheap turn (`engine_turn`), as nothing but the page's messages
 /// need to get in (a MessageChannel's turn every 10 ms cost WebKitGTK 7-10% of `sequential`'s time, so that
-/// `threads-gil`, on the cheap turns, ran CPU work at 1.05-1.10x of it in a course page's frame, where CPython's
-/// threads run it at about 0.9x; with the cheap turn 0.93-0.95x). With `holds_loop` (asyncio) those turns are the engine's, not
-/// Python's: the task keeps the loop, no other task runs, and the step draws as one `Run` span. Without
+/// `threads-gil`, on the cheap turns, ran CPU work at 1.05-1.10x of it in a course page's frame, where
+/// CPython's threads run it at about 0.9x; with the cheap turn 0.93-0.95x). With `holds_loop` (asyncio) those
+/// turns are the engine's, not Python's: the task keeps the loop, no other task runs, and the step draws as one `Run` span. Without
 /// it (sequential) each stretch between turns is its own span, merged by the recorder when they touch.
 async fn cpu(ctx: &LoopCtx<'_>, rec: &mut TaskRecorder, mut kernel: Box<dyn CpuKernel>, yield_every_ms: f64, holds_loop: bool) -> Result<u64, IoError> {
     let mut start = ctx.clock.now_ms();

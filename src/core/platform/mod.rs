@@ -85,8 +85,9 @@ pub trait AsyncIo {
     /// Give the event loop one turn (`await asyncio.sleep(0)`), without the 4 ms nested-timer clamp.
     fn yield_now(&self) -> LocalFuture<'_, ()>;
     /// A turn of the event loop between two chunks of CPU work that keeps it to itself (the single build's
-    /// `threads-gil` holder, `sequential`'s and `asyncio`'s CPU work, asyncio's own turns): only the page's messages and completed I/O need to get in, so it may be
-    /// cheaper than [`AsyncIo::yield_now`] (the browser's: `src/web/glue.js`, `engine_turn`).
+    /// `threads-gil` holder, `sequential`'s and `asyncio`'s CPU work, asyncio's own turns): only the page's
+    /// messages and completed I/O need to get in, so it may be cheaper than [`AsyncIo::yield_now`] (the
+    /// browser's: `src/web/glue.js`, `engine_turn`).
     fn engine_turn(&self) -> LocalFuture<'_, ()> {
         self.yield_now()
     }

@@ -33,7 +33,7 @@ const PANIC_GRACE_MS = 200;
 const isPanic = (message: string) => message.startsWith('the lab engine panicked');
 /** A worker's death, as its watcher reports it ("... died: Uncaught RuntimeError: unreachable"): a panic ends
  * in one (its trap), after its own report. */
-const isTrapDeath = (message: string) => message.includes(' died: ');
+const isDeath = (message: string) => message.includes(' died: ');
 
 /**
  * The page's test flag, set before the page's scripts run (tests do it with an init script): `faults`
@@ -57,13 +57,11 @@ export class EngineClient {
   private starting?: Promise<EngineStarted>;
   /** Fails the start in progress when the engine dies or stops answering before it is ready. */
   private failStart?: (message: string) => void;
-  /** A crash report is being checked with the engine worker (`crashed`): the run's own answer waits. */
-  private holdRuns = false;
-  /** While the runs are held: the crash they will end with (a panic's report replaces a bare death). */
-  private heldCrash: string | undefined;
-  /** While the runs are held: what they wait for, and whether the engine worker was asked to flush. */
-  private holdWaits: Promise<void>[] = [];
-  private holdFlushed = false;
+  /**
+   * A crash being held (`crashed`), while the run's own answer waits: the crash it will end with (a panic's
+   * report replaces a bare death), what it waits for, and whether the engine worker was asked to flush.
+   */
+  private held?: { crash: string; waits: Promise<void>[]; flushed: boolean };
   /** Fails the run in progress when the engine dies (its own promise never settles then). */
   private failRun?: (message: string, restarted?: Promise<EngineStarted>) => void;
   private panics?: BroadcastChannel;
@@ -198,7 +196,7 @@ export class EngineClient {
       };
       // While a crash report is checked (`crashed`), the engine's own answer waits: the crash settles the run.
       const unlessCrashing = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
-        if (!this.holdRuns) f(...args);
+        if (!this.held) f(...args);
       };
       remote.run(spec, Comlink.proxy(report)).then(unlessCrashing(settle((copies: Copies) => resolve(parsed(copies)))), unlessCrashing(settle(reject)));
     }).finally(() => {
@@ -253,7 +251,7 @@ export class EngineClient {
    * engine worker is asked a question first, for at most FLUSH_MS: its answer comes after every finished
    * task it had already passed on, so none is lost from the crashed run's record (a process's panic once
    * came back with two of its finished tasks marked cancelled: their reports were still on their way
-   * through the engine worker). Meanwhile the run waits (`holdRuns`): it ends as a crash, not as the engine's
+   * through the engine worker). Meanwhile the run waits (`held`): it ends as a crash, not as the engine's
    * own rejection. An engine worker that is itself dead or stuck never answers: the crash then goes on.
    * A worker that panicked reports twice: its panic hook's text, then its death by the trap that follows
    * ("died: RuntimeError: unreachable", from the worker that watched it). The two come on the channel from
@@ -269,31 +267,28 @@ export class EngineClient {
       const noop = () => {};
       return remote ? Promise.race([remote.alive().then(noop, noop), new Promise<void>((r) => setTimeout(r, FLUSH_MS))]) : Promise.resolve();
     };
-    if (this.holdRuns) {
-      if (this.heldCrash && isPanic(message) && !isPanic(this.heldCrash)) this.heldCrash = message;
+    const held = this.held;
+    if (held) {
+      if (isPanic(message) && !isPanic(held.crash)) held.crash = message;
       // A report from another worker while a bare death is held: its flush too, before the crash goes on.
-      if (mustFlush && !this.holdFlushed) {
-        this.holdFlushed = true;
-        this.holdWaits.push(flushing());
+      if (mustFlush && !held.flushed) {
+        held.flushed = true;
+        held.waits.push(flushing());
       }
       return;
     }
-    const mayBePanic = !this.failStart && isTrapDeath(message);
+    const mayBePanic = !this.failStart && isDeath(message);
     if (!mustFlush && !mayBePanic) return this.crashNow(message);
-    this.holdRuns = true;
-    this.heldCrash = message;
-    this.holdFlushed = mustFlush;
-    this.holdWaits = [mustFlush ? flushing() : Promise.resolve(), mayBePanic ? new Promise<void>((r) => setTimeout(r, PANIC_GRACE_MS)) : Promise.resolve()];
+    const hold = (this.held = { crash: message, flushed: mustFlush, waits: [] as Promise<void>[] });
+    if (mustFlush) hold.waits.push(flushing());
+    if (mayBePanic) hold.waits.push(new Promise<void>((r) => setTimeout(r, PANIC_GRACE_MS)));
     void (async () => {
       // Every wait, those added meanwhile included (each ends within FLUSH_MS).
-      while (this.holdWaits.length) await Promise.all(this.holdWaits.splice(0));
-      const held = this.heldCrash ?? message;
-      this.holdRuns = false;
-      this.heldCrash = undefined;
-      if (engineId === this.engineId && this.worker) this.crashNow(held);
+      while (hold.waits.length) await Promise.all(hold.waits.splice(0));
+      this.held = undefined;
+      if (engineId === this.engineId && this.worker) this.crashNow(hold.crash);
     })();
   }
-
 
   /**
    * The engine died: stop it, let the owner restart it, then fail the run that was going on. An engine that
