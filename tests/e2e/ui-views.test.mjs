@@ -253,6 +253,63 @@ test('a link with mode=compare opens the compare view; it runs only with autorun
   await p.close();
 });
 
+/**
+ * How much of each band of the picture (`bands` bands of rows, top to bottom) is drawn on screen: an
+ * element screenshot of the canvas, decoded in the page, the share of each band's pixels that differ from
+ * the page's background (the canvas is transparent where nothing was drawn).
+ */
+async function inkPerBand(p, bands) {
+  const png = (await p.locator('#image').screenshot()).toString('base64');
+  return p.evaluate(async ([png, bands]) => {
+    const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const g = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+    g.drawImage(bitmap, 0, 0);
+    const { data, width, height } = g.getImageData(0, 0, bitmap.width, bitmap.height);
+    const bg = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number);
+    // Inside the 1-pixel border: the rows of the picture.
+    const top = 1, rows = height - 2;
+    return Array.from({ length: bands }, (_, b) => {
+      let ink = 0, all = 0;
+      for (let y = top + Math.floor((b * rows) / bands); y < top + Math.floor(((b + 1) * rows) / bands); y++)
+        for (let x = 1; x < width - 1; x++, all++) {
+          const i = 4 * (y * width + x);
+          ink += Math.abs(data[i] - bg[0]) + Math.abs(data[i + 1] - bg[1]) + Math.abs(data[i + 2] - bg[2]) > 30;
+        }
+      return +(ink / all).toFixed(2);
+    });
+  }, [png, bands]);
+}
+
+test('a cpu-mandelbrot run reports every band before lab.run resolves, and the picture shows every band, in every mode', async () => {
+  // Small bands and many of them, so the last ones finish as the run ends: the run's answer and the
+  // reports travel on different ports, and a page that heard the answer first dropped the last reports
+  // (7 bands of 8 drawn in sequential at the default size).
+  const modes = catalogue.modes.filter((m) => !m.unavailable).map((m) => m.name).filter((m) => ['sequential', 'asyncio', 'threads-gil', 'processes', 'rayon'].includes(m));
+  assert.ok(modes.length >= 4, `modes to try: ${modes}`);
+  for (const mode of modes) {
+    const got = await page.evaluate(async (spec) => {
+      const heard = [];
+      window.__bandListener ??= (window.lab.onTask((r, o) => window.__onBand?.(r, o)), true);
+      window.__onBand = (r, o) => heard.push({ id: r.id, band: o?.kind === 'image-rows' });
+      const r = await window.lab.run(spec);
+      const atAnswer = heard.length;
+      window.__onBand = undefined;
+      return { tasks: r.tasks.length, atAnswer, bands: heard.filter((h) => h.band).length };
+    }, { workload: 'cpu-mandelbrot', mode, tasks: 8, size: 200 });
+    assert.deepEqual(got, { tasks: 8, atAnswer: 8, bands: 8 }, `${mode}: every task and its band reported before lab.run resolved`);
+    // The picture is drawn from those bands (off the main thread where the browser can): every band inked.
+    let ink;
+    for (let i = 0; i < 50; i++) {
+      ink = await inkPerBand(page, 8);
+      if (ink.every((x) => x > 0.9)) break;
+      await page.waitForTimeout(100);
+    }
+    assert.ok(ink.every((x) => x > 0.9), `${mode}: the share of each of the 8 bands drawn: ${ink}`);
+  }
+  await page.locator('#image').screenshot({ path: 'tests/out/image-every-band.png' });
+});
+
 test('no errors reached the console', () => {
   assert.deepEqual(errors, []);
 });
