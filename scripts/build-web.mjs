@@ -68,6 +68,8 @@ await build({
     // The first script of every Worker the page makes for the engine (src/engine/engine-worker.ts, EngineWorker).
     'spawned-worker': join(www, 'src/engine/spawned-worker.ts'),
     'python-worker': join(www, 'src/python/real/worker.ts'),
+    // The image workload's picture, drawn off the main thread (src/views/run/image-view.ts).
+    'image-worker': join(www, 'src/views/run/image-worker.ts'),
     // "Run it in real Python" itself: fetched when a learner opens it (views/python/pane-loader.ts).
     'python-pane': join(www, 'src/views/python/pane.ts'),
   },

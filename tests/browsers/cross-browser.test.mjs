@@ -172,6 +172,58 @@ test(`${ENGINE}: asyncio has six 200 ms requests waiting at once`, { skip: outsi
   assert.ok(r.wallMs >= 200 && r.wallMs < 6 * 200, `${r.wallMs} ms for six 200 ms requests`);
 });
 
+// The picture of an image workload: every band reported before the run's answer (they travel on different
+// ports), drawn by the image's own worker where the browser can hand it the canvas (OffscreenCanvas: all
+// three engines here), and read back from the page's canvas: every band drawn, in every mode tried.
+test(`${ENGINE}: a cpu-mandelbrot run's picture has every band, drawn off the main thread`, { skip: outside('rest') }, async () => {
+  const got = await page.evaluate(async () => {
+    const out = [];
+    const offThread = typeof OffscreenCanvas === 'function' && 'transferControlToOffscreen' in HTMLCanvasElement.prototype;
+    for (const mode of ['sequential', 'threads-gil', 'processes']) {
+      let heard = 0;
+      window.__bandListener ??= (window.lab.onTask(() => window.__onBand?.()), true);
+      window.__onBand = () => heard++;
+      const r = await window.lab.run({ workload: 'cpu-mandelbrot', mode, tasks: 8, size: 200 });
+      const atAnswer = heard;
+      window.__onBand = undefined;
+      const canvas = document.querySelector('#image');
+      const caption = document.querySelector('#image-caption');
+      let bands = [];
+      // The worker draws as the bands arrive; give it a moment (its first start) to catch up.
+      for (let i = 0; i < 50; i++) {
+        const g = Object.assign(document.createElement('canvas'), { width: canvas.width, height: canvas.height }).getContext('2d');
+        g.drawImage(canvas, 0, 0);
+        const { data } = g.getImageData(0, 0, canvas.width, canvas.height);
+        const rows = canvas.height / 8;
+        // Drawn: every pixel opaque, in the picture's colours (a band of one colour is no picture: Firefox
+        // reads a canvas its worker has not drawn on yet as opaque black).
+        bands = Array.from({ length: 8 }, (_, b) => {
+          let opaque = 0;
+          const colours = new Set();
+          for (let i = b * rows * canvas.width; i < (b + 1) * rows * canvas.width; i++) {
+            opaque += data[4 * i + 3] === 255;
+            colours.add((data[4 * i] << 16) | (data[4 * i + 1] << 8) | data[4 * i + 2]);
+          }
+          return opaque === rows * canvas.width && colours.size >= 3 ? 'drawn' : `${opaque} opaque, ${colours.size} colours`;
+        });
+        if (!canvas.hidden && bands.every((x) => x === 'drawn')) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      out.push({ mode, value: r.value, tasks: r.tasks.length, atAnswer, bands, hidden: canvas.hidden, caption: caption.textContent });
+    }
+    document.querySelector('#image').scrollIntoView({ block: 'center' });
+    return { offThread, out };
+  });
+  for (const r of got.out) {
+    assert.equal(r.value, 9_196_997, `${r.mode}: the picture's total iterations`);
+    assert.equal(r.atAnswer, r.tasks, `${r.mode}: every task reported before lab.run resolved`);
+    assert.deepEqual(r.bands, Array(8).fill('drawn'), `${r.mode}: each band of the picture (caption: ${r.caption})`);
+    assert.equal(r.hidden, false, `${r.mode}: the picture is shown`);
+  }
+  assert.equal(got.offThread, true, 'this browser hands a canvas to a worker (OffscreenCanvas)');
+  await shot(page, 'picture');
+});
+
 // Firefox deadlocked a worker that constructed a Worker while an automation session (WebDriver BiDi) or
 // DevTools listened for workers: the engine worker made the processes, the probe's workers, the Python
 // threads and the rayon pool, and about one Compare in three stopped with "the engine stopped responding".
