@@ -49,8 +49,25 @@ function longTasks(trace) {
       self.set(label, (self.get(label) ?? 0) + s);
     }
     const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`);
-    out.push({ ms: t.dur / 1000, atMs: t.ts / 1000, top });
+    // What else ran meanwhile: every other thread's top-level slices overlapping the task (its thread clock).
+    const beside = new Map();
+    const others = events.filter((e) => e.ph === 'X' && !(e.pid === pid && names.get(`${e.pid}:${e.tid}`) === 'CrRendererMain') && e.ts < t.ts + t.dur && e.ts + e.dur > t.ts);
+    const byThread = new Map();
+    for (const e of others) {
+      const k = `${e.pid}:${e.tid}`;
+      if (!byThread.has(k)) byThread.set(k, []);
+      byThread.get(k).push(e);
+    }
+    for (const [k, list] of byThread) {
+      const tops = list.filter((e) => !list.some((o) => o !== e && o.ts <= e.ts && o.ts + o.dur >= e.ts + e.dur));
+      const ms = tops.reduce((a, e) => a + Math.min(e.ts + e.dur, t.ts + t.dur) - Math.max(e.ts, t.ts), 0) / 1000;
+      const label = names.get(k) ?? k;
+      beside.set(label, (beside.get(label) ?? 0) + ms);
+    }
+    const besideTop = [...beside].filter(([, v]) => v > 0.5).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(1)}`);
+    out.push({ ms: t.dur / 1000, cpuMs: (t.tdur ?? NaN) / 1000, atMs: t.ts / 1000, fromStartMs: (t.ts - (tasks[0]?.ts ?? t.ts)) / 1000, top, besideTop });
   }
+  out.busy = { tasks: tasks.length, wallMs: tasks.reduce((a, t) => a + t.dur, 0) / 1000, cpuMs: tasks.reduce((a, t) => a + (t.tdur ?? 0), 0) / 1000, spanMs: tasks.length ? (tasks.at(-1).ts + tasks.at(-1).dur - tasks[0].ts) / 1000 : 0 };
   return out;
 }
 
@@ -144,8 +161,8 @@ for (let rep = 0; rep < reps; rep++) {
       j.lag.push(...r.loopLag);
       j.probe.push(...probe);
       j.maxTask = Math.max(j.maxTask, ...tasks.map((t) => t.ms));
-      console.log(`${job} N=${size} rep ${rep}: wall ${r.wallMs.toFixed(0)} ms; lag p99 ${p99?.toFixed(1)} max ${lag.at(-1)?.toFixed(1)} (${lag.length} samples); main-thread tasks over ${threshold} ms: ${tasks.length}`);
-      for (const t of tasks) console.log(`   ${t.ms.toFixed(1)} ms: ${t.top.join(' | ')}\n      JS: ${jsIn(profile, t).join(' | ')}`);
+      console.log(`${job} N=${size} rep ${rep}: wall ${r.wallMs.toFixed(0)} ms; lag p99 ${p99?.toFixed(1)} max ${lag.at(-1)?.toFixed(1)} (${lag.length} samples); main-thread tasks over ${threshold} ms: ${tasks.length}${tasks.busy ? `; the main thread's tasks: ${tasks.busy.tasks}, ${tasks.busy.wallMs.toFixed(1)} ms wall, ${tasks.busy.cpuMs.toFixed(1)} ms thread clock over ${tasks.busy.spanMs.toFixed(0)} ms` : ''}`);
+      for (const t of tasks) console.log(`   at +${t.fromStartMs.toFixed(0)} ms: ${t.ms.toFixed(1)} ms (thread clock ${t.cpuMs.toFixed(1)} ms): ${t.top.join(' | ')}\n      JS: ${jsIn(profile, t).join(' | ')}\n      beside it: ${t.besideTop.join(' | ')}`);
     }
   }
 }
