@@ -21,7 +21,7 @@ import { pythonLoad } from './lib/python-load.mjs';
 import { python314, python314Markdown } from './experiments/python314.mjs';
 import { buildKernelWasm, buildNative, ensureVenv, machine, runJson, startServer } from './lib/host.mjs';
 import { loadVerdicts } from './lib/lab-modules.mjs';
-import { watchLoad } from './lib/load.mjs';
+import { coresSpeed, watchLoad } from './lib/load.mjs';
 import { OUT, ROOT, BENCH } from './lib/paths.mjs';
 import { LAB_CPU_MODES, LAB_IO_MODES, PROFILES, PY_CPU_MODES, PY_IO_MODES } from './lib/plan.mjs';
 import { derive, markdown } from './lib/report.mjs';
@@ -189,6 +189,9 @@ const maxReps = Math.max(...cases.map((c) => c.reps));
 // well above what the bench itself makes means its figures carry that noise (interleaving spreads it
 // over every implementation, but does not remove it).
 const loads = [];
+// The cores' speed before the repetitions and after the last row (not in the smoke run: 10 s).
+const speedBefore = profileName === 'smoke' ? undefined : await coresSpeed();
+if (speedBefore) log(`the machine before the repetitions: ${speedBefore.said}`);
 for (let rep = 0; rep < maxReps; rep++) {
   loads.push(loadavg()[0]);
   for (const c of cases) {
@@ -314,6 +317,7 @@ if (lab.errors.length) fail(`the lab page reported errors: ${lab.errors.join('; 
 meta.serverRestarts = server.restarts;
 await browser.close();
 server.close();
+if (speedBefore) meta.coresSpeed = { before: speedBefore, after: await coresSpeed() };
 meta.durationS = Math.round((Date.now() - started) / 1000);
 
 // ---- report -----------------------------------------------------------------------------------------

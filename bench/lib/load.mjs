@@ -6,7 +6,7 @@
 // load for the tests and the bench. Elsewhere than Linux it is absent (NaN) and only the load average is
 // given.
 import { availableParallelism, loadavg } from 'node:os';
-import { watchOthers } from '../../tests/e2e/load.mjs';
+import { describeLoad, othersDuring, watchOthers } from '../../tests/e2e/load.mjs';
 
 /** Longer than any row: the watch reads /proc when it starts and when it stops, not between (reading every
  *  process's stat while a row runs would itself be load beside the figure). */
@@ -32,6 +32,17 @@ export async function withLoad(fn) {
   const w = watchLoad();
   const result = await fn();
   return [result, w.stop()];
+}
+
+/**
+ * The cores' speed for `ms`, by the tests' meter (tests/e2e/load.mjs: a piece of Python pinned to each core,
+ * timed against the fastest this machine has run it): taken before and after a run of the bench, never
+ * during it (the meter's children would be load beside the figures). A machine whose cores run slower than
+ * their best (a host's other guests, a laptop's power saving) gives slower figures that no /proc shows.
+ */
+export async function coresSpeed(ms = 5000) {
+  const { load } = await othersDuring(() => new Promise((r) => setTimeout(r, ms)));
+  return { slower: round(load.slower), slowerPeak: round(load.slowerPeak), othersCores: round(load.cores), said: describeLoad(load) };
 }
 
 const round = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);

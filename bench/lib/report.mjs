@@ -287,6 +287,7 @@ export function markdown(results) {
       `CPython ${meta.python} (aiohttp ${meta.aiohttp}) · ${meta.rustc ?? 'rustc ?'} · node ${meta.node} · ` +
       `${meta.reps.cpu} interleaved repetitions (I/O ${meta.reps.io}, overheads ${meta.reps.overheads}), ${meta.tasks} tasks · took ${meta.durationS} s · ` +
       `1-min load average before each repetition: ${(meta.loadAvg1m ?? []).join(', ')}` +
+      (meta.coresSpeed ? ` · the cores' speed (tests/e2e/load.mjs's meter, 5 s before the repetitions and after the last row): cores slower than their best ${meta.coresSpeed.before.slower} and ${meta.coresSpeed.after.slower} of ${meta.cores} (peak ${meta.coresSpeed.before.slowerPeak}, ${meta.coresSpeed.after.slowerPeak}), others ${meta.coresSpeed.before.othersCores} and ${meta.coresSpeed.after.othersCores} of a core` : '') +
       `${meta.serverRestarts ? ` · the lab's server was stopped from outside and restarted ${meta.serverRestarts} time(s)` : ''}.`,
   );
   out.push('Times in ms: median (min–max) of the repetitions; every time is taken where the work runs (inside the engine, the Worker, the native binary, the Python process).');
