@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Experiment behind docs/PERFORMANCE.md (main-thread lag): what runs on the page's main thread during a
-// run's worst event-loop gaps. Runs the bench's lab jobs (the quick profile's sizes) on the bench's page,
+// run's worst event-loop gaps. Runs the bench's lab jobs (a profile's sizes: quick unless --profile full) on the bench's page,
 // each under a Chromium performance trace (CDP Tracing through playwright-core), and prints, per run, the
 // page's heartbeat lag (p99 / max) and every main-thread task over THRESHOLD ms with what it spent its time
 // on (the trace's slices under it, by self time, and the JS functions it called).
-//   node bench/experiments/lag-trace.mjs [--reps N] [--threshold MS] [--jobs "cpu-mandelbrot threads-gil,..."]
+//   node bench/experiments/lag-trace.mjs [--reps N] [--threshold MS] [--profile quick|full] [--no-trace] [--jobs "cpu-mandelbrot threads-gil,..."]
 import { labRun, launchBrowser, openLab } from '../lib/browser.mjs';
 import { startServer } from '../lib/host.mjs';
 import { PROFILES } from '../lib/plan.mjs';
@@ -13,7 +13,7 @@ const args = process.argv.slice(2);
 const opt = (name, d) => (args.includes(name) ? args[args.indexOf(name) + 1] : d);
 const reps = Number(opt('--reps', 3));
 const threshold = Number(opt('--threshold', 8));
-const plan = PROFILES.quick;
+const plan = PROFILES[opt('--profile', 'quick')];
 const prefill = Number(opt('--prefill', 0));
 const noTrace = args.includes('--no-trace');
 const jobs = opt('--jobs', 'cpu-mandelbrot threads-gil,cpu-mandelbrot interpreters,cpu-mandelbrot rayon,cpu-primes free-threaded,cpu-mandelbrot processes,cpu-primes rayon').split(',');

@@ -221,6 +221,8 @@ test(`${ENGINE}: a cpu-mandelbrot run's picture has every band, drawn off the ma
     assert.equal(r.hidden, false, `${r.mode}: the picture is shown`);
   }
   assert.equal(got.offThread, true, 'this browser hands a canvas to a worker (OffscreenCanvas)');
+  // Painted after the scroll before the picture is taken (WebKitGTK's is of its display, which lags).
+  await page.evaluate(() => new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(res, 300)))));
   await shot(page, 'picture');
 });
 
