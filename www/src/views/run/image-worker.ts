@@ -4,7 +4,7 @@
 // message is a band to draw or a new picture; each band drawn is told back, for the caption.
 
 import type { TaskOutput } from '../../engine/protocol';
-import { isBand, paintRows, rowsOf } from './image-paint';
+import { firstRow, isBand, paintRows, rowsOf } from './image-paint';
 
 /** What the page sends. */
 export type ImageMessage =
@@ -43,6 +43,6 @@ self.onmessage = ({ data }: MessageEvent<ImageMessage>) => {
   }
   if (!ctx) return;
   paintRows(ctx, out, 0, rowsOf(out));
-  const drawn: BandDrawn = { picture, taskId: band.taskId, lane: band.lane, first: Math.floor(out.offset / out.width), rows: rowsOf(out) };
+  const drawn: BandDrawn = { picture, taskId: band.taskId, lane: band.lane, first: firstRow(out), rows: rowsOf(out) };
   self.postMessage(drawn);
 };
