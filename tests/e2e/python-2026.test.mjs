@@ -141,7 +141,12 @@ test('interpreters in the playground: the items field, and a timeline whose star
     await page.fill('#f-workers', '2');
     await page.fill('#f-inputItems', '100000');
     await page.click('#run');
-    await page.waitForFunction(() => document.querySelector('#timeline')?.dataset.mode === 'interpreters', null, { timeout: 30_000 });
+    // The finished run's drawing (data-live="false"), not the live one drawn as its first tasks finish
+    // (caption "running… 1 task finished"), which a busy machine left on screen when this was read.
+    await page.waitForFunction(() => {
+      const el = document.querySelector('#timeline');
+      return el?.dataset.mode === 'interpreters' && el.dataset.live === 'false';
+    }, null, { timeout: 30_000 });
     await page.waitForSelector('#timeline .span-start');
     assert.match(await page.textContent('.timeline-caption'), /100,000 items passed to each task, interpreters \(2 workers\)/);
     // A start-up or a message lasts a fraction of a millisecond: drawn at least 3 px wide, never lost.
