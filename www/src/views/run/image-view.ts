@@ -33,8 +33,9 @@ export class ImageView {
   private width = 0;
   /** The mode of the run being drawn: after a Compare the picture is its last run's, not the timeline's. */
   private mode = '';
-  /** Whether bands go to the image's worker; the worker, once the canvas is its. */
-  private readonly offThread = canDrawOffThread();
+  /** Whether bands go to the image's worker (tried at the first band, not at the page's start); the
+   *  worker, once the canvas is its. */
+  private offThread?: boolean;
   private worker?: Worker;
   /** Counts the pictures (a run each): a band the worker drew for an earlier one changes nothing shown. */
   private picture = 0;
@@ -70,7 +71,7 @@ export class ImageView {
    */
   draw(taskId: number, lane: string, out: TaskOutput): void {
     if (!isBand(out)) return;
-    if (this.offThread) {
+    if ((this.offThread ??= canDrawOffThread())) {
       // A copy: the band is the run's (other listeners of `lab.onTask` see it too).
       this.worker ??= this.startWorker();
       this.post({ band: { taskId, lane, out }, picture: this.picture });
