@@ -252,6 +252,44 @@ export function watchOthers({ everyMs = 250 } = {}) {
   };
 }
 
+/**
+ * Waits until the processes this one started (a browser just launched, say) have settled: under `cores`
+ * of CPU in `times` windows of `windowMs` in a row, at most `maxMs`. Resolves to how long it waited, ms
+ * (NaN where there is no /proc). Chromium's first second after a launch is its own start-up (traced on
+ * this machine: about 1.5 s of CPU in its first 0.9 s, compiling its omnibox's WebUI on every core), which
+ * a learner's browser, already open when they open a page, has long finished.
+ */
+export async function childrenSettled({ cores = 0.15, windowMs = 300, times = 2, maxMs = 10_000 } = {}) {
+  const ours = () => {
+    const procs = processes();
+    const children = new Map();
+    for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+    let ticks = 0;
+    const todo = [...(children.get(process.pid) ?? [])];
+    while (todo.length) {
+      const pid = todo.pop();
+      const p = procs.get(pid);
+      if (!p) continue;
+      ticks += p.own + p.reaped;
+      todo.push(...(children.get(pid) ?? []));
+    }
+    return ticks;
+  };
+  const t0 = Date.now();
+  try {
+    let last = ours();
+    for (let quiet = 0; quiet < times && Date.now() - t0 < maxMs; ) {
+      await new Promise((r) => setTimeout(r, windowMs));
+      const now = ours();
+      quiet = (now - last) / TICKS_PER_S / (windowMs / 1000) < cores ? quiet + 1 : 0;
+      last = now;
+    }
+  } catch {
+    return NaN;
+  }
+  return Date.now() - t0;
+}
+
 /** Runs `fn` with the others' load watched; resolves to `{ value, load }`. */
 export async function othersDuring(fn) {
   const watch = watchOthers();

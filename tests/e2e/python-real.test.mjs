@@ -55,9 +55,67 @@ test('the page does not fetch the Python runtime until asked; then only from the
   // The second run does not load again.
   const again = await page.evaluate(() => window.lab.python.run('print("again")'));
   assert.equal(again.loadMs, undefined);
+  // The started CPython's memory is kept in this profile for the next load (www/src/python/real/snapshot.ts).
+  assert.equal(r.load.snapshot, 'made');
+  await page.waitForFunction(keptCopy, null, { timeout: 30_000, polling: 250 });
+  const kept = await page.evaluate(keptCopy);
+  assert.ok(kept.bytes > 10e6 && /^\d+\.\d+/.test(kept.version), JSON.stringify(kept));
+  // The next load in this profile starts from it and runs what the first would: asyncio, the lab's
+  // tracer (which reads the page's clock through `js`), printed lines in order.
+  const asyncProgram = 'import asyncio, sys\nasync def f(i):\n    await asyncio.sleep(0.05)\n    return i\nasync def main():\n    print(sys.version_info[:2], await asyncio.gather(f(1), f(2)))\nasyncio.run(main())';
+  const nextLoad = async () => {
+    const next = await context.newPage();
+    next.on('pageerror', (e) => errors.push(e.message));
+    await next.goto(s.server.url);
+    await next.evaluate(() => window.lab.ready);
+    const out = await next.evaluate((source) => window.lab.python.run(source), asyncProgram);
+    await next.close();
+    assert.equal(out.error, undefined, JSON.stringify(out.error));
+    assert.deepEqual(out.stdout.map((l) => l.text), ['(3, 14) [1, 2]']);
+    assert.ok(out.trace?.length >= 2, `the tracer saw the coroutines: ${JSON.stringify(out.trace).slice(0, 200)}`);
+    return out;
+  };
+  assert.equal((await nextLoad()).load.snapshot, 'used');
+  // A kept copy that does not start (here: cut short) is dropped, CPython starts from nothing, and a new
+  // copy is kept.
+  await page.evaluate(spoilCopy);
+  assert.equal((await nextLoad()).load.snapshot, 'made');
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+/** In the page: the copy of CPython's memory this profile keeps, `{ version, bytes }`, or null. */
+function keptCopy() {
+  return new Promise((resolve) => {
+    const open = indexedDB.open('concurrency-lab-python');
+    open.onerror = () => resolve(null);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('snapshots')) return db.close(), resolve(null);
+      const get = db.transaction('snapshots').objectStore('snapshots').get('cpython');
+      get.onsuccess = () => (db.close(), resolve(get.result ? { version: get.result.version, bytes: get.result.memory.length } : null));
+      get.onerror = () => (db.close(), resolve(null));
+    };
+  });
+}
+
+/** In the page: the kept copy replaced by one of the same version cut to 64 bytes. */
+function spoilCopy() {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('concurrency-lab-python');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const store = db.transaction('snapshots', 'readwrite').objectStore('snapshots');
+      const get = store.get('cpython');
+      get.onsuccess = () => {
+        const put = store.put({ ...get.result, memory: new Uint8Array(64) }, 'cpython');
+        put.onsuccess = () => (db.close(), resolve(true));
+        put.onerror = () => (db.close(), reject(put.error));
+      };
+    };
+  });
+}
 
 test("the lesson's fetch_data prints its lines in order, with their times, in the chapter's pane", async () => {
   const { context, page, errors } = await open('/?chapter=asyncio');

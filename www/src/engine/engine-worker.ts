@@ -248,6 +248,7 @@ const api: EngineApi = {
     engineId = options.engineId;
     const steps: [string, number][] = [];
     let since = performance.now();
+    const stepsFrom = performance.timeOrigin + since;
     const step = (name: string) => {
       const now = performance.now();
       steps.push([name, now - since]);
@@ -302,7 +303,7 @@ const api: EngineApi = {
     const catalogue = JSON.parse(mod.catalogue()) as Catalogue;
     engine = mod;
     started = options;
-    return { build, threads, catalogue, defaults: calibration.defaults, calibrated: calibration.measured, steps, ...api.stats() };
+    return { build, threads, catalogue, defaults: calibration.defaults, calibrated: calibration.measured, steps, stepsFrom, ...api.stats() };
   },
 
   async probe() {

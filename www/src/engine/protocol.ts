@@ -211,6 +211,9 @@ export interface EngineStarted extends EngineStats {
   calibrated: boolean;
   /** How long each step of the start took, ms, in order (the page marks them: `performance.getEntriesByType('measure')`). */
   steps?: [string, number][];
+  /** When the worker began the start (its first step), on the clock every context shares:
+   *  `performance.timeOrigin + performance.now()`, ms. */
+  stepsFrom?: number;
 }
 
 /** What a finished task hands the page besides its record: a band of an image, say. */

@@ -149,8 +149,12 @@ export class LabEngine {
       this.state.buildReason = threadsFailed(toError(e).message).reason;
       started = await this.client.start('single', stored);
     }
-    let at = t1;
+    // The worker's steps from when it took the start (its clock's origin differs from the page's), and
+    // the waits around them: for the start message to be taken, and for the answer to come back.
+    let at = started.stepsFrom !== undefined ? Math.max(t1, started.stepsFrom - performance.timeOrigin) : t1;
+    measure('lab: engine: the worker takes the start', t1, at);
     for (const [name, ms] of started.steps ?? []) measure(`lab: engine: ${name}`, at, (at += ms));
+    measure('lab: engine: its answer reaches the page', at, Math.max(at, performance.now()));
     measure('lab: engine started', t1, performance.now());
     const { catalogue, defaults } = started;
     this.catalogue = catalogue;

@@ -32,6 +32,10 @@ export interface LoadCost {
   version: string;
   /** Whether this browser has WebAssembly stack switching (JSPI), which `asyncio.run` needs. */
   jspi: boolean;
+  /** `used`: CPython started from the copy of its memory this browser kept from an earlier load (see
+   *  ./snapshot.ts); `made`: started from nothing, and the copy kept for the next load; `none`: neither
+   *  (no storage here, or the copy could not be kept). */
+  snapshot?: 'used' | 'made' | 'none';
 }
 
 /** The result of `lab.python.run`: the API's fields, and what the page draws besides. */

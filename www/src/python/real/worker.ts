@@ -10,6 +10,7 @@
 
 import type { PyodideAPI } from 'pyodide';
 import { LAB_MODULES, RUNNER } from './prelude';
+import { forgetSnapshot, keepSnapshot, keptSnapshot } from './snapshot';
 import type { LoadCost, PrintedLine, PythonResult, RunMessage, WorkerMessage } from './protocol';
 
 const post = (m: WorkerMessage) => (self as unknown as Worker).postMessage(m);
@@ -26,11 +27,34 @@ function load(indexURL: string): Promise<{ pyodide: PyodideAPI; load: LoadCost }
     // By URL, at run time: esbuild leaves an import of a variable alone.
     const url = `${indexURL}pyodide.mjs`;
     const { loadPyodide, version } = (await import(url)) as typeof import('pyodide');
-    const pyodide = await loadPyodide({
-      indexURL,
-      stdout: (text) => sink?.('stdout', text),
-      stderr: (text) => sink?.('stderr', text),
-    });
+    const options = { indexURL, stdout: (text: string) => sink?.('stdout', text), stderr: (text: string) => sink?.('stderr', text) };
+    // From the copy of a started CPython's memory this browser kept at an earlier load, when there is one
+    // (./snapshot.ts: about 0.2 s where starting CPython takes 2 s); else started from nothing, and its
+    // memory kept for the next load, before any of the lab's code has run in it.
+    let pyodide: PyodideAPI | undefined;
+    let snapshot: LoadCost['snapshot'] = 'none';
+    const kept = await keptSnapshot(version);
+    if (kept) {
+      try {
+        pyodide = await loadPyodide({ ...options, _loadSnapshot: kept });
+        snapshot = 'used';
+      } catch {
+        await forgetSnapshot(); // a copy that does not start is dropped; CPython starts from nothing below
+      }
+    }
+    if (!pyodide) {
+      // An interpreter started to be copied serves only for that (Pyodide's `js` module is a stand-in in
+      // it: `from js import performance` raised "Illegal invocation"): the lab's runs go to one started
+      // from the copy, as on the next load (0.2 s more, once).
+      try {
+        const made = (await loadPyodide({ ...options, _makeSnapshot: true })).makeMemorySnapshot();
+        pyodide = await loadPyodide({ ...options, _loadSnapshot: made });
+        void keepSnapshot(version, made); // kept while the first program runs (writing 31 MB takes a moment)
+        snapshot = 'made';
+      } catch {
+        pyodide = await loadPyodide(options);
+      }
+    }
     pyodide.FS.mkdirTree('/lab');
     for (const [name, text] of Object.entries(LAB_MODULES)) pyodide.FS.writeFile(`/lab/${name}`, text);
     pyodide.runPython(RUNNER);
@@ -46,6 +70,7 @@ function load(indexURL: string): Promise<{ pyodide: PyodideAPI; load: LoadCost }
       files: files.length,
       version: `CPython ${sys} (Pyodide ${version})`,
       jspi,
+      snapshot,
     };
     post({ type: 'loaded', load: cost });
     return { pyodide, load: cost };

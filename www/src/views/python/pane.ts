@@ -269,6 +269,13 @@ export class PythonPane {
   }
 }
 
+/** How CPython started: from the copy of its memory this browser kept, or from nothing. */
+const snapshotWords: Record<NonNullable<LoadCost['snapshot']>, string> = {
+  used: ' It started from the copy of a started CPython this browser kept at an earlier load (about 31 MB, in its site storage), which skips most of its start-up.',
+  made: ' A copy of the started CPython is kept in this browser (about 31 MB, in its site storage), so the next load skips most of its start-up.',
+  none: '',
+};
+
 /** The loading cost, on the run that loaded CPython. */
 function loadView(load: LoadCost, sinceClick: number): HTMLElement {
   const bytes = load.transferredBytes > 0 ? `${mb(load.transferredBytes)} transferred from the lab (${load.files} files)` : `${mb(load.bodyBytes)} (${load.files} files) that the browser's cache or the lab's service worker answered, so no transfer was counted`;
@@ -276,7 +283,7 @@ function loadView(load: LoadCost, sinceClick: number): HTMLElement {
     'p',
     { className: 'py-load' },
     el('strong', { textContent: 'Loading cost: ' }),
-    `${load.version} loaded in ${seconds(load.loadMs)}, ${bytes}; the first result came ${seconds(sinceClick)} after the click. The lab's own page does not load it until asked, and keeps it loaded until a Stop.${load.jspi ? '' : ' This browser has no WebAssembly stack switching: asyncio.run(...) at the end of a program runs as a top-level await.'}`,
+    `${load.version} loaded in ${seconds(load.loadMs)}, ${bytes}; the first result came ${seconds(sinceClick)} after the click.${snapshotWords[load.snapshot ?? 'none']} The lab's own page does not load it until asked, and keeps it loaded until a Stop.${load.jspi ? '' : ' This browser has no WebAssembly stack switching: asyncio.run(...) at the end of a program runs as a top-level await.'}`,
   );
 }
 
