@@ -33,8 +33,8 @@ export interface LoadCost {
   /** Whether this browser has WebAssembly stack switching (JSPI), which `asyncio.run` needs. */
   jspi: boolean;
   /** `used`: CPython started from the copy of its memory this browser kept from an earlier load (see
-   *  ./snapshot.ts); `made`: started from nothing, and the copy kept for the next load; `none`: neither
-   *  (no storage here, or the copy could not be kept). */
+   *  ./snapshot.ts); `made`: started from nothing, the copy made and handed to the browser's storage for
+   *  the next load (which may refuse it: a full quota, a sandboxed frame); `none`: no copy was made. */
   snapshot?: 'used' | 'made' | 'none';
 }
 

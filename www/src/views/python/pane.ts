@@ -272,7 +272,7 @@ export class PythonPane {
 /** How CPython started: from the copy of its memory this browser kept, or from nothing. */
 const snapshotWords: Record<NonNullable<LoadCost['snapshot']>, string> = {
   used: ' It started from the copy of a started CPython this browser kept at an earlier load (about 31 MB, in its site storage), which skips most of its start-up.',
-  made: ' A copy of the started CPython is kept in this browser (about 31 MB, in its site storage), so the next load skips most of its start-up.',
+  made: ' A copy of the started CPython is being kept in this browser (about 31 MB, in its site storage, if it allows), so that the next load can skip most of its start-up.',
   none: '',
 };
 
