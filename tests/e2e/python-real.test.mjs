@@ -93,7 +93,7 @@ function keptCopy() {
       const db = open.result;
       if (!db.objectStoreNames.contains('snapshots')) return db.close(), resolve(null);
       const get = db.transaction('snapshots').objectStore('snapshots').get('cpython');
-      get.onsuccess = () => (db.close(), resolve(get.result ? { version: get.result.version, bytes: get.result.memory.length } : null));
+      get.onsuccess = () => (db.close(), resolve(get.result ? { version: get.result.version, bytes: get.result.memory.size } : null));
       get.onerror = () => (db.close(), resolve(null));
     };
   });
@@ -109,7 +109,7 @@ function spoilCopy() {
       const store = db.transaction('snapshots', 'readwrite').objectStore('snapshots');
       const get = store.get('cpython');
       get.onsuccess = () => {
-        const put = store.put({ ...get.result, memory: new Uint8Array(64) }, 'cpython');
+        const put = store.put({ ...get.result, memory: new Blob([new Uint8Array(64)]) }, 'cpython');
         put.onsuccess = () => (db.close(), resolve(true));
         put.onerror = () => (db.close(), reject(put.error));
       };
@@ -165,13 +165,21 @@ asyncio.run(main())
     const r = await window.lab.python.run(src);
     if (r.error) return { error: r.error };
     const model = await window.lab.run({ workload: 'io-fetch', mode: 'asyncio', tasks: 6, latencyMs: 200 });
-    return { real: r.wallMs, model: model.wallMs, printed: r.stdout.map((l) => l.text) };
+    return { real: r.wallMs, model: model.wallMs, printed: r.stdout.map((l) => l.text), trace: r.trace };
   }, program);
   assert.equal(out.error, undefined, JSON.stringify(out.error));
   assert.deepEqual(out.printed, [`[${Array(6).fill("{'delayMs': 200}").join(', ')}]`]);
   console.log(`# real CPython ${out.real.toFixed(0)} ms, the model ${out.model.toFixed(0)} ms (the bench compares them)`);
-  // At least one call's wait, and far from six of them one after another (1.2 s): both overlap the calls.
-  for (const [who, ms] of [['real CPython', out.real], ['the model', out.model]]) assert.ok(ms >= 200 && ms < 600, `${who}: ${ms.toFixed(0)} ms`);
+  // Real CPython overlaps the six calls: as its tracer saw them, every call_api coroutine was awaiting its
+  // response at one same instant. (A rule, whatever the machine's load; how long the gather takes beside
+  // the ideal is the bench's figure, "python gather". Its first run after a load from the kept copy of
+  // CPython pays the code's warm-up: 0.3-0.4 s where later ones take 0.23.)
+  const awaits = out.trace.filter((t) => t.label.startsWith('call_api(')).map((t) => t.spans.find((x) => x.kind === 'await'));
+  assert.equal(awaits.length, 6, JSON.stringify(out.trace.map((t) => t.label)));
+  assert.ok(Math.max(...awaits.map((a) => a.startMs)) < Math.min(...awaits.map((a) => a.endMs)), `the six calls' waits: ${awaits.map((a) => `${a.startMs.toFixed(0)}-${a.endMs.toFixed(0)}`).join(', ')}`);
+  assert.ok(out.real >= 200, `real CPython: ${out.real.toFixed(0)} ms, less than one call's wait`);
+  // The model: at least one call's wait, and far from six of them one after another (1.2 s).
+  assert.ok(out.model >= 200 && out.model < 600, `the model: ${out.model.toFixed(0)} ms`);
   assert.deepEqual(errors, []);
   await context.close();
 });

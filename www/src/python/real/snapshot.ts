@@ -18,20 +18,39 @@ const KEY = 'cpython';
 /** The copy kept for this version of the runtime, or undefined (none, another version's, no storage). */
 export async function keptSnapshot(version: string): Promise<Uint8Array | undefined> {
   try {
-    const kept = (await get(KEY, db())) as { version: string; memory: Uint8Array } | undefined;
-    return kept?.version === version && kept.memory instanceof Uint8Array && kept.memory.length > 0 ? kept.memory : undefined;
+    const kept = (await get(KEY, db())) as { version: string; memory: Blob } | undefined;
+    if (kept?.version !== version || !(kept.memory instanceof Blob) || kept.memory.size === 0) return undefined;
+    return new Uint8Array(await kept.memory.arrayBuffer());
   } catch {
     return undefined;
   }
 }
 
-/** Keeps `memory` as this version's copy; whether it was kept (storage may refuse it). */
+/** Keeps `memory` as this version's copy; whether it was kept (storage may refuse it). As a Blob: the
+ *  browser stores and reads it as a file, where 31 MB of bytes in the record itself are copied (and may be
+ *  compressed) on the worker's thread, which held up the next program's first run (a `gather` of six
+ *  200 ms calls took 0.6-1.3 s where it takes 0.25). */
 export async function keepSnapshot(version: string, memory: Uint8Array): Promise<boolean> {
   try {
-    await set(KEY, { version, memory, at: new Date().toISOString() }, db());
+    await set(KEY, { version, memory: new Blob([memory as BlobPart]), at: new Date().toISOString() }, db());
     return true;
   } catch {
+    // Refused (WebKitGTK's storage would not take it under WebDriver): said in a small record, so that
+    // later loads of this version do not make a copy again for nothing (it costs the first load a second
+    // CPython's start).
+    await set(REFUSED, version, db()).catch(() => undefined);
     return false;
+  }
+}
+
+const REFUSED = 'cpython-refused';
+
+/** Whether this profile's storage refused this version's copy before (then none is made). */
+export async function snapshotRefused(version: string): Promise<boolean> {
+  try {
+    return (await get(REFUSED, db())) === version;
+  } catch {
+    return true; // no storage at all: nothing could be kept
   }
 }
 

@@ -10,12 +10,14 @@
 
 import type { PyodideAPI } from 'pyodide';
 import { LAB_MODULES, RUNNER } from './prelude';
-import { forgetSnapshot, keepSnapshot, keptSnapshot } from './snapshot';
+import { forgetSnapshot, keepSnapshot, keptSnapshot, snapshotRefused } from './snapshot';
 import type { LoadCost, PrintedLine, PythonResult, RunMessage, WorkerMessage } from './protocol';
 
 const post = (m: WorkerMessage) => (self as unknown as Worker).postMessage(m);
 
 let runtime: Promise<{ pyodide: PyodideAPI; load: LoadCost }> | undefined;
+/** The copy of a started CPython's memory made at this load, to be kept once the first run has ended. */
+let toKeep: (() => Promise<boolean>) | undefined;
 /** Where printed lines go during a run (set per run). */
 let sink: ((stream: 'stdout' | 'stderr', text: string) => void) | undefined;
 
@@ -42,6 +44,7 @@ function load(indexURL: string): Promise<{ pyodide: PyodideAPI; load: LoadCost }
         await forgetSnapshot(); // a copy that does not start is dropped; CPython starts from nothing below
       }
     }
+    if (!pyodide && (await snapshotRefused(version))) pyodide = await loadPyodide(options);
     if (!pyodide) {
       // An interpreter started to be copied serves only for that (Pyodide's `js` module is a stand-in in
       // it: `from js import performance` raised "Illegal invocation"): the lab's runs go to one started
@@ -49,7 +52,8 @@ function load(indexURL: string): Promise<{ pyodide: PyodideAPI; load: LoadCost }
       try {
         const made = (await loadPyodide({ ...options, _makeSnapshot: true })).makeMemorySnapshot();
         pyodide = await loadPyodide({ ...options, _loadSnapshot: made });
-        void keepSnapshot(version, made); // kept while the first program runs (writing 31 MB takes a moment)
+        // Written once the first program has ended (./snapshot.ts), not while it runs.
+        toKeep = () => keepSnapshot(version, made);
         snapshot = 'made';
       } catch {
         pyodide = await loadPyodide(options);
@@ -109,8 +113,14 @@ async function run(msg: RunMessage): Promise<PythonResult> {
 // One run at a time: the page's queue sends the next only after this one's answer.
 self.addEventListener('message', (e: MessageEvent<RunMessage>) => {
   if (e.data?.type !== 'run') return;
-  run(e.data).then(
-    (result) => post({ type: 'done', result }),
-    (err) => post({ type: 'failed', error: { name: err?.type ?? err?.name ?? 'Error', message: String(err?.message ?? err) } }),
-  );
+  run(e.data)
+    .then(
+      (result) => post({ type: 'done', result }),
+      (err) => post({ type: 'failed', error: { name: err?.type ?? err?.name ?? 'Error', message: String(err?.message ?? err) } }),
+    )
+    .then(() => {
+      const keep = toKeep;
+      toKeep = undefined;
+      return keep?.();
+    });
 });
