@@ -57,35 +57,42 @@ test('the page does not fetch the Python runtime until asked; then only from the
   assert.equal(again.loadMs, undefined);
   // The started CPython's memory is kept in this profile for the next load (www/src/python/real/snapshot.ts).
   assert.equal(r.load.snapshot, 'made');
-  await page.waitForFunction(keptCopy, null, { timeout: 30_000, polling: 250 });
+  await page.waitForFunction(keptCopy, 10e6, { timeout: 30_000, polling: 250 });
   const kept = await page.evaluate(keptCopy);
   assert.ok(kept.bytes > 10e6 && /^\d+\.\d+/.test(kept.version), JSON.stringify(kept));
   // The next load in this profile starts from it and runs what the first would: asyncio, the lab's
-  // tracer (which reads the page's clock through `js`), printed lines in order.
-  const asyncProgram = 'import asyncio, sys\nasync def f(i):\n    await asyncio.sleep(0.05)\n    return i\nasync def main():\n    print(sys.version_info[:2], await asyncio.gather(f(1), f(2)))\nasyncio.run(main())';
+  // tracer (which reads the page's clock through `js`), printed lines in order; and as a fresh start
+  // would, not as the copy's interpreter was: `random` seeded anew at each load, `sys.path` without repeats.
+  const asyncProgram = 'import asyncio, random, sys\nasync def f(i):\n    await asyncio.sleep(0.05)\n    return i\nasync def main():\n    print(sys.version_info[:2], await asyncio.gather(f(1), f(2)))\nasyncio.run(main())\nprint(len(sys.path) == len(set(sys.path)))\nprint(random.random())';
   const nextLoad = async () => {
     const next = await context.newPage();
     next.on('pageerror', (e) => errors.push(e.message));
     await next.goto(s.server.url);
     await next.evaluate(() => window.lab.ready);
     const out = await next.evaluate((source) => window.lab.python.run(source), asyncProgram);
-    await next.close();
     assert.equal(out.error, undefined, JSON.stringify(out.error));
-    assert.deepEqual(out.stdout.map((l) => l.text), ['(3, 14) [1, 2]']);
+    assert.deepEqual(out.stdout.slice(0, 2).map((l) => l.text), ['(3, 14) [1, 2]', 'True']);
     assert.ok(out.trace?.length >= 2, `the tracer saw the coroutines: ${JSON.stringify(out.trace).slice(0, 200)}`);
-    return out;
+    return { out, page: next, random: out.stdout[2].text };
   };
-  assert.equal((await nextLoad()).load.snapshot, 'used');
+  const used = [await nextLoad(), await nextLoad()];
+  for (const u of used) await u.page.close();
+  assert.deepEqual(used.map((u) => u.out.load.snapshot), ['used', 'used']);
+  assert.notEqual(used[0].random, used[1].random, 'two loads from the same copy draw different random numbers');
   // A kept copy that does not start (here: cut short) is dropped, CPython starts from nothing, and a new
-  // copy is kept.
+  // copy is kept once that first program has ended.
   await page.evaluate(spoilCopy);
-  assert.equal((await nextLoad()).load.snapshot, 'made');
+  const remade = await nextLoad();
+  assert.equal(remade.out.load.snapshot, 'made');
+  await remade.page.waitForFunction(keptCopy, 10e6, { timeout: 30_000, polling: 250 }).catch(async () => assert.fail(`no new copy kept: ${JSON.stringify(await remade.page.evaluate(keptCopy))}`));
+  await remade.page.close();
   assert.deepEqual(errors, []);
   await context.close();
 });
 
-/** In the page: the copy of CPython's memory this profile keeps, `{ version, bytes }`, or null. */
-function keptCopy() {
+/** In the page: the copy of CPython's memory this profile keeps, `{ version, bytes }`, or null (also when
+ *  it is smaller than `minBytes`). */
+function keptCopy(minBytes = 0) {
   return new Promise((resolve) => {
     const open = indexedDB.open('concurrency-lab-python');
     open.onerror = () => resolve(null);
@@ -93,7 +100,7 @@ function keptCopy() {
       const db = open.result;
       if (!db.objectStoreNames.contains('snapshots')) return db.close(), resolve(null);
       const get = db.transaction('snapshots').objectStore('snapshots').get('cpython');
-      get.onsuccess = () => (db.close(), resolve(get.result ? { version: get.result.version, bytes: get.result.memory.size } : null));
+      get.onsuccess = () => (db.close(), resolve(get.result && get.result.memory.size >= minBytes ? { version: get.result.version, bytes: get.result.memory.size } : null));
       get.onerror = () => (db.close(), resolve(null));
     };
   });

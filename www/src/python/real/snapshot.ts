@@ -19,6 +19,7 @@ const KEY = 'cpython';
 export async function keptSnapshot(version: string): Promise<Uint8Array | undefined> {
   try {
     const kept = (await get(KEY, db())) as { version: string; memory: Blob } | undefined;
+    if (kept && kept.version !== version) await del(KEY, db()); // another version's: 31 MB for nothing
     if (kept?.version !== version || !(kept.memory instanceof Blob) || kept.memory.size === 0) return undefined;
     return new Uint8Array(await kept.memory.arrayBuffer());
   } catch {
@@ -38,17 +39,20 @@ export async function keepSnapshot(version: string, memory: Uint8Array): Promise
     // Refused (WebKitGTK's storage would not take it under WebDriver): said in a small record, so that
     // later loads of this version do not make a copy again for nothing (it costs the first load a second
     // CPython's start).
-    await set(REFUSED, version, db()).catch(() => undefined);
+    await set(REFUSED, { version, at: Date.now() }, db()).catch(() => undefined);
     return false;
   }
 }
 
 const REFUSED = 'cpython-refused';
+/** A refusal counts this long, ms: a quota full today may have room next week. */
+const REFUSED_FOR_MS = 7 * 24 * 3600 * 1000;
 
-/** Whether this profile's storage refused this version's copy before (then none is made). */
+/** Whether this profile's storage refused this version's copy lately (then none is made). */
 export async function snapshotRefused(version: string): Promise<boolean> {
   try {
-    return (await get(REFUSED, db())) === version;
+    const refused = (await get(REFUSED, db())) as { version: string; at: number } | undefined;
+    return refused?.version === version && Date.now() - refused.at < REFUSED_FOR_MS;
   } catch {
     return true; // no storage at all: nothing could be kept
   }

@@ -59,12 +59,16 @@ function load(indexURL: string): Promise<{ pyodide: PyodideAPI; load: LoadCost }
         pyodide = await loadPyodide(options);
       }
     }
+    if (snapshot !== 'none') fromCopy(pyodide);
     pyodide.FS.mkdirTree('/lab');
     for (const [name, text] of Object.entries(LAB_MODULES)) pyodide.FS.writeFile(`/lab/${name}`, text);
     pyodide.runPython(RUNNER);
     const loadMs = performance.now() - t0;
-    // What the runtime's files cost: this worker fetched them, so its resource timing has them.
-    const files = performance.getEntriesByType('resource').filter((e) => e.name.startsWith(indexURL)) as PerformanceResourceTiming[];
+    // What the runtime's files cost: this worker fetched them, so its resource timing has them (each file
+    // once: a load that made the copy of CPython's memory fetched them for each interpreter it started).
+    const byName = new Map<string, PerformanceResourceTiming>();
+    for (const e of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) if (e.name.startsWith(indexURL) && !byName.has(e.name)) byName.set(e.name, e);
+    const files = [...byName.values()];
     const sys = pyodide.runPython('import sys; sys.version.split()[0]') as string;
     const jspi = typeof (WebAssembly as unknown as { Suspending?: unknown }).Suspending === 'function';
     const cost: LoadCost = {
@@ -80,6 +84,20 @@ function load(indexURL: string): Promise<{ pyodide: PyodideAPI; load: LoadCost }
     return { pyodide, load: cost };
   })();
   return runtime;
+}
+
+/**
+ * An interpreter started from the copy of another's memory is that one as it was (./snapshot.ts): its
+ * `random` module seeded at that start, so every load would draw the same numbers (an asyncio program's
+ * "random" latencies alike on every visit), seeded afresh here; `sys.path` as Pyodide's last start step
+ * left it, which a start from a copy repeats ('' twice), kept once. (Its string hashes' secret is the
+ * copy's too, and cannot change after a start: set and dict orders of strings repeat between loads.) The
+ * copy's bytes, which Pyodide keeps in its options, are let go: they are in the interpreter's memory now.
+ */
+function fromCopy(pyodide: PyodideAPI): void {
+  pyodide.runPython('import random as _r, sys as _s\n_r.seed()\n_s.path[:] = list(dict.fromkeys(_s.path))\ndel _r, _s');
+  const config = (pyodide as unknown as { _api?: { config?: { _loadSnapshot?: unknown } } })._api?.config;
+  if (config) delete config._loadSnapshot;
 }
 
 async function run(msg: RunMessage): Promise<PythonResult> {
