@@ -61,26 +61,34 @@ const runner = (() => {
   }
 })();
 
+/** The processes under `roots` (themselves included) in `procs`, and their CPU time, reaped children's too. */
+function treeOf(procs, roots) {
+  const children = new Map();
+  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+  const pids = [];
+  let ticks = 0;
+  const todo = [...roots];
+  while (todo.length) {
+    const pid = todo.pop();
+    const p = procs.get(pid);
+    if (!p) continue;
+    pids.push(pid);
+    ticks += p.own + p.reaped;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return { pids, ticks };
+}
+
 /** One reading: the machine's ticks, ours (this test's tree and the runner), and each other process's. */
 function reading() {
   const at = performance.now();
   const machine = machineTicks();
   const procs = processes();
-  const children = new Map();
-  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
   // This process's tree, reaped children included; the runner's own time only (its other children would be
   // other test files, running beside this one).
-  let ours = runner !== undefined ? (procs.get(runner)?.own ?? 0) : 0;
-  const mine = new Set([runner]);
-  const todo = [process.pid];
-  while (todo.length) {
-    const pid = todo.pop();
-    const p = procs.get(pid);
-    if (!p) continue;
-    mine.add(pid);
-    ours += p.own + p.reaped;
-    todo.push(...(children.get(pid) ?? []));
-  }
+  const tree = treeOf(procs, [process.pid]);
+  const ours = tree.ticks + (runner !== undefined ? (procs.get(runner)?.own ?? 0) : 0);
+  const mine = new Set([runner, ...tree.pids]);
   // Each other process's own time (not its reaped children's, which may have run before the watch began):
   // only to name the ones that used the most.
   const others = new Map([...procs].filter(([pid]) => !mine.has(pid)).map(([pid, p]) => [pid, { comm: p.comm, ticks: p.own }]));
@@ -260,20 +268,10 @@ export function watchOthers({ everyMs = 250 } = {}) {
  * a learner's browser, already open when they open a page, has long finished.
  */
 export async function childrenSettled({ cores = 0.15, windowMs = 300, times = 2, maxMs = 10_000 } = {}) {
+  // This process's children and theirs, not itself.
   const ours = () => {
     const procs = processes();
-    const children = new Map();
-    for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
-    let ticks = 0;
-    const todo = [...(children.get(process.pid) ?? [])];
-    while (todo.length) {
-      const pid = todo.pop();
-      const p = procs.get(pid);
-      if (!p) continue;
-      ticks += p.own + p.reaped;
-      todo.push(...(children.get(pid) ?? []));
-    }
-    return ticks;
+    return treeOf(procs, [...procs].filter(([, p]) => p.ppid === process.pid).map(([pid]) => pid)).ticks;
   };
   const t0 = Date.now();
   try {
