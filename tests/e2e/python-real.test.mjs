@@ -326,3 +326,28 @@ test('a top-level await runs as the rewrite of asyncio.run does in browsers with
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("python.run's changes follow what CPython's own worker can do, not a capability check that never answered", async () => {
+  // The capability check's worker held by the debugger from its start (a real stalled worker: Firefox's sat
+  // 20 s under a held core), so the status cannot know JSPI; CPython's worker tries it where the program runs.
+  const context = await s.browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  let id = 1;
+  const toWorker = (sessionId, method) => cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: id++, method }) });
+  cdp.on('Target.attachedToTarget', async ({ sessionId, targetInfo }) => {
+    if (/capabilities-worker/.test(targetInfo.url)) for (const method of ['Debugger.enable', 'Debugger.pause']) await toWorker(sessionId, method);
+    else await toWorker(sessionId, 'Runtime.runIfWaitingForDebugger');
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: false });
+  await page.goto(s.server.url);
+  const status = await page.evaluate(() => window.lab.ready);
+  assert.equal(status.capabilities.jspi, false, JSON.stringify(status.capabilities));
+  assert.match(status.capabilities.why.jspi, /did not answer within/);
+  const r = await page.evaluate(() => window.lab.python.run('import asyncio\n\nasync def main():\n    await asyncio.sleep(0.01)\n    print("ran")\n\nasyncio.run(main())\n'));
+  assert.equal(r.error, undefined, JSON.stringify(r.error));
+  assert.deepEqual(r.stdout.map((l) => l.text), ['ran']);
+  assert.equal(r.load.jspi, true, 'Chromium has JSPI, tried in CPython\'s worker');
+  assert.deepEqual(r.changes, [], 'asyncio.run runs as written where JSPI works');
+  await context.close();
+});

@@ -7,11 +7,12 @@
 //   - a worker started from a worker (the rayon pool once started its threads so; the page makes every
 //     Worker now, www/src/engine/spawned-worker.ts, so this is reported, not required);
 //   - JSPI (WebAssembly stack switching): a one-function module whose import suspends, run through
-//     `WebAssembly.promising` (what Pyodide's asyncio.run needs), in the worker (./worker.ts): real Python
-//     runs in a worker too, and the page's main thread compiles no WebAssembly at all.
+//     `WebAssembly.promising` (what Pyodide's asyncio.run needs; ./jspi.ts), in the worker (./worker.ts):
+//     the page's main thread compiles no WebAssembly at all. The real-Python worker tries it again where the
+//     program runs and decides `python.run`'s changes by its own answer (../python/real/worker.ts).
 // The worker's half is ./worker.ts; the decision from these answers is ./decide.ts (pure, unit-tested).
 
-import { MARK, MARK_INDEX, type WorkerAnswer, type WorkerMore } from './protocol';
+import { MARK, MARK_INDEX, type WorkerAnswer, type WorkerJspi, type WorkerMore } from './protocol';
 
 /** The threads build's memory, as its glue makes it (www/pkg/threads/concurrency_lab.js; checked by tests/unit/capabilities.test.mjs). */
 export const LAB_MEMORY = { initial: 18, maximum: 8192 } as const;
@@ -62,27 +63,26 @@ function detectWorkerSide(): { build: Promise<BuildSide>; report: Promise<Report
     sharedMemory = `this browser cannot make the lab's shared memory (512 MiB at most): ${describe(e)}`;
     memory = undefined;
   }
-  // Each answer, or why it did not come (the whole check has CHECK_MS; a failing worker fails both).
+  // Each answer, or why it did not come (the whole check has CHECK_MS; a failing worker fails them all).
   let answered: (a: WorkerAnswer | string) => void = () => {};
+  let toldJspi: (m: WorkerJspi | string) => void = () => {};
   let told: (m: WorkerMore | string) => void = () => {};
   const answer = new Promise<WorkerAnswer | string>((resolve) => (answered = resolve));
+  const jspi = new Promise<WorkerJspi | string>((resolve) => (toldJspi = resolve));
   const more = new Promise<WorkerMore | string>((resolve) => (told = resolve));
   const fail = (why: string) => {
     answered(why);
+    toldJspi(why);
     told(why);
   };
   const timer = setTimeout(() => fail(`the capability check's worker did not answer within ${CHECK_MS} ms`), CHECK_MS);
-  worker.onmessage = ({ data }: MessageEvent<WorkerAnswer | WorkerMore>) => {
+  worker.onmessage = ({ data }: MessageEvent<WorkerAnswer | WorkerJspi | WorkerMore>) => {
     if (data?.type === 'answer') answered(data);
+    if (data?.type === 'jspi') toldJspi(data);
     if (data?.type === 'more') {
       clearTimeout(timer);
       told(data);
     }
-  };
-  worker.onerror = (e) => {
-    e.preventDefault();
-    clearTimeout(timer);
-    fail(`the capability check's worker failed: ${e.message || 'error'}`);
   };
   void more.then(() => worker.terminate());
   try {
@@ -101,7 +101,10 @@ function detectWorkerSide(): { build: Promise<BuildSide>; report: Promise<Report
     const atomicsWait = memory ? got.atomicsWait : typeof sharedMemory === 'string' ? `not tried: ${sharedMemory}` : got.atomicsWait;
     return { sharedMemory, atomicsWait };
   });
-  const report = more.then((got): ReportSide => (typeof got === 'string' ? { nestedWorkers: got, jspi: got } : { nestedWorkers: got.nestedWorkers, jspi: got.jspi }));
+  const report = Promise.all([jspi, more]).then(([j, m]): ReportSide => ({
+    jspi: typeof j === 'string' ? j : j.jspi,
+    nestedWorkers: typeof m === 'string' ? m : m.nestedWorkers,
+  }));
   return { build, report };
 }
 
@@ -114,9 +117,4 @@ export function detectInTwo(): { build: Promise<Detected>; all: Promise<Detected
   const build = side.build.then((b) => ({ ...page(), ...b, nestedWorkers: pending, jspi: pending }));
   const all = Promise.all([side.build, side.report]).then(([b, r]) => ({ ...page(), ...b, ...r }));
   return { build, all };
-}
-
-/** Every capability, tried at once (a few ms; at most CHECK_MS). */
-export async function detectCapabilities(): Promise<Detected> {
-  return detectInTwo().all;
 }

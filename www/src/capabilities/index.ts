@@ -1,12 +1,12 @@
 // The page's capabilities for this visit: tried once as the lab boots (./detect.ts), decided (./decide.ts),
 // the core count measured or read (./cores.ts). `window.lab` reads them for `status().capabilities` and
 // its build; the engine client for the cores and the words of its Unavailable reasons; the views for the
-// cores their "ideal" column counts; `python.run` for JSPI. The core count of a visit is fixed when it
+// cores their "ideal" column counts. The core count of a visit is fixed when it
 // starts (so a Compare's defaults and ideal never move under it); probes during the visit raise the kept
 // best reading (`noteProbe`), which the next visit counts on.
 
 import { capabilitiesOf, chooseBuild, coresOf, type BuildChoice, type Capabilities } from './decide';
-import { detectCapabilities, detectInTwo, type Detected } from './detect';
+import { detectInTwo, type Detected } from './detect';
 import { loadCores, noteReading, sessionCores } from './cores';
 
 export type { Capabilities, BuildChoice } from './decide';
@@ -23,7 +23,6 @@ export interface CapabilityCheck {
   complete: Promise<Capabilities>;
 }
 let checking: Promise<CapabilityCheck> | undefined;
-let jspi: Promise<boolean> | undefined;
 
 /** What is known before the checks have run (the status of a page still starting). */
 export function preliminary(): Capabilities {
@@ -47,7 +46,6 @@ export function preliminary(): Capabilities {
 export function checkCapabilities(bootReason?: string): Promise<CapabilityCheck> {
   checking ??= (async () => {
     const { build, all } = detectInTwo();
-    jspi ??= all.then((d) => d.jspi === true);
     const [detected, cores] = await Promise.all([build, sessionCores(hc())]);
     const now = decided(detected, cores, bootReason);
     current = now;
@@ -74,9 +72,6 @@ export const labCores = (): number => current?.capabilities.cores ?? hc();
 
 /** How the engine words its Unavailable reasons in the single build, if the check found why. */
 export const unavailableWhy = (): string | undefined => current?.choice.unavailableWhy;
-
-/** Whether WebAssembly stack switching works here (tried once). */
-export const hasJspi = (): Promise<boolean> => (jspi ??= detectCapabilities().then((d) => d.jspi === true));
 
 /** A probe's reading during a Compare: kept if it is the best in this profile (for the next visit). */
 export function noteProbe(reading: number | null | undefined): void {

@@ -15,14 +15,17 @@ export interface WorkerAnswer {
   atomicsWait: true | string;
 }
 
-/** Its second answer, once tried: what the status reports besides (the engine starts meanwhile). */
+/** Its second answer, once tried (a few ms): WebAssembly stack switching, tried in the worker (where real
+ * Python runs too, and off the page's main thread, which compiles no WebAssembly): true, or why not. */
+export interface WorkerJspi {
+  type: 'jspi';
+  jspi: true | string;
+}
+
+/** Its last answer: whether a Worker started from the worker answered (true), or why not. */
 export interface WorkerMore {
   type: 'more';
-  /** A Worker started from the worker answered (true), or why not. */
   nestedWorkers: true | string;
-  /** WebAssembly stack switching tried in the worker (where real Python runs, and off the page's main
-   * thread, which compiles no WebAssembly): true, or why not. */
-  jspi: true | string;
 }
 
 /** Where the worker stores its mark in the shared memory (an Int32 index), and the mark. */

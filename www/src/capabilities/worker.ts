@@ -4,7 +4,8 @@
 // that WebAssembly stack switching (JSPI) works.
 // Each answer is what happened when it tried, never the presence of a global.
 
-import { MARK, MARK_INDEX, type Check, type WorkerAnswer, type WorkerMore } from './protocol';
+import { MARK, MARK_INDEX, type Check, type WorkerAnswer, type WorkerJspi, type WorkerMore } from './protocol';
+import { tryJspi } from './jspi';
 
 const scope = self as unknown as { onmessage: ((e: MessageEvent<Check>) => void) | null; postMessage(m: unknown): void };
 
@@ -47,34 +48,15 @@ function nestedWorkers(ms: number): Promise<true | string> {
   });
 }
 
-const describe = (e: unknown) => `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
-
-/** JSPI, tried: an import that suspends on a promise, called through `WebAssembly.promising`. */
-async function jspi(): Promise<true | string> {
-  const W = WebAssembly as unknown as { Suspending?: new (f: () => Promise<number>) => unknown; promising?: (f: unknown) => () => Promise<number> };
-  if (typeof W.Suspending !== 'function' || typeof W.promising !== 'function') return 'this browser has no WebAssembly stack switching (JSPI: no WebAssembly.Suspending)';
-  try {
-    // (module (import "m" "f" (func (result i32))) (func (export "g") (result i32) call 0))
-    const bytes = new Uint8Array([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x02, 0x07, 0x01, 0x01, 0x6d, 0x01, 0x66, 0x00, 0x00,
-      0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x67, 0x00, 0x01, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x00, 0x0b,
-    ]);
-    const f = new W.Suspending(() => new Promise<number>((r) => setTimeout(() => r(42), 0)));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { f } } as unknown as WebAssembly.Imports);
-    const got = await W.promising(instance.exports.g)();
-    return got === 42 ? true : `WebAssembly stack switching (JSPI) gave ${got} where it should have given 42`;
-  } catch (e) {
-    return `WebAssembly stack switching (JSPI) failed: ${describe(e)}`;
-  }
-}
-
 scope.onmessage = async ({ data }: MessageEvent<Check>) => {
   if (data?.type !== 'check') return;
   // What the build needs first, at once (the page starts the engine on it); then what it reports besides.
   const answer: WorkerAnswer = { type: 'answer', atomicsWait: atomicsWait(data.memory) };
   scope.postMessage(answer);
-  // Both at once: JSPI's answer (which `python.run` needs) never waits for a slow nested worker's start.
-  const [nested, stackSwitching] = await Promise.all([nestedWorkers(data.nestedMs), jspi()]);
-  const more: WorkerMore = { type: 'more', nestedWorkers: nested, jspi: stackSwitching };
+  // JSPI's answer as soon as it is known (a few ms), then the nested worker's: a worker slow to start
+  // (Firefox under load) never holds up what `python.run` and the status need from JSPI.
+  const jspi: WorkerJspi = { type: 'jspi', jspi: await tryJspi() };
+  scope.postMessage(jspi);
+  const more: WorkerMore = { type: 'more', nestedWorkers: await nestedWorkers(data.nestedMs) };
   scope.postMessage(more);
 };

@@ -3,8 +3,6 @@
 // time and never beside a measured run. Nothing here is fetched or started until a run is asked for.
 
 import type { PrintedLine, PythonResult, RunMessage, WorkerMessage } from './protocol';
-import { apiChanges } from './adapt';
-import { hasJspi } from '../../capabilities';
 
 /** Where the build put CPython's files, named for their version (`pyodide/314.0.7/`; scripts/build-web.mjs). */
 declare const PYODIDE_DIR: string;
@@ -48,18 +46,11 @@ export class PythonRunner {
   }
 
   /**
-   * Runs `source` as part of `job`, adapted as the page's pane runs it (./adapt.ts: aiohttp and urllib over
-   * the browser's requests; without JSPI a trailing `asyncio.run(main())` as `await main()`), the changes
-   * listed in the result's `changes`. A Stop of the job ends the Worker and rejects with AbortError.
+   * Runs `source` as part of `job`, adapted in the worker as the page's pane runs it (./adapt.ts: aiohttp and
+   * urllib over the browser's requests; without JSPI, as the worker finds it, a trailing `asyncio.run(main())`
+   * as `await main()`), the changes listed in the result's `changes`. A Stop of the job ends the Worker and rejects with AbortError.
    */
-  async run(source: string, job: StoppableJob, options: RunOptions = {}): Promise<PythonResult> {
-    const { code, changes } = apiChanges(source, await hasJspi());
-    const result = await this.runAsIs(code, job, options);
-    return { ...result, changes };
-  }
-
-  /** Runs `source` exactly as given. */
-  private runAsIs(source: string, job: StoppableJob, options: RunOptions = {}): Promise<PythonResult> {
+  run(source: string, job: StoppableJob, options: RunOptions = {}): Promise<PythonResult> {
     return new Promise<PythonResult>((resolve, reject) => {
       if (job.cancelled) return reject(fail({ name: 'AbortError', message: 'the run was cancelled before it started' }));
       const worker = (this.worker ??= new Worker(new URL('python-worker.js', this.base()), { type: 'module', name: 'real-python' }));

@@ -12,6 +12,8 @@ import type { PyodideAPI } from 'pyodide';
 import { LAB_MODULES, RUNNER } from './prelude';
 import { forgetSnapshot, keepSnapshot, keptSnapshot, snapshotRefused } from './snapshot';
 import type { LoadCost, PrintedLine, PythonResult, RunMessage, WorkerMessage } from './protocol';
+import { apiChanges } from './adapt';
+import { tryJspi } from '../../capabilities/jspi';
 
 const post = (m: WorkerMessage) => (self as unknown as Worker).postMessage(m);
 
@@ -70,7 +72,8 @@ function load(indexURL: string): Promise<{ pyodide: PyodideAPI; load: LoadCost }
     for (const e of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) if (e.name.startsWith(indexURL) && !byName.has(e.name)) byName.set(e.name, e);
     const files = [...byName.values()];
     const sys = pyodide.runPython('import sys; sys.version.split()[0]') as string;
-    const jspi = typeof (WebAssembly as unknown as { Suspending?: unknown }).Suspending === 'function';
+    // Tried here, where the program runs (../../capabilities/jspi.ts): what `run` changes follows from it.
+    const jspi = (await tryJspi()) === true;
     const cost: LoadCost = {
       loadMs,
       transferredBytes: files.reduce((n, e) => n + (e.transferSize || 0), 0),
@@ -111,17 +114,20 @@ async function run(msg: RunMessage): Promise<PythonResult> {
     (stream === 'stdout' ? stdout : stderr).push(line);
     post({ type: 'line', stream, line });
   };
+  // The program as this browser's CPython runs it (./adapt.ts), decided here by JSPI as tried in this
+  // worker: a capability check slow to answer on a busy page never changes what runs.
+  const { code, changes } = apiChanges(msg.source, cost.jspi);
   const runner = pyodide.globals.get('_lab_run');
   let answer: string;
   try {
-    answer = await runner(msg.source, msg.baseUrl, t0);
+    answer = await runner(code, msg.baseUrl, t0);
   } finally {
     runner.destroy();
   }
   const wallMs = performance.now() - t0;
   sink = undefined;
   const { error, trace } = JSON.parse(answer) as Pick<PythonResult, 'error' | 'trace'> & { error: PythonResult['error'] | null };
-  const result: PythonResult = { wallMs, stdout, trace };
+  const result: PythonResult = { wallMs, stdout, trace, changes };
   if (first) Object.assign(result, { loadMs: cost.loadMs, load: cost });
   if (error) result.error = error;
   if (stderr.length) result.stderr = stderr;
