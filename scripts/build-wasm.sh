@@ -80,10 +80,11 @@ build threads target/threads nightly "$REMAP $THREADS_RUSTFLAGS" --features thre
 build single target/single nightly "$REMAP $SIMD" $STD
 build program target/program nightly "$REMAP $SIMD" --features program $STD
 
-# The subinterpreters' raw module (mode `interpreters`): no_std, no imports, its own memory; each
-# interpreter instantiates it anew (src/web/interpreter.rs).
+# The subinterpreters' raw module (mode `interpreters`): no_std; each interpreter instantiates it anew
+# (src/web/interpreter.rs) with its thread's memory, cleared, as its one import (17 pages: the stack and
+# the data; INITIAL_PAGES there).
 echo "== building the interpreter module"
-cargo +stable build --release --target wasm32-unknown-unknown --manifest-path crates/interpreter-kernel/Cargo.toml \
+RUSTFLAGS="-C link-arg=--import-memory -C link-arg=--initial-memory=1114112" cargo +stable build --release --target wasm32-unknown-unknown --manifest-path crates/interpreter-kernel/Cargo.toml \
   --target-dir target/interpreter-kernel
 cp target/interpreter-kernel/wasm32-unknown-unknown/release/interpreter_kernel.wasm "$OUT/interpreter.wasm"
 

@@ -5,9 +5,18 @@
 //!
 //! What crosses goes through the instance's own memory: the pickle of a task's arguments is copied in and
 //! unpickled there; the result is pickled there and copied out.
+//!
+//! The memory is the module's import, one per thread, cleared for each interpreter the thread starts (as
+//! a new process's pages are): no two interpreters ever hold it at once (a thread runs one at a time, and
+//! one still alive when the next starts gets a memory of its own). A memory made for every interpreter
+//! reserved 10 GB of address space each (V8's guard regions), freed only when that thread's JavaScript
+//! heap was next collected, which a thread that runs wasm all day seldom does: after about 120 runs of
+//! `interpreters` in one page, a `processes` run's instance was refused ("Out of memory: Cannot allocate
+//! Wasm memory for new instance").
 
 use crate::core::platform::Interpreter;
-use js_sys::{Uint8Array, WebAssembly};
+use js_sys::{Object, Reflect, Uint8Array, WebAssembly};
+use std::cell::RefCell;
 use std::sync::OnceLock;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -26,8 +35,6 @@ pub fn set_kernel(bytes: Vec<u8>) {
 extern "C" {
     /// The raw module's exports (see crates/interpreter-kernel/src/lib.rs).
     type Exports;
-    #[wasm_bindgen(method, getter)]
-    fn memory(this: &Exports) -> WebAssembly::Memory;
     #[wasm_bindgen(method)]
     fn reserve(this: &Exports, bytes: u32) -> u32;
     #[wasm_bindgen(method)]
@@ -44,8 +51,36 @@ extern "C" {
     fn out_ptr(this: &Exports) -> u32;
 }
 
+/// The module's memory at its start, in 64 KiB pages: its stack (1 MiB) and its data, as linked
+/// (`--initial-memory` in scripts/build-wasm.sh; an instance refuses a smaller one).
+const INITIAL_PAGES: u32 = 17;
+
+thread_local! {
+    /// This thread's memory between two interpreters.
+    static SPARE: RefCell<Option<WebAssembly::Memory>> = const { RefCell::new(None) };
+}
+
+/// A memory for a new interpreter: this thread's, cleared, or a new one.
+fn memory() -> Result<WebAssembly::Memory, String> {
+    if let Some(memory) = SPARE.with(|s| s.borrow_mut().take()) {
+        Uint8Array::new(&memory.buffer()).fill(0, 0, u32::MAX);
+        return Ok(memory);
+    }
+    let descriptor = Object::new();
+    Reflect::set(&descriptor, &"initial".into(), &INITIAL_PAGES.into()).map_err(text)?;
+    WebAssembly::Memory::new(&descriptor).map_err(text)
+}
+
 struct WebInterpreter {
     exports: Exports,
+    memory: Option<WebAssembly::Memory>,
+}
+
+impl Drop for WebInterpreter {
+    fn drop(&mut self) {
+        let memory = self.memory.take();
+        SPARE.with(|s| *s.borrow_mut() = memory);
+    }
 }
 
 fn text(e: JsValue) -> String {
@@ -53,21 +88,26 @@ fn text(e: JsValue) -> String {
 }
 
 /// Starts an interpreter on this thread: compiles the module anew and instantiates it with a memory of
-/// its own (CPython: a new interpreter state that imports its modules anew).
+/// its own (CPython: a new interpreter state that imports its modules anew): this thread's, cleared.
 pub fn start() -> Result<Box<dyn Interpreter>, String> {
     let bytes = KERNEL.get().ok_or("the interpreter module (pkg/interpreter.wasm) did not load")?;
     let code = Uint8Array::new_with_length(bytes.len() as u32);
     code.copy_from(bytes);
     let module = WebAssembly::Module::new(&code).map_err(text)?;
-    let instance = WebAssembly::Instance::new(&module, &js_sys::Object::new()).map_err(text)?;
-    Ok(Box::new(WebInterpreter { exports: instance.exports().unchecked_into() }))
+    let memory = memory()?;
+    let (imports, env) = (Object::new(), Object::new());
+    Reflect::set(&env, &"memory".into(), &memory).map_err(text)?;
+    Reflect::set(&imports, &"env".into(), &env).map_err(text)?;
+    let instance = WebAssembly::Instance::new(&module, &imports).map_err(text)?;
+    Ok(Box::new(WebInterpreter { exports: instance.exports().unchecked_into(), memory: Some(memory) }))
 }
 
 impl WebInterpreter {
     /// A view of `len` bytes of the instance's memory at `ptr` (taken afresh: growing the memory
     /// detaches the old buffer).
     fn view(&self, ptr: u32, len: u32) -> Uint8Array {
-        Uint8Array::new_with_byte_offset_and_length(&self.exports.memory().buffer(), ptr, len)
+        let memory = self.memory.as_ref().expect("an interpreter holds its memory until dropped");
+        Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), ptr, len)
     }
 }
 
