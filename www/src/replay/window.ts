@@ -44,12 +44,15 @@ export function windowTicks(w: TimeWindow, count: number): { ticks: number[]; st
   return { ticks, step };
 }
 
+/** A formatter per count of decimals, made once (a formatter is dear to make, cheap to use). */
+const tickFormats: Intl.NumberFormat[] = [];
+
 /** A tick's label, with as many decimals as its step needs (so labels of a 50 µs window differ). */
 export function tickLabel(v: number, step: number): string {
   const inSeconds = step >= 1000 || (v >= 10_000 && step >= 100);
   const unit = inSeconds ? 1000 : 1;
   const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step / unit) + 1e-9)));
-  const n = (v / unit).toLocaleString('en', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  const n = (tickFormats[decimals] ??= new Intl.NumberFormat('en', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })).format(v / unit);
   return `${n} ${inSeconds ? 's' : 'ms'}`;
 }
 

@@ -160,8 +160,11 @@ function convoyPrediction(mode: ModeInfo, spec: Spec): { x?: number; text: strin
 }
 
 
-export const fmtMs = (x: number) =>
-  x >= 10_000 ? `${(x / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} s` : `${x.toLocaleString('en', { maximumFractionDigits: x < 100 ? 1 : 0 })} ms`;
+// Made once: `toLocaleString` with options makes a formatter on every call, and a live timeline formats
+// a few numbers for every bar's label on every redraw (7.6 ms of one 13.7 ms main-thread task, traced).
+const upTo1 = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+const upTo0 = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+export const fmtMs = (x: number) => (x >= 10_000 ? `${upTo1.format(x / 1000)} s` : `${(x < 100 ? upTo1 : upTo0).format(x)} ms`);
 
 export const fmtTimes = (x: number) => `${x.toFixed(2)}×`;
 
