@@ -156,7 +156,8 @@ function overheadImpls() {
           const r = await pythonLoad(server.url);
           if (r.fetchedBeforeAsked) throw new Error(`the page fetched ${r.fetchedBeforeAsked} file(s) of the Python runtime before it was asked for`);
           const metrics = { loadMs: r.loadMs, transferredMB: r.transferredBytes / 1e6, nextRunMs: r.secondMs };
-          return { wallMs: r.firstResultMs, metrics: { ...metrics, returningLoadMs: r.returning.loadMs, returningTransferredMB: r.returning.transferredBytes / 1e6 } };
+          if (r.returning.snapshot !== 'used') throw new Error(`the returning visit's CPython did not start from the kept copy (snapshot: ${r.returning.snapshot}; first visit: ${r.snapshot}, kept ${r.keptAfterMs ?? 'never'} ms after its first result)`);
+          return { wallMs: r.firstResultMs, metrics: { ...metrics, keptAfterMs: r.keptAfterMs, returningLoadMs: r.returning.loadMs, returningTransferredMB: r.returning.transferredBytes / 1e6 } };
         },
       },
       { id: 'cpython-pool-fork', run: () => python(['pool-start', 'fork']) },

@@ -190,6 +190,10 @@ test('Stop (Escape) ends a compare and a sweep midway and keeps what was already
   assert.match(await page.textContent('#compare-view'), /Stopped/);
 
   await page.selectOption('#f-mode', 'threads-gil');
+  // Long enough that the Stop lands inside the sweep on a busy machine: after its first point, three more
+  // points of 1 s each (with 400 ms the last three took 1.2 s, and under a held core the click came after
+  // the sweep had finished).
+  await page.fill('#f-latencyMs', '1000');
   await page.click('#sweep');
   await page.waitForSelector('#sweep-chart circle.point', { timeout: 10_000 });
   await page.click('#stop');
