@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { persistentProfile } from './browser.mjs';
+import { keptCopy } from '../../tests/e2e/python-copy.mjs';
 
 export async function pythonLoad(url) {
   const dir = mkdtempSync(join(tmpdir(), 'lab-bench-profile-'));
@@ -31,7 +32,8 @@ export async function pythonLoad(url) {
       return { firstResultMs, loadMs: first.loadMs, transferredBytes: first.load.transferredBytes, secondMs: performance.now() - t1, snapshot: first.load.snapshot, endedAt: t0 + firstResultMs };
     });
     // How long after the first result the copy was kept (null: not within 30 s, or none was made).
-    const keptAt = r.snapshot === 'made' ? await page.waitForFunction(keptCopyAt, null, { timeout: 30_000, polling: 100 }).then((h) => h.jsonValue(), () => null) : null;
+    const kept = r.snapshot === 'made' && (await page.waitForFunction(keptCopy, 10e6, { timeout: 30_000, polling: 100 }).then(() => true, () => false));
+    const keptAt = kept ? await page.evaluate(() => performance.now()) : null;
     r.keptAfterMs = keptAt === null ? null : keptAt - r.endedAt;
     await context.close();
     // The browser closed and opened again on the same profile: a learner's second visit.
@@ -49,19 +51,4 @@ export async function pythonLoad(url) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** In the page: when (performance.now()) the copy of CPython's memory was first seen kept, or null. */
-function keptCopyAt() {
-  return new Promise((resolve) => {
-    const open = indexedDB.open('concurrency-lab-python');
-    open.onerror = () => resolve(null);
-    open.onsuccess = () => {
-      const db = open.result;
-      if (!db.objectStoreNames.contains('snapshots')) return db.close(), resolve(null);
-      const get = db.transaction('snapshots').objectStore('snapshots').get('cpython');
-      get.onsuccess = () => (db.close(), resolve(get.result && get.result.memory.size > 10e6 ? performance.now() : null));
-      get.onerror = () => (db.close(), resolve(null));
-    };
-  });
 }

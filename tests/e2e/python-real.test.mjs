@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { labSession, OUT } from './helpers.mjs';
+import { keptCopy } from './python-copy.mjs';
 
 const s = labSession();
 
@@ -89,22 +90,6 @@ test('the page does not fetch the Python runtime until asked; then only from the
   assert.deepEqual(errors, []);
   await context.close();
 });
-
-/** In the page: the copy of CPython's memory this profile keeps, `{ version, bytes }`, or null (also when
- *  it is smaller than `minBytes`). */
-function keptCopy(minBytes = 0) {
-  return new Promise((resolve) => {
-    const open = indexedDB.open('concurrency-lab-python');
-    open.onerror = () => resolve(null);
-    open.onsuccess = () => {
-      const db = open.result;
-      if (!db.objectStoreNames.contains('snapshots')) return db.close(), resolve(null);
-      const get = db.transaction('snapshots').objectStore('snapshots').get('cpython');
-      get.onsuccess = () => (db.close(), resolve(get.result && get.result.memory.size >= minBytes ? { version: get.result.version, bytes: get.result.memory.size } : null));
-      get.onerror = () => (db.close(), resolve(null));
-    };
-  });
-}
 
 /** In the page: the kept copy replaced by one of the same version cut to 64 bytes. */
 function spoilCopy() {
