@@ -84,6 +84,11 @@ function detectWorkerSide(): { build: Promise<BuildSide>; report: Promise<Report
       told(data);
     }
   };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    clearTimeout(timer);
+    fail(`the capability check's worker failed: ${e.message || 'error'}`);
+  };
   void more.then(() => worker.terminate());
   try {
     worker.postMessage({ type: 'check', memory, nestedMs: NESTED_MS });
