@@ -151,7 +151,7 @@ end
 # time, one row for them all, which saves a few minutes on two cores. They open the lab as a returning
 # learner does (LAB_RETURNING: the settings a first visit kept, tests/e2e/returning.mjs), so no page of theirs
 # calibrates again; the measuring files and 5b open it cold.
-PARALLEL_E2E="activity-author activity-run activity-splice convoy embed-a11y embed-fuzz embed-hosts embed-iframe embed-messages history learner-nav learner-words modes path-state python-real reliability replay stop-and-turns ui-views url-fuzz"
+PARALLEL_E2E="python-real ui-views learner-nav reliability embed-iframe activity-splice embed-hosts modes stop-and-turns activity-run history replay embed-a11y embed-messages url-fuzz embed-fuzz path-state convoy learner-words activity-author"
 # (lab stays one at a time: it times the main thread's frames during a rayon job. python-2026 too: which
 # interpreter of a pool takes which task depends on how soon each started, and beside another test one
 # took them all.)
@@ -163,8 +163,9 @@ serial_e2e=()
 parallel_e2e=()
 for f in tests/e2e/*.test.mjs; do
   name=$(basename "$f" .test.mjs)
-  if [[ " $PARALLEL_E2E " == *" $name "* ]]; then parallel_e2e+=("$f"); elif [[ " $BESIDE_E2E " != *" $name "* ]]; then serial_e2e+=("$f"); fi
+  if [[ " $PARALLEL_E2E $BESIDE_E2E " != *" $name "* ]]; then serial_e2e+=("$f"); fi
 done
+for name in $PARALLEL_E2E; do parallel_e2e+=("tests/e2e/$name.test.mjs"); done
 e2e_failed=0
 files "5. end to end" "${serial_e2e[@]}" || e2e_failed=1
 begin "5. end to end, two at a time: ${#parallel_e2e[@]} files, and beside them: $BESIDE_E2E"
@@ -175,12 +176,40 @@ rm -f target/e2e-beside.failed
   done
 ) &
 beside_pid=$!
+# Each file in a node process of its own, two at a time, in PARALLEL_E2E's order (the longest first, so the
+# row does not end on one long file with a core idle); each one's output in target/e2e-NAME.log, shown after,
+# and its time on a row of its own below the row's.
 parallel_ok=1
-node tests/e2e/returning.mjs target/returning-profile.json &&
-  LAB_RETURNING=target/returning-profile.json node --test --test-concurrency=2 "${parallel_e2e[@]}" || parallel_ok=0
+e2e_one() {
+  local f=$1 name t0 state
+  name=$(basename "$f" .test.mjs)
+  t0=$(date +%s.%N)
+  if LAB_RETURNING=target/returning-profile.json node --test --test-concurrency=1 "$f" >"target/e2e-$name.log" 2>&1; then state=ok; else state=FAILED; fi
+  awk -v a="$t0" -v b="$(date +%s.%N)" -v n="$name" -v s="$state" 'BEGIN { printf "%s %.1f %s\n", n, b - a, s }' >"target/e2e-$name.state"
+}
+export -f e2e_one
+rm -f target/e2e-*.state
+if node tests/e2e/returning.mjs target/returning-profile.json; then
+  printf '%s\n' "${parallel_e2e[@]}" | xargs -P 2 -I{} bash -c 'e2e_one {}'
+else
+  parallel_ok=0
+fi
+parallel_rows=()
+for f in "${parallel_e2e[@]}"; do
+  name=$(basename "$f" .test.mjs)
+  echo "-- two at a time: $name (target/e2e-$name.log)"
+  cat "target/e2e-$name.log" 2>/dev/null || true
+  read -r _ t state <"target/e2e-$name.state" 2>/dev/null || { t=0; state=FAILED; }
+  [ "$state" = ok ] || { parallel_ok=0; echo "5. end to end, two at a time: $name failed"; }
+  parallel_rows+=("$name $t $state")
+done
 wait "$beside_pid"
 for name in $BESIDE_E2E; do echo "-- beside them: $name (target/e2e-$name.log)"; cat "target/e2e-$name.log"; done
 if [ $parallel_ok = 1 ] && [ ! -e target/e2e-beside.failed ]; then end; else end FAILED; e2e_failed=1; fi
+for row in "${parallel_rows[@]}"; do
+  read -r name t state <<<"$row"
+  names+=("   $name (two at a time)"); secs+=("$t"); states+=("$state")
+done
 [ $e2e_failed = 0 ] || { echo "5. end to end: failed (see above)"; exit 1; }
 
 # ---- 5b. the cross-browser suite (issue 22; H-firefox's block) -------------------------------------------

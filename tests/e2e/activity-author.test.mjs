@@ -45,6 +45,11 @@ test('author.html: pick, preview, copy the snippet, watch the SPLICE messages; t
   await page.waitForFunction(() => true);
   const f = preview() ?? frame;
   await f.waitForSelector('fieldset[data-question="threads-help"]', { timeout: 60_000 });
+  // The activity settled before the click: the course's answer to getState applied and the engine ready
+  // (each draws the questions again, and a line added above them moves the box under the pointer: once,
+  // beside a busy test, the click landed as they were drawn again and the box stayed unchecked).
+  await f.waitForFunction(() => /answered the lab's request/.test(document.querySelector('.activity-storage')?.textContent ?? ''), null, { timeout: 30_000 });
+  await f.evaluate(() => window.lab.ready.then(() => undefined));
   await f.check('#q-threads-help-0');
   await page.waitForFunction(() => /SPLICE\.reportScoreAndState/.test(document.querySelector('#author-messages').textContent), null, { timeout: 3000 });
   assert.match(await page.textContent('#author-messages'), /"threads-help": "yes"/);
