@@ -58,7 +58,9 @@ function row(key, name) {
   const modeText = not.length ? `${runs.length} of ${modes.length}: not ${not.join(', ')}` : `all ${modes.length}`;
   const cores = r.cores !== undefined ? `${r.cores} (${r.coresSource === 'probe' ? 'measured' : 'reported'}; the browser says ${r.hardwareConcurrency})` : '';
   const py = r.python ? `${r.python.fetchData?.join(' / ')}; gather of six 200 ms calls ${r.python.gatherMs} ms${r.python.changes?.length ? `; changed: \`${r.python.changes.join('`, `')}\`` : ''}` : '';
-  const gil = r.gil ? Object.entries(r.gil.verdicts).map(([k, v]) => `${k} ${v}`).join(', ') + ` (machine ${r.gil.load})` : '';
+  // WebKitGTK at default settings runs the gil chapter in the course frame only (the same single build as top
+  // level: cross-browser.test.mjs, SAME_AS_FRAME).
+  const gil = r.gil ? Object.entries(r.gil.verdicts).map(([k, v]) => `${k} ${v}`).join(', ') + ` (machine ${r.gil.load})` : key === 'webkit' && r.courseFrame?.gil ? 'the single build, as in the frame (last column)' : '';
   const pages = (r.gilPages ?? []).length > 1 ? `; ${r.gilPages.length} fresh pages: ${r.gilPages.map((p) => Object.values(p.verdicts).every((v) => v === 'borne-out') ? 'both borne out' : Object.entries(p.verdicts).filter(([, v]) => v !== 'borne-out').map(([k, v]) => `${k} ${v}`).join(', ')).join(' / ')}` : '';
   const cf = r.courseFrame;
   const verdictsOf = (c) => (c ? Object.entries(c.verdicts).map(([k, v]) => `${k} ${v}`).join(', ') + ` (machine ${c.load})` : 'not run');

@@ -115,8 +115,8 @@ test('50 start-cancel cycles leave the workers and memory where they were', asyn
 
 test("faults against the real endpoint follow Python's semantics for each onError", async () => {
   const base = { workload: 'io-fetch', tasks: 6, latencyMs: 150, timeoutMs: 1500 };
+  const { context, page } = await freshLab(); // one page for the three kinds: each run stands alone
   for (const kind of ['status', 'reset', 'hang']) {
-    const { context, page } = await freshLab();
     const faults = { kind, rate: 0.5, seed: 11 };
     const raise = await labRun(page, { ...base, mode: 'asyncio', faults });
     assert.ok(raise.ok, JSON.stringify(raise));
@@ -142,8 +142,8 @@ test("faults against the real endpoint follow Python's semantics for each onErro
 
     const loop = await labRun(page, { ...base, mode: 'sequential', faults });
     assert.ok(loop.tasks.slice(loop.error.taskId + 1).every((t) => t.status === 'cancelled'), 'a loop stops at its exception');
-    await context.close();
   }
+  await context.close();
 });
 
 test('a panic in any thread rejects with its message, the engine restarts by itself, and nothing is lost', async () => {
