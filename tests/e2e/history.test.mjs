@@ -256,13 +256,15 @@ test("a run's promise resolves once its record is committed: while another tab h
   await release(holder);
   // Released: the write commits, then the run resolves (and the lab is ready), then the page reloads at once.
   const loaded = page.waitForEvent('load');
-  await page.evaluate(() => new Promise((r) => {
-    const wait = () => (window.run.done ? r() : setTimeout(wait, 1));
-    wait();
-  }).then(() => {
-    sessionStorage.setItem('state', window.lab.status().state);
-    location.reload();
-  }));
+  // (The evaluate returns at once: a reload while it is still answering destroys its context.)
+  await page.evaluate(() => {
+    const wait = () => {
+      if (!window.run.done) return void setTimeout(wait, 1);
+      sessionStorage.setItem('state', window.lab.status().state);
+      location.reload();
+    };
+    setTimeout(wait, 0);
+  });
   await loaded;
   await page.evaluate(() => window.lab.ready);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('state')), 'ready', 'not busy once the run resolved');
@@ -311,10 +313,11 @@ test('a Compare and a chapter resolve once their rows are stored; the wait is in
   assert.equal(during.log.at(-1), 'record asyncio', 'and nothing started after it: the next experiment waits for its row to be stored');
   await release(holder);
   const loaded = page.waitForEvent('load');
-  await page.evaluate(() => new Promise((r) => {
-    const wait = () => (window.done.chapter ? r() : setTimeout(wait, 1));
-    wait();
-  }).then(() => location.reload()));
+  // (The evaluate returns at once: a reload while it is still answering destroys its context, as it did once.)
+  await page.evaluate(() => {
+    const wait = () => (window.done.chapter ? location.reload() : setTimeout(wait, 1));
+    setTimeout(wait, 0);
+  });
   await loaded;
   await page.evaluate(() => window.lab.ready);
   assert.deepEqual((await history(page)).map((r) => r.spec.mode), ['sequential', 'asyncio', 'asyncio', 'sequential', 'asyncio'], "the Compare's rows and the chapter's, all stored before a reload at once");
