@@ -79,7 +79,12 @@ test('GIL turns at a 5 ms switch interval on every CPU workload: one holder at a
       assert.deepEqual(both.slice(0, 3), [], `${c.workload}: ${both.length} times two threads ran Python at once`);
       // The threads take turns while others wait, rather than run to the end one after another.
       assert.ok(turns.length >= 20, `${c.workload}: only ${turns.length} contested turns`);
-      assert.ok(new Set(r.tasks.map((t) => t.lane)).size === 4, `${c.workload}: every thread ran`);
+      // Two threads or more ran tasks. Not always all four: the executor's threads take the tasks from one
+      // queue as each comes free, as CPython's do, and in a held-core npm test a thread whose worker started
+      // late found none left (cpu-mandelbrot: fewer than four lanes). With far more tasks than threads
+      // (16 for 6), modes.test.mjs checks that every thread took some.
+      const lanes = new Set(r.tasks.map((t) => t.lane));
+      assert.ok(lanes.size >= 2, `${c.workload}: the tasks ran on ${[...lanes].join(', ')}`);
       // A holder is asked to drop the GIL only after a waiter waited a whole interval: turns are not cut
       // short (a busy machine only makes them longer; how much longer is the bench's figure).
       assert.ok(median(turns) >= 2, `${c.workload}: median turn ${median(turns).toFixed(2)} ms`);
