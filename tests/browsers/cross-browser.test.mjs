@@ -173,8 +173,9 @@ test(`${ENGINE}: asyncio has six 200 ms requests waiting at once`, { skip: outsi
   const r = await page.evaluate(() => window.lab.run({ workload: 'io-fetch', mode: 'asyncio', tasks: 6, latencyMs: 200 }));
   assert.ok(r.tasks.every((t) => t.status === 'ok'), JSON.stringify(r.tasks.map((t) => t.status)));
   assert.ok(allWaitingAtOnce(r.tasks), 'every request was in flight at one moment');
-  // One request's wait, not six of them one after another.
-  assert.ok(r.wallMs >= 200 && r.wallMs < 6 * 200, `${r.wallMs} ms for six 200 ms requests`);
+  // At least one request's wait. (Not six one after another: the rule above says so; its upper bound in
+  // time went, as python-real's did when a held-core .ci/run stretched a six-call gather to 636 ms.)
+  assert.ok(r.wallMs >= 200, `${r.wallMs} ms for six 200 ms requests`);
 });
 
 // The picture of an image workload: every band reported before the run's answer (they travel on different

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { labSession, OUT } from './helpers.mjs';
 import { keptCopy } from './python-copy.mjs';
+import { allWaitingAtOnce } from './rules.mjs';
 
 const s = labSession();
 
@@ -157,7 +158,7 @@ asyncio.run(main())
     const r = await window.lab.python.run(src);
     if (r.error) return { error: r.error };
     const model = await window.lab.run({ workload: 'io-fetch', mode: 'asyncio', tasks: 6, latencyMs: 200 });
-    return { real: r.wallMs, model: model.wallMs, printed: r.stdout.map((l) => l.text), trace: r.trace };
+    return { real: r.wallMs, model: model.wallMs, modelTasks: model.tasks, printed: r.stdout.map((l) => l.text), trace: r.trace };
   }, program);
   assert.equal(out.error, undefined, JSON.stringify(out.error));
   assert.deepEqual(out.printed, [`[${Array(6).fill("{'delayMs': 200}").join(', ')}]`]);
@@ -170,8 +171,10 @@ asyncio.run(main())
   assert.equal(awaits.length, 6, JSON.stringify(out.trace.map((t) => t.label)));
   assert.ok(Math.max(...awaits.map((a) => a.startMs)) < Math.min(...awaits.map((a) => a.endMs)), `the six calls' waits: ${awaits.map((a) => `${a.startMs.toFixed(0)}-${a.endMs.toFixed(0)}`).join(', ')}`);
   assert.ok(out.real >= 200, `real CPython: ${out.real.toFixed(0)} ms, less than one call's wait`);
-  // The model: at least one call's wait, and far from six of them one after another (1.2 s).
-  assert.ok(out.model >= 200 && out.model < 600, `the model: ${out.model.toFixed(0)} ms`);
+  // The model: at least one call's wait, and its six waits in flight at one instant (the rule; it had a
+  // bound of 600 ms, which a held-core fresh-clone .ci/run broke at 636 ms).
+  assert.ok(out.model >= 200, `the model: ${out.model.toFixed(0)} ms`);
+  assert.ok(allWaitingAtOnce(out.modelTasks), `the model's six waits: ${out.modelTasks.map((t) => t.spans.filter((x) => x.kind === 'io-wait').map((x) => `${x.startMs.toFixed(0)}-${x.endMs.toFixed(0)}`).join(' ')).join(', ')}`);
   assert.deepEqual(errors, []);
   await context.close();
 });
