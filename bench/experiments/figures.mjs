@@ -264,6 +264,39 @@ function ioSleepProbe(ctx, p) {
   };
 }
 
+/**
+ * In the page, on a finished run's timeline (#timeline): the zoom figure's steps, each a key on the first
+ * bar with the layout it forces, timed: the whole run (`0`), eight `+`, six Shift+Right, a frame apart. Each
+ * with its time, the handler's own JS, the view's drawing time and the span elements left
+ * (bench/experiments/zoom-trace.mjs reads them all).
+ */
+export async function zoomSteps() {
+  const el = document.querySelector('#timeline');
+  const bar = el.querySelector('.tl-task');
+  bar.focus();
+  const press = (key, shiftKey = false) => {
+    const t0 = performance.now();
+    bar.dispatchEvent(new KeyboardEvent('keydown', { key, shiftKey, bubbles: true }));
+    const t1 = performance.now();
+    void el.getBoundingClientRect().height;
+    void bar.offsetWidth;
+    const ms = performance.now() - t0;
+    return { key, ms, js: t1 - t0, draw: Number(el.dataset.drawMs), spans: el.querySelectorAll('.span').length, nodes: el.querySelectorAll('*').length };
+  };
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+  const out = [press('0')];
+  await frame();
+  for (let i = 0; i < 8; i++) {
+    out.push(press('+'));
+    await frame();
+  }
+  for (let i = 0; i < 6; i++) {
+    out.push(press('ArrowRight', true));
+    await frame();
+  }
+  return out;
+}
+
 function zoomProbe(ctx, p) {
   let long;
   let fresh;
@@ -290,31 +323,8 @@ function zoomProbe(ctx, p) {
         }, spec);
         await page.waitForSelector('#timeline[data-mode="threads-gil"] .tl-task');
       }
-      const steps = await page.evaluate(async () => {
-        const el = document.querySelector('#timeline');
-        const bar = el.querySelector('.tl-task');
-        bar.focus();
-        const press = (key, shiftKey = false) => {
-          const t0 = performance.now();
-          bar.dispatchEvent(new KeyboardEvent('keydown', { key, shiftKey, bubbles: true }));
-          void el.getBoundingClientRect().height;
-          void bar.offsetWidth;
-          return performance.now() - t0;
-        };
-        const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-        press('0');
-        await frame();
-        const out = [];
-        for (let i = 0; i < 8; i++) {
-          out.push(press('+'));
-          await frame();
-        }
-        for (let i = 0; i < 6; i++) {
-          out.push(press('ArrowRight', true));
-          await frame();
-        }
-        return out;
-      });
+      // The steps after the whole run's (the `0` key puts the window there first).
+      const steps = (await page.evaluate(zoomSteps)).slice(1).map((x) => x.ms);
       return { 'zoom step worst': [Math.max(...steps)], 'zoom step': steps };
     },
     close: () => fresh?.close(),

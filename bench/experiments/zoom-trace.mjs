@@ -9,6 +9,7 @@
 import { freshLab, launchBrowser } from '../lib/browser.mjs';
 import { startServer } from '../lib/host.mjs';
 import { jsIn, longTasks, TRACE_CATEGORIES } from '../lib/trace.mjs';
+import { zoomSteps } from './figures.mjs';
 
 const runS = Number(process.argv[2] ?? 10);
 const server = await startServer();
@@ -30,29 +31,10 @@ try {
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
     await cdp.send('Profiler.start');
     await browser.startTracing(page, { categories: TRACE_CATEGORIES });
-    const steps = await page.evaluate(async () => {
-      const el = document.querySelector('#timeline');
-      const bar = el.querySelector('.tl-task');
-      bar.focus();
-      const press = (key, shiftKey = false) => {
-        const t0 = performance.now();
-        bar.dispatchEvent(new KeyboardEvent('keydown', { key, shiftKey, bubbles: true }));
-        const t1 = performance.now();
-        void el.getBoundingClientRect().height;
-        void bar.offsetWidth;
-        const t2 = performance.now();
-        return { key, ms: +(t2 - t0).toFixed(1), js: +(t1 - t0).toFixed(1), draw: +el.dataset.drawMs, spans: el.querySelectorAll('.span').length, nodes: el.querySelectorAll('*').length };
-      };
-      const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-      const out = [press('0')];
-      await frame();
-      for (let i = 0; i < 8; i++) { out.push(press('+')); await frame(); }
-      for (let i = 0; i < 6; i++) { out.push(press('ArrowRight', true)); await frame(); }
-      return out;
-    });
+    const steps = await page.evaluate(zoomSteps);
     const trace = await browser.stopTracing();
     const profile = (await cdp.send('Profiler.stop')).profile;
-    console.log(`rep ${rep}: ` + steps.map((s) => `${s.key}:${s.ms}(js ${s.js}, draw ${s.draw}, spans ${s.spans}, nodes ${s.nodes})`).join('\n  '));
+    console.log(`rep ${rep}: ` + steps.map((s) => `${s.key}: ${s.ms.toFixed(1)} ms (js ${s.js.toFixed(1)}, draw ${s.draw}, spans ${s.spans}, nodes ${s.nodes})`).join('\n  '));
     for (const t of longTasks(trace, 6)) console.log(`   ${t.ms.toFixed(1)} ms: ${t.top.join(' | ')}\n      JS: ${jsIn(profile, t).join(' | ')}`);
   }
   await fresh.close();
