@@ -3,7 +3,7 @@
 // the bench). Each row is measured here, side by side in one run, with the machine's load beside it: the
 // 1-minute load average as the row started and the CPU that processes outside the bench used meanwhile
 // (bench/lib/load.mjs, from /proc). The tests keep the rules (the Stop is heard and the tasks are
-// cancelled; threads take turns; the waits overlap; no more span elements than pixels...); how fast each
+// cancelled; threads take turns; the waits overlap; no more segments painted than pixels...); how fast each
 // of those happens is a figure of the machine as much as of the lab, so it is here, with its goal, and
 // with the loose bound the smoke run checks (tests/bench/smoke.test.mjs: a 10x regression fails, a busy
 // machine does not).
@@ -267,7 +267,7 @@ function ioSleepProbe(ctx, p) {
 /**
  * In the page, on a finished run's timeline (#timeline): the zoom figure's steps, each a key on the first
  * bar with the layout it forces, timed: the whole run (`0`), eight `+`, six Shift+Right, a frame apart. Each
- * with its time, the handler's own JS, the view's drawing time and the span elements left
+ * with its time, the handler's own JS, the view's drawing time and the segments painted
  * (bench/experiments/zoom-trace.mjs reads them all).
  */
 export async function zoomSteps() {
@@ -281,7 +281,8 @@ export async function zoomSteps() {
     void el.getBoundingClientRect().height;
     void bar.offsetWidth;
     const ms = performance.now() - t0;
-    return { key, ms, js: t1 - t0, draw: Number(el.dataset.drawMs), spans: el.querySelectorAll('.span').length, nodes: el.querySelectorAll('*').length };
+    const spans = [...el.querySelectorAll('.tl-canvas')].reduce((n, c) => n + (c.dataset.kinds ?? '').split(' ').filter(Boolean).reduce((m, p) => m + Number(p.split(':')[1]), 0), 0);
+    return { key, ms, js: t1 - t0, draw: Number(el.dataset.drawMs), spans, nodes: el.querySelectorAll('*').length };
   };
   const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
   const out = [press('0')];

@@ -3,7 +3,7 @@
 // (figures.mjs, `zoom`) is made of. On a fresh page's playground, a RUN_S s, 8-thread threads-gil run of
 // cpu-primes (the figure's own run), then, twice, its steps (the whole run, eight `+`, six Shift+Right),
 // each timed as the figure times it (the key's handler and the layout it forces), with the step's own JS
-// (the view's `data-draw-ms`) and the span elements it leaves, under a Chromium trace and a sampling
+// (the view's `data-draw-ms`) and the segments it paints, under a Chromium trace and a sampling
 // profile: every main-thread task over 6 ms with what it spent its time on.
 //   node bench/experiments/zoom-trace.mjs [RUN_S]
 import { freshLab, launchBrowser } from '../lib/browser.mjs';

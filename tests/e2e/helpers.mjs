@@ -134,3 +134,56 @@ export function labSession({ page = false, extraArgs = [] } = {}) {
 
 /** The time of the rounds a Compare set aside (docs/API.md), which its budget does not count: their runs, and a second for each one's probe. */
 export const asideTime = (r) => (r?.measurement?.setAside ?? []).reduce((ms, a) => ms + 1000 + Object.values(a.wallMs).reduce((x, y) => x + y, 0), 0);
+
+/**
+ * What the timeline under `selector` painted, as its drawing wrote it on each row's canvas
+ * (www/src/views/timeline/paint.ts): segments per kind, the narrowest of each kind (CSS px), all segments.
+ */
+export function painted(page, selector = '#timeline') {
+  return page.evaluate((sel) => {
+    const count = {};
+    const narrowest = {};
+    let segments = 0;
+    for (const c of document.querySelectorAll(`${sel} .tl-canvas`)) {
+      for (const p of (c.dataset.kinds ?? '').split(' ').filter(Boolean)) {
+        const [k, n] = p.split(':');
+        count[k] = (count[k] ?? 0) + Number(n);
+        segments += Number(n);
+      }
+      for (const p of (c.dataset.narrowest ?? '').split(' ').filter(Boolean)) {
+        const [k, w] = p.split(':');
+        narrowest[k] = Math.min(narrowest[k] ?? Infinity, Number(w));
+      }
+    }
+    return { count, narrowest, segments };
+  }, selector);
+}
+
+/**
+ * The pixels of each row's canvas under `selector` in each of the kinds' colours (style.css's `--run`,
+ * `--io`, `--gil`, `--msg`, `--start`), read from the canvas itself: what the learner sees, one entry a row.
+ */
+export function paintedPixels(page, selector = '#timeline') {
+  return page.evaluate((sel) => {
+    const root = document.querySelector(sel);
+    const css = getComputedStyle(root);
+    const rgb = (name) => {
+      const hex = css.getPropertyValue(name).trim().replace('#', '');
+      return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    };
+    const colours = { run: rgb('--run'), io: rgb('--io'), gil: rgb('--gil'), msg: rgb('--msg'), start: rgb('--start') };
+    return [...root.querySelectorAll('.tl-canvas')].map((c) => {
+      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const n = Object.fromEntries(Object.keys(colours).map((k) => [k, 0]));
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] < 250) continue;
+        for (const [k, [r, g, b]] of Object.entries(colours)) {
+          if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 12) n[k]++;
+        }
+      }
+      // The bars in the window on this row (one outside it is kept, off the plot, for the keyboard).
+      const bars = c.parentElement.querySelectorAll('.tl-task:not(.off)').length;
+      return { lane: c.closest('.tl-lane')?.dataset.lane ?? '', width: c.width, bars, ...n };
+    });
+  }, selector);
+}

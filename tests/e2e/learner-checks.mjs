@@ -9,7 +9,7 @@
 // tests/e2e/learner-words.test.mjs proves the search for words can fail, and checks the status line, the
 // Playground and the embed.
 import assert from 'node:assert/strict';
-import { OUT, shot } from './helpers.mjs';
+import { OUT, painted, shot } from './helpers.mjs';
 import { axeScan } from './axe.mjs';
 
 /** The lab's own words: none may be on a learner's screen outside a Details disclosure. */
@@ -170,7 +170,10 @@ export async function afterRun(page, id, n, t) {
   if (id === 'free-threading') t.diagnostic(`free-threading: ${lanes} lanes on ${machineCores} cores; cores note: ${note ? await page.innerText('.chapter-timeline .cores-note') : 'none'}`);
   // The timeline's legend names only the kinds of span it draws.
   const legend = await page.$$eval('.chapter-timeline .tl-legend .legend-item .swatch', (s) => s.map((x) => [...x.classList].find((c) => c.startsWith('span-') || c.startsWith('status-'))));
-  const drawn = await page.$$eval('.chapter-timeline .tl-task', (bars) => [...new Set(bars.flatMap((b) => [...b.classList, ...[...b.querySelectorAll('[class*="span-"]')].flatMap((s) => [...s.classList])]).values())]);
+  const drawn = [
+    ...new Set(await page.$$eval('.chapter-timeline .tl-task', (bars) => bars.flatMap((b) => [...b.classList]))),
+    ...Object.keys((await painted(page, '.chapter-timeline .tl-plot')).count).map((k) => `span-${k}`),
+  ];
   // Every kind drawn is named; and a run with no GIL in it (asyncio's I/O) names none of the GIL's kinds
   // (the legend used to list all ten, whatever the run).
   for (const kind of drawn) if (/^(span-|status-(error|timeout|cancelled))/.test(kind) && !legend.includes(kind)) problems.push(`${id}: the timeline draws ${kind}, which the legend does not name`);

@@ -4,7 +4,7 @@
 // measures with the load beside it (bench/experiments/figures.mjs "speedups", python314.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshPage, labSession, shot } from './helpers.mjs';
+import { freshPage, labSession, painted, shot } from './helpers.mjs';
 import { overlappingSpans, parallelShare } from './rules.mjs';
 
 // One page for the runs through window.lab (none needs a fresh engine); the form's tests open their own.
@@ -75,7 +75,7 @@ test('the form offers each mode its own fields; the timeline draws C code that r
     await page.fill('#f-tasks', '4');
     await page.fill('#f-size', '2000000');
     await page.click('#run');
-    await page.waitForFunction(() => document.querySelectorAll('#timeline .span-run-nogil').length > 0, null, { timeout: 30_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('#timeline .tl-canvas')].some((c) => /(^| )run-nogil:/.test(c.dataset.kinds ?? '')), null, { timeout: 30_000 });
     await page.locator('#timeline').scrollIntoViewIfNeeded();
     await shot(page, 'releases-gil-timeline');
     const h = await page.evaluate(() => window.lab.history());
@@ -147,13 +147,11 @@ test('interpreters in the playground: the items field, and a timeline whose star
       const el = document.querySelector('#timeline');
       return el?.dataset.mode === 'interpreters' && el.dataset.live === 'false';
     }, null, { timeout: 30_000 });
-    await page.waitForSelector('#timeline .span-start');
+    await page.waitForFunction(() => [...document.querySelectorAll('#timeline .tl-canvas')].some((c) => /(^| )start:/.test(c.dataset.kinds ?? '')));
     assert.match(await page.textContent('.timeline-caption'), /100,000 items passed to each task, interpreters \(2 workers\)/);
     // A start-up or a message lasts a fraction of a millisecond: drawn at least 3 px wide, never lost.
-    for (const kind of ['start', 'message']) {
-      const widths = await page.$$eval(`#timeline .tl-task .span-${kind}`, (els) => els.map((e) => e.getBoundingClientRect().width));
-      assert.ok(widths.length > 0 && widths.every((w) => w >= 3), `${kind}: ${widths}`);
-    }
+    const drawn = await painted(page, '#timeline .tl-plot');
+    for (const kind of ['start', 'message']) assert.ok(drawn.count[kind] > 0 && drawn.narrowest[kind] >= 3, `${kind}: ${JSON.stringify(drawn)}`);
     const legend = await page.textContent('#timeline .tl-legend');
     assert.match(legend, /message \(pickled task or result\)/);
     assert.match(legend, /start-up \(a process or an interpreter\)/);

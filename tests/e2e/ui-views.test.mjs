@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { startServer, launch, openLab, shot } from './helpers.mjs';
+import { startServer, launch, openLab, painted, paintedPixels, shot } from './helpers.mjs';
 
 let server, browser, page, errors, catalogue, cores;
 
@@ -127,7 +127,12 @@ test('the timeline stacks overlapping asyncio tasks in sub-rows; a bar takes key
   const lane = page.locator('#timeline .tl-lane[data-lane="event-loop"]');
   assert.equal(await lane.locator('.tl-track').count(), 6, 'six overlapping coroutines, six sub-rows');
   assert.equal(await lane.locator('.tl-task').count(), 6);
-  assert.ok(await lane.locator('.span-io-wait').count() >= 6, 'their waits are drawn as I/O waits');
+  const waits = await painted(page, '#timeline .tl-lane[data-lane="event-loop"]');
+  assert.ok(waits.count['io-wait'] >= 6, `their waits are drawn as I/O waits: ${JSON.stringify(waits.count)}`);
+  // And so they look: each sub-row's canvas has pixels in the colour of I/O, none in the GIL's.
+  const pixels = await paintedPixels(page, '#timeline .tl-lane[data-lane="event-loop"]');
+  assert.equal(pixels.length, 6);
+  for (const p of pixels) assert.ok(p.io > 20 && p.gil === 0, `a coroutine's row: ${JSON.stringify(p)}`);
 
   // One tab stop; arrow keys move between bars; focus shows the tooltip.
   assert.equal(await page.locator('#timeline .tl-task[tabindex="0"]').count(), 1);

@@ -1,13 +1,13 @@
 // Drawing the window of time shown into the lanes: each bar placed and cut to the window, its spans
-// gathered into segments no narrower than a pixel (../../replay/window.ts) and written into the span
-// elements already there, the raise's marks, the axis's ticks and the time cursor. The elements drawn are
-// bounded by the pixels on screen, not by the spans of the run.
+// gathered into segments no narrower than a pixel (../../replay/window.ts) and painted on its track's
+// canvas (./paint.ts), the raise's marks, the axis's ticks and the time cursor. What is drawn is bounded
+// by the pixels on screen, not by the spans of the run.
 
 import { drawSegments, tickLabel, windowTicks, type TimeWindow } from '../../replay/window';
 import { div } from '../dom';
 import { fmtMs } from '../work';
 import type { Lanes } from './lanes';
-import { KNOWN_KINDS } from './legend';
+import { coloursAt, paintTrack, type PaintBar } from './paint';
 
 export const pct = (x: number, total: number) => `${(100 * x) / total}%`;
 
@@ -18,27 +18,43 @@ export const pct = (x: number, total: number) => `${(100 * x) / total}%`;
 export function drawLanes(l: Lanes, win: TimeWindow, px: number, wallMs: number, fineTicks: boolean): void {
   const width = win.endMs - win.startMs;
   const pxPerMs = px / width;
+  // What is read from the layout comes before anything is written (no layout forced in between): the
+  // colours, and each track's height and its bars' (once per width drawn).
+  const colours = coloursAt(l.plot);
+  for (const t of l.tracks) {
+    if (t.geometry?.px === px && t.geometry.height > 0) continue;
+    const first = t.bars[0]?.bar;
+    t.geometry = { px, height: t.el.clientHeight, top: first?.offsetTop ?? 0, barHeight: first?.offsetHeight ?? t.el.clientHeight };
+  }
   // A bar is drawn from where the window starts to where it ends (a few pixels beyond, for its edges):
   // a 10 s bar zoomed to 50 µs must not become a billion pixels wide.
   const margin = 4 / pxPerMs;
-  for (const b of l.bars) {
-    const from = Math.max(b.startMs, win.startMs - margin);
-    const to = Math.min(b.endMs, win.endMs + margin);
-    const style = b.bar.style;
-    b.bar.classList.toggle('cut-start', b.startMs < from);
-    b.bar.classList.toggle('cut-end', b.endMs > to);
-    if (to < from || (to === from && b.endMs > b.startMs)) {
-      // Outside the window: kept (it stays reachable by keyboard), placed just off the plot.
-      b.bar.classList.add('off');
-      style.left = b.endMs < win.startMs ? '-20px' : 'calc(100% + 20px)';
-      style.width = '2px';
-      if (b.bar.firstChild) b.bar.replaceChildren();
-      continue;
+  const msToPx = (ms: number) => (ms - win.startMs) * pxPerMs;
+  for (const t of l.tracks) {
+    const painting: PaintBar[] = [];
+    for (const b of t.bars) {
+      const from = Math.max(b.startMs, win.startMs - margin);
+      const to = Math.min(b.endMs, win.endMs + margin);
+      const style = b.bar.style;
+      b.bar.classList.toggle('cut-start', b.startMs < from);
+      b.bar.classList.toggle('cut-end', b.endMs > to);
+      if (to < from || (to === from && b.endMs > b.startMs)) {
+        // Outside the window: kept (it stays reachable by keyboard), placed just off the plot.
+        b.bar.classList.add('off');
+        style.left = b.endMs < win.startMs ? '-20px' : 'calc(100% + 20px)';
+        style.width = '2px';
+        continue;
+      }
+      b.bar.classList.remove('off');
+      style.left = pct(from - win.startMs, width);
+      style.width = pct(Math.max(0, to - from), width);
+      painting.push({ x0: msToPx(from), x1: msToPx(to), segments: drawSegments(b.index, { startMs: from, endMs: to }, pxPerMs), faded: b.task.status === 'cancelled' });
     }
-    b.bar.classList.remove('off');
-    style.left = pct(from - win.startMs, width);
-    style.width = pct(Math.max(0, to - from), width);
-    fillSpans(b.bar, drawSegments(b.index, { startMs: from, endMs: to }, pxPerMs), from, Math.max(to - from, 1e-9));
+    const g = t.geometry!;
+    const painted = paintTrack(t.canvas, px, g.height, g.top, g.barHeight, painting, msToPx, colours);
+    // What was painted, for a test or a tool to read (the picture itself is pixels).
+    t.canvas.dataset.kinds = [...painted.count].map(([k, n]) => `${k}:${n}`).join(' ');
+    t.canvas.dataset.narrowest = [...painted.narrowest].map(([k, w]) => `${k}:${w.toFixed(2)}`).join(' ');
   }
   const inWindow = (t: number) => t >= win.startMs && t <= win.endMs;
   for (const m of l.marks) {
@@ -100,36 +116,6 @@ export function placeCursor(l: Lanes, cursor: number | null, win: TimeWindow): v
   for (const c of l.cursors) {
     c.hidden = !visible;
     c.style.left = pct(cursor - win.startMs, width);
-  }
-}
-
-/**
- * Makes `parent`'s children the segments to draw, placed in percent of [fromMs, fromMs + widthMs]. The
- * span elements already there are reused (a redraw while zooming changes styles, it does not rebuild the
- * tree); styles go through the CSSOM, which the page's Content-Security-Policy allows.
- */
-export function fillSpans(parent: HTMLElement, segments: readonly { kind: string; startMs: number; endMs: number }[], fromMs: number, widthMs: number): void {
-  const have = parent.children;
-  let n = 0;
-  for (const s of segments) {
-    if (!KNOWN_KINDS.has(s.kind)) continue;
-    let span = have[n] as HTMLElement | undefined;
-    if (!span) {
-      span = document.createElement('span');
-      parent.append(span);
-    }
-    const cls = `span span-${s.kind}`;
-    if (span.className !== cls) span.className = cls;
-    span.style.left = `${(100 * (s.startMs - fromMs)) / widthMs}%`;
-    span.style.width = `${(100 * (s.endMs - s.startMs)) / widthMs}%`;
-    n++;
-  }
-  // The spans left over go at once (one by one, a zoom from the whole run removed a thousand singly).
-  if (have.length > n) {
-    const rest = document.createRange();
-    rest.setStartBefore(have[n]);
-    rest.setEndAfter(have[have.length - 1]);
-    rest.deleteContents();
   }
 }
 

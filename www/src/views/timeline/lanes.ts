@@ -25,6 +25,15 @@ export interface Bar {
   index: SpanIndex;
 }
 
+/** A row of bars and the canvas its spans are painted on (./paint.ts), under the bars. */
+export interface Track {
+  el: HTMLElement;
+  canvas: HTMLCanvasElement;
+  bars: Bar[];
+  /** The track's height and where its bars are in it (CSS px), read once per width drawn. */
+  geometry?: { px: number; height: number; top: number; barHeight: number };
+}
+
 export interface Lanes {
   plot: HTMLElement;
   /** Every track of rows: the raise's marks row first (if any), then each lane's, the axis's last. */
@@ -32,6 +41,8 @@ export interface Lanes {
   /** The bars, one array per drawn row (sub-rows included), in time order: what the arrow keys walk. */
   visualRows: HTMLElement[][];
   bars: Bar[];
+  /** The rows of bars (sub-rows included), each with the canvas its spans are painted on. */
+  tracks: Track[];
   /** The raise's line in each lane, and its label in the marks row (an early raise only). */
   marks: HTMLElement[];
   markLabel?: HTMLElement;
@@ -50,6 +61,7 @@ export function buildLanes(r: Recorded, lanes: string[], zoomable: boolean): Lan
   plot.setAttribute('aria-label', `Tasks by lane. Tab to the first task, then arrow keys move between tasks and rows.${zoomable ? ' Plus and minus zoom, Shift with the arrow keys pans, 0 shows the whole run.' : ''}`);
   const visualRows: HTMLElement[][] = [];
   const bars: Bar[] = [];
+  const tracks: Track[] = [];
   const marks: HTMLElement[] = [];
   const rowsEls: HTMLElement[] = [];
 
@@ -74,8 +86,14 @@ export function buildLanes(r: Recorded, lanes: string[], zoomable: boolean): Lan
     rowsEl.classList.toggle('compact', packed.length > COMPACT_AFTER);
     for (const tasks of packed.slice(0, MAX_ROWS)) {
       const track = div('tl-track');
+      const canvas = document.createElement('canvas');
+      canvas.className = 'tl-canvas';
+      canvas.setAttribute('aria-hidden', 'true');
+      track.append(canvas);
       rowsEl.append(track);
-      visualRows.push(tasks.map((t) => taskBar(t, track)));
+      const t: Track = { el: track, canvas, bars: [] };
+      tracks.push(t);
+      visualRows.push(tasks.map((task) => taskBar(task, t)));
     }
     const hidden = packed.slice(MAX_ROWS).reduce((n, ts) => n + ts.length, 0);
     if (hidden) {
@@ -94,7 +112,7 @@ export function buildLanes(r: Recorded, lanes: string[], zoomable: boolean): Lan
   axis.classList.add('tl-axis');
   axis.setAttribute('aria-hidden', 'true');
   plot.append(axisRow);
-  return { plot, rowsEls, visualRows, bars, marks, markLabel, axis, cursorTracks: rowsEls.slice(raisedEarly ? 1 : 0), cursors: [] };
+  return { plot, rowsEls, visualRows, bars, tracks, marks, markLabel, axis, cursorTracks: rowsEls.slice(raisedEarly ? 1 : 0), cursors: [] };
 
   function laneRow(name: string, shown = name): { row: HTMLElement; track: HTMLElement } {
     const row = div('tl-lane');
@@ -112,7 +130,7 @@ export function buildLanes(r: Recorded, lanes: string[], zoomable: boolean): Lan
     return { row, track };
   }
 
-  function taskBar(t: Task, track: HTMLElement): HTMLElement {
+  function taskBar(t: Task, track: Track): HTMLElement {
     const { startMs, endMs } = extent(t);
     const bar = document.createElement('span');
     bar.className = `tl-task status-${t.status}`;
@@ -120,8 +138,10 @@ export function buildLanes(r: Recorded, lanes: string[], zoomable: boolean): Lan
     bar.tabIndex = -1;
     bar.setAttribute('role', 'img');
     bar.setAttribute('aria-label', taskLines(t).join('; '));
-    track.append(bar);
-    bars.push({ bar, task: t, startMs, endMs, index: indexSpans(spansOf(t)) });
+    track.el.append(bar);
+    const b = { bar, task: t, startMs, endMs, index: indexSpans(spansOf(t)) };
+    bars.push(b);
+    track.bars.push(b);
     return bar;
   }
 }

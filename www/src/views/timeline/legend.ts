@@ -14,8 +14,6 @@ export const SPAN_KINDS: { kind: string; label: string }[] = [
   { kind: 'message', label: 'message (pickled task or result)' },
   { kind: 'start', label: 'start-up (a process or an interpreter)' },
 ];
-/** The kinds that are drawn: a span of any other kind has no colour and no words, so it is left out. */
-export const KNOWN_KINDS = new Set(SPAN_KINDS.map((k) => k.kind));
 const STATUSES: { status: Task['status']; label: string }[] = [
   { status: 'error', label: 'raised (solid outline)' },
   { status: 'timeout', label: 'timed out (dashed outline)' },

@@ -8,7 +8,8 @@ import { div } from '../dom';
 import type { TimelineView } from './view';
 import { spansOf } from './layout';
 import { fmtMs } from '../work';
-import { fillSpans, pct } from './draw';
+import { pct } from './draw';
+import { coloursAt, paintTrack } from './paint';
 
 /** Lanes drawn in the overview at most (it is a map for the brush, not a second timeline). */
 const OVERVIEW_LANES = 12;
@@ -26,14 +27,19 @@ export function buildOverview(host: HTMLElement, r: Recorded, lanes: string[], t
   // Its lanes are filled a task later: a finished run's drawing is the page's longest task, and the map
   // under the axis can follow the chart by a frame (traced on a fresh page, a 24-task run's drawing took
   // 20-28 ms with the overview, 7 ms of it the overview's).
-  const rows = lanes.slice(0, OVERVIEW_LANES).map(() => div('tl-ov-lane'));
+  const rows = lanes.slice(0, OVERVIEW_LANES).map(() => document.createElement('canvas'));
+  for (const row of rows) row.className = 'tl-ov-lane';
   lanesEl.append(...rows);
   setTimeout(() => {
     if (!box.isConnected) return;
-    const px = Math.max(200, (host.clientWidth || 800) - 20);
+    const px = Math.max(200, lanesEl.clientWidth || (host.clientWidth || 800) - 20);
+    const height = rows[0]?.clientHeight || 4;
+    const colours = coloursAt(box);
+    const msToPx = (ms: number) => (ms * px) / total;
     rows.forEach((row, i) => {
       const spans = r.tasks.filter((t) => t.lane === lanes[i]).flatMap((t) => spansOf(t));
-      fillSpans(row, laneCoverage(spans, { startMs: 0, endMs: total }, px), 0, total);
+      const segments = laneCoverage(spans, { startMs: 0, endMs: total }, px);
+      paintTrack(row, px, height, 0, height, [{ x0: 0, x1: px, segments, faded: false }], msToPx, colours, true);
     });
   });
   const brush = div('tl-brush');

@@ -7,11 +7,12 @@
 // At any scale: the window of time shown zooms and pans (Ctrl + wheel or a pinch, Shift + wheel, a drag,
 // the keys + - 0 and Shift + arrows, the buttons, a brush on the overview below the axis). What is drawn
 // is bounded by the pixels on screen: spans narrower than a pixel are gathered into one-pixel cells
-// (www/src/replay/window.ts), so a 10 s run with thousands of GIL hand-overs draws as fast zoomed in as out.
+// (www/src/replay/window.ts) and painted on a canvas per row (./paint.ts), so a 10 s run with thousands of
+// GIL hand-overs draws as fast zoomed in as out.
 // A replay puts a time cursor on it (`setCursor`) and hears clicks on it as seeks (`onSeek`).
 //
 // This file puts a drawing together and holds its window; the parts, one idea each, are beside it:
-// view.ts (what a drawing can be asked to do), layout.ts (pure geometry), tooltip.ts, lanes.ts (the lanes and bars, built once), draw.ts (a window of time drawn into them), zoom.ts (zoom and
+// view.ts (what a drawing can be asked to do), layout.ts (pure geometry), tooltip.ts, lanes.ts (the lanes and bars, built once), draw.ts (a window of time drawn into them), paint.ts (the spans on a canvas), zoom.ts (zoom and
 // pan), overview.ts (the overview and its brush), toolbar.ts, bar-access.ts (a bar's numbers, keyboard
 // focus) and legend.ts (the kinds of span and their words).
 
@@ -160,6 +161,8 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
     resized.observe(el);
     listening.signal.addEventListener('abort', () => resized.disconnect());
   }
+  // The spans are painted in the theme's colours: a switch of light and dark paints them again.
+  if (typeof matchMedia !== 'undefined') matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => el.isConnected && draw(), { signal: listening.signal });
   if (zoomable) {
     wireZoom({ host: el, signal: listening.signal, lanes: drawn, overview, view, aroundMs: cursorOrMiddle, onSeek: (t) => options.onSeek?.(t) });
     if (overview) wireBrush(overview, view);
