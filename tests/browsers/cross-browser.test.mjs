@@ -365,6 +365,23 @@ test(`${ENGINE}: replay: a threads-gil run's replay view shows what lab.replay s
         }
         throw new Error('waited 10 s');
       };
+      // The finished run's timeline, its spans painted on a canvas per thread: read back from the canvases,
+      // each thread's row has pixels of Python running, or of waiting for the GIL, in style.css's colours.
+      await wait(() => document.querySelector('#timeline[data-mode="threads-gil"][data-live="false"] .tl-canvas'));
+      const css = getComputedStyle(document.querySelector('#timeline'));
+      const rgb = (name) => [0, 2, 4].map((i) => parseInt(css.getPropertyValue(name).trim().slice(1 + i, 3 + i), 16));
+      const [run, gil] = [rgb('--run'), rgb('--gil')];
+      const near = (d, i, [r, g, b]) => d[i + 3] > 250 && Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 12;
+      const rows = [...document.querySelectorAll('#timeline .tl-plot .tl-canvas')].map((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let [runPx, gilPx] = [0, 0];
+        for (let i = 0; i < d.length; i += 4) {
+          if (near(d, i, run)) runPx++;
+          else if (near(d, i, gil)) gilPx++;
+        }
+        return { runPx, gilPx, kinds: c.dataset.kinds };
+      });
+      document.querySelector('#timeline').scrollIntoView();
       (await wait(() => document.querySelector('#timeline[data-mode="threads-gil"] .tl-replay'))).click();
       const dialog = await wait(() => document.querySelector('#replay-dialog[open]'));
       const rp = window.lab.replay(r);
@@ -375,8 +392,11 @@ test(`${ENGINE}: replay: a threads-gil run's replay view shows what lab.replay s
       const holder = [...dialog.querySelectorAll('.replay-section')].find((s) => s.querySelector('h4').textContent.startsWith('Holds the GIL'))?.innerText ?? '';
       const state = rp.stateAt(t);
       dialog.querySelector('.replay-close').click();
-      return { t, times: rp.times.slice(0, 6), holder: holder.replace(/\s+/g, ' '), gilHolder: state.gilHolder, events: rp.events.length, value: r.value };
+      return { t, times: rp.times.slice(0, 6), holder: holder.replace(/\s+/g, ' '), gilHolder: state.gilHolder, events: rp.events.length, value: r.value, rows };
     });
+    assert.ok(seen.rows.length >= 2 && seen.rows.every((x) => x.runPx > 0), `every thread's row shows it running: ${JSON.stringify(seen.rows)}`);
+    assert.ok(seen.rows.some((x) => x.gilPx > 0), `a row shows a wait for the GIL: ${JSON.stringify(seen.rows)}`);
+    await shot(fresh, 'timeline');
     assert.equal(seen.value, SMALL_VALUE);
     assert.ok(seen.events > 8, `${seen.events} events`);
     assert.ok(seen.times.includes(seen.t), `the view is at one of lab.replay's instants: ${seen.t} among ${seen.times}`);
