@@ -171,52 +171,42 @@ for name in $PARALLEL_E2E; do parallel_e2e+=("tests/e2e/$name.test.mjs"); done
 e2e_failed=0
 files "5. end to end" "${serial_e2e[@]}" || e2e_failed=1
 begin "5. end to end, two at a time: ${#parallel_e2e[@]} files, and beside them: $BESIDE_E2E"
-rm -f target/e2e-beside.failed target/e2e-beside-*.state
-(
-  for name in $BESIDE_E2E; do
-    t0=$(date +%s.%N)
-    if node --test --test-concurrency=1 "tests/e2e/$name.test.mjs" >"target/e2e-$name.log" 2>&1; then state=ok; else state=FAILED; echo "$name" >>target/e2e-beside.failed; fi
-    echo "$name $(elapsed "$t0" "$(now)") $state" >"target/e2e-beside-$name.state"
-  done
-) &
-beside_pid=$!
-# Each file in a node process of its own, two at a time, in PARALLEL_E2E's order (the longest first, so the
-# row does not end on one long file with a core idle); each one's output in target/e2e-NAME.log, shown after,
-# and its time on a row of its own below the row's.
-parallel_ok=1
+# One file in a node process of its own: its output in target/e2e-NAME.log, "NAME SECONDS ok|FAILED" in
+# target/e2e-NAME.state (its row below the row's). PROFILE: the returning learner's settings
+# (LAB_RETURNING), or none (cold pages).
 e2e_one() {
-  local f=$1 name t0 state
+  local f=$1 profile=${2:-} name t0 state
   name=$(basename "$f" .test.mjs)
   t0=$(date +%s.%N)
-  if LAB_RETURNING=target/returning-profile.json node --test --test-concurrency=1 "$f" >"target/e2e-$name.log" 2>&1; then state=ok; else state=FAILED; fi
+  if LAB_RETURNING=$profile node --test --test-concurrency=1 "$f" >"target/e2e-$name.log" 2>&1; then state=ok; else state=FAILED; fi
   awk -v a="$t0" -v b="$(date +%s.%N)" -v n="$name" -v s="$state" 'BEGIN { printf "%s %.1f %s\n", n, b - a, s }' >"target/e2e-$name.state"
 }
 export -f e2e_one
-for f in "${parallel_e2e[@]}"; do rm -f "target/e2e-$(basename "$f" .test.mjs).state"; done
+for name in $PARALLEL_E2E $BESIDE_E2E; do rm -f "target/e2e-$name.state"; done
+# Beside them, one after the other, from cold pages.
+( for name in $BESIDE_E2E; do e2e_one "tests/e2e/$name.test.mjs"; done ) &
+beside_pid=$!
+# Two at a time, in PARALLEL_E2E's order (the longest first, so the row does not end on one long file with
+# a core idle), as a returning learner.
 if node tests/e2e/returning.mjs target/returning-profile.json; then
-  printf '%s\n' "${parallel_e2e[@]}" | xargs -P 2 -I{} bash -c 'e2e_one {}'
-else
-  parallel_ok=0
+  printf '%s\n' "${parallel_e2e[@]}" | xargs -P 2 -I{} bash -c 'e2e_one {} target/returning-profile.json'
 fi
-parallel_rows=()
-for f in "${parallel_e2e[@]}"; do
-  name=$(basename "$f" .test.mjs)
-  echo "-- two at a time: $name (target/e2e-$name.log)"
+wait "$beside_pid"
+# Each file's output whole, and its time on a row of its own; the row passes when every file did.
+e2e_ok=1
+e2e_rows=()
+for name in $PARALLEL_E2E $BESIDE_E2E; do
+  how=$([[ " $BESIDE_E2E " == *" $name "* ]] && echo "beside them" || echo "two at a time")
+  echo "-- $how: $name (target/e2e-$name.log)"
   cat "target/e2e-$name.log" 2>/dev/null || true
   read -r _ t state <"target/e2e-$name.state" 2>/dev/null || { t=0; state=FAILED; }
-  [ "$state" = ok ] || { parallel_ok=0; echo "5. end to end, two at a time: $name failed"; }
-  parallel_rows+=("$name $t $state")
+  [ "$state" = ok ] || { e2e_ok=0; echo "5. end to end, $how: $name failed"; }
+  e2e_rows+=("$t $state $name ($how)")
 done
-wait "$beside_pid"
-for name in $BESIDE_E2E; do echo "-- beside them: $name (target/e2e-$name.log)"; cat "target/e2e-$name.log"; done
-if [ $parallel_ok = 1 ] && [ ! -e target/e2e-beside.failed ]; then end; else end FAILED; e2e_failed=1; fi
-for row in "${parallel_rows[@]}"; do
-  read -r name t state <<<"$row"
-  names+=("   $name (two at a time)"); secs+=("$t"); states+=("$state")
-done
-for name in $BESIDE_E2E; do
-  read -r _ t state <"target/e2e-beside-$name.state" 2>/dev/null || { t=0; state=FAILED; }
-  names+=("   $name (beside them)"); secs+=("$t"); states+=("$state")
+if [ $e2e_ok = 1 ]; then end; else end FAILED; e2e_failed=1; fi
+for row in "${e2e_rows[@]}"; do
+  read -r t state label <<<"$row"
+  names+=("   $label"); secs+=("$t"); states+=("$state")
 done
 [ $e2e_failed = 0 ] || { echo "5. end to end: failed (see above)"; exit 1; }
 
