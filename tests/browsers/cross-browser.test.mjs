@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { noteEngine } from './results.mjs';
-import { OUT, startServer } from '../e2e/helpers.mjs';
+import { OUT, paintedPixelsIn, startServer } from '../e2e/helpers.mjs';
 import { allWaitingAtOnce } from '../e2e/rules.mjs';
 import { assertCoresAtMost, judgedChapter } from './chapter.mjs';
 import { ENGINES, openEngine } from './drivers.mjs';
@@ -365,22 +365,8 @@ test(`${ENGINE}: replay: a threads-gil run's replay view shows what lab.replay s
         }
         throw new Error('waited 10 s');
       };
-      // The finished run's timeline, its spans painted on a canvas per thread: read back from the canvases,
-      // each thread's row has pixels of Python running, or of waiting for the GIL, in style.css's colours.
+      // The finished run's timeline, its spans painted on a canvas per thread (read back below).
       await wait(() => document.querySelector('#timeline[data-mode="threads-gil"][data-live="false"] .tl-canvas'));
-      const css = getComputedStyle(document.querySelector('#timeline'));
-      const rgb = (name) => [0, 2, 4].map((i) => parseInt(css.getPropertyValue(name).trim().slice(1 + i, 3 + i), 16));
-      const [run, gil] = [rgb('--run'), rgb('--gil')];
-      const near = (d, i, [r, g, b]) => d[i + 3] > 250 && Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 12;
-      const rows = [...document.querySelectorAll('#timeline .tl-plot .tl-canvas')].map((c) => {
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let [runPx, gilPx] = [0, 0];
-        for (let i = 0; i < d.length; i += 4) {
-          if (near(d, i, run)) runPx++;
-          else if (near(d, i, gil)) gilPx++;
-        }
-        return { runPx, gilPx, kinds: c.dataset.kinds };
-      });
       document.querySelector('#timeline').scrollIntoView();
       (await wait(() => document.querySelector('#timeline[data-mode="threads-gil"] .tl-replay'))).click();
       const dialog = await wait(() => document.querySelector('#replay-dialog[open]'));
@@ -392,11 +378,14 @@ test(`${ENGINE}: replay: a threads-gil run's replay view shows what lab.replay s
       const holder = [...dialog.querySelectorAll('.replay-section')].find((s) => s.querySelector('h4').textContent.startsWith('Holds the GIL'))?.innerText ?? '';
       const state = rp.stateAt(t);
       dialog.querySelector('.replay-close').click();
-      return { t, times: rp.times.slice(0, 6), holder: holder.replace(/\s+/g, ' '), gilHolder: state.gilHolder, events: rp.events.length, value: r.value, rows };
+      return { t, times: rp.times.slice(0, 6), holder: holder.replace(/\s+/g, ' '), gilHolder: state.gilHolder, events: rp.events.length, value: r.value };
     });
+    // Read back from the canvases: each thread's row has pixels of Python running, and of its waits for
+    // the GIL wherever it painted one, in style.css's colours.
+    const rows = await fresh.evaluate(paintedPixelsIn, '#timeline .tl-plot');
     // (A thread started late may find no task left, as in CPython: a lane per thread that ran one.)
-    assert.ok(seen.rows.length >= 1 && seen.rows.every((x) => x.runPx > 0), `every thread's row shows it running: ${JSON.stringify(seen.rows)}`);
-    assert.ok(seen.rows.every((x) => !/(^| )gil-wait:/.test(x.kinds) || x.gilPx > 0), `a row with a wait for the GIL shows it: ${JSON.stringify(seen.rows)}`);
+    assert.ok(rows.length >= 1 && rows.every((x) => x.run > 0), `every thread's row shows it running: ${JSON.stringify(rows)}`);
+    assert.ok(rows.every((x) => !/(^| )gil-wait:/.test(x.kinds) || x.gil > 0), `a row with a wait for the GIL shows it: ${JSON.stringify(rows)}`);
     await shot(fresh, 'timeline');
     assert.equal(seen.value, SMALL_VALUE);
     assert.ok(seen.events > 8, `${seen.events} events`);

@@ -160,30 +160,33 @@ export function painted(page, selector = '#timeline') {
 }
 
 /**
- * The pixels of each row's canvas under `selector` in each of the kinds' colours (style.css's `--run`,
- * `--io`, `--gil`, `--msg`, `--start`), read from the canvas itself: what the learner sees, one entry a row.
+ * In the page: the pixels of each row's canvas under `selector` in each of the kinds' colours (style.css's
+ * `--run`, `--io`, `--gil`, `--msg`, `--start`), read from the canvas itself: what the learner sees, one
+ * entry a row, with the bars in the window on that row and the kinds its drawing wrote. Any engine's
+ * `evaluate(fn, arg)` runs it (tests/browsers/drivers.mjs).
  */
-export function paintedPixels(page, selector = '#timeline') {
-  return page.evaluate((sel) => {
-    const root = document.querySelector(sel);
-    const css = getComputedStyle(root);
-    const rgb = (name) => {
-      const hex = css.getPropertyValue(name).trim().replace('#', '');
-      return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    };
-    const colours = { run: rgb('--run'), io: rgb('--io'), gil: rgb('--gil'), msg: rgb('--msg'), start: rgb('--start') };
-    return [...root.querySelectorAll('.tl-canvas')].map((c) => {
-      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      const n = Object.fromEntries(Object.keys(colours).map((k) => [k, 0]));
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] < 250) continue;
-        for (const [k, [r, g, b]] of Object.entries(colours)) {
-          if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 12) n[k]++;
-        }
+export function paintedPixelsIn(sel) {
+  const root = document.querySelector(sel);
+  const css = getComputedStyle(root);
+  const rgb = (name) => {
+    const hex = css.getPropertyValue(name).trim().replace('#', '');
+    return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  };
+  const colours = { run: rgb('--run'), io: rgb('--io'), gil: rgb('--gil'), msg: rgb('--msg'), start: rgb('--start') };
+  return [...root.querySelectorAll('.tl-canvas')].map((c) => {
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const n = Object.fromEntries(Object.keys(colours).map((k) => [k, 0]));
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] < 250) continue;
+      for (const [k, [r, g, b]] of Object.entries(colours)) {
+        if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 12) n[k]++;
       }
-      // The bars in the window on this row (one outside it is kept, off the plot, for the keyboard).
-      const bars = c.parentElement.querySelectorAll('.tl-task:not(.off)').length;
-      return { lane: c.closest('.tl-lane')?.dataset.lane ?? '', width: c.width, bars, ...n };
-    });
-  }, selector);
+    }
+    // The bars in the window on this row (one outside it is kept, off the plot, for the keyboard).
+    const bars = c.parentElement.querySelectorAll('.tl-task:not(.off)').length;
+    return { lane: c.closest('.tl-lane')?.dataset.lane ?? '', width: c.width, bars, kinds: c.dataset.kinds ?? '', ...n };
+  });
 }
+
+/** {@link paintedPixelsIn} in a Playwright page. */
+export const paintedPixels = (page, selector = '#timeline') => page.evaluate(paintedPixelsIn, selector);
