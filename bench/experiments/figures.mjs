@@ -281,8 +281,7 @@ export async function zoomSteps() {
     void el.getBoundingClientRect().height;
     void bar.offsetWidth;
     const ms = performance.now() - t0;
-    const spans = [...el.querySelectorAll('.tl-canvas')].reduce((n, c) => n + (c.dataset.kinds ?? '').split(' ').filter(Boolean).reduce((m, p) => m + Number(p.split(':')[1]), 0), 0);
-    return { key, ms, js: t1 - t0, draw: Number(el.dataset.drawMs), spans, nodes: el.querySelectorAll('*').length };
+    return { key, ms, js: t1 - t0, draw: Number(el.dataset.drawMs), spans: Number(el.dataset.segments), nodes: el.querySelectorAll('*').length };
   };
   const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
   const out = [press('0')];

@@ -13,9 +13,10 @@ export const pct = (x: number, total: number) => `${(100 * x) / total}%`;
 
 /**
  * Places the bars, their spans, the marks of a raise at `wallMs` and the axis for `win`, `px` pixels
- * wide; `fineTicks`: tick labels with as many decimals as a zoomed window needs.
+ * wide; `fineTicks`: tick labels with as many decimals as a zoomed window needs. Returns the segments
+ * painted.
  */
-export function drawLanes(l: Lanes, win: TimeWindow, px: number, wallMs: number, fineTicks: boolean): void {
+export function drawLanes(l: Lanes, win: TimeWindow, px: number, wallMs: number, fineTicks: boolean): number {
   const width = win.endMs - win.startMs;
   const pxPerMs = px / width;
   // What is read from the layout comes before anything is written (no layout forced in between): the
@@ -30,6 +31,7 @@ export function drawLanes(l: Lanes, win: TimeWindow, px: number, wallMs: number,
   // a 10 s bar zoomed to 50 µs must not become a billion pixels wide.
   const margin = 4 / pxPerMs;
   const msToPx = (ms: number) => (ms - win.startMs) * pxPerMs;
+  let segments = 0;
   for (const t of l.tracks) {
     const painting: PaintBar[] = [];
     for (const b of t.bars) {
@@ -55,6 +57,7 @@ export function drawLanes(l: Lanes, win: TimeWindow, px: number, wallMs: number,
     // What was painted, for a test or a tool to read (the picture itself is pixels).
     t.canvas.dataset.kinds = [...painted.count].map(([k, n]) => `${k}:${n}`).join(' ');
     t.canvas.dataset.narrowest = [...painted.narrowest].map(([k, w]) => `${k}:${w.toFixed(2)}`).join(' ');
+    for (const n of painted.count.values()) segments += n;
   }
   const inWindow = (t: number) => t >= win.startMs && t <= win.endMs;
   for (const m of l.marks) {
@@ -85,6 +88,7 @@ export function drawLanes(l: Lanes, win: TimeWindow, px: number, wallMs: number,
     shown.push(tick);
   }
   l.axis.replaceChildren(...shown);
+  return segments;
 }
 
 /** A tick label's width per character, a little over the axis font's (0.8em). */

@@ -172,12 +172,14 @@ export function renderTimeline(el: HTMLElement, r: Recorded, options: TimelineOp
   /** Places everything for the current window: bars, their spans (bounded by pixels), marks, axis, cursor. */
   function draw(): void {
     const t0 = performance.now();
-    drawLanes(drawn, win, trackWidth(drawn, el), r.wallMs, zoomable && win.endMs - win.startMs < total);
+    const segments = drawLanes(drawn, win, trackWidth(drawn, el), r.wallMs, zoomable && win.endMs - win.startMs < total);
     placeCursor(drawn, cursor, win);
     if (tools) showWindow(tools, el, win, total);
     if (overview) showBrush(overview, win, total);
     drawMs = performance.now() - t0;
     el.dataset.drawMs = drawMs.toFixed(2);
     el.dataset.window = `${win.startMs},${win.endMs}`;
+    // The segments painted in all its rows (each row's canvas says which: ./draw.ts).
+    el.dataset.segments = String(segments);
   }
 }
