@@ -109,11 +109,11 @@ mod tests {
 
     #[test]
     fn measurements_become_rounded_defaults() {
-        // cpu-primes' probe (1,000,000) took 60 ms: 10x the time at exponent 1.4 is about 5.2x the N.
+        // cpu-primes' probe (600,000) took 60 ms: 10x the time at exponent 1.4 is about 5.2x the N.
         let d = Defaults::from_measurements(&json!({ "cpu-primes": 60.0, "io-fetch": 3.0 }));
         let primes = workload::by_name("cpu-primes").unwrap();
         let size = primes.fields().iter().find(|f| f.name == "size").unwrap();
-        assert_eq!(d.of("cpu-primes", size), 5_200_000);
+        assert_eq!(d.of("cpu-primes", size), 3_100_000);
         assert_eq!(d.to_json().as_object().unwrap().len(), 1);
     }
 }

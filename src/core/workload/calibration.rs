@@ -14,7 +14,9 @@ pub const TARGET_MS: f64 = 600.0;
 pub struct Calibration {
     /// The field that sets the amount of work (`size`).
     pub field: &'static str,
-    /// The value to time at start-up: a run of a few tens of ms.
+    /// The value to time at start-up: a run of a few tens of ms (20-45 ms on the 2-core machine of
+    /// 2026-12-08; probes of twice that work read the same defaults within the spread from one fresh page to
+    /// the next, and cost a cold start 170 ms more: docs/PERFORMANCE.md).
     pub probe: i64,
     /// The time grows as `value ^ exponent` (trial division up to N: about N^1.4 over this range; an
     /// image's pixels: size^2).

@@ -65,7 +65,7 @@ impl Workload for CpuMandelbrot {
     fn calibration(&self) -> Option<Calibration> {
         // The image's size is calibrated (its pixels, size^2, set the work), not the iterations, so the
         // picture keeps its look; it stays between a small and a large but readable image.
-        Some(Calibration { field: "size", probe: 300, exponent: 2.0, min: 160, max: 1600, target_ms: TARGET_MS })
+        Some(Calibration { field: "size", probe: 210, exponent: 2.0, min: 160, max: 1600, target_ms: TARGET_MS })
     }
     fn cpu_cost(&self, params: &Params, _tasks: u32) -> f64 {
         // Pixels, times the iteration cap: the points inside the set (a fixed share of the image) each

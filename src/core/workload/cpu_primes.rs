@@ -67,7 +67,7 @@ impl Workload for CpuPrimes {
     }
     fn calibration(&self) -> Option<Calibration> {
         // Trial division up to sqrt(n) for each n, primes rarer as n grows: about N^1.4 from 1e6 to 1e8.
-        Some(Calibration { field: "size", probe: 1_000_000, exponent: 1.4, min: 200_000, max: 200_000_000, target_ms: TARGET_MS })
+        Some(Calibration { field: "size", probe: 600_000, exponent: 1.4, min: 200_000, max: 200_000_000, target_ms: TARGET_MS })
     }
     fn task(&self, params: &Params, tasks: u32, id: u32) -> Vec<Step> {
         let n = params["size"] as u64;

@@ -59,7 +59,7 @@ impl Workload for MixedPipeline {
         // computing (0.6 s in all, about 75 ms a task) outweighs the waiting (8 x 25 ms) by far, so two
         // processes beat one event loop by about 1.5x, and the whole sequential run stays near 0.8 s (a
         // chapter fits a warm-up and three rounds of four modes in its 14 s).
-        Some(Calibration { field: "size", probe: 100_000, exponent: 1.4, min: 20_000, max: 10_000_000, target_ms: 600.0 })
+        Some(Calibration { field: "size", probe: 60_000, exponent: 1.4, min: 20_000, max: 10_000_000, target_ms: 600.0 })
     }
     fn cpu_cost(&self, params: &Params, tasks: u32) -> f64 {
         // The windows of all tasks together are 0..tasks*size.

@@ -1,11 +1,11 @@
 // The history's rows as this page holds them (./store.ts keeps them in IndexedDB): what an entry is (the
 // stored copy, and for this page's own runs the whole result), copies a caller may change, a new entry
 // with its stored copy under the budget, what the page is told about the history (`HistoryState`), and
-// who waits for an entry to be kept.
+// who waits for an entry to be kept, and the rows brought in line with the database (`reconciled`).
 
 import { fitToBudget, sizeOf, type Budgeted } from '../engine/budget';
 import { copiesOf } from '../engine/copies';
-import type { Identified } from './records';
+import { STORE_SCHEMA, type Identified } from './records';
 
 /** What the store needs of a result: what identifies it, and what its size budget reads. */
 export type Storable = Budgeted & Identified;
@@ -73,6 +73,32 @@ export const copyOf = <R>(e: Entry<R>): R => (e.whole && !e.full ? wholeOf(e) : 
 
 export const isQuota = (e: unknown) => (e as DOMException)?.name === 'QuotaExceededError';
 export const byOrder = <R>(a: Entry<R>, b: Entry<R>) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
+
+/** What the database holds that this page lacks (./transactions.ts, `readMissing`): every run key, and the
+ * records of the keys this page did not know. */
+export interface Missing<R> {
+  keys: ReadonlySet<string>;
+  missing: readonly (readonly [string, { result: R; bytes: number } | undefined])[];
+}
+
+/**
+ * This page's rows brought in line with the database read at `began`: a stored row whose record another
+ * tab removed since is dropped (one stored after `began` stays), and the records this page lacked are added.
+ */
+export function reconciled<R>(entries: Entry<R>[], got: Missing<R>, began: number): Entry<R>[] {
+  const out = entries.filter((e) => !(e.state === 'stored' && e.key && !got.keys.has(e.key) && (e.storedAt ?? 0) <= began));
+  const have = new Set(out.map((e) => e.key ?? e.pendingKey));
+  for (const [key, r] of got.missing) if (r && !have.has(key)) out.push({ key, order: key, stored: r.result, bytes: r.bytes, state: 'stored', storedAt: began });
+  return out.sort(byOrder);
+}
+
+/** Why the history is not shown, when a newer lab wrote the store (version `schema`). */
+export const newerStoreReason = (schema: number) =>
+  `the results saved in this browser were written by a newer version of the lab (its store is version ${schema}; this page knows up to ${STORE_SCHEMA}), so this page leaves them untouched and does not show them. Reload the page to get the newer version; runs made here last until the page is closed`;
+
+/** Why results stay in memory, where the browser gives the page no storage. */
+export const NO_STORAGE_REASON =
+  "this browser does not let the page store data here (often so in a course page's frame), so results stay until the page is closed";
 
 /** A new entry for `r`, recorded at `order`: its stored copy under the budget (made in the engine worker for a big run). */
 export function newEntry<R extends Storable>(r: R, order: string, state: Entry<R>['state'], legacyKey?: string): Entry<R> {

@@ -10,7 +10,7 @@
 
 import { createStore, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { RESULT_BUDGET_BYTES } from '../engine/budget';
-import { byOrder, copyOf, isQuota, KeptWaiters, newEntry, stateOf, wholeOf, type Entry, type HistoryState, type Storable } from './entries';
+import { byOrder, copyOf, isQuota, KeptWaiters, newEntry, newerStoreReason, NO_STORAGE_REASON, reconciled, stateOf, wholeOf, type Entry, type HistoryState, type Storable } from './entries';
 import { commitNow, STORE, transact, transactNow, type TxWatch } from './idb';
 import { contentKey, HISTORY_BYTES_CAP, HISTORY_CAP, KEYS, runKey, SETTINGS_VERSION, STORE_SCHEMA } from './records';
 import { adjustTotal, dropForRoom, loadRuns, NewerStore, putBack, putNow, readMissing, removeUpToNow, settleHiddenWrite, writeRuns } from './transactions';
@@ -455,10 +455,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
         const began = performance.now();
         const known = new Set(this.entries.flatMap((e) => [e.key, e.pendingKey]).filter((k): k is string => k !== undefined));
         const got = await transact(db, 'readonly', (os) => readMissing<R>(os, known));
-        this.entries = this.entries.filter((e) => !(e.state === 'stored' && e.key && !got.keys.has(e.key) && (e.storedAt ?? 0) <= began));
-        const have = new Set(this.entries.map((e) => e.key ?? e.pendingKey));
-        for (const [key, r] of got.missing) if (r && !have.has(key)) this.entries.push({ key, order: key, stored: r.result, bytes: r.bytes, state: 'stored', storedAt: began });
-        this.entries.sort(byOrder);
+        this.entries = reconciled(this.entries, got, began);
         this.changed();
       } while (this.dirty);
     } catch (e) {
@@ -496,7 +493,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
     if (this.readonlySchema !== undefined) return;
     this.readonlySchema = schema;
     for (const e of this.entries) if (e.state !== 'stored') e.state = 'unsaved';
-    this.reason = `the results saved in this browser were written by a newer version of the lab (its store is version ${schema}; this page knows up to ${STORE_SCHEMA}), so this page leaves them untouched and does not show them. Reload the page to get the newer version; runs made here last until the page is closed`;
+    this.reason = newerStoreReason(schema);
     this.detail = undefined;
     this.changed();
   }
@@ -508,7 +505,7 @@ export class HistoryStore<R extends Storable, S = Record<string, string>> {
     this.channel = undefined;
     for (const x of this.entries) if (x.state !== 'stored') x.state = 'unsaved';
     // The learner reads a plain sentence; the browser's own message is for developers (`detail`).
-    this.reason = 'this browser does not let the page store data here (often so in a course page\'s frame), so results stay until the page is closed';
+    this.reason = NO_STORAGE_REASON;
     this.detail = String((e as Error)?.message ?? e);
     this.changed();
   }

@@ -2,15 +2,17 @@
 // orders; ../../measure/procedure.ts): each mode's median wall time with its spread, its speedup over
 // sequential beside what the lesson predicts (and the hardware's ideal, labelled as such), the Python it
 // stands for, and the lesson's claims. Rows fill in as rounds go; a Stop keeps what is done. How to read
-// the table is said once per page (`readingNote`, linked from each table); the Rust that runs each mode
-// is for developers, in the Playground's details only (`developer`).
+// the table is said once per page (`readingNote`, ./reading.ts, linked from each table); the Rust that runs
+// each mode is for developers, in the Playground's details only (`developer`).
 
 import type { Catalogue, ModeInfo, PlainError, Spec, WorkloadInfo } from '../../engine/protocol';
 import { COMPARE_BUDGET_MS, type CompareOutcome, type Recorded } from '../../lab/lab-api';
 import type { CompareProgress } from '../../measure/procedure';
-import { pythonProgram, writtenProgram, type ProgramSpec, type Written } from '../../python/programs';
+import { writtenProgram, type ProgramSpec } from '../../python/programs';
+import { programFor, programOptions, programText } from './programs';
 import { median as medianOf, roundSpeedups } from '../../measure/verdicts';
 import { renderClaims } from './claims-view';
+import { readingNote } from './reading';
 import { framed, ownTabLink } from '../page/own-tab';
 import {
   connectionsPerHost, complete, cores, describeWork, fmtMs, fmtTimes, idealSpeedup, isHttp, lessonPrediction, workersOf, workKey,
@@ -462,20 +464,6 @@ export class CompareView {
   }
 }
 
-/** How to read a compare table, in one place: a page with several tables shows it once (`readingId`). */
-export const READING =
-  'Wall time: the median round, with the range over the counted rounds. Speedup over sequential: the bar is the median round, the thin line across it the range; the mark (│) is the hardware ideal, what the machine could give with no GIL and no overhead (as many tasks at once as there are workers and cores, or every wait overlapped). The lesson predicts what Python does.';
-
-/** The note that says how to read a compare table, with `id` for the tables' links to it. */
-export function readingNote(id?: string): HTMLElement {
-  const p = Object.assign(document.createElement('p'), { className: 'note reading-tables', textContent: READING });
-  if (id) {
-    p.id = id;
-    p.tabIndex = -1;
-  }
-  return p;
-}
-
 /** A closed <details> with `summary` and its content. */
 function disclosure(summary: string, content: Node | string): HTMLDetailsElement {
   const d = document.createElement('details');
@@ -491,18 +479,3 @@ function fmtRange(lo: number, hi: number): string {
   const unit = b.replace(/^[\d.,]+\s*/, '');
   return a.endsWith(unit) ? `${a.slice(0, -unit.length).trim()}–${b}` : `${a}–${b}`;
 }
-
-/** The programs' options: the lab's own address (so a program runs against this lab's latency endpoint). */
-const programOptions = () => ({ baseUrl: new URL('.', document.baseURI).href });
-
-/** The program for a spec, at the lab's own address. */
-async function programFor(spec: ProgramSpec): Promise<string> {
-  try {
-    return await pythonProgram(spec, programOptions());
-  } catch (e) {
-    return programText({ error: e as Error });
-  }
-}
-
-/** The program, or why there is none, as the row shows it. */
-const programText = (w: Written): string => ('text' in w ? w.text : `# The program could not be written for this spec: ${w.error.message}`);

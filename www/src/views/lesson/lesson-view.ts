@@ -10,7 +10,8 @@ import { CHAPTERS, chapterById, knobAccepts, type Chapter, type ChapterExperimen
 import { lastChapterRun, resolveSpec, type ChapterRun } from '../../lesson/run';
 import type { CompareStart } from '../../measure/procedure';
 import { renderVerdicts } from '../compare/claims-view';
-import { CompareView, readingNote } from '../compare/compare';
+import { CompareView } from '../compare/compare';
+import { readingNote } from '../compare/reading';
 import { ChapterProgress, experimentPlans } from './chapter-progress';
 import { convoyTable } from './convoy-view';
 import { renderTimeline } from '../timeline/timeline';
