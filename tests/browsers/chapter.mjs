@@ -61,3 +61,21 @@ export async function judgedChapter(evaluate, id, { unavailable = [] } = {}) {
   const said = `${id}: ${describeLoad(load)} (${rule.cls}); probes ${machines.map((m) => m.probes.join(' ')).join(' | ')}; ${value.claims.map((c) => `${c.id} ${c.verdict} ${c.measured.text}`).join('; ')}; rounds ${roundsSaid(value.outcomes)}`;
   return { claims: value.claims, status: value.status, rule, said };
 }
+
+/**
+ * A page function (self-contained: each driver sends its source): once the chapter shown has come back from
+ * the history with `count` verdicts (30 s at most, after a reload), its verdicts by claim.
+ */
+export function restoredVerdicts(count) {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const tick = () => {
+      const claims = [...document.querySelectorAll('.chapter-claims .claim')];
+      if (claims.length >= count && document.querySelector('article.chapter')?.dataset.state === 'done') {
+        resolve(Object.fromEntries(claims.map((c) => [c.dataset.claim, c.dataset.verdict])));
+      } else if (Date.now() - t0 > 30_000) reject(new Error(`after the reload the chapter showed ${claims.length} verdicts of ${count}`));
+      else setTimeout(tick, 100);
+    };
+    tick();
+  });
+}

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { noteEngine } from './results.mjs';
 import { OUT, paintedPixelsIn, startServer } from '../e2e/helpers.mjs';
 import { allWaitingAtOnce } from '../e2e/rules.mjs';
-import { assertCoresAtMost, judgedChapter } from './chapter.mjs';
+import { assertCoresAtMost, judgedChapter, restoredVerdicts } from './chapter.mjs';
 import { ENGINES, openEngine } from './drivers.mjs';
 import { outside } from './part.mjs';
 
@@ -314,7 +314,17 @@ for (let n = 1; n <= GIL_PAGES; n++) {
       await assertCoresAtMost(run.status, 'after the gil chapter');
       gilPages.push({ verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), load: run.rule.cls });
       noteEngine(ENGINE, { gil: gilPages[0], gilPages });
-      if (n === 1) await shot(fresh, 'gil-chapter');
+      if (n === 1) {
+        // What a learner sees of those verdicts in this engine: the page reloaded, the chapter's last run comes
+        // back from the history, its verdicts the run's, drawn in view (looked at: browsers-ENGINE-gil-chapter.png).
+        await fresh.reload();
+        const shown = await fresh.evaluate(restoredVerdicts, run.claims.length);
+        assert.deepEqual(shown, Object.fromEntries(run.claims.map((c) => [c.id, c.verdict])), 'the reloaded chapter shows the run\'s verdicts');
+        // The verdicts in view once the page has settled (WebKitGTK's screenshot is the window, not the page).
+        await fresh.evaluate(() => document.querySelector('.chapter-claims').scrollIntoView({ block: 'start', behavior: 'instant' }));
+        await new Promise((r) => setTimeout(r, 500));
+        await shot(fresh, 'gil-chapter');
+      }
     } finally {
       await fresh.close();
     }
