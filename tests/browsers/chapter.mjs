@@ -1,11 +1,11 @@
 // A chapter of the lesson run through `lab.lesson.run` (or its button) in any page or frame the drivers
 // reach, its verdicts judged against the machine's load as the operating system saw it (../e2e/load.mjs:
-// quiet, every claim borne out; busy, borne out or inconclusive saying busy; never refuted). One place for the cross-browser
-// tests that run chapters (cross-browser.test.mjs at the top level, course-frame.test.mjs in a course page's
-// frame).
+// quiet, every claim borne out; busy, borne out or inconclusive saying busy; never refuted). One place for
+// the cross-browser tests that run chapters (cross-browser.test.mjs at the top level, course-frame.test.mjs
+// in a course page's frame).
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { comparesOf, describeLoad, machinesOf, othersDuring, verdictRule } from '../e2e/load.mjs';
+import { claimsShownIn, comparesOf, describeLoad, machinesOf, othersDuring, verdictRule } from '../e2e/load.mjs';
 import { loadTs } from '../unit/load-ts.mjs';
 
 const verdicts = loadTs('www/src/measure/verdicts.ts');
@@ -55,11 +55,15 @@ export async function judgedChapter(evaluate, id, { unavailable = [] } = {}) {
       id,
     ),
   );
+  return judged(id, value.claims, value.status, machinesOf(value), load, { unavailable, rounds: roundsSaid(value.outcomes) });
+}
+
+/** A chapter's verdicts judged by the load's rule: `{ claims, status, rule, said }`. */
+async function judged(label, claims, status, machines, load, { unavailable = [], rounds } = {}) {
   const { NEEDS_IDLE_MACHINE, BUSY_SHARE } = await verdicts;
-  const machines = machinesOf(value);
-  const rule = verdictRule({ claims: value.claims.filter((c) => !unavailable.includes(c.id)), machines, load, needsIdle: NEEDS_IDLE_MACHINE, busyShare: BUSY_SHARE });
-  const said = `${id}: ${describeLoad(load)} (${rule.cls}); probes ${machines.map((m) => m.probes.join(' ')).join(' | ')}; ${value.claims.map((c) => `${c.id} ${c.verdict} ${c.measured.text}`).join('; ')}; rounds ${roundsSaid(value.outcomes)}`;
-  return { claims: value.claims, status: value.status, rule, said };
+  const rule = verdictRule({ claims: claims.filter((c) => !unavailable.includes(c.id)), machines, load, needsIdle: NEEDS_IDLE_MACHINE, busyShare: BUSY_SHARE });
+  const said = `${label}: ${describeLoad(load)} (${rule.cls}); probes ${machines.map((m) => m.probes.join(' ')).join(' | ')}; ${claims.map((c) => `${c.id} ${c.verdict} ${c.measured.text}`).join('; ')}${rounds ? `; rounds ${rounds}` : ''}`;
+  return { claims, status, rule, said };
 }
 
 /**
@@ -68,35 +72,34 @@ export async function judgedChapter(evaluate, id, { unavailable = [] } = {}) {
  * judged as `judgedChapter` judges. Resolves to `{ claims, status, rule, said }`.
  */
 export async function judgedChapterByButton(evaluate, id) {
-  const { value, load } = await othersDuring(() =>
+  const earlier = await evaluate(() => window.lab.history().then((h) => h.length));
+  const { load } = await othersDuring(() =>
     evaluate(
       (chapter) =>
         new Promise((resolve, reject) => {
-          const article = document.querySelector('article.chapter');
-          if (article?.dataset.chapter !== chapter) return reject(new Error(`the page shows chapter ${article?.dataset.chapter}, not ${chapter}`));
-          window.lab.history().then((earlier) => {
-            document.querySelector('#chapter-run').click();
-            const t0 = Date.now();
-            // The view draws the chapter anew as the run goes: its article is looked up each time.
-            const state = () => document.querySelector('article.chapter')?.dataset.state;
-            const tick = () => {
-              if (state() === 'done' && window.lab.status().state === 'ready') {
-                const claims = [...document.querySelectorAll('.chapter-claims .claim')].map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, why: e.querySelector('.why')?.textContent ?? '', measured: { text: e.querySelector('.evidence')?.textContent ?? '' } }));
-                window.lab.history().then((all) => resolve({ claims, rows: all.slice(earlier.length).filter((r) => r.measurement).map((r) => ({ measurement: { orders: r.measurement.orders, probes: r.measurement.probes }, machine: { parallelism: r.machine.parallelism } })), status: window.lab.status() }), reject);
-              } else if (Date.now() - t0 > 280_000) reject(new Error(`the chapter's run did not end: the view says ${state()}, the lab ${window.lab.status().state}`));
-              else setTimeout(tick, 200);
-            };
-            setTimeout(tick, 200);
-          }, reject);
+          // The view draws the chapter anew as the run goes: its article is looked up each time.
+          const shown = () => document.querySelector('article.chapter');
+          if (shown()?.dataset.chapter !== chapter) return reject(new Error(`the page shows chapter ${shown()?.dataset.chapter}, not ${chapter}`));
+          document.querySelector('#chapter-run').click();
+          const t0 = Date.now();
+          const tick = () => {
+            if (shown()?.dataset.state === 'done' && window.lab.status().state === 'ready') resolve();
+            else if (Date.now() - t0 > 280_000) reject(new Error(`the chapter's run did not end: the view says ${shown()?.dataset.state}, the lab ${window.lab.status().state}`));
+            else setTimeout(tick, 200);
+          };
+          setTimeout(tick, 200);
         }),
       id,
     ),
   );
-  const { NEEDS_IDLE_MACHINE, BUSY_SHARE } = await verdicts;
-  const { machines } = comparesOf(value.rows);
-  const rule = verdictRule({ claims: value.claims, machines, load, needsIdle: NEEDS_IDLE_MACHINE, busyShare: BUSY_SHARE });
-  const said = `${id} (its button): ${describeLoad(load)} (${rule.cls}); probes ${machines.map((m) => m.probes.join(' ')).join(' | ')}; ${value.claims.map((c) => `${c.id} ${c.verdict} ${c.measured.text}`).join('; ')}`;
-  return { claims: value.claims, status: value.status, rule, said };
+  const claims = await evaluate(claimsShownIn);
+  // The rows the run recorded: only what comparesOf reads of each.
+  const rows = await evaluate(
+    (from) => window.lab.history().then((all) => all.slice(from).filter((r) => r.measurement).map((r) => ({ measurement: { orders: r.measurement.orders, probes: r.measurement.probes }, machine: { parallelism: r.machine.parallelism } }))),
+    earlier,
+  );
+  const status = await evaluate(() => window.lab.status());
+  return judged(`${id} (its button)`, claims, status, comparesOf(rows).machines, load);
 }
 
 /**

@@ -384,10 +384,12 @@ export function comparesOf(history) {
 }
 
 /** A chapter view's verdicts as the page shows them (`.chapter-claims .claim`), in verdictRule's shape. */
-export const shownClaims = (page) =>
-  page.$$eval('.chapter-claims .claim', (els) =>
-    els.map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, why: e.querySelector('.why')?.textContent ?? '', measured: { text: e.querySelector('.evidence')?.textContent ?? '' } })),
-  );
+export const shownClaims = (page) => page.evaluate(claimsShownIn);
+
+/** The same, as a page function any driver can send (self-contained): the cross-browser suite's engines too. */
+export function claimsShownIn() {
+  return [...document.querySelectorAll('.chapter-claims .claim')].map((e) => ({ id: e.dataset.claim, verdict: e.dataset.verdict, why: e.querySelector('.why')?.textContent ?? '', measured: { text: e.querySelector('.evidence')?.textContent ?? '' } }));
+}
 
 /** The machine as each Compare of a chapter's run (`lab.lesson.run`) found it, as `verdictRule` reads it. */
 export const machinesOf = (run) =>
